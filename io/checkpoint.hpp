@@ -1,0 +1,39 @@
+// HDF5 checkpoints: the input fleet, the fully expanded config, seed, program version, input
+// digests, the plan and its summary, in the layout documented in docs/checkpoint.md. Readable
+// with h5dump and h5py; read back by `inspect` and `plan --resume`. Writes are atomic: a
+// temporary file in the same directory, flushed, then renamed over the real name.
+// hid_t never leaves checkpoint.cpp. Thread-safety: not thread-safe (HDF5 serial library).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "src/model/fleet.hpp"
+#include "src/plan/plan.hpp"
+#include "src/util/result.hpp"
+
+namespace fp::io {
+
+inline constexpr int kCheckpointFormatVersion = 1;
+inline constexpr const char* kCheckpointFormatName = "fleetplan-checkpoint";
+
+struct Checkpoint {
+    int format_version = kCheckpointFormatVersion;
+    std::string program_version;
+    std::string command;  // "plan"
+    uint64_t seed = 0;
+    std::string goal;
+    int64_t max_util_ppm = 0;
+    std::string config_toml;                                  // fully expanded
+    std::vector<std::pair<std::string, std::string>> inputs;  // (role, "path fnv1a64:hex")
+    std::vector<std::string> evacuate;                        // host ids given with --evacuate
+    model::Fleet fleet;
+    plan::Plan plan;
+    std::string summary_json;
+};
+
+Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt);
+Result<Checkpoint> read_checkpoint(const std::string& path);
+
+}  // namespace fp::io

@@ -1,0 +1,258 @@
+#include "io/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <map>
+#include <sstream>
+
+#include "io/csv.hpp"
+
+namespace fp::io {
+namespace {
+
+using policy::ConfigNode;
+using policy::ConfigValue;
+
+std::string join(const std::vector<std::string>& v, const char* sep = "\n") {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+    return s;
+}
+
+// Copies a TOML table's scalar entries into a ConfigNode; nested tables are errors.
+void to_node(const toml::table& t, ConfigNode& node, const std::string& file,
+             std::vector<std::string>& errors) {
+    for (const auto& [k, v] : t) {
+        const std::string key(k.str());
+        const auto line = v.source().begin.line;
+        const std::string where = file + ":" + std::to_string(line) + ":" +
+                                  (node.path().empty() ? key : node.path() + "." + key);
+        if (auto b = v.as_boolean()) {
+            node.set(key, b->get());
+        } else if (auto i = v.as_integer()) {
+            node.set(key, static_cast<int64_t>(i->get()));
+        } else if (auto d = v.as_floating_point()) {
+            node.set(key, d->get());
+        } else if (auto s = v.as_string()) {
+            node.set(key, s->get());
+        } else {
+            errors.push_back(where + ": expected a number, string or boolean");
+        }
+    }
+}
+
+std::string toml_value(const ConfigValue& v) {
+    if (const double* d = std::get_if<double>(&v)) {
+        std::ostringstream ss;
+        ss.precision(17);
+        ss << *d;
+        std::string s = ss.str();
+        if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+        return s;
+    }
+    if (const std::string* s = std::get_if<std::string>(&v)) {
+        std::string out = "\"";
+        for (char c : *s) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        return out + "\"";
+    }
+    return policy::to_string(v);
+}
+
+std::string table_lines(const ConfigNode& node) {
+    std::string s;
+    for (const auto& [k, v] : node.effective()) s += k + " = " + toml_value(v) + "\n";
+    return s;
+}
+
+}  // namespace
+
+Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov,
+                              const policy::Registries& registries,
+                              const std::optional<std::string>& text) {
+    const std::string file = path.empty() ? "<defaults>" : path;
+    toml::table root;
+    if (text || !path.empty()) {
+        std::string content;
+        if (text) {
+            content = *text;
+        } else {
+            auto r = read_file(path);
+            if (!r) return tl::unexpected(r.error());
+            content = std::move(*r);
+        }
+        try {
+            root = toml::parse(content, path);
+        } catch (const toml::parse_error& e) {
+            return bad_input(file + ":" + std::to_string(e.source().begin.line) + ":" +
+                             std::to_string(e.source().begin.column) + ": " +
+                             std::string(e.description()));
+        }
+    }
+    std::vector<std::string> errors;
+    ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration");
+    std::map<std::string, ConfigNode> policy_nodes = {
+        {"trigger", ConfigNode("policy.trigger")},
+        {"selection", ConfigNode("policy.selection")},
+        {"placement", ConfigNode("policy.placement")}};
+    for (const auto& [k, v] : root) {
+        const std::string key(k.str());
+        const std::string where = file + ":" + std::to_string(v.source().begin.line) + ":" + key;
+        const toml::table* t = v.as_table();
+        if (key == "plan" || key == "waves" || key == "migration") {
+            if (!t) {
+                errors.push_back(where + ": expected a table");
+                continue;
+            }
+            to_node(*t,
+                    key == "plan"    ? plan_node
+                    : key == "waves" ? waves_node
+                                     : mig_node,
+                    file, errors);
+        } else if (key == "policy") {
+            if (!t) {
+                errors.push_back(where + ": expected a table");
+                continue;
+            }
+            for (const auto& [pk, pv] : *t) {
+                const std::string role(pk.str());
+                const std::string pwhere =
+                    file + ":" + std::to_string(pv.source().begin.line) + ":policy." + role;
+                auto it = policy_nodes.find(role);
+                if (it == policy_nodes.end()) {
+                    errors.push_back(
+                        pwhere + ": unknown policy role (valid: placement, selection, trigger)");
+                    continue;
+                }
+                if (const toml::table* pt = pv.as_table()) {
+                    to_node(*pt, it->second, file, errors);
+                } else if (auto s = pv.as_string()) {
+                    it->second.set("name", s->get());
+                } else {
+                    errors.push_back(pwhere +
+                                     ": expected a table like { name = \"...\" } or a name");
+                }
+            }
+        } else {
+            errors.push_back(where + ": unknown table (valid: plan, policy, waves, migration)");
+        }
+    }
+    if (ov.goal) plan_node.set("goal", *ov.goal);
+    if (ov.max_util) plan_node.set("max_util", *ov.max_util);
+    if (ov.seed) plan_node.set("seed", *ov.seed);
+    if (ov.budget_migrations) plan_node.set("budget_migrations", *ov.budget_migrations);
+    if (ov.budget_mem_frac) plan_node.set("budget_mem_frac", *ov.budget_mem_frac);
+
+    RunConfig rc;
+    plan::PlanOptions& o = rc.options;
+    auto collect = [&](const auto& r) {
+        if (!r) errors.push_back(file + ": " + r.error().msg);
+        return static_cast<bool>(r);
+    };
+    if (auto g = plan_node.get_string("goal", "auto"); collect(g)) {
+        auto goal = plan::parse_goal(*g);
+        if (goal) {
+            o.goal = *goal;
+        } else {
+            errors.push_back(file + ": plan.goal: " + goal.error().msg);
+        }
+    }
+    if (auto m = plan_node.get_double("max_util", 0.9, 0.01, 1.0); collect(m))
+        o.max_util_ppm = model::to_ppm(*m);
+    if (auto s = plan_node.get_int("seed", 1, 0, INT64_MAX); collect(s))
+        o.seed = static_cast<uint64_t>(*s);
+    if (auto b = plan_node.get_int("budget_migrations", -1, -1, INT64_MAX); collect(b))
+        o.budget_migrations = *b;
+    if (auto b = plan_node.get_double("budget_mem_frac", -1.0, -1.0, 1.0); collect(b))
+        o.budget_mem_frac = *b;
+    if (auto b = plan_node.get_double("balance_tolerance", 0.05, 0.0, 1.0); collect(b))
+        o.balance_tolerance = *b;
+    if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))
+        o.waves.max_per_host = static_cast<int32_t>(*w);
+    if (auto w = waves_node.get_int("max_per_wave", 0, 0, 100000000); collect(w))
+        o.waves.max_per_wave = static_cast<int32_t>(*w);
+    if (auto m = mig_node.get_string("model", "pre-copy"); collect(m)) {
+        auto cm = plan::parse_cost_model(*m);
+        if (cm) {
+            o.cost.model = *cm;
+        } else {
+            errors.push_back(file + ": " + cm.error().msg);
+        }
+    }
+    if (auto v = mig_node.get_double("bandwidth_mibps", 1000.0, 1e-3, 1e9); collect(v))
+        o.cost.bandwidth_mibps = *v;
+    if (auto v = mig_node.get_double("max_downtime_ms", 300.0, 0.0, 1e9); collect(v))
+        o.cost.max_downtime_ms = *v;
+    if (auto v = mig_node.get_int("max_rounds", 30, 1, 1000); collect(v))
+        o.cost.max_rounds = static_cast<int>(*v);
+    if (auto v = mig_node.get_double("min_shrink", 0.9, 0.0, 1.0); collect(v))
+        o.cost.min_shrink = *v;
+    if (auto m = mig_node.get_string("fallback", "post-copy"); collect(m)) {
+        auto f = plan::parse_fallback(*m);
+        if (f) {
+            o.cost.fallback = *f;
+        } else {
+            errors.push_back(file + ": " + f.error().msg);
+        }
+    }
+    if (auto v = mig_node.get_double("postcopy_fault_overhead", 0.15, 0.0, 100.0); collect(v))
+        o.cost.postcopy_fault_overhead = *v;
+    if (auto v = mig_node.get_double("cpu_state_ms", 20.0, 0.0, 1e9); collect(v))
+        o.cost.cpu_state_ms = *v;
+
+    // Policies by name.
+    const std::map<std::string, std::string> default_names = {
+        {"trigger", "threshold"}, {"selection", "resource-constrained"}, {"placement", "bfd"}};
+    std::map<std::string, std::string> names;
+    for (auto& [role, node] : policy_nodes) {
+        auto n = node.get_string("name", default_names.at(role));
+        if (!collect(n)) continue;
+        names[role] = *n;
+        if (role == "trigger") {
+            auto p = registries.triggers.create(*n, node, registries);
+            if (p)
+                rc.policies.trigger = std::move(*p);
+            else
+                errors.push_back(file + ": " + p.error().msg);
+        } else if (role == "selection") {
+            auto p = registries.selections.create(*n, node, registries);
+            if (p)
+                rc.policies.selection = std::move(*p);
+            else
+                errors.push_back(file + ": " + p.error().msg);
+        } else {
+            auto p = registries.placements.create(*n, node, registries);
+            if (p)
+                rc.policies.placement = std::move(*p);
+            else
+                errors.push_back(file + ": " + p.error().msg);
+        }
+    }
+    for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node})
+        for (const auto& k : n->unread_keys()) errors.push_back(file + ": " + k + ": unknown key");
+    for (const auto& [role, node] : policy_nodes)
+        for (const auto& k : node.unread_keys())
+            errors.push_back(file + ": " + k + ": unknown parameter for policy '" +
+                             (names.count(role) ? names[role] : "?") + "'");
+    if (!errors.empty()) return bad_input(join(errors));
+
+    // The expanded config: every value in force, in a fixed order.
+    std::string& x = rc.expanded_toml;
+    x += "[plan]\n" + table_lines(plan_node);
+    x += "\n[policy]\n";
+    for (const char* role : {"trigger", "selection", "placement"}) {
+        ConfigNode& node = policy_nodes.at(role);
+        // effective() includes "name"; it goes first.
+        std::string s = "{ name = \"" + names[role] + "\"";
+        for (const auto& [k, v] : node.effective())
+            if (k != "name") s += ", " + k + " = " + toml_value(v);
+        x += std::string(role) + " = " + s + " }\n";
+    }
+    x += "\n[waves]\n" + table_lines(waves_node);
+    x += "\n[migration]\n" + table_lines(mig_node);
+    return rc;
+}
+
+}  // namespace fp::io

@@ -1,0 +1,219 @@
+#include "io/csv.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace fp::io {
+
+void ErrorList::add(const std::string& file, int64_t line, const std::string& column,
+                    const std::string& what) {
+    if (full()) {
+        ++dropped_;
+        return;
+    }
+    messages_.push_back(file + ":" + std::to_string(line) + ":" + column + ": " + what);
+}
+
+Error ErrorList::to_error() const {
+    std::string msg;
+    for (size_t i = 0; i < messages_.size(); ++i) msg += (i ? "\n" : "") + messages_[i];
+    if (dropped_ > 0) msg += "\n(further errors not shown)";
+    return Error{ErrorCode::kBadInput, msg, {}};
+}
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return bad_input(path + ": cannot open: " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) return fail(ErrorCode::kEnvironment, path + ": read error");
+    return ss.str();
+}
+
+bool valid_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t n;
+        if (c < 0x80) {
+            n = 0;
+        } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+            n = 1;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+        } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+            n = 3;
+        } else {
+            return false;
+        }
+        for (size_t k = 1; k <= n; ++k) {
+            if (i + k >= s.size()) return false;
+            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
+Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
+    CsvTable table;
+    table.file = file;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    ErrorList errors;
+    int64_t line = 1;
+    size_t i = 0;
+    bool have_header = false;
+    auto column_name = [&](size_t idx) {
+        if (have_header && idx < table.header.size()) return table.header[idx];
+        return "column " + std::to_string(idx + 1);
+    };
+    while (i < text.size() && !errors.full()) {
+        // One record.
+        const int64_t start_line = line;
+        std::vector<std::string> fields;
+        std::string field;
+        bool record_done = false;
+        bool bad = false;
+        // A blank physical line is skipped.
+        if (text[i] == '\n' || (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+            i += text[i] == '\r' ? 2 : 1;
+            ++line;
+            continue;
+        }
+        while (!record_done) {
+            field.clear();
+            if (i < text.size() && text[i] == '"') {
+                const int64_t quote_line = line;
+                ++i;
+                bool closed = false;
+                while (i < text.size()) {
+                    const char c = text[i];
+                    if (c == '"') {
+                        if (i + 1 < text.size() && text[i + 1] == '"') {
+                            field += '"';
+                            i += 2;
+                            continue;
+                        }
+                        ++i;
+                        closed = true;
+                        break;
+                    }
+                    if (c == '\n') ++line;
+                    field += c;
+                    ++i;
+                }
+                if (!closed) {
+                    errors.add(file, quote_line, column_name(fields.size()),
+                               "unterminated quoted field");
+                    return tl::unexpected(errors.to_error());
+                }
+                if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+                    errors.add(file, line, column_name(fields.size()),
+                               "unexpected character after closing quote");
+                    bad = true;
+                    while (i < text.size() && text[i] != ',' && text[i] != '\n') ++i;
+                }
+            } else {
+                while (i < text.size() && text[i] != ',' && text[i] != '\n') {
+                    if (text[i] == '"') {
+                        if (!bad)
+                            errors.add(file, line, column_name(fields.size()),
+                                       "quote inside an unquoted field");
+                        bad = true;
+                    }
+                    if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] == '\n')) {
+                        ++i;
+                        continue;
+                    }
+                    field += text[i];
+                    ++i;
+                }
+            }
+            if (!valid_utf8(field)) {
+                errors.add(file, line, column_name(fields.size()), "not valid UTF-8");
+                bad = true;
+            }
+            fields.push_back(field);
+            if (i < text.size() && text[i] == '\r') ++i;
+            if (i >= text.size()) {
+                record_done = true;
+            } else if (text[i] == ',') {
+                ++i;
+            } else if (text[i] == '\n') {
+                ++i;
+                ++line;
+                record_done = true;
+            }
+        }
+        if (!have_header) {
+            table.header = fields;
+            have_header = true;
+            continue;
+        }
+        if (bad) continue;
+        if (fields.size() != table.header.size()) {
+            const std::string col = fields.size() < table.header.size()
+                                        ? table.header[fields.size()]
+                                        : "column " + std::to_string(table.header.size() + 1);
+            errors.add(file, start_line, col,
+                       "expected " + std::to_string(table.header.size()) + " fields, found " +
+                           std::to_string(fields.size()));
+            continue;
+        }
+        table.rows.push_back(CsvRow{start_line, std::move(fields)});
+    }
+    if (!have_header) {
+        errors.add(file, 1, "header", "empty file: expected a header line");
+    }
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    return table;
+}
+
+std::string csv_field(std::string_view s) {
+    if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view content) {
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return fail(ErrorCode::kEnvironment, tmp + ": cannot create: " + std::strerror(errno));
+    size_t off = 0;
+    while (off < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return fail(ErrorCode::kEnvironment, path + ": write failed: " + std::strerror(e));
+        }
+        off += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        return fail(ErrorCode::kEnvironment, path + ": flush failed: " + std::strerror(e));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
+    }
+    return {};
+}
+
+}  // namespace fp::io

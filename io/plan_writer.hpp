@@ -1,0 +1,33 @@
+// The plan's text outputs: plan.csv (CONTRACT.md header and order) and summary.json.
+// Both are written atomically. Determinism: byte-identical for the same plan, except the
+// timing fields of summary.json (plan_seconds, phase_seconds).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "src/plan/summary.hpp"
+
+namespace fp::io {
+
+struct RunInfo {
+    int ranks = 1;
+    int threads = 1;
+    int64_t max_vm_rows_per_rank = 0;
+    double plan_seconds = 0;
+    plan::PhaseTimes phases;
+    std::string goal;
+};
+
+std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan);
+nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan& plan,
+                                    const plan::PlanSummary& s, const RunInfo& run);
+
+Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& fleet,
+                                const plan::Plan& plan, const plan::PlanSummary& s,
+                                const RunInfo& run);
+
+// A few readable lines for a terminal (the demo prints this).
+std::string summary_text(const nlohmann::ordered_json& summary);
+
+}  // namespace fp::io

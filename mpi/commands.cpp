@@ -1,0 +1,444 @@
+#include "mpi/commands.hpp"
+
+#include <sys/stat.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "io/checkpoint.hpp"
+#include "io/config.hpp"
+#include "io/csv.hpp"
+#include "io/digest.hpp"
+#include "io/fleet_csv.hpp"
+#include "io/plan_writer.hpp"
+#include "mpi/cli.hpp"
+#include "src/model/generator.hpp"
+#include "src/plan/planner.hpp"
+#include "src/plan/summary.hpp"
+#include "src/policy/registry.hpp"
+#include "src/util/decimal.hpp"
+
+namespace fp::mpi {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+bool wants_help(const std::vector<std::string>& argv) {
+    return std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
+           std::find(argv.begin(), argv.end(), "-h") != argv.end();
+}
+
+Result<void> make_dir(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return fail(ErrorCode::kEnvironment, dir + ": cannot create directory: " + ec.message());
+    return {};
+}
+
+const char* kPlanHelp =
+    "usage: fleetplan plan --hosts H.csv --vms V.csv --out DIR [options]\n"
+    "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n"
+    "  --goal auto|consolidate|balance|hotspot|evacuate   (default: config, else auto)\n"
+    "  --evacuate ID[,ID...] | --evacuate-file F          hosts to empty (maintenance hosts always "
+    "are)\n"
+    "  --config C.toml        policies and parameters (configs/*.toml)\n"
+    "  --max-util F           utilisation limit after the plan, (0, 1] (default 0.9)\n"
+    "  --budget-migrations N  at most N migrations\n"
+    "  --budget-mem-frac F    at most this fraction of all VM memory moves\n"
+    "  --now ISO8601          planning time (recorded; the wall clock is never read)\n"
+    "  --seed S               seed of every random choice (default: config, else 1)\n"
+    "  --threads N            worker threads (default: cores / ranks on this node)\n"
+    "Writes DIR/plan.csv, DIR/summary.json and DIR/checkpoint.h5.\n";
+
+struct PlanInputs {
+    model::Fleet fleet;
+    std::string config_toml;  // a config file's text (or the checkpoint's expanded config)
+    std::string config_name;  // for messages
+    std::vector<std::string> evacuate_ids;
+    std::vector<std::pair<std::string, std::string>> digests;
+    io::ConfigOverrides overrides;
+    std::string now;
+};
+
+Result<std::vector<std::string>> evacuate_list(const Args& args) {
+    std::vector<std::string> ids;
+    if (args.has("evacuate") && args.has("evacuate-file"))
+        return bad_input("give --evacuate or --evacuate-file, not both");
+    if (auto e = args.get("evacuate")) {
+        size_t start = 0;
+        while (start <= e->size()) {
+            const size_t comma = e->find(',', start);
+            const std::string id =
+                e->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (id.empty()) return bad_input("--evacuate: empty host id in '" + *e + "'");
+            ids.push_back(id);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    if (auto f = args.get("evacuate-file")) {
+        auto text = io::read_file(*f);
+        if (!text) return tl::unexpected(text.error());
+        size_t line_no = 0, start = 0;
+        while (start < text->size()) {
+            size_t nl = text->find('\n', start);
+            if (nl == std::string::npos) nl = text->size();
+            std::string id = text->substr(start, nl - start);
+            ++line_no;
+            start = nl + 1;
+            while (!id.empty() && (id.back() == '\r' || id.back() == ' ')) id.pop_back();
+            if (id.empty() || id[0] == '#') continue;
+            ids.push_back(id);
+        }
+    }
+    return ids;
+}
+
+int default_threads(const MpiEnv& env) {
+    const int cores = tbb::info::default_concurrency();
+    return std::max(1, cores / std::max(1, env.local_size));
+}
+
+}  // namespace
+
+std::string usage() {
+    return "usage: fleetplan COMMAND [options]   (COMMAND --help for details)\n"
+           "  plan       plan migrations for a fleet (hosts.csv, vms.csv)\n"
+           "  generate   write a synthetic fleet\n"
+           "  policies   list every policy with its parameters\n"
+           "  inspect    summarise a checkpoint (.h5)\n";
+}
+
+Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0) std::cout << kPlanHelp;
+        return {};
+    }
+    const auto t0 = Clock::now();
+    FlagSpec spec;
+    spec.with_value = {
+        "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
+        "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
+        "threads",  "seed",    "out",      "resume"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (!args->positional().empty())
+        return bad_input("plan: unexpected argument '" + args->positional()[0] + "'");
+    auto out_dir = args->get("out");
+    if (!out_dir) return bad_input("plan: --out DIR is required");
+    for (const char* f : {"history", "previous"})
+        if (args->has(f))
+            return bad_input(std::string("--") + f +
+                             " is not supported by this version (history-driven triggers and "
+                             "cooldowns come with the policy catalogue)");
+    auto threads = args->get_int("threads", 1, 4096);
+    if (!threads) return tl::unexpected(threads.error());
+    const int nthreads = threads->value_or(default_threads(env));
+
+    PlanInputs in;
+    plan::PhaseTimes times;
+    const policy::Registries registries = [] {
+        policy::Registries r;
+        policy::register_builtin_policies(r);
+        return r;
+    }();
+
+    if (auto resume = args->get("resume")) {
+        for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
+                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now"})
+            if (args->has(f))
+                return bad_input(std::string("--resume takes the inputs and config from the "
+                                             "checkpoint; --") +
+                                 f + " cannot be combined with it");
+        auto ck = io::read_checkpoint(*resume);
+        if (!ck) return tl::unexpected(ck.error());
+        if (ck->command != "plan")
+            return bad_input(*resume + ": a '" + ck->command + "' checkpoint cannot resume a plan");
+        in.fleet = std::move(ck->fleet);
+        in.config_toml = ck->config_toml;
+        in.config_name = *resume + ":/config/toml";
+        in.evacuate_ids = ck->evacuate;
+        in.digests = ck->inputs;
+    } else {
+        auto hosts = args->get("hosts");
+        auto vms = args->get("vms");
+        if (!hosts || !vms) return bad_input("plan: --hosts and --vms are required (or --resume)");
+        auto goal = args->get("goal");
+        if (goal) {
+            if (auto g = plan::parse_goal(*goal); !g) return bad_input("--goal: " + g.error().msg);
+            in.overrides.goal = *goal;
+        }
+        auto mu = args->get_double("max-util", 0.01, 1.0);
+        if (!mu) return tl::unexpected(mu.error());
+        in.overrides.max_util = *mu;
+        auto seed = args->get_int("seed", 0, INT64_MAX);
+        if (!seed) return tl::unexpected(seed.error());
+        in.overrides.seed = *seed;
+        auto bm = args->get_int("budget-migrations", 0, INT64_MAX);
+        if (!bm) return tl::unexpected(bm.error());
+        in.overrides.budget_migrations = *bm;
+        auto bf = args->get_double("budget-mem-frac", 0.0, 1.0);
+        if (!bf) return tl::unexpected(bf.error());
+        in.overrides.budget_mem_frac = *bf;
+        in.now = args->get("now").value_or("");
+
+        auto loaded = io::load_fleet(*hosts, *vms);
+        if (!loaded) return tl::unexpected(loaded.error());
+        if (env.rank == 0)
+            for (const auto& w : loaded->warnings) std::cerr << "warning: " << w << "\n";
+        in.fleet = std::move(loaded->fleet);
+        for (const auto& [role, path] : {std::pair{"hosts", *hosts}, std::pair{"vms", *vms}}) {
+            auto text = io::read_file(path);
+            if (!text) return tl::unexpected(text.error());
+            in.digests.emplace_back(role, path + " fnv1a64:" + io::fnv1a64_hex(*text));
+        }
+        if (auto c = args->get("config")) {
+            auto text = io::read_file(*c);
+            if (!text) return tl::unexpected(text.error());
+            in.config_toml = *text;
+            in.config_name = *c;
+            in.digests.emplace_back("config", *c + " fnv1a64:" + io::fnv1a64_hex(*text));
+        }
+        auto ev = evacuate_list(*args);
+        if (!ev) return tl::unexpected(ev.error());
+        in.evacuate_ids = *ev;
+    }
+    times.parse = since(t0);
+
+    auto rc = io::load_config(in.config_name, in.overrides, registries,
+                              in.config_toml.empty() && in.config_name.empty()
+                                  ? std::nullopt
+                                  : std::optional<std::string>(in.config_toml));
+    if (!rc) return tl::unexpected(rc.error());
+    for (const auto& id : in.evacuate_ids) {
+        auto h = in.fleet.host_index(id);
+        if (!h) return bad_input("--evacuate: unknown host '" + id + "'");
+        if (std::find(rc->options.evacuate.begin(), rc->options.evacuate.end(), *h) ==
+            rc->options.evacuate.end())
+            rc->options.evacuate.push_back(*h);
+    }
+    std::sort(rc->options.evacuate.begin(), rc->options.evacuate.end());
+    if (rc->options.goal == plan::Goal::kEvacuate && rc->options.evacuate.empty() &&
+        std::none_of(in.fleet.hosts.begin(), in.fleet.hosts.end(), [](const model::Host& h) {
+            return h.state == model::HostState::kMaintenance;
+        }))
+        return bad_input(
+            "goal evacuate: no host to evacuate (give --evacuate or --evacuate-file, "
+            "or mark hosts state=maintenance)");
+    if (auto r = make_dir(*out_dir); !r) return r;
+    times.parse = since(t0);
+
+    tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(nthreads));
+    plan::Plan result = plan::make_plan(in.fleet, rc->options, rc->policies, times);
+    const plan::PlanSummary summary = plan::summarize(in.fleet, result, rc->options);
+
+    const auto tw = Clock::now();
+    io::RunInfo run;
+    run.ranks = env.size;
+    run.threads = nthreads;
+    run.max_vm_rows_per_rank = static_cast<int64_t>(in.fleet.vms.size());
+    run.goal = plan::to_string(rc->options.goal);
+    run.phases = times;
+    run.plan_seconds = since(t0);
+    if (env.rank == 0) {
+        io::Checkpoint ck;
+        ck.program_version = std::string(FP_VERSION) + " (" + FP_GIT_DESCRIBE + ")";
+        ck.command = "plan";
+        ck.seed = rc->options.seed;
+        ck.goal = run.goal;
+        ck.max_util_ppm = rc->options.max_util_ppm;
+        ck.config_toml = rc->expanded_toml;
+        ck.inputs = in.digests;
+        if (!in.now.empty()) ck.inputs.emplace_back("now", in.now);
+        for (int32_t h : rc->options.evacuate)
+            ck.evacuate.push_back(in.fleet.hosts[static_cast<size_t>(h)].id);
+        ck.fleet = in.fleet;
+        ck.plan = result;
+        ck.summary_json = io::summary_json(in.fleet, result, summary, run).dump(2);
+        if (auto r = io::write_checkpoint(*out_dir + "/checkpoint.h5", ck); !r) return r;
+        run.phases.write = since(tw);
+        run.plan_seconds = since(t0);
+        if (auto r = io::write_plan_outputs(*out_dir, in.fleet, result, summary, run); !r) return r;
+        std::cout << io::summary_text(io::summary_json(in.fleet, result, summary, run))
+                  << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
+    }
+    return {};
+}
+
+Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0)
+            std::cout << "usage: fleetplan generate --hosts N --vms M --seed S --out DIR "
+                         "[--new-fraction F]\nWrites DIR/hosts.csv and DIR/vms.csv; the same "
+                         "arguments give the same bytes.\n";
+        return {};
+    }
+    FlagSpec spec;
+    spec.with_value = {"hosts", "vms", "seed", "out", "new-fraction"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    auto hosts = args->get_int("hosts", 1, 10000000);
+    auto vms = args->get_int("vms", 0, 100000000);
+    auto seed = args->get_int("seed", 0, INT64_MAX);
+    auto nf = args->get_double("new-fraction", 0.0, 1.0);
+    for (const Error* e : {hosts ? nullptr : &hosts.error(), vms ? nullptr : &vms.error(),
+                           seed ? nullptr : &seed.error(), nf ? nullptr : &nf.error()})
+        if (e) return tl::unexpected(*e);
+    auto out = args->get("out");
+    if (!*hosts || !*vms || !out)
+        return bad_input("generate: --hosts, --vms and --out are required");
+    model::GeneratorOptions opt;
+    opt.hosts = **hosts;
+    opt.vms = **vms;
+    opt.seed = static_cast<uint64_t>(seed->value_or(1));
+    if (*nf) opt.new_vm_fraction = **nf;
+    const model::Fleet fleet = model::generate_fleet(opt);
+    if (env.rank != 0) return {};
+    if (auto r = make_dir(*out); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/hosts.csv", io::hosts_csv(fleet)); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(fleet)); !r) return r;
+    std::cout << "wrote " << *out << "/hosts.csv (" << fleet.hosts.size() << " hosts) and " << *out
+              << "/vms.csv (" << fleet.vms.size() << " VMs)\n";
+    return {};
+}
+
+Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0) std::cout << "usage: fleetplan policies\nLists every policy.\n";
+        return {};
+    }
+    if (!argv.empty()) return bad_input("policies: unexpected argument '" + argv[0] + "'");
+    policy::Registries r;
+    policy::register_builtin_policies(r);
+    if (env.rank != 0) return {};
+    for (const auto& p : r.list_all()) {
+        std::printf("%-22s %-10s %s\n", p.name.c_str(), p.family.c_str(), p.description.c_str());
+        for (const auto& param : p.params)
+            std::printf("%-33s  %s = %s: %s\n", "", param.name.c_str(), param.default_value.c_str(),
+                        param.description.c_str());
+    }
+    return {};
+}
+
+Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0)
+            std::cout << "usage: fleetplan inspect FILE.h5 [--json]\nSummarises a checkpoint.\n";
+        return {};
+    }
+    FlagSpec spec;
+    spec.boolean = {"json"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (args->positional().size() != 1) return bad_input("inspect: give exactly one FILE.h5");
+    const std::string path = args->positional()[0];
+    auto ck = io::read_checkpoint(path);
+    if (!ck) return tl::unexpected(ck.error());
+    if (env.rank != 0) return {};
+    nlohmann::ordered_json summary = nlohmann::ordered_json::object();
+    try {
+        summary = nlohmann::ordered_json::parse(ck->summary_json);
+    } catch (const nlohmann::json::exception& e) {
+        return bad_input(path + ":/summary/json: not valid JSON: " + e.what());
+    }
+    // Host utilisation after the plan (the hottest hosts).
+    const model::Fleet& fleet = ck->fleet;
+    std::vector<model::Resources> load = fleet.host_loads();
+    for (const auto& m : ck->plan.moves) {
+        const auto& vm = fleet.vms[static_cast<size_t>(m.vm)];
+        if (m.source >= 0) load[static_cast<size_t>(m.source)] -= vm.demand;
+        load[static_cast<size_t>(m.target)] += vm.demand;
+    }
+    struct Hot {
+        double util;
+        std::string id;
+        std::string dim;
+    };
+    std::vector<Hot> hot;
+    for (size_t h = 0; h < fleet.hosts.size(); ++h) {
+        Hot x{0, fleet.hosts[h].id, "cpu"};
+        for (int d = 0; d < model::kDims; ++d) {
+            const double u =
+                static_cast<double>(load[h][d]) / static_cast<double>(fleet.hosts[h].capacity[d]);
+            if (u > x.util) {
+                x.util = u;
+                x.dim = model::kDimNames[static_cast<size_t>(d)];
+            }
+        }
+        hot.push_back(x);
+    }
+    std::sort(hot.begin(), hot.end(), [](const Hot& a, const Hot& b) {
+        return a.util != b.util ? a.util > b.util : a.id < b.id;
+    });
+    if (hot.size() > 5) hot.resize(5);
+    std::vector<std::string> policy_lines;
+    {
+        std::istringstream ss(ck->config_toml);
+        std::string line;
+        bool in_policy = false;
+        while (std::getline(ss, line)) {
+            if (!line.empty() && line[0] == '[')
+                in_policy = line == "[policy]";
+            else if (in_policy && !line.empty())
+                policy_lines.push_back(line);
+        }
+    }
+    if (args->has("json")) {
+        nlohmann::ordered_json j;
+        j["file"] = path;
+        j["format_version"] = ck->format_version;
+        j["program_version"] = ck->program_version;
+        j["command"] = ck->command;
+        j["seed"] = ck->seed;
+        j["goal"] = ck->goal;
+        j["hosts"] = fleet.hosts.size();
+        j["vms"] = fleet.vms.size();
+        j["moves"] = ck->plan.moves.size();
+        j["policies"] = policy_lines;
+        j["inputs"] = nlohmann::ordered_json::object();
+        for (const auto& [role, src] : ck->inputs) j["inputs"][role] = src;
+        j["summary"] = summary;
+        j["hottest_hosts_after"] = nlohmann::ordered_json::array();
+        for (const auto& h : hot)
+            j["hottest_hosts_after"].push_back({{"host", h.id}, {"util", h.util}, {"dim", h.dim}});
+        std::cout << j.dump(2) << "\n";
+        return {};
+    }
+    std::cout << path << ": fleetplan checkpoint v" << ck->format_version << ", written by "
+              << ck->program_version << " (" << ck->command << ", seed " << ck->seed << ")\n";
+    std::cout << "fleet: " << fleet.hosts.size() << " hosts, " << fleet.vms.size() << " VMs\n";
+    std::cout << "policies:\n";
+    for (const auto& l : policy_lines) std::cout << "  " << l << "\n";
+    std::cout << "inputs:\n";
+    for (const auto& [role, src] : ck->inputs) std::cout << "  " << role << ": " << src << "\n";
+    std::cout << io::summary_text(summary);
+    std::cout << "hottest hosts after the plan:\n";
+    for (const auto& h : hot)
+        std::printf("  %-20s %5.1f%% %s\n", h.id.c_str(), 100 * h.util, h.dim.c_str());
+    const auto& freed = summary["freed_hosts"];
+    std::cout << "freed hosts (" << freed.size() << "):";
+    size_t shown = 0;
+    for (const auto& f : freed) {
+        if (++shown > 12) {
+            std::cout << " ...";
+            break;
+        }
+        std::cout << " " << f.get<std::string>();
+    }
+    std::cout << "\n";
+    return {};
+}
+
+}  // namespace fp::mpi

@@ -1,0 +1,25 @@
+// The subcommands of `fleetplan`. Each returns an Error for bad input or a failing environment;
+// only main() turns that into a message and an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "src/util/result.hpp"
+
+namespace fp::mpi {
+
+struct MpiEnv {
+    int rank = 0;
+    int size = 1;
+    int local_size = 1;  // ranks on this node
+};
+
+Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env);
+
+std::string usage();
+
+}  // namespace fp::mpi

@@ -1,0 +1,78 @@
+// fleetplan's entry point: MPI start-up, the subcommand, and the one place where an Error
+// becomes a message and an exit code (CONTRACT.md). Every rank runs the command; rank 0 prints
+// and writes. The exit code is agreed by an allreduce-max, so no rank waits on a failed peer.
+#include <mpi.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "mpi/commands.hpp"
+
+namespace {
+
+int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
+    if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
+        if (env.rank == 0) std::cout << fp::mpi::usage();
+        return argv.empty() ? 2 : 0;
+    }
+    if (argv[0] == "--version") {
+        if (env.rank == 0)
+            std::cout << "fleetplan " << FP_VERSION << " (" << FP_GIT_DESCRIBE << ")\n";
+        return 0;
+    }
+    const std::string cmd = argv[0];
+    const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    fp::Result<void> r;
+    if (cmd == "plan") {
+        r = fp::mpi::cmd_plan(rest, env);
+    } else if (cmd == "generate") {
+        r = fp::mpi::cmd_generate(rest, env);
+    } else if (cmd == "policies") {
+        r = fp::mpi::cmd_policies(rest, env);
+    } else if (cmd == "inspect") {
+        r = fp::mpi::cmd_inspect(rest, env);
+    } else {
+        if (env.rank == 0)
+            std::cerr << "fleetplan: unknown command '" << cmd << "'\n" << fp::mpi::usage();
+        return 2;
+    }
+    if (r) return 0;
+    if (env.rank == 0) {
+        // Input errors already read FILE:LINE:COLUMN: what; print them as they are.
+        std::cerr << r.error().msg << "\n";
+        if (!r.error().context.empty()) std::cerr << "  (" << r.error().context << ")\n";
+    }
+    return static_cast<int>(r.error().code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int provided = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        std::fprintf(stderr, "fleetplan: MPI initialisation failed\n");
+        return 3;
+    }
+    fp::mpi::MpiEnv env;
+    MPI_Comm_rank(MPI_COMM_WORLD, &env.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &env.size);
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, env.rank, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &env.local_size);
+    MPI_Comm_free(&node);
+
+    int code = 0;
+    try {
+        code = run(std::vector<std::string>(argv + 1, argv + argc), env);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "fleetplan: internal error: %s\n", e.what());
+        code = 1;
+    }
+    int agreed = code;
+    MPI_Allreduce(&code, &agreed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return agreed;
+}

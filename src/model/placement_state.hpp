@@ -1,0 +1,60 @@
+// The mutable placement the planner works on: where each VM is, each host's load, and the
+// per-host limit at max-util. Thread-safety: const methods may be called from many threads while
+// nobody mutates. Determinism: VM lists per host keep ascending VM index order.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "src/model/fleet.hpp"
+
+namespace fp::model {
+
+class PlacementState {
+  public:
+    PlacementState(const Fleet& fleet, int64_t max_util_ppm);
+
+    const Fleet& fleet() const { return *fleet_; }
+    int32_t host_count() const { return static_cast<int32_t>(fleet_->hosts.size()); }
+    int32_t vm_count() const { return static_cast<int32_t>(fleet_->vms.size()); }
+    int64_t max_util_ppm() const { return max_util_ppm_; }
+
+    int32_t host_of(int32_t vm) const { return host_of_[static_cast<size_t>(vm)]; }
+    const Resources& load(int32_t h) const { return load_[static_cast<size_t>(h)]; }
+    const Resources& limit(int32_t h) const { return limit_[static_cast<size_t>(h)]; }
+    const Resources& capacity(int32_t h) const {
+        return fleet_->hosts[static_cast<size_t>(h)].capacity;
+    }
+    const Resources& demand(int32_t vm) const {
+        return fleet_->vms[static_cast<size_t>(vm)].demand;
+    }
+    const std::vector<int32_t>& vms_on(int32_t h) const { return vms_on_[static_cast<size_t>(h)]; }
+    // Position of the host in ascending id order: the tie-break of every host choice.
+    int32_t id_rank(int32_t h) const { return id_rank_[static_cast<size_t>(h)]; }
+    // Host indices in ascending id order.
+    const std::vector<int32_t>& hosts_by_id() const { return hosts_by_id_; }
+    // The largest capacity of any host, per dimension: the yardstick for VM sizes.
+    const Resources& reference_capacity() const { return reference_capacity_; }
+
+    // Would the host stay within its max-util limit with this VM added?
+    bool fits(int32_t vm, int32_t h) const { return (load(h) + demand(vm)).fits_within(limit(h)); }
+    bool overloaded(int32_t h) const { return !load(h).fits_within(limit(h)); }
+    double util(int32_t h, int d) const;  // load / capacity in dimension d
+    double max_util(int32_t h) const;     // the largest of util(h, d)
+
+    // Moves (or places, for a new VM) vm onto host `to`; `to` = kNoHost unplaces it.
+    void move(int32_t vm, int32_t to);
+
+  private:
+    const Fleet* fleet_;
+    int64_t max_util_ppm_;
+    std::vector<int32_t> host_of_;
+    std::vector<Resources> load_;
+    std::vector<Resources> limit_;
+    std::vector<std::vector<int32_t>> vms_on_;
+    std::vector<int32_t> id_rank_;
+    std::vector<int32_t> hosts_by_id_;
+    Resources reference_capacity_;
+};
+
+}  // namespace fp::model

@@ -1,0 +1,529 @@
+#include "src/plan/planner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+#include <string>
+
+#include "src/model/placement_state.hpp"
+#include "src/util/assert.hpp"
+#include "src/util/decimal.hpp"
+
+namespace fp::plan {
+namespace {
+
+using model::kNoHost;
+using model::PlacementState;
+using model::Resources;
+
+class Stopwatch {
+  public:
+    Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+    double lap() {
+        const auto now = std::chrono::steady_clock::now();
+        const double s = std::chrono::duration<double>(now - start_).count();
+        start_ = now;
+        return s;
+    }
+
+  private:
+    std::chrono::steady_clock::time_point start_;
+};
+
+std::string describe_demand(const Resources& r) {
+    return "cpu=" + format_scaled(r[model::kCpu], 1000) +
+           " mem=" + format_scaled(r[model::kMem], 1024) + "MiB" +
+           " net=" + format_scaled(r[model::kNet], 1000) + "Mbps";
+}
+
+class Planner {
+  public:
+    Planner(const model::Fleet& fleet, const PlanOptions& opt, const policy::PolicySet& pol)
+        : fleet_(fleet),
+          opt_(opt),
+          pol_(pol),
+          state_(fleet, opt.max_util_ppm),
+          evac_(fleet.hosts.size(), 0),
+          allowed_(fleet.hosts.size(), 0),
+          off_(fleet.hosts.size(), 0),
+          receiver_(fleet.hosts.size(), 0),
+          moved_(fleet.vms.size(), 0) {
+        ctx_.seed = opt.seed;
+        for (size_t h = 0; h < fleet.hosts.size(); ++h) {
+            const auto st = fleet.hosts[h].state;
+            evac_[h] = st == model::HostState::kMaintenance;
+            off_[h] = st == model::HostState::kOff;
+        }
+        for (int32_t h : opt.evacuate) evac_[static_cast<size_t>(h)] = 1;
+        for (size_t h = 0; h < fleet.hosts.size(); ++h) allowed_[h] = !evac_[h] && !off_[h];
+        for (const auto& vm : fleet.vms) total_mem_kib_ += vm.mem_size_kib;
+    }
+
+    Plan run(PhaseTimes& times) {
+        Stopwatch sw;
+        // detect: what needs doing
+        std::vector<int32_t> evac_hosts;
+        for (int32_t h : state_.hosts_by_id())
+            if (evac_[static_cast<size_t>(h)] && !state_.vms_on(h).empty()) evac_hosts.push_back(h);
+        std::vector<int32_t> new_vms;
+        for (int32_t v = 0; v < state_.vm_count(); ++v)
+            if (fleet_.vms[static_cast<size_t>(v)].is_new()) new_vms.push_back(v);
+        times.detect += sw.lap();
+
+        if (opt_.goal == Goal::kConsolidate) {
+            // One global repack does evacuation, new VMs, hot hosts that are not kept, and
+            // consolidation at once; then the kept hosts' hot spots; then a last drain pass.
+            consolidate_all(evac_hosts, new_vms);
+            times.place += sw.lap();
+            const policy::TriggerResult trig = pol_.trigger->evaluate(state_, ctx_);
+            times.detect += sw.lap();
+            relieve_hotspots(trig.hot, times, sw);
+            drain_kept();
+            times.place += sw.lap();
+        } else {
+            // Mandatory moves first (evacuation, new VMs), then hot spots, then the goal.
+            evacuate(evac_hosts);
+            place_new(new_vms);
+            times.place += sw.lap();
+            const policy::TriggerResult trig = pol_.trigger->evaluate(state_, ctx_);
+            times.detect += sw.lap();
+            relieve_hotspots(trig.hot, times, sw);
+            if (opt_.goal == Goal::kAuto) {
+                // Only the trigger's cold spots, re-evaluated after the mandatory moves.
+                std::vector<int32_t> cold = pol_.trigger->evaluate(state_, ctx_).cold;
+                times.detect += sw.lap();
+                consolidate_cold(std::move(cold));
+                times.place += sw.lap();
+            } else if (opt_.goal == Goal::kBalance) {
+                balance();
+                times.place += sw.lap();
+            }
+        }
+
+        // resolve: cost estimates, waves, output order.
+        for (Move& m : plan_.moves) {
+            if (m.source == kNoHost) continue;
+            const auto& vm = fleet_.vms[static_cast<size_t>(m.vm)];
+            m.estimate = estimate_migration(static_cast<double>(vm.mem_size_kib) / 1024.0,
+                                            vm.dirty_rate_mibps, opt_.cost);
+        }
+        assign_waves(fleet_, plan_.moves, opt_.waves);
+        std::sort(plan_.moves.begin(), plan_.moves.end(), [&](const Move& a, const Move& b) {
+            if (a.step != b.step) return a.step < b.step;
+            return fleet_.vms[static_cast<size_t>(a.vm)].id <
+                   fleet_.vms[static_cast<size_t>(b.vm)].id;
+        });
+        std::sort(plan_.powered_on.begin(), plan_.powered_on.end(),
+                  [&](int32_t a, int32_t b) { return state_.id_rank(a) < state_.id_rank(b); });
+        times.resolve += sw.lap();
+        return std::move(plan_);
+    }
+
+  private:
+    // ---- budgets ----
+    bool within_budget(int64_t extra_moves, int64_t extra_mem_kib) const {
+        if (opt_.budget_migrations >= 0 && migrations_ + extra_moves > opt_.budget_migrations)
+            return false;
+        if (opt_.budget_mem_frac >= 0 &&
+            static_cast<double>(moved_mem_kib_ + extra_mem_kib) >
+                opt_.budget_mem_frac * static_cast<double>(total_mem_kib_))
+            return false;
+        return true;
+    }
+    int64_t mem_of(int32_t vm) const { return fleet_.vms[static_cast<size_t>(vm)].mem_size_kib; }
+
+    // ---- moves ----
+    void record(int32_t vm, int32_t target, MoveReason reason) {
+        const int32_t source = state_.host_of(vm);
+        FP_ASSERT(!moved_[static_cast<size_t>(vm)]);
+        moved_[static_cast<size_t>(vm)] = 1;
+        Move m;
+        m.vm = vm;
+        m.source = source;
+        m.target = target;
+        m.reason = reason;
+        plan_.moves.push_back(m);
+        if (source != kNoHost) {
+            ++migrations_;
+            moved_mem_kib_ += mem_of(vm);
+        }
+        receiver_[static_cast<size_t>(target)] = 1;
+        if (off_[static_cast<size_t>(target)]) {
+            off_[static_cast<size_t>(target)] = 0;
+            allowed_[static_cast<size_t>(target)] = 1;
+            plan_.powered_on.push_back(target);
+        }
+        state_.move(vm, target);
+    }
+
+    // The placement policy's choice among allowed hosts; failing that, an off host is switched
+    // on (largest first by the same policy) when `power_on` allows it.
+    std::optional<int32_t> choose(int32_t vm, bool power_on) {
+        auto h = pol_.placement->choose(state_, vm, allowed_, ctx_);
+        if (h || !power_on) return h;
+        return pol_.placement->choose(state_, vm, off_, ctx_);
+    }
+
+    std::string why_unplaceable(int32_t vm) const {
+        const Resources& dem = state_.demand(vm);
+        bool fits_some_host = false;
+        for (int32_t h = 0; h < state_.host_count(); ++h) {
+            if (evac_[static_cast<size_t>(h)]) continue;
+            if (dem.fits_within(state_.limit(h))) {
+                fits_some_host = true;
+                break;
+            }
+        }
+        if (!fits_some_host)
+            return "VM " + fleet_.vms[static_cast<size_t>(vm)].id + " (" + describe_demand(dem) +
+                   ") is larger than any usable host at max-util";
+        return "no usable host has room for VM " + fleet_.vms[static_cast<size_t>(vm)].id + " (" +
+               describe_demand(dem) + ")";
+    }
+
+    // VMs in decreasing order of the placement policy's size, ties by VM id.
+    void sort_decreasing(std::vector<int32_t>& vms) const {
+        std::vector<std::pair<double, int32_t>> keyed;
+        keyed.reserve(vms.size());
+        for (int32_t v : vms) keyed.emplace_back(pol_.placement->order_score(state_, v), v);
+        std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+            if (a.first != b.first) return a.first > b.first;
+            return fleet_.vms[static_cast<size_t>(a.second)].id <
+                   fleet_.vms[static_cast<size_t>(b.second)].id;
+        });
+        for (size_t i = 0; i < vms.size(); ++i) vms[i] = keyed[i].second;
+    }
+
+    // ---- steps ----
+    void evacuate(const std::vector<int32_t>& hosts) {
+        for (int32_t h : hosts) {
+            std::vector<int32_t> vms = state_.vms_on(h);
+            sort_decreasing(vms);
+            for (int32_t vm : vms) {
+                if (!within_budget(1, mem_of(vm))) {
+                    plan_.unresolved.push_back({h, vm,
+                                                "migration budget exhausted before VM " +
+                                                    fleet_.vms[static_cast<size_t>(vm)].id +
+                                                    " could leave"});
+                    continue;
+                }
+                auto t = choose(vm, true);
+                if (!t) {
+                    plan_.unresolved.push_back({h, vm, "cannot evacuate: " + why_unplaceable(vm)});
+                    continue;
+                }
+                record(vm, *t, MoveReason::kEvacuate);
+            }
+        }
+    }
+
+    void place_new(std::vector<int32_t> vms) {
+        sort_decreasing(vms);
+        for (int32_t vm : vms) {
+            auto t = choose(vm, true);
+            if (!t) {
+                plan_.unresolved.push_back(
+                    {kNoHost, vm, "cannot place new VM: " + why_unplaceable(vm)});
+                continue;
+            }
+            record(vm, *t, MoveReason::kNewVm);
+        }
+    }
+
+    void relieve_hotspots(const std::vector<int32_t>& hot, PhaseTimes& times, Stopwatch& sw) {
+        for (int32_t h : hot) {
+            if (evac_[static_cast<size_t>(h)] || off_[static_cast<size_t>(h)]) continue;
+            std::vector<int32_t> exclude;
+            bool budget_hit = false;
+            while (state_.overloaded(h) && !budget_hit) {
+                const std::vector<int32_t> chosen =
+                    pol_.selection->select(state_, h, exclude, ctx_);
+                times.select += sw.lap();
+                if (chosen.empty()) break;
+                for (int32_t vm : chosen) {
+                    if (!state_.overloaded(h)) break;
+                    if (moved_[static_cast<size_t>(vm)]) {
+                        exclude.push_back(vm);
+                        continue;
+                    }
+                    if (!within_budget(1, mem_of(vm))) {
+                        budget_hit = true;
+                        break;
+                    }
+                    auto t = choose(vm, true);
+                    if (!t) {
+                        // Ask the selection again without this VM.
+                        exclude.push_back(vm);
+                        break;
+                    }
+                    record(vm, *t, MoveReason::kHotspot);
+                }
+                times.place += sw.lap();
+            }
+            if (state_.overloaded(h)) {
+                std::string dims;
+                for (int d = 0; d < model::kDims; ++d)
+                    if (state_.load(h)[d] > state_.limit(h)[d])
+                        dims += std::string(dims.empty() ? "" : ",") +
+                                model::kDimNames[static_cast<size_t>(d)];
+                plan_.unresolved.push_back(
+                    {h, -1,
+                     "still above max-util in " + dims +
+                         (budget_hit ? ": migration budget exhausted"
+                                     : ": no other host can take enough of its VMs")});
+            }
+        }
+    }
+
+    // Load relative to the largest host type: what draining the host would move.
+    double drain_key(int32_t h) const {
+        const Resources& ref = state_.reference_capacity();
+        double key = 0;
+        for (int d = 0; d < model::kDims; ++d)
+            if (ref[d] > 0)
+                key += static_cast<double>(state_.load(h)[d]) / static_cast<double>(ref[d]);
+        return key;
+    }
+
+    bool drainable(int32_t h) const {
+        const size_t hi = static_cast<size_t>(h);
+        return !evac_[hi] && !off_[hi] && !receiver_[hi] && !state_.vms_on(h).empty() &&
+               !state_.overloaded(h);
+    }
+
+    // Sorts hosts by ascending drain key, ties by id.
+    void sort_by_drain_key(std::vector<int32_t>& hosts) const {
+        std::vector<std::pair<double, int32_t>> keyed;
+        for (int32_t h : hosts) keyed.emplace_back(drain_key(h), h);
+        std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first < b.first
+                                      : state_.id_rank(a.second) < state_.id_rank(b.second);
+        });
+        for (size_t i = 0; i < hosts.size(); ++i) hosts[i] = keyed[i].second;
+    }
+
+    // Moves every VM of h onto `targets`, or nothing: if one VM finds no room the tentative
+    // moves are undone. On success h leaves the targets.
+    bool drain(int32_t h, std::vector<uint8_t>& targets) {
+        const size_t hi = static_cast<size_t>(h);
+        std::vector<int32_t> vms = state_.vms_on(h);
+        int64_t mem = 0;
+        for (int32_t vm : vms) {
+            mem += mem_of(vm);
+            if (moved_[static_cast<size_t>(vm)]) return false;
+        }
+        if (!within_budget(static_cast<int64_t>(vms.size()), mem)) return false;
+        sort_decreasing(vms);
+        const uint8_t was_target = targets[hi];
+        targets[hi] = 0;
+        std::vector<std::pair<int32_t, int32_t>> tentative;  // (vm, target)
+        bool ok = true;
+        for (int32_t vm : vms) {
+            auto t = pol_.placement->choose(state_, vm, targets, ctx_);
+            if (!t) {
+                ok = false;
+                break;
+            }
+            state_.move(vm, *t);
+            tentative.emplace_back(vm, *t);
+        }
+        // Undo, then (on success) replay as recorded moves in the same order.
+        for (auto it = tentative.rbegin(); it != tentative.rend(); ++it) state_.move(it->first, h);
+        if (!ok) {
+            targets[hi] = was_target;
+            return false;
+        }
+        for (const auto& [vm, t] : tentative) record(vm, t, MoveReason::kConsolidate);
+        return true;
+    }
+
+    // goal auto: drain the trigger's cold spots, emptiest first, into hosts that already run VMs
+    // (filling an empty host frees nothing).
+    void consolidate_cold(std::vector<int32_t> cold) {
+        std::vector<uint8_t> targets(allowed_.size(), 0);
+        for (int32_t h = 0; h < state_.host_count(); ++h)
+            targets[static_cast<size_t>(h)] =
+                allowed_[static_cast<size_t>(h)] && !state_.vms_on(h).empty();
+        sort_by_drain_key(cold);
+        for (int32_t h : cold)
+            if (drainable(h)) drain(h, targets);
+    }
+
+    // goal consolidate: choose the hosts to keep — the largest first (ties: the most loaded, so
+    // fewer VMs move), until their limits cover the fleet's demand in every dimension — and pack
+    // every other VM into them, largest first: VMs of hosts being evacuated, new VMs and VMs of
+    // every host not kept. When a VM fits nowhere the next largest host joins the kept ones (its
+    // VMs stay); a running VM that still fits nowhere keeps its own host.
+    void consolidate_all(const std::vector<int32_t>& evac_hosts,
+                         const std::vector<int32_t>& new_vms) {
+        const Resources& ref = state_.reference_capacity();
+        std::vector<std::pair<double, int32_t>> by_size;
+        for (int32_t h = 0; h < state_.host_count(); ++h) {
+            // Off hosts may be switched on when that lets more, smaller hosts go.
+            if (!allowed_[static_cast<size_t>(h)] && !off_[static_cast<size_t>(h)]) continue;
+            double size = 0;
+            for (int d = 0; d < model::kDims; ++d)
+                if (ref[d] > 0)
+                    size +=
+                        static_cast<double>(state_.capacity(h)[d]) / static_cast<double>(ref[d]);
+            by_size.emplace_back(size, h);
+        }
+        std::sort(by_size.begin(), by_size.end(), [&](const auto& a, const auto& b) {
+            if (a.first != b.first) return a.first > b.first;
+            const double la = drain_key(a.second), lb = drain_key(b.second);
+            if (la != lb) return la > lb;
+            return state_.id_rank(a.second) < state_.id_rank(b.second);
+        });
+        const Resources total = fleet_.total_demand();
+        std::vector<uint8_t>& targets = kept_;
+        targets.assign(allowed_.size(), 0);
+        Resources covered;
+        size_t next_open = 0;
+        for (; next_open < by_size.size() && !total.fits_within(covered); ++next_open) {
+            targets[static_cast<size_t>(by_size[next_open].second)] = 1;
+            covered += state_.limit(by_size[next_open].second);
+        }
+        std::vector<uint8_t> must_move(fleet_.vms.size(), 0);
+        std::vector<int32_t> pool;
+        for (int32_t h : evac_hosts)
+            for (int32_t vm : state_.vms_on(h)) {
+                pool.push_back(vm);
+                must_move[static_cast<size_t>(vm)] = 1;
+            }
+        for (int32_t vm : new_vms) {
+            pool.push_back(vm);
+            must_move[static_cast<size_t>(vm)] = 1;
+        }
+        for (size_t i = next_open; i < by_size.size(); ++i)
+            for (int32_t vm : state_.vms_on(by_size[i].second)) pool.push_back(vm);
+        sort_decreasing(pool);
+        for (int32_t vm : pool) {
+            const int32_t src = state_.host_of(vm);
+            const bool forced = must_move[static_cast<size_t>(vm)];
+            if (!forced && targets[static_cast<size_t>(src)]) continue;  // its host was kept
+            if (src != kNoHost && !within_budget(1, mem_of(vm))) {
+                if (forced) {
+                    plan_.unresolved.push_back({src, vm,
+                                                "migration budget exhausted before VM " +
+                                                    fleet_.vms[static_cast<size_t>(vm)].id +
+                                                    " could leave"});
+                } else {
+                    targets[static_cast<size_t>(src)] = 1;
+                }
+                continue;
+            }
+            auto t = pol_.placement->choose(state_, vm, targets, ctx_);
+            while (!t && next_open < by_size.size()) {
+                const int32_t h = by_size[next_open++].second;
+                if (targets[static_cast<size_t>(h)]) continue;
+                targets[static_cast<size_t>(h)] = 1;
+                if (!forced && h == src) break;  // its own host is kept now
+                t = pol_.placement->choose(state_, vm, targets, ctx_);
+            }
+            if (t) {
+                record(vm, *t,
+                       src == kNoHost ? MoveReason::kNewVm
+                       : forced       ? MoveReason::kEvacuate
+                                      : MoveReason::kConsolidate);
+            } else if (forced) {
+                plan_.unresolved.push_back(
+                    {src, vm,
+                     (src == kNoHost ? "cannot place new VM: " : "cannot evacuate: ") +
+                         why_unplaceable(vm)});
+            } else {
+                targets[static_cast<size_t>(src)] = 1;
+            }
+        }
+    }
+
+    // Drains kept hosts, emptiest first, into the other kept hosts.
+    void drain_kept() {
+        std::vector<int32_t> kept;
+        for (int32_t h = 0; h < state_.host_count(); ++h)
+            if (kept_[static_cast<size_t>(h)] && !state_.vms_on(h).empty()) kept.push_back(h);
+        sort_by_drain_key(kept);
+        for (int32_t h : kept)
+            if (drainable(h)) drain(h, kept_);
+    }
+
+    // Moves single VMs from the most to the least utilised host while that lowers the higher of
+    // the two, until the spread is within the tolerance.
+    void balance() {
+        std::vector<uint8_t> stuck(allowed_.size(), 0);
+        const int64_t max_iterations = static_cast<int64_t>(fleet_.vms.size()) * 2 + 16;
+        for (int64_t it = 0; it < max_iterations; ++it) {
+            int32_t hi_host = kNoHost;
+            int32_t lo_host = kNoHost;
+            double hi_u = -1, lo_u = 2;
+            for (int32_t h : state_.hosts_by_id()) {
+                if (!allowed_[static_cast<size_t>(h)]) continue;
+                const double u = state_.max_util(h);
+                if (!stuck[static_cast<size_t>(h)] && u > hi_u) {
+                    hi_u = u;
+                    hi_host = h;
+                }
+                if (u < lo_u) {
+                    lo_u = u;
+                    lo_host = h;
+                }
+            }
+            if (hi_host == kNoHost || lo_host == kNoHost || hi_host == lo_host) break;
+            if (hi_u - lo_u <= opt_.balance_tolerance) break;
+            int32_t best_vm = -1;
+            double best_after = hi_u;
+            for (int32_t vm : state_.vms_on(hi_host)) {
+                if (moved_[static_cast<size_t>(vm)] || !state_.fits(vm, lo_host)) continue;
+                if (!within_budget(1, mem_of(vm))) continue;
+                double src_after = 0, dst_after = 0;
+                for (int d = 0; d < model::kDims; ++d) {
+                    const double cs = static_cast<double>(state_.capacity(hi_host)[d]);
+                    const double cd = static_cast<double>(state_.capacity(lo_host)[d]);
+                    const double dem = static_cast<double>(state_.demand(vm)[d]);
+                    src_after = std::max(src_after,
+                                         (static_cast<double>(state_.load(hi_host)[d]) - dem) / cs);
+                    dst_after = std::max(dst_after,
+                                         (static_cast<double>(state_.load(lo_host)[d]) + dem) / cd);
+                }
+                const double after = std::max(src_after, dst_after);
+                if (after < best_after - 1e-12) {
+                    best_after = after;
+                    best_vm = vm;
+                }
+            }
+            if (best_vm < 0) {
+                stuck[static_cast<size_t>(hi_host)] = 1;
+                continue;
+            }
+            record(best_vm, lo_host, MoveReason::kBalance);
+        }
+    }
+
+    const model::Fleet& fleet_;
+    const PlanOptions& opt_;
+    const policy::PolicySet& pol_;
+    PlacementState state_;
+    policy::PolicyContext ctx_;
+    std::vector<uint8_t> evac_;
+    std::vector<uint8_t> allowed_;   // usable targets
+    std::vector<uint8_t> off_;       // off hosts that may still be switched on
+    std::vector<uint8_t> receiver_;  // hosts that received a VM (never drained afterwards)
+    std::vector<uint8_t> moved_;     // a VM moves at most once per plan
+    std::vector<uint8_t> kept_;      // goal consolidate: the hosts that stay on
+    int64_t migrations_ = 0;
+    int64_t moved_mem_kib_ = 0;
+    int64_t total_mem_kib_ = 0;
+    Plan plan_;
+};
+
+}  // namespace
+
+Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
+               const policy::PolicySet& policies, PhaseTimes& times) {
+    FP_ASSERT(policies.trigger && policies.selection && policies.placement);
+    FP_ASSERT(options.max_util_ppm > 0 && options.max_util_ppm <= 1000000);
+    Planner planner(fleet, options, policies);
+    return planner.run(times);
+}
+
+}  // namespace fp::plan

@@ -1,0 +1,36 @@
+// The single-process planner: evacuation, placement of new VMs, hot-spot relief, then the goal's
+// own step (consolidation by draining cold hosts, or load balancing), then wave assembly.
+// Thread-safety: make_plan may run concurrently on different inputs. Determinism: the plan
+// depends only on the fleet, options and policies; every tie breaks by id.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "src/model/fleet.hpp"
+#include "src/plan/plan.hpp"
+#include "src/plan/waves.hpp"
+#include "src/policy/registry.hpp"
+
+namespace fp::plan {
+
+struct PlanOptions {
+    Goal goal = Goal::kAuto;
+    int64_t max_util_ppm = 900000;
+    std::vector<int32_t> evacuate;    // host indices to empty (besides hosts in maintenance)
+    int64_t budget_migrations = -1;   // -1: no limit
+    double budget_mem_frac = -1.0;    // fraction of all VMs' memory that may move; -1: no limit
+    double balance_tolerance = 0.05;  // balance stops when max − min host utilisation ≤ this
+    uint64_t seed = 1;
+    WaveLimits waves;
+    MigrationCostConfig cost;
+};
+
+struct PhaseTimes {
+    double parse = 0, detect = 0, select = 0, place = 0, resolve = 0, write = 0;
+};
+
+Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
+               const policy::PolicySet& policies, PhaseTimes& times);
+
+}  // namespace fp::plan

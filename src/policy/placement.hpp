@@ -1,0 +1,41 @@
+// Placement: where a VM goes. Both offer VMs in decreasing size (by a size function) and never
+// choose a host that would exceed its max-util limit (no new hot spot).
+//  ffd: the first host in id order that fits.
+//  bfd: the host left with the least residual capacity (scored by the size function), ties by id.
+#pragma once
+
+#include <memory>
+
+#include "src/policy/policy.hpp"
+
+namespace fp::policy {
+
+class FirstFitDecreasing final : public PlacementPolicy {
+  public:
+    explicit FirstFitDecreasing(std::shared_ptr<const ResourceFunction> size)
+        : size_(std::move(size)) {}
+    std::string_view name() const override { return "ffd"; }
+    std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
+                                  const std::vector<uint8_t>& allowed,
+                                  const PolicyContext& ctx) const override;
+    double order_score(const model::PlacementState& state, int32_t vm) const override;
+
+  private:
+    std::shared_ptr<const ResourceFunction> size_;
+};
+
+class BestFitDecreasing final : public PlacementPolicy {
+  public:
+    explicit BestFitDecreasing(std::shared_ptr<const ResourceFunction> size)
+        : size_(std::move(size)) {}
+    std::string_view name() const override { return "bfd"; }
+    std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
+                                  const std::vector<uint8_t>& allowed,
+                                  const PolicyContext& ctx) const override;
+    double order_score(const model::PlacementState& state, int32_t vm) const override;
+
+  private:
+    std::shared_ptr<const ResourceFunction> size_;
+};
+
+}  // namespace fp::policy

@@ -1,0 +1,66 @@
+// The four pluggable heuristic roles (STYLE.md §4). Implementations are stateless after
+// construction, read an immutable snapshot (PlacementState) and a PolicyContext, and are safe to
+// call from many threads at once. Determinism: every choice breaks ties by host/VM id.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "src/model/placement_state.hpp"
+
+namespace fp::policy {
+
+struct PolicyContext {
+    uint64_t seed = 0;
+    int64_t round = 0;
+};
+
+// Scores a resource vector against a reference capacity (the size of a VM, the hotness of a host).
+class ResourceFunction {
+  public:
+    virtual ~ResourceFunction() = default;
+    virtual std::string_view name() const = 0;
+    virtual double score(const model::Resources& amount,
+                         const model::Resources& reference) const = 0;
+};
+
+struct TriggerResult {
+    std::vector<int32_t> hot;   // hosts needing relief, most urgent first (ties by id)
+    std::vector<int32_t> cold;  // hosts with spare capacity, coldest first (ties by id)
+};
+
+// When to act: which hosts are hot spots and which are cold spots.
+class TriggerPolicy {
+  public:
+    virtual ~TriggerPolicy() = default;
+    virtual std::string_view name() const = 0;
+    virtual TriggerResult evaluate(const model::PlacementState& state,
+                                   const PolicyContext& ctx) const = 0;
+};
+
+// Which VMs leave a hot host: returns VMs (not in `exclude`) whose departure brings the host
+// within its limit, in the order to move them; empty when no choice helps.
+class VmSelectionPolicy {
+  public:
+    virtual ~VmSelectionPolicy() = default;
+    virtual std::string_view name() const = 0;
+    virtual std::vector<int32_t> select(const model::PlacementState& state, int32_t host,
+                                        const std::vector<int32_t>& exclude,
+                                        const PolicyContext& ctx) const = 0;
+};
+
+// Where a VM goes: a host among those allowed (allowed[h] != 0) that fits it at max-util, or
+// nullopt. `order_score` ranks VMs for the "decreasing" order in which the planner offers them.
+class PlacementPolicy {
+  public:
+    virtual ~PlacementPolicy() = default;
+    virtual std::string_view name() const = 0;
+    virtual std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
+                                          const std::vector<uint8_t>& allowed,
+                                          const PolicyContext& ctx) const = 0;
+    virtual double order_score(const model::PlacementState& state, int32_t vm) const = 0;
+};
+
+}  // namespace fp::policy

@@ -1,0 +1,34 @@
+// Errors for bad input and failing environments, carried as values.
+// Thread-safety: plain value types. Determinism: no state.
+#pragma once
+
+#include <string>
+#include <tl/expected.hpp>
+#include <utility>
+
+namespace fp {
+
+// Process exit codes of CONTRACT.md; an Error carries the one it maps to.
+enum class ErrorCode : int {
+    kInternal = 1,     // a bug
+    kBadInput = 2,     // a file, flag or config value is wrong
+    kEnvironment = 3,  // I/O error, disk full, MPI or libvirt failure
+};
+
+struct Error {
+    ErrorCode code = ErrorCode::kBadInput;
+    std::string msg;      // complete, user-facing (e.g. "hosts.csv:4:cpu: not a number")
+    std::string context;  // optional extra detail (which command, which file)
+};
+
+template <typename T>
+using Result = tl::expected<T, Error>;
+
+inline tl::unexpected<Error> fail(ErrorCode code, std::string msg, std::string context = {}) {
+    return tl::unexpected<Error>(Error{code, std::move(msg), std::move(context)});
+}
+inline tl::unexpected<Error> bad_input(std::string msg) {
+    return fail(ErrorCode::kBadInput, std::move(msg));
+}
+
+}  // namespace fp
