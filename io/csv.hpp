@@ -31,6 +31,8 @@ class ErrorList {
              const std::string& what);
     bool empty() const { return messages_.empty(); }
     bool full() const { return messages_.size() >= kMaxErrors; }
+    // Records that checking stopped early with input left unchecked.
+    void mark_truncated() { ++dropped_; }
     // All messages, one per line, as a bad-input Error.
     Error to_error() const;
 

@@ -120,7 +120,10 @@ Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& ho
                      out.warnings);
         if (!errors.empty()) return tl::unexpected(errors.to_error());
         for (const CsvRow& row : hosts_table->rows) {
-            if (errors.full()) break;
+            if (errors.full()) {
+                errors.mark_truncated();
+                break;
+            }
             FieldCtx c{hosts_name, row.line, errors};
             model::Host h;
             h.id = std::string(*cols.get(row, "id"));
@@ -188,7 +191,10 @@ Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& ho
             errors, out.warnings);
         if (!errors.empty()) return tl::unexpected(errors.to_error());
         for (const CsvRow& row : vms_table->rows) {
-            if (errors.full()) break;
+            if (errors.full()) {
+                errors.mark_truncated();
+                break;
+            }
             FieldCtx c{vms_name, row.line, errors};
             model::Vm vm;
             vm.id = std::string(*cols.get(row, "id"));

@@ -231,7 +231,13 @@ class Planner {
         }
     }
 
-    void relieve_hotspots(const std::vector<int32_t>& hot, PhaseTimes& times, Stopwatch& sw) {
+    // Relieves the trigger's hot spots first, then any other host above max-util (the plan
+    // guarantees max-util whatever the trigger's thresholds).
+    void relieve_hotspots(std::vector<int32_t> hot, PhaseTimes& times, Stopwatch& sw) {
+        std::vector<uint8_t> listed(allowed_.size(), 0);
+        for (int32_t h : hot) listed[static_cast<size_t>(h)] = 1;
+        for (int32_t h : state_.hosts_by_id())
+            if (!listed[static_cast<size_t>(h)] && state_.overloaded(h)) hot.push_back(h);
         for (int32_t h : hot) {
             if (evac_[static_cast<size_t>(h)] || off_[static_cast<size_t>(h)]) continue;
             std::vector<int32_t> exclude;

@@ -1,0 +1,42 @@
+# Shared helpers for the integration tests (sourced). Environment from ctest:
+# FLEETPLAN (the program), SRC (source tree), PYTHON (/usr/bin/python3), WORK (scratch root).
+set -euo pipefail
+: "${FLEETPLAN:?}" "${SRC:?}" "${PYTHON:?}" "${WORK:?}"
+T="$WORK/$(basename "$0" .sh)${TEST_SUFFIX:-}"
+rm -rf "$T"
+mkdir -p "$T"
+CHECK="$SRC/tests/checker/check_plan.py"
+DEMO="$SRC/tests/data/clusters/demo"
+SMALL="$SRC/tests/data/clusters/small"
+fails=0
+passes=0
+
+ok() { passes=$((passes + 1)); echo "ok: $*"; }
+bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
+
+# check_plan HOSTS VMS DIR [checker args...]
+check_plan() {
+    local h=$1 v=$2 d=$3
+    shift 3
+    if "$PYTHON" "$CHECK" --hosts "$h" --vms "$v" --plan-dir "$d" "$@"; then
+        ok "checker accepts $d"
+    else
+        bad "checker rejects $d"
+    fi
+}
+
+# summary.json without the fields that may differ between runs (timings, ranks, threads).
+stable_summary() {
+    "$PYTHON" - "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for k in ("plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank"):
+    s.pop(k, None)
+print(json.dumps(s, indent=1, sort_keys=True))
+PY
+}
+
+finish() {
+    echo "$passes passed, $fails failed"
+    [ "$fails" -eq 0 ]
+}

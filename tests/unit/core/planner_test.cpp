@@ -1,0 +1,190 @@
+#include "src/plan/planner.hpp"
+
+#include <gtest/gtest.h>
+
+#include "src/model/generator.hpp"
+#include "src/plan/summary.hpp"
+#include "tests/unit/core/fleet_builder.hpp"
+
+namespace fp::plan {
+namespace {
+
+Plan run(const model::Fleet& f, Goal goal, const policy::PolicySet& pol = testing::policies(),
+         PlanOptions o = {}) {
+    o.goal = goal;
+    PhaseTimes t;
+    return make_plan(f, o, pol, t);
+}
+
+std::string target_of(const model::Fleet& f, const Plan& p, const std::string& vm) {
+    for (const Move& m : p.moves)
+        if (f.vms[static_cast<size_t>(m.vm)].id == vm)
+            return f.hosts[static_cast<size_t>(m.target)].id;
+    return "";
+}
+
+TEST(Planner, RelievesAHotSpotWithOneCheapMove) {
+    // h1 is at 95% CPU; moving the small VM "s" (2 cores, 1 GiB) suffices, the big one would too
+    // but copies more memory.
+    auto f = testing::FleetBuilder()
+                 .host("h1", 20, 65536, 10000)
+                 .host("h2", 20, 65536, 10000)
+                 .vm("big", "h1", 17, 32768, 10)
+                 .vm("s", "h1", 2, 1024, 10)
+                 .vm("other", "h2", 2, 1024, 10)
+                 .build();
+    const Plan p = run(f, Goal::kHotspot);
+    ASSERT_EQ(p.moves.size(), 1u);
+    EXPECT_EQ(target_of(f, p, "s"), "h2");
+    EXPECT_TRUE(p.unresolved.empty());
+    PlanOptions o;
+    EXPECT_EQ(summarize(f, p, o).overloaded_after, 0);
+}
+
+TEST(Planner, VmLargerThanAnyHostIsUnresolvedNotAnError) {
+    auto f = testing::FleetBuilder()
+                 .host("h1", 8, 8192, 1000)
+                 .vm("huge", "", 64, 1024, 1)
+                 .vm("ok", "", 1, 1024, 1)
+                 .build();
+    const Plan p = run(f, Goal::kAuto);
+    ASSERT_EQ(p.unresolved.size(), 1u);
+    EXPECT_EQ(p.unresolved[0].vm, *f.vm_index("huge"));
+    EXPECT_NE(p.unresolved[0].reason.find("larger than any usable host"), std::string::npos);
+    EXPECT_EQ(target_of(f, p, "ok"), "h1");
+}
+
+TEST(Planner, EvacuatesMaintenanceHostsAndNeverTargetsThem) {
+    auto f = testing::FleetBuilder()
+                 .host("m", 16, 16384, 1000, model::HostState::kMaintenance)
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .vm("v1", "m", 4, 4096, 1)
+                 .vm("v2", "m", 4, 4096, 1)
+                 .vm("v3", "a", 1, 1024, 1)
+                 .build();
+    for (Goal g :
+         {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot, Goal::kEvacuate}) {
+        const Plan p = run(f, g);
+        EXPECT_NE(target_of(f, p, "v1"), "") << to_string(g);
+        EXPECT_NE(target_of(f, p, "v2"), "") << to_string(g);
+        for (const Move& m : p.moves) EXPECT_NE(f.hosts[static_cast<size_t>(m.target)].id, "m");
+    }
+}
+
+TEST(Planner, EvacuationThatDoesNotFitIsReportedPerVm) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 4, 4096, 1000)
+                 .host("b", 4, 4096, 1000)
+                 .vm("v1", "a", 3, 1024, 1)
+                 .vm("v2", "b", 3, 1024, 1)
+                 .build();
+    PlanOptions o;
+    o.evacuate = {*f.host_index("a")};
+    const Plan p = run(f, Goal::kEvacuate, testing::policies(), o);
+    ASSERT_EQ(p.unresolved.size(), 1u);
+    EXPECT_EQ(p.unresolved[0].host, *f.host_index("a"));
+    EXPECT_TRUE(p.moves.empty());
+}
+
+TEST(Planner, ConsolidationFreesTheColdHostsAndStaysUnderMaxUtil) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .host("c", 16, 16384, 1000)
+                 .vm("v1", "a", 2, 2048, 1)
+                 .vm("v2", "b", 2, 2048, 1)
+                 .vm("v3", "c", 2, 2048, 1)
+                 .build();
+    const Plan p = run(f, Goal::kConsolidate);
+    PlanOptions o;
+    const PlanSummary s = summarize(f, p, o);
+    EXPECT_EQ(s.active_hosts_after, 1);
+    EXPECT_EQ(s.lower_bound_hosts, 1);
+    EXPECT_EQ(s.freed_hosts.size(), 2u);
+    EXPECT_EQ(s.overloaded_after, 0);
+}
+
+TEST(Planner, BudgetLimitsMigrations) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .host("c", 16, 16384, 1000)
+                 .vm("v1", "a", 2, 2048, 1)
+                 .vm("v2", "b", 2, 2048, 1)
+                 .vm("v3", "c", 2, 2048, 1)
+                 .build();
+    PlanOptions o;
+    o.budget_migrations = 1;
+    const Plan p = run(f, Goal::kConsolidate, testing::policies(), o);
+    EXPECT_EQ(p.moves.size(), 1u);
+}
+
+TEST(Planner, BalanceEvensOutUtilisation) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 10240, 1000)
+                 .host("b", 10, 10240, 1000)
+                 .vm("v1", "a", 2, 1024, 1)
+                 .vm("v2", "a", 2, 1024, 1)
+                 .vm("v3", "a", 2, 1024, 1)
+                 .vm("v4", "a", 2, 1024, 1)
+                 .build();
+    const Plan p = run(f, Goal::kBalance);
+    EXPECT_EQ(p.moves.size(), 2u);
+    for (const Move& m : p.moves) EXPECT_EQ(f.hosts[static_cast<size_t>(m.target)].id, "b");
+}
+
+TEST(Planner, SwitchesOnAnOffHostOnlyWhenNothingElseFits) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 4, 4096, 1000)
+                 .host("z", 16, 16384, 1000, model::HostState::kOff)
+                 .vm("v1", "", 2, 1024, 1)
+                 .vm("v2", "", 8, 1024, 1)
+                 .build();
+    const Plan p = run(f, Goal::kAuto);
+    EXPECT_EQ(target_of(f, p, "v1"), "a");
+    EXPECT_EQ(target_of(f, p, "v2"), "z");
+    ASSERT_EQ(p.powered_on.size(), 1u);
+    EXPECT_EQ(p.powered_on[0], *f.host_index("z"));
+}
+
+TEST(Planner, IsDeterministicAndOrdersRowsByStepThenVmId) {
+    model::GeneratorOptions g;
+    g.hosts = 200;
+    g.vms = 2000;
+    g.seed = 3;
+    const model::Fleet f = model::generate_fleet(g);
+    for (Goal goal : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance}) {
+        const Plan a = run(f, goal), b = run(f, goal);
+        ASSERT_EQ(a.moves.size(), b.moves.size());
+        for (size_t i = 0; i < a.moves.size(); ++i) {
+            EXPECT_EQ(a.moves[i].vm, b.moves[i].vm);
+            EXPECT_EQ(a.moves[i].target, b.moves[i].target);
+            EXPECT_EQ(a.moves[i].step, b.moves[i].step);
+            if (i > 0) {
+                const auto& p = a.moves[i - 1];
+                const auto& q = a.moves[i];
+                EXPECT_TRUE(p.step < q.step ||
+                            (p.step == q.step && f.vms[static_cast<size_t>(p.vm)].id <
+                                                     f.vms[static_cast<size_t>(q.vm)].id));
+            }
+        }
+    }
+}
+
+TEST(Planner, ConsolidateOnAGeneratedFleetIsWithinTenPercentOfTheLowerBound) {
+    model::GeneratorOptions g;
+    g.hosts = 400;
+    g.vms = 4000;
+    g.seed = 11;
+    const model::Fleet f = model::generate_fleet(g);
+    const Plan p = run(f, Goal::kConsolidate);
+    const PlanSummary s = summarize(f, p, PlanOptions{});
+    EXPECT_EQ(s.overloaded_after, 0);
+    EXPECT_LE(static_cast<double>(s.active_hosts_after),
+              1.1 * static_cast<double>(s.lower_bound_hosts));
+    EXPECT_LT(s.active_hosts_after, s.active_hosts_before);
+}
+
+}  // namespace
+}  // namespace fp::plan

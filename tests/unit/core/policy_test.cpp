@@ -1,0 +1,106 @@
+// Each policy shows, on a crafted fixture, a decision its siblings do not make.
+#include <gtest/gtest.h>
+
+#include "src/model/placement_state.hpp"
+#include "src/policy/registry.hpp"
+#include "src/policy/resource_function.hpp"
+#include "tests/unit/core/fleet_builder.hpp"
+
+namespace fp::policy {
+namespace {
+
+TEST(Selection, ResourceConstrainedAndMinMigrationTimeDisagree) {
+    // h1 is over 90% CPU by 2 cores. "cpu-heavy" (3 cores, 8 GiB) alone clears it; MMT instead
+    // takes the VMs with the least memory first: two 1-core, 1-GiB VMs.
+    auto f = testing::FleetBuilder()
+                 .host("h1", 20, 65536, 10000)
+                 .vm("cpu-heavy", "h1", 3, 8192, 1)
+                 .vm("m1", "h1", 1, 1024, 1)
+                 .vm("m2", "h1", 1, 1024, 1)
+                 .vm("rest", "h1", 15, 30000, 1)
+                 .build();
+    model::PlacementState s(f, 900000);
+    ASSERT_TRUE(s.overloaded(0));
+    const auto rc =
+        testing::policies("threshold", "resource-constrained").selection->select(s, 0, {}, {});
+    const auto mmt =
+        testing::policies("threshold", "min-migration-time").selection->select(s, 0, {}, {});
+    ASSERT_EQ(rc.size(), 1u);
+    EXPECT_EQ(f.vms[static_cast<size_t>(rc[0])].id, "cpu-heavy");
+    ASSERT_EQ(mmt.size(), 2u);
+    EXPECT_EQ(f.vms[static_cast<size_t>(mmt[0])].id, "m1");
+    EXPECT_EQ(f.vms[static_cast<size_t>(mmt[1])].id, "m2");
+}
+
+TEST(Placement, FirstFitTakesTheFirstHostBestFitTheTightest) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .vm("on-b", "b", 12, 12288, 1)
+                 .vm("new", "", 2, 1024, 1)
+                 .build();
+    model::PlacementState s(f, 900000);
+    const std::vector<uint8_t> all = {1, 1};
+    EXPECT_EQ(*testing::policies("threshold", "resource-constrained", "ffd")
+                   .placement->choose(s, 1, all, {}),
+              0);
+    EXPECT_EQ(*testing::policies("threshold", "resource-constrained", "bfd")
+                   .placement->choose(s, 1, all, {}),
+              1);
+}
+
+TEST(Placement, NeverCreatesAHotSpot) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 10240, 1000)
+                 .vm("x", "a", 8, 1024, 1)
+                 .vm("new", "", 1.5, 1024, 1)
+                 .build();
+    model::PlacementState s(f, 900000);
+    EXPECT_FALSE(testing::policies().placement->choose(s, 1, {1}, {}).has_value());
+}
+
+TEST(ResourceFunction, SizeFunctionsRankVmsDifferently) {
+    const model::Resources ref{{1000, 1000, 1000}};
+    const model::Resources balanced{{400, 400, 0}};  // 0.4, 0.4
+    const model::Resources skewed{{700, 0, 0}};      // 0.7
+    VolumeFunction vol;
+    MaxFunction mx;
+    WeightedSumFunction ws({1, 1, 1});
+    L2Function l2;
+    // max, l2 and volume call the skewed vector larger; weighted-sum the balanced one.
+    EXPECT_GT(mx.score(skewed, ref), mx.score(balanced, ref));
+    EXPECT_GT(l2.score(skewed, ref), l2.score(balanced, ref));
+    EXPECT_GT(ws.score(balanced, ref), ws.score(skewed, ref));
+    EXPECT_NEAR(vol.score(balanced, ref), 1 / 0.36, 1e-9);
+    EXPECT_NEAR(vol.score(skewed, ref), 1 / 0.3, 1e-9);
+}
+
+TEST(Trigger, ThresholdFindsHotAndColdHosts) {
+    auto f = testing::FleetBuilder()
+                 .host("hot", 10, 10240, 1000)
+                 .host("cold", 10, 10240, 1000)
+                 .host("mid", 10, 10240, 1000)
+                 .host("empty", 10, 10240, 1000)
+                 .vm("a", "hot", 9.5, 1024, 1)
+                 .vm("b", "cold", 1, 1024, 1)
+                 .vm("c", "mid", 5, 5120, 1)
+                 .build();
+    model::PlacementState s(f, 900000);
+    const auto r = testing::policies().trigger->evaluate(s, {});
+    ASSERT_EQ(r.hot.size(), 1u);
+    EXPECT_EQ(r.hot[0], 0);
+    ASSERT_EQ(r.cold.size(), 1u);
+    EXPECT_EQ(r.cold[0], 1);
+}
+
+TEST(Registry, UnknownNameListsTheValidOnes) {
+    Registries r;
+    register_builtin_policies(r);
+    ConfigNode n("policy.placement");
+    auto p = r.placements.create("worst-fit", n, r);
+    ASSERT_FALSE(p.has_value());
+    EXPECT_NE(p.error().msg.find("valid: bfd, ffd"), std::string::npos) << p.error().msg;
+}
+
+}  // namespace
+}  // namespace fp::policy

@@ -1,0 +1,142 @@
+#include "io/checkpoint.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io/config.hpp"
+#include "src/model/generator.hpp"
+#include "src/plan/planner.hpp"
+
+namespace fp::io {
+namespace {
+
+class CheckpointTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("fp_ckpt_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    Checkpoint make() {
+        model::GeneratorOptions g;
+        g.hosts = 60;
+        g.vms = 600;
+        g.seed = 9;
+        Checkpoint c;
+        c.fleet = model::generate_fleet(g);
+        c.fleet.hosts[0].rack = "rack, with \"quotes\" ünïcode";
+        policy::Registries r;
+        policy::register_builtin_policies(r);
+        auto rc = load_config("", {}, r);
+        EXPECT_TRUE(rc.has_value());
+        rc->options.goal = plan::Goal::kConsolidate;
+        plan::PhaseTimes t;
+        c.plan = plan::make_plan(c.fleet, rc->options, rc->policies, t);
+        c.plan.unresolved.push_back({3, -1, "a reason"});
+        c.program_version = "test";
+        c.command = "plan";
+        c.seed = 42;
+        c.goal = "consolidate";
+        c.max_util_ppm = 900000;
+        c.config_toml = rc->expanded_toml;
+        c.inputs = {{"hosts", "h.csv fnv1a64:0123"}};
+        c.evacuate = {c.fleet.hosts[1].id};
+        c.summary_json = "{\"a\": 1}";
+        return c;
+    }
+    std::string path(const char* name) const { return (dir_ / name).string(); }
+    std::filesystem::path dir_;
+};
+
+TEST_F(CheckpointTest, RoundTripKeepsEverything) {
+    const Checkpoint c = make();
+    ASSERT_FALSE(c.plan.moves.empty());
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+    auto r = read_checkpoint(path("c.h5"));
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    EXPECT_EQ(r->seed, 42u);
+    EXPECT_EQ(r->config_toml, c.config_toml);
+    EXPECT_EQ(r->inputs, c.inputs);
+    EXPECT_EQ(r->evacuate, c.evacuate);
+    EXPECT_EQ(r->summary_json, c.summary_json);
+    ASSERT_EQ(r->fleet.hosts.size(), c.fleet.hosts.size());
+    ASSERT_EQ(r->fleet.vms.size(), c.fleet.vms.size());
+    for (size_t i = 0; i < c.fleet.hosts.size(); ++i) {
+        EXPECT_EQ(r->fleet.hosts[i].id, c.fleet.hosts[i].id);
+        EXPECT_EQ(r->fleet.hosts[i].capacity, c.fleet.hosts[i].capacity);
+        EXPECT_EQ(r->fleet.hosts[i].rack, c.fleet.hosts[i].rack);
+        EXPECT_EQ(r->fleet.hosts[i].state, c.fleet.hosts[i].state);
+        EXPECT_EQ(r->fleet.hosts[i].power_max_w, c.fleet.hosts[i].power_max_w);
+    }
+    for (size_t i = 0; i < c.fleet.vms.size(); ++i) {
+        const auto &a = r->fleet.vms[i], &b = c.fleet.vms[i];
+        EXPECT_EQ(a.id, b.id);
+        EXPECT_EQ(a.host, b.host);
+        EXPECT_EQ(a.demand, b.demand);
+        EXPECT_EQ(a.mem_size_kib, b.mem_size_kib);
+        EXPECT_EQ(a.group, b.group);
+        EXPECT_EQ(a.anti_group, b.anti_group);
+        EXPECT_EQ(a.cpu_alloc_millicores, b.cpu_alloc_millicores);
+        EXPECT_EQ(a.dirty_rate_mibps, b.dirty_rate_mibps);
+    }
+    ASSERT_EQ(r->plan.moves.size(), c.plan.moves.size());
+    for (size_t i = 0; i < c.plan.moves.size(); ++i) {
+        EXPECT_EQ(r->plan.moves[i].vm, c.plan.moves[i].vm);
+        EXPECT_EQ(r->plan.moves[i].target, c.plan.moves[i].target);
+        EXPECT_EQ(r->plan.moves[i].step, c.plan.moves[i].step);
+        EXPECT_EQ(r->plan.moves[i].reason, c.plan.moves[i].reason);
+        EXPECT_EQ(r->plan.moves[i].estimate.seconds, c.plan.moves[i].estimate.seconds);
+    }
+    ASSERT_EQ(r->plan.unresolved.size(), c.plan.unresolved.size());
+    EXPECT_EQ(r->plan.unresolved.back().reason, "a reason");
+    EXPECT_EQ(r->fleet.host_index(c.fleet.hosts[5].id), 5);
+}
+
+TEST_F(CheckpointTest, TruncatedForeignAndNewerFilesAreBadInput) {
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), make()).has_value());
+    const auto size = std::filesystem::file_size(path("c.h5"));
+    std::filesystem::copy_file(path("c.h5"), path("t.h5"));
+    std::filesystem::resize_file(path("t.h5"), size / 2);
+    auto t = read_checkpoint(path("t.h5"));
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(t.error().msg.find(path("t.h5")), std::string::npos);
+
+    std::ofstream(path("text.h5")) << "not hdf5 at all\n";
+    auto x = read_checkpoint(path("text.h5"));
+    ASSERT_FALSE(x.has_value());
+    EXPECT_NE(x.error().msg.find("not an HDF5 file"), std::string::npos);
+
+    Checkpoint newer = make();
+    newer.format_version = kCheckpointFormatVersion + 1;
+    ASSERT_TRUE(write_checkpoint(path("n.h5"), newer).has_value());
+    auto n = read_checkpoint(path("n.h5"));
+    ASSERT_FALSE(n.has_value());
+    EXPECT_NE(n.error().msg.find("format version 2 is not supported"), std::string::npos)
+        << n.error().msg;
+
+    auto missing = read_checkpoint(path("none.h5"));
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code, ErrorCode::kBadInput);
+}
+
+TEST_F(CheckpointTest, FailedWriteLeavesThePreviousCheckpoint) {
+    const Checkpoint c = make();
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+    const auto before = std::filesystem::file_size(path("c.h5"));
+    // A directory that does not exist: the write fails as an environment error.
+    auto r = write_checkpoint((dir_ / "missing" / "c.h5").string(), c);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
+    EXPECT_EQ(std::filesystem::file_size(path("c.h5")), before);
+    EXPECT_TRUE(read_checkpoint(path("c.h5")).has_value());
+}
+
+}  // namespace
+}  // namespace fp::io

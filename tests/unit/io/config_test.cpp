@@ -1,0 +1,84 @@
+#include "io/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace fp::io {
+namespace {
+
+policy::Registries registries() {
+    policy::Registries r;
+    policy::register_builtin_policies(r);
+    return r;
+}
+
+TEST(LoadConfig, DefaultsAreExpandedInFull) {
+    auto rc = load_config("", {}, registries());
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_EQ(rc->options.max_util_ppm, 900000);
+    EXPECT_EQ(rc->policies.placement->name(), "bfd");
+    for (const char* key : {"max_util = 0.9", "trigger = { name = \"threshold\"",
+                            "size = \"volume\"", "bandwidth_mibps = 1000", "max_per_host = 2"})
+        EXPECT_NE(rc->expanded_toml.find(key), std::string::npos) << key << "\n"
+                                                                  << rc->expanded_toml;
+}
+
+TEST(LoadConfig, ExpandedConfigLoadsBackToTheSameExpansion) {
+    auto rc =
+        load_config("c.toml", {}, registries(),
+                    std::string("[policy]\nplacement = { name = \"ffd\", size = \"weighted-sum\", "
+                                "mem_weight = 2.0 }\n[plan]\ngoal = \"consolidate\"\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    auto again = load_config("x.toml", {}, registries(), rc->expanded_toml);
+    ASSERT_TRUE(again.has_value()) << again.error().msg;
+    EXPECT_EQ(again->expanded_toml, rc->expanded_toml);
+    EXPECT_EQ(again->options.goal, plan::Goal::kConsolidate);
+}
+
+TEST(LoadConfig, OverridesWin) {
+    ConfigOverrides o;
+    o.max_util = 0.75;
+    o.goal = "balance";
+    auto rc = load_config("c.toml", o, registries(), std::string("[plan]\nmax_util = 0.5\n"));
+    ASSERT_TRUE(rc.has_value());
+    EXPECT_EQ(rc->options.max_util_ppm, 750000);
+    EXPECT_EQ(rc->options.goal, plan::Goal::kBalance);
+}
+
+TEST(LoadConfig, ReportsEveryProblemAtOnce) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[plan]\nmax_utl = 0.5\nmax_util = 3\n"
+                                      "[policy]\nplacement = { name = \"worst-fit\" }\n"
+                                      "selection = { name = \"min-migration-time\", speed = 1 }\n"
+                                      "[other]\nx = 1\n"));
+    ASSERT_FALSE(rc.has_value());
+    const std::string& m = rc.error().msg;
+    EXPECT_EQ(rc.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(m.find("plan.max_utl: unknown key"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.max_util: 3 is out of range"), std::string::npos) << m;
+    EXPECT_NE(m.find("unknown placement policy 'worst-fit' (valid: bfd, ffd)"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("policy.selection.speed: unknown parameter"), std::string::npos) << m;
+    EXPECT_NE(m.find("c.toml:7:other: unknown table"), std::string::npos) << m;
+}
+
+TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
+    auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\ngoal = \n"));
+    ASSERT_FALSE(rc.has_value());
+    EXPECT_EQ(rc.error().msg.rfind("c.toml:2:", 0), 0u) << rc.error().msg;
+}
+
+TEST(LoadConfig, EveryShippedConfigLoads) {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(FP_SOURCE_DIR "/configs")) {
+        if (e.path().extension() != ".toml") continue;
+        ++n;
+        auto rc = load_config(e.path().string(), {}, registries());
+        EXPECT_TRUE(rc.has_value()) << e.path() << ": " << rc.error().msg;
+    }
+    EXPECT_GE(n, 1);
+}
+
+}  // namespace
+}  // namespace fp::io

@@ -1,0 +1,138 @@
+// One test per bad-input class of CONTRACT.md, each checking the exact FILE:LINE:COLUMN message.
+#include "io/fleet_csv.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fp::io {
+namespace {
+
+const char* kHosts =
+    "id,cpu,mem,net,rack,state\n"
+    "h1,16,65536,10000,r1,active\n"
+    "h2,32,131072,25000,r1,maintenance\n"
+    "h3,8,16384,1000,r2,off\n";
+
+std::string error_of(const std::string& hosts, const std::string& vms) {
+    auto r = parse_fleet(hosts, "hosts.csv", vms, "vms.csv");
+    return r.has_value() ? "(no error)" : r.error().msg;
+}
+
+TEST(ParseFleet, ReadsValidInputInExactUnits) {
+    auto r = parse_fleet(kHosts, "hosts.csv",
+                         "id,host,cpu,mem,net,mem_size,dirty_rate,group,\"extra col\"\n"
+                         "v1,h1,0.813,1024.5,100,2048,12.5,\"web, tier\",zz\n"
+                         "v2,,1,512,1,,,,\n",
+                         "vms.csv");
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    const auto& f = r->fleet;
+    ASSERT_EQ(f.hosts.size(), 3u);
+    EXPECT_EQ(f.hosts[0].capacity[model::kCpu], 16000);
+    EXPECT_EQ(f.hosts[1].state, model::HostState::kMaintenance);
+    ASSERT_EQ(f.vms.size(), 2u);
+    EXPECT_EQ(f.vms[0].demand[model::kCpu], 813);
+    EXPECT_EQ(f.vms[0].demand[model::kMem], 1049088);  // 1024.5 MiB in KiB
+    EXPECT_EQ(f.vms[0].mem_size_kib, 2048 * 1024);
+    EXPECT_EQ(f.vms[0].group, "web, tier");
+    EXPECT_TRUE(f.vms[1].is_new());
+    EXPECT_EQ(f.vms[1].mem_size_kib, 512 * 1024);  // defaults to mem
+    ASSERT_EQ(r->warnings.size(), 1u);
+    EXPECT_NE(r->warnings[0].find("extra col"), std::string::npos);
+}
+
+TEST(ParseFleet, MissingColumn) {
+    EXPECT_EQ(error_of("id,cpu,net\nh1,1,1\n", "id,host,cpu,mem,net\n"),
+              "hosts.csv:1:mem: missing required column 'mem'");
+    EXPECT_EQ(error_of(kHosts, "id,cpu,mem,net\nv,1,1,1\n"),
+              "vms.csv:1:host: missing required column 'host'");
+}
+
+TEST(ParseFleet, UnparsableNumber) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,h1,two,1,1\n"),
+              "vms.csv:2:cpu: not a number: 'two'");
+}
+
+TEST(ParseFleet, NonFiniteNumber) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,h1,1,NaN,1\n"),
+              "vms.csv:2:mem: must be a finite number: 'NaN'");
+    EXPECT_EQ(error_of("id,cpu,mem,net\nh1,inf,1,1\n", "id,host,cpu,mem,net\n"),
+              "hosts.csv:2:cpu: must be a finite number: 'inf'");
+}
+
+TEST(ParseFleet, NegativeValue) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,h1,1,1,-5\n"),
+              "vms.csv:2:net: must not be negative: '-5'");
+}
+
+TEST(ParseFleet, OutOfRangeValue) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,h1,1e10,1,1\n"),
+              "vms.csv:2:cpu: out of range (at most 1e9): '1e10'");
+    EXPECT_EQ(error_of("id,cpu,mem,net\nh1,0,1,1\n", "id,host,cpu,mem,net\n"),
+              "hosts.csv:2:cpu: must be greater than 0");
+    EXPECT_EQ(error_of("id,cpu,mem,net,state\nh1,1,1,1,broken\n", "id,host,cpu,mem,net\n"),
+              "hosts.csv:2:state: unknown state 'broken' (valid: active, maintenance, off)");
+}
+
+TEST(ParseFleet, MissingValue) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,h1,1,,1\n"),
+              "vms.csv:2:mem: missing value");
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\n,h1,1,1,1\n"), "vms.csv:2:id: missing value");
+}
+
+TEST(ParseFleet, DuplicateId) {
+    EXPECT_EQ(error_of("id,cpu,mem,net\nh1,1,1,1\nh1,2,2,2\n", "id,host,cpu,mem,net\n"),
+              "hosts.csv:3:id: duplicate id 'h1' (first on line 2)");
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv,h1,1,1,1\nv,h1,1,1,1\n"),
+              "vms.csv:3:id: duplicate id 'v' (first on line 2)");
+}
+
+TEST(ParseFleet, VmOnUnknownOrOffHost) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,nowhere,1,1,1\n"),
+              "vms.csv:2:host: unknown host 'nowhere'");
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv1,h3,1,1,1\n"),
+              "vms.csv:2:host: host 'h3' is off but the VM is placed on it");
+}
+
+TEST(ParseFleet, EmptyFile) {
+    EXPECT_EQ(error_of("", "id,host,cpu,mem,net\n"),
+              "hosts.csv:1:header: empty file: expected a header line");
+    EXPECT_EQ(error_of(kHosts, ""), "vms.csv:1:header: empty file: expected a header line");
+}
+
+TEST(ParseFleet, BadQuoting) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\n\"v1,h1,1,1,1\n"),
+              "vms.csv:2:id: unterminated quoted field");
+}
+
+TEST(ParseFleet, IdTooLong) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\n" + std::string(257, 'x') + ",h1,1,1,1\n"),
+              "vms.csv:2:id: id longer than 256 bytes");
+}
+
+TEST(ParseFleet, ListsSeveralErrorsAtMostTwenty) {
+    std::string vms = "id,host,cpu,mem,net\n";
+    for (int i = 0; i < 30; ++i) vms += "v" + std::to_string(i) + ",h1,x,1,1\n";
+    const std::string msg = error_of(kHosts, vms);
+    EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 20) << msg;
+    EXPECT_NE(msg.find("vms.csv:21:cpu"), std::string::npos);
+    EXPECT_NE(msg.find("further errors not shown"), std::string::npos);
+}
+
+TEST(WriteFleet, RoundTripsThroughCsv) {
+    auto r = parse_fleet(kHosts, "hosts.csv",
+                         "id,host,cpu,mem,net,group\nv1,h1,0.813,1024.5,100,\"a,b\"\nv2,,1,1,1,\n",
+                         "vms.csv");
+    ASSERT_TRUE(r.has_value());
+    auto again = parse_fleet(hosts_csv(r->fleet), "h", vms_csv(r->fleet), "v");
+    ASSERT_TRUE(again.has_value()) << again.error().msg;
+    ASSERT_EQ(again->fleet.vms.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(again->fleet.vms[i].demand, r->fleet.vms[i].demand);
+        EXPECT_EQ(again->fleet.vms[i].host, r->fleet.vms[i].host);
+        EXPECT_EQ(again->fleet.vms[i].group, r->fleet.vms[i].group);
+    }
+    for (size_t i = 0; i < 3; ++i)
+        EXPECT_EQ(again->fleet.hosts[i].capacity, r->fleet.hosts[i].capacity);
+}
+
+}  // namespace
+}  // namespace fp::io
