@@ -1,0 +1,96 @@
+# tools/checkpoint_plots.py on real checkpoints: two goals on the demo fleet give every figure
+# plus compare.png, none blank; the small fleet (new VMs, unresolved) plots alone; its arrays
+# agree with summary.json; a truncated or too-new checkpoint is exit code 2, naming the file.
+source "$(dirname "$0")/common.sh"
+PLOTS="$SRC/tools/checkpoint_plots.py"
+for goal in consolidate balance; do
+    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal $goal --out "$T/$goal" >/dev/null
+done
+"$FLEETPLAN" plan --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --goal consolidate --out "$T/small" >/dev/null
+
+# not_blank PNG: exists, pixel std > 0.01 and > 1% of pixels differ from the most common colour.
+not_blank() {
+    if [ -s "$1" ] && "$PYTHON" - "$1" <<'PY'; then ok "$(basename "$1") drawn"; else bad "$(basename "$1") missing or blank"; fi
+import sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.image as mpimg
+import numpy as np
+img = mpimg.imread(sys.argv[1])
+px = np.round(img.reshape(-1, img.shape[-1] if img.ndim == 3 else 1) * 255).astype(np.uint8)
+packed = np.zeros(len(px), dtype=np.uint32)
+for c in range(px.shape[1]):
+    packed = (packed << 8) | px[:, c]
+_, counts = np.unique(packed, return_counts=True)
+other = 1 - counts.max() / len(packed)
+assert img.std() > 0.01 and other > 0.01, (img.std(), other)
+PY
+}
+
+# Two checkpoints: LABEL-{utilisation,waves,racks}.png for each, plus compare.png.
+if "$PYTHON" "$PLOTS" "$T/consolidate/checkpoint.h5" "$T/balance/checkpoint.h5" --out "$T/two" >"$T/two.txt"; then
+    ok "two checkpoints: exit 0"
+else
+    bad "two checkpoints: exit $?"
+fi
+expected=""
+for label in consolidate balance; do
+    for fig in utilisation waves racks; do expected="$expected $T/two/$label-$fig.png"; done
+done
+expected="$expected $T/two/compare.png"
+for png in $expected; do
+    not_blank "$png"
+    grep -qxF "$png" "$T/two.txt" || bad "$png not printed"
+done
+[ "$(wc -l <"$T/two.txt")" -eq 7 ] && ok "seven paths printed" || bad "printed: $(cat "$T/two.txt")"
+
+# One checkpoint (new VMs, a maintenance host, an unresolved VM), with a label: unprefixed names.
+if "$PYTHON" "$PLOTS" "$T/small/checkpoint.h5" --labels "small fleet" --out "$T/one" >"$T/one.txt"; then
+    ok "one checkpoint: exit 0"
+else
+    bad "one checkpoint: exit $?"
+fi
+for fig in utilisation waves racks; do not_blank "$T/one/$fig.png"; done
+
+# As a module: the derived arrays agree with the planner's own summary.
+if "$PYTHON" - "$SRC/tools" "$T/consolidate/checkpoint.h5" "$T/small/checkpoint.h5" <<'PY'; then
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import checkpoint_plots as cp
+for path in sys.argv[2:]:
+    ck = cp.load(path)
+    s = ck.summary
+    assert ck.format_version == 1 and ck.goal == s["goal"] == "consolidate", ck.goal
+    assert ck.active_before().sum() == s["active_hosts_before"], path
+    assert ck.active_after().sum() == s["active_hosts_after"], path
+    assert ck.migrated().sum() == s["migrations"] and (~ck.migrated()).sum() == s["placements"]
+    assert ck.waves() == s["waves"] and ck.moved_mem_kib() == s["moved_mem_mib"] * 1024
+    assert (ck.load_after() >= 0).all() and (ck.util_after() <= ck.max_util + 1e-9).all()
+    assert set(ck.host_id[ck.active_before() & ~ck.active_after()]) == set(s["freed_hosts"])
+    assert len(ck.unresolved_vm) == len(s["unresolved"])
+ck = cp.load(sys.argv[3])
+assert "maintenance" in ck.host_state and "new" in ck.move_reason and "vm-二" in ck.vm_id
+assert ck.vm_id[ck.unresolved_vm[0]] == "new-huge"
+PY
+    ok "load(): arrays agree with summary.json"
+else
+    bad "load(): arrays disagree with summary.json"
+fi
+
+# Bad input: exit 2 with a message naming the file.
+head -c 2000 "$T/consolidate/checkpoint.h5" >"$T/trunc.h5"
+cp "$T/small/checkpoint.h5" "$T/newer.h5"
+"$PYTHON" -c 'import h5py, sys; h5py.File(sys.argv[1], "a").attrs["format_version"] = 2' "$T/newer.h5"
+for f in trunc newer; do
+    set +e
+    "$PYTHON" "$PLOTS" "$T/$f.h5" --out "$T/$f" >/dev/null 2>"$T/$f.err"; rc=$?
+    set -e
+    [ $rc -eq 2 ] && grep -q "$T/$f.h5" "$T/$f.err" && ok "$f checkpoint: exit 2, names the file" || bad "$f checkpoint: exit $rc: $(cat "$T/$f.err")"
+done
+grep -q 'version 2' "$T/newer.err" && ok "newer version named" || bad "newer: $(cat "$T/newer.err")"
+set +e
+"$PYTHON" "$PLOTS" "$T/small/checkpoint.h5" >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] && ok "missing --out: exit 2" || bad "missing --out: exit $rc"
+finish
