@@ -94,7 +94,7 @@ std::string summary_text(const nlohmann::ordered_json& j) {
                   "goal %s: %lld hosts, %lld VMs\n"
                   "  active hosts   %lld -> %lld   (lower bound %lld, gap %.1f%%)\n"
                   "  freed hosts    %zu\n"
-                  "  migrations     %lld in %lld waves (%lld new VMs placed, %.0f MiB moved)\n"
+                  "  migrations     %lld in %lld waves (%lld new VMs placed, %.1f GiB moved)\n"
                   "  hotspots       %lld before, %lld after\n"
                   "  unresolved     %zu\n"
                   "  plan time      %.3f s\n",
@@ -102,7 +102,7 @@ std::string summary_text(const nlohmann::ordered_json& j) {
                   j.value("active_hosts_before", 0LL), j.value("active_hosts_after", 0LL),
                   j.value("lower_bound_hosts", 0LL), 100.0 * j.value("gap_to_lower_bound", 0.0),
                   j["freed_hosts"].size(), j.value("migrations", 0LL), j.value("waves", 0LL),
-                  j.value("placements", 0LL), j.value("moved_mem_mib", 0.0),
+                  j.value("placements", 0LL), j.value("moved_mem_mib", 0.0) / 1024.0,
                   j.value("overloaded_before", 0LL), j.value("overloaded_after", 0LL),
                   j["unresolved"].size(), j.value("plan_seconds", 0.0));
     out = buf;
