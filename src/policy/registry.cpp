@@ -49,6 +49,9 @@ std::vector<PolicyInfo> Registries::list_all() const {
 }
 
 void register_builtin_policies(Registries& r) {
+    register_history_triggers(r);
+    register_extra_selections(r);
+    register_extra_placements(r);
     // ---- size functions ----
     r.sizes.add(
         {"volume", "", "1/(1-cpu)·1/(1-mem)·1/(1-net) of the fractions of the reference", {}},

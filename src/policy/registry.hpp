@@ -81,7 +81,14 @@ struct Registries {
     std::vector<PolicyInfo> list_all() const;
 };
 
+// Adds every built-in policy; calls the per-family functions below.
 void register_builtin_policies(Registries& registries);
+// History-driven and scheduled triggers (src/policy/trigger_history.cpp).
+void register_history_triggers(Registries& registries);
+// Further VM selections (src/policy/selection_extra.cpp).
+void register_extra_selections(Registries& registries);
+// Further placements (src/policy/placement_extra.cpp).
+void register_extra_placements(Registries& registries);
 
 // The chosen policies of one plan.
 struct PolicySet {
