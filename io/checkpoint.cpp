@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -279,6 +280,7 @@ void write_all(hid_t file, const Checkpoint& c) {
     Writer::attr_string(root.get(), "goal", c.goal);
     Writer::attr_num<double>(root.get(), "max_util", H5T_NATIVE_DOUBLE,
                              static_cast<double>(c.max_util_ppm) / 1e6);
+    Writer::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64, c.now_s);
     Writer::attr_string(root.get(), "units",
                         "cpu: millicores, mem: KiB, net: kbps, time: s, downtime: ms");
 
@@ -398,10 +400,64 @@ void write_all(hid_t file, const Checkpoint& c) {
         w.strings("/plan/unresolved/reason",
                   column<std::string>(nu, [&](size_t i) { return un[i].reason; }));
         w.dataset("/plan/powered_on", H5T_NATIVE_INT32, c.plan.powered_on, "host index");
+        const auto& rs = c.plan.resizes;
+        const size_t nr = rs.size();
+        Hid gr = w.group("/plan/resizes");
+        w.dataset("/plan/resizes/vm", H5T_NATIVE_INT32,
+                  column<int32_t>(nr, [&](size_t i) { return rs[i].vm; }), "vm index");
+        w.dataset("/plan/resizes/host", H5T_NATIVE_INT32,
+                  column<int32_t>(nr, [&](size_t i) { return rs[i].host; }), "host index");
+        w.dataset("/plan/resizes/cpu_alloc", H5T_NATIVE_INT64,
+                  column<int64_t>(nr, [&](size_t i) { return rs[i].cpu_alloc_millicores; }),
+                  "millicores");
+        w.dataset("/plan/resizes/mem_alloc", H5T_NATIVE_INT64,
+                  column<int64_t>(nr, [&](size_t i) { return rs[i].mem_alloc_kib; }), "KiB");
     }
     {
         Hid g = w.group("/summary");
         w.scalar_string("/summary/json", c.summary_json);
+    }
+    {
+        // Per-VM series as ragged arrays: values of VM i are values[offsets[i], offsets[i+1]).
+        Hid g = w.group("/history");
+        Writer::attr_num<int64_t>(g.get(), "interval_s", H5T_NATIVE_INT64, c.history.interval_s);
+        Writer::attr_num<int32_t>(g.get(), "length", H5T_NATIVE_INT32, c.history.length);
+        const std::pair<const char*, const std::vector<std::vector<float>>*> dims[] = {
+            {"cpu", &c.history.cpu}, {"mem", &c.history.mem}, {"net", &c.history.net}};
+        for (const auto& [name, series] : dims) {
+            std::vector<int64_t> offsets(1, 0);
+            std::vector<float> values;
+            for (const auto& v : *series) {
+                values.insert(values.end(), v.begin(), v.end());
+                offsets.push_back(static_cast<int64_t>(values.size()));
+            }
+            w.dataset(std::string("/history/") + name + "_offsets", H5T_NATIVE_INT64, offsets,
+                      "index into _values per VM");
+            w.dataset(std::string("/history/") + name + "_values", H5T_NATIVE_FLOAT, values,
+                      "fraction of the VM's size");
+        }
+    }
+    {
+        Hid g = w.group("/traffic");
+        std::vector<int32_t> a, b;
+        std::vector<double> mbps;
+        for (size_t v = 0; v < c.traffic.neighbours.size(); ++v)
+            for (const auto& e : c.traffic.neighbours[v])
+                if (static_cast<int32_t>(v) < e.vm) {
+                    a.push_back(static_cast<int32_t>(v));
+                    b.push_back(e.vm);
+                    mbps.push_back(e.mbps);
+                }
+        w.dataset("/traffic/vm_a", H5T_NATIVE_INT32, a, "vm index");
+        w.dataset("/traffic/vm_b", H5T_NATIVE_INT32, b, "vm index");
+        w.dataset("/traffic/mbps", H5T_NATIVE_DOUBLE, mbps, "Mbps");
+    }
+    {
+        std::vector<int32_t> frozen;
+        for (size_t v = 0; v < c.frozen.size(); ++v)
+            if (c.frozen[v]) frozen.push_back(static_cast<int32_t>(v));
+        w.dataset("/inputs/frozen", H5T_NATIVE_INT32, frozen, "vm index (in cooldown)");
+        w.scalar_string("/inputs/fleet_changes", c.fleet_changes);
     }
 }
 
@@ -524,7 +580,8 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             {"new", plan::MoveReason::kNewVm},
             {"hotspot", plan::MoveReason::kHotspot},
             {"consolidate", plan::MoveReason::kConsolidate},
-            {"balance", plan::MoveReason::kBalance}};
+            {"balance", plan::MoveReason::kBalance},
+            {"anti-affinity", plan::MoveReason::kAntiAffinity}};
         for (size_t i = 0; i < nm; ++i) {
             check(vm[i] >= 0 && vm[i] < nv && src[i] >= -1 && src[i] < nh && tgt[i] >= 0 &&
                       tgt[i] < nh,
@@ -556,6 +613,63 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             check(h >= 0 && h < nh, "/plan/powered_on: index out of range");
     }
     c.summary_json = r.scalar_string("/summary/json");
+    if (H5Aexists(root.get(), "now_s") > 0)
+        c.now_s = Reader::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64);
+    const auto nv = fleet.vms.size();
+    if (r.exists("/history")) {
+        Hid g(H5Gopen2(file, "/history", H5P_DEFAULT), H5Gclose);
+        c.history.interval_s = Reader::attr_num<int64_t>(g.get(), "interval_s", H5T_NATIVE_INT64);
+        c.history.length = Reader::attr_num<int32_t>(g.get(), "length", H5T_NATIVE_INT32);
+        std::pair<const char*, std::vector<std::vector<float>>*> dims[] = {
+            {"cpu", &c.history.cpu}, {"mem", &c.history.mem}, {"net", &c.history.net}};
+        for (auto& [name, series] : dims) {
+            const auto off =
+                r.dataset<int64_t>(std::string("/history/") + name + "_offsets", H5T_NATIVE_INT64);
+            const auto val =
+                r.dataset<float>(std::string("/history/") + name + "_values", H5T_NATIVE_FLOAT);
+            if (off.size() <= 1) continue;
+            check(off.size() == nv + 1 && off.front() == 0 &&
+                      static_cast<size_t>(off.back()) == val.size(),
+                  std::string("/history/") + name + ": offsets do not match the VMs");
+            series->resize(nv);
+            for (size_t v = 0; v < nv; ++v) {
+                check(off[v] <= off[v + 1], std::string("/history/") + name + ": offsets decrease");
+                (*series)[v].assign(val.begin() + off[v], val.begin() + off[v + 1]);
+            }
+        }
+    }
+    if (r.exists("/traffic")) {
+        const auto a = r.dataset<int32_t>("/traffic/vm_a", H5T_NATIVE_INT32);
+        const auto b = r.dataset<int32_t>("/traffic/vm_b", H5T_NATIVE_INT32);
+        const auto mbps = r.dataset<double>("/traffic/mbps", H5T_NATIVE_DOUBLE);
+        check(a.size() == b.size() && b.size() == mbps.size(),
+              "/traffic: columns differ in length");
+        if (!a.empty()) {
+            c.traffic.neighbours.resize(nv);
+            for (size_t i = 0; i < a.size(); ++i) {
+                check(a[i] >= 0 && b[i] >= 0 && static_cast<size_t>(a[i]) < nv &&
+                          static_cast<size_t>(b[i]) < nv,
+                      "/traffic: index out of range");
+                c.traffic.neighbours[static_cast<size_t>(a[i])].push_back({b[i], mbps[i]});
+                c.traffic.neighbours[static_cast<size_t>(b[i])].push_back({a[i], mbps[i]});
+            }
+            for (auto& n : c.traffic.neighbours)
+                std::sort(n.begin(), n.end(),
+                          [](const auto& x, const auto& y) { return x.vm < y.vm; });
+        }
+    }
+    if (r.exists("/inputs/frozen")) {
+        const auto fz = r.dataset<int32_t>("/inputs/frozen", H5T_NATIVE_INT32);
+        if (!fz.empty()) {
+            c.frozen.assign(nv, 0);
+            for (int32_t v : fz) {
+                check(v >= 0 && static_cast<size_t>(v) < nv, "/inputs/frozen: index out of range");
+                c.frozen[static_cast<size_t>(v)] = 1;
+            }
+        }
+    }
+    if (r.exists("/inputs/fleet_changes"))
+        c.fleet_changes = r.scalar_string("/inputs/fleet_changes");
     (void)path;
     return c;
 }

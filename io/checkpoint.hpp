@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "src/model/fleet.hpp"
+#include "src/model/history.hpp"
+#include "src/model/traffic.hpp"
 #include "src/plan/plan.hpp"
 #include "src/util/result.hpp"
 
@@ -31,6 +33,12 @@ struct Checkpoint {
     model::Fleet fleet;
     plan::Plan plan;
     std::string summary_json;
+    // Inputs beyond the fleet, kept so that --resume recomputes the same plan.
+    model::History history;
+    model::Traffic traffic;
+    std::vector<uint8_t> frozen;  // per VM, from --previous (empty: none)
+    int64_t now_s = -1;
+    std::string fleet_changes;  // JSON, "" without --previous
 };
 
 Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt);

@@ -61,6 +61,52 @@ std::string toml_value(const ConfigValue& v) {
     return policy::to_string(v);
 }
 
+// [migration.site_pairs] entries: "A/B" = { bandwidth_mibps = X, reconfig_s = Y }.
+void site_pairs_from(
+    const toml::node& n, const std::string& file,
+    std::map<std::pair<std::string, std::string>, plan::MigrationCostConfig::SitePair>& out,
+    std::vector<std::string>& errors) {
+    const toml::table* t = n.as_table();
+    const std::string at =
+        file + ":" + std::to_string(n.source().begin.line) + ":migration.site_pairs";
+    if (!t) {
+        errors.push_back(
+            at + ": expected a table of \"SITE_A/SITE_B\" = { bandwidth_mibps, reconfig_s }");
+        return;
+    }
+    for (const auto& [k, v] : *t) {
+        const std::string key(k.str());
+        const std::string where =
+            file + ":" + std::to_string(v.source().begin.line) + ":migration.site_pairs." + key;
+        const size_t slash = key.find('/');
+        const toml::table* e = v.as_table();
+        if (slash == std::string::npos || slash == 0 || slash + 1 == key.size() || !e) {
+            errors.push_back(
+                where +
+                ": expected \"SITE_A/SITE_B\" = { bandwidth_mibps = ..., reconfig_s = ... }");
+            continue;
+        }
+        std::string a = key.substr(0, slash), b = key.substr(slash + 1);
+        if (b < a) std::swap(a, b);
+        plan::MigrationCostConfig::SitePair sp{100.0, 5.0};
+        for (const auto& [pk, pv] : *e) {
+            const std::string p(pk.str());
+            const auto num = pv.value<double>();
+            if (!num || !(*num >= 0) || (p == "bandwidth_mibps" && *num <= 0)) {
+                errors.push_back(where + "." + p + ": expected a positive number");
+            } else if (p == "bandwidth_mibps") {
+                sp.bandwidth_mibps = *num;
+            } else if (p == "reconfig_s") {
+                sp.reconfig_s = *num;
+            } else {
+                errors.push_back(where + "." + p +
+                                 ": unknown key (valid: bandwidth_mibps, reconfig_s)");
+            }
+        }
+        out[{a, b}] = sp;
+    }
+}
+
 std::string table_lines(const ConfigNode& node) {
     std::string s;
     for (const auto& [k, v] : node.effective()) s += k + " = " + toml_value(v) + "\n";
@@ -93,6 +139,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     std::vector<std::string> errors;
     ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration");
+    std::map<std::pair<std::string, std::string>, plan::MigrationCostConfig::SitePair> site_pairs;
     std::map<std::string, ConfigNode> policy_nodes = {
         {"trigger", ConfigNode("policy.trigger")},
         {"selection", ConfigNode("policy.selection")},
@@ -104,6 +151,16 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         if (key == "plan" || key == "waves" || key == "migration") {
             if (!t) {
                 errors.push_back(where + ": expected a table");
+                continue;
+            }
+            if (key == "migration") {
+                // [migration.site_pairs]: "A/B" = { bandwidth_mibps = X, reconfig_s = Y }
+                toml::table rest = *t;
+                if (const toml::node* sp = t->get("site_pairs")) {
+                    rest.erase("site_pairs");
+                    site_pairs_from(*sp, file, site_pairs, errors);
+                }
+                to_node(rest, mig_node, file, errors);
                 continue;
             }
             to_node(*t,
@@ -169,6 +226,10 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.budget_mem_frac = *b;
     if (auto b = plan_node.get_double("balance_tolerance", 0.05, 0.0, 1.0); collect(b))
         o.balance_tolerance = *b;
+    if (auto b = plan_node.get_double("balance_min_gain", 0.01, 0.0, 1.0); collect(b))
+        o.balance_min_gain = *b;
+    if (auto c = plan_node.get_int("cooldown_s", 3600, 0, INT64_MAX / 4); collect(c))
+        o.cooldown_s = *c;
     if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))
         o.waves.max_per_host = static_cast<int32_t>(*w);
     if (auto w = waves_node.get_int("max_per_wave", 0, 0, 100000000); collect(w))
@@ -201,6 +262,15 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.cost.postcopy_fault_overhead = *v;
     if (auto v = mig_node.get_double("cpu_state_ms", 20.0, 0.0, 1e9); collect(v))
         o.cost.cpu_state_ms = *v;
+    if (auto v = mig_node.get_double("host_bandwidth_mibps", 2000.0, 1e-3, 1e9); collect(v))
+        o.cost.host_bandwidth_mibps = *v;
+    if (auto v = mig_node.get_double("gang_shared_fraction", 0.2, 0.0, 1.0); collect(v))
+        o.cost.gang_shared_fraction = *v;
+    if (auto v = mig_node.get_double("wan_bandwidth_mibps", 100.0, 1e-3, 1e9); collect(v))
+        o.cost.wan_bandwidth_mibps = *v;
+    if (auto v = mig_node.get_double("wan_reconfig_s", 5.0, 0.0, 1e6); collect(v))
+        o.cost.wan_reconfig_s = *v;
+    o.cost.site_pairs = site_pairs;
 
     // Policies by name.
     const std::map<std::string, std::string> default_names = {
@@ -252,6 +322,13 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     x += "\n[waves]\n" + table_lines(waves_node);
     x += "\n[migration]\n" + table_lines(mig_node);
+    if (!site_pairs.empty()) {
+        x += "\n[migration.site_pairs]\n";
+        for (const auto& [pair, sp] : site_pairs)
+            x += "\"" + pair.first + "/" + pair.second +
+                 "\" = { bandwidth_mibps = " + toml_value(sp.bandwidth_mibps) +
+                 ", reconfig_s = " + toml_value(sp.reconfig_s) + " }\n";
+    }
     return rc;
 }
 

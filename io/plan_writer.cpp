@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "io/csv.hpp"
+#include "src/util/decimal.hpp"
 
 namespace fp::io {
 namespace {
@@ -69,6 +70,10 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
     j["est_makespan_seconds"] = round3(s.est_makespan_seconds);
     j["max_downtime_ms"] = round3(s.max_downtime_ms);
     j["nonconvergent_migrations"] = s.nonconvergent;
+    j["resizes"] = plan.resizes.size();
+    j["vms_in_cooldown"] = run.frozen;
+    if (!run.fleet_changes.empty())
+        j["fleet_changes"] = nlohmann::ordered_json::parse(run.fleet_changes);
     j["ranks"] = run.ranks;
     j["threads"] = run.threads;
     j["max_vm_rows_per_rank"] = run.max_vm_rows_per_rank;
@@ -79,10 +84,28 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
     return j;
 }
 
+std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan) {
+    std::string out = "vm,host,cpu_alloc,mem_alloc\n";
+    for (const plan::Resize& r : plan.resizes) {
+        out += csv_field(fleet.vms[static_cast<size_t>(r.vm)].id) + "," +
+               csv_field(fleet.hosts[static_cast<size_t>(r.host)].id) + "," +
+               format_scaled(r.cpu_alloc_millicores, 1000) + "," +
+               format_scaled(r.mem_alloc_kib, 1024) + "\n";
+    }
+    return out;
+}
+
 Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
                                 const RunInfo& run) {
     if (auto r = write_file_atomic(dir + "/plan.csv", plan_csv(fleet, plan)); !r) return r;
+    // resize.csv only when the plan grows allocations; a stale one from an earlier run goes.
+    const std::string resize_path = dir + "/resize.csv";
+    if (!plan.resizes.empty()) {
+        if (auto r = write_file_atomic(resize_path, resize_csv(fleet, plan)); !r) return r;
+    } else {
+        std::remove(resize_path.c_str());
+    }
     return write_file_atomic(dir + "/summary.json",
                              summary_json(fleet, plan, s, run).dump(2) + "\n");
 }

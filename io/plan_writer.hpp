@@ -17,9 +17,12 @@ struct RunInfo {
     double plan_seconds = 0;
     plan::PhaseTimes phases;
     std::string goal;
+    std::string fleet_changes;  // JSON object from --previous, "" without
+    int64_t frozen = 0;         // VMs in cooldown
 };
 
 std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan);
+std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan);
 nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan& plan,
                                     const plan::PlanSummary& s, const RunInfo& run);
 

@@ -17,13 +17,16 @@
 #include "io/csv.hpp"
 #include "io/digest.hpp"
 #include "io/fleet_csv.hpp"
+#include "io/history.hpp"
 #include "io/plan_writer.hpp"
+#include "io/traffic_csv.hpp"
 #include "mpi/cli.hpp"
 #include "src/model/generator.hpp"
 #include "src/plan/planner.hpp"
 #include "src/plan/summary.hpp"
 #include "src/policy/registry.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/iso8601.hpp"
 
 namespace fp::mpi {
 namespace {
@@ -69,7 +72,39 @@ struct PlanInputs {
     std::vector<std::pair<std::string, std::string>> digests;
     io::ConfigOverrides overrides;
     std::string now;
+    int64_t now_s = -1;
+    model::History history;
+    model::Traffic traffic;
+    std::vector<uint8_t> frozen;  // from --previous (or the resumed checkpoint)
+    std::optional<io::Checkpoint> previous;
+    std::string fleet_changes;  // JSON object, "" when no --previous
 };
+
+// What changed since the previous checkpoint's fleet: hosts added, removed or newly in
+// maintenance, and new VMs (a fleet-change trigger for the operator's log and summary.json).
+std::string fleet_changes_json(const model::Fleet& prev, const model::Fleet& now) {
+    nlohmann::ordered_json j;
+    std::vector<std::string> added, removed, maintenance, new_vms;
+    for (const auto& h : now.hosts) {
+        auto p = prev.host_index(h.id);
+        if (!p) {
+            added.push_back(h.id);
+        } else if (h.state == model::HostState::kMaintenance &&
+                   prev.hosts[static_cast<size_t>(*p)].state != model::HostState::kMaintenance) {
+            maintenance.push_back(h.id);
+        }
+    }
+    for (const auto& h : prev.hosts)
+        if (!now.host_index(h.id)) removed.push_back(h.id);
+    for (const auto& v : now.vms)
+        if (v.is_new()) new_vms.push_back(v.id);
+    for (auto* v : {&added, &removed, &maintenance, &new_vms}) std::sort(v->begin(), v->end());
+    j["hosts_added"] = added;
+    j["hosts_removed"] = removed;
+    j["hosts_entered_maintenance"] = maintenance;
+    j["new_vms"] = new_vms.size();
+    return j.dump();
+}
 
 Result<std::vector<std::string>> evacuate_list(const Args& args) {
     std::vector<std::string> ids;
@@ -127,21 +162,29 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     }
     const auto t0 = Clock::now();
     FlagSpec spec;
-    spec.with_value = {
-        "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
-        "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
-        "threads",  "seed",    "out",      "resume"};
+    spec.with_value = {"hosts",
+                       "vms",
+                       "goal",
+                       "evacuate",
+                       "evacuate-file",
+                       "config",
+                       "max-util",
+                       "history",
+                       "previous",
+                       "now",
+                       "budget-migrations",
+                       "budget-mem-frac",
+                       "threads",
+                       "seed",
+                       "out",
+                       "resume",
+                       "traffic"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
         return bad_input("plan: unexpected argument '" + args->positional()[0] + "'");
     auto out_dir = args->get("out");
     if (!out_dir) return bad_input("plan: --out DIR is required");
-    for (const char* f : {"history", "previous"})
-        if (args->has(f))
-            return bad_input(std::string("--") + f +
-                             " is not supported by this version (history-driven triggers and "
-                             "cooldowns come with the policy catalogue)");
     auto threads = args->get_int("threads", 1, 4096);
     if (!threads) return tl::unexpected(threads.error());
     const int nthreads = threads->value_or(default_threads(env));
@@ -156,7 +199,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
 
     if (auto resume = args->get("resume")) {
         for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
-                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now"})
+                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
+                              "history", "previous", "traffic"})
             if (args->has(f))
                 return bad_input(std::string("--resume takes the inputs and config from the "
                                              "checkpoint; --") +
@@ -170,6 +214,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         in.config_name = *resume + ":/config/toml";
         in.evacuate_ids = ck->evacuate;
         in.digests = ck->inputs;
+        in.history = std::move(ck->history);
+        in.traffic = std::move(ck->traffic);
+        in.frozen = std::move(ck->frozen);
+        in.now_s = ck->now_s;
+        in.fleet_changes = ck->fleet_changes;
     } else {
         auto hosts = args->get("hosts");
         auto vms = args->get("vms");
@@ -213,6 +262,34 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         auto ev = evacuate_list(*args);
         if (!ev) return tl::unexpected(ev.error());
         in.evacuate_ids = *ev;
+        if (!in.now.empty()) {
+            auto t = parse_iso8601(in.now);
+            if (!t)
+                return bad_input("--now: '" + in.now +
+                                 "' is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
+            in.now_s = *t;
+        }
+        if (auto h = args->get("history")) {
+            auto hist = io::load_history(*h, in.fleet);
+            if (!hist) return tl::unexpected(hist.error());
+            in.history = std::move(*hist);
+            in.digests.emplace_back("history", *h);
+        }
+        if (auto t = args->get("traffic")) {
+            auto tr = io::load_traffic(*t, in.fleet);
+            if (!tr) return tl::unexpected(tr.error());
+            in.traffic = std::move(*tr);
+            auto text = io::read_file(*t);
+            if (!text) return tl::unexpected(text.error());
+            in.digests.emplace_back("traffic", *t + " fnv1a64:" + io::fnv1a64_hex(*text));
+        }
+        if (auto p = args->get("previous")) {
+            auto prev = io::read_checkpoint(*p);
+            if (!prev) return tl::unexpected(prev.error());
+            in.fleet_changes = fleet_changes_json(prev->fleet, in.fleet);
+            in.previous = std::move(*prev);
+            in.digests.emplace_back("previous", *p);
+        }
     }
     times.parse = since(t0);
 
@@ -229,6 +306,23 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             rc->options.evacuate.push_back(*h);
     }
     std::sort(rc->options.evacuate.begin(), rc->options.evacuate.end());
+    if (in.previous) {
+        // Cooldown: VMs the previous plan moved stay put until cooldown_s has passed since its
+        // --now (without both times, conservatively, they stay).
+        const io::Checkpoint& prev = *in.previous;
+        const bool cooling =
+            prev.now_s < 0 || in.now_s < 0 || in.now_s - prev.now_s < rc->options.cooldown_s;
+        in.frozen.assign(in.fleet.vms.size(), 0);
+        if (cooling)
+            for (const auto& m : prev.plan.moves) {
+                auto v = in.fleet.vm_index(prev.fleet.vms[static_cast<size_t>(m.vm)].id);
+                if (v) in.frozen[static_cast<size_t>(*v)] = 1;
+            }
+    }
+    rc->options.now_s = in.now_s;
+    rc->options.frozen = in.frozen;
+    if (!in.history.empty()) rc->options.history = &in.history;
+    if (!in.traffic.empty()) rc->options.traffic = &in.traffic;
     if (rc->options.goal == plan::Goal::kEvacuate && rc->options.evacuate.empty() &&
         std::none_of(in.fleet.hosts.begin(), in.fleet.hosts.end(), [](const model::Host& h) {
             return h.state == model::HostState::kMaintenance;
@@ -252,6 +346,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     run.goal = plan::to_string(rc->options.goal);
     run.phases = times;
     run.plan_seconds = since(t0);
+    run.fleet_changes = in.fleet_changes;
+    run.frozen = std::count(in.frozen.begin(), in.frozen.end(), 1);
     if (env.rank == 0) {
         io::Checkpoint ck;
         ck.program_version = std::string(FP_VERSION) + " (" + FP_GIT_DESCRIBE + ")";
@@ -266,6 +362,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             ck.evacuate.push_back(in.fleet.hosts[static_cast<size_t>(h)].id);
         ck.fleet = in.fleet;
         ck.plan = result;
+        ck.history = in.history;
+        ck.traffic = in.traffic;
+        ck.frozen = in.frozen;
+        ck.now_s = in.now_s;
+        ck.fleet_changes = in.fleet_changes;
         ck.summary_json = io::summary_json(in.fleet, result, summary, run).dump(2);
         if (auto r = io::write_checkpoint(*out_dir + "/checkpoint.h5", ck); !r) return r;
         run.phases.write = since(tw);

@@ -1,6 +1,7 @@
 #include "src/model/placement_state.hpp"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 #include "src/util/assert.hpp"
@@ -15,8 +16,17 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm)
     limit_.resize(nh);
     vms_on_.resize(nh);
     for (size_t h = 0; h < nh; ++h) limit_[h] = limit_at(fleet.hosts[h].capacity, max_util_ppm);
+    anti_id_.assign(fleet.vms.size(), -1);
+    anti_on_.resize(nh);
+    std::map<std::string, int32_t> anti_ids;
+    for (size_t v = 0; v < fleet.vms.size(); ++v) {
+        const std::string& g = fleet.vms[v].anti_group;
+        if (g.empty()) continue;
+        anti_id_[v] = anti_ids.emplace(g, static_cast<int32_t>(anti_ids.size())).first->second;
+    }
     for (size_t v = 0; v < fleet.vms.size(); ++v) {
         const int32_t h = fleet.vms[v].host;
+        if (h != kNoHost) add_anti(static_cast<int32_t>(v), h, +1);
         host_of_[v] = h;
         if (h != kNoHost) {
             load_[static_cast<size_t>(h)] += fleet.vms[v].demand;
@@ -35,6 +45,28 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm)
     id_rank_.resize(nh);
     for (size_t i = 0; i < nh; ++i)
         id_rank_[static_cast<size_t>(order[i])] = static_cast<int32_t>(i);
+}
+
+bool PlacementState::anti_conflict(int32_t vm, int32_t h) const {
+    const int32_t g = anti_id_[static_cast<size_t>(vm)];
+    if (g < 0) return false;
+    for (const auto& [id, n] : anti_on_[static_cast<size_t>(h)])
+        if (id == g) return n > (host_of(vm) == h ? 1 : 0);
+    return false;
+}
+
+void PlacementState::add_anti(int32_t vm, int32_t h, int32_t delta) {
+    const int32_t g = anti_id_[static_cast<size_t>(vm)];
+    if (g < 0) return;
+    auto& list = anti_on_[static_cast<size_t>(h)];
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i].first != g) continue;
+        list[i].second += delta;
+        if (list[i].second == 0) list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        return;
+    }
+    FP_ASSERT(delta > 0);
+    list.emplace_back(g, delta);
 }
 
 double PlacementState::util(int32_t h, int d) const {
@@ -59,11 +91,13 @@ void PlacementState::move(int32_t vm, int32_t to) {
         FP_ASSERT(it != list.end() && *it == vm);
         list.erase(it);
         load_[static_cast<size_t>(from)] -= dem;
+        add_anti(vm, from, -1);
     }
     if (to != kNoHost) {
         auto& list = vms_on_[static_cast<size_t>(to)];
         list.insert(std::lower_bound(list.begin(), list.end(), vm), vm);
         load_[static_cast<size_t>(to)] += dem;
+        add_anti(vm, to, +1);
     }
     host_of_[v] = to;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "src/model/fleet.hpp"
@@ -36,8 +37,15 @@ class PlacementState {
     // The largest capacity of any host, per dimension: the yardstick for VM sizes.
     const Resources& reference_capacity() const { return reference_capacity_; }
 
-    // Would the host stay within its max-util limit with this VM added?
-    bool fits(int32_t vm, int32_t h) const { return (load(h) + demand(vm)).fits_within(limit(h)); }
+    // Would the host stay within its max-util limit with this VM added, without putting two
+    // members of one anti-affinity group on it?
+    bool fits(int32_t vm, int32_t h) const {
+        return (load(h) + demand(vm)).fits_within(limit(h)) && !anti_conflict(vm, h);
+    }
+    // Does the host hold another member of the VM's anti_group?
+    bool anti_conflict(int32_t vm, int32_t h) const;
+    // The VM's anti-affinity group as a small integer, -1 for none.
+    int32_t anti_id(int32_t vm) const { return anti_id_[static_cast<size_t>(vm)]; }
     bool overloaded(int32_t h) const { return !load(h).fits_within(limit(h)); }
     double util(int32_t h, int d) const;  // load / capacity in dimension d
     double max_util(int32_t h) const;     // the largest of util(h, d)
@@ -46,6 +54,8 @@ class PlacementState {
     void move(int32_t vm, int32_t to);
 
   private:
+    void add_anti(int32_t vm, int32_t h, int32_t delta);
+
     const Fleet* fleet_;
     int64_t max_util_ppm_;
     std::vector<int32_t> host_of_;
@@ -55,6 +65,9 @@ class PlacementState {
     std::vector<int32_t> id_rank_;
     std::vector<int32_t> hosts_by_id_;
     Resources reference_capacity_;
+    std::vector<int32_t> anti_id_;
+    // Per host: (anti-group id, members on the host), only for groups present.
+    std::vector<std::vector<std::pair<int32_t, int32_t>>> anti_on_;
 };
 
 }  // namespace fp::model

@@ -4,10 +4,21 @@
 
 namespace fp::plan {
 
+MigrationCostConfig::SitePair MigrationCostConfig::wan(const std::string& a,
+                                                       const std::string& b) const {
+    auto it = site_pairs.find(a < b ? std::pair{a, b} : std::pair{b, a});
+    if (it != site_pairs.end()) return it->second;
+    return SitePair{wan_bandwidth_mibps, wan_reconfig_s};
+}
+
 MigrationEstimate estimate_migration(double mem_mib, double dirty_rate_mibps,
                                      const MigrationCostConfig& cfg) {
+    return estimate_migration_at(mem_mib, dirty_rate_mibps, cfg.bandwidth_mibps, cfg);
+}
+
+MigrationEstimate estimate_migration_at(double mem_mib, double dirty_rate_mibps, double bw,
+                                        const MigrationCostConfig& cfg) {
     MigrationEstimate e;
-    const double bw = cfg.bandwidth_mibps;
     switch (cfg.model) {
         case CostModel::kSuspendCopy:
             e.seconds = mem_mib / bw;

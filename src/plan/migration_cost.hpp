@@ -7,7 +7,10 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "src/util/result.hpp"
 
@@ -25,6 +28,23 @@ struct MigrationCostConfig {
     PrecopyFallback fallback = PrecopyFallback::kPostCopy;
     double postcopy_fault_overhead = 0.15;  // extra fraction of transfer time for page faults
     double cpu_state_ms = 20.0;             // downtime of a post-copy switch-over
+    // Concurrent migrations on one host share its migration bandwidth.
+    double host_bandwidth_mibps = 2000.0;
+    // Gang migration: this fraction of a group member's memory is shared with the group's other
+    // members moving in the same wave between the same hosts, and is sent once.
+    double gang_shared_fraction = 0.2;
+    // Wide-area moves (source and target in different sites): local disk plus memory over the
+    // WAN bandwidth, plus a network reconfiguration delay (added to time and downtime).
+    double wan_bandwidth_mibps = 100.0;
+    double wan_reconfig_s = 5.0;
+    struct SitePair {
+        double bandwidth_mibps = 0;
+        double reconfig_s = 0;
+    };
+    std::map<std::pair<std::string, std::string>, SitePair> site_pairs;  // (a, b) with a < b
+
+    // The WAN parameters between two sites (the pair's own, else the defaults).
+    SitePair wan(const std::string& a, const std::string& b) const;
 };
 
 struct MigrationEstimate {
@@ -37,6 +57,9 @@ struct MigrationEstimate {
 
 MigrationEstimate estimate_migration(double mem_mib, double dirty_rate_mibps,
                                      const MigrationCostConfig& cfg);
+// The same at a given bandwidth (a share of the host's, or the WAN's).
+MigrationEstimate estimate_migration_at(double mem_mib, double dirty_rate_mibps,
+                                        double bandwidth_mibps, const MigrationCostConfig& cfg);
 
 std::string to_string(CostModel m);
 Result<CostModel> parse_cost_model(const std::string& s);

@@ -40,6 +40,8 @@ std::string to_string(MoveReason r) {
             return "consolidate";
         case MoveReason::kBalance:
             return "balance";
+        case MoveReason::kAntiAffinity:
+            return "anti-affinity";
     }
     return "consolidate";
 }

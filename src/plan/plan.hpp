@@ -13,7 +13,7 @@ enum class Goal { kAuto, kConsolidate, kBalance, kHotspot, kEvacuate };
 std::string to_string(Goal g);
 Result<Goal> parse_goal(const std::string& s);
 
-enum class MoveReason { kEvacuate, kNewVm, kHotspot, kConsolidate, kBalance };
+enum class MoveReason { kEvacuate, kNewVm, kHotspot, kConsolidate, kBalance, kAntiAffinity };
 std::string to_string(MoveReason r);
 
 struct Move {
@@ -31,9 +31,19 @@ struct Unresolved {
     std::string reason;
 };
 
+// Grow a VM's allocation in place (local first): the VM asks for more than it is allotted and
+// its host has room.
+struct Resize {
+    int32_t vm = -1;
+    int32_t host = -1;
+    int64_t cpu_alloc_millicores = 0;
+    int64_t mem_alloc_kib = 0;
+};
+
 struct Plan {
     std::vector<Move> moves;  // sorted by (step, vm id) once waves are assigned
     std::vector<Unresolved> unresolved;
+    std::vector<Resize> resizes;      // sorted by VM id
     std::vector<int32_t> powered_on;  // off hosts the plan switches on, ascending id
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "src/model/placement_state.hpp"
+#include "src/plan/plan_costs.hpp"
 #include "src/util/assert.hpp"
 #include "src/util/decimal.hpp"
 
@@ -50,6 +51,12 @@ class Planner {
           receiver_(fleet.hosts.size(), 0),
           moved_(fleet.vms.size(), 0) {
         ctx_.seed = opt.seed;
+        ctx_.now_s = opt.now_s;
+        ctx_.history = opt.history;
+        ctx_.traffic = opt.traffic;
+        ctx_.cost = &opt.cost;
+        if (opt.frozen.size() == fleet.vms.size()) frozen_ = opt.frozen;
+        frozen_.resize(fleet.vms.size(), 0);
         for (size_t h = 0; h < fleet.hosts.size(); ++h) {
             const auto st = fleet.hosts[h].state;
             evac_[h] = st == model::HostState::kMaintenance;
@@ -75,6 +82,7 @@ class Planner {
             // One global repack does evacuation, new VMs, hot hosts that are not kept, and
             // consolidation at once; then the kept hosts' hot spots; then a last drain pass.
             consolidate_all(evac_hosts, new_vms);
+            separate_anti_affinity();
             times.place += sw.lap();
             const policy::TriggerResult trig = pol_.trigger->evaluate(state_, ctx_);
             times.detect += sw.lap();
@@ -85,6 +93,7 @@ class Planner {
             // Mandatory moves first (evacuation, new VMs), then hot spots, then the goal.
             evacuate(evac_hosts);
             place_new(new_vms);
+            separate_anti_affinity();
             times.place += sw.lap();
             const policy::TriggerResult trig = pol_.trigger->evaluate(state_, ctx_);
             times.detect += sw.lap();
@@ -102,13 +111,9 @@ class Planner {
         }
 
         // resolve: cost estimates, waves, output order.
-        for (Move& m : plan_.moves) {
-            if (m.source == kNoHost) continue;
-            const auto& vm = fleet_.vms[static_cast<size_t>(m.vm)];
-            m.estimate = estimate_migration(static_cast<double>(vm.mem_size_kib) / 1024.0,
-                                            vm.dirty_rate_mibps, opt_.cost);
-        }
         assign_waves(fleet_, plan_.moves, opt_.waves);
+        estimate_plan_costs(fleet_, plan_.moves, opt_.cost);
+        grow_allocations();
         std::sort(plan_.moves.begin(), plan_.moves.end(), [&](const Move& a, const Move& b) {
             if (a.step != b.step) return a.step < b.step;
             return fleet_.vms[static_cast<size_t>(a.vm)].id <
@@ -132,6 +137,10 @@ class Planner {
         return true;
     }
     int64_t mem_of(int32_t vm) const { return fleet_.vms[static_cast<size_t>(vm)].mem_size_kib; }
+    // May this VM move (again) in this plan? Not twice, not during its cooldown.
+    bool movable(int32_t vm) const {
+        return !moved_[static_cast<size_t>(vm)] && !frozen_[static_cast<size_t>(vm)];
+    }
 
     // ---- moves ----
     void record(int32_t vm, int32_t target, MoveReason reason) {
@@ -241,6 +250,8 @@ class Planner {
         for (int32_t h : hot) {
             if (evac_[static_cast<size_t>(h)] || off_[static_cast<size_t>(h)]) continue;
             std::vector<int32_t> exclude;
+            for (int32_t vm : state_.vms_on(h))
+                if (frozen_[static_cast<size_t>(vm)]) exclude.push_back(vm);
             bool budget_hit = false;
             while (state_.overloaded(h) && !budget_hit) {
                 const std::vector<int32_t> chosen =
@@ -249,7 +260,7 @@ class Planner {
                 if (chosen.empty()) break;
                 for (int32_t vm : chosen) {
                     if (!state_.overloaded(h)) break;
-                    if (moved_[static_cast<size_t>(vm)]) {
+                    if (!movable(vm)) {
                         exclude.push_back(vm);
                         continue;
                     }
@@ -317,7 +328,7 @@ class Planner {
         int64_t mem = 0;
         for (int32_t vm : vms) {
             mem += mem_of(vm);
-            if (moved_[static_cast<size_t>(vm)]) return false;
+            if (!movable(vm)) return false;
         }
         if (!within_budget(static_cast<int64_t>(vms.size()), mem)) return false;
         sort_decreasing(vms);
@@ -408,6 +419,10 @@ class Planner {
             const int32_t src = state_.host_of(vm);
             const bool forced = must_move[static_cast<size_t>(vm)];
             if (!forced && targets[static_cast<size_t>(src)]) continue;  // its host was kept
+            if (!forced && frozen_[static_cast<size_t>(vm)]) {
+                targets[static_cast<size_t>(src)] = 1;  // in cooldown: it stays, so its host does
+                continue;
+            }
             if (src != kNoHost && !within_budget(1, mem_of(vm))) {
                 if (forced) {
                     plan_.unresolved.push_back({src, vm,
@@ -453,6 +468,71 @@ class Planner {
             if (drainable(h)) drain(h, kept_);
     }
 
+    // Members of one anti-affinity group that already share a host: all but the one with the
+    // lowest id leave (to the placement policy's choice, which never reunites them).
+    void separate_anti_affinity() {
+        for (int32_t h : state_.hosts_by_id()) {
+            std::vector<int32_t> vms = state_.vms_on(h);
+            std::sort(vms.begin(), vms.end(), [&](int32_t a, int32_t b) {
+                return fleet_.vms[static_cast<size_t>(a)].id <
+                       fleet_.vms[static_cast<size_t>(b)].id;
+            });
+            std::vector<int32_t> seen;
+            for (int32_t vm : vms) {
+                const int32_t g = state_.anti_id(vm);
+                if (g < 0) continue;
+                if (std::find(seen.begin(), seen.end(), g) == seen.end()) {
+                    seen.push_back(g);
+                    continue;
+                }
+                if (!movable(vm) || !within_budget(1, mem_of(vm))) {
+                    plan_.unresolved.push_back(
+                        {h, vm,
+                         "shares the host with another member of anti_group '" +
+                             fleet_.vms[static_cast<size_t>(vm)].anti_group +
+                             "' and may not move now"});
+                    continue;
+                }
+                auto t = choose(vm, true);
+                if (!t) {
+                    plan_.unresolved.push_back(
+                        {h, vm,
+                         "shares the host with another member of anti_group '" +
+                             fleet_.vms[static_cast<size_t>(vm)].anti_group +
+                             "': " + why_unplaceable(vm)});
+                    continue;
+                }
+                record(vm, *t, MoveReason::kAntiAffinity);
+            }
+        }
+    }
+
+    // Local first: a VM allotted less than it asks for, on a host with room after the plan,
+    // grows its allocation in place (resize.csv) instead of moving.
+    void grow_allocations() {
+        for (int32_t vm = 0; vm < state_.vm_count(); ++vm) {
+            const model::Vm& v = fleet_.vms[static_cast<size_t>(vm)];
+            const int32_t h = state_.host_of(vm);
+            if (h == kNoHost || state_.overloaded(h)) continue;
+            const bool cpu_short =
+                v.cpu_alloc_millicores && *v.cpu_alloc_millicores < v.demand[model::kCpu];
+            const bool mem_short = v.mem_alloc_kib && *v.mem_alloc_kib < v.demand[model::kMem];
+            if (!cpu_short && !mem_short) continue;
+            Resize r;
+            r.vm = vm;
+            r.host = h;
+            r.cpu_alloc_millicores =
+                std::max(v.cpu_alloc_millicores.value_or(0), v.demand[model::kCpu]);
+            r.mem_alloc_kib = std::max(v.mem_alloc_kib.value_or(0), v.demand[model::kMem]);
+            plan_.resizes.push_back(r);
+        }
+        std::sort(plan_.resizes.begin(), plan_.resizes.end(),
+                  [&](const Resize& a, const Resize& b) {
+                      return fleet_.vms[static_cast<size_t>(a.vm)].id <
+                             fleet_.vms[static_cast<size_t>(b.vm)].id;
+                  });
+    }
+
     // Moves single VMs from the most to the least utilised host while that lowers the higher of
     // the two, until the spread is within the tolerance.
     void balance() {
@@ -477,9 +557,10 @@ class Planner {
             if (hi_host == kNoHost || lo_host == kNoHost || hi_host == lo_host) break;
             if (hi_u - lo_u <= opt_.balance_tolerance) break;
             int32_t best_vm = -1;
-            double best_after = hi_u;
+            // A move must lower the pair's peak by at least the minimum gain (no ping-pong).
+            double best_after = hi_u - opt_.balance_min_gain;
             for (int32_t vm : state_.vms_on(hi_host)) {
-                if (moved_[static_cast<size_t>(vm)] || !state_.fits(vm, lo_host)) continue;
+                if (!movable(vm) || !state_.fits(vm, lo_host)) continue;
                 if (!within_budget(1, mem_of(vm))) continue;
                 double src_after = 0, dst_after = 0;
                 for (int d = 0; d < model::kDims; ++d) {
@@ -515,6 +596,7 @@ class Planner {
     std::vector<uint8_t> off_;       // off hosts that may still be switched on
     std::vector<uint8_t> receiver_;  // hosts that received a VM (never drained afterwards)
     std::vector<uint8_t> moved_;     // a VM moves at most once per plan
+    std::vector<uint8_t> frozen_;    // in cooldown since the previous plan
     std::vector<uint8_t> kept_;      // goal consolidate: the hosts that stay on
     int64_t migrations_ = 0;
     int64_t moved_mem_kib_ = 0;

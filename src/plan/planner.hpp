@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "src/model/fleet.hpp"
+#include "src/model/history.hpp"
+#include "src/model/traffic.hpp"
 #include "src/plan/plan.hpp"
 #include "src/plan/waves.hpp"
 #include "src/policy/registry.hpp"
@@ -21,7 +23,13 @@ struct PlanOptions {
     int64_t budget_migrations = -1;   // -1: no limit
     double budget_mem_frac = -1.0;    // fraction of all VMs' memory that may move; -1: no limit
     double balance_tolerance = 0.05;  // balance stops when max − min host utilisation ≤ this
+    double balance_min_gain = 0.01;   // a balance move must lower the pair's peak by this much
+    int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     uint64_t seed = 1;
+    int64_t now_s = -1;                       // --now (seconds since the epoch), -1 if not given
+    std::vector<uint8_t> frozen;              // per VM: in cooldown (--previous), do not move
+    const model::History* history = nullptr;  // --history
+    const model::Traffic* traffic = nullptr;  // --traffic
     WaveLimits waves;
     MigrationCostConfig cost;
 };

@@ -1,6 +1,8 @@
 #include "src/plan/waves.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <unordered_map>
 
 #include "src/util/assert.hpp"
@@ -32,6 +34,9 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
     std::unordered_map<int32_t, HostTimeline> timelines;
     std::vector<int32_t> per_wave(2, 0);
     int32_t waves = 0;
+    // Anti-affinity: the last wave in which a member of a group leaves a host; another member
+    // may arrive there only in a later wave, so the two never share it even in flight.
+    std::map<std::pair<int32_t, std::string>, int32_t> anti_departed;
 
     for (Move& m : moves) {
         const model::Resources& dem = fleet.vms[static_cast<size_t>(m.vm)].demand;
@@ -51,6 +56,11 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
             load += tt.arrive[wi];
             if (w >= 2) load -= tt.depart[wi - 1];
             if (!(load + dem).fits_within(cap)) earliest = w + 1;
+        }
+        const std::string& anti = fleet.vms[static_cast<size_t>(m.vm)].anti_group;
+        if (!anti.empty()) {
+            auto it = anti_departed.find({m.target, anti});
+            if (it != anti_departed.end()) earliest = std::max(earliest, it->second + 1);
         }
         int32_t chosen = -1;
         for (int32_t w = earliest; w <= waves + 1; ++w) {
@@ -75,6 +85,10 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
         }
         per_wave[ci] += 1;
         waves = std::max(waves, chosen);
+        if (!anti.empty() && m.source >= 0) {
+            int32_t& w = anti_departed[{m.source, anti}];
+            w = std::max(w, chosen);
+        }
     }
     return waves;
 }

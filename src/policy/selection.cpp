@@ -71,13 +71,23 @@ std::vector<int32_t> ResourceConstrainedSelection::select(const model::Placement
 std::vector<int32_t> MinMigrationTimeSelection::select(const model::PlacementState& state,
                                                        int32_t host,
                                                        const std::vector<int32_t>& exclude,
-                                                       const PolicyContext&) const {
-    std::vector<int32_t> pool;
-    for (int32_t vm : state.vms_on(host))
-        if (!excluded(exclude, vm)) pool.push_back(vm);
+                                                       const PolicyContext& ctx) const {
+    std::vector<std::pair<double, int32_t>> keyed;
+    for (int32_t vm : state.vms_on(host)) {
+        if (excluded(exclude, vm)) continue;
+        // Estimated migration time by the cost model in force (memory to copy without one).
+        const auto& v = state.fleet().vms[static_cast<size_t>(vm)];
+        const double mem_mib = static_cast<double>(v.mem_size_kib) / 1024.0;
+        const double t =
+            ctx.cost ? plan::estimate_migration(mem_mib, v.dirty_rate_mibps, *ctx.cost).seconds
+                     : mem_mib;
+        keyed.emplace_back(t, vm);
+    }
     // vms_on is in ascending index order, so a stable sort keeps index order among equals.
-    std::stable_sort(pool.begin(), pool.end(),
-                     [&](int32_t a, int32_t b) { return mem_size(state, a) < mem_size(state, b); });
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<int32_t> pool;
+    for (const auto& [t, vm] : keyed) pool.push_back(vm);
     std::vector<int32_t> chosen;
     model::Resources load = state.load(host);
     for (int32_t vm : pool) {

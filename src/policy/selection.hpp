@@ -1,7 +1,8 @@
 // VM selection: which VMs leave a hot host.
 //  resource-constrained: one VM that alone clears the excess with the least memory to copy, else
 //                        the largest consumer of the most-exceeded dimension, repeated.
-//  min-migration-time:   the VMs with the least memory to copy first (CloudSim's MMT).
+//  min-migration-time:   the VMs with the shortest estimated migration (cost model; memory to
+//                        copy when no model is given) first (CloudSim's MMT).
 #pragma once
 
 #include "src/policy/policy.hpp"

@@ -99,7 +99,11 @@ TEST(Registry, UnknownNameListsTheValidOnes) {
     ConfigNode n("policy.placement");
     auto p = r.placements.create("worst-fit", n, r);
     ASSERT_FALSE(p.has_value());
-    EXPECT_NE(p.error().msg.find("valid: bfd, ffd"), std::string::npos) << p.error().msg;
+    // Every registered placement is listed, in name order.
+    std::string valid;
+    for (const auto& info : r.placements.list()) valid += (valid.empty() ? "" : ", ") + info.name;
+    EXPECT_NE(p.error().msg.find("(valid: " + valid + ")"), std::string::npos) << p.error().msg;
+    EXPECT_NE(valid.find("bfd, "), std::string::npos);
 }
 
 }  // namespace

@@ -57,8 +57,8 @@ TEST(LoadConfig, ReportsEveryProblemAtOnce) {
     EXPECT_EQ(rc.error().code, ErrorCode::kBadInput);
     EXPECT_NE(m.find("plan.max_utl: unknown key"), std::string::npos) << m;
     EXPECT_NE(m.find("plan.max_util: 3 is out of range"), std::string::npos) << m;
-    EXPECT_NE(m.find("unknown placement policy 'worst-fit' (valid: bfd, ffd)"), std::string::npos)
-        << m;
+    EXPECT_NE(m.find("unknown placement policy 'worst-fit' (valid: "), std::string::npos) << m;
+    EXPECT_NE(m.find("bfd, "), std::string::npos) << m;
     EXPECT_NE(m.find("policy.selection.speed: unknown parameter"), std::string::npos) << m;
     EXPECT_NE(m.find("c.toml:7:other: unknown table"), std::string::npos) << m;
 }

@@ -1,0 +1,66 @@
+#include "src/plan/plan_costs.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+namespace fp::plan {
+
+void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
+                         const MigrationCostConfig& cfg) {
+    // Migrations in flight per (wave, host), as source or target.
+    std::unordered_map<int64_t, int32_t> busy;
+    auto key = [](int32_t step, int32_t host) { return (int64_t{step} << 32) | uint32_t(host); };
+    for (const Move& m : moves) {
+        if (m.source < 0) continue;
+        ++busy[key(m.step, m.source)];
+        ++busy[key(m.step, m.target)];
+    }
+    // Gang members: the same group, wave, source and target; the first by VM id pays in full.
+    std::map<std::tuple<int32_t, int32_t, int32_t, std::string>, std::vector<size_t>> gangs;
+    for (size_t i = 0; i < moves.size(); ++i) {
+        const Move& m = moves[i];
+        const std::string& g = fleet.vms[static_cast<size_t>(m.vm)].group;
+        if (m.source < 0 || g.empty()) continue;
+        gangs[{m.step, m.source, m.target, g}].push_back(i);
+    }
+    std::vector<uint8_t> shares_pages(moves.size(), 0);
+    for (auto& [k, members] : gangs) {
+        if (members.size() < 2) continue;
+        std::sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+            return fleet.vms[static_cast<size_t>(moves[a].vm)].id <
+                   fleet.vms[static_cast<size_t>(moves[b].vm)].id;
+        });
+        for (size_t j = 1; j < members.size(); ++j) shares_pages[members[j]] = 1;
+    }
+    for (size_t i = 0; i < moves.size(); ++i) {
+        Move& m = moves[i];
+        if (m.source < 0) {
+            m.estimate = MigrationEstimate{};
+            continue;
+        }
+        const model::Vm& vm = fleet.vms[static_cast<size_t>(m.vm)];
+        const int32_t sharers = std::max(busy[key(m.step, m.source)], busy[key(m.step, m.target)]);
+        double bw = std::min(cfg.bandwidth_mibps, cfg.host_bandwidth_mibps / std::max(1, sharers));
+        double mem_mib = static_cast<double>(vm.mem_size_kib) / 1024.0;
+        if (shares_pages[i]) mem_mib *= 1.0 - cfg.gang_shared_fraction;
+        const std::string& sa = fleet.hosts[static_cast<size_t>(m.source)].site;
+        const std::string& sb = fleet.hosts[static_cast<size_t>(m.target)].site;
+        const bool wide_area = !sa.empty() && !sb.empty() && sa != sb;
+        if (!wide_area) {
+            m.estimate = estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
+            continue;
+        }
+        const auto pair = cfg.wan(sa, sb);
+        bw = std::min(bw, pair.bandwidth_mibps);
+        const double disk_mib = static_cast<double>(vm.disk_kib) / 1024.0;
+        MigrationEstimate e = estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
+        e.seconds += disk_mib / bw + pair.reconfig_s;
+        e.downtime_ms += pair.reconfig_s * 1000.0;
+        e.sent_mib += disk_mib;
+        m.estimate = e;
+    }
+}
+
+}  // namespace fp::plan
