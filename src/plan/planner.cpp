@@ -49,7 +49,9 @@ class Planner {
           allowed_(fleet.hosts.size(), 0),
           off_(fleet.hosts.size(), 0),
           receiver_(fleet.hosts.size(), 0),
-          moved_(fleet.vms.size(), 0) {
+          moved_(fleet.vms.size(), 0),
+          move_index_(fleet.vms.size(), -1),
+          last_arrival_(fleet.hosts.size(), -1) {
         ctx_.seed = opt.seed;
         ctx_.now_s = opt.now_s;
         ctx_.history = opt.history;
@@ -152,6 +154,8 @@ class Planner {
         m.source = source;
         m.target = target;
         m.reason = reason;
+        move_index_[static_cast<size_t>(vm)] = static_cast<int32_t>(plan_.moves.size());
+        last_arrival_[static_cast<size_t>(target)] = static_cast<int32_t>(plan_.moves.size());
         plan_.moves.push_back(m);
         if (source != kNoHost) {
             ++migrations_;
@@ -535,6 +539,44 @@ class Planner {
 
     // Moves single VMs from the most to the least utilised host while that lowers the higher of
     // the two, until the spread is within the tolerance.
+    // A VM moved earlier in this plan may be sent elsewhere instead, by replacing its move with
+    // one at the end of the sequence, when that keeps every move feasible in sequence: nothing
+    // arrived at its source after it left (the source now keeps it longer).
+    bool can_retarget(int32_t vm) const {
+        const int32_t i = move_index_[static_cast<size_t>(vm)];
+        if (i < 0 || frozen_[static_cast<size_t>(vm)]) return false;
+        const Move& m = plan_.moves[static_cast<size_t>(i)];
+        if (m.reason == MoveReason::kEvacuate) return false;
+        return m.source == kNoHost || last_arrival_[static_cast<size_t>(m.source)] < i;
+    }
+
+    void retarget(int32_t vm, int32_t target, MoveReason reason) {
+        const size_t i = static_cast<size_t>(move_index_[static_cast<size_t>(vm)]);
+        const Move old = plan_.moves[i];
+        plan_.moves.erase(plan_.moves.begin() + static_cast<std::ptrdiff_t>(i));
+        std::fill(move_index_.begin(), move_index_.end(), -1);
+        std::fill(last_arrival_.begin(), last_arrival_.end(), -1);
+        for (size_t k = 0; k < plan_.moves.size(); ++k) {
+            move_index_[static_cast<size_t>(plan_.moves[k].vm)] = static_cast<int32_t>(k);
+            last_arrival_[static_cast<size_t>(plan_.moves[k].target)] = static_cast<int32_t>(k);
+        }
+        if (target == old.source) {  // back home: no move at all
+            moved_[static_cast<size_t>(vm)] = 0;
+            --migrations_;
+            moved_mem_kib_ -= mem_of(vm);
+            state_.move(vm, target);
+            return;
+        }
+        Move m = old;
+        m.target = target;
+        m.reason = old.source == kNoHost ? MoveReason::kNewVm : reason;
+        move_index_[static_cast<size_t>(vm)] = static_cast<int32_t>(plan_.moves.size());
+        last_arrival_[static_cast<size_t>(target)] = static_cast<int32_t>(plan_.moves.size());
+        plan_.moves.push_back(m);
+        receiver_[static_cast<size_t>(target)] = 1;
+        state_.move(vm, target);
+    }
+
     void balance() {
         std::vector<uint8_t> stuck(allowed_.size(), 0);
         const int64_t max_iterations = static_cast<int64_t>(fleet_.vms.size()) * 2 + 16;
@@ -560,8 +602,10 @@ class Planner {
             // A move must lower the pair's peak by at least the minimum gain (no ping-pong).
             double best_after = hi_u - opt_.balance_min_gain;
             for (int32_t vm : state_.vms_on(hi_host)) {
-                if (!movable(vm) || !state_.fits(vm, lo_host)) continue;
-                if (!within_budget(1, mem_of(vm))) continue;
+                const bool again = moved_[static_cast<size_t>(vm)] != 0;
+                if (again ? !can_retarget(vm) : !movable(vm)) continue;
+                if (!state_.fits(vm, lo_host)) continue;
+                if (!again && !within_budget(1, mem_of(vm))) continue;
                 double src_after = 0, dst_after = 0;
                 for (int d = 0; d < model::kDims; ++d) {
                     const double cs = static_cast<double>(state_.capacity(hi_host)[d]);
@@ -582,7 +626,13 @@ class Planner {
                 stuck[static_cast<size_t>(hi_host)] = 1;
                 continue;
             }
-            record(best_vm, lo_host, MoveReason::kBalance);
+            if (moved_[static_cast<size_t>(best_vm)]) {
+                retarget(best_vm, lo_host, MoveReason::kBalance);
+            } else {
+                record(best_vm, lo_host, MoveReason::kBalance);
+            }
+            // The least utilised host changed: every host may have a useful move again.
+            std::fill(stuck.begin(), stuck.end(), 0);
         }
     }
 
@@ -592,12 +642,14 @@ class Planner {
     PlacementState state_;
     policy::PolicyContext ctx_;
     std::vector<uint8_t> evac_;
-    std::vector<uint8_t> allowed_;   // usable targets
-    std::vector<uint8_t> off_;       // off hosts that may still be switched on
-    std::vector<uint8_t> receiver_;  // hosts that received a VM (never drained afterwards)
-    std::vector<uint8_t> moved_;     // a VM moves at most once per plan
-    std::vector<uint8_t> frozen_;    // in cooldown since the previous plan
-    std::vector<uint8_t> kept_;      // goal consolidate: the hosts that stay on
+    std::vector<uint8_t> allowed_;       // usable targets
+    std::vector<uint8_t> off_;           // off hosts that may still be switched on
+    std::vector<uint8_t> receiver_;      // hosts that received a VM (never drained afterwards)
+    std::vector<uint8_t> moved_;         // a VM moves at most once per plan
+    std::vector<uint8_t> frozen_;        // in cooldown since the previous plan
+    std::vector<int32_t> move_index_;    // per VM: its move in plan_.moves, -1 if none
+    std::vector<int32_t> last_arrival_;  // per host: the last move into it, -1 if none
+    std::vector<uint8_t> kept_;          // goal consolidate: the hosts that stay on
     int64_t migrations_ = 0;
     int64_t moved_mem_kib_ = 0;
     int64_t total_mem_kib_ = 0;

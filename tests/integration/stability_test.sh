@@ -1,0 +1,55 @@
+# Stability: re-planning the fleet a plan produces, with the same config, migrates nothing; with
+# --previous the VMs just moved stay put during the cooldown; --now, --traffic and --previous
+# reach the checkpoint so --resume stays exact.
+source "$(dirname "$0")/common.sh"
+apply_plan() {  # apply_plan VMS PLAN_DIR OUT_VMS
+    "$PYTHON" - "$1" "$2/plan.csv" "$3" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+target = {r["vm"]: r["target"] for r in csv.DictReader(open(sys.argv[2], newline=""))}
+w = csv.DictWriter(open(sys.argv[3], "w", newline=""), fieldnames=list(rows[0].keys()), lineterminator="\n")
+w.writeheader()
+for r in rows:
+    r["host"] = target.get(r["id"], r["host"])
+    w.writerow(r)
+PY
+}
+migrations() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['migrations'])" "$1/summary.json"; }
+for goal in auto consolidate balance hotspot; do
+    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal $goal --out "$T/$goal-1" >/dev/null
+    apply_plan "$DEMO/vms.csv" "$T/$goal-1" "$T/$goal-vms2.csv"
+    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$T/$goal-vms2.csv" --goal $goal --out "$T/$goal-2" >/dev/null
+    n=$(migrations "$T/$goal-2")
+    [ "$n" = 0 ] && ok "$goal: re-plan of the planned fleet migrates nothing" || bad "$goal: re-plan migrates $n"
+done
+# Cooldown: the previous plan's VMs are frozen until cooldown_s (default 3600 s) has passed.
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-11-25T10:00:00Z --out "$T/p1" >/dev/null
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-11-25T10:30:00Z \
+    --previous "$T/p1/checkpoint.h5" --out "$T/p2" >/dev/null
+"$PYTHON" - "$T/p1/plan.csv" "$T/p2/plan.csv" "$T/p2/summary.json" <<'PY' && ok "cooldown: no VM of the previous plan moves again within 30 min" || bad "cooldown broken"
+import csv, json, sys
+first = {r["vm"] for r in csv.DictReader(open(sys.argv[1])) if r["source"]}
+second = {r["vm"] for r in csv.DictReader(open(sys.argv[2])) if r["source"]}
+s = json.load(open(sys.argv[3]))
+assert first and not (first & second), first & second
+assert s["vms_in_cooldown"] >= len(first), s["vms_in_cooldown"]
+assert s["fleet_changes"]["hosts_added"] == [], s["fleet_changes"]
+PY
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-11-25T12:00:00Z \
+    --previous "$T/p1/checkpoint.h5" --out "$T/p3" >/dev/null
+c=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vms_in_cooldown'])" "$T/p3/summary.json")
+[ "$c" = 0 ] && ok "cooldown over after 2 h" || bad "still $c VMs in cooldown after 2 h"
+check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$T/p2"
+# --traffic and --previous survive a resume from the checkpoint alone.
+head -1 "$DEMO/vms.csv" >/dev/null
+printf 'vm_a,vm_b,mbps\nvm0001,vm0002,500\nvm0003,vm0004,80.5\n' >"$T/traffic.csv"
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate --traffic "$T/traffic.csv" \
+    --now 2026-11-25T10:30:00Z --previous "$T/p1/checkpoint.h5" --out "$T/t1" >/dev/null
+"$FLEETPLAN" plan --resume "$T/t1/checkpoint.h5" --out "$T/t2" >/dev/null
+cmp -s "$T/t1/plan.csv" "$T/t2/plan.csv" && ok "resume with traffic/previous/now: plan.csv identical" || bad "resume differs"
+[ "$(stable_summary "$T/t1/summary.json")" = "$(stable_summary "$T/t2/summary.json")" ] && ok "resume: summary identical" || bad "resume: summary differs"
+set +e
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --now yesterday --out "$T/bad" 2>"$T/now.err"; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "not an ISO 8601 time" "$T/now.err" && ok "--now yesterday: exit 2" || bad "--now yesterday: exit $rc"
+finish

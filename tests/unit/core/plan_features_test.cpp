@@ -1,0 +1,168 @@
+// Anti-affinity, cooldowns, local-first resizes and wave-aware migration costs.
+#include <gtest/gtest.h>
+
+#include "src/plan/plan_costs.hpp"
+#include "src/plan/planner.hpp"
+#include "src/plan/summary.hpp"
+#include "tests/unit/core/fleet_builder.hpp"
+
+namespace fp::plan {
+namespace {
+
+Plan run(const model::Fleet& f, Goal goal, PlanOptions o = {}) {
+    o.goal = goal;
+    PhaseTimes t;
+    return make_plan(f, o, testing::policies(), t);
+}
+
+const Move* move_of(const model::Fleet& f, const Plan& p, const std::string& vm) {
+    for (const Move& m : p.moves)
+        if (f.vms[static_cast<size_t>(m.vm)].id == vm) return &m;
+    return nullptr;
+}
+
+TEST(AntiAffinity, MembersAreSeparatedAndNeverReunited) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .host("c", 16, 16384, 1000)
+                 .vm("x1", "a", 1, 1024, 1)
+                 .vm("x2", "a", 1, 1024, 1)
+                 .vm("y", "b", 1, 1024, 1)
+                 .vm("z", "c", 1, 1024, 1)
+                 .build();
+    f.vms[0].anti_group = f.vms[1].anti_group = "db";
+    const Plan p = run(f, Goal::kHotspot);
+    const Move* m = move_of(f, p, "x2");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->reason, MoveReason::kAntiAffinity);
+    EXPECT_NE(f.hosts[static_cast<size_t>(m->target)].id, "a");
+    // Consolidation would love to put x1 and x2 together; it must not.
+    const Plan c = run(f, Goal::kConsolidate);
+    std::vector<int32_t> host(f.vms.size());
+    for (size_t v = 0; v < f.vms.size(); ++v) host[v] = f.vms[v].host;
+    for (const Move& mv : c.moves) host[static_cast<size_t>(mv.vm)] = mv.target;
+    EXPECT_NE(host[0], host[1]);
+}
+
+TEST(Cooldown, FrozenVmsStayAndTheHotspotSaysWhy) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 10240, 1000)
+                 .host("b", 10, 10240, 1000)
+                 .vm("v1", "a", 5, 1024, 1)
+                 .vm("v2", "a", 5, 1024, 1)
+                 .build();
+    PlanOptions o;
+    o.frozen = {1, 1};
+    const Plan p = run(f, Goal::kHotspot, o);
+    EXPECT_TRUE(p.moves.empty());
+    ASSERT_EQ(p.unresolved.size(), 1u);
+    o.frozen = {1, 0};
+    const Plan q = run(f, Goal::kHotspot, o);
+    ASSERT_EQ(q.moves.size(), 1u);
+    EXPECT_EQ(q.moves[0].vm, 1);
+}
+
+TEST(Resize, GrowsAllocationInPlaceWhenTheHostHasRoom) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .vm("v", "a", 3, 2048, 1)
+                 .vm("w", "a", 1, 1024, 1)
+                 .build();
+    f.vms[0].cpu_alloc_millicores = 2000;  // uses 3 cores, allotted 2
+    f.vms[0].mem_alloc_kib = 4096 * 1024;
+    f.vms[1].cpu_alloc_millicores = 2000;  // within its allocation
+    const Plan p = run(f, Goal::kAuto);
+    ASSERT_EQ(p.resizes.size(), 1u);
+    EXPECT_EQ(p.resizes[0].vm, 0);
+    EXPECT_EQ(p.resizes[0].cpu_alloc_millicores, 3000);
+    EXPECT_EQ(p.resizes[0].mem_alloc_kib, 4096 * 1024);
+    EXPECT_TRUE(p.moves.empty());
+}
+
+TEST(PlanCosts, ConcurrentMigrationsShareTheHostBandwidth) {
+    // Three VMs of 1000 MiB leave host a in one wave: host bandwidth 1500 MiB/s shared by 3 →
+    // 500 MiB/s each → 2 s (suspend-copy, to keep the arithmetic plain).
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .host("c", 16, 16384, 1000)
+                 .host("d", 16, 16384, 1000)
+                 .vm("v1", "a", 1, 1000, 1)
+                 .vm("v2", "a", 1, 1000, 1)
+                 .vm("v3", "a", 1, 1000, 1)
+                 .build();
+    MigrationCostConfig c;
+    c.model = CostModel::kSuspendCopy;
+    c.bandwidth_mibps = 1000;
+    c.host_bandwidth_mibps = 1500;
+    std::vector<Move> moves(3);
+    for (int i = 0; i < 3; ++i)
+        moves[static_cast<size_t>(i)] = {i, 0, i + 1, 1, MoveReason::kBalance, {}};
+    estimate_plan_costs(f, moves, c);
+    for (const Move& m : moves) EXPECT_NEAR(m.estimate.seconds, 2.0, 1e-9);
+    moves[2].step = 2;  // now two share 1500 → 750 each (capped at 1000), the third runs alone
+    estimate_plan_costs(f, moves, c);
+    EXPECT_NEAR(moves[0].estimate.seconds, 1000.0 / 750.0, 1e-9);
+    EXPECT_NEAR(moves[2].estimate.seconds, 1.0, 1e-9);
+}
+
+TEST(PlanCosts, GangMembersSendSharedPagesOnceAndWanMovesCostMore) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .host("far", 16, 16384, 1000)
+                 .vm("g1", "a", 1, 1000, 1)
+                 .vm("g2", "a", 1, 1000, 1)
+                 .vm("w", "a", 1, 1000, 1)
+                 .build();
+    f.vms[0].group = f.vms[1].group = "web";
+    f.hosts[0].site = f.hosts[1].site = "s1";
+    f.hosts[2].site = "s2";
+    f.vms[2].disk_kib = 2000 * 1024;
+    MigrationCostConfig c;
+    c.model = CostModel::kSuspendCopy;
+    c.bandwidth_mibps = 100;
+    c.host_bandwidth_mibps = 1e6;  // no sharing in this test
+    c.gang_shared_fraction = 0.25;
+    c.wan_bandwidth_mibps = 50;
+    c.wan_reconfig_s = 3;
+    c.site_pairs[{"s1", "s2"}] = {40, 4};
+    std::vector<Move> moves = {{0, 0, 1, 1, MoveReason::kBalance, {}},
+                               {1, 0, 1, 1, MoveReason::kBalance, {}},
+                               {2, 0, 2, 2, MoveReason::kBalance, {}}};
+    estimate_plan_costs(f, moves, c);
+    EXPECT_NEAR(moves[0].estimate.seconds, 10.0, 1e-9);  // first member pays in full
+    EXPECT_NEAR(moves[1].estimate.seconds, 7.5, 1e-9);   // 750 MiB of its own pages
+    // WAN at the pair's 40 MiB/s: 1000 MiB memory + 2000 MiB disk = 75 s, plus 4 s reconfig.
+    EXPECT_NEAR(moves[2].estimate.seconds, 79.0, 1e-9);
+    EXPECT_NEAR(moves[2].estimate.downtime_ms, 25000.0 + 4000.0, 1e-6);
+    EXPECT_NEAR(moves[2].estimate.sent_mib, 3000.0, 1e-9);
+}
+
+TEST(Stability, ReplanningThePlannedFleetMovesNothing) {
+    for (Goal goal : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot}) {
+        auto f = testing::FleetBuilder()
+                     .host("a", 16, 16384, 1000)
+                     .host("b", 16, 16384, 1000)
+                     .host("c", 32, 32768, 1000)
+                     .host("d", 8, 8192, 1000)
+                     .vm("v1", "a", 6, 2048, 1)
+                     .vm("v2", "a", 9, 2048, 1)
+                     .vm("v3", "b", 2, 2048, 1)
+                     .vm("v4", "d", 1, 1024, 1)
+                     .vm("v5", "c", 4, 4096, 1)
+                     .vm("v6", "", 2, 1024, 1)
+                     .build();
+        const Plan p = run(f, goal);
+        model::Fleet g = f;
+        for (const Move& m : p.moves) g.vms[static_cast<size_t>(m.vm)].host = m.target;
+        g.index();
+        const Plan again = run(g, goal);
+        EXPECT_TRUE(again.moves.empty())
+            << to_string(goal) << ": " << again.moves.size() << " moves";
+    }
+}
+
+}  // namespace
+}  // namespace fp::plan
