@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -80,7 +81,8 @@ class Planner {
             if (fleet_.vms[static_cast<size_t>(v)].is_new()) new_vms.push_back(v);
         times.detect += sw.lap();
 
-        if (opt_.goal == Goal::kConsolidate) {
+        const bool budgeted = opt_.budget_migrations >= 0 || opt_.budget_mem_frac >= 0;
+        if (opt_.goal == Goal::kConsolidate && !budgeted) {
             // One global repack does evacuation, new VMs, hot hosts that are not kept, and
             // consolidation at once; then the kept hosts' hot spots; then a last drain pass.
             consolidate_all(evac_hosts, new_vms);
@@ -100,7 +102,14 @@ class Planner {
             const policy::TriggerResult trig = pol_.trigger->evaluate(state_, ctx_);
             times.detect += sw.lap();
             relieve_hotspots(trig.hot, times, sw);
-            if (opt_.goal == Goal::kAuto) {
+            if (opt_.goal == Goal::kConsolidate) {
+                // Under a budget: free the hosts that are cheapest to empty first.
+                std::vector<int32_t> all;
+                for (int32_t h = 0; h < state_.host_count(); ++h)
+                    if (!state_.vms_on(h).empty()) all.push_back(h);
+                consolidate_cheapest_first(std::move(all));
+                times.place += sw.lap();
+            } else if (opt_.goal == Goal::kAuto) {
                 // Only the trigger's cold spots, re-evaluated after the mandatory moves.
                 std::vector<int32_t> cold = pol_.trigger->evaluate(state_, ctx_).cold;
                 times.detect += sw.lap();
@@ -371,6 +380,46 @@ class Planner {
             if (drainable(h)) drain(h, targets);
     }
 
+    // goal consolidate under a budget: drain hosts in order of the memory their VMs would copy,
+    // least first, so the budget frees as many hosts as it can; targets are hosts already
+    // running VMs, and a drain that does not fit the remaining budget is skipped.
+    void consolidate_cheapest_first(std::vector<int32_t> hosts) {
+        std::vector<uint8_t> targets(allowed_.size(), 0);
+        for (int32_t h = 0; h < state_.host_count(); ++h)
+            targets[static_cast<size_t>(h)] =
+                allowed_[static_cast<size_t>(h)] && !state_.vms_on(h).empty();
+        std::vector<std::pair<int64_t, int32_t>> keyed;
+        for (int32_t h : hosts) {
+            int64_t mem = 0;
+            for (int32_t vm : state_.vms_on(h)) mem += mem_of(vm);
+            keyed.emplace_back(mem, h);
+        }
+        std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first < b.first
+                                      : state_.id_rank(a.second) < state_.id_rank(b.second);
+        });
+        // The hosts the budget can pay for are not targets: filling them would stop their drain.
+        const double budget_kib = opt_.budget_mem_frac >= 0
+                                      ? opt_.budget_mem_frac * static_cast<double>(total_mem_kib_) -
+                                            static_cast<double>(moved_mem_kib_)
+                                      : std::numeric_limits<double>::infinity();
+        int64_t budget_moves = opt_.budget_migrations >= 0 ? opt_.budget_migrations - migrations_
+                                                           : std::numeric_limits<int64_t>::max();
+        double planned = 0;
+        for (const auto& [mem, h] : keyed) {
+            if (!drainable(h)) continue;
+            const auto n = static_cast<int64_t>(state_.vms_on(h).size());
+            if (planned + static_cast<double>(mem) > budget_kib || n > budget_moves) break;
+            planned += static_cast<double>(mem);
+            budget_moves -= n;
+            targets[static_cast<size_t>(h)] = 0;
+        }
+        for (const auto& [mem, h] : keyed) {
+            if (!drainable(h)) continue;
+            if (!drain(h, targets)) targets[static_cast<size_t>(h)] = !state_.vms_on(h).empty();
+        }
+    }
+
     // goal consolidate: choose the hosts to keep — the largest first (ties: the most loaded, so
     // fewer VMs move), until their limits cover the fleet's demand in every dimension — and pack
     // every other VM into them, largest first: VMs of hosts being evacuated, new VMs and VMs of
@@ -599,13 +648,19 @@ class Planner {
             if (hi_host == kNoHost || lo_host == kNoHost || hi_host == lo_host) break;
             if (hi_u - lo_u <= opt_.balance_tolerance) break;
             int32_t best_vm = -1;
-            // A move must lower the pair's peak by at least the minimum gain (no ping-pong).
-            double best_after = hi_u - opt_.balance_min_gain;
+            double best_score = 0;
+            // A move must lower the pair's peak by at least the minimum gain (no ping-pong); among
+            // those, the most gain per GiB copied wins.
+            const double must_reach = hi_u - opt_.balance_min_gain;
             for (int32_t vm : state_.vms_on(hi_host)) {
                 const bool again = moved_[static_cast<size_t>(vm)] != 0;
                 if (again ? !can_retarget(vm) : !movable(vm)) continue;
                 if (!state_.fits(vm, lo_host)) continue;
                 if (!again && !within_budget(1, mem_of(vm))) continue;
+                if (!again && opt_.balance_mem_frac >= 0 &&
+                    static_cast<double>(moved_mem_kib_ + mem_of(vm)) >
+                        opt_.balance_mem_frac * static_cast<double>(total_mem_kib_))
+                    continue;
                 double src_after = 0, dst_after = 0;
                 for (int d = 0; d < model::kDims; ++d) {
                     const double cs = static_cast<double>(state_.capacity(hi_host)[d]);
@@ -617,8 +672,12 @@ class Planner {
                                          (static_cast<double>(state_.load(lo_host)[d]) + dem) / cd);
                 }
                 const double after = std::max(src_after, dst_after);
-                if (after < best_after - 1e-12) {
-                    best_after = after;
+                if (after >= must_reach - 1e-12) continue;
+                const double gib =
+                    std::max(1.0, static_cast<double>(mem_of(vm)) / (1024.0 * 1024.0));
+                const double score = (hi_u - after) / gib;
+                if (score > best_score + 1e-15) {
+                    best_score = score;
                     best_vm = vm;
                 }
             }

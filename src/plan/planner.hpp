@@ -24,6 +24,7 @@ struct PlanOptions {
     double budget_mem_frac = -1.0;    // fraction of all VMs' memory that may move; -1: no limit
     double balance_tolerance = 0.05;  // balance stops when max − min host utilisation ≤ this
     double balance_min_gain = 0.01;   // a balance move must lower the pair's peak by this much
+    double balance_mem_frac = 0.2;    // balance moves at most this fraction of all VM memory
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     uint64_t seed = 1;
     int64_t now_s = -1;                       // --now (seconds since the epoch), -1 if not given
