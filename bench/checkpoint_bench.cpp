@@ -32,9 +32,9 @@ int main(int argc, char** argv) {
     auto rc = fp::io::load_config("", {}, reg);
     if (!rc) return 1;
     rc->options.goal = fp::plan::Goal::kConsolidate;
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("fp_ckpt_bench_" + std::to_string(::getpid()) + ".h5"))
-            .string();
+    const std::string path = (std::filesystem::temp_directory_path() /
+                              ("fp_ckpt_bench_" + std::to_string(::getpid()) + ".h5"))
+                                 .string();
     std::printf("hosts,vms,moves,plan_s,write_s,read_s,file_bytes\n");
     for (int64_t hosts : sizes) {
         fp::model::GeneratorOptions g;

@@ -50,6 +50,10 @@ class PlacementState {
     double util(int32_t h, int d) const;  // load / capacity in dimension d
     double max_util(int32_t h) const;     // the largest of util(h, d)
 
+    // Replaces a host's limit (the planner tightens it briefly to ask a selection policy for one
+    // more VM from a host its trigger still flags below max-util).
+    void set_limit(int32_t h, const Resources& limit) { limit_[static_cast<size_t>(h)] = limit; }
+
     // Moves (or places, for a new VM) vm onto host `to`; `to` = kNoHost unplaces it.
     void move(int32_t vm, int32_t to);
 

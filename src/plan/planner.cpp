@@ -1,6 +1,7 @@
 #include "src/plan/planner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -41,8 +42,10 @@ std::string describe_demand(const Resources& r) {
 
 class Planner {
   public:
-    Planner(const model::Fleet& fleet, const PlanOptions& opt, const policy::PolicySet& pol)
-        : fleet_(fleet),
+    Planner(const model::Fleet& fleet, const PlanOptions& opt, const policy::PolicySet& pol,
+            int keep_order = 0)
+        : keep_order_(keep_order),
+          fleet_(fleet),
           opt_(opt),
           pol_(pol),
           state_(fleet, opt.max_util_ppm),
@@ -291,6 +294,41 @@ class Planner {
                 }
                 times.place += sw.lap();
             }
+            // Proactive relief: the trigger may flag a host below max-util (a rising trend, a
+            // forecast); VMs leave one at a time, as the selection ranks them, until it no
+            // longer does (CloudSim's loop). Never onto a switched-off host.
+            for (int guard = 0; !budget_hit && !state_.overloaded(h) && guard < 64 &&
+                                pol_.trigger->is_hot(state_, h, ctx_);
+                 ++guard) {
+                const Resources saved = state_.limit(h);
+                Resources tight = saved;
+                int dim = 0;
+                for (int d = 1; d < model::kDims; ++d)
+                    if (state_.util(h, d) > state_.util(h, dim)) dim = d;
+                tight[dim] = std::min(saved[dim], state_.load(h)[dim] - 1);
+                state_.set_limit(h, tight);
+                const std::vector<int32_t> chosen =
+                    pol_.selection->select(state_, h, exclude, ctx_);
+                state_.set_limit(h, saved);
+                times.select += sw.lap();
+                if (chosen.empty()) break;
+                const int32_t vm = chosen.front();
+                if (!movable(vm)) {
+                    exclude.push_back(vm);
+                    continue;
+                }
+                if (!within_budget(1, mem_of(vm))) {
+                    budget_hit = true;
+                    break;
+                }
+                auto t = choose(vm, false);
+                if (!t) {
+                    exclude.push_back(vm);
+                    continue;
+                }
+                record(vm, *t, MoveReason::kHotspot);
+                times.place += sw.lap();
+            }
             if (state_.overloaded(h)) {
                 std::string dims;
                 for (int d = 0; d < model::kDims; ++d)
@@ -428,6 +466,27 @@ class Planner {
     void consolidate_all(const std::vector<int32_t>& evac_hosts,
                          const std::vector<int32_t>& new_vms) {
         const Resources& ref = state_.reference_capacity();
+        // How "large" a host is: its capacity relative to the largest host, per dimension,
+        // weighted by the keep order: all dimensions alike, by the fleet's demand/capacity ratio
+        // (the scarce dimension counts most), or the scarcest dimension alone.
+        std::array<double, model::kDims> keep_weight{1.0, 1.0, 1.0};
+        if (keep_order_ > 0) {
+            const Resources demand = fleet_.total_demand();
+            Resources cap;
+            for (int32_t h = 0; h < state_.host_count(); ++h)
+                if (allowed_[static_cast<size_t>(h)] || off_[static_cast<size_t>(h)])
+                    cap += state_.capacity(h);
+            int scarce = 0;
+            for (int d = 0; d < model::kDims; ++d) {
+                keep_weight[static_cast<size_t>(d)] =
+                    cap[d] > 0 ? static_cast<double>(demand[d]) / static_cast<double>(cap[d]) : 0.0;
+                if (keep_weight[static_cast<size_t>(d)] > keep_weight[static_cast<size_t>(scarce)])
+                    scarce = d;
+            }
+            if (keep_order_ == 2)
+                for (int d = 0; d < model::kDims; ++d)
+                    keep_weight[static_cast<size_t>(d)] = d == scarce ? 1.0 : 0.0;
+        }
         std::vector<std::pair<double, int32_t>> by_size;
         for (int32_t h = 0; h < state_.host_count(); ++h) {
             // Off hosts may be switched on when that lets more, smaller hosts go.
@@ -435,8 +494,9 @@ class Planner {
             double size = 0;
             for (int d = 0; d < model::kDims; ++d)
                 if (ref[d] > 0)
-                    size +=
-                        static_cast<double>(state_.capacity(h)[d]) / static_cast<double>(ref[d]);
+                    size += keep_weight[static_cast<size_t>(d)] *
+                            static_cast<double>(state_.capacity(h)[d]) /
+                            static_cast<double>(ref[d]);
             by_size.emplace_back(size, h);
         }
         std::sort(by_size.begin(), by_size.end(), [&](const auto& a, const auto& b) {
@@ -695,6 +755,7 @@ class Planner {
         }
     }
 
+    int keep_order_;  // goal consolidate: how hosts to keep are ranked (see consolidate_all)
     const model::Fleet& fleet_;
     const PlanOptions& opt_;
     const policy::PolicySet& pol_;
@@ -721,8 +782,39 @@ Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
                const policy::PolicySet& policies, PhaseTimes& times) {
     FP_ASSERT(policies.trigger && policies.selection && policies.placement);
     FP_ASSERT(options.max_util_ppm > 0 && options.max_util_ppm <= 1000000);
-    Planner planner(fleet, options, policies);
-    return planner.run(times);
+    const bool budgeted = options.budget_migrations >= 0 || options.budget_mem_frac >= 0;
+    if (options.goal != Goal::kConsolidate || budgeted) {
+        Planner planner(fleet, options, policies);
+        return planner.run(times);
+    }
+    // Consolidation tries three ways of ranking the hosts to keep and keeps the plan with the
+    // fewest active hosts (then the fewest migrations, then the first way): deterministic.
+    Plan best;
+    int64_t best_active = -1, best_migrations = 0;
+    for (int order = 0; order < 3; ++order) {
+        Planner planner(fleet, options, policies, order);
+        Plan p = planner.run(times);
+        std::vector<int32_t> count(fleet.hosts.size(), 0);
+        for (const auto& vm : fleet.vms)
+            if (!vm.is_new()) ++count[static_cast<size_t>(vm.host)];
+        int64_t migrations = 0;
+        for (const Move& m : p.moves) {
+            if (m.source >= 0) {
+                --count[static_cast<size_t>(m.source)];
+                ++migrations;
+            }
+            ++count[static_cast<size_t>(m.target)];
+        }
+        const int64_t active =
+            std::count_if(count.begin(), count.end(), [](int32_t c) { return c > 0; });
+        if (best_active < 0 || active < best_active ||
+            (active == best_active && migrations < best_migrations)) {
+            best = std::move(p);
+            best_active = active;
+            best_migrations = migrations;
+        }
+    }
+    return best;
 }
 
 }  // namespace fp::plan

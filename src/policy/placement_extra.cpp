@@ -1,7 +1,274 @@
+#include "src/policy/placement_extra.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "src/policy/placement_scan.hpp"
 #include "src/policy/registry.hpp"
+#include "src/policy/resource_function.hpp"
 
 namespace fp::policy {
+namespace {
 
-void register_extra_placements(Registries&) {}
+template <typename T>
+Result<std::unique_ptr<PlacementPolicy>> ok(std::unique_ptr<T> p) {
+    return Result<std::unique_ptr<PlacementPolicy>>(std::move(p));
+}
+
+// The size function named by the "size" key of a placement table (as registry.cpp reads it for
+// ffd and bfd); its weights live in the same table.
+Result<std::shared_ptr<const ResourceFunction>> size_from(const ConfigNode& node,
+                                                          const Registries& all) {
+    auto name = node.get_string("size", "volume");
+    if (!name) return tl::unexpected(name.error());
+    auto made = all.sizes.create(*name, node, all);
+    if (!made) {
+        if (!all.sizes.contains(*name)) {
+            std::string valid;
+            for (const auto& i : all.sizes.list()) valid += (valid.empty() ? "" : ", ") + i.name;
+            return bad_input(node.path() + ".size: unknown size function '" + *name +
+                             "' (valid: " + valid + ")");
+        }
+        return tl::unexpected(made.error());
+    }
+    return std::shared_ptr<const ResourceFunction>(std::move(*made));
+}
+
+const std::vector<ParamDoc> kSizeParams = {
+    {"size", "\"volume\"",
+     "size function ordering VMs and scoring residuals (volume, weighted-sum, max, l2)"},
+    {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
+
+// For policies whose host score does not use the size function.
+const std::vector<ParamDoc> kOrderSizeParams = {
+    {"size", "\"volume\"",
+     "size function ordering VMs, largest first (volume, weighted-sum, max, l2)"},
+    {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
+
+std::vector<ParamDoc> with_params(const std::vector<ParamDoc>& size, std::vector<ParamDoc> own) {
+    own.insert(own.begin(), size.begin(), size.end());
+    return own;
+}
+
+double size_of(const ResourceFunction& size, const model::PlacementState& state, int32_t vm) {
+    return size.score(state.demand(vm), state.reference_capacity());
+}
+
+// What the host has left below its limit after taking the VM.
+model::Resources residual_after(const model::PlacementState& state, int32_t vm, int32_t h) {
+    return state.limit(h) - state.load(h) - state.demand(vm);
+}
+
+}  // namespace
+
+// ---- dot-product ----
+
+std::optional<int32_t> DotProductPlacement::choose(const model::PlacementState& state, int32_t vm,
+                                                   const std::vector<uint8_t>& allowed,
+                                                   const PolicyContext&) const {
+    const model::Resources& dem = state.demand(vm);
+    return detail::scan_best(state, vm, allowed, [&](int32_t h) {
+        const auto r = fractions(state.limit(h) - state.load(h), state.capacity(h));
+        const auto d = fractions(dem, state.capacity(h));
+        double dot = 0, rr = 0, dd = 0;
+        for (size_t i = 0; i < r.size(); ++i) {
+            dot += r[i] * d[i];
+            rr += r[i] * r[i];
+            dd += d[i] * d[i];
+        }
+        // Least score wins: the negated cosine; a zero vector aligns with nothing.
+        return rr > 0 && dd > 0 ? -dot / std::sqrt(rr * dd) : 0.0;
+    });
+}
+
+double DotProductPlacement::order_score(const model::PlacementState& state, int32_t vm) const {
+    return size_of(*size_, state, vm);
+}
+
+// ---- vector-imbalance ----
+
+std::optional<int32_t> VectorImbalancePlacement::choose(const model::PlacementState& state,
+                                                        int32_t vm,
+                                                        const std::vector<uint8_t>& allowed,
+                                                        const PolicyContext&) const {
+    return detail::scan_best(state, vm, allowed, [&](int32_t h) {
+        const auto f = fractions(residual_after(state, vm, h), state.capacity(h));
+        double total = 0;
+        for (double x : f) total += x;
+        const double mean = total / static_cast<double>(f.size());
+        double var = 0;
+        for (double x : f) var += (x - mean) * (x - mean);
+        var /= static_cast<double>(f.size());
+        return std::pair<double, double>(var, total);
+    });
+}
+
+double VectorImbalancePlacement::order_score(const model::PlacementState& state, int32_t vm) const {
+    return size_of(*size_, state, vm);
+}
+
+// ---- pabfd ----
+
+double PowerAwareBestFitDecreasing::power_increase_w(const model::PlacementState& state, int32_t vm,
+                                                     int32_t host) const {
+    const model::Host& h = state.fleet().hosts[static_cast<size_t>(host)];
+    const double idle = h.power_idle_w.value_or(power_.idle_w);
+    const double max = h.power_max_w.value_or(power_.max_w);
+    const int64_t cap = h.capacity[model::kCpu];
+    const double du =
+        cap > 0 ? static_cast<double>(state.demand(vm)[model::kCpu]) / static_cast<double>(cap)
+                : 0.0;
+    const double slope = std::max(0.0, max - idle);
+    return slope * du + (state.vms_on(host).empty() ? idle : 0.0);
+}
+
+std::optional<int32_t> PowerAwareBestFitDecreasing::choose(const model::PlacementState& state,
+                                                           int32_t vm,
+                                                           const std::vector<uint8_t>& allowed,
+                                                           const PolicyContext&) const {
+    return detail::scan_best(state, vm, allowed, [&](int32_t h) {
+        return std::pair<double, int64_t>(power_increase_w(state, vm, h),
+                                          residual_after(state, vm, h)[model::kCpu]);
+    });
+}
+
+double PowerAwareBestFitDecreasing::order_score(const model::PlacementState& state,
+                                                int32_t vm) const {
+    return size_of(*size_, state, vm);
+}
+
+// ---- affinity ----
+
+std::optional<int32_t> AffinityPlacement::choose(const model::PlacementState& state, int32_t vm,
+                                                 const std::vector<uint8_t>& allowed,
+                                                 const PolicyContext& ctx) const {
+    const model::Fleet& fleet = state.fleet();
+    const model::Vm& me = fleet.vms[static_cast<size_t>(vm)];
+    const bool has_traffic = ctx.traffic != nullptr &&
+                             static_cast<size_t>(vm) < ctx.traffic->neighbours.size() &&
+                             !ctx.traffic->neighbours[static_cast<size_t>(vm)].empty();
+    const bool scan_groups = !me.group.empty() || !me.anti_group.empty();
+
+    // Partner weight per host (Mbps), anti-affinity blocks, and partner weight per rack.
+    std::vector<double> host_w;
+    std::vector<uint8_t> blocked;
+    std::vector<int32_t> touched;  // hosts with partner weight
+    auto add = [&](int32_t other, double w) {
+        const int32_t h = state.host_of(other);
+        if (other == vm || h == model::kNoHost || w <= 0) return;
+        if (host_w[static_cast<size_t>(h)] == 0) touched.push_back(h);
+        host_w[static_cast<size_t>(h)] += w;
+    };
+    if (has_traffic || scan_groups) host_w.assign(static_cast<size_t>(state.host_count()), 0.0);
+    if (has_traffic)
+        for (const model::TrafficEdge& e : ctx.traffic->neighbours[static_cast<size_t>(vm)])
+            add(e.vm, e.mbps);
+    if (scan_groups) {
+        if (!me.anti_group.empty()) blocked.assign(static_cast<size_t>(state.host_count()), 0);
+        for (int32_t i = 0; i < state.vm_count(); ++i) {
+            if (i == vm) continue;
+            const model::Vm& other = fleet.vms[static_cast<size_t>(i)];
+            if (!me.group.empty() && other.group == me.group) add(i, weights_.group_mbps);
+            if (!me.anti_group.empty() && other.anti_group == me.anti_group &&
+                state.host_of(i) != model::kNoHost)
+                blocked[static_cast<size_t>(state.host_of(i))] = 1;
+        }
+    }
+    std::sort(touched.begin(), touched.end());
+    std::map<std::string, double> rack_w;
+    for (int32_t h : touched) {
+        const std::string& rack = fleet.hosts[static_cast<size_t>(h)].rack;
+        if (!rack.empty()) rack_w[rack] += host_w[static_cast<size_t>(h)];
+    }
+
+    const model::Resources& dem = state.demand(vm);
+    auto affinity = [&](int32_t h) {
+        if (host_w.empty()) return 0.0;
+        const double same_host = host_w[static_cast<size_t>(h)];
+        const std::string& rack = fleet.hosts[static_cast<size_t>(h)].rack;
+        if (rack.empty()) return same_host;
+        auto it = rack_w.find(rack);
+        const double same_rack = it == rack_w.end() ? 0.0 : it->second - same_host;
+        return same_host + weights_.rack_weight * same_rack;
+    };
+    return detail::scan_best_if(
+        state, vm, allowed,
+        [&](int32_t h) { return blocked.empty() || !blocked[static_cast<size_t>(h)]; },
+        [&](int32_t h) {
+            const double residual =
+                size_->score(state.limit(h) - state.load(h) - dem, state.capacity(h));
+            return std::pair<double, double>(-affinity(h), residual);
+        });
+}
+
+double AffinityPlacement::order_score(const model::PlacementState& state, int32_t vm) const {
+    return size_of(*size_, state, vm);
+}
+
+void register_extra_placements(Registries& r) {
+    r.placements.add(
+        {"dot-product", "",
+         "the host whose residual capacity best aligns with the VM's demand (VectorDot cosine)",
+         kOrderSizeParams},
+        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+            auto size = size_from(n, all);
+            if (!size) return tl::unexpected(size.error());
+            return ok(std::make_unique<DotProductPlacement>(*size));
+        });
+    r.placements.add(
+        {"vector-imbalance", "",
+         "the host left most balanced across dimensions (least variance of residual fractions), "
+         "then best fit",
+         kOrderSizeParams},
+        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+            auto size = size_from(n, all);
+            if (!size) return tl::unexpected(size.error());
+            return ok(std::make_unique<VectorImbalancePlacement>(*size));
+        });
+    r.placements.add(
+        {"pabfd", "",
+         "power-aware best fit decreasing: the least power increase (linear CPU power model)",
+         with_params(
+             kOrderSizeParams,
+             {{"power_idle_w", "100", "idle watts of a host without power_idle_w in hosts.csv"},
+              {"power_max_w", "250",
+               "full-CPU watts of a host without power_max_w in hosts.csv"}})},
+        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+            auto size = size_from(n, all);
+            if (!size) return tl::unexpected(size.error());
+            auto idle = n.get_double("power_idle_w", 100.0, 0.0, 1e6);
+            if (!idle) return tl::unexpected(idle.error());
+            auto max = n.get_double("power_max_w", 250.0, 0.0, 1e6);
+            if (!max) return tl::unexpected(max.error());
+            if (*max < *idle)
+                return bad_input(n.path() + ".power_max_w: " + to_string(ConfigValue(*max)) +
+                                 " is below power_idle_w " + to_string(ConfigValue(*idle)));
+            return ok(
+                std::make_unique<PowerAwareBestFitDecreasing>(*size, PowerDefaults{*idle, *max}));
+        });
+    r.placements.add(
+        {"affinity", "",
+         "the host with the most traffic and group partners (rack partners count rack_weight), "
+         "never one with the VM's anti_group; then best fit",
+         with_params(kSizeParams, {{"rack_weight", "0.5",
+                                    "weight of a partner in the same rack, relative to one on "
+                                    "the same host (0-1)"},
+                                   {"group_mbps", "1000",
+                                    "traffic (Mbps) that one VM of the same group counts as"}})},
+        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+            auto size = size_from(n, all);
+            if (!size) return tl::unexpected(size.error());
+            auto rack = n.get_double("rack_weight", 0.5, 0.0, 1.0);
+            if (!rack) return tl::unexpected(rack.error());
+            auto group = n.get_double("group_mbps", 1000.0, 0.0, 1e9);
+            if (!group) return tl::unexpected(group.error());
+            return ok(std::make_unique<AffinityPlacement>(*size, AffinityWeights{*rack, *group}));
+        });
+}
 
 }  // namespace fp::policy

@@ -46,6 +46,11 @@ class TriggerPolicy {
     virtual std::string_view name() const = 0;
     virtual TriggerResult evaluate(const model::PlacementState& state,
                                    const PolicyContext& ctx) const = 0;
+    // Is this one host hot in this state? The planner asks again after each VM leaves it, so a
+    // host flagged below max-util is relieved until the trigger no longer flags it. The default
+    // evaluates the whole fleet; triggers with a per-host rule override it.
+    virtual bool is_hot(const model::PlacementState& state, int32_t host,
+                        const PolicyContext& ctx) const;
 };
 
 // Which VMs leave a hot host: returns VMs (not in `exclude`) whose departure brings the host

@@ -4,6 +4,22 @@
 
 namespace fp::policy {
 
+bool TriggerPolicy::is_hot(const model::PlacementState& state, int32_t host,
+                           const PolicyContext& ctx) const {
+    const TriggerResult r = evaluate(state, ctx);
+    return std::find(r.hot.begin(), r.hot.end(), host) != r.hot.end();
+}
+
+bool ThresholdTrigger::is_hot(const model::PlacementState& state, int32_t h,
+                              const PolicyContext&) const {
+    for (int d = 0; d < model::kDims; ++d) {
+        const size_t di = static_cast<size_t>(d);
+        const int64_t ppm = high_[di] < 0 ? state.max_util_ppm() : model::to_ppm(high_[di]);
+        if (state.load(h)[d] > model::limit_at(state.capacity(h)[d], ppm)) return true;
+    }
+    return false;
+}
+
 TriggerResult ThresholdTrigger::evaluate(const model::PlacementState& state,
                                          const PolicyContext& /*ctx*/) const {
     TriggerResult out;

@@ -16,6 +16,8 @@ class ThresholdTrigger final : public TriggerPolicy {
     std::string_view name() const override { return "threshold"; }
     TriggerResult evaluate(const model::PlacementState& state,
                            const PolicyContext& ctx) const override;
+    bool is_hot(const model::PlacementState& state, int32_t host,
+                const PolicyContext& ctx) const override;
 
   private:
     std::array<double, model::kDims> high_;

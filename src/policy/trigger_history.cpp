@@ -1,7 +1,895 @@
+#include "src/policy/trigger_history.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "src/plan/migration_cost.hpp"
 #include "src/policy/registry.hpp"
+#include "src/policy/trigger.hpp"
 
 namespace fp::policy {
+namespace {
 
-void register_history_triggers(Registries&) {}
+// A VM's series in dimension d, or nullptr when it has none.
+const std::vector<float>* vm_series(const model::History& history, int32_t vm, int d) {
+    const auto& all = d == model::kCpu ? history.cpu : d == model::kMem ? history.mem : history.net;
+    const size_t i = static_cast<size_t>(vm);
+    if (i >= all.size() || all[i].empty()) return nullptr;
+    return &all[i];
+}
+
+}  // namespace
+
+// ======================= statistics =======================
+
+namespace detail {
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+double median_absolute_deviation(const std::vector<double>& v) {
+    const double m = median(v);
+    std::vector<double> dev;
+    dev.reserve(v.size());
+    for (double x : v) dev.push_back(std::fabs(x - m));
+    return median(std::move(dev));
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const double n = static_cast<double>(v.size());
+    const double pos = p * (n + 1) / 100.0;
+    if (pos < 1) return v.front();
+    if (pos >= n) return v.back();
+    const double fpos = std::floor(pos);
+    const size_t i = static_cast<size_t>(fpos);  // 1-based index of the lower neighbour
+    const double lower = v[i - 1];
+    const double upper = v[i];
+    return lower + (pos - fpos) * (upper - lower);
+}
+
+double interquartile_range(const std::vector<double>& v) {
+    return percentile(v, 75.0) - percentile(v, 25.0);
+}
+
+namespace {
+
+struct Line {
+    double at_now = 0;  // fitted value at x = 0 (the last sample)
+    double slope = 0;   // per interval
+};
+
+// Weighted least squares line through (x_i, y_i); nullopt when fewer than two points carry
+// weight (no slope can be fitted).
+std::optional<Line> weighted_line(const std::vector<double>& x, const std::vector<double>& y,
+                                  const std::vector<double>& w) {
+    double sw = 0, sx = 0, sy = 0;
+    int positive = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+        if (w[i] <= 0) continue;
+        ++positive;
+        sw += w[i];
+        sx += w[i] * x[i];
+        sy += w[i] * y[i];
+    }
+    if (positive < 2) return std::nullopt;
+    const double mx = sx / sw;
+    const double my = sy / sw;
+    double sxx = 0, sxy = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+        if (w[i] <= 0) continue;
+        sxx += w[i] * (x[i] - mx) * (x[i] - mx);
+        sxy += w[i] * (x[i] - mx) * (y[i] - my);
+    }
+    if (sxx <= 0) return std::nullopt;
+    Line l;
+    l.slope = sxy / sxx;
+    l.at_now = my - l.slope * mx;
+    return l;
+}
+
+}  // namespace
+
+double loess_forecast(const std::vector<double>& y, double steps, LoessWeights weights,
+                      int robust_iterations) {
+    const size_t n = y.size();
+    if (n == 0) return 0.0;
+    if (n == 1) return y[0];
+    std::vector<double> x(n);
+    std::vector<double> base(n);
+    const double span = static_cast<double>(n);  // the oldest sample keeps a small weight
+    for (size_t i = 0; i < n; ++i) {
+        x[i] = static_cast<double>(i) - static_cast<double>(n - 1);
+        const double u = std::fabs(x[i]) / span;
+        const double t = 1.0 - u * u * u;
+        base[i] = weights == LoessWeights::kTricube ? t * t * t : 1.0;
+    }
+    auto fit = weighted_line(x, y, base);
+    if (!fit) return y.back();
+    std::vector<double> w(n);
+    std::vector<double> abs_res(n);
+    for (int it = 0; it < robust_iterations; ++it) {
+        for (size_t i = 0; i < n; ++i)
+            abs_res[i] = std::fabs(y[i] - (fit->at_now + fit->slope * x[i]));
+        const double s = median(abs_res);
+        for (size_t i = 0; i < n; ++i) {
+            double robust;
+            if (s <= 1e-12) {
+                robust = abs_res[i] <= 1e-12 ? 1.0 : 0.0;  // most points on the line exactly
+            } else {
+                const double u = abs_res[i] / (6.0 * s);
+                robust = u < 1.0 ? (1.0 - u * u) * (1.0 - u * u) : 0.0;
+            }
+            w[i] = base[i] * robust;
+        }
+        auto next = weighted_line(x, y, w);
+        if (!next) break;
+        fit = next;
+    }
+    return fit->at_now + fit->slope * steps;
+}
+
+double holt_forecast(const std::vector<double>& y, double alpha, double beta, int steps) {
+    if (y.empty()) return 0.0;
+    if (y.size() == 1) return y[0];
+    double level = y[0];
+    double trend = y[1] - y[0];
+    for (size_t t = 1; t < y.size(); ++t) {
+        const double prev = level;
+        level = alpha * y[t] + (1.0 - alpha) * (level + trend);
+        trend = beta * (level - prev) + (1.0 - beta) * trend;
+    }
+    return level + static_cast<double>(steps) * trend;
+}
+
+double ar_forecast(const std::vector<double>& y, int p, int steps) {
+    const size_t n = y.size();
+    const size_t order = static_cast<size_t>(p);
+    if (n == 0) return 0.0;
+    if (p < 1 || n < 2 * order + 2) return y.back();
+    // Normal equations for x_t = c + φ1·x_{t-1} + ... + φp·x_{t-p}, t = p .. n-1.
+    const size_t k = order + 1;
+    std::vector<double> a(k * (k + 1), 0.0);  // augmented matrix, row-major k × (k+1)
+    std::vector<double> row(k);
+    for (size_t t = order; t < n; ++t) {
+        row[0] = 1.0;
+        for (size_t j = 1; j <= order; ++j) row[j] = y[t - j];
+        for (size_t r = 0; r < k; ++r) {
+            for (size_t c = 0; c < k; ++c) a[r * (k + 1) + c] += row[r] * row[c];
+            a[r * (k + 1) + k] += row[r] * y[t];
+        }
+    }
+    // Gaussian elimination with partial pivoting.
+    double scale = 0;
+    for (size_t r = 0; r < k; ++r) scale = std::max(scale, std::fabs(a[r * (k + 1) + r]));
+    for (size_t c = 0; c < k; ++c) {
+        size_t piv = c;
+        for (size_t r = c + 1; r < k; ++r)
+            if (std::fabs(a[r * (k + 1) + c]) > std::fabs(a[piv * (k + 1) + c])) piv = r;
+        if (std::fabs(a[piv * (k + 1) + c]) <= 1e-12 * std::max(scale, 1.0)) return y.back();
+        if (piv != c)
+            for (size_t j = 0; j <= k; ++j) std::swap(a[c * (k + 1) + j], a[piv * (k + 1) + j]);
+        for (size_t r = c + 1; r < k; ++r) {
+            const double f = a[r * (k + 1) + c] / a[c * (k + 1) + c];
+            for (size_t j = c; j <= k; ++j) a[r * (k + 1) + j] -= f * a[c * (k + 1) + j];
+        }
+    }
+    std::vector<double> coef(k);
+    for (size_t c = k; c-- > 0;) {
+        double v = a[c * (k + 1) + k];
+        for (size_t j = c + 1; j < k; ++j) v -= a[c * (k + 1) + j] * coef[j];
+        coef[c] = v / a[c * (k + 1) + c];
+    }
+    // Iterate the recursion from the last p samples.
+    std::vector<double> recent(y.end() - static_cast<std::ptrdiff_t>(order), y.end());
+    double next = y.back();
+    for (int s = 0; s < steps; ++s) {
+        next = coef[0];
+        for (size_t j = 1; j <= order; ++j) next += coef[j] * recent[recent.size() - j];
+        next = std::clamp(next, 0.0, 10.0);
+        recent.push_back(next);
+    }
+    return next;
+}
+
+// ======================= hosts =======================
+
+std::vector<double> host_load_series(const model::PlacementState& state,
+                                     const model::History& history, int32_t host, int d,
+                                     int64_t max_len) {
+    size_t len = 0;
+    for (int32_t vm : state.vms_on(host))
+        if (const auto* s = vm_series(history, vm, d)) len = std::max(len, s->size());
+    if (len == 0) return {};
+    if (max_len > 0) len = std::min(len, static_cast<size_t>(max_len));
+    std::vector<double> out(len, 0.0);
+    for (int32_t vm : state.vms_on(host)) {
+        const auto* s = vm_series(history, vm, d);
+        if (s == nullptr) {
+            const double now = static_cast<double>(state.demand(vm)[d]);
+            for (double& x : out) x += now;
+            continue;
+        }
+        const double size =
+            static_cast<double>(model::history_size(state.fleet().vms[static_cast<size_t>(vm)])[d]);
+        for (size_t i = 0; i < len; ++i) {
+            const size_t back = len - 1 - i;  // samples before now
+            const double frac = back < s->size() ? (*s)[s->size() - 1 - back] : s->front();
+            out[i] += frac * size;
+        }
+    }
+    return out;
+}
+
+std::vector<int32_t> cold_hosts(const model::PlacementState& state,
+                                const std::array<double, model::kDims>& low,
+                                const std::vector<int32_t>& hot) {
+    // Threshold's own rule, with max-util as its high threshold.
+    const ThresholdTrigger threshold({-1.0, -1.0, -1.0}, low);
+    std::vector<int32_t> cold = threshold.evaluate(state, PolicyContext{}).cold;
+    if (hot.empty()) return cold;
+    std::vector<uint8_t> is_hot(static_cast<size_t>(state.host_count()), 0);
+    for (int32_t h : hot) is_hot[static_cast<size_t>(h)] = 1;
+    std::erase_if(cold, [&](int32_t h) { return is_hot[static_cast<size_t>(h)] != 0; });
+    return cold;
+}
+
+}  // namespace detail
+
+// ======================= triggers =======================
+
+namespace {
+
+using Dims = std::array<double, model::kDims>;
+
+struct Urgent {
+    double excess;  // how far past the trigger's line (utilisation fractions); larger first
+    int32_t rank;
+    int32_t host;
+};
+
+std::vector<int32_t> by_urgency(std::vector<Urgent> hot) {
+    std::sort(hot.begin(), hot.end(), [](const Urgent& a, const Urgent& b) {
+        return a.excess != b.excess ? a.excess > b.excess : a.rank < b.rank;
+    });
+    std::vector<int32_t> out;
+    out.reserve(hot.size());
+    for (const auto& u : hot) out.push_back(u.host);
+    return out;
+}
+
+enum class Verdict { kCool, kHot, kNoHistory };
+struct Judgement {
+    Verdict verdict = Verdict::kCool;
+    double excess = 0;
+};
+
+std::vector<double> util_series(const model::PlacementState& state, const model::History& hist,
+                                int32_t h, int d, int64_t max_len) {
+    std::vector<double> s = detail::host_load_series(state, hist, h, d, max_len);
+    const double cap = static_cast<double>(state.capacity(h)[d]);
+    for (double& x : s) x = cap > 0 ? x / cap : 0.0;
+    return s;
+}
+
+// The shared frame of the history triggers: per host a judgement from the history, or the static
+// CPU fallback where there is not enough of it; cold hosts by threshold's rule.
+class HistoryTrigger : public TriggerPolicy {
+  public:
+    HistoryTrigger(Dims low, double fallback) : low_(low), fallback_(fallback) {}
+
+    TriggerResult evaluate(const model::PlacementState& state,
+                           const PolicyContext& ctx) const final {
+        const model::History* hist =
+            ctx.history != nullptr && !ctx.history->empty() ? ctx.history : nullptr;
+        std::vector<Urgent> hot;
+        for (int32_t h = 0; h < state.host_count(); ++h) {
+            const Judgement j = judge_host(state, hist, h, ctx);
+            if (j.verdict == Verdict::kHot) hot.push_back({j.excess, state.id_rank(h), h});
+        }
+        TriggerResult out;
+        out.hot = by_urgency(std::move(hot));
+        out.cold = detail::cold_hosts(state, low_, out.hot);
+        return out;
+    }
+
+    bool is_hot(const model::PlacementState& state, int32_t h,
+                const PolicyContext& ctx) const final {
+        const model::History* hist =
+            ctx.history != nullptr && !ctx.history->empty() ? ctx.history : nullptr;
+        return judge_host(state, hist, h, ctx).verdict == Verdict::kHot;
+    }
+
+  protected:
+    // The verdict for a host with VMs when history is present; kNoHistory when too short.
+    virtual Judgement judge(const model::PlacementState& state, const model::History& hist,
+                            int32_t h, const PolicyContext& ctx) const = 0;
+
+  private:
+    // The history's verdict, or the static CPU fallback where there is not enough history.
+    Judgement judge_host(const model::PlacementState& state, const model::History* hist, int32_t h,
+                         const PolicyContext& ctx) const {
+        Judgement j;
+        if (hist != nullptr && !state.vms_on(h).empty()) {
+            j = judge(state, *hist, h, ctx);
+        } else if (hist == nullptr) {
+            j.verdict = Verdict::kNoHistory;
+        }
+        if (j.verdict == Verdict::kNoHistory) {
+            const int64_t lim =
+                model::limit_at(state.capacity(h)[model::kCpu], model::to_ppm(fallback_));
+            j.verdict = state.load(h)[model::kCpu] > lim ? Verdict::kHot : Verdict::kCool;
+            j.excess = state.util(h, model::kCpu) - fallback_;
+        }
+        return j;
+    }
+
+    Dims low_;
+    double fallback_;
+};
+
+// Sandpiper: hot when at least k of the last n samples exceed the threshold in some dimension.
+class KOfNTrigger final : public HistoryTrigger {
+  public:
+    KOfNTrigger(Dims low, double fallback, int64_t k, int64_t n, double threshold)
+        : HistoryTrigger(low, fallback), k_(k), n_(n), threshold_(threshold) {}
+    std::string_view name() const override { return "k-of-n"; }
+
+  protected:
+    Judgement judge(const model::PlacementState& state, const model::History& hist, int32_t h,
+                    const PolicyContext&) const override {
+        const int64_t ppm = threshold_ < 0 ? state.max_util_ppm() : model::to_ppm(threshold_);
+        const size_t n = static_cast<size_t>(n_);
+        std::vector<uint8_t> exceeds(n, 0);
+        double excess = -1e300;
+        bool have_cpu = false;
+        for (int d = 0; d < model::kDims; ++d) {
+            const auto s = detail::host_load_series(state, hist, h, d, n_);
+            if (s.size() < n) continue;  // this dimension lacks history (CPU: fall back)
+            if (d == model::kCpu) have_cpu = true;
+            const int64_t cap = state.capacity(h)[d];
+            const double lim = static_cast<double>(model::limit_at(cap, ppm));
+            for (size_t i = 0; i < n; ++i)
+                if (s[i] > lim) exceeds[i] = 1;
+            if (cap > 0) excess = std::max(excess, (s.back() - lim) / static_cast<double>(cap));
+        }
+        if (!have_cpu) return {Verdict::kNoHistory, 0};
+        int64_t count = 0;
+        for (uint8_t e : exceeds) count += e;
+        return {count >= k_ ? Verdict::kHot : Verdict::kCool, excess};
+    }
+
+  private:
+    int64_t k_, n_;
+    double threshold_;
+};
+
+// Beloglazov & Buyya: an adaptive upper threshold 1 − s·spread of the host's CPU utilisation.
+class RobustSpreadTrigger final : public HistoryTrigger {
+  public:
+    enum class Spread { kMad, kIqr };
+    RobustSpreadTrigger(Dims low, double fallback, Spread spread, double s, int64_t min_samples,
+                        int64_t window)
+        : HistoryTrigger(low, fallback),
+          spread_(spread),
+          s_(s),
+          min_samples_(min_samples),
+          window_(window) {}
+    std::string_view name() const override { return spread_ == Spread::kMad ? "mad" : "iqr"; }
+
+  protected:
+    Judgement judge(const model::PlacementState& state, const model::History& hist, int32_t h,
+                    const PolicyContext&) const override {
+        const auto u = util_series(state, hist, h, model::kCpu, window_);
+        if (static_cast<int64_t>(u.size()) < min_samples_) return {Verdict::kNoHistory, 0};
+        const double spread = spread_ == Spread::kMad ? detail::median_absolute_deviation(u)
+                                                      : detail::interquartile_range(u);
+        const double upper = 1.0 - s_ * spread;
+        const double now = u.back();
+        return {now > upper ? Verdict::kHot : Verdict::kCool, now - upper};
+    }
+
+  private:
+    Spread spread_;
+    double s_;
+    int64_t min_samples_, window_;
+};
+
+// Beloglazov & Buyya's local regression (and its robust variant): forecast the host's CPU
+// utilisation one migration time ahead; hot when safety × forecast >= 1.
+class LocalRegressionTrigger final : public HistoryTrigger {
+  public:
+    LocalRegressionTrigger(Dims low, double fallback, int64_t window, double safety,
+                           double horizon_s, detail::LoessWeights weights, int iterations)
+        : HistoryTrigger(low, fallback),
+          window_(window),
+          safety_(safety),
+          horizon_s_(horizon_s),
+          weights_(weights),
+          iterations_(iterations) {}
+    std::string_view name() const override { return iterations_ > 0 ? "lrr" : "lr"; }
+
+  protected:
+    Judgement judge(const model::PlacementState& state, const model::History& hist, int32_t h,
+                    const PolicyContext& ctx) const override {
+        const auto u = util_series(state, hist, h, model::kCpu, window_);
+        if (static_cast<int64_t>(u.size()) < window_) return {Verdict::kNoHistory, 0};
+        const double steps = horizon_steps(state, h, ctx, hist.interval_s);
+        const double predicted = safety_ * detail::loess_forecast(u, steps, weights_, iterations_);
+        return {predicted >= 1.0 ? Verdict::kHot : Verdict::kCool, predicted - 1.0};
+    }
+
+  private:
+    // Whole intervals until a migration off the host would finish (at least one).
+    double horizon_steps(const model::PlacementState& state, int32_t h, const PolicyContext& ctx,
+                         int64_t interval_s) const {
+        double seconds = horizon_s_;
+        if (seconds < 0) {
+            seconds = 0;
+            if (ctx.cost != nullptr) {
+                int32_t largest = -1;  // by mem_size, ties by the lower VM index
+                for (int32_t vm : state.vms_on(h)) {
+                    if (largest < 0 ||
+                        state.fleet().vms[static_cast<size_t>(vm)].mem_size_kib >
+                            state.fleet().vms[static_cast<size_t>(largest)].mem_size_kib)
+                        largest = vm;
+                }
+                if (largest >= 0) {
+                    const auto& v = state.fleet().vms[static_cast<size_t>(largest)];
+                    seconds = plan::estimate_migration(static_cast<double>(v.mem_size_kib) / 1024.0,
+                                                       v.dirty_rate_mibps, *ctx.cost)
+                                  .seconds;
+                }
+            }
+        }
+        const double interval = static_cast<double>(std::max<int64_t>(interval_s, 1));
+        return std::max(1.0, std::ceil(seconds / interval));
+    }
+
+    int64_t window_;
+    double safety_;
+    double horizon_s_;
+    detail::LoessWeights weights_;
+    int iterations_;
+};
+
+// Proactive: forecast every VM's demand `steps` intervals ahead; hot when the host's sum of
+// forecasts exceeds its max-util limit in a dimension.
+class ForecastTrigger final : public HistoryTrigger {
+  public:
+    enum class Model { kHolt, kAr };
+    ForecastTrigger(Dims low, double fallback, Model model, double alpha, double beta, int p,
+                    int steps)
+        : HistoryTrigger(low, fallback),
+          model_(model),
+          alpha_(alpha),
+          beta_(beta),
+          p_(p),
+          steps_(steps) {}
+    std::string_view name() const override { return "forecast"; }
+
+  protected:
+    Judgement judge(const model::PlacementState& state, const model::History& hist, int32_t h,
+                    const PolicyContext&) const override {
+        std::array<double, model::kDims> predicted{};
+        bool any_history = false;
+        std::vector<double> series;
+        for (int32_t vm : state.vms_on(h)) {
+            const auto& v = state.fleet().vms[static_cast<size_t>(vm)];
+            const model::Resources size = model::history_size(v);
+            for (int d = 0; d < model::kDims; ++d) {
+                const size_t di = static_cast<size_t>(d);
+                const auto* s = vm_series(hist, vm, d);
+                if (s == nullptr) {
+                    predicted[di] += static_cast<double>(v.demand[d]);
+                    continue;
+                }
+                any_history = true;
+                series.assign(s->begin(), s->end());
+                const double f = model_ == Model::kHolt
+                                     ? detail::holt_forecast(series, alpha_, beta_, steps_)
+                                     : detail::ar_forecast(series, p_, steps_);
+                predicted[di] += std::max(0.0, f) * static_cast<double>(size[d]);
+            }
+        }
+        if (!any_history) return {Verdict::kNoHistory, 0};
+        bool hot = false;
+        double excess = -1e300;
+        for (int d = 0; d < model::kDims; ++d) {
+            const size_t di = static_cast<size_t>(d);
+            const double lim = static_cast<double>(state.limit(h)[d]);
+            const double cap = static_cast<double>(state.capacity(h)[d]);
+            if (predicted[di] > lim) hot = true;
+            if (cap > 0) excess = std::max(excess, (predicted[di] - lim) / cap);
+        }
+        return {hot ? Verdict::kHot : Verdict::kCool, excess};
+    }
+
+  private:
+    Model model_;
+    double alpha_, beta_;
+    int p_, steps_;
+};
+
+// Balance: when the dominant-share spread over active hosts with VMs exceeds `bound`, the hosts
+// more than bound/2 above the mean are hot.
+class ImbalanceTrigger final : public TriggerPolicy {
+  public:
+    ImbalanceTrigger(Dims low, double bound) : low_(low), bound_(bound) {}
+    std::string_view name() const override { return "imbalance"; }
+    TriggerResult evaluate(const model::PlacementState& state,
+                           const PolicyContext&) const override {
+        std::vector<int32_t> active;
+        double lo = 0, hi = 0, sum = 0;
+        for (int32_t h = 0; h < state.host_count(); ++h) {
+            if (state.fleet().hosts[static_cast<size_t>(h)].state != model::HostState::kActive ||
+                state.vms_on(h).empty())
+                continue;
+            const double share = state.max_util(h);
+            if (active.empty() || share < lo) lo = share;
+            if (active.empty() || share > hi) hi = share;
+            sum += share;
+            active.push_back(h);
+        }
+        std::vector<Urgent> hot;
+        if (!active.empty() && hi - lo > bound_) {
+            const double mean = sum / static_cast<double>(active.size());
+            for (int32_t h : active) {
+                const double above = state.max_util(h) - mean;
+                if (above > bound_ / 2) hot.push_back({above, state.id_rank(h), h});
+            }
+        }
+        TriggerResult out;
+        out.hot = by_urgency(std::move(hot));
+        out.cold = detail::cold_hosts(state, low_, out.hot);
+        return out;
+    }
+
+  private:
+    Dims low_;
+    double bound_;
+};
+
+// `threshold` inside a time window; outside it only hosts above max-util are hot and none cold.
+class GatedTrigger : public TriggerPolicy {
+  public:
+    GatedTrigger(Dims high, Dims low) : inside_(high, low), outside_({-1.0, -1.0, -1.0}, low) {}
+    TriggerResult evaluate(const model::PlacementState& state,
+                           const PolicyContext& ctx) const final {
+        if (ctx.now_s < 0 || fires(ctx.now_s)) return inside_.evaluate(state, ctx);
+        TriggerResult out;
+        out.hot = outside_.evaluate(state, ctx).hot;
+        return out;
+    }
+
+  protected:
+    virtual bool fires(int64_t now_s) const = 0;
+
+  private:
+    ThresholdTrigger inside_;
+    ThresholdTrigger outside_;
+};
+
+int64_t floor_mod(int64_t a, int64_t m) {
+    const int64_t r = a % m;
+    return r < 0 ? r + m : r;
+}
+
+class PeriodicTrigger final : public GatedTrigger {
+  public:
+    PeriodicTrigger(Dims high, Dims low, int64_t every_s, int64_t offset_s, int64_t window_s)
+        : GatedTrigger(high, low), every_s_(every_s), offset_s_(offset_s), window_s_(window_s) {}
+    std::string_view name() const override { return "periodic"; }
+
+  protected:
+    bool fires(int64_t now_s) const override {
+        return floor_mod(now_s - offset_s_, every_s_) < window_s_;
+    }
+
+  private:
+    int64_t every_s_, offset_s_, window_s_;
+};
+
+class TimeOfDayTrigger final : public GatedTrigger {
+  public:
+    // start/end in seconds after midnight UTC; the window [start, end) may wrap past midnight.
+    TimeOfDayTrigger(Dims high, Dims low, int64_t start_s, int64_t end_s)
+        : GatedTrigger(high, low), start_s_(start_s), end_s_(end_s) {}
+    std::string_view name() const override { return "time-of-day"; }
+
+  protected:
+    bool fires(int64_t now_s) const override {
+        const int64_t t = floor_mod(now_s, 86400);
+        return start_s_ < end_s_ ? (t >= start_s_ && t < end_s_) : (t >= start_s_ || t < end_s_);
+    }
+
+  private:
+    int64_t start_s_, end_s_;
+};
+
+// ======================= parameters =======================
+
+template <typename T>
+Result<std::unique_ptr<TriggerPolicy>> made(std::unique_ptr<T> p) {
+    return Result<std::unique_ptr<TriggerPolicy>>(std::unique_ptr<TriggerPolicy>(std::move(p)));
+}
+
+// cpu_<suffix>, mem_<suffix>, net_<suffix>.
+Result<Dims> read_dims(const ConfigNode& n, const std::string& suffix, double fallback, double min,
+                       double max) {
+    Dims out{};
+    for (int d = 0; d < model::kDims; ++d) {
+        const std::string key = std::string(model::kDimNames[static_cast<size_t>(d)]) + suffix;
+        auto v = n.get_double(key, fallback, min, max);
+        if (!v) return tl::unexpected(v.error());
+        out[static_cast<size_t>(d)] = *v;
+    }
+    return out;
+}
+
+struct Common {
+    Dims low{};
+    double fallback = 0.7;
+};
+
+Result<Common> read_common(const ConfigNode& n) {
+    Common c;
+    auto low = read_dims(n, "_low", 0.25, 0.0, 1.0);
+    if (!low) return tl::unexpected(low.error());
+    c.low = *low;
+    auto fb = n.get_double("fallback", 0.7, 0.0, 10.0);
+    if (!fb) return tl::unexpected(fb.error());
+    c.fallback = *fb;
+    return c;
+}
+
+// "HH:MM" (00:00-23:59) as seconds after midnight.
+std::optional<int64_t> parse_hh_mm(const std::string& s) {
+    if (s.size() != 5 || s[2] != ':') return std::nullopt;
+    for (size_t i : {0u, 1u, 3u, 4u})
+        if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    const int hh = (s[0] - '0') * 10 + (s[1] - '0');
+    const int mm = (s[3] - '0') * 10 + (s[4] - '0');
+    if (hh > 23 || mm > 59) return std::nullopt;
+    return static_cast<int64_t>(hh) * 3600 + mm * 60;
+}
+
+const ParamDoc kLowDoc{"cpu_low, mem_low, net_low", "0.25", "cold thresholds (fractions)"};
+const ParamDoc kFallbackDoc{"fallback", "0.7",
+                            "static CPU threshold on current utilisation where history is "
+                            "missing or too short"};
+const ParamDoc kHighDoc{"cpu_high, mem_high, net_high", "plan.max_util",
+                        "hot thresholds inside the window (fractions)"};
+
+using Factory = Registry<TriggerPolicy>::Factory;
+
+Factory spread_factory(RobustSpreadTrigger::Spread spread, double default_s) {
+    return [spread, default_s](const ConfigNode& n,
+                               const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+        auto c = read_common(n);
+        if (!c) return tl::unexpected(c.error());
+        auto s = n.get_double("s", default_s, 0.0, 100.0);
+        if (!s) return tl::unexpected(s.error());
+        auto min_samples = n.get_int("min_samples", 12, 2, 1000000);
+        if (!min_samples) return tl::unexpected(min_samples.error());
+        auto window = n.get_int("window", 30, 2, 1000000);
+        if (!window) return tl::unexpected(window.error());
+        if (*window < *min_samples)
+            return bad_input(n.path() + ".window: " + std::to_string(*window) +
+                             " is less than min_samples (" + std::to_string(*min_samples) + ")");
+        return made(std::make_unique<RobustSpreadTrigger>(c->low, c->fallback, spread, *s,
+                                                          *min_samples, *window));
+    };
+}
+
+Factory regression_factory(int default_iterations) {
+    return [default_iterations](const ConfigNode& n,
+                                const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+        auto c = read_common(n);
+        if (!c) return tl::unexpected(c.error());
+        auto window = n.get_int("window", 10, 3, 100000);
+        if (!window) return tl::unexpected(window.error());
+        auto safety = n.get_double("safety", 1.2, 0.0, 100.0);
+        if (!safety) return tl::unexpected(safety.error());
+        auto horizon = n.get_double("horizon_s", -1.0, -1.0, 1e9);
+        if (!horizon) return tl::unexpected(horizon.error());
+        if (*horizon < 0 && *horizon != -1.0)
+            return bad_input(n.path() + ".horizon_s: must be -1 (estimate) or >= 0");
+        auto weights = n.get_string("weights", "tricube");
+        if (!weights) return tl::unexpected(weights.error());
+        detail::LoessWeights w;
+        if (*weights == "tricube") {
+            w = detail::LoessWeights::kTricube;
+        } else if (*weights == "uniform") {
+            w = detail::LoessWeights::kUniform;
+        } else {
+            return bad_input(n.path() + ".weights: unknown weights '" + *weights +
+                             "' (valid: tricube, uniform)");
+        }
+        int iterations = 0;
+        if (default_iterations > 0) {
+            auto it = n.get_int("iterations", default_iterations, 1, 20);
+            if (!it) return tl::unexpected(it.error());
+            iterations = static_cast<int>(*it);
+        }
+        return made(std::make_unique<LocalRegressionTrigger>(c->low, c->fallback, *window, *safety,
+                                                             *horizon, w, iterations));
+    };
+}
+
+enum class Gate { kPeriodic, kTimeOfDay };
+
+Factory gated_factory(Gate gate) {
+    return [gate](const ConfigNode& n,
+                  const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+        auto high = read_dims(n, "_high", -1.0, -1.0, 10.0);
+        if (!high) return tl::unexpected(high.error());
+        auto low = read_dims(n, "_low", 0.25, 0.0, 1.0);
+        if (!low) return tl::unexpected(low.error());
+        if (gate == Gate::kPeriodic) {
+            auto every = n.get_int("every_s", 3600, 1, 1000000000);
+            if (!every) return tl::unexpected(every.error());
+            auto offset = n.get_int("offset_s", 0, 0, 1000000000000);
+            if (!offset) return tl::unexpected(offset.error());
+            auto window = n.get_int("window_s", 300, 0, 1000000000);
+            if (!window) return tl::unexpected(window.error());
+            return made(std::make_unique<PeriodicTrigger>(*high, *low, *every, *offset, *window));
+        }
+        auto start = n.get_string("start", "01:00");
+        if (!start) return tl::unexpected(start.error());
+        auto end = n.get_string("end", "05:00");
+        if (!end) return tl::unexpected(end.error());
+        const auto s = parse_hh_mm(*start);
+        if (!s)
+            return bad_input(n.path() + ".start: expected \"HH:MM\" (00:00-23:59), got '" + *start +
+                             "'");
+        const auto e = parse_hh_mm(*end);
+        if (!e)
+            return bad_input(n.path() + ".end: expected \"HH:MM\" (00:00-23:59), got '" + *end +
+                             "'");
+        if (*s == *e) return bad_input(n.path() + ".end: equals start (an empty window)");
+        return made(std::make_unique<TimeOfDayTrigger>(*high, *low, *s, *e));
+    };
+}
+
+}  // namespace
+
+void register_history_triggers(Registries& r) {
+    r.triggers.add(
+        {"k-of-n",
+         "",
+         "hot when at least k of the last n history samples exceed the threshold in a dimension",
+         {{"k", "3", "samples that must exceed"},
+          {"n", "5", "samples looked at (the most recent)"},
+          {"threshold", "plan.max_util", "utilisation a sample must exceed (fraction)"},
+          kLowDoc,
+          kFallbackDoc}},
+        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+            auto c = read_common(n);
+            if (!c) return tl::unexpected(c.error());
+            auto k = n.get_int("k", 3, 1, 100000);
+            if (!k) return tl::unexpected(k.error());
+            auto nn = n.get_int("n", 5, 1, 100000);
+            if (!nn) return tl::unexpected(nn.error());
+            if (*k > *nn)
+                return bad_input(n.path() + ".k: " + std::to_string(*k) + " is more than n (" +
+                                 std::to_string(*nn) + ")");
+            auto thr = n.get_double("threshold", -1.0, -1.0, 10.0);
+            if (!thr) return tl::unexpected(thr.error());
+            if (*thr < 0 && *thr != -1.0)
+                return bad_input(n.path() + ".threshold: must be -1 (max-util) or >= 0");
+            return made(std::make_unique<KOfNTrigger>(c->low, c->fallback, *k, *nn, *thr));
+        });
+    const ParamDoc min_samples{"min_samples", "12", "history needed, else the fallback"};
+    const ParamDoc window{"window", "30", "most recent samples used (CloudSim keeps 30)"};
+    r.triggers.add({"mad",
+                    "",
+                    "hot when CPU utilisation exceeds 1 - s * MAD of the host's history",
+                    {{"s", "2.5", "safety parameter"}, min_samples, window, kLowDoc, kFallbackDoc}},
+                   spread_factory(RobustSpreadTrigger::Spread::kMad, 2.5));
+    r.triggers.add({"iqr",
+                    "",
+                    "hot when CPU utilisation exceeds 1 - s * IQR of the host's history",
+                    {{"s", "1.5", "safety parameter"}, min_samples, window, kLowDoc, kFallbackDoc}},
+                   spread_factory(RobustSpreadTrigger::Spread::kIqr, 1.5));
+    std::vector<ParamDoc> lr_params = {
+        {"window", "10", "most recent samples fitted (also the history needed)"},
+        {"safety", "1.2", "hot when safety * forecast >= 1"},
+        {"horizon_s", "-1",
+         "forecast horizon in seconds (-1: the migration time of the host's largest VM; "
+         "at least one interval)"},
+        {"weights", "\"tricube\"",
+         "tricube (Loess) or uniform (ordinary least squares, as CloudSim 3.0.3 computes)"},
+        kLowDoc,
+        kFallbackDoc};
+    r.triggers.add({"lr", "",
+                    "hot when local regression forecasts CPU utilisation * safety >= 1 one "
+                    "migration time ahead",
+                    lr_params},
+                   regression_factory(0));
+    lr_params.insert(lr_params.begin() + 4,
+                     {"iterations", "2", "bisquare robustness re-weighting iterations"});
+    r.triggers.add(
+        {"lrr", "", "lr with robust (bisquare re-weighted) local regression: ignores outliers",
+         lr_params},
+        regression_factory(2));
+    r.triggers.add(
+        {"forecast",
+         "",
+         "hot when the VMs' forecast demand (Holt or AR) exceeds the host's max-util limit",
+         {{"model", "\"holt\"", "holt (linear trend) or ar (autoregressive, least squares)"},
+          {"alpha", "0.5", "Holt level smoothing"},
+          {"beta", "0.3", "Holt trend smoothing"},
+          {"p", "2", "AR order"},
+          {"steps", "1", "intervals ahead"},
+          kLowDoc,
+          kFallbackDoc}},
+        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+            auto c = read_common(n);
+            if (!c) return tl::unexpected(c.error());
+            auto model = n.get_string("model", "holt");
+            if (!model) return tl::unexpected(model.error());
+            ForecastTrigger::Model m;
+            if (*model == "holt") {
+                m = ForecastTrigger::Model::kHolt;
+            } else if (*model == "ar") {
+                m = ForecastTrigger::Model::kAr;
+            } else {
+                return bad_input(n.path() + ".model: unknown model '" + *model +
+                                 "' (valid: ar, holt)");
+            }
+            auto alpha = n.get_double("alpha", 0.5, 0.0, 1.0);
+            if (!alpha) return tl::unexpected(alpha.error());
+            auto beta = n.get_double("beta", 0.3, 0.0, 1.0);
+            if (!beta) return tl::unexpected(beta.error());
+            auto p = n.get_int("p", 2, 1, 16);
+            if (!p) return tl::unexpected(p.error());
+            auto steps = n.get_int("steps", 1, 1, 10000);
+            if (!steps) return tl::unexpected(steps.error());
+            return made(std::make_unique<ForecastTrigger>(c->low, c->fallback, m, *alpha, *beta,
+                                                          static_cast<int>(*p),
+                                                          static_cast<int>(*steps)));
+        });
+    r.triggers.add(
+        {"imbalance",
+         "",
+         "when the dominant-share spread of active hosts exceeds bound, hosts over mean + "
+         "bound/2 are hot",
+         {{"bound", "0.3", "largest tolerated spread (max - min dominant share)"}, kLowDoc}},
+        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+            auto low = read_dims(n, "_low", 0.25, 0.0, 1.0);
+            if (!low) return tl::unexpected(low.error());
+            auto bound = n.get_double("bound", 0.3, 0.0, 10.0);
+            if (!bound) return tl::unexpected(bound.error());
+            return made(std::make_unique<ImbalanceTrigger>(*low, *bound));
+        });
+    r.triggers.add({"periodic",
+                    "",
+                    "threshold during window_s of every every_s (from --now); otherwise only "
+                    "hosts above max-util",
+                    {{"every_s", "3600", "period (seconds)"},
+                     {"offset_s", "0", "start of the first window (seconds after the epoch)"},
+                     {"window_s", "300", "window length (seconds)"},
+                     kHighDoc,
+                     kLowDoc}},
+                   gated_factory(Gate::kPeriodic));
+    r.triggers.add({"time-of-day",
+                    "",
+                    "threshold between start and end (UTC, from --now); otherwise only hosts "
+                    "above max-util",
+                    {{"start", "\"01:00\"", "window start, HH:MM UTC"},
+                     {"end", "\"05:00\"", "window end, HH:MM UTC (may wrap past midnight)"},
+                     kHighDoc,
+                     kLowDoc}},
+                   gated_factory(Gate::kTimeOfDay));
+}
 
 }  // namespace fp::policy

@@ -140,6 +140,38 @@ TEST(PlanCosts, GangMembersSendSharedPagesOnceAndWanMovesCostMore) {
     EXPECT_NEAR(moves[2].estimate.sent_mib, 3000.0, 1e-9);
 }
 
+TEST(ProactiveRelief, AHistoryTriggerRelievesAHostBelowMaxUtil) {
+    // Host a is at 80% CPU (under max-util 0.9) but its VMs have risen steadily for 10 samples:
+    // lr forecasts it over the top and the planner moves a VM off; threshold does not.
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 65536, 1000)
+                 .host("b", 10, 65536, 1000)
+                 .vm("v1", "a", 4.5, 1024, 1)
+                 .vm("v2", "a", 3.5, 1024, 1)
+                 .vm("w", "b", 1, 1024, 1)
+                 .build();
+    model::History h;
+    h.interval_s = 300;
+    h.length = 10;
+    h.cpu.resize(3);
+    for (int i = 0; i < 10; ++i) {
+        const float frac = 0.2f + 0.8f * static_cast<float>(i) / 9.0f;
+        h.cpu[0].push_back(frac);
+        h.cpu[1].push_back(frac);
+        h.cpu[2].push_back(1.0f);
+    }
+    PlanOptions o;
+    o.goal = Goal::kHotspot;
+    o.history = &h;
+    PhaseTimes t;
+    const Plan plain = make_plan(f, o, testing::policies("threshold"), t);
+    EXPECT_TRUE(plain.moves.empty());
+    const Plan pro = make_plan(f, o, testing::policies("lr"), t);
+    ASSERT_EQ(pro.moves.size(), 1u);
+    EXPECT_EQ(f.hosts[static_cast<size_t>(pro.moves[0].target)].id, "b");
+    EXPECT_EQ(pro.moves[0].reason, MoveReason::kHotspot);
+}
+
 TEST(Stability, ReplanningThePlannedFleetMovesNothing) {
     for (Goal goal : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot}) {
         auto f = testing::FleetBuilder()
