@@ -261,6 +261,27 @@ int main(int argc, char** argv) {
                 r.name = "baseline: from-scratch FFD repack";
                 print(r);
                 rows[r.name].push_back(r);
+                // Keep in place: VMs stay; new VMs go best-fit (bfd/volume) at max-util.
+                {
+                    fp::model::PlacementState st(f, ppm);
+                    const auto pol = make_policies(
+                        reg, {"", Goal::kAuto, "resource-constrained", "bfd", "volume"});
+                    std::vector<int32_t> host_of(f.vms.size());
+                    for (size_t v = 0; v < f.vms.size(); ++v) {
+                        host_of[v] = f.vms[v].host;
+                        if (host_of[v] >= 0) continue;
+                        auto h = pol.placement->choose(st, static_cast<int32_t>(v), usable, {});
+                        if (h) {
+                            st.move(static_cast<int32_t>(v), *h);
+                            host_of[v] = *h;
+                        }
+                    }
+                    Row k = evaluate(f, host_of, ppm, {});
+                    k.fleet = label;
+                    k.name = "baseline: keep in place, new VMs bfd";
+                    print(k);
+                    rows[k.name].push_back(k);
+                }
                 std::vector<uint8_t> usable_evac = usable;
                 for (int32_t h : evac) usable_evac[static_cast<size_t>(h)] = 0;
                 Row re = evaluate(f, ffd_repack(f, ppm, usable_evac), ppm, evac);

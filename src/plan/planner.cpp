@@ -185,6 +185,13 @@ class Planner {
     // The placement policy's choice among allowed hosts; failing that, an off host is switched
     // on (largest first by the same policy) when `power_on` allows it.
     std::optional<int32_t> choose(int32_t vm, bool power_on) {
+        if (!kept_.empty()) {
+            // After a consolidation repack, the kept hosts come first: a later move onto a
+            // freed host would undo the freeing.
+            std::vector<uint8_t> kept(allowed_.size(), 0);
+            for (size_t h = 0; h < kept.size(); ++h) kept[h] = allowed_[h] && kept_[h];
+            if (auto k = pol_.placement->choose(state_, vm, kept, ctx_)) return k;
+        }
         auto h = pol_.placement->choose(state_, vm, allowed_, ctx_);
         if (h || !power_on) return h;
         return pol_.placement->choose(state_, vm, off_, ctx_);
@@ -527,10 +534,31 @@ class Planner {
         }
         for (size_t i = next_open; i < by_size.size(); ++i)
             for (int32_t vm : state_.vms_on(by_size[i].second)) pool.push_back(vm);
+        // Kept hosts above max-util shed what the selection policy picks into the same packing,
+        // so their excess lands on kept hosts with room rather than on freed ones.
+        std::vector<uint8_t> shed(fleet_.vms.size(), 0);
+        for (size_t i = 0; i < next_open; ++i) {
+            const int32_t h = by_size[i].second;
+            if (!state_.overloaded(h)) continue;
+            std::vector<int32_t> exclude;
+            for (int32_t vm : state_.vms_on(h))
+                if (frozen_[static_cast<size_t>(vm)]) exclude.push_back(vm);
+            for (int32_t vm : pol_.selection->select(state_, h, exclude, ctx_)) {
+                pool.push_back(vm);
+                shed[static_cast<size_t>(vm)] = 1;
+            }
+        }
         sort_decreasing(pool);
         for (int32_t vm : pool) {
             const int32_t src = state_.host_of(vm);
             const bool forced = must_move[static_cast<size_t>(vm)];
+            if (shed[static_cast<size_t>(vm)]) {
+                // Leaves a hot kept host if a kept host has room; else the hot-spot pass decides.
+                if (!state_.overloaded(src) || !within_budget(1, mem_of(vm))) continue;
+                if (auto t = pol_.placement->choose(state_, vm, targets, ctx_))
+                    record(vm, *t, MoveReason::kHotspot);
+                continue;
+            }
             if (!forced && targets[static_cast<size_t>(src)]) continue;  // its host was kept
             if (!forced && frozen_[static_cast<size_t>(vm)]) {
                 targets[static_cast<size_t>(src)] = 1;  // in cooldown: it stays, so its host does
