@@ -61,6 +61,19 @@ std::string toml_value(const ConfigValue& v) {
     return policy::to_string(v);
 }
 
+// The VM selection of each goal's preset: consolidation copies the least (MMT), hot-spot relief
+// takes the cheapest set that clears the excess (holistic), the rest the most direct fix.
+std::string goal_preset_selection(plan::Goal g) {
+    switch (g) {
+        case plan::Goal::kConsolidate:
+            return "min-migration-time";
+        case plan::Goal::kHotspot:
+            return "holistic";
+        default:
+            return "resource-constrained";
+    }
+}
+
 // [migration.site_pairs] entries: "A/B" = { bandwidth_mibps = X, reconfig_s = Y }.
 void site_pairs_from(
     const toml::node& n, const std::string& file,
@@ -275,8 +288,11 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     o.cost.site_pairs = site_pairs;
 
     // Policies by name.
+    // Each goal's preset (README "Goals"); every part can be swapped in [policy].
     const std::map<std::string, std::string> default_names = {
-        {"trigger", "threshold"}, {"selection", "resource-constrained"}, {"placement", "bfd"}};
+        {"trigger", "threshold"},
+        {"selection", goal_preset_selection(o.goal)},
+        {"placement", "bfd"}};
     std::map<std::string, std::string> names;
     for (auto& [role, node] : policy_nodes) {
         auto n = node.get_string("name", default_names.at(role));

@@ -160,6 +160,7 @@ class Planner {
     void record(int32_t vm, int32_t target, MoveReason reason) {
         const int32_t source = state_.host_of(vm);
         FP_ASSERT(!moved_[static_cast<size_t>(vm)]);
+        FP_ASSERT(source != target);
         moved_[static_cast<size_t>(vm)] = 1;
         Move m;
         m.vm = vm;
@@ -185,6 +186,17 @@ class Planner {
     // The placement policy's choice among allowed hosts; failing that, an off host is switched
     // on (largest first by the same policy) when `power_on` allows it.
     std::optional<int32_t> choose(int32_t vm, bool power_on) {
+        // Never the VM's own host (a trigger may flag a host that still has room at max-util).
+        const int32_t src = state_.host_of(vm);
+        if (src == kNoHost) return choose_among(vm, power_on);
+        const uint8_t saved = allowed_[static_cast<size_t>(src)];
+        allowed_[static_cast<size_t>(src)] = 0;
+        auto h = choose_among(vm, power_on);
+        allowed_[static_cast<size_t>(src)] = saved;
+        return h;
+    }
+
+    std::optional<int32_t> choose_among(int32_t vm, bool power_on) {
         if (!kept_.empty()) {
             // After a consolidation repack, the kept hosts come first: a later move onto a
             // freed host would undo the freeing.
