@@ -270,9 +270,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             in.now_s = *t;
         }
         if (auto h = args->get("history")) {
-            auto hist = io::load_history(*h, in.fleet);
+            auto hist = io::load_history_with_warnings(*h, in.fleet);
             if (!hist) return tl::unexpected(hist.error());
-            in.history = std::move(*hist);
+            if (env.rank == 0)
+                for (const auto& w : hist->warnings) std::cerr << "warning: " << w << "\n";
+            in.history = std::move(hist->history);
             in.digests.emplace_back("history", *h);
         }
         if (auto t = args->get("traffic")) {
