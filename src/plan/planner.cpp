@@ -1,5 +1,7 @@
 #include "src/plan/planner.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -827,13 +829,25 @@ Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
         Planner planner(fleet, options, policies);
         return planner.run(times);
     }
-    // Consolidation tries three ways of ranking the hosts to keep and keeps the plan with the
-    // fewest active hosts (then the fewest migrations, then the first way): deterministic.
+    // Consolidation tries three ways of ranking the hosts to keep, in parallel (each its own
+    // planner and result slot), and keeps the plan with the fewest active hosts, then the fewest
+    // migrations, then the first way: the same for any thread count.
+    constexpr int kOrders = 3;
+    std::array<Plan, kOrders> plans;
+    std::array<PhaseTimes, kOrders> order_times{};
+    tbb::parallel_for(0, kOrders, [&](int order) {
+        Planner planner(fleet, options, policies, order);
+        plans[static_cast<size_t>(order)] = planner.run(order_times[static_cast<size_t>(order)]);
+    });
     Plan best;
     int64_t best_active = -1, best_migrations = 0;
-    for (int order = 0; order < 3; ++order) {
-        Planner planner(fleet, options, policies, order);
-        Plan p = planner.run(times);
+    for (int order = 0; order < kOrders; ++order) {
+        Plan& p = plans[static_cast<size_t>(order)];
+        const PhaseTimes& t = order_times[static_cast<size_t>(order)];
+        times.detect += t.detect;
+        times.select += t.select;
+        times.place += t.place;
+        times.resolve += t.resolve;
         std::vector<int32_t> count(fleet.hosts.size(), 0);
         for (const auto& vm : fleet.vms)
             if (!vm.is_new()) ++count[static_cast<size_t>(vm.host)];
