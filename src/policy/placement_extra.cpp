@@ -20,30 +20,6 @@ Result<std::unique_ptr<PlacementPolicy>> ok(std::unique_ptr<T> p) {
     return Result<std::unique_ptr<PlacementPolicy>>(std::move(p));
 }
 
-// The size function named by the "size" key of a placement table (as registry.cpp reads it for
-// ffd and bfd); its weights live in the same table.
-Result<std::shared_ptr<const ResourceFunction>> size_from(const ConfigNode& node,
-                                                          const Registries& all) {
-    auto name = node.get_string("size", "volume");
-    if (!name) return tl::unexpected(name.error());
-    auto made = all.sizes.create(*name, node, all);
-    if (!made) {
-        if (!all.sizes.contains(*name)) {
-            std::string valid;
-            for (const auto& i : all.sizes.list()) valid += (valid.empty() ? "" : ", ") + i.name;
-            return bad_input(node.path() + ".size: unknown size function '" + *name +
-                             "' (valid: " + valid + ")");
-        }
-        return tl::unexpected(made.error());
-    }
-    return std::shared_ptr<const ResourceFunction>(std::move(*made));
-}
-
-const std::vector<ParamDoc> kSizeParams = {
-    {"size", "\"volume\"",
-     "size function ordering VMs and scoring residuals (volume, weighted-sum, max, l2)"},
-    {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
-
 // For policies whose host score does not use the size function.
 const std::vector<ParamDoc> kOrderSizeParams = {
     {"size", "\"volume\"",
@@ -216,7 +192,7 @@ void register_extra_placements(Registries& r) {
          "the host whose residual capacity best aligns with the VM's demand (VectorDot cosine)",
          kOrderSizeParams},
         [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
-            auto size = size_from(n, all);
+            auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             return ok(std::make_unique<DotProductPlacement>(*size));
         });
@@ -226,7 +202,7 @@ void register_extra_placements(Registries& r) {
          "then best fit",
          kOrderSizeParams},
         [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
-            auto size = size_from(n, all);
+            auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             return ok(std::make_unique<VectorImbalancePlacement>(*size));
         });
@@ -239,7 +215,7 @@ void register_extra_placements(Registries& r) {
               {"power_max_w", "250",
                "full-CPU watts of a host without power_max_w in hosts.csv"}})},
         [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
-            auto size = size_from(n, all);
+            auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             auto idle = n.get_double("power_idle_w", 100.0, 0.0, 1e6);
             if (!idle) return tl::unexpected(idle.error());
@@ -255,13 +231,13 @@ void register_extra_placements(Registries& r) {
         {"affinity", "",
          "the host with the most traffic and group partners (rack partners count rack_weight), "
          "never one with the VM's anti_group; then best fit",
-         with_params(kSizeParams, {{"rack_weight", "0.5",
-                                    "weight of a partner in the same rack, relative to one on "
-                                    "the same host (0-1)"},
-                                   {"group_mbps", "1000",
-                                    "traffic (Mbps) that one VM of the same group counts as"}})},
+         with_params(size_params(), {{"rack_weight", "0.5",
+                                      "weight of a partner in the same rack, relative to one on "
+                                      "the same host (0-1)"},
+                                     {"group_mbps", "1000",
+                                      "traffic (Mbps) that one VM of the same group counts as"}})},
         [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
-            auto size = size_from(n, all);
+            auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             auto rack = n.get_double("rack_weight", 0.5, 0.0, 1.0);
             if (!rack) return tl::unexpected(rack.error());

@@ -13,9 +13,11 @@ Result<std::unique_ptr<T>> ok(std::unique_ptr<T> p) {
     return Result<std::unique_ptr<T>>(std::move(p));
 }
 
+}  // namespace
+
 // A size function named by the "size" key of a placement table; its weights live there too.
-Result<std::shared_ptr<const ResourceFunction>> size_from(const ConfigNode& node,
-                                                          const Registries& all) {
+Result<std::shared_ptr<const ResourceFunction>> size_function_from(const ConfigNode& node,
+                                                                   const Registries& all) {
     auto name = node.get_string("size", "volume");
     if (!name) return tl::unexpected(name.error());
     auto made = all.sizes.create(*name, node, all);
@@ -31,13 +33,13 @@ Result<std::shared_ptr<const ResourceFunction>> size_from(const ConfigNode& node
     return std::shared_ptr<const ResourceFunction>(std::move(*made));
 }
 
-const std::vector<ParamDoc> kSizeParam = {
-    {"size", "\"volume\"",
-     "size function ordering VMs and scoring residuals (volume, "
-     "weighted-sum, max, l2)"},
-    {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
-
-}  // namespace
+const std::vector<ParamDoc>& size_params() {
+    static const std::vector<ParamDoc> params = {
+        {"size", "\"volume\"",
+         "size function ordering VMs and scoring residuals (volume, weighted-sum, max, l2)"},
+        {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
+    return params;
+}
 
 std::vector<PolicyInfo> Registries::list_all() const {
     std::vector<PolicyInfo> out;
@@ -124,17 +126,17 @@ void register_builtin_policies(Registries& r) {
 
     // ---- placement ----
     r.placements.add(
-        {"ffd", "", "first fit decreasing: the first host in id order that fits", kSizeParam},
+        {"ffd", "", "first fit decreasing: the first host in id order that fits", size_params()},
         [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
-            auto size = size_from(n, all);
+            auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             return ok<PlacementPolicy>(std::make_unique<FirstFitDecreasing>(*size));
         });
     r.placements.add(
         {"bfd", "", "best fit decreasing: the host left with the least residual capacity",
-         kSizeParam},
+         size_params()},
         [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
-            auto size = size_from(n, all);
+            auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             return ok<PlacementPolicy>(std::make_unique<BestFitDecreasing>(*size));
         });

@@ -81,6 +81,12 @@ struct Registries {
     std::vector<PolicyInfo> list_all() const;
 };
 
+// The size function named by a placement table's "size" key (its weights in the same table),
+// and the parameter documentation every placement that takes one shares.
+Result<std::shared_ptr<const ResourceFunction>> size_function_from(const ConfigNode& node,
+                                                                   const Registries& all);
+const std::vector<ParamDoc>& size_params();
+
 // Adds every built-in policy; calls the per-family functions below.
 void register_builtin_policies(Registries& registries);
 // History-driven and scheduled triggers (src/policy/trigger_history.cpp).
