@@ -243,6 +243,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.balance_min_gain = *b;
     if (auto b = plan_node.get_double("balance_mem_frac", 0.2, -1.0, 1.0); collect(b))
         o.balance_mem_frac = *b;
+    if (auto b = plan_node.get_bool("consolidate_alternatives", true); collect(b))
+        o.consolidate_alternatives = *b;
     if (auto c = plan_node.get_int("cooldown_s", 3600, 0, INT64_MAX / 4); collect(c))
         o.cooldown_s = *c;
     if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))

@@ -829,19 +829,33 @@ Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
         Planner planner(fleet, options, policies);
         return planner.run(times);
     }
-    // Consolidation tries three ways of ranking the hosts to keep, in parallel (each its own
-    // planner and result slot), and keeps the plan with the fewest active hosts, then the fewest
-    // migrations, then the first way: the same for any thread count.
+    // Consolidation tries three ways of ranking the hosts to keep, each with the configured
+    // placement and (plan.consolidate_alternatives) with dot-product, whose alignment of demand
+    // and residual vectors steers memory-heavy VMs to memory-rich hosts. The variants run in
+    // parallel, each its own planner and result slot; the plan with the fewest active hosts, then
+    // the fewest migrations, then the first variant wins: the same for any thread count.
     constexpr int kOrders = 3;
-    std::array<Plan, kOrders> plans;
-    std::array<PhaseTimes, kOrders> order_times{};
-    tbb::parallel_for(0, kOrders, [&](int order) {
-        Planner planner(fleet, options, policies, order);
-        plans[static_cast<size_t>(order)] = planner.run(order_times[static_cast<size_t>(order)]);
+    std::vector<policy::PolicySet> sets = {policies};
+    if (options.consolidate_alternatives && policies.placement->name() != "dot-product") {
+        policy::Registries reg;
+        policy::register_builtin_policies(reg);
+        policy::ConfigNode node("policy.placement");
+        auto dot = reg.placements.create("dot-product", node, reg);
+        FP_ASSERT(dot.has_value());
+        policy::PolicySet alt = policies;
+        alt.placement = std::move(*dot);
+        sets.push_back(alt);
+    }
+    const int variants = kOrders * static_cast<int>(sets.size());
+    std::vector<Plan> plans(static_cast<size_t>(variants));
+    std::vector<PhaseTimes> order_times(static_cast<size_t>(variants));
+    tbb::parallel_for(0, variants, [&](int v) {
+        Planner planner(fleet, options, sets[static_cast<size_t>(v / kOrders)], v % kOrders);
+        plans[static_cast<size_t>(v)] = planner.run(order_times[static_cast<size_t>(v)]);
     });
     Plan best;
     int64_t best_active = -1, best_migrations = 0;
-    for (int order = 0; order < kOrders; ++order) {
+    for (int order = 0; order < variants; ++order) {
         Plan& p = plans[static_cast<size_t>(order)];
         const PhaseTimes& t = order_times[static_cast<size_t>(order)];
         times.detect += t.detect;

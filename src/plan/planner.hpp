@@ -26,6 +26,7 @@ struct PlanOptions {
     double balance_min_gain = 0.01;   // a balance move must lower the pair's peak by this much
     double balance_mem_frac = 0.2;    // balance moves at most this fraction of all VM memory
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
+    bool consolidate_alternatives = true;  // consolidate also tries dot-product placement
     uint64_t seed = 1;
     int64_t now_s = -1;                       // --now (seconds since the epoch), -1 if not given
     std::vector<uint8_t> frozen;              // per VM: in cooldown (--previous), do not move
