@@ -277,6 +277,25 @@ class Planner {
         }
     }
 
+    enum class Offload { kMoved, kExcluded, kBudgetHit };
+
+    // Moves one VM off a hot host to the placement's choice. A VM that may not move or finds no
+    // room joins `exclude`, so the selection is asked again without it.
+    Offload offload(int32_t vm, std::vector<int32_t>& exclude, bool power_on) {
+        if (!movable(vm)) {
+            exclude.push_back(vm);
+            return Offload::kExcluded;
+        }
+        if (!within_budget(1, mem_of(vm))) return Offload::kBudgetHit;
+        auto t = choose(vm, power_on);
+        if (!t) {
+            exclude.push_back(vm);
+            return Offload::kExcluded;
+        }
+        record(vm, *t, MoveReason::kHotspot);
+        return Offload::kMoved;
+    }
+
     // Relieves the trigger's hot spots first, then any other host above max-util (the plan
     // guarantees max-util whatever the trigger's thresholds).
     void relieve_hotspots(std::vector<int32_t> hot, PhaseTimes& times, Stopwatch& sw) {
@@ -297,21 +316,9 @@ class Planner {
                 if (chosen.empty()) break;
                 for (int32_t vm : chosen) {
                     if (!state_.overloaded(h)) break;
-                    if (!movable(vm)) {
-                        exclude.push_back(vm);
-                        continue;
-                    }
-                    if (!within_budget(1, mem_of(vm))) {
-                        budget_hit = true;
-                        break;
-                    }
-                    auto t = choose(vm, true);
-                    if (!t) {
-                        // Ask the selection again without this VM.
-                        exclude.push_back(vm);
-                        break;
-                    }
-                    record(vm, *t, MoveReason::kHotspot);
+                    const Offload r = offload(vm, exclude, /*power_on=*/true);
+                    budget_hit = r == Offload::kBudgetHit;
+                    if (r != Offload::kMoved) break;  // ask the selection again without it
                 }
                 times.place += sw.lap();
             }
@@ -333,21 +340,8 @@ class Planner {
                 state_.set_limit(h, saved);
                 times.select += sw.lap();
                 if (chosen.empty()) break;
-                const int32_t vm = chosen.front();
-                if (!movable(vm)) {
-                    exclude.push_back(vm);
-                    continue;
-                }
-                if (!within_budget(1, mem_of(vm))) {
-                    budget_hit = true;
-                    break;
-                }
-                auto t = choose(vm, false);
-                if (!t) {
-                    exclude.push_back(vm);
-                    continue;
-                }
-                record(vm, *t, MoveReason::kHotspot);
+                budget_hit =
+                    offload(chosen.front(), exclude, /*power_on=*/false) == Offload::kBudgetHit;
                 times.place += sw.lap();
             }
             if (state_.overloaded(h)) {
@@ -610,6 +604,22 @@ class Planner {
             } else {
                 targets[static_cast<size_t>(src)] = 1;
             }
+        }
+        undo_partial_drains();
+    }
+
+    // A consolidation move from a host that still runs VMs frees nothing: it is taken back (the
+    // VM stays home) wherever that keeps every move feasible in sequence.
+    void undo_partial_drains() {
+        std::vector<int32_t> wasted;
+        for (const Move& m : plan_.moves)
+            if (m.reason == MoveReason::kConsolidate && m.source != kNoHost &&
+                !state_.vms_on(m.source).empty())
+                wasted.push_back(m.vm);
+        for (auto it = wasted.rbegin(); it != wasted.rend(); ++it) {
+            const int32_t vm = *it;
+            const Move& m = plan_.moves[static_cast<size_t>(move_index_[static_cast<size_t>(vm)])];
+            if (can_retarget(vm) && state_.fits(vm, m.source)) retarget(vm, m.source, m.reason);
         }
     }
 
