@@ -71,7 +71,11 @@ class Planner {
             off_[h] = st == model::HostState::kOff;
         }
         for (int32_t h : opt.evacuate) evac_[static_cast<size_t>(h)] = 1;
-        for (size_t h = 0; h < fleet.hosts.size(); ++h) allowed_[h] = !evac_[h] && !off_[h];
+        for (size_t h = 0; h < fleet.hosts.size(); ++h) {
+            allowed_[h] = !evac_[h] && !off_[h];
+            // An off host being evacuated may not be switched on to take VMs either.
+            if (evac_[h]) off_[h] = 0;
+        }
         for (const auto& vm : fleet.vms) total_mem_kib_ += vm.mem_size_kib;
     }
 

@@ -150,6 +150,27 @@ TEST(Planner, SwitchesOnAnOffHostOnlyWhenNothingElseFits) {
     EXPECT_EQ(p.powered_on[0], *f.host_index("z"));
 }
 
+TEST(Planner, NeverSwitchesOnAnOffHostThatIsBeingEvacuated) {
+    // Found by review: an off host named in --evacuate was switched on and filled.
+    auto f = testing::FleetBuilder()
+                 .host("h1", 4, 4096, 1000)
+                 .host("h2", 4, 4096, 1000)
+                 .host("big", 16, 16384, 1000, model::HostState::kOff)
+                 .vm("v1", "h1", 3, 3000, 100)
+                 .vm("v2", "h2", 1, 100, 10)
+                 .vm("new", "", 2, 2000, 100)
+                 .build();
+    PlanOptions o;
+    o.evacuate = {*f.host_index("big")};
+    for (Goal g :
+         {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot, Goal::kEvacuate}) {
+        const Plan p = run(f, g, testing::policies(), o);
+        for (const Move& m : p.moves)
+            EXPECT_NE(f.hosts[static_cast<size_t>(m.target)].id, "big") << to_string(g);
+        EXPECT_TRUE(p.powered_on.empty()) << to_string(g);
+    }
+}
+
 TEST(Planner, IsDeterministicAndOrdersRowsByStepThenVmId) {
     model::GeneratorOptions g;
     g.hosts = 200;
