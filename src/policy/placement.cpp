@@ -12,7 +12,7 @@ std::optional<int32_t> FirstFitDecreasing::choose(const model::PlacementState& s
     return std::nullopt;
 }
 
-double FirstFitDecreasing::order_score(const model::PlacementState& state, int32_t vm) const {
+double SizeOrderedPlacement::order_score(const model::PlacementState& state, int32_t vm) const {
     return size_->score(state.demand(vm), state.reference_capacity());
 }
 
@@ -24,10 +24,6 @@ std::optional<int32_t> BestFitDecreasing::choose(const model::PlacementState& st
         const model::Resources residual = state.limit(h) - state.load(h) - dem;
         return size_->score(residual, state.capacity(h));
     });
-}
-
-double BestFitDecreasing::order_score(const model::PlacementState& state, int32_t vm) const {
-    return size_->score(state.demand(vm), state.reference_capacity());
 }
 
 }  // namespace fp::policy

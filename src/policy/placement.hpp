@@ -10,32 +10,35 @@
 
 namespace fp::policy {
 
-class FirstFitDecreasing final : public PlacementPolicy {
+// A placement that offers VMs largest first by a size function (relative to the largest host).
+class SizeOrderedPlacement : public PlacementPolicy {
+  public:
+    explicit SizeOrderedPlacement(std::shared_ptr<const ResourceFunction> size)
+        : size_(std::move(size)) {}
+    double order_score(const model::PlacementState& state, int32_t vm) const final;
+
+  protected:
+    std::shared_ptr<const ResourceFunction> size_;
+};
+
+class FirstFitDecreasing final : public SizeOrderedPlacement {
   public:
     explicit FirstFitDecreasing(std::shared_ptr<const ResourceFunction> size)
-        : size_(std::move(size)) {}
+        : SizeOrderedPlacement(std::move(size)) {}
     std::string_view name() const override { return "ffd"; }
     std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
                                   const std::vector<uint8_t>& allowed,
                                   const PolicyContext& ctx) const override;
-    double order_score(const model::PlacementState& state, int32_t vm) const override;
-
-  private:
-    std::shared_ptr<const ResourceFunction> size_;
 };
 
-class BestFitDecreasing final : public PlacementPolicy {
+class BestFitDecreasing final : public SizeOrderedPlacement {
   public:
     explicit BestFitDecreasing(std::shared_ptr<const ResourceFunction> size)
-        : size_(std::move(size)) {}
+        : SizeOrderedPlacement(std::move(size)) {}
     std::string_view name() const override { return "bfd"; }
     std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
                                   const std::vector<uint8_t>& allowed,
                                   const PolicyContext& ctx) const override;
-    double order_score(const model::PlacementState& state, int32_t vm) const override;
-
-  private:
-    std::shared_ptr<const ResourceFunction> size_;
 };
 
 }  // namespace fp::policy

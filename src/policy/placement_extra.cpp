@@ -31,10 +31,6 @@ std::vector<ParamDoc> with_params(const std::vector<ParamDoc>& size, std::vector
     return own;
 }
 
-double size_of(const ResourceFunction& size, const model::PlacementState& state, int32_t vm) {
-    return size.score(state.demand(vm), state.reference_capacity());
-}
-
 // What the host has left below its limit after taking the VM.
 model::Resources residual_after(const model::PlacementState& state, int32_t vm, int32_t h) {
     return state.limit(h) - state.load(h) - state.demand(vm);
@@ -62,10 +58,6 @@ std::optional<int32_t> DotProductPlacement::choose(const model::PlacementState& 
     });
 }
 
-double DotProductPlacement::order_score(const model::PlacementState& state, int32_t vm) const {
-    return size_of(*size_, state, vm);
-}
-
 // ---- vector-imbalance ----
 
 std::optional<int32_t> VectorImbalancePlacement::choose(const model::PlacementState& state,
@@ -82,10 +74,6 @@ std::optional<int32_t> VectorImbalancePlacement::choose(const model::PlacementSt
         var /= static_cast<double>(f.size());
         return std::pair<double, double>(var, total);
     });
-}
-
-double VectorImbalancePlacement::order_score(const model::PlacementState& state, int32_t vm) const {
-    return size_of(*size_, state, vm);
 }
 
 // ---- pabfd ----
@@ -111,11 +99,6 @@ std::optional<int32_t> PowerAwareBestFitDecreasing::choose(const model::Placemen
         return std::pair<double, int64_t>(power_increase_w(state, vm, h),
                                           residual_after(state, vm, h)[model::kCpu]);
     });
-}
-
-double PowerAwareBestFitDecreasing::order_score(const model::PlacementState& state,
-                                                int32_t vm) const {
-    return size_of(*size_, state, vm);
 }
 
 // ---- affinity ----
@@ -180,10 +163,6 @@ std::optional<int32_t> AffinityPlacement::choose(const model::PlacementState& st
                 size_->score(state.limit(h) - state.load(h) - dem, state.capacity(h));
             return std::pair<double, double>(-affinity(h), residual);
         });
-}
-
-double AffinityPlacement::order_score(const model::PlacementState& state, int32_t vm) const {
-    return size_of(*size_, state, vm);
 }
 
 void register_extra_placements(Registries& r) {

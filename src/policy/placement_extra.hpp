@@ -20,36 +20,28 @@
 
 #include <memory>
 
-#include "src/policy/policy.hpp"
+#include "src/policy/placement.hpp"
 
 namespace fp::policy {
 
-class DotProductPlacement final : public PlacementPolicy {
+class DotProductPlacement final : public SizeOrderedPlacement {
   public:
     explicit DotProductPlacement(std::shared_ptr<const ResourceFunction> size)
-        : size_(std::move(size)) {}
+        : SizeOrderedPlacement(std::move(size)) {}
     std::string_view name() const override { return "dot-product"; }
     std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
                                   const std::vector<uint8_t>& allowed,
                                   const PolicyContext& ctx) const override;
-    double order_score(const model::PlacementState& state, int32_t vm) const override;
-
-  private:
-    std::shared_ptr<const ResourceFunction> size_;
 };
 
-class VectorImbalancePlacement final : public PlacementPolicy {
+class VectorImbalancePlacement final : public SizeOrderedPlacement {
   public:
     explicit VectorImbalancePlacement(std::shared_ptr<const ResourceFunction> size)
-        : size_(std::move(size)) {}
+        : SizeOrderedPlacement(std::move(size)) {}
     std::string_view name() const override { return "vector-imbalance"; }
     std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
                                   const std::vector<uint8_t>& allowed,
                                   const PolicyContext& ctx) const override;
-    double order_score(const model::PlacementState& state, int32_t vm) const override;
-
-  private:
-    std::shared_ptr<const ResourceFunction> size_;
 };
 
 // Watts of a host at idle and at full CPU when hosts.csv does not say.
@@ -58,20 +50,18 @@ struct PowerDefaults {
     double max_w = 250.0;
 };
 
-class PowerAwareBestFitDecreasing final : public PlacementPolicy {
+class PowerAwareBestFitDecreasing final : public SizeOrderedPlacement {
   public:
     PowerAwareBestFitDecreasing(std::shared_ptr<const ResourceFunction> size, PowerDefaults power)
-        : size_(std::move(size)), power_(power) {}
+        : SizeOrderedPlacement(std::move(size)), power_(power) {}
     std::string_view name() const override { return "pabfd"; }
     std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
                                   const std::vector<uint8_t>& allowed,
                                   const PolicyContext& ctx) const override;
-    double order_score(const model::PlacementState& state, int32_t vm) const override;
     // Watts the host draws more once the VM is on it (its idle power too when it holds no VM).
     double power_increase_w(const model::PlacementState& state, int32_t vm, int32_t host) const;
 
   private:
-    std::shared_ptr<const ResourceFunction> size_;
     PowerDefaults power_;
 };
 
@@ -80,18 +70,16 @@ struct AffinityWeights {
     double group_mbps = 1000.0;  // the traffic one member of the VM's group counts as
 };
 
-class AffinityPlacement final : public PlacementPolicy {
+class AffinityPlacement final : public SizeOrderedPlacement {
   public:
     AffinityPlacement(std::shared_ptr<const ResourceFunction> size, AffinityWeights weights)
-        : size_(std::move(size)), weights_(weights) {}
+        : SizeOrderedPlacement(std::move(size)), weights_(weights) {}
     std::string_view name() const override { return "affinity"; }
     std::optional<int32_t> choose(const model::PlacementState& state, int32_t vm,
                                   const std::vector<uint8_t>& allowed,
                                   const PolicyContext& ctx) const override;
-    double order_score(const model::PlacementState& state, int32_t vm) const override;
 
   private:
-    std::shared_ptr<const ResourceFunction> size_;
     AffinityWeights weights_;
 };
 
