@@ -81,11 +81,20 @@ class Writer {
         write_raw(path, mem_type, data.size(), data.empty() ? nullptr : data.data(), units);
     }
 
+    // A string column as fixed-length, NUL-padded UTF-8 strings of the column's longest value:
+    // compressed with the rest, and an order of magnitude faster to write than variable-length
+    // strings (whose heap objects are neither compact nor compressed). h5py reads them as bytes.
     void strings(const std::string& path, const std::vector<std::string>& data) {
-        std::vector<const char*> ptrs(data.size());
-        for (size_t i = 0; i < data.size(); ++i) ptrs[i] = data[i].c_str();
-        Hid t = string_type();
-        write_raw(path, t.get(), ptrs.size(), ptrs.empty() ? nullptr : ptrs.data(), nullptr);
+        size_t width = 1;
+        for (const auto& v : data) width = std::max(width, v.size());
+        std::string buf(data.size() * width, '\0');
+        for (size_t i = 0; i < data.size(); ++i) buf.replace(i * width, data[i].size(), data[i]);
+        Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
+        check(t.ok() && H5Tset_size(t.get(), width) >= 0 &&
+                  H5Tset_strpad(t.get(), H5T_STR_NULLPAD) >= 0 &&
+                  H5Tset_cset(t.get(), H5T_CSET_UTF8) >= 0,
+              "string type " + path);
+        write_raw(path, t.get(), data.size(), data.empty() ? nullptr : buf.data(), nullptr);
     }
 
     // A string column stored once per distinct value: PATH_names (strings) + PATH (int32 codes).
@@ -140,7 +149,8 @@ class Writer {
         const hsize_t chunk[1] = {std::max<hsize_t>(1, std::min<hsize_t>(n, 65536))};
         check(H5Pset_chunk(dcpl.get(), 1, chunk) >= 0, "chunk " + path);
         if (H5Tis_variable_str(type) <= 0) check(H5Pset_shuffle(dcpl.get()) >= 0, "shuffle");
-        check(H5Pset_deflate(dcpl.get(), 4) >= 0, "deflate");
+        check(H5Pset_deflate(dcpl.get(), 1) >= 0,
+              "deflate");  // level 1: most of the gain, a third of the time
         Hid d(H5Dcreate2(file_, path.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(),
                          H5P_DEFAULT),
               H5Dclose);
@@ -188,6 +198,26 @@ class Reader {
         Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         const size_t n = length(d.get(), path);
+        Hid ft(H5Dget_type(d.get()), H5Tclose);
+        check(ft.ok() && H5Tget_class(ft.get()) == H5T_STRING, path + ": not a string dataset");
+        if (H5Tis_variable_str(ft.get()) == 0) {
+            // Fixed-length (format written since the sharded planner): NUL-padded.
+            const size_t width = H5Tget_size(ft.get());
+            check(width > 0, path + ": empty string type");
+            Hid mt(H5Tcopy(ft.get()), H5Tclose);
+            std::string buf(n * width, '\0');
+            if (n > 0)
+                check(H5Dread(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0,
+                      "cannot read " + path);
+            std::vector<std::string> out(n);
+            for (size_t i = 0; i < n; ++i) {
+                std::string_view v(buf.data() + i * width, width);
+                const size_t end = v.find_last_not_of('\0');
+                out[i] = end == std::string_view::npos ? std::string()
+                                                       : std::string(v.substr(0, end + 1));
+            }
+            return out;
+        }
         Hid t = string_type();
         std::vector<char*> ptrs(n, nullptr);
         if (n > 0)

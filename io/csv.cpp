@@ -1,8 +1,11 @@
 #include "io/csv.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <tbb/parallel_for.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,23 +20,187 @@ void ErrorList::add(const std::string& file, int64_t line, const std::string& co
         ++dropped_;
         return;
     }
-    messages_.push_back(file + ":" + std::to_string(line) + ":" + column + ": " + what);
+    messages_.emplace_back(line, file + ":" + std::to_string(line) + ":" + column + ": " + what);
 }
 
 Error ErrorList::to_error() const {
     std::string msg;
-    for (size_t i = 0; i < messages_.size(); ++i) msg += (i ? "\n" : "") + messages_[i];
+    for (size_t i = 0; i < messages_.size(); ++i) msg += (i ? "\n" : "") + messages_[i].second;
     if (dropped_ > 0) msg += "\n(further errors not shown)";
     return Error{ErrorCode::kBadInput, msg, {}};
 }
 
+void ErrorList::merge(const ErrorList& other) {
+    std::vector<std::pair<int64_t, std::string>> all = messages_;
+    all.insert(all.end(), other.messages_.begin(), other.messages_.end());
+    std::stable_sort(all.begin(), all.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    dropped_ += other.dropped_;
+    if (all.size() > kMaxErrors) {
+        dropped_ += all.size() - kMaxErrors;
+        all.resize(kMaxErrors);
+    }
+    messages_ = std::move(all);
+}
+
+std::vector<CsvChunk> csv_chunks(std::string_view text, size_t begin, int64_t line, size_t bytes) {
+    const size_t n = text.size();
+    if (begin >= n) return {};
+    bytes = std::max<size_t>(bytes, 4096);
+    const size_t blocks = (n - begin + bytes - 1) / bytes;
+    // Per block: newlines and quotes in it, counted in parallel.
+    std::vector<int64_t> newlines(blocks, 0), quotes(blocks, 0);
+    tbb::parallel_for(size_t{0}, blocks, [&](size_t b) {
+        const size_t lo = begin + b * bytes, hi = std::min(n, lo + bytes);
+        int64_t nl = 0, q = 0;
+        for (size_t i = lo; i < hi; ++i) {
+            nl += text[i] == '\n';
+            q += text[i] == '"';
+        }
+        newlines[b] = nl;
+        quotes[b] = q;
+    });
+    std::vector<CsvChunk> chunks;
+    CsvChunk cur{begin, n, line};
+    int64_t lines_before = line, quotes_before = 0;
+    for (size_t b = 0; b < blocks; ++b) {
+        const size_t lo = begin + b * bytes;
+        if (b > 0 && lo > cur.begin) {
+            // The first newline outside quotes at or after lo starts the next chunk.
+            bool in_quotes = (quotes_before % 2) != 0;
+            int64_t l = lines_before;
+            for (size_t i = lo; i < n; ++i) {
+                const char c = text[i];
+                if (c == '"') in_quotes = !in_quotes;
+                if (c == '\n') {
+                    ++l;
+                    if (!in_quotes) {
+                        if (i + 1 > cur.begin && i + 1 < n) {
+                            cur.end = i + 1;
+                            chunks.push_back(cur);
+                            cur = CsvChunk{i + 1, n, l};
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        lines_before += newlines[b];
+        quotes_before += quotes[b];
+        // Skip blocks already swallowed by the current chunk.
+    }
+    cur.end = n;
+    if (cur.begin < n) chunks.push_back(cur);
+    // Chunks found from different blocks may overlap when one boundary lies past the next block
+    // start; keep them disjoint and ordered.
+    std::vector<CsvChunk> out;
+    for (const CsvChunk& c : chunks) {
+        if (!out.empty() && c.begin < out.back().end) continue;
+        if (!out.empty()) out.back().end = c.begin;
+        out.push_back(c);
+    }
+    if (!out.empty()) out.back().end = n;
+    return out;
+}
+
+CsvScanner::Status CsvScanner::next() {
+    fields_.clear();
+    used_ = 0;
+    // Blank lines are skipped.
+    while (i_ < end_ &&
+           (text_[i_] == '\n' || (text_[i_] == '\r' && i_ + 1 < end_ && text_[i_ + 1] == '\n'))) {
+        i_ += text_[i_] == '\r' ? 2 : 1;
+        ++line_;
+    }
+    if (i_ >= end_) return kEnd;
+    record_line_ = line_;
+    for (;;) {
+        std::string_view field;
+        bool ascii = true;
+        if (text_[i_] == '"') {
+            const size_t start = ++i_;
+            bool escaped = false;
+            for (;;) {
+                if (i_ >= end_) return kUnclean;  // unterminated
+                const char c = text_[i_];
+                if (c == '"') {
+                    if (i_ + 1 < end_ && text_[i_ + 1] == '"') {
+                        escaped = true;
+                        i_ += 2;
+                        continue;
+                    }
+                    break;
+                }
+                if (c == '\n') ++line_;
+                ascii &= static_cast<unsigned char>(c) < 0x80;
+                ++i_;
+            }
+            field = text_.substr(start, i_ - start);
+            ++i_;  // closing quote
+            if (i_ < end_ && text_[i_] != ',' && text_[i_] != '\n' && text_[i_] != '\r')
+                return kUnclean;
+            if (escaped) {
+                if (used_ == unescaped_.size()) unescaped_.emplace_back();
+                std::string& u = unescaped_[used_++];
+                u.clear();
+                for (size_t k = 0; k < field.size(); ++k) {
+                    u += field[k];
+                    if (field[k] == '"') ++k;
+                }
+                field = u;
+            }
+        } else {
+            const size_t start = i_;
+            while (i_ < end_ && text_[i_] != ',' && text_[i_] != '\n') {
+                const char c = text_[i_];
+                if (c == '"') return kUnclean;
+                if (c == '\r' && !(i_ + 1 == end_ || text_[i_ + 1] == '\n')) return kUnclean;
+                ascii &= static_cast<unsigned char>(c) < 0x80;
+                ++i_;
+            }
+            field = text_.substr(start, i_ - start);
+            if (!field.empty() && field.back() == '\r') field.remove_suffix(1);
+        }
+        if (!ascii && !valid_utf8(field)) return kUnclean;
+        fields_.push_back(field);
+        if (i_ < end_ && text_[i_] == '\r') ++i_;
+        if (i_ >= end_) return kRecord;
+        if (text_[i_] == ',') {
+            ++i_;
+            continue;
+        }
+        if (text_[i_] == '\n') {
+            ++i_;
+            ++line_;
+            return kRecord;
+        }
+    }
+}
+
 Result<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return bad_input(path + ": cannot open: " + std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return fail(ErrorCode::kEnvironment, path + ": read error");
-    return ss.str();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
+    std::string text;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return bad_input(path + ": cannot open: is a directory");
+    }
+    char buf[1 << 16];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int e = errno;
+            ::close(fd);
+            return fail(ErrorCode::kEnvironment, path + ": read error: " + std::strerror(e));
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return text;
 }
 
 bool valid_utf8(std::string_view s) {

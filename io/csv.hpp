@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,10 +36,46 @@ class ErrorList {
     void mark_truncated() { ++dropped_; }
     // All messages, one per line, as a bad-input Error.
     Error to_error() const;
+    // Adds another list's messages (kept in line order: lists from chunks of one file merge
+    // into what one reader would have found).
+    void merge(const ErrorList& other);
 
   private:
-    std::vector<std::string> messages_;
+    std::vector<std::pair<int64_t, std::string>> messages_;  // (line, message)
     size_t dropped_ = 0;
+};
+
+// A byte range of CSV text that starts at a record boundary, with its first physical line.
+struct CsvChunk {
+    size_t begin = 0;
+    size_t end = 0;
+    int64_t line = 1;
+};
+
+// Cuts text[begin, size) into chunks of about `bytes` each, at record boundaries (outside
+// quotes), in parallel. `line` is the physical line at `begin`.
+std::vector<CsvChunk> csv_chunks(std::string_view text, size_t begin, int64_t line, size_t bytes);
+
+// Reads records of a chunk fast: fields are views into the text, or into the scanner's own
+// buffer for quoted fields with escaped quotes. A record that is not plain RFC 4180 (a stray
+// quote, an unterminated quote, invalid UTF-8) makes next() return kUnclean: the caller falls
+// back to parse_csv, whose messages name the fault.
+class CsvScanner {
+  public:
+    enum Status { kRecord, kEnd, kUnclean };
+    CsvScanner(std::string_view text, const CsvChunk& chunk)
+        : text_(text), i_(chunk.begin), end_(chunk.end), line_(chunk.line) {}
+    Status next();
+    int64_t line() const { return record_line_; }  // physical line where the record starts
+    const std::vector<std::string_view>& fields() const { return fields_; }
+
+  private:
+    std::string_view text_;
+    size_t i_, end_;
+    int64_t line_, record_line_ = 0;
+    std::vector<std::string_view> fields_;
+    std::deque<std::string> unescaped_;  // stable: fields may point into them
+    size_t used_ = 0;
 };
 
 Result<std::string> read_file(const std::string& path);

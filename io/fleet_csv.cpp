@@ -1,5 +1,9 @@
 #include "io/fleet_csv.hpp"
 
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -7,6 +11,7 @@
 #include <unordered_map>
 
 #include "io/csv.hpp"
+#include "io/digest.hpp"
 #include "src/util/decimal.hpp"
 
 namespace fp::io {
@@ -44,6 +49,11 @@ class Columns {
             warnings.push_back(t.file + ":1: ignoring unknown column(s): " + list);
         }
     }
+    std::optional<size_t> index_of(const std::string& col) const {
+        auto it = index_.find(col);
+        if (it == index_.end()) return std::nullopt;
+        return it->second;
+    }
     // The field, or nullopt when the column is absent.
     std::optional<std::string_view> get(const CsvRow& row, const std::string& col) const {
         auto it = index_.find(col);
@@ -63,36 +73,36 @@ struct FieldCtx {
 };
 
 // A required or optional non-negative quantity; `positive` rejects 0.
-std::optional<Decimal> quantity(const FieldCtx& c, const std::string& col,
+std::optional<Decimal> quantity(const FieldCtx& c, std::string_view col,
                                 std::optional<std::string_view> text, bool required,
                                 bool positive) {
     if (!text) return std::nullopt;
     Decimal d;
     const DecimalStatus st = parse_decimal(*text, kMaxQuantity, d);
     if (st == DecimalStatus::kEmpty) {
-        if (required) c.errors.add(c.file, c.line, col, "missing value");
+        if (required) c.errors.add(c.file, c.line, std::string(col), "missing value");
         return std::nullopt;
     }
     if (st != DecimalStatus::kOk) {
         std::string what = describe(st);
         if (st == DecimalStatus::kOutOfRange) what += " (at most 1e9)";
-        c.errors.add(c.file, c.line, col, what + ": '" + std::string(*text) + "'");
+        c.errors.add(c.file, c.line, std::string(col), what + ": '" + std::string(*text) + "'");
         return std::nullopt;
     }
     if (positive && d.digits == 0 && !d.tail_nonzero) {
-        c.errors.add(c.file, c.line, col, "must be greater than 0");
+        c.errors.add(c.file, c.line, std::string(col), "must be greater than 0");
         return std::nullopt;
     }
     return d;
 }
 
-bool check_id(const FieldCtx& c, const std::string& col, std::string_view id) {
+bool check_id(const FieldCtx& c, std::string_view col, std::string_view id) {
     if (id.empty()) {
-        c.errors.add(c.file, c.line, col, "missing value");
+        c.errors.add(c.file, c.line, std::string(col), "missing value");
         return false;
     }
     if (id.size() > kMaxIdBytes) {
-        c.errors.add(c.file, c.line, col, "id longer than 256 bytes");
+        c.errors.add(c.file, c.line, std::string(col), "id longer than 256 bytes");
         return false;
     }
     return true;
@@ -104,10 +114,268 @@ std::string trimmed(std::string_view s) {
     return std::string(s);
 }
 
+// The VM table's columns, resolved once.
+enum VmCol {
+    kId,
+    kHost,
+    kCpu,
+    kMem,
+    kNet,
+    kMemSize,
+    kDisk,
+    kDirty,
+    kGroup,
+    kAnti,
+    kCpuAlloc,
+    kMemAlloc,
+    kVmCols
+};
+const std::array<const char*, kVmCols> kVmColNames = {
+    "id",   "host",       "cpu",   "mem",        "net",       "mem_size",
+    "disk", "dirty_rate", "group", "anti_group", "cpu_alloc", "mem_alloc"};
+
+// One VM row's values (every check but duplicate ids); nullopt after reporting its errors.
+// `hidx` is the row's host as filter_host found it.
+template <typename Get>
+std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Get get,
+                                int32_t hidx) {
+    model::Vm vm;
+    vm.id = std::string(*get(kId));
+    bool ok = check_id(c, "id", vm.id);
+    const std::string_view host = *get(kHost);
+    if (!host.empty()) {
+        const std::optional<int32_t> h = hidx >= 0 ? std::optional<int32_t>(hidx) : std::nullopt;
+        if (!h) {
+            c.errors.add(c.file, c.line, "host", "unknown host '" + std::string(host) + "'");
+            ok = false;
+        } else if (fleet.hosts[static_cast<size_t>(*h)].state == model::HostState::kOff) {
+            c.errors.add(c.file, c.line, "host",
+                         "host '" + std::string(host) + "' is off but the VM is placed on it");
+            ok = false;
+        } else {
+            vm.host = *h;
+        }
+    }
+    for (int d = 0; d < model::kDims; ++d) {
+        const std::string_view col = model::kDimNames[static_cast<size_t>(d)];
+        auto q = quantity(c, col, get(kCpu + d), true, false);
+        if (!q) {
+            ok = false;
+            continue;
+        }
+        vm.demand[d] = scale_decimal(*q, model::kUnitFactor[static_cast<size_t>(d)], Rounding::kUp);
+    }
+    auto kib = [&](VmCol col, int64_t fallback) -> int64_t {
+        auto q = quantity(c, kVmColNames[col], get(col), false, false);
+        if (!q) return fallback;
+        return scale_decimal(*q, 1024, Rounding::kUp);
+    };
+    vm.mem_size_kib = kib(kMemSize, vm.demand[model::kMem]);
+    vm.disk_kib = kib(kDisk, 0);
+    if (auto q = quantity(c, "dirty_rate", get(kDirty), false, false))
+        vm.dirty_rate_mibps = q->value;
+    if (auto q = quantity(c, "cpu_alloc", get(kCpuAlloc), false, false))
+        vm.cpu_alloc_millicores = scale_decimal(*q, 1000, Rounding::kUp);
+    if (auto q = quantity(c, "mem_alloc", get(kMemAlloc), false, false))
+        vm.mem_alloc_kib = scale_decimal(*q, 1024, Rounding::kUp);
+    if (auto s = get(kGroup)) vm.group = std::string(*s);
+    if (auto s = get(kAnti)) vm.anti_group = std::string(*s);
+    if (!ok) return std::nullopt;
+    return vm;
+}
+
+// Where a row's id is, for the duplicate check over every row.
+struct IdSeen {
+    uint64_t hash;
+    int64_t line;
+    std::string_view id;  // into the text, or into its part's own copies
+};
+
+// What one chunk of the VM table gave.
+struct Part {
+    std::vector<model::Vm> vms;
+    std::vector<IdSeen> ids;
+    std::deque<std::string> id_copies;  // ids unescaped from quoted fields
+    ErrorList errors;
+    bool unclean = false;
+};
+
+int32_t filter_host(const model::Fleet& fleet, std::string_view host) {
+    if (host.empty()) return model::kNoHost;
+    auto h = fleet.host_index(host);
+    return h ? *h : kUnknownHost;
+}
+
+// The VM table: chunks of it are read in parallel; a chunk with anything but plain records
+// sends the whole file through parse_csv, whose messages name the fault.
+Result<void> parse_vms(std::string_view text, const std::string& file, const VmRowFilter& keep,
+                       FleetLoad& out) {
+    model::Fleet& fleet = out.fleet;
+    ErrorList errors;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    CsvScanner head(text, CsvChunk{0, text.size(), 1});
+    const CsvScanner::Status hs = head.next();
+    std::vector<std::string_view> header_views = head.fields();
+    bool fallback = hs == CsvScanner::kUnclean;
+    std::optional<CsvTable> slow;
+    CsvTable header_only;
+    header_only.file = file;
+    if (hs == CsvScanner::kEnd) {
+        errors.add(file, 1, "header", "empty file: expected a header line");
+        return tl::unexpected(errors.to_error());
+    }
+    size_t body = 0;
+    if (!fallback) {
+        for (auto f : header_views) header_only.header.emplace_back(f);
+        // The header ends at the first newline after its last field.
+        const char* last = header_views.back().data() + header_views.back().size();
+        body = static_cast<size_t>(last - text.data());
+        while (body < text.size() && text[body] != '\n') ++body;
+        if (body < text.size()) ++body;
+    }
+    std::vector<std::optional<size_t>> idx(kVmCols);
+    auto resolve_columns = [&](const CsvTable& t) -> bool {
+        Columns cols(
+            t, {"id", "host", "cpu", "mem", "net"},
+            {"mem_size", "disk", "dirty_rate", "group", "anti_group", "cpu_alloc", "mem_alloc"},
+            errors, out.warnings);
+        if (!errors.empty()) return false;
+        for (int k = 0; k < kVmCols; ++k)
+            idx[static_cast<size_t>(k)] = cols.index_of(kVmColNames[static_cast<size_t>(k)]);
+        return true;
+    };
+    std::vector<IdSeen> ids;
+    std::vector<Part> parts;  // the ids point into these (or into the text, or `slow`)
+    if (!fallback) {
+        if (!resolve_columns(header_only)) return tl::unexpected(errors.to_error());
+        const size_t width = header_only.header.size();
+        const int64_t header_lines = head.line();
+        (void)header_lines;
+        int64_t body_line = 1;
+        for (size_t i = 0; i < body; ++i) body_line += text[i] == '\n';
+        const std::vector<CsvChunk> chunks = csv_chunks(text, body, body_line, size_t{1} << 20);
+        parts.resize(chunks.size());
+        tbb::parallel_for(size_t{0}, chunks.size(), [&](size_t k) {
+            Part& p = parts[k];
+            // Rows are rarely shorter than 24 bytes; reserving avoids regrowth copies.
+            const size_t guess = (chunks[k].end - chunks[k].begin) / 24 + 16;
+            p.ids.reserve(guess);
+            if (!keep) p.vms.reserve(guess);
+            CsvScanner sc(text, chunks[k]);
+            for (;;) {
+                const CsvScanner::Status st = sc.next();
+                if (st == CsvScanner::kEnd) break;
+                const auto& f = sc.fields();
+                if (st == CsvScanner::kUnclean || f.size() != width) {
+                    p.unclean = true;
+                    break;
+                }
+                auto get = [&](int col) -> std::optional<std::string_view> {
+                    const auto& i = idx[static_cast<size_t>(col)];
+                    if (!i) return std::nullopt;
+                    return f[*i];
+                };
+                std::string_view id = *get(kId);
+                if (id.data() < text.data() || id.data() >= text.data() + text.size())
+                    id = p.id_copies.emplace_back(id);
+                p.ids.push_back(IdSeen{fnv1a64(id), sc.line(), id});
+                const int32_t hidx = filter_host(fleet, *get(kHost));
+                if (keep && !keep(hidx, id)) continue;
+                FieldCtx c{file, sc.line(), p.errors};
+                if (auto vm = vm_row(c, fleet, get, hidx)) p.vms.push_back(std::move(*vm));
+            }
+        });
+        size_t total = 0, nids = 0;
+        for (const Part& p : parts) {
+            fallback |= p.unclean;
+            total += p.vms.size();
+            nids += p.ids.size();
+        }
+        if (!fallback) {
+            fleet.vms.reserve(total);
+            ids.reserve(nids);
+            for (Part& p : parts) {
+                errors.merge(p.errors);
+                for (auto& v : p.vms) fleet.vms.push_back(std::move(v));
+                for (auto& i : p.ids) ids.push_back(i);
+                std::vector<model::Vm>().swap(p.vms);
+            }
+        }
+    }
+    if (fallback) {
+        fleet.vms.clear();
+        ids.clear();
+        errors = ErrorList();
+        auto table = parse_csv(text, file);
+        if (!table) return tl::unexpected(table.error());
+        slow = std::move(*table);
+        if (!resolve_columns(*slow)) return tl::unexpected(errors.to_error());
+        for (const CsvRow& row : slow->rows) {
+            auto get = [&](int col) -> std::optional<std::string_view> {
+                const auto& i = idx[static_cast<size_t>(col)];
+                if (!i) return std::nullopt;
+                return std::string_view(row.fields[*i]);
+            };
+            const std::string_view id = *get(kId);
+            ids.push_back(IdSeen{fnv1a64(id), row.line, id});
+            const int32_t hidx = filter_host(fleet, *get(kHost));
+            if (keep && !keep(hidx, id)) continue;
+            ErrorList row_errors;
+            FieldCtx c{file, row.line, row_errors};
+            if (auto vm = vm_row(c, fleet, get, hidx)) fleet.vms.push_back(std::move(*vm));
+            errors.merge(row_errors);
+        }
+    }
+    out.vm_rows = static_cast<int64_t>(ids.size());
+    if (out.keep_id_hashes) {
+        out.id_hashes.reserve(ids.size());
+        for (const IdSeen& i : ids) out.id_hashes.push_back(i.hash);
+    }
+    // Duplicate ids, over every row: equal hashes, then equal ids.
+    tbb::parallel_sort(ids.begin(), ids.end(), [](const IdSeen& a, const IdSeen& b) {
+        return a.hash != b.hash ? a.hash < b.hash : a.line < b.line;
+    });
+    ErrorList dups;
+    for (size_t a = 0; a < ids.size();) {
+        size_t b = a + 1;
+        while (b < ids.size() && ids[b].hash == ids[a].hash) ++b;
+        for (size_t x = a + 1; x < b; ++x)
+            for (size_t y = a; y < x; ++y)
+                if (ids[y].id == ids[x].id && !ids[x].id.empty()) {
+                    dups.add(file, ids[x].line, "id",
+                             "duplicate id '" + std::string(ids[x].id) + "' (first on line " +
+                                 std::to_string(ids[y].line) + ")");
+                    break;
+                }
+        a = b;
+    }
+    errors.merge(dups);
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    if (out.keep_id_hashes) std::sort(out.id_hashes.begin(), out.id_hashes.end());
+    return {};
+}
+
 }  // namespace
 
 Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& hosts_name,
-                              std::string_view vms_text, const std::string& vms_name) {
+                              std::string_view vms_text, const std::string& vms_name,
+                              const VmRowFilter& keep) {
+    auto out = parse_hosts(hosts_text, hosts_name);
+    if (!out) return out;
+    if (auto r = parse_vms_into(vms_text, vms_name, keep, *out); !r)
+        return tl::unexpected(r.error());
+    return out;
+}
+
+Result<void> parse_vms_into(std::string_view text, const std::string& name, const VmRowFilter& keep,
+                            FleetLoad& out) {
+    out.vms_digest = fnv1a64(text);
+    if (auto r = parse_vms(text, name, keep, out); !r) return r;
+    out.fleet.index();
+    return {};
+}
+
+Result<FleetLoad> parse_hosts(std::string_view hosts_text, const std::string& hosts_name) {
     FleetLoad out;
     model::Fleet& fleet = out.fleet;
     auto hosts_table = parse_csv(hosts_text, hosts_name);
@@ -181,86 +449,17 @@ Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& ho
     }
     fleet.index();
 
-    auto vms_table = parse_csv(vms_text, vms_name);
-    if (!vms_table) return tl::unexpected(vms_table.error());
-    std::unordered_map<std::string, int64_t> vm_line;
-    {
-        Columns cols(
-            *vms_table, {"id", "host", "cpu", "mem", "net"},
-            {"mem_size", "disk", "dirty_rate", "group", "anti_group", "cpu_alloc", "mem_alloc"},
-            errors, out.warnings);
-        if (!errors.empty()) return tl::unexpected(errors.to_error());
-        for (const CsvRow& row : vms_table->rows) {
-            if (errors.full()) {
-                errors.mark_truncated();
-                break;
-            }
-            FieldCtx c{vms_name, row.line, errors};
-            model::Vm vm;
-            vm.id = std::string(*cols.get(row, "id"));
-            bool ok = check_id(c, "id", vm.id);
-            if (ok) {
-                auto [it, inserted] = vm_line.emplace(vm.id, row.line);
-                if (!inserted) {
-                    errors.add(vms_name, row.line, "id",
-                               "duplicate id '" + vm.id + "' (first on line " +
-                                   std::to_string(it->second) + ")");
-                    ok = false;
-                }
-            }
-            const std::string host = std::string(*cols.get(row, "host"));
-            if (!host.empty()) {
-                auto h = fleet.host_index(host);
-                if (!h) {
-                    errors.add(vms_name, row.line, "host", "unknown host '" + host + "'");
-                    ok = false;
-                } else if (fleet.hosts[static_cast<size_t>(*h)].state == model::HostState::kOff) {
-                    errors.add(vms_name, row.line, "host",
-                               "host '" + host + "' is off but the VM is placed on it");
-                    ok = false;
-                } else {
-                    vm.host = *h;
-                }
-            }
-            for (int d = 0; d < model::kDims; ++d) {
-                const std::string col = model::kDimNames[static_cast<size_t>(d)];
-                auto q = quantity(c, col, cols.get(row, col), true, false);
-                if (!q) {
-                    ok = false;
-                    continue;
-                }
-                vm.demand[d] =
-                    scale_decimal(*q, model::kUnitFactor[static_cast<size_t>(d)], Rounding::kUp);
-            }
-            auto kib = [&](const char* col, int64_t fallback) -> int64_t {
-                auto q = quantity(c, col, cols.get(row, col), false, false);
-                if (!q) return fallback;
-                return scale_decimal(*q, 1024, Rounding::kUp);
-            };
-            vm.mem_size_kib = kib("mem_size", vm.demand[model::kMem]);
-            vm.disk_kib = kib("disk", 0);
-            if (auto q = quantity(c, "dirty_rate", cols.get(row, "dirty_rate"), false, false))
-                vm.dirty_rate_mibps = q->value;
-            if (auto q = quantity(c, "cpu_alloc", cols.get(row, "cpu_alloc"), false, false))
-                vm.cpu_alloc_millicores = scale_decimal(*q, 1000, Rounding::kUp);
-            if (auto q = quantity(c, "mem_alloc", cols.get(row, "mem_alloc"), false, false))
-                vm.mem_alloc_kib = scale_decimal(*q, 1024, Rounding::kUp);
-            if (auto s = cols.get(row, "group")) vm.group = std::string(*s);
-            if (auto s = cols.get(row, "anti_group")) vm.anti_group = std::string(*s);
-            if (ok) fleet.vms.push_back(std::move(vm));
-        }
-    }
-    if (!errors.empty()) return tl::unexpected(errors.to_error());
-    fleet.index();
+    out.hosts_digest = fnv1a64(hosts_text);
     return out;
 }
 
-Result<FleetLoad> load_fleet(const std::string& hosts_path, const std::string& vms_path) {
+Result<FleetLoad> load_fleet(const std::string& hosts_path, const std::string& vms_path,
+                             const VmRowFilter& keep) {
     auto hosts = read_file(hosts_path);
     if (!hosts) return tl::unexpected(hosts.error());
     auto vms = read_file(vms_path);
     if (!vms) return tl::unexpected(vms.error());
-    return parse_fleet(*hosts, hosts_path, *vms, vms_path);
+    return parse_fleet(*hosts, hosts_path, *vms, vms_path, keep);
 }
 
 namespace {

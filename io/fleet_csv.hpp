@@ -2,7 +2,10 @@
 // (for `generate` and `collect`). Every error names FILE:LINE:COLUMN; up to 20 per file.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/model/fleet.hpp"
@@ -13,12 +16,33 @@ namespace fp::io {
 struct FleetLoad {
     model::Fleet fleet;
     std::vector<std::string> warnings;  // e.g. unknown columns (one warning per file)
+    int64_t vm_rows = 0;                // VM rows in the file (kept or not)
+    uint64_t vms_digest = 0;            // FNV-1a 64 of the vms file's bytes (0 when not read)
+    uint64_t hosts_digest = 0;
+    // Set before parse_vms_into: keep the sorted FNV-1a hashes of every VM row's id, so that a
+    // process holding only some rows can tell a VM another process holds from an unknown one.
+    bool keep_id_hashes = false;
+    std::vector<uint64_t> id_hashes;
 };
 
-Result<FleetLoad> load_fleet(const std::string& hosts_path, const std::string& vms_path);
+// Which VM rows a process keeps: called with the row's host (index into the host table;
+// kNoHost for a new VM, kUnknownHost when the host is not in the table) and its id. Every row
+// is still checked for its CSV syntax and for duplicate ids; value errors are reported for the
+// rows kept (a row with an unknown host must be kept by exactly one process to be reported).
+inline constexpr int32_t kUnknownHost = -2;
+using VmRowFilter = std::function<bool(int32_t host, std::string_view id)>;
+
+// The two tables one at a time (a process needs the hosts to decide which VM rows it keeps).
+Result<FleetLoad> parse_hosts(std::string_view text, const std::string& name);
+Result<void> parse_vms_into(std::string_view text, const std::string& name, const VmRowFilter& keep,
+                            FleetLoad& out);
+
+Result<FleetLoad> load_fleet(const std::string& hosts_path, const std::string& vms_path,
+                             const VmRowFilter& keep = {});
 // From CSV text already read (used by tests and fuzzers); names are used in messages.
 Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& hosts_name,
-                              std::string_view vms_text, const std::string& vms_name);
+                              std::string_view vms_text, const std::string& vms_name,
+                              const VmRowFilter& keep = {});
 
 std::string hosts_csv(const model::Fleet& fleet);
 std::string vms_csv(const model::Fleet& fleet);

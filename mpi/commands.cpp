@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,8 +22,11 @@
 #include "io/plan_writer.hpp"
 #include "io/traffic_csv.hpp"
 #include "mpi/cli.hpp"
+#include "mpi/collective.hpp"
+#include "mpi/wire.hpp"
 #include "src/model/generator.hpp"
 #include "src/plan/planner.hpp"
+#include "src/plan/sharded.hpp"
 #include "src/plan/summary.hpp"
 #include "src/policy/registry.hpp"
 #include "src/util/decimal.hpp"
@@ -189,6 +193,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (!threads) return tl::unexpected(threads.error());
     const int nthreads = threads->value_or(default_threads(env));
 
+    tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(nthreads));
     PlanInputs in;
     plan::PhaseTimes times;
     const policy::Registries registries = [] {
@@ -197,186 +203,337 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         return r;
     }();
 
-    if (auto resume = args->get("resume")) {
-        for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
-                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
-                              "history", "previous", "traffic"})
-            if (args->has(f))
-                return bad_input(std::string("--resume takes the inputs and config from the "
-                                             "checkpoint; --") +
-                                 f + " cannot be combined with it");
-        auto ck = io::read_checkpoint(*resume);
-        if (!ck) return tl::unexpected(ck.error());
-        if (ck->command != "plan")
-            return bad_input(*resume + ": a '" + ck->command + "' checkpoint cannot resume a plan");
-        in.fleet = std::move(ck->fleet);
-        in.config_toml = ck->config_toml;
-        in.config_name = *resume + ":/config/toml";
-        in.evacuate_ids = ck->evacuate;
-        in.digests = ck->inputs;
-        in.history = std::move(ck->history);
-        in.traffic = std::move(ck->traffic);
-        in.frozen = std::move(ck->frozen);
-        in.now_s = ck->now_s;
-        in.fleet_changes = ck->fleet_changes;
-    } else {
-        auto hosts = args->get("hosts");
-        auto vms = args->get("vms");
-        if (!hosts || !vms) return bad_input("plan: --hosts and --vms are required (or --resume)");
-        auto goal = args->get("goal");
-        if (goal) {
-            if (auto g = plan::parse_goal(*goal); !g) return bad_input("--goal: " + g.error().msg);
-            in.overrides.goal = *goal;
-        }
-        auto mu = args->get_double("max-util", 0.01, 1.0);
-        if (!mu) return tl::unexpected(mu.error());
-        in.overrides.max_util = *mu;
-        auto seed = args->get_int("seed", 0, INT64_MAX);
-        if (!seed) return tl::unexpected(seed.error());
-        in.overrides.seed = *seed;
-        auto bm = args->get_int("budget-migrations", 0, INT64_MAX);
-        if (!bm) return tl::unexpected(bm.error());
-        in.overrides.budget_migrations = *bm;
-        auto bf = args->get_double("budget-mem-frac", 0.0, 1.0);
-        if (!bf) return tl::unexpected(bf.error());
-        in.overrides.budget_mem_frac = *bf;
-        in.now = args->get("now").value_or("");
-
-        auto loaded = io::load_fleet(*hosts, *vms);
-        if (!loaded) return tl::unexpected(loaded.error());
-        if (env.rank == 0)
-            for (const auto& w : loaded->warnings) std::cerr << "warning: " << w << "\n";
-        in.fleet = std::move(loaded->fleet);
-        for (const auto& [role, path] : {std::pair{"hosts", *hosts}, std::pair{"vms", *vms}}) {
-            auto text = io::read_file(path);
-            if (!text) return tl::unexpected(text.error());
-            in.digests.emplace_back(role, path + " fnv1a64:" + io::fnv1a64_hex(*text));
-        }
-        if (auto c = args->get("config")) {
-            auto text = io::read_file(*c);
-            if (!text) return tl::unexpected(text.error());
-            in.config_toml = *text;
-            in.config_name = *c;
-            in.digests.emplace_back("config", *c + " fnv1a64:" + io::fnv1a64_hex(*text));
-        }
-        auto ev = evacuate_list(*args);
-        if (!ev) return tl::unexpected(ev.error());
-        in.evacuate_ids = *ev;
-        if (!in.now.empty()) {
-            auto t = parse_iso8601(in.now);
-            if (!t)
-                return bad_input("--now: '" + in.now +
-                                 "' is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
-            in.now_s = *t;
-        }
-        if (auto h = args->get("history")) {
-            auto hist = io::load_history_with_warnings(*h, in.fleet);
-            if (!hist) return tl::unexpected(hist.error());
-            if (env.rank == 0)
-                for (const auto& w : hist->warnings) std::cerr << "warning: " << w << "\n";
-            in.history = std::move(hist->history);
-            in.digests.emplace_back("history", *h);
-        }
-        if (auto t = args->get("traffic")) {
-            auto tr = io::load_traffic(*t, in.fleet);
-            if (!tr) return tl::unexpected(tr.error());
-            in.traffic = std::move(*tr);
-            auto text = io::read_file(*t);
-            if (!text) return tl::unexpected(text.error());
-            in.digests.emplace_back("traffic", *t + " fnv1a64:" + io::fnv1a64_hex(*text));
-        }
-        if (auto p = args->get("previous")) {
-            auto prev = io::read_checkpoint(*p);
-            if (!prev) return tl::unexpected(prev.error());
-            in.fleet_changes = fleet_changes_json(prev->fleet, in.fleet);
-            in.previous = std::move(*prev);
-            in.digests.emplace_back("previous", *p);
-        }
-    }
-    times.parse = since(t0);
-
-    auto rc = io::load_config(in.config_name, in.overrides, registries,
-                              in.config_toml.empty() && in.config_name.empty()
-                                  ? std::nullopt
-                                  : std::optional<std::string>(in.config_toml));
-    if (!rc) return tl::unexpected(rc.error());
-    for (const auto& id : in.evacuate_ids) {
-        auto h = in.fleet.host_index(id);
-        if (!h) return bad_input("--evacuate: unknown host '" + id + "'");
-        if (std::find(rc->options.evacuate.begin(), rc->options.evacuate.end(), *h) ==
-            rc->options.evacuate.end())
-            rc->options.evacuate.push_back(*h);
-    }
-    std::sort(rc->options.evacuate.begin(), rc->options.evacuate.end());
-    if (in.previous) {
-        // Cooldown: VMs the previous plan moved stay put until cooldown_s has passed since its
-        // --now (without both times, conservatively, they stay).
-        const io::Checkpoint& prev = *in.previous;
-        const bool cooling =
-            prev.now_s < 0 || in.now_s < 0 || in.now_s - prev.now_s < rc->options.cooldown_s;
-        in.frozen.assign(in.fleet.vms.size(), 0);
-        if (cooling)
-            for (const auto& m : prev.plan.moves) {
-                auto v = in.fleet.vm_index(prev.fleet.vms[static_cast<size_t>(m.vm)].id);
-                if (v) in.frozen[static_cast<size_t>(*v)] = 1;
+    // ---- Stage 1, every rank on its own: inputs and config. Each rank keeps the VM rows of its
+    // shards only (all rows when --history, --traffic or --previous need every id).
+    std::optional<io::RunConfig> rc;
+    plan::ShardMap map;
+    int32_t first = 0, last = 0;
+    int64_t rows_held = 0;
+    auto stage1 = [&]() -> Result<void> {
+        std::optional<io::FleetLoad> hosts_load;
+        std::string vms_path;
+        if (auto resume = args->get("resume")) {
+            for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
+                                  "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
+                                  "history", "previous", "traffic"})
+                if (args->has(f))
+                    return bad_input(std::string("--resume takes the inputs and config from the "
+                                                 "checkpoint; --") +
+                                     f + " cannot be combined with it");
+            auto ck = io::read_checkpoint(*resume);
+            if (!ck) return tl::unexpected(ck.error());
+            if (ck->command != "plan")
+                return bad_input(*resume + ": a '" + ck->command +
+                                 "' checkpoint cannot resume a plan");
+            in.fleet = std::move(ck->fleet);
+            in.config_toml = ck->config_toml;
+            in.config_name = *resume + ":/config/toml";
+            in.evacuate_ids = ck->evacuate;
+            in.digests = ck->inputs;
+            in.history = std::move(ck->history);
+            in.traffic = std::move(ck->traffic);
+            in.frozen = std::move(ck->frozen);
+            in.now_s = ck->now_s;
+            in.fleet_changes = ck->fleet_changes;
+            rows_held = static_cast<int64_t>(in.fleet.vms.size());
+        } else {
+            auto hosts = args->get("hosts");
+            auto vms = args->get("vms");
+            if (!hosts || !vms)
+                return bad_input("plan: --hosts and --vms are required (or --resume)");
+            vms_path = *vms;
+            auto goal = args->get("goal");
+            if (goal) {
+                if (auto g = plan::parse_goal(*goal); !g)
+                    return bad_input("--goal: " + g.error().msg);
+                in.overrides.goal = *goal;
             }
+            auto mu = args->get_double("max-util", 0.01, 1.0);
+            if (!mu) return tl::unexpected(mu.error());
+            in.overrides.max_util = *mu;
+            auto seed = args->get_int("seed", 0, INT64_MAX);
+            if (!seed) return tl::unexpected(seed.error());
+            in.overrides.seed = *seed;
+            auto bm = args->get_int("budget-migrations", 0, INT64_MAX);
+            if (!bm) return tl::unexpected(bm.error());
+            in.overrides.budget_migrations = *bm;
+            auto bf = args->get_double("budget-mem-frac", 0.0, 1.0);
+            if (!bf) return tl::unexpected(bf.error());
+            in.overrides.budget_mem_frac = *bf;
+            in.now = args->get("now").value_or("");
+            if (auto c = args->get("config")) {
+                auto text = io::read_file(*c);
+                if (!text) return tl::unexpected(text.error());
+                in.config_toml = *text;
+                in.config_name = *c;
+            }
+            auto htext = io::read_file(*hosts);
+            if (!htext) return tl::unexpected(htext.error());
+            auto hl = io::parse_hosts(*htext, *hosts);
+            if (!hl) return tl::unexpected(hl.error());
+            hosts_load = std::move(*hl);
+        }
+        auto loaded = io::load_config(in.config_name, in.overrides, registries,
+                                      in.config_toml.empty() && in.config_name.empty()
+                                          ? std::nullopt
+                                          : std::optional<std::string>(in.config_toml));
+        if (!loaded) return tl::unexpected(loaded.error());
+        rc = std::move(*loaded);
+        if (!in.config_name.empty() && !args->has("resume"))
+            in.digests.emplace_back("config",
+                                    in.config_name + " fnv1a64:" + io::fnv1a64_hex(in.config_toml));
+        const std::vector<model::Host>& host_table =
+            hosts_load ? hosts_load->fleet.hosts : in.fleet.hosts;
+        map = plan::make_shards(host_table, rc->options.shard_hosts);
+        first = plan::first_shard(env.rank, env.size, map.shards);
+        last = plan::first_shard(env.rank + 1, env.size, map.shards);
+        if (hosts_load) {
+            // Without inputs keyed by every VM id, a rank reads only its shards' VM rows.
+            const bool need_all =
+                args->has("history") || args->has("traffic") || args->has("previous");
+            io::VmRowFilter keep;
+            if (env.size > 1 && !need_all)
+                keep = [&](int32_t h, std::string_view id) {
+                    const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
+                                             : plan::shard_of_new_vm(id, map.shards);
+                    return s >= first && s < last;
+                };
+            auto vtext = io::read_file(vms_path);
+            if (!vtext) return tl::unexpected(vtext.error());
+            if (auto r = io::parse_vms_into(*vtext, vms_path, keep, *hosts_load); !r) return r;
+            if (env.rank == 0)
+                for (const auto& w : hosts_load->warnings) std::cerr << "warning: " << w << "\n";
+            in.fleet = std::move(hosts_load->fleet);
+            rows_held = static_cast<int64_t>(in.fleet.vms.size());
+            in.digests.emplace_back(
+                "hosts", *args->get("hosts") + " fnv1a64:" + io::hex64(hosts_load->hosts_digest));
+            in.digests.emplace_back("vms",
+                                    vms_path + " fnv1a64:" + io::hex64(hosts_load->vms_digest));
+            auto ev = evacuate_list(*args);
+            if (!ev) return tl::unexpected(ev.error());
+            in.evacuate_ids = *ev;
+            if (!in.now.empty()) {
+                auto t = parse_iso8601(in.now);
+                if (!t)
+                    return bad_input("--now: '" + in.now +
+                                     "' is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
+                in.now_s = *t;
+            }
+            if (auto h = args->get("history")) {
+                auto hist = io::load_history_with_warnings(*h, in.fleet);
+                if (!hist) return tl::unexpected(hist.error());
+                if (env.rank == 0)
+                    for (const auto& w : hist->warnings) std::cerr << "warning: " << w << "\n";
+                in.history = std::move(hist->history);
+                in.digests.emplace_back("history", *h);
+            }
+            if (auto t = args->get("traffic")) {
+                auto text = io::read_file(*t);
+                if (!text) return tl::unexpected(text.error());
+                auto tr = io::parse_traffic(*text, *t, in.fleet);
+                if (!tr) return tl::unexpected(tr.error());
+                in.traffic = std::move(*tr);
+                in.digests.emplace_back("traffic", *t + " fnv1a64:" + io::fnv1a64_hex(*text));
+            }
+            if (auto p = args->get("previous")) {
+                auto prev = io::read_checkpoint(*p);
+                if (!prev) return tl::unexpected(prev.error());
+                in.fleet_changes = fleet_changes_json(prev->fleet, in.fleet);
+                in.previous = std::move(*prev);
+                in.digests.emplace_back("previous", *p);
+            }
+        }
+        for (const auto& id : in.evacuate_ids) {
+            auto h = in.fleet.host_index(id);
+            if (!h) return bad_input("--evacuate: unknown host '" + id + "'");
+            if (std::find(rc->options.evacuate.begin(), rc->options.evacuate.end(), *h) ==
+                rc->options.evacuate.end())
+                rc->options.evacuate.push_back(*h);
+        }
+        std::sort(rc->options.evacuate.begin(), rc->options.evacuate.end());
+        if (in.previous) {
+            // Cooldown: VMs the previous plan moved stay put until cooldown_s has passed since
+            // its --now (without both times, conservatively, they stay).
+            const io::Checkpoint& prev = *in.previous;
+            const bool cooling =
+                prev.now_s < 0 || in.now_s < 0 || in.now_s - prev.now_s < rc->options.cooldown_s;
+            in.frozen.assign(in.fleet.vms.size(), 0);
+            if (cooling)
+                for (const auto& m : prev.plan.moves) {
+                    auto v = in.fleet.vm_index(prev.fleet.vms[static_cast<size_t>(m.vm)].id);
+                    if (v) in.frozen[static_cast<size_t>(*v)] = 1;
+                }
+            in.previous.reset();
+        }
+        rc->options.now_s = in.now_s;
+        if (rc->options.goal == plan::Goal::kEvacuate && rc->options.evacuate.empty() &&
+            std::none_of(in.fleet.hosts.begin(), in.fleet.hosts.end(), [](const model::Host& h) {
+                return h.state == model::HostState::kMaintenance;
+            }))
+            return bad_input(
+                "goal evacuate: no host to evacuate (give --evacuate or --evacuate-file, "
+                "or mark hosts state=maintenance)");
+        if (env.rank == 0)
+            if (auto r = make_dir(*out_dir); !r) return r;
+        return {};
+    };
+    if (auto r = run_agreed(stage1, env); !r) return r;
+    // Every rank pads history to the fleet's longest series.
+    if (!in.history.empty() || env.size > 1) {
+        const auto len = allreduce_max(static_cast<int64_t>(in.history.length), env);
+        if (!in.history.empty()) in.history.length = static_cast<int32_t>(len);
     }
-    rc->options.now_s = in.now_s;
-    rc->options.frozen = in.frozen;
-    if (!in.history.empty()) rc->options.history = &in.history;
-    if (!in.traffic.empty()) rc->options.traffic = &in.traffic;
-    if (rc->options.goal == plan::Goal::kEvacuate && rc->options.evacuate.empty() &&
-        std::none_of(in.fleet.hosts.begin(), in.fleet.hosts.end(), [](const model::Host& h) {
-            return h.state == model::HostState::kMaintenance;
-        }))
-        return bad_input(
-            "goal evacuate: no host to evacuate (give --evacuate or --evacuate-file, "
-            "or mark hosts state=maintenance)");
-    if (auto r = make_dir(*out_dir); !r) return r;
-    times.parse = since(t0);
+    times.parse = allreduce_max(since(t0), env);
 
-    tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
-                                      static_cast<size_t>(nthreads));
-    plan::Plan result = plan::make_plan(in.fleet, rc->options, rc->policies, times);
-    const plan::PlanSummary summary = plan::summarize(in.fleet, result, rc->options);
+    // ---- Stage 2, every rank: its shards, in parallel.
+    const auto t_plan = Clock::now();
+    std::vector<plan::ShardInput> inputs;
+    std::vector<plan::ShardOutcome> mine;
+    auto stage2 = [&]() -> Result<void> {
+        inputs = plan::split_shards(std::move(in.fleet), std::move(in.history), in.traffic,
+                                    in.frozen, map, first, last);
+        in.traffic = model::Traffic{};
+        mine.resize(inputs.size());
+        tbb::parallel_for(size_t{0}, inputs.size(), [&](size_t s) {
+            mine[s] = plan::plan_shard(inputs[s], map, rc->options, rc->policies);
+        });
+        return {};
+    };
+    if (auto r = run_agreed(stage2, env); !r) return r;
+    const double local_wall = allreduce_max(since(t_plan), env);
+    const int64_t max_rows = allreduce_max(rows_held, env);
+
+    // ---- The reduction: shard outcomes (summaries and decisions) to rank 0, then the VM rows
+    // the checkpoint keeps.
+    const auto t_resolve = Clock::now();
+    std::vector<plan::ShardOutcome> outcomes = gather_to_root(std::move(mine), env);
+    std::vector<ShardRows> rows;
+    {
+        std::vector<ShardRows> my_rows;
+        for (plan::ShardInput& si : inputs) {
+            ShardRows r;
+            r.shard = si.shard;
+            const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si.shard)];
+            r.vms = std::move(si.fleet.vms);
+            for (model::Vm& v : r.vms)
+                if (!v.is_new()) v.host = hosts_of[static_cast<size_t>(v.host)];
+            r.history = std::move(si.history);
+            r.traffic = std::move(si.traffic.neighbours);
+            r.frozen = std::move(si.frozen);
+            my_rows.push_back(std::move(r));
+        }
+        inputs.clear();
+        rows = gather_to_root(std::move(my_rows), env);
+    }
+    if (env.rank != 0) return {};
+
+    // ---- Stage 3, rank 0: the global step, waves, outputs.
+    if (!std::is_sorted(outcomes.begin(), outcomes.end(),
+                        [](const auto& a, const auto& b) { return a.shard < b.shard; }))
+        return fail(ErrorCode::kInternal, "shard outcomes arrived out of order");
+    plan::PhaseTimes shard_times;
+    for (const auto& o : outcomes) {
+        shard_times.detect += o.times.detect;
+        shard_times.select += o.times.select;
+        shard_times.place += o.times.place;
+        shard_times.resolve += o.times.resolve;
+    }
+    // Wall time of the shards' planning, split by what their phases took in all.
+    const double cpu =
+        shard_times.detect + shard_times.select + shard_times.place + shard_times.resolve;
+    const double scale = cpu > 0 ? local_wall / cpu : 0.0;
+    times.detect = shard_times.detect * scale;
+    times.select = shard_times.select * scale;
+    times.place = (shard_times.place + shard_times.resolve) * scale;
+    plan::PhaseTimes global_times;
+    const plan::GlobalPlan g = plan::resolve_global(in.fleet.hosts, map, outcomes, rc->options,
+                                                    rc->policies, global_times);
+    plan::PlanSummary summary = plan::summarize(g.skeleton, g.plan, rc->options);
+    summary.vms = g.vms;
+    times.resolve = since(t_resolve);
 
     const auto tw = Clock::now();
     io::RunInfo run;
     run.ranks = env.size;
     run.threads = nthreads;
-    run.max_vm_rows_per_rank = static_cast<int64_t>(in.fleet.vms.size());
+    run.max_vm_rows_per_rank = max_rows;
     run.goal = plan::to_string(rc->options.goal);
     run.phases = times;
     run.plan_seconds = since(t0);
     run.fleet_changes = in.fleet_changes;
-    run.frozen = std::count(in.frozen.begin(), in.frozen.end(), 1);
-    if (env.rank == 0) {
-        io::Checkpoint ck;
-        ck.program_version = std::string(FP_VERSION) + " (" + FP_GIT_DESCRIBE + ")";
-        ck.command = "plan";
-        ck.seed = rc->options.seed;
-        ck.goal = run.goal;
-        ck.max_util_ppm = rc->options.max_util_ppm;
-        ck.config_toml = rc->expanded_toml;
-        ck.inputs = in.digests;
-        if (!in.now.empty()) ck.inputs.emplace_back("now", in.now);
-        for (int32_t h : rc->options.evacuate)
-            ck.evacuate.push_back(in.fleet.hosts[static_cast<size_t>(h)].id);
-        ck.fleet = in.fleet;
-        ck.plan = result;
-        ck.history = in.history;
-        ck.traffic = in.traffic;
-        ck.frozen = in.frozen;
-        ck.now_s = in.now_s;
-        ck.fleet_changes = in.fleet_changes;
-        ck.summary_json = io::summary_json(in.fleet, result, summary, run).dump(2);
-        if (auto r = io::write_checkpoint(*out_dir + "/checkpoint.h5", ck); !r) return r;
-        run.phases.write = since(tw);
-        run.plan_seconds = since(t0);
-        if (auto r = io::write_plan_outputs(*out_dir, in.fleet, result, summary, run); !r) return r;
-        std::cout << io::summary_text(io::summary_json(in.fleet, result, summary, run))
-                  << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
+    run.frozen = g.frozen;
+
+    // The checkpoint's fleet: every VM row, shard by shard, and the plan indexing it.
+    io::Checkpoint ck;
+    {
+        std::vector<int64_t> offset(static_cast<size_t>(map.shards) + 1, 0);
+        for (const ShardRows& r : rows)
+            offset[static_cast<size_t>(r.shard) + 1] = static_cast<int64_t>(r.vms.size());
+        for (size_t s = 1; s < offset.size(); ++s) offset[s] += offset[s - 1];
+        ck.fleet.hosts = in.fleet.hosts;
+        ck.fleet.vms.reserve(static_cast<size_t>(offset.back()));
+        bool any_history = false, any_traffic = false, any_frozen = false;
+        for (const ShardRows& r : rows) {
+            any_history |= !r.history.empty();
+            any_traffic |= !r.traffic.empty();
+            any_frozen |= std::find(r.frozen.begin(), r.frozen.end(), 1) != r.frozen.end();
+        }
+        for (ShardRows& r : rows) {
+            const size_t n = r.vms.size();
+            for (auto& v : r.vms) ck.fleet.vms.push_back(std::move(v));
+            if (any_history) {
+                ck.history.interval_s = r.history.interval_s;
+                ck.history.length = std::max(ck.history.length, r.history.length);
+                for (const auto& pr : {std::pair{&r.history.cpu, &ck.history.cpu},
+                                       std::pair{&r.history.mem, &ck.history.mem},
+                                       std::pair{&r.history.net, &ck.history.net}}) {
+                    pr.first->resize(n);
+                    for (auto& series : *pr.first) pr.second->push_back(std::move(series));
+                }
+            }
+            if (any_traffic) {
+                r.traffic.resize(n);
+                for (auto& edges : r.traffic) {
+                    for (auto& e : edges)
+                        e.vm += static_cast<int32_t>(offset[static_cast<size_t>(r.shard)]);
+                    ck.traffic.neighbours.push_back(std::move(edges));
+                }
+            }
+            if (any_frozen) {
+                r.frozen.resize(n, 0);
+                ck.frozen.insert(ck.frozen.end(), r.frozen.begin(), r.frozen.end());
+            }
+        }
+        ck.fleet.index();
+        ck.plan = g.plan;
+        auto vm = [&](int32_t v) {
+            if (v < 0) return v;
+            const auto s = static_cast<size_t>(g.listed_shard[static_cast<size_t>(v)]);
+            return static_cast<int32_t>(offset[s] + g.listed[static_cast<size_t>(v)]->local);
+        };
+        for (auto& m : ck.plan.moves) m.vm = vm(m.vm);
+        for (auto& u : ck.plan.unresolved) u.vm = vm(u.vm);
+        for (auto& r : ck.plan.resizes) r.vm = vm(r.vm);
     }
+    ck.program_version = std::string(FP_VERSION) + " (" + FP_GIT_DESCRIBE + ")";
+    ck.command = "plan";
+    ck.seed = rc->options.seed;
+    ck.goal = run.goal;
+    ck.max_util_ppm = rc->options.max_util_ppm;
+    ck.config_toml = rc->expanded_toml;
+    ck.inputs = in.digests;
+    if (!in.now.empty()) ck.inputs.emplace_back("now", in.now);
+    for (int32_t h : rc->options.evacuate)
+        ck.evacuate.push_back(in.fleet.hosts[static_cast<size_t>(h)].id);
+    ck.now_s = in.now_s;
+    ck.fleet_changes = in.fleet_changes;
+    ck.summary_json = io::summary_json(g.skeleton, g.plan, summary, run).dump(2);
+    if (auto r = io::write_checkpoint(*out_dir + "/checkpoint.h5", ck); !r) return r;
+    run.phases.write = since(tw);
+    run.plan_seconds = since(t0);
+    if (auto r = io::write_plan_outputs(*out_dir, g.skeleton, g.plan, summary, run); !r) return r;
+    std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
+              << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
     return {};
 }
 

@@ -24,25 +24,19 @@ std::optional<HostState> parse_host_state(std::string_view s) {
 }
 
 void Fleet::index() {
-    host_by_id_.clear();
+    host_by_id_.build(hosts.size(), [this](size_t i) -> std::string_view { return hosts[i].id; });
     vm_by_id_.clear();
-    host_by_id_.reserve(hosts.size());
-    vm_by_id_.reserve(vms.size());
-    for (size_t i = 0; i < hosts.size(); ++i)
-        host_by_id_.emplace(hosts[i].id, static_cast<int32_t>(i));
-    for (size_t i = 0; i < vms.size(); ++i) vm_by_id_.emplace(vms[i].id, static_cast<int32_t>(i));
+    vm_map_built_ = false;
 }
 
-std::optional<int32_t> Fleet::host_index(std::string_view id) const {
-    auto it = host_by_id_.find(std::string(id));
-    if (it == host_by_id_.end()) return std::nullopt;
-    return it->second;
-}
+std::optional<int32_t> Fleet::host_index(std::string_view id) const { return host_by_id_.find(id); }
 
 std::optional<int32_t> Fleet::vm_index(std::string_view id) const {
-    auto it = vm_by_id_.find(std::string(id));
-    if (it == vm_by_id_.end()) return std::nullopt;
-    return it->second;
+    if (!vm_map_built_) {
+        vm_by_id_.build(vms.size(), [this](size_t i) -> std::string_view { return vms[i].id; });
+        vm_map_built_ = true;
+    }
+    return vm_by_id_.find(id);
 }
 
 std::vector<Resources> Fleet::host_loads() const {

@@ -7,10 +7,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace fp::model {
@@ -77,12 +77,82 @@ struct Vm {
     bool is_new() const { return host == kNoHost; }
 };
 
+// id → index for a table of ids, by open addressing over 64-bit FNV-1a hashes, with its own
+// compact copy of the ids: a lookup touches the slot array and the copy, never the table's rows.
+class IdIndex {
+  public:
+    template <typename IdOf>
+    void build(size_t n, IdOf ids) {
+        size_t cap = 16;
+        while (cap < 2 * n) cap <<= 1;
+        mask_ = cap - 1;
+        slots_.assign(cap, Slot{});
+        pool_.clear();
+        start_.assign(1, 0);
+        for (size_t i = 0; i < n; ++i) {
+            const std::string_view id = ids(i);
+            pool_.append(id);
+            start_.push_back(static_cast<uint32_t>(pool_.size()));
+        }
+        for (size_t i = 0; i < n; ++i) {
+            const std::string_view id = at(i);
+            const uint64_t h = hash(id);
+            size_t k = h & mask_;
+            while (slots_[k].index >= 0) {
+                if (slots_[k].tag == static_cast<uint32_t>(h >> 32) &&
+                    at(static_cast<size_t>(slots_[k].index)) == id)
+                    break;  // a duplicate id keeps its first index
+                k = (k + 1) & mask_;
+            }
+            if (slots_[k].index < 0)
+                slots_[k] = Slot{static_cast<uint32_t>(h >> 32), static_cast<int32_t>(i)};
+        }
+    }
+    std::optional<int32_t> find(std::string_view id) const {
+        if (slots_.empty()) return std::nullopt;
+        const uint64_t h = hash(id);
+        for (size_t k = h & mask_;; k = (k + 1) & mask_) {
+            const Slot& s = slots_[k];
+            if (s.index < 0) return std::nullopt;
+            if (s.tag == static_cast<uint32_t>(h >> 32) && at(static_cast<size_t>(s.index)) == id)
+                return s.index;
+        }
+    }
+    void clear() {
+        slots_.clear();
+        pool_.clear();
+        start_.clear();
+    }
+    static uint64_t hash(std::string_view s) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (unsigned char c : s) {
+            h ^= c;
+            h *= 0x100000001b3ULL;
+        }
+        return h ^ (h >> 29);
+    }
+
+  private:
+    std::string_view at(size_t i) const {
+        return std::string_view(pool_).substr(start_[i], start_[i + 1] - start_[i]);
+    }
+    struct Slot {
+        uint32_t tag = 0;
+        int32_t index = -1;
+    };
+    std::vector<Slot> slots_;
+    size_t mask_ = 0;
+    std::string pool_;
+    std::vector<uint32_t> start_;
+};
+
 class Fleet {
   public:
     std::vector<Host> hosts;
     std::vector<Vm> vms;
 
-    // Rebuilds the id → index maps; call after filling hosts and vms.
+    // Rebuilds the host id → index map; call after filling hosts and vms. The VM map is built on
+    // the first vm_index() call after that (from one thread: it is not thread-safe).
     void index();
     std::optional<int32_t> host_index(std::string_view id) const;
     std::optional<int32_t> vm_index(std::string_view id) const;
@@ -92,8 +162,9 @@ class Fleet {
     Resources total_demand() const;
 
   private:
-    std::unordered_map<std::string, int32_t> host_by_id_;
-    std::unordered_map<std::string, int32_t> vm_by_id_;
+    IdIndex host_by_id_;
+    mutable IdIndex vm_by_id_;
+    mutable bool vm_map_built_ = false;
 };
 
 // A quantity limit at a utilisation fraction given in parts per million: floor(cap × ppm / 1e6).

@@ -45,6 +45,11 @@ struct Plan {
     std::vector<Unresolved> unresolved;
     std::vector<Resize> resizes;      // sorted by VM id
     std::vector<int32_t> powered_on;  // off hosts the plan switches on, ascending id
+    // Phase kLocal only: VMs that must leave (evacuation, new, a host still above max-util) but
+    // found no room in their shard; the global step places them.
+    std::vector<int32_t> deferred;
+    int64_t migrations = 0;     // moves of running VMs decided (budget accounting)
+    int64_t moved_mem_kib = 0;  // their memory
 };
 
 }  // namespace fp::plan

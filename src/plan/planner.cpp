@@ -77,6 +77,15 @@ class Planner {
             if (evac_[h]) off_[h] = 0;
         }
         for (const auto& vm : fleet.vms) total_mem_kib_ += vm.mem_size_kib;
+        if (opt.budget_mem_kib >= 0) {
+            mem_budget_kib_ = static_cast<double>(opt.budget_mem_kib);
+        } else if (opt.budget_mem_frac >= 0) {
+            mem_budget_kib_ = opt.budget_mem_frac * static_cast<double>(total_mem_kib_);
+        }
+        for (const auto& [vm, h] : opt.preapplied) {
+            state_.move(vm, h);
+            frozen_[static_cast<size_t>(vm)] = 1;
+        }
     }
 
     Plan run(PhaseTimes& times) {
@@ -90,8 +99,17 @@ class Planner {
             if (fleet_.vms[static_cast<size_t>(v)].is_new()) new_vms.push_back(v);
         times.detect += sw.lap();
 
-        const bool budgeted = opt_.budget_migrations >= 0 || opt_.budget_mem_frac >= 0;
-        if (opt_.goal == Goal::kConsolidate && !budgeted) {
+        const bool budgeted =
+            opt_.budget_migrations >= 0 || opt_.budget_mem_frac >= 0 || opt_.budget_mem_kib >= 0;
+        if (opt_.phase == Phase::kGlobal) {
+            // The shards' leftovers: VMs still to leave evacuated hosts, new VMs, and hosts still
+            // above max-util; every host of the fleet may take them.
+            evacuate(evac_hosts);
+            place_new(new_vms);
+            times.place += sw.lap();
+            relieve_hotspots({}, times, sw);
+            times.place += sw.lap();
+        } else if (opt_.goal == Goal::kConsolidate && !budgeted) {
             // One global repack does evacuation, new VMs, hot hosts that are not kept, and
             // consolidation at once; then the kept hosts' hot spots; then a last drain pass.
             consolidate_all(evac_hosts, new_vms);
@@ -130,17 +148,11 @@ class Planner {
             }
         }
 
-        // resolve: cost estimates, waves, output order.
-        assign_waves(fleet_, plan_.moves, opt_.waves);
-        estimate_plan_costs(fleet_, plan_.moves, opt_.cost);
-        grow_allocations();
-        std::sort(plan_.moves.begin(), plan_.moves.end(), [&](const Move& a, const Move& b) {
-            if (a.step != b.step) return a.step < b.step;
-            return fleet_.vms[static_cast<size_t>(a.vm)].id <
-                   fleet_.vms[static_cast<size_t>(b.vm)].id;
-        });
+        if (opt_.phase != Phase::kGlobal) grow_allocations();
         std::sort(plan_.powered_on.begin(), plan_.powered_on.end(),
                   [&](int32_t a, int32_t b) { return state_.id_rank(a) < state_.id_rank(b); });
+        plan_.migrations = migrations_;
+        plan_.moved_mem_kib = moved_mem_kib_;
         times.resolve += sw.lap();
         return std::move(plan_);
     }
@@ -150,9 +162,8 @@ class Planner {
     bool within_budget(int64_t extra_moves, int64_t extra_mem_kib) const {
         if (opt_.budget_migrations >= 0 && migrations_ + extra_moves > opt_.budget_migrations)
             return false;
-        if (opt_.budget_mem_frac >= 0 &&
-            static_cast<double>(moved_mem_kib_ + extra_mem_kib) >
-                opt_.budget_mem_frac * static_cast<double>(total_mem_kib_))
+        if (mem_budget_kib_ >= 0 &&
+            static_cast<double>(moved_mem_kib_ + extra_mem_kib) > mem_budget_kib_)
             return false;
         return true;
     }
@@ -192,6 +203,8 @@ class Planner {
     // The placement policy's choice among allowed hosts; failing that, an off host is switched
     // on (largest first by the same policy) when `power_on` allows it.
     std::optional<int32_t> choose(int32_t vm, bool power_on) {
+        // A shard leaves switching hosts on to the global step, which sees every active host.
+        if (opt_.phase == Phase::kLocal) power_on = false;
         // Never the VM's own host (a trigger may flag a host that still has room at max-util).
         const int32_t src = state_.host_of(vm);
         if (src == kNoHost) return choose_among(vm, power_on);
@@ -251,6 +264,8 @@ class Planner {
             std::vector<int32_t> vms = state_.vms_on(h);
             sort_decreasing(vms);
             for (int32_t vm : vms) {
+                // The global step moves only the shards' leftovers, never the pinned rest.
+                if (opt_.phase == Phase::kGlobal && frozen_[static_cast<size_t>(vm)]) continue;
                 if (!within_budget(1, mem_of(vm))) {
                     plan_.unresolved.push_back({h, vm,
                                                 "migration budget exhausted before VM " +
@@ -259,6 +274,10 @@ class Planner {
                     continue;
                 }
                 auto t = choose(vm, true);
+                if (!t && opt_.phase == Phase::kLocal) {
+                    plan_.deferred.push_back(vm);
+                    continue;
+                }
                 if (!t) {
                     plan_.unresolved.push_back({h, vm, "cannot evacuate: " + why_unplaceable(vm)});
                     continue;
@@ -272,6 +291,10 @@ class Planner {
         sort_decreasing(vms);
         for (int32_t vm : vms) {
             auto t = choose(vm, true);
+            if (!t && opt_.phase == Phase::kLocal) {
+                plan_.deferred.push_back(vm);
+                continue;
+            }
             if (!t) {
                 plan_.unresolved.push_back(
                     {kNoHost, vm, "cannot place new VM: " + why_unplaceable(vm)});
@@ -309,6 +332,11 @@ class Planner {
             if (!listed[static_cast<size_t>(h)] && state_.overloaded(h)) hot.push_back(h);
         for (int32_t h : hot) {
             if (evac_[static_cast<size_t>(h)] || off_[static_cast<size_t>(h)]) continue;
+            // The global step takes up only hosts whose shard handed it VMs to move.
+            if (opt_.phase == Phase::kGlobal &&
+                std::none_of(state_.vms_on(h).begin(), state_.vms_on(h).end(),
+                             [&](int32_t vm) { return movable(vm); }))
+                continue;
             std::vector<int32_t> exclude;
             for (int32_t vm : state_.vms_on(h))
                 if (frozen_[static_cast<size_t>(vm)]) exclude.push_back(vm);
@@ -329,8 +357,9 @@ class Planner {
             // Proactive relief: the trigger may flag a host below max-util (a rising trend, a
             // forecast); VMs leave one at a time, as the selection ranks them, until it no
             // longer does (CloudSim's loop). Never onto a switched-off host.
-            for (int guard = 0; !budget_hit && !state_.overloaded(h) && guard < 64 &&
-                                pol_.trigger->is_hot(state_, h, ctx_);
+            for (int guard = 0;
+                 opt_.phase != Phase::kGlobal && !budget_hit && !state_.overloaded(h) &&
+                 guard < 64 && pol_.trigger->is_hot(state_, h, ctx_);
                  ++guard) {
                 const Resources saved = state_.limit(h);
                 Resources tight = saved;
@@ -347,6 +376,13 @@ class Planner {
                 budget_hit =
                     offload(chosen.front(), exclude, /*power_on=*/false) == Offload::kBudgetHit;
                 times.place += sw.lap();
+            }
+            if (state_.overloaded(h) && opt_.phase == Phase::kLocal && !budget_hit) {
+                // Another shard may have room: hand every VM that may still move to the global
+                // step, whose selection policy picks among them again.
+                for (int32_t vm : state_.vms_on(h))
+                    if (movable(vm)) plan_.deferred.push_back(vm);
+                continue;
             }
             if (state_.overloaded(h)) {
                 std::string dims;
@@ -600,6 +636,8 @@ class Planner {
                        src == kNoHost ? MoveReason::kNewVm
                        : forced       ? MoveReason::kEvacuate
                                       : MoveReason::kConsolidate);
+            } else if (forced && opt_.phase == Phase::kLocal) {
+                plan_.deferred.push_back(vm);
             } else if (forced) {
                 plan_.unresolved.push_back(
                     {src, vm,
@@ -829,17 +867,28 @@ class Planner {
     int64_t migrations_ = 0;
     int64_t moved_mem_kib_ = 0;
     int64_t total_mem_kib_ = 0;
+    double mem_budget_kib_ = -1;  // -1: no memory budget
     Plan plan_;
 };
 
 }  // namespace
 
-Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
-               const policy::PolicySet& policies, PhaseTimes& times) {
+void resolve_plan(const model::Fleet& fleet, Plan& plan, const PlanOptions& options) {
+    assign_waves(fleet, plan.moves, options.waves);
+    estimate_plan_costs(fleet, plan.moves, options.cost);
+    std::sort(plan.moves.begin(), plan.moves.end(), [&](const Move& a, const Move& b) {
+        if (a.step != b.step) return a.step < b.step;
+        return fleet.vms[static_cast<size_t>(a.vm)].id < fleet.vms[static_cast<size_t>(b.vm)].id;
+    });
+}
+
+Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
+                 const policy::PolicySet& policies, PhaseTimes& times) {
     FP_ASSERT(policies.trigger && policies.selection && policies.placement);
     FP_ASSERT(options.max_util_ppm > 0 && options.max_util_ppm <= 1000000);
-    const bool budgeted = options.budget_migrations >= 0 || options.budget_mem_frac >= 0;
-    if (options.goal != Goal::kConsolidate || budgeted) {
+    const bool budgeted = options.budget_migrations >= 0 || options.budget_mem_frac >= 0 ||
+                          options.budget_mem_kib >= 0;
+    if (options.goal != Goal::kConsolidate || budgeted || options.phase == Phase::kGlobal) {
         Planner planner(fleet, options, policies);
         return planner.run(times);
     }

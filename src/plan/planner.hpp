@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "src/model/fleet.hpp"
@@ -16,8 +17,19 @@
 
 namespace fp::plan {
 
+// Where a planner runs: on the whole fleet, on one shard of it (what it cannot do locally is
+// deferred to the global step), or as the global step over the shards' leftovers.
+enum class Phase { kWhole, kLocal, kGlobal };
+
 struct PlanOptions {
     Goal goal = Goal::kAuto;
+    Phase phase = Phase::kWhole;
+    // Hosts per shard for the sharded planner (plan/sharded.hpp); 0 = the whole fleet is one.
+    int32_t shard_hosts = 1024;
+    // Phase kGlobal: moves already made by the shards, applied before planning (vm, host); those
+    // VMs stay where these put them.
+    std::vector<std::pair<int32_t, int32_t>> preapplied;
+    int64_t budget_mem_kib = -1;  // absolute memory budget (overrides budget_mem_frac when >= 0)
     int64_t max_util_ppm = 900000;
     std::vector<int32_t> evacuate;    // host indices to empty (besides hosts in maintenance)
     int64_t budget_migrations = -1;   // -1: no limit
@@ -40,7 +52,17 @@ struct PhaseTimes {
     double parse = 0, detect = 0, select = 0, place = 0, resolve = 0, write = 0;
 };
 
+// The whole pipeline in one process: shards (plan/sharded.hpp), the global step, waves and cost
+// estimates. The plan indexes `fleet`.
 Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
                const policy::PolicySet& policies, PhaseTimes& times);
+
+// The decisions alone for one fleet (or shard) in the order they were made: no waves, no cost
+// estimates (resolve_plan adds them). Honours options.phase.
+Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
+                 const policy::PolicySet& policies, PhaseTimes& times);
+
+// Waves, cost estimates and output order for decisions that are feasible in sequence.
+void resolve_plan(const model::Fleet& fleet, Plan& plan, const PlanOptions& options);
 
 }  // namespace fp::plan

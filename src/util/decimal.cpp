@@ -86,8 +86,20 @@ DecimalStatus parse_decimal(std::string_view text, double max_value, Decimal& ou
     }
     if (i != body.size()) return DecimalStatus::kUnparsable;
 
-    const std::string copy(text);
-    out.value = std::strtod(copy.c_str(), nullptr);
+    // The nearest double: exact integer digits times an exact power of ten round once, as
+    // strtod would (the classic fast path); anything else goes through strtod.
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (!out.tail_nonzero && out.digits < (static_cast<unsigned __int128>(1) << 53) &&
+        exp10 >= -22 && exp10 <= 22) {
+        const double m = static_cast<double>(static_cast<uint64_t>(out.digits));
+        out.value = exp10 < 0 ? m / kPow10[-exp10] : m * kPow10[exp10];
+        if (out.negative) out.value = -out.value;
+    } else {
+        const std::string copy(text);
+        out.value = std::strtod(copy.c_str(), nullptr);
+    }
     if (!std::isfinite(out.value)) return DecimalStatus::kOutOfRange;
     if (out.digits == 0 && !out.tail_nonzero) {
         out.negative = false;

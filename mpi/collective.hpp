@@ -1,0 +1,40 @@
+// The few collectives the commands use, so that no rank ever waits in one that a failed peer
+// never reaches: every fallible step ends in agree(), which every rank calls.
+// Thread-safety: call from the main thread only (MPI_THREAD_FUNNELED).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "mpi/commands.hpp"
+#include "src/util/result.hpp"
+
+namespace fp::mpi {
+
+// Every rank passes its own outcome; all get the same: success when every rank succeeded, else
+// the highest error code with the messages of every failing rank merged (input errors in line
+// order, duplicates once, at most 20).
+Result<void> agree(const Result<void>& mine, const MpiEnv& env);
+
+// Runs a fallible step on every rank (an exception becomes an internal error) and agrees.
+template <typename Step>
+Result<void> run_agreed(Step&& step, const MpiEnv& env) {
+    Result<void> mine;
+    try {
+        mine = step();
+    } catch (const std::exception& e) {
+        mine = fail(ErrorCode::kInternal, std::string("internal error: ") + e.what());
+    }
+    return agree(mine, env);
+}
+
+// Rank 0 receives every rank's bytes in rank order; other ranks get an empty vector.
+std::vector<std::string> gather_bytes(const std::string& mine, const MpiEnv& env);
+
+int64_t allreduce_max(int64_t v, const MpiEnv& env);
+int64_t allreduce_sum(int64_t v, const MpiEnv& env);
+double allreduce_max(double v, const MpiEnv& env);
+
+}  // namespace fp::mpi

@@ -1,0 +1,109 @@
+// The sharded planner: the fleet is cut into a fixed number of shards (contiguous by site and
+// rack, independent of how many processes run), every shard is planned on its own (in parallel,
+// on any rank), and a global step places what no shard could place by itself. A shard's outcome
+// is a summary — the load of the VMs that stay, plus the VMs it moved or could not place — so the
+// global step and the wave assembly work on a skeleton of the fleet, not on its VM table.
+// Determinism: shards depend only on the host table and shard_hosts; each shard's plan only on
+// its own input; the global step sees outcomes in shard order. So the plan is the same for any
+// number of ranks and threads. Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "src/model/fleet.hpp"
+#include "src/model/history.hpp"
+#include "src/model/traffic.hpp"
+#include "src/plan/plan.hpp"
+#include "src/plan/planner.hpp"
+#include "src/policy/registry.hpp"
+
+namespace fp::plan {
+
+struct ShardMap {
+    int32_t shards = 1;
+    std::vector<int32_t> shard_of_host;       // per host of the host table
+    std::vector<int32_t> local_of_host;       // per host: its index within its shard
+    std::vector<std::vector<int32_t>> hosts;  // per shard: its hosts, sorted by (site, rack, id)
+};
+
+// Hosts sorted by (site, rack, id) and cut into ceil(H / shard_hosts) shards of near-equal size;
+// each cut moves to the nearest rack boundary within a quarter shard. shard_hosts = 0: one shard.
+ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts);
+// The shard a new VM (no host yet) is first offered to.
+int32_t shard_of_new_vm(std::string_view vm_id, int32_t shards);
+// Rank r of P owns shards [first_shard(r), first_shard(r + 1)).
+int32_t first_shard(int32_t rank, int32_t ranks, int32_t shards);
+
+// One shard's input. VMs keep the order in which they were read.
+struct ShardInput {
+    int32_t shard = 0;
+    model::Fleet fleet;           // the shard's hosts (ShardMap order) and VMs (hosts local)
+    model::History history;       // indexed like fleet.vms; empty: none
+    model::Traffic traffic;       // edges between the shard's own VMs
+    std::vector<uint8_t> frozen;  // per VM: in cooldown
+    std::vector<int64_t> origin;  // per VM: index in the caller's VM table (in-process only)
+};
+
+// Splits a process's VMs (hosts indexed in the full host table; hosts must hold every host)
+// into the shards [first, last). History, traffic and frozen are indexed like fleet.vms.
+std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& history,
+                                     const model::Traffic& traffic,
+                                     const std::vector<uint8_t>& frozen, const ShardMap& map,
+                                     int32_t first, int32_t last);
+
+// A VM a shard moved, deferred, resized or named as unresolved, with everything the global step
+// and the outputs need.
+struct ListedVm {
+    model::Vm vm;         // host: index in the full host table (kNoHost: new)
+    int32_t local = -1;   // index among its shard's VMs
+    int64_t origin = -1;  // ShardInput::origin
+    uint8_t frozen = 0;
+    std::vector<float> cpu, mem, net;  // history (deferred VMs only)
+};
+
+struct ShardOutcome {
+    int32_t shard = 0;
+    int64_t vms = 0;                                    // VMs of the shard
+    int64_t frozen = 0;                                 // of them in cooldown
+    int64_t mem_kib = 0;                                // their memory (budget accounting)
+    std::vector<model::Resources> static_load;          // per shard host: the VMs not listed
+    std::vector<int32_t> static_count;                  // per shard host: how many they are
+    std::vector<std::pair<int32_t, std::string>> anti;  // (host, anti_group) among them
+    std::vector<ListedVm> listed;
+    // vm: index into listed; hosts: the full host table. Moves in decision order, no waves.
+    Plan plan;
+    PhaseTimes times;
+    int64_t history_interval_s = 300;
+    int32_t history_length = 0;  // the fleet's longest series (0: no history)
+};
+
+// Plans one shard. `options` is the fleet-wide options (evacuate in the full host table); the
+// migration budget is split across shards by host count.
+ShardOutcome plan_shard(const ShardInput& in, const ShardMap& map, const PlanOptions& options,
+                        const policy::PolicySet& policies);
+
+struct GlobalPlan {
+    // Every host, per host one pinned aggregate of its unlisted VMs (and a zero-size marker per
+    // anti-affinity group among them), then every listed VM at its original host.
+    model::Fleet skeleton;
+    Plan plan;                            // indexes the skeleton; waves and cost estimates assigned
+    std::vector<int32_t> listed_shard;    // per skeleton VM: its shard, -1 for pseudo VMs
+    std::vector<const ListedVm*> listed;  // per skeleton VM: its record, nullptr for pseudo VMs
+    int64_t vms = 0;                      // VMs in the fleet
+    int64_t frozen = 0;                   // VMs in cooldown
+};
+
+// The global step over all shards' outcomes (in shard order), then waves and cost estimates.
+// `outcomes` must outlive the result (GlobalPlan::listed points into them).
+GlobalPlan resolve_global(const std::vector<model::Host>& hosts, const ShardMap& map,
+                          const std::vector<ShardOutcome>& outcomes, const PlanOptions& options,
+                          const policy::PolicySet& policies, PhaseTimes& times);
+
+// True for a skeleton VM that stands for a host's unlisted VMs (never in any output).
+bool is_pseudo_vm(std::string_view id);
+
+}  // namespace fp::plan
