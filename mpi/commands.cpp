@@ -207,7 +207,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     // shards only (all rows when --history, --traffic or --previous need every id).
     std::optional<io::RunConfig> rc;
     plan::ShardMap map;
-    int32_t first = 0, last = 0;
+    std::vector<uint8_t> mine_shards;  // per shard: does this rank plan it?
     int64_t rows_held = 0;
     auto stage1 = [&]() -> Result<void> {
         std::optional<io::FleetLoad> hosts_load;
@@ -285,8 +285,10 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         const std::vector<model::Host>& host_table =
             hosts_load ? hosts_load->fleet.hosts : in.fleet.hosts;
         map = plan::make_shards(host_table, rc->options.shard_hosts);
-        first = plan::first_shard(env.rank, env.size, map.shards);
-        last = plan::first_shard(env.rank + 1, env.size, map.shards);
+        const std::vector<int32_t> owner = plan::shard_owners(map, env.size);
+        mine_shards.assign(static_cast<size_t>(map.shards), 0);
+        for (int32_t s = 0; s < map.shards; ++s)
+            mine_shards[static_cast<size_t>(s)] = owner[static_cast<size_t>(s)] == env.rank;
         if (hosts_load) {
             // Without inputs keyed by every VM id, a rank reads only its shards' VM rows.
             const bool need_all =
@@ -296,7 +298,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                 keep = [&](int32_t h, std::string_view id) {
                     const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
                                              : plan::shard_of_new_vm(id, map.shards);
-                    return s >= first && s < last;
+                    return mine_shards[static_cast<size_t>(s)] != 0;
                 };
             auto vtext = io::read_file(vms_path);
             if (!vtext) return tl::unexpected(vtext.error());
@@ -391,7 +393,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     std::vector<plan::ShardOutcome> mine;
     auto stage2 = [&]() -> Result<void> {
         inputs = plan::split_shards(std::move(in.fleet), std::move(in.history), in.traffic,
-                                    in.frozen, map, first, last);
+                                    in.frozen, map, mine_shards);
         in.traffic = model::Traffic{};
         mine.resize(inputs.size());
         tbb::parallel_for(size_t{0}, inputs.size(), [&](size_t s) {
@@ -428,9 +430,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (env.rank != 0) return {};
 
     // ---- Stage 3, rank 0: the global step, waves, outputs.
-    if (!std::is_sorted(outcomes.begin(), outcomes.end(),
-                        [](const auto& a, const auto& b) { return a.shard < b.shard; }))
-        return fail(ErrorCode::kInternal, "shard outcomes arrived out of order");
+    // Ranks own shards in any pattern; the global step takes them in shard order.
+    std::sort(outcomes.begin(), outcomes.end(),
+              [](const auto& a, const auto& b) { return a.shard < b.shard; });
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.shard < b.shard; });
     plan::PhaseTimes shard_times;
     for (const auto& o : outcomes) {
         shard_times.detect += o.times.detect;

@@ -290,6 +290,8 @@ class Planner {
     void place_new(std::vector<int32_t> vms) {
         sort_decreasing(vms);
         for (int32_t vm : vms) {
+            // The global step places only the new VMs its shards deferred.
+            if (opt_.phase == Phase::kGlobal && frozen_[static_cast<size_t>(vm)]) continue;
             auto t = choose(vm, true);
             if (!t && opt_.phase == Phase::kLocal) {
                 plan_.deferred.push_back(vm);

@@ -34,8 +34,22 @@ int32_t shard_of_new_vm(std::string_view vm_id, int32_t shards) {
     return static_cast<int32_t>(fnv1a(vm_id) % static_cast<uint64_t>(std::max(1, shards)));
 }
 
-int32_t first_shard(int32_t rank, int32_t ranks, int32_t shards) {
-    return static_cast<int32_t>(static_cast<int64_t>(rank) * shards / std::max(1, ranks));
+std::vector<int32_t> shard_owners(const ShardMap& map, int32_t ranks) {
+    ranks = std::max(1, ranks);
+    std::vector<int32_t> order(static_cast<size_t>(map.shards));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+        return map.weight[static_cast<size_t>(a)] > map.weight[static_cast<size_t>(b)];
+    });
+    std::vector<double> load(static_cast<size_t>(ranks), 0.0);
+    std::vector<int32_t> owner(static_cast<size_t>(map.shards), 0);
+    for (int32_t s : order) {
+        const auto r =
+            static_cast<int32_t>(std::min_element(load.begin(), load.end()) - load.begin());
+        owner[static_cast<size_t>(s)] = r;
+        load[static_cast<size_t>(r)] += map.weight[static_cast<size_t>(s)];
+    }
+    return owner;
 }
 
 ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts) {
@@ -80,6 +94,10 @@ ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts)
         }
         cut[static_cast<size_t>(k)] = std::max(best, cut[static_cast<size_t>(k) - 1] + 1);
     }
+    model::Resources ref;
+    for (const model::Host& h : hosts)
+        for (int d = 0; d < model::kDims; ++d) ref[d] = std::max(ref[d], h.capacity[d]);
+    map.weight.assign(static_cast<size_t>(shards), 0.0);
     for (int32_t k = 0; k < shards; ++k)
         for (int32_t i = cut[static_cast<size_t>(k)]; i < cut[static_cast<size_t>(k) + 1]; ++i) {
             const int32_t h = order[static_cast<size_t>(i)];
@@ -87,6 +105,11 @@ ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts)
             map.local_of_host[static_cast<size_t>(h)] =
                 static_cast<int32_t>(map.hosts[static_cast<size_t>(k)].size());
             map.hosts[static_cast<size_t>(k)].push_back(h);
+            for (int d = 0; d < model::kDims; ++d)
+                if (ref[d] > 0)
+                    map.weight[static_cast<size_t>(k)] +=
+                        static_cast<double>(hosts[static_cast<size_t>(h)].capacity[d]) /
+                        static_cast<double>(ref[d]) / model::kDims;
         }
     return map;
 }
@@ -94,8 +117,14 @@ ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts)
 std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& history,
                                      const model::Traffic& traffic,
                                      const std::vector<uint8_t>& frozen, const ShardMap& map,
-                                     int32_t first, int32_t last) {
-    std::vector<ShardInput> out(static_cast<size_t>(std::max(0, last - first)));
+                                     const std::vector<uint8_t>& take) {
+    std::vector<int32_t> slot(static_cast<size_t>(map.shards), -1);  // shard → index in out
+    std::vector<ShardInput> out;
+    for (int32_t s = 0; s < map.shards; ++s)
+        if (take[static_cast<size_t>(s)]) {
+            slot[static_cast<size_t>(s)] = static_cast<int32_t>(out.size());
+            out.emplace_back().shard = s;
+        }
     const size_t nv = fleet.vms.size();
     std::vector<int32_t> shard_of_vm(nv, -1);
     std::vector<int32_t> local_of_vm(nv, -1);
@@ -103,15 +132,15 @@ std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& hist
         const model::Vm& vm = fleet.vms[v];
         const int32_t s = vm.is_new() ? shard_of_new_vm(vm.id, map.shards)
                                       : map.shard_of_host[static_cast<size_t>(vm.host)];
-        if (s < first || s >= last) continue;
+        if (slot[static_cast<size_t>(s)] < 0) continue;
+        ShardInput& in = out[static_cast<size_t>(slot[static_cast<size_t>(s)])];
         shard_of_vm[v] = s;
-        local_of_vm[v] = static_cast<int32_t>(out[static_cast<size_t>(s - first)].origin.size());
-        out[static_cast<size_t>(s - first)].origin.push_back(static_cast<int64_t>(v));
+        local_of_vm[v] = static_cast<int32_t>(in.origin.size());
+        in.origin.push_back(static_cast<int64_t>(v));
     }
     const bool has_history = !history.empty();
-    for (int32_t s = first; s < last; ++s) {
-        ShardInput& in = out[static_cast<size_t>(s - first)];
-        in.shard = s;
+    for (ShardInput& in : out) {
+        const int32_t s = in.shard;
         for (int32_t h : map.hosts[static_cast<size_t>(s)])
             in.fleet.hosts.push_back(fleet.hosts[static_cast<size_t>(h)]);
         in.fleet.vms.reserve(in.origin.size());
@@ -416,8 +445,9 @@ Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
     model::Fleet copy = fleet;
     model::History history = options.history ? *options.history : model::History{};
     const model::Traffic traffic = options.traffic ? *options.traffic : model::Traffic{};
-    std::vector<ShardInput> inputs = split_shards(std::move(copy), std::move(history), traffic,
-                                                  options.frozen, map, 0, map.shards);
+    std::vector<ShardInput> inputs =
+        split_shards(std::move(copy), std::move(history), traffic, options.frozen, map,
+                     std::vector<uint8_t>(static_cast<size_t>(map.shards), 1));
     std::vector<ShardOutcome> outcomes(inputs.size());
     tbb::parallel_for(size_t{0}, inputs.size(), [&](size_t s) {
         outcomes[s] = plan_shard(inputs[s], map, options, policies);

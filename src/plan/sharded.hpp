@@ -28,6 +28,7 @@ struct ShardMap {
     std::vector<int32_t> shard_of_host;       // per host of the host table
     std::vector<int32_t> local_of_host;       // per host: its index within its shard
     std::vector<std::vector<int32_t>> hosts;  // per shard: its hosts, sorted by (site, rack, id)
+    std::vector<double> weight;  // per shard: its capacity, in units of the largest host
 };
 
 // Hosts sorted by (site, rack, id) and cut into ceil(H / shard_hosts) shards of near-equal size;
@@ -35,8 +36,9 @@ struct ShardMap {
 ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts);
 // The shard a new VM (no host yet) is first offered to.
 int32_t shard_of_new_vm(std::string_view vm_id, int32_t shards);
-// Rank r of P owns shards [first_shard(r), first_shard(r + 1)).
-int32_t first_shard(int32_t rank, int32_t ranks, int32_t shards);
+// Which rank owns each shard: the heaviest shard first to the least loaded rank (ties: the lower
+// rank), so ranks hold about equal capacity and, with it, about equal numbers of VM rows.
+std::vector<int32_t> shard_owners(const ShardMap& map, int32_t ranks);
 
 // One shard's input. VMs keep the order in which they were read.
 struct ShardInput {
@@ -49,11 +51,12 @@ struct ShardInput {
 };
 
 // Splits a process's VMs (hosts indexed in the full host table; hosts must hold every host)
-// into the shards [first, last). History, traffic and frozen are indexed like fleet.vms.
+// into the shards it owns (take[s] != 0), in shard order. History, traffic and frozen are
+// indexed like fleet.vms.
 std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& history,
                                      const model::Traffic& traffic,
                                      const std::vector<uint8_t>& frozen, const ShardMap& map,
-                                     int32_t first, int32_t last);
+                                     const std::vector<uint8_t>& take);
 
 // A VM a shard moved, deferred, resized or named as unresolved, with everything the global step
 // and the outputs need.
