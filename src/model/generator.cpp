@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
+#include <queue>
 #include <string>
 
 #include "src/util/assert.hpp"
@@ -204,12 +205,24 @@ Fleet generate_fleet(const GeneratorOptions& opt) {
         CounterRng rng(opt.seed, kHostOrder, i);
         std::swap(host_order[i - 1], host_order[rng.below(i)]);
     }
+    // Hosts with no CPU target never take a VM by next fit: leave them out of its cycle (the
+    // same choices, without walking past them).
+    host_order.erase(std::remove_if(host_order.begin(), host_order.end(),
+                                    [&](size_t h) { return !(target[h] > 0); }),
+                     host_order.end());
     std::vector<Resources> load(fleet.hosts.size());
     size_t cursor = 0;
+    // The fallback's "most free memory" as a max-heap with lazy updates (free memory only
+    // shrinks, so a stale entry is recognised and pushed again with its current value).
+    std::priority_queue<std::pair<int64_t, int64_t>> free_heap;  // (free mem, -host index)
+    for (size_t h : usable)
+        free_heap.emplace(fleet.hosts[h].capacity[kMem], -static_cast<int64_t>(h));
+    // Next fit looks at most this many hosts ahead (a full fleet would make it quadratic).
+    const size_t max_tries = std::min<size_t>(host_order.size(), 4096);
     for (size_t k = static_cast<size_t>(new_count); k < order.size(); ++k) {
         Vm& vm = fleet.vms[order[k]];
         int32_t chosen = kNoHost;
-        for (size_t tries = 0; tries < host_order.size() && !usable.empty(); ++tries) {
+        for (size_t tries = 0; tries < max_tries && !usable.empty(); ++tries) {
             const size_t h = host_order[(cursor + tries) % host_order.size()];
             const Host& host = fleet.hosts[h];
             const bool cpu_room =
@@ -225,18 +238,22 @@ Fleet generate_fleet(const GeneratorOptions& opt) {
         }
         if (chosen == kNoHost) {
             // Fall back to the usable host with the most free memory (ties: lowest index).
-            int64_t best = -1;
-            for (size_t h : usable) {
-                const int64_t free_mem = fleet.hosts[h].capacity[kMem] - load[h][kMem];
-                if (free_mem > best) {
-                    best = free_mem;
+            while (!free_heap.empty()) {
+                const auto [free_mem, neg] = free_heap.top();
+                const auto h = static_cast<size_t>(-neg);
+                const int64_t now = fleet.hosts[h].capacity[kMem] - load[h][kMem];
+                if (now == free_mem) {
                     chosen = static_cast<int32_t>(h);
+                    break;
                 }
+                free_heap.pop();
+                free_heap.emplace(now, neg);
             }
         }
         if (chosen != kNoHost) {
             vm.host = chosen;
             load[static_cast<size_t>(chosen)] += vm.demand;
+            // Its heap entry is stale now; the heap finds out when it reaches the top.
         }
     }
     fleet.index();

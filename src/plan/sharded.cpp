@@ -64,53 +64,87 @@ ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts)
         if (x.rack != y.rack) return x.rack < y.rack;
         return x.id < y.id;
     });
-    const int32_t shards =
-        shard_hosts <= 0 || n == 0 ? 1 : std::max<int32_t>(1, (n + shard_hosts - 1) / shard_hosts);
+    // Pieces: the hosts of one rack (at most shard_hosts of them), in (site, rack, id) order.
+    const int32_t cap = shard_hosts <= 0 ? std::max<int32_t>(1, n) : shard_hosts;
+    struct Piece {
+        int32_t begin, end;  // positions in `order`
+    };
+    std::vector<Piece> pieces;
+    for (int32_t i = 0; i < n;) {
+        const model::Host& a = hosts[static_cast<size_t>(order[static_cast<size_t>(i)])];
+        int32_t j = i + 1;
+        while (j < n && j - i < cap) {
+            const model::Host& b = hosts[static_cast<size_t>(order[static_cast<size_t>(j)])];
+            if (b.site != a.site || b.rack != a.rack) break;
+            ++j;
+        }
+        pieces.push_back({i, j});
+        i = j;
+    }
+    // Groups: whole sites, small neighbouring sites merged until a group holds half a shard.
+    // Each group gets round(hosts / shard_hosts) shards (at least one) and deals its racks to
+    // them, each to the shard with the fewest hosts so far: so a shard mixes the site's racks
+    // (and their host types) instead of holding a run of similar racks, and consolidation
+    // inside a shard can empty small hosts into large ones.
+    std::vector<int32_t> shard_size;
+    std::vector<std::vector<int32_t>> shard_pieces;
+    for (size_t p = 0; p < pieces.size();) {
+        size_t q = p;
+        int32_t group_hosts = 0;
+        while (q < pieces.size()) {
+            const std::string& site =
+                hosts[static_cast<size_t>(order[static_cast<size_t>(pieces[q].begin)])].site;
+            size_t r = q;
+            int32_t site_hosts = 0;
+            while (r < pieces.size() &&
+                   hosts[static_cast<size_t>(order[static_cast<size_t>(pieces[r].begin)])].site ==
+                       site) {
+                site_hosts += pieces[r].end - pieces[r].begin;
+                ++r;
+            }
+            q = r;
+            group_hosts += site_hosts;
+            if (group_hosts * 2 >= cap) break;
+        }
+        const int32_t k = std::max<int32_t>(1, (group_hosts + cap / 2) / cap);
+        const auto base = static_cast<int32_t>(shard_size.size());
+        shard_size.resize(static_cast<size_t>(base + k), 0);
+        shard_pieces.resize(static_cast<size_t>(base + k));
+        for (size_t x = p; x < q; ++x) {
+            int32_t best = base;
+            for (int32_t s = base + 1; s < base + k; ++s)
+                if (shard_size[static_cast<size_t>(s)] < shard_size[static_cast<size_t>(best)])
+                    best = s;
+            shard_size[static_cast<size_t>(best)] += pieces[x].end - pieces[x].begin;
+            shard_pieces[static_cast<size_t>(best)].push_back(static_cast<int32_t>(x));
+        }
+        p = q;
+    }
+    const auto shards = std::max<int32_t>(1, static_cast<int32_t>(shard_size.size()));
+    shard_pieces.resize(static_cast<size_t>(shards));
     map.shards = shards;
     map.shard_of_host.assign(static_cast<size_t>(n), 0);
     map.local_of_host.assign(static_cast<size_t>(n), 0);
     map.hosts.assign(static_cast<size_t>(shards), {});
-    auto same_rack = [&](int32_t i) {  // do sorted positions i-1 and i share a rack?
-        const model::Host& x = hosts[static_cast<size_t>(order[static_cast<size_t>(i - 1)])];
-        const model::Host& y = hosts[static_cast<size_t>(order[static_cast<size_t>(i)])];
-        return x.site == y.site && x.rack == y.rack;
-    };
-    std::vector<int32_t> cut(static_cast<size_t>(shards) + 1, n);
-    cut[0] = 0;
-    for (int32_t k = 1; k < shards; ++k) {
-        const auto ideal = static_cast<int32_t>(static_cast<int64_t>(k) * n / shards);
-        const int32_t slack = std::max<int32_t>(1, n / shards / 4);
-        int32_t best = ideal;
-        for (int32_t d = 0; d <= slack; ++d) {
-            if (ideal - d > cut[static_cast<size_t>(k) - 1] && !same_rack(ideal - d)) {
-                best = ideal - d;
-                break;
-            }
-            if (ideal + d < n && ideal + d > cut[static_cast<size_t>(k) - 1] &&
-                !same_rack(ideal + d)) {
-                best = ideal + d;
-                break;
-            }
-        }
-        cut[static_cast<size_t>(k)] = std::max(best, cut[static_cast<size_t>(k) - 1] + 1);
-    }
     model::Resources ref;
     for (const model::Host& h : hosts)
         for (int d = 0; d < model::kDims; ++d) ref[d] = std::max(ref[d], h.capacity[d]);
     map.weight.assign(static_cast<size_t>(shards), 0.0);
     for (int32_t k = 0; k < shards; ++k)
-        for (int32_t i = cut[static_cast<size_t>(k)]; i < cut[static_cast<size_t>(k) + 1]; ++i) {
-            const int32_t h = order[static_cast<size_t>(i)];
-            map.shard_of_host[static_cast<size_t>(h)] = k;
-            map.local_of_host[static_cast<size_t>(h)] =
-                static_cast<int32_t>(map.hosts[static_cast<size_t>(k)].size());
-            map.hosts[static_cast<size_t>(k)].push_back(h);
-            for (int d = 0; d < model::kDims; ++d)
-                if (ref[d] > 0)
-                    map.weight[static_cast<size_t>(k)] +=
-                        static_cast<double>(hosts[static_cast<size_t>(h)].capacity[d]) /
-                        static_cast<double>(ref[d]) / model::kDims;
-        }
+        for (int32_t x : shard_pieces[static_cast<size_t>(k)])
+            for (int32_t i = pieces[static_cast<size_t>(x)].begin;
+                 i < pieces[static_cast<size_t>(x)].end; ++i) {
+                const int32_t h = order[static_cast<size_t>(i)];
+                map.shard_of_host[static_cast<size_t>(h)] = k;
+                map.local_of_host[static_cast<size_t>(h)] =
+                    static_cast<int32_t>(map.hosts[static_cast<size_t>(k)].size());
+                map.hosts[static_cast<size_t>(k)].push_back(h);
+                for (int d = 0; d < model::kDims; ++d)
+                    if (ref[d] > 0)
+                        map.weight[static_cast<size_t>(k)] +=
+                            static_cast<double>(hosts[static_cast<size_t>(h)].capacity[d]) /
+                            static_cast<double>(ref[d]) / model::kDims;
+            }
     return map;
 }
 

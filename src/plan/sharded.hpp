@@ -31,8 +31,9 @@ struct ShardMap {
     std::vector<double> weight;  // per shard: its capacity, in units of the largest host
 };
 
-// Hosts sorted by (site, rack, id) and cut into ceil(H / shard_hosts) shards of near-equal size;
-// each cut moves to the nearest rack boundary within a quarter shard. shard_hosts = 0: one shard.
+// Whole racks (split only when larger than a shard) dealt to shards of about shard_hosts hosts,
+// never mixing sites unless a site is smaller than half a shard; within a site a shard mixes
+// racks, so it holds every host type the site has. shard_hosts = 0: one shard.
 ShardMap make_shards(const std::vector<model::Host>& hosts, int32_t shard_hosts);
 // The shard a new VM (no host yet) is first offered to.
 int32_t shard_of_new_vm(std::string_view vm_id, int32_t shards);
