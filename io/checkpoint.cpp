@@ -85,27 +85,46 @@ class Writer {
     // compressed with the rest, and an order of magnitude faster to write than variable-length
     // strings (whose heap objects are neither compact nor compressed). h5py reads them as bytes.
     void strings(const std::string& path, const std::vector<std::string>& data) {
+        strings(path, data.size(), [&](size_t i) -> const std::string& { return data[i]; });
+    }
+    template <typename Get>
+    void strings(const std::string& path, size_t n, Get get) {
         size_t width = 1;
-        for (const auto& v : data) width = std::max(width, v.size());
-        std::string buf(data.size() * width, '\0');
-        for (size_t i = 0; i < data.size(); ++i) buf.replace(i * width, data[i].size(), data[i]);
+        for (size_t i = 0; i < n; ++i) width = std::max(width, get(i).size());
+        std::string buf(n * width, '\0');
+        for (size_t i = 0; i < n; ++i) {
+            const std::string& v = get(i);
+            std::copy(v.begin(), v.end(), buf.begin() + static_cast<std::ptrdiff_t>(i * width));
+        }
         Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
         check(t.ok() && H5Tset_size(t.get(), width) >= 0 &&
                   H5Tset_strpad(t.get(), H5T_STR_NULLPAD) >= 0 &&
                   H5Tset_cset(t.get(), H5T_CSET_UTF8) >= 0,
               "string type " + path);
-        write_raw(path, t.get(), data.size(), data.empty() ? nullptr : buf.data(), nullptr);
+        write_raw(path, t.get(), n, n == 0 ? nullptr : buf.data(), nullptr);
     }
 
     // A string column stored once per distinct value: PATH_names (strings) + PATH (int32 codes).
     void dictionary(const std::string& path, const std::vector<std::string>& values) {
-        std::map<std::string, int32_t> code;
+        dictionary(path, values.size(), [&](size_t i) -> const std::string& { return values[i]; });
+    }
+    template <typename Get>
+    void dictionary(const std::string& path, size_t n, Get get) {
+        std::map<std::string, int32_t, std::less<>> code;
         std::vector<std::string> names;
-        std::vector<int32_t> codes(values.size());
-        for (size_t i = 0; i < values.size(); ++i) {
-            auto [it, inserted] = code.emplace(values[i], static_cast<int32_t>(names.size()));
-            if (inserted) names.push_back(values[i]);
-            codes[i] = it->second;
+        std::vector<int32_t> codes(n);
+        const std::string* last = nullptr;  // runs of one value (often "") skip the map
+        int32_t last_code = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const std::string& v = get(i);
+            if (last && v == *last) {
+                codes[i] = last_code;
+                continue;
+            }
+            auto [it, inserted] = code.emplace(v, static_cast<int32_t>(names.size()));
+            if (inserted) names.push_back(v);
+            codes[i] = last_code = it->second;
+            last = &v;
         }
         strings(path + "_names", names);
         dataset(path, H5T_NATIVE_INT32, codes);
@@ -330,8 +349,15 @@ void write_all(hid_t file, const Checkpoint& c) {
         w.strings("/inputs/evacuate", c.evacuate);
     }
     const auto& hosts = c.fleet.hosts;
-    const auto& vms = c.fleet.vms;
-    const size_t nh = hosts.size(), nv = vms.size();
+    // The VM rows: the fleet's own, or rows the caller holds elsewhere (Checkpoint::vm_rows).
+    const bool by_pointer = !c.vm_rows.empty();
+    const size_t nh = hosts.size(), nv = by_pointer ? c.vm_rows.size() : c.fleet.vms.size();
+    auto vm_at = [&](size_t i) -> const model::Vm& {
+        return by_pointer ? *c.vm_rows[i] : c.fleet.vms[i];
+    };
+    auto host_at = [&](size_t i) -> int32_t {
+        return by_pointer ? c.vm_row_hosts[i] : c.fleet.vms[i].host;
+    };
     {
         Hid g = w.group("/fleet");
         Hid gh = w.group("/fleet/hosts");
@@ -366,35 +392,36 @@ void write_all(hid_t file, const Checkpoint& c) {
 
         Hid gv = w.group("/fleet/vms");
         Writer::attr_num<int64_t>(gv.get(), "count", H5T_NATIVE_INT64, static_cast<int64_t>(nv));
-        w.strings("/fleet/vms/id", column<std::string>(nv, [&](size_t i) { return vms[i].id; }));
-        w.dataset("/fleet/vms/host", H5T_NATIVE_INT32,
-                  column<int32_t>(nv, [&](size_t i) { return vms[i].host; }),
+        w.strings("/fleet/vms/id", nv, [&](size_t i) -> const std::string& { return vm_at(i).id; });
+        w.dataset("/fleet/vms/host", H5T_NATIVE_INT32, column<int32_t>(nv, host_at),
                   "host index, -1 = new");
         w.dataset("/fleet/vms/cpu", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vms[i].demand[model::kCpu]; }),
+                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).demand[model::kCpu]; }),
                   "millicores");
         w.dataset("/fleet/vms/mem", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vms[i].demand[model::kMem]; }), "KiB");
+                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).demand[model::kMem]; }),
+                  "KiB");
         w.dataset("/fleet/vms/net", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vms[i].demand[model::kNet]; }),
+                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).demand[model::kNet]; }),
                   "kbps");
         w.dataset("/fleet/vms/mem_size", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vms[i].mem_size_kib; }), "KiB");
+                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).mem_size_kib; }), "KiB");
         w.dataset("/fleet/vms/disk", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vms[i].disk_kib; }), "KiB");
+                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).disk_kib; }), "KiB");
         w.dataset("/fleet/vms/dirty_rate", H5T_NATIVE_DOUBLE,
-                  column<double>(nv, [&](size_t i) { return vms[i].dirty_rate_mibps; }), "MiB/s");
-        w.dictionary("/fleet/vms/group",
-                     column<std::string>(nv, [&](size_t i) { return vms[i].group; }));
-        w.dictionary("/fleet/vms/anti_group",
-                     column<std::string>(nv, [&](size_t i) { return vms[i].anti_group; }));
+                  column<double>(nv, [&](size_t i) { return vm_at(i).dirty_rate_mibps; }), "MiB/s");
+        w.dictionary("/fleet/vms/group", nv,
+                     [&](size_t i) -> const std::string& { return vm_at(i).group; });
+        w.dictionary("/fleet/vms/anti_group", nv,
+                     [&](size_t i) -> const std::string& { return vm_at(i).anti_group; });
+        w.dataset("/fleet/vms/cpu_alloc", H5T_NATIVE_INT64,
+                  column<int64_t>(
+                      nv, [&](size_t i) { return vm_at(i).cpu_alloc_millicores.value_or(-1); }),
+                  "millicores, -1 = not given");
         w.dataset(
-            "/fleet/vms/cpu_alloc", H5T_NATIVE_INT64,
-            column<int64_t>(nv, [&](size_t i) { return vms[i].cpu_alloc_millicores.value_or(-1); }),
-            "millicores, -1 = not given");
-        w.dataset("/fleet/vms/mem_alloc", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vms[i].mem_alloc_kib.value_or(-1); }),
-                  "KiB, -1 = not given");
+            "/fleet/vms/mem_alloc", H5T_NATIVE_INT64,
+            column<int64_t>(nv, [&](size_t i) { return vm_at(i).mem_alloc_kib.value_or(-1); }),
+            "KiB, -1 = not given");
     }
     {
         const auto& mv = c.plan.moves;

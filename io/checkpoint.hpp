@@ -31,6 +31,11 @@ struct Checkpoint {
     std::vector<std::pair<std::string, std::string>> inputs;  // (role, "path fnv1a64:hex")
     std::vector<std::string> evacuate;                        // host ids given with --evacuate
     model::Fleet fleet;
+    // Writing only: when not empty, the VM rows to store instead of fleet.vms (left empty), with
+    // their hosts (indices into fleet.hosts), so a caller can write rows it holds elsewhere
+    // without copying them. Reading always fills fleet.vms.
+    std::vector<const model::Vm*> vm_rows;
+    std::vector<int32_t> vm_row_hosts;
     plan::Plan plan;
     std::string summary_json;
     // Inputs beyond the fleet, kept so that --resume recomputes the same plan.

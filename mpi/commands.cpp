@@ -389,7 +389,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
 
     // ---- Stage 2, every rank: its shards, in parallel.
     const auto t_plan = Clock::now();
-    std::vector<plan::ShardInput> inputs;
+    std::vector<plan::ShardInput> inputs, empty_inputs;
     std::vector<plan::ShardOutcome> mine;
     auto stage2 = [&]() -> Result<void> {
         inputs = plan::split_shards(std::move(in.fleet), std::move(in.history), in.traffic,
@@ -409,10 +409,13 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     // the checkpoint keeps.
     const auto t_resolve = Clock::now();
     std::vector<plan::ShardOutcome> outcomes = gather_to_root(std::move(mine), env);
-    std::vector<ShardRows> rows;
+    const double gather_s = since(t_resolve);
+    // The VM rows travel only for the checkpoint: their time counts as writing.
+    const auto t_rows = Clock::now();
+    std::vector<ShardRows> rows;  // other ranks' rows (rank 0 keeps its own in `inputs`)
     {
         std::vector<ShardRows> my_rows;
-        for (plan::ShardInput& si : inputs) {
+        for (plan::ShardInput& si : env.rank == 0 ? empty_inputs : inputs) {
             ShardRows r;
             r.shard = si.shard;
             const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si.shard)];
@@ -424,10 +427,12 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             r.frozen = std::move(si.frozen);
             my_rows.push_back(std::move(r));
         }
-        inputs.clear();
+        if (env.rank != 0) inputs.clear();
         rows = gather_to_root(std::move(my_rows), env);
     }
+    const double rows_s = since(t_rows);
     if (env.rank != 0) return {};
+    const auto t_global = Clock::now();
 
     // ---- Stage 3, rank 0: the global step, waves, outputs.
     // Ranks own shards in any pattern; the global step takes them in shard order.
@@ -454,9 +459,10 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                                                     rc->policies, global_times);
     plan::PlanSummary summary = plan::summarize(g.skeleton, g.plan, rc->options);
     summary.vms = g.vms;
-    times.resolve = since(t_resolve);
+    times.resolve = gather_s + since(t_global);
 
-    const auto tw = Clock::now();
+    const auto tw = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(rows_s));
     io::RunInfo run;
     run.ranks = env.size;
     run.threads = nthreads;
@@ -467,45 +473,74 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     run.fleet_changes = in.fleet_changes;
     run.frozen = g.frozen;
 
-    // The checkpoint's fleet: every VM row, shard by shard, and the plan indexing it.
+    // The checkpoint's fleet: every VM row, shard by shard (written where it lies, not copied),
+    // and the plan indexing it.
     io::Checkpoint ck;
     {
+        struct RowView {
+            int32_t shard;
+            const std::vector<model::Vm>* vms;
+            const std::vector<int32_t>* to_global;  // local host → host table; null: global
+            model::History* history;
+            std::vector<std::vector<model::TrafficEdge>>* traffic;
+            std::vector<uint8_t>* frozen;
+        };
+        std::vector<RowView> views;
+        for (plan::ShardInput& si : inputs)
+            views.push_back({si.shard, &si.fleet.vms, &map.hosts[static_cast<size_t>(si.shard)],
+                             &si.history, &si.traffic.neighbours, &si.frozen});
+        for (ShardRows& r : rows)
+            views.push_back({r.shard, &r.vms, nullptr, &r.history, &r.traffic, &r.frozen});
+        std::sort(views.begin(), views.end(),
+                  [](const RowView& a, const RowView& b) { return a.shard < b.shard; });
         std::vector<int64_t> offset(static_cast<size_t>(map.shards) + 1, 0);
-        for (const ShardRows& r : rows)
-            offset[static_cast<size_t>(r.shard) + 1] = static_cast<int64_t>(r.vms.size());
+        for (const RowView& v : views)
+            offset[static_cast<size_t>(v.shard) + 1] = static_cast<int64_t>(v.vms->size());
         for (size_t s = 1; s < offset.size(); ++s) offset[s] += offset[s - 1];
         ck.fleet.hosts = in.fleet.hosts;
-        ck.fleet.vms.reserve(static_cast<size_t>(offset.back()));
+        const auto nv = static_cast<size_t>(offset.back());
+        ck.vm_rows.resize(nv);
+        ck.vm_row_hosts.resize(nv);
+        tbb::parallel_for(size_t{0}, views.size(), [&](size_t k) {
+            const RowView& v = views[k];
+            const auto base = static_cast<size_t>(offset[static_cast<size_t>(v.shard)]);
+            for (size_t i = 0; i < v.vms->size(); ++i) {
+                const model::Vm& vm = (*v.vms)[i];
+                ck.vm_rows[base + i] = &vm;
+                ck.vm_row_hosts[base + i] = vm.is_new() || !v.to_global
+                                                ? vm.host
+                                                : (*v.to_global)[static_cast<size_t>(vm.host)];
+            }
+        });
         bool any_history = false, any_traffic = false, any_frozen = false;
-        for (const ShardRows& r : rows) {
-            any_history |= !r.history.empty();
-            any_traffic |= !r.traffic.empty();
-            any_frozen |= std::find(r.frozen.begin(), r.frozen.end(), 1) != r.frozen.end();
+        for (const RowView& v : views) {
+            any_history |= !v.history->empty();
+            any_traffic |= !v.traffic->empty();
+            any_frozen |= std::find(v.frozen->begin(), v.frozen->end(), 1) != v.frozen->end();
         }
-        for (ShardRows& r : rows) {
-            const size_t n = r.vms.size();
-            for (auto& v : r.vms) ck.fleet.vms.push_back(std::move(v));
+        for (const RowView& v : views) {
+            const size_t n = v.vms->size();
             if (any_history) {
-                ck.history.interval_s = r.history.interval_s;
-                ck.history.length = std::max(ck.history.length, r.history.length);
-                for (const auto& pr : {std::pair{&r.history.cpu, &ck.history.cpu},
-                                       std::pair{&r.history.mem, &ck.history.mem},
-                                       std::pair{&r.history.net, &ck.history.net}}) {
+                ck.history.interval_s = v.history->interval_s;
+                ck.history.length = std::max(ck.history.length, v.history->length);
+                for (const auto& pr : {std::pair{&v.history->cpu, &ck.history.cpu},
+                                       std::pair{&v.history->mem, &ck.history.mem},
+                                       std::pair{&v.history->net, &ck.history.net}}) {
                     pr.first->resize(n);
                     for (auto& series : *pr.first) pr.second->push_back(std::move(series));
                 }
             }
             if (any_traffic) {
-                r.traffic.resize(n);
-                for (auto& edges : r.traffic) {
+                v.traffic->resize(n);
+                for (auto& edges : *v.traffic) {
                     for (auto& e : edges)
-                        e.vm += static_cast<int32_t>(offset[static_cast<size_t>(r.shard)]);
+                        e.vm += static_cast<int32_t>(offset[static_cast<size_t>(v.shard)]);
                     ck.traffic.neighbours.push_back(std::move(edges));
                 }
             }
             if (any_frozen) {
-                r.frozen.resize(n, 0);
-                ck.frozen.insert(ck.frozen.end(), r.frozen.begin(), r.frozen.end());
+                v.frozen->resize(n, 0);
+                ck.frozen.insert(ck.frozen.end(), v.frozen->begin(), v.frozen->end());
             }
         }
         ck.fleet.index();

@@ -173,7 +173,9 @@ std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& hist
         in.origin.push_back(static_cast<int64_t>(v));
     }
     const bool has_history = !history.empty();
-    for (ShardInput& in : out) {
+    // Shards take disjoint VMs: they move them out in parallel.
+    tbb::parallel_for(size_t{0}, out.size(), [&](size_t k) {
+        ShardInput& in = out[k];
         const int32_t s = in.shard;
         for (int32_t h : map.hosts[static_cast<size_t>(s)])
             in.fleet.hosts.push_back(fleet.hosts[static_cast<size_t>(h)]);
@@ -214,7 +216,7 @@ std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& hist
                           [](const auto& a, const auto& b) { return a.vm < b.vm; });
         }
         in.fleet.index();
-    }
+    });
     return out;
 }
 

@@ -128,6 +128,32 @@ int64_t scale_decimal(const Decimal& d, int64_t factor, Rounding rounding) {
         // value <= max_value was checked, so e is small here.
         FP_ASSERT(e <= 38);
         num *= pow10_u128(e);
+    } else if (num < (static_cast<unsigned __int128>(1) << 64) && -e <= 19) {
+        // The common case in 64-bit arithmetic (a 128-bit division is a library call).
+        static constexpr uint64_t kPow10[] = {1ull,
+                                              10ull,
+                                              100ull,
+                                              1000ull,
+                                              10000ull,
+                                              100000ull,
+                                              1000000ull,
+                                              10000000ull,
+                                              100000000ull,
+                                              1000000000ull,
+                                              10000000000ull,
+                                              100000000000ull,
+                                              1000000000000ull,
+                                              10000000000000ull,
+                                              100000000000000ull,
+                                              1000000000000000ull,
+                                              10000000000000000ull,
+                                              100000000000000000ull,
+                                              1000000000000000000ull,
+                                              10000000000000000000ull};
+        const auto n64 = static_cast<uint64_t>(num);
+        const uint64_t den = kPow10[-e];
+        if (n64 % den != 0) remainder = true;
+        num = n64 / den;
     } else {
         int shift = -e;
         while (shift > 0) {
