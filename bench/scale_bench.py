@@ -29,7 +29,8 @@ PLANNING = ("detect", "select", "place", "resolve")
 def run_one(fleet, goal, ranks, threads, out):
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
-    cmd = ["mpirun", "-np", str(ranks), "/usr/bin/time", "-f", "peak_rss_kib=%M",
+    # Open MPI binds each rank to one core by default: threads would share it.
+    cmd = ["mpirun", "--bind-to", "none", "-np", str(ranks), "/usr/bin/time", "-f", "peak_rss_kib=%M",
            FLEETPLAN, "plan", "--hosts", str(fleet / "hosts.csv"), "--vms",
            str(fleet / "vms.csv"), "--goal", goal, "--threads", str(threads), "--out", str(out)]
     t0 = time.monotonic()

@@ -1,5 +1,6 @@
 #include "mpi/commands.hpp"
 
+#include <sched.h>
 #include <sys/stat.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -195,6 +196,13 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
 
     tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
                                       static_cast<size_t>(nthreads));
+    if (cpu_set_t set;
+        env.rank == 0 && sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < nthreads)
+        std::cerr << "warning: --threads " << nthreads << " but this process may run on "
+                  << CPU_COUNT(&set)
+                  << " core(s) only (mpirun binds ranks to cores: use --bind-to none or "
+                     "--map-by slot:PE="
+                  << nthreads << ")\n";
     PlanInputs in;
     plan::PhaseTimes times;
     const policy::Registries registries = [] {

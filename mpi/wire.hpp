@@ -162,12 +162,15 @@ void unpack(const std::string& bytes, T& value) {
 template <class T>
 std::vector<T> gather_to_root(std::vector<T>&& mine, const MpiEnv& env) {
     if (env.size == 1) return std::move(mine);
-    const std::vector<std::string> parts = gather_bytes(pack(mine), env);
-    mine.clear();
+    // Rank 0 keeps its own items as they are; only the others' travel.
+    const std::vector<std::string> parts =
+        gather_bytes(env.rank == 0 ? std::string() : pack(mine), env);
     std::vector<T> all;
-    for (const std::string& p : parts) {
+    if (env.rank == 0) all = std::move(mine);
+    mine.clear();
+    for (size_t r = 1; r < parts.size(); ++r) {
         std::vector<T> got;
-        unpack(p, got);
+        unpack(parts[r], got);
         for (auto& item : got) all.push_back(std::move(item));
     }
     return all;
