@@ -10,20 +10,71 @@
 namespace fp::plan {
 namespace {
 
-// Per host: changes of load by wave. Load during wave w = base + arrivals in waves <= w −
+// Per host: what changes in each wave that touches it, sorted by wave (a host takes part in few
+// waves, so the timeline is sparse). Load during wave w = base + arrivals in waves <= w −
 // departures in waves < w.
-struct HostTimeline {
-    std::vector<model::Resources> arrive;  // indexed by wave (1-based; [0] unused)
-    std::vector<model::Resources> depart;
-    std::vector<int32_t> busy;  // migrations in flight touching this host, per wave
+struct Event {
+    int32_t wave = 0;
+    model::Resources arrive;
+    model::Resources depart;
+    int32_t busy = 0;  // migrations in flight touching this host in this wave
 };
+using Timeline = std::vector<Event>;
 
-void grow(HostTimeline& t, size_t waves) {
-    if (t.arrive.size() < waves + 2) {
-        t.arrive.resize(waves + 2);
-        t.depart.resize(waves + 2);
-        t.busy.resize(waves + 2, 0);
+Event& event_at(Timeline& t, int32_t wave) {
+    auto it = std::lower_bound(t.begin(), t.end(), wave,
+                               [](const Event& e, int32_t w) { return e.wave < w; });
+    if (it == t.end() || it->wave != wave) {
+        Event e;
+        e.wave = wave;
+        it = t.insert(it, e);
     }
+    return *it;
+}
+
+int32_t busy_at(const Timeline& t, int32_t wave) {
+    auto it = std::lower_bound(t.begin(), t.end(), wave,
+                               [](const Event& e, int32_t w) { return e.wave < w; });
+    return it != t.end() && it->wave == wave ? it->busy : 0;
+}
+
+// The earliest wave from which the target holds `dem` on top of its load in that wave and every
+// later one (1 if always). The load changes only at the waves of its events (an arrival from its
+// wave on, a departure from the wave after), so only those points are looked at.
+int32_t earliest_fit(const Timeline& t, model::Resources load, const model::Resources& dem,
+                     const model::Resources& cap) {
+    // Change points: wave → delta, in wave order (arrivals at w, departures at w + 1).
+    std::vector<std::pair<int32_t, int>> points;  // (wave, index*2 + kind)
+    points.reserve(2 * t.size());
+    for (size_t i = 0; i < t.size(); ++i) {
+        points.emplace_back(t[i].wave, static_cast<int>(2 * i));
+        points.emplace_back(t[i].wave + 1, static_cast<int>(2 * i + 1));
+    }
+    std::sort(points.begin(), points.end());
+    int32_t earliest = 1;
+    size_t k = 0;
+    // Segment before the first change point: the base load.
+    int32_t seg_start = 1;
+    while (true) {
+        // Apply every change at seg_start.
+        while (k < points.size() && points[k].first <= seg_start) {
+            const Event& e = t[static_cast<size_t>(points[k].second / 2)];
+            if (points[k].second % 2 == 0) {
+                load += e.arrive;
+            } else {
+                load -= e.depart;
+            }
+            ++k;
+        }
+        const int32_t next = k < points.size() ? points[k].first : -1;
+        if (!(load + dem).fits_within(cap)) {
+            if (next < 0) return -1;  // never fits from here on
+            earliest = next;
+        }
+        if (next < 0) break;
+        seg_start = next;
+    }
+    return earliest;
 }
 
 }  // namespace
@@ -31,7 +82,7 @@ void grow(HostTimeline& t, size_t waves) {
 int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
                      const WaveLimits& limits) {
     const std::vector<model::Resources> base = fleet.host_loads();
-    std::unordered_map<int32_t, HostTimeline> timelines;
+    std::vector<Timeline> timelines(fleet.hosts.size());
     std::vector<int32_t> per_wave(2, 0);
     int32_t waves = 0;
     // Anti-affinity: the last wave in which a member of a group leaves a host; another member
@@ -41,22 +92,15 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
     for (Move& m : moves) {
         const model::Resources& dem = fleet.vms[static_cast<size_t>(m.vm)].demand;
         const model::Resources& cap = fleet.hosts[static_cast<size_t>(m.target)].capacity;
-        HostTimeline& tt = timelines[m.target];
-        HostTimeline* st = m.source >= 0 ? &timelines[m.source] : nullptr;
-        grow(tt, static_cast<size_t>(waves) + 1);
-        if (st) grow(*st, static_cast<size_t>(waves) + 1);
+        Timeline& tt = timelines[static_cast<size_t>(m.target)];
+        Timeline* st = m.source >= 0 ? &timelines[static_cast<size_t>(m.source)] : nullptr;
         if (per_wave.size() < static_cast<size_t>(waves) + 2)
             per_wave.resize(static_cast<size_t>(waves) + 2, 0);
 
-        // Target load during each wave 1..waves+1; then the latest wave where it would not fit.
-        int32_t earliest = 1;
-        model::Resources load = base[static_cast<size_t>(m.target)];
-        for (int32_t w = 1; w <= waves + 1; ++w) {
-            const size_t wi = static_cast<size_t>(w);
-            load += tt.arrive[wi];
-            if (w >= 2) load -= tt.depart[wi - 1];
-            if (!(load + dem).fits_within(cap)) earliest = w + 1;
-        }
+        // The earliest wave from which the target holds the VM in every later wave.
+        int32_t earliest = earliest_fit(tt, base[static_cast<size_t>(m.target)], dem, cap);
+        // The wave after all others holds the sequential state, which the planner made feasible.
+        FP_ASSERT(earliest >= 1 && earliest <= waves + 1);
         const std::string& anti = fleet.vms[static_cast<size_t>(m.vm)].anti_group;
         if (!anti.empty()) {
             auto it = anti_departed.find({m.target, anti});
@@ -64,26 +108,26 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
         }
         int32_t chosen = -1;
         for (int32_t w = earliest; w <= waves + 1; ++w) {
-            const size_t wi = static_cast<size_t>(w);
             if (limits.max_per_host > 0) {
-                if (tt.busy[wi] >= limits.max_per_host) continue;
-                if (st && st->busy[wi] >= limits.max_per_host) continue;
+                if (busy_at(tt, w) >= limits.max_per_host) continue;
+                if (st && busy_at(*st, w) >= limits.max_per_host) continue;
             }
-            if (limits.max_per_wave > 0 && per_wave[wi] >= limits.max_per_wave) continue;
+            if (limits.max_per_wave > 0 && per_wave[static_cast<size_t>(w)] >= limits.max_per_wave)
+                continue;
             chosen = w;
             break;
         }
-        // The wave after all others holds the sequential state, which the planner made feasible.
         FP_ASSERT(chosen != -1);
-        const size_t ci = static_cast<size_t>(chosen);
         m.step = chosen;
-        tt.arrive[ci] += dem;
-        tt.busy[ci] += 1;
+        Event& te = event_at(tt, chosen);
+        te.arrive += dem;
+        te.busy += 1;
         if (st) {
-            st->depart[ci] += dem;
-            st->busy[ci] += 1;
+            Event& se = event_at(*st, chosen);
+            se.depart += dem;
+            se.busy += 1;
         }
-        per_wave[ci] += 1;
+        per_wave[static_cast<size_t>(chosen)] += 1;
         waves = std::max(waves, chosen);
         if (!anti.empty() && m.source >= 0) {
             int32_t& w = anti_departed[{m.source, anti}];

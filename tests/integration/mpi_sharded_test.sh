@@ -53,6 +53,16 @@ import json,sys; s=json.load(open(sys.argv[1])); print(s['ranks'], s['max_vm_row
 # Three of twelve racks per rank: a quarter of the rows, give or take the racks' sizes.
 if [ "$rows" -le $((total * 30 / 100)) ]; then ok "P=4: at most $rows of $total VM rows on a rank"; else bad "P=4: a rank held $rows of $total VM rows"; fi
 
+# The checkpoint written by rank 0 at P=3 (from every rank's rows) resumes to the same plan, in
+# one process and under P=2.
+"$FLEETPLAN" plan --resume "$T/p3t1/checkpoint.h5" --out "$T/resumed1" >/dev/null &&
+    cmp -s "$T/ref/plan.csv" "$T/resumed1/plan.csv" && ok "P=3 checkpoint resumes to the same plan" ||
+    bad "resume of the P=3 checkpoint differs"
+timeout 300 "$MPIRUN" -np 2 "$FLEETPLAN" plan --resume "$T/p3t1/checkpoint.h5" --out "$T/resumed2" >/dev/null &&
+    cmp -s "$T/ref/plan.csv" "$T/resumed2/plan.csv" && ok "... and under P=2" || bad "P=2 resume differs"
+n=$("$FLEETPLAN" inspect --json "$T/p3t1/checkpoint.h5" | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['vms'])")
+[ "$n" = "$(($(wc -l <"$V") - 1))" ] && ok "the checkpoint holds all $n VM rows" || bad "checkpoint holds $n VMs"
+
 # A bad row whose host is in the last shard (rack r12: the last rank's partition at P=3).
 LAST=$(awk -F, 'NR>1 && $5=="r12" && $7=="active" {print $1; exit}' "$H")
 cp "$V" "$T/bad.csv"
