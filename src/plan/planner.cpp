@@ -57,7 +57,7 @@ class Planner {
           receiver_(fleet.hosts.size(), 0),
           moved_(fleet.vms.size(), 0),
           move_index_(fleet.vms.size(), -1),
-          last_arrival_(fleet.hosts.size(), -1) {
+          arrivals_(fleet.hosts.size()) {
         ctx_.seed = opt.seed;
         ctx_.now_s = opt.now_s;
         ctx_.history = opt.history;
@@ -148,6 +148,11 @@ class Planner {
             }
         }
 
+        // Drop the tombstones of retargeted moves (the order of the rest is kept).
+        size_t live = 0;
+        for (size_t k = 0; k < plan_.moves.size(); ++k)
+            if (!dead_[k]) plan_.moves[live++] = plan_.moves[k];
+        plan_.moves.resize(live);
         if (opt_.phase != Phase::kGlobal) grow_allocations();
         std::sort(plan_.powered_on.begin(), plan_.powered_on.end(),
                   [&](int32_t a, int32_t b) { return state_.id_rank(a) < state_.id_rank(b); });
@@ -174,6 +179,14 @@ class Planner {
     }
 
     // ---- moves ----
+    void append_move(const Move& m) {
+        const auto idx = static_cast<int32_t>(plan_.moves.size());
+        move_index_[static_cast<size_t>(m.vm)] = idx;
+        arrivals_[static_cast<size_t>(m.target)].push_back(idx);
+        plan_.moves.push_back(m);
+        dead_.push_back(0);
+    }
+
     void record(int32_t vm, int32_t target, MoveReason reason) {
         const int32_t source = state_.host_of(vm);
         FP_ASSERT(!moved_[static_cast<size_t>(vm)]);
@@ -184,9 +197,7 @@ class Planner {
         m.source = source;
         m.target = target;
         m.reason = reason;
-        move_index_[static_cast<size_t>(vm)] = static_cast<int32_t>(plan_.moves.size());
-        last_arrival_[static_cast<size_t>(target)] = static_cast<int32_t>(plan_.moves.size());
-        plan_.moves.push_back(m);
+        append_move(m);
         if (source != kNoHost) {
             ++migrations_;
             moved_mem_kib_ += mem_of(vm);
@@ -656,10 +667,12 @@ class Planner {
     // VM stays home) wherever that keeps every move feasible in sequence.
     void undo_partial_drains() {
         std::vector<int32_t> wasted;
-        for (const Move& m : plan_.moves)
-            if (m.reason == MoveReason::kConsolidate && m.source != kNoHost &&
+        for (size_t k = 0; k < plan_.moves.size(); ++k) {
+            const Move& m = plan_.moves[k];
+            if (!dead_[k] && m.reason == MoveReason::kConsolidate && m.source != kNoHost &&
                 !state_.vms_on(m.source).empty())
                 wasted.push_back(m.vm);
+        }
         for (auto it = wasted.rbegin(); it != wasted.rend(); ++it) {
             const int32_t vm = *it;
             const Move& m = plan_.moves[static_cast<size_t>(move_index_[static_cast<size_t>(vm)])];
@@ -752,19 +765,19 @@ class Planner {
         if (i < 0 || frozen_[static_cast<size_t>(vm)]) return false;
         const Move& m = plan_.moves[static_cast<size_t>(i)];
         if (m.reason == MoveReason::kEvacuate) return false;
-        return m.source == kNoHost || last_arrival_[static_cast<size_t>(m.source)] < i;
+        const std::vector<int32_t>& into_source = arrivals_[static_cast<size_t>(m.source)];
+        return m.source == kNoHost || into_source.empty() || into_source.back() < i;
     }
 
     void retarget(int32_t vm, int32_t target, MoveReason reason) {
-        const size_t i = static_cast<size_t>(move_index_[static_cast<size_t>(vm)]);
-        const Move old = plan_.moves[i];
-        plan_.moves.erase(plan_.moves.begin() + static_cast<std::ptrdiff_t>(i));
-        std::fill(move_index_.begin(), move_index_.end(), -1);
-        std::fill(last_arrival_.begin(), last_arrival_.end(), -1);
-        for (size_t k = 0; k < plan_.moves.size(); ++k) {
-            move_index_[static_cast<size_t>(plan_.moves[k].vm)] = static_cast<int32_t>(k);
-            last_arrival_[static_cast<size_t>(plan_.moves[k].target)] = static_cast<int32_t>(k);
-        }
+        // The old move becomes a tombstone (dropped when the plan is returned): indices stay
+        // stable, so this is O(moves into one host), not a rebuild of every index.
+        const int32_t i = move_index_[static_cast<size_t>(vm)];
+        const Move old = plan_.moves[static_cast<size_t>(i)];
+        dead_[static_cast<size_t>(i)] = 1;
+        std::vector<int32_t>& into = arrivals_[static_cast<size_t>(old.target)];
+        into.erase(std::lower_bound(into.begin(), into.end(), i));
+        move_index_[static_cast<size_t>(vm)] = -1;
         if (target == old.source) {  // back home: no move at all
             moved_[static_cast<size_t>(vm)] = 0;
             --migrations_;
@@ -775,9 +788,7 @@ class Planner {
         Move m = old;
         m.target = target;
         m.reason = old.source == kNoHost ? MoveReason::kNewVm : reason;
-        move_index_[static_cast<size_t>(vm)] = static_cast<int32_t>(plan_.moves.size());
-        last_arrival_[static_cast<size_t>(target)] = static_cast<int32_t>(plan_.moves.size());
-        plan_.moves.push_back(m);
+        append_move(m);
         receiver_[static_cast<size_t>(target)] = 1;
         state_.move(vm, target);
     }
@@ -785,69 +796,95 @@ class Planner {
     void balance() {
         std::vector<uint8_t> stuck(allowed_.size(), 0);
         const int64_t max_iterations = static_cast<int64_t>(fleet_.vms.size()) * 2 + 16;
-        for (int64_t it = 0; it < max_iterations; ++it) {
-            int32_t hi_host = kNoHost;
+        int64_t it = 0;
+        // Hosts by utilisation, most used first (ties: id order). Utilisation only changes
+        // with a move, and then only at its two hosts, which are put back in place: a round
+        // offers hosts in this order until one has a useful move.
+        std::vector<std::pair<double, int32_t>> order;  // (utilisation, host)
+        auto before = [&](const std::pair<double, int32_t>& a,
+                          const std::pair<double, int32_t>& b) {
+            if (a.first != b.first) return a.first > b.first;
+            return state_.id_rank(a.second) < state_.id_rank(b.second);
+        };
+        for (int32_t h : state_.hosts_by_id())
+            if (allowed_[static_cast<size_t>(h)]) order.emplace_back(state_.max_util(h), h);
+        std::stable_sort(order.begin(), order.end(), before);
+        auto reposition = [&](int32_t h) {
+            auto at = std::find_if(order.begin(), order.end(),
+                                   [&](const auto& e) { return e.second == h; });
+            if (at == order.end()) return;
+            order.erase(at);
+            const std::pair<double, int32_t> e{state_.max_util(h), h};
+            order.insert(std::upper_bound(order.begin(), order.end(), e, before), e);
+        };
+        for (bool moved = true; moved && it < max_iterations;) {
+            moved = false;
+            // The least utilised host (ties: id order); never one at 200% or more.
             int32_t lo_host = kNoHost;
-            double hi_u = -1, lo_u = 2;
-            for (int32_t h : state_.hosts_by_id()) {
-                if (!allowed_[static_cast<size_t>(h)]) continue;
-                const double u = state_.max_util(h);
-                if (!stuck[static_cast<size_t>(h)] && u > hi_u) {
-                    hi_u = u;
-                    hi_host = h;
-                }
-                if (u < lo_u) {
+            double lo_u = 2;
+            for (const auto& [u, h] : order)
+                if (u < lo_u || (u == lo_u && lo_host != kNoHost &&
+                                 state_.id_rank(h) < state_.id_rank(lo_host))) {
                     lo_u = u;
                     lo_host = h;
                 }
-            }
-            if (hi_host == kNoHost || lo_host == kNoHost || hi_host == lo_host) break;
-            if (hi_u - lo_u <= opt_.balance_tolerance) break;
-            int32_t best_vm = -1;
-            double best_score = 0;
-            // A move must lower the pair's peak by at least the minimum gain (no ping-pong); among
-            // those, the most gain per GiB copied wins.
-            const double must_reach = hi_u - opt_.balance_min_gain;
-            for (int32_t vm : state_.vms_on(hi_host)) {
-                const bool again = moved_[static_cast<size_t>(vm)] != 0;
-                if (again ? !can_retarget(vm) : !movable(vm)) continue;
-                if (!state_.fits(vm, lo_host)) continue;
-                if (!again && !within_budget(1, mem_of(vm))) continue;
-                if (!again && opt_.balance_mem_frac >= 0 &&
-                    static_cast<double>(moved_mem_kib_ + mem_of(vm)) >
-                        opt_.balance_mem_frac * static_cast<double>(total_mem_kib_))
+            for (size_t k = 0; k < order.size(); ++k) {
+                const double hi_u = order[k].first;
+                const int32_t hi_host = order[k].second;
+                if (stuck[static_cast<size_t>(hi_host)]) continue;
+                if (it++ >= max_iterations) break;
+                if (lo_host == kNoHost || hi_host == lo_host) break;
+                if (hi_u - lo_u <= opt_.balance_tolerance) break;
+                int32_t best_vm = -1;
+                double best_score = 0;
+                // A move must lower the pair's peak by at least the minimum gain (no ping-pong);
+                // among those, the most gain per GiB copied wins.
+                const double must_reach = hi_u - opt_.balance_min_gain;
+                for (int32_t vm : state_.vms_on(hi_host)) {
+                    const bool again = moved_[static_cast<size_t>(vm)] != 0;
+                    if (again ? !can_retarget(vm) : !movable(vm)) continue;
+                    if (!state_.fits(vm, lo_host)) continue;
+                    if (!again && !within_budget(1, mem_of(vm))) continue;
+                    if (!again && opt_.balance_mem_frac >= 0 &&
+                        static_cast<double>(moved_mem_kib_ + mem_of(vm)) >
+                            opt_.balance_mem_frac * static_cast<double>(total_mem_kib_))
+                        continue;
+                    double src_after = 0, dst_after = 0;
+                    for (int d = 0; d < model::kDims; ++d) {
+                        const double cs = static_cast<double>(state_.capacity(hi_host)[d]);
+                        const double cd = static_cast<double>(state_.capacity(lo_host)[d]);
+                        const double dem = static_cast<double>(state_.demand(vm)[d]);
+                        src_after = std::max(
+                            src_after, (static_cast<double>(state_.load(hi_host)[d]) - dem) / cs);
+                        dst_after = std::max(
+                            dst_after, (static_cast<double>(state_.load(lo_host)[d]) + dem) / cd);
+                    }
+                    const double after = std::max(src_after, dst_after);
+                    if (after >= must_reach - 1e-12) continue;
+                    const double gib =
+                        std::max(1.0, static_cast<double>(mem_of(vm)) / (1024.0 * 1024.0));
+                    const double score = (hi_u - after) / gib;
+                    if (score > best_score + 1e-15) {
+                        best_score = score;
+                        best_vm = vm;
+                    }
+                }
+                if (best_vm < 0) {
+                    stuck[static_cast<size_t>(hi_host)] = 1;
                     continue;
-                double src_after = 0, dst_after = 0;
-                for (int d = 0; d < model::kDims; ++d) {
-                    const double cs = static_cast<double>(state_.capacity(hi_host)[d]);
-                    const double cd = static_cast<double>(state_.capacity(lo_host)[d]);
-                    const double dem = static_cast<double>(state_.demand(vm)[d]);
-                    src_after = std::max(src_after,
-                                         (static_cast<double>(state_.load(hi_host)[d]) - dem) / cs);
-                    dst_after = std::max(dst_after,
-                                         (static_cast<double>(state_.load(lo_host)[d]) + dem) / cd);
                 }
-                const double after = std::max(src_after, dst_after);
-                if (after >= must_reach - 1e-12) continue;
-                const double gib =
-                    std::max(1.0, static_cast<double>(mem_of(vm)) / (1024.0 * 1024.0));
-                const double score = (hi_u - after) / gib;
-                if (score > best_score + 1e-15) {
-                    best_score = score;
-                    best_vm = vm;
+                if (moved_[static_cast<size_t>(best_vm)]) {
+                    retarget(best_vm, lo_host, MoveReason::kBalance);
+                } else {
+                    record(best_vm, lo_host, MoveReason::kBalance);
                 }
+                // The least utilised host changed: every host may have a useful move again.
+                std::fill(stuck.begin(), stuck.end(), 0);
+                reposition(hi_host);
+                reposition(lo_host);
+                moved = true;
+                break;
             }
-            if (best_vm < 0) {
-                stuck[static_cast<size_t>(hi_host)] = 1;
-                continue;
-            }
-            if (moved_[static_cast<size_t>(best_vm)]) {
-                retarget(best_vm, lo_host, MoveReason::kBalance);
-            } else {
-                record(best_vm, lo_host, MoveReason::kBalance);
-            }
-            // The least utilised host changed: every host may have a useful move again.
-            std::fill(stuck.begin(), stuck.end(), 0);
         }
     }
 
@@ -858,14 +895,15 @@ class Planner {
     PlacementState state_;
     policy::PolicyContext ctx_;
     std::vector<uint8_t> evac_;
-    std::vector<uint8_t> allowed_;       // usable targets
-    std::vector<uint8_t> off_;           // off hosts that may still be switched on
-    std::vector<uint8_t> receiver_;      // hosts that received a VM (never drained afterwards)
-    std::vector<uint8_t> moved_;         // a VM moves at most once per plan
-    std::vector<uint8_t> frozen_;        // in cooldown since the previous plan
-    std::vector<int32_t> move_index_;    // per VM: its move in plan_.moves, -1 if none
-    std::vector<int32_t> last_arrival_;  // per host: the last move into it, -1 if none
-    std::vector<uint8_t> kept_;          // goal consolidate: the hosts that stay on
+    std::vector<uint8_t> allowed_;     // usable targets
+    std::vector<uint8_t> off_;         // off hosts that may still be switched on
+    std::vector<uint8_t> receiver_;    // hosts that received a VM (never drained afterwards)
+    std::vector<uint8_t> moved_;       // a VM moves at most once per plan
+    std::vector<uint8_t> frozen_;      // in cooldown since the previous plan
+    std::vector<int32_t> move_index_;  // per VM: its move in plan_.moves, -1 if none
+    std::vector<std::vector<int32_t>> arrivals_;  // per host: live moves into it, ascending
+    std::vector<uint8_t> dead_;                   // per entry of plan_.moves: retargeted away
+    std::vector<uint8_t> kept_;                   // goal consolidate: the hosts that stay on
     int64_t migrations_ = 0;
     int64_t moved_mem_kib_ = 0;
     int64_t total_mem_kib_ = 0;
