@@ -227,11 +227,7 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
     size_t body = 0;
     if (!fallback) {
         for (auto f : header_views) header_only.header.emplace_back(f);
-        // The header ends at the first newline after its last field.
-        const char* last = header_views.back().data() + header_views.back().size();
-        body = static_cast<size_t>(last - text.data());
-        while (body < text.size() && text[body] != '\n') ++body;
-        if (body < text.size()) ++body;
+        body = head.position();  // the first byte after the header record
     }
     std::vector<std::optional<size_t>> idx(kVmCols);
     auto resolve_columns = [&](const CsvTable& t) -> bool {
@@ -341,7 +337,9 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
         while (b < ids.size() && ids[b].hash == ids[a].hash) ++b;
         for (size_t x = a + 1; x < b; ++x)
             for (size_t y = a; y < x; ++y)
-                if (ids[y].id == ids[x].id && !ids[x].id.empty()) {
+                // Ids that fail their own check (empty, too long) are not compared, as before.
+                if (ids[y].id == ids[x].id && !ids[x].id.empty() &&
+                    ids[x].id.size() <= kMaxIdBytes) {
                     dups.add(file, ids[x].line, "id",
                              "duplicate id '" + std::string(ids[x].id) + "' (first on line " +
                                  std::to_string(ids[y].line) + ")");
@@ -349,7 +347,9 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
                 }
         a = b;
     }
-    errors.merge(dups);
+    // A row's duplicate id is reported before its other faults (the order of the row checks).
+    dups.merge(errors);
+    errors = std::move(dups);
     if (!errors.empty()) return tl::unexpected(errors.to_error());
     if (out.keep_id_hashes) std::sort(out.id_hashes.begin(), out.id_hashes.end());
     return {};

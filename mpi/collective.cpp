@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <set>
 #include <sstream>
 
 namespace fp::mpi {
@@ -77,7 +78,12 @@ Result<void> agree(const Result<void>& mine, const MpiEnv& env) {
         std::stable_sort(
             lines.begin(), lines.end(),
             [](const std::string& a, const std::string& b) { return position(a) < position(b); });
-        lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+        // Every rank may report the same fault (a header, a duplicate id): keep each message once.
+        std::vector<std::string> once;
+        std::set<std::string> seen;
+        for (auto& l : lines)
+            if (seen.insert(l).second) once.push_back(std::move(l));
+        lines = std::move(once);
         constexpr size_t kMax = 20;
         if (lines.size() > kMax) {
             lines.resize(kMax);

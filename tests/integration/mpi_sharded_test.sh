@@ -78,4 +78,13 @@ grep -q "bad.csv:$line:cpu: not a number" "$T/bad.err" && ok "message names file
     bad "message: $(cat "$T/bad.err")"
 [ "$(grep -c "bad.csv:$line:cpu" "$T/bad.err")" = 1 ] && ok "the message is printed once" || bad "message repeated"
 [ ! -e "$T/bad/plan.csv" ] && ok "no plan written" || bad "a plan was written"
+# Faults every rank sees (a header missing two columns): each message once, in order.
+printf 'id,host,mem\nv1,%s,1\n' "$LAST" >"$T/hdr.csv"
+set +e
+timeout 120 "$MPIRUN" -np 3 "$FLEETPLAN" plan --hosts "$H" --vms "$T/hdr.csv" --out "$T/hdr" 2>"$T/hdr.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] && [ "$(grep -c 'hdr.csv:1:' "$T/hdr.err")" = 2 ] &&
+    [ "$(grep 'hdr.csv:1:' "$T/hdr.err" | head -1)" = "$T/hdr.csv:1:cpu: missing required column 'cpu'" ] &&
+    ok "P=3, header faults: two messages, each once" || bad "header faults: rc=$rc $(cat "$T/hdr.err")"
 finish

@@ -117,6 +117,29 @@ TEST(ParseFleet, ListsSeveralErrorsAtMostTwenty) {
     EXPECT_NE(msg.find("further errors not shown"), std::string::npos);
 }
 
+// Regressions from the review of the parallel VM reader (each once crashed or differed from
+// the serial reader's messages).
+TEST(ParseFleet, HeaderEndingInAnEscapedQuoteIsReadNotOverrun) {
+    auto r = parse_fleet(kHosts, "hosts.csv", "id,host,cpu,mem,net,\"x\"\"y\"\nv1,h1,1,1024,10,\n",
+                         "vms.csv");
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    ASSERT_EQ(r->fleet.vms.size(), 1u);
+    ASSERT_EQ(r->warnings.size(), 1u);
+    EXPECT_NE(r->warnings[0].find("x\"y"), std::string::npos) << r->warnings[0];
+}
+
+TEST(ParseFleet, DuplicateIdComesBeforeTheRowsOtherFaults) {
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\nv,h1,1,1,1\nv,h1,1,1,-1\n"),
+              "vms.csv:3:id: duplicate id 'v' (first on line 2)\n"
+              "vms.csv:3:net: must not be negative: '-1'");
+}
+
+TEST(ParseFleet, OverlongIdsAreNotAlsoDuplicates) {
+    const std::string id(257, 'x');
+    EXPECT_EQ(error_of(kHosts, "id,host,cpu,mem,net\n" + id + ",h1,1,1,1\n" + id + ",h1,1,1,1\n"),
+              "vms.csv:2:id: id longer than 256 bytes\nvms.csv:3:id: id longer than 256 bytes");
+}
+
 TEST(WriteFleet, RoundTripsThroughCsv) {
     auto r = parse_fleet(kHosts, "hosts.csv",
                          "id,host,cpu,mem,net,group\nv1,h1,0.813,1024.5,100,\"a,b\"\nv2,,1,1,1,\n",
