@@ -109,6 +109,14 @@ int64_t allreduce_sum(int64_t v, const MpiEnv& env) {
     return out;
 }
 
+void allreduce_sum(std::vector<int64_t>& v, const MpiEnv& env) {
+    if (env.size == 1 || v.empty()) return;
+    std::vector<long long> in(v.begin(), v.end()), out(v.size(), 0);
+    MPI_Allreduce(in.data(), out.data(), static_cast<int>(in.size()), MPI_LONG_LONG, MPI_SUM,
+                  MPI_COMM_WORLD);
+    std::copy(out.begin(), out.end(), v.begin());
+}
+
 double allreduce_max(double v, const MpiEnv& env) {
     if (env.size == 1) return v;
     double out = 0;

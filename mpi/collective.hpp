@@ -34,6 +34,8 @@ Result<void> run_agreed(Step&& step, const MpiEnv& env) {
 std::vector<std::string> gather_bytes(const std::string& mine, const MpiEnv& env);
 
 int64_t allreduce_max(int64_t v, const MpiEnv& env);
+// Element-wise sum over the ranks, in place.
+void allreduce_sum(std::vector<int64_t>& v, const MpiEnv& env);
 int64_t allreduce_sum(int64_t v, const MpiEnv& env);
 double allreduce_max(double v, const MpiEnv& env);
 

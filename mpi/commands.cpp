@@ -399,13 +399,31 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     const auto t_plan = Clock::now();
     std::vector<plan::ShardInput> inputs, empty_inputs;
     std::vector<plan::ShardOutcome> mine;
-    auto stage2 = [&]() -> Result<void> {
+    std::vector<int64_t> demand_sums;
+    auto split = [&]() -> Result<void> {
         inputs = plan::split_shards(std::move(in.fleet), std::move(in.history), in.traffic,
                                     in.frozen, map, mine_shards);
         in.traffic = model::Traffic{};
+        // Every shard's evacuation needs, for the budget split (summed over the ranks below).
+        demand_sums.assign(3 * static_cast<size_t>(map.shards), 0);
+        for (const plan::ShardInput& si : inputs) {
+            const plan::ShardDemand d = plan::shard_demand(si, map, rc->options);
+            const auto k = 3 * static_cast<size_t>(si.shard);
+            demand_sums[k] = d.must_moves;
+            demand_sums[k + 1] = d.must_mem_kib;
+            demand_sums[k + 2] = d.mem_kib;
+        }
+        return {};
+    };
+    if (auto r = run_agreed(split, env); !r) return r;
+    allreduce_sum(demand_sums, env);
+    std::vector<plan::ShardDemand> demand(static_cast<size_t>(map.shards));
+    for (size_t s = 0; s < demand.size(); ++s)
+        demand[s] = {demand_sums[3 * s], demand_sums[3 * s + 1], demand_sums[3 * s + 2]};
+    auto stage2 = [&]() -> Result<void> {
         mine.resize(inputs.size());
         tbb::parallel_for(size_t{0}, inputs.size(), [&](size_t s) {
-            mine[s] = plan::plan_shard(inputs[s], map, rc->options, rc->policies);
+            mine[s] = plan::plan_shard(inputs[s], map, rc->options, rc->policies, demand);
         });
         return {};
     };

@@ -277,6 +277,10 @@ class Planner {
             for (int32_t vm : vms) {
                 // The global step moves only the shards' leftovers, never the pinned rest.
                 if (opt_.phase == Phase::kGlobal && frozen_[static_cast<size_t>(vm)]) continue;
+                if (!within_budget(1, mem_of(vm)) && opt_.phase == Phase::kLocal) {
+                    plan_.deferred.push_back(vm);  // another shard may have left budget
+                    continue;
+                }
                 if (!within_budget(1, mem_of(vm))) {
                     plan_.unresolved.push_back({h, vm,
                                                 "migration budget exhausted before VM " +
@@ -390,7 +394,7 @@ class Planner {
                     offload(chosen.front(), exclude, /*power_on=*/false) == Offload::kBudgetHit;
                 times.place += sw.lap();
             }
-            if (state_.overloaded(h) && opt_.phase == Phase::kLocal && !budget_hit) {
+            if (state_.overloaded(h) && opt_.phase == Phase::kLocal) {
                 // Another shard may have room: hand every VM that may still move to the global
                 // step, whose selection policy picks among them again.
                 for (int32_t vm : state_.vms_on(h))

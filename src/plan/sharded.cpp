@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 #include "src/util/assert.hpp"
@@ -220,8 +221,26 @@ std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& hist
     return out;
 }
 
+ShardDemand shard_demand(const ShardInput& in, const ShardMap& map, const PlanOptions& options) {
+    ShardDemand d;
+    std::vector<uint8_t> evac(in.fleet.hosts.size(), 0);
+    for (size_t h = 0; h < in.fleet.hosts.size(); ++h)
+        evac[h] = in.fleet.hosts[h].state == model::HostState::kMaintenance;
+    for (int32_t h : options.evacuate)
+        if (map.shard_of_host[static_cast<size_t>(h)] == in.shard)
+            evac[static_cast<size_t>(map.local_of_host[static_cast<size_t>(h)])] = 1;
+    for (const model::Vm& vm : in.fleet.vms) {
+        d.mem_kib += vm.mem_size_kib;
+        if (!vm.is_new() && evac[static_cast<size_t>(vm.host)]) {
+            ++d.must_moves;
+            d.must_mem_kib += vm.mem_size_kib;
+        }
+    }
+    return d;
+}
+
 ShardOutcome plan_shard(const ShardInput& in, const ShardMap& map, const PlanOptions& options,
-                        const policy::PolicySet& policies) {
+                        const policy::PolicySet& policies, const std::vector<ShardDemand>& demand) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<int32_t>& global = map.hosts[static_cast<size_t>(in.shard)];
     PlanOptions opt = options;
@@ -231,18 +250,46 @@ ShardOutcome plan_shard(const ShardInput& in, const ShardMap& map, const PlanOpt
         if (map.shard_of_host[static_cast<size_t>(h)] == in.shard)
             opt.evacuate.push_back(map.local_of_host[static_cast<size_t>(h)]);
     std::sort(opt.evacuate.begin(), opt.evacuate.end());
-    if (options.budget_migrations >= 0 && map.shards > 1) {
-        // The shard's share of the migration budget, by hosts; the global step gets the rest.
-        int64_t before = 0;
-        for (int32_t s = 0; s < in.shard; ++s)
-            before += static_cast<int64_t>(map.hosts[static_cast<size_t>(s)].size());
-        const auto total = static_cast<int64_t>(map.shard_of_host.size());
-        const auto mine = static_cast<int64_t>(global.size());
-        const auto share = [&](int64_t upto) {
-            return static_cast<int64_t>(static_cast<__int128>(options.budget_migrations) * upto /
-                                        total);
+    if (map.shards > 1 && (options.budget_migrations >= 0 || options.budget_mem_frac >= 0)) {
+        // The shard's share of each budget: first what its evacuations need (all shards'
+        // needs in proportion when the budget cannot cover them), then the rest by hosts. What
+        // a shard leaves unused, the global step may spend.
+        FP_ASSERT(demand.size() == static_cast<size_t>(map.shards));
+        std::vector<double> hosts_w(demand.size()), moves_w(demand.size()), mem_w(demand.size());
+        double must_moves = 0, must_mem = 0, mem = 0;
+        for (size_t s = 0; s < demand.size(); ++s) {
+            hosts_w[s] = static_cast<double>(map.hosts[s].size());
+            moves_w[s] = static_cast<double>(demand[s].must_moves);
+            mem_w[s] = static_cast<double>(demand[s].must_mem_kib);
+            must_moves += moves_w[s];
+            must_mem += mem_w[s];
+            mem += static_cast<double>(demand[s].mem_kib);
+        }
+        const auto sh = static_cast<size_t>(in.shard);
+        // This shard's part of `amount` split in proportion to `w`, by cumulative floors so the
+        // parts add up to the whole.
+        auto part = [&](double amount, const std::vector<double>& w) {
+            double total = 0, before = 0;
+            for (size_t s = 0; s < w.size(); ++s) {
+                total += w[s];
+                if (s < sh) before += w[s];
+            }
+            if (total <= 0) return 0.0;
+            return std::floor(amount * (before + w[sh]) / total) -
+                   std::floor(amount * before / total);
         };
-        opt.budget_migrations = share(before + mine) - share(before);
+        auto share = [&](double budget, const std::vector<double>& need_w, double need) {
+            if (budget <= need) return part(budget, need_w);
+            return need_w[sh] + part(budget - need, hosts_w);
+        };
+        if (options.budget_migrations >= 0)
+            opt.budget_migrations = static_cast<int64_t>(
+                share(static_cast<double>(options.budget_migrations), moves_w, must_moves));
+        if (options.budget_mem_frac >= 0) {
+            opt.budget_mem_kib = static_cast<int64_t>(
+                share(std::floor(options.budget_mem_frac * mem), mem_w, must_mem));
+            opt.budget_mem_frac = -1;
+        }
     }
     opt.frozen = in.frozen;
     opt.history = in.history.empty() ? nullptr : &in.history;
@@ -485,8 +532,10 @@ Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
         split_shards(std::move(copy), std::move(history), traffic, options.frozen, map,
                      std::vector<uint8_t>(static_cast<size_t>(map.shards), 1));
     std::vector<ShardOutcome> outcomes(inputs.size());
+    std::vector<ShardDemand> demand(inputs.size());
+    for (size_t s = 0; s < inputs.size(); ++s) demand[s] = shard_demand(inputs[s], map, options);
     tbb::parallel_for(size_t{0}, inputs.size(), [&](size_t s) {
-        outcomes[s] = plan_shard(inputs[s], map, options, policies);
+        outcomes[s] = plan_shard(inputs[s], map, options, policies, demand);
     });
     for (const ShardOutcome& o : outcomes) {
         times.detect += o.times.detect;

@@ -85,10 +85,20 @@ struct ShardOutcome {
     int32_t history_length = 0;  // the fleet's longest series (0: no history)
 };
 
-// Plans one shard. `options` is the fleet-wide options (evacuate in the full host table); the
-// migration budget is split across shards by host count.
+// What the budget split needs to know of each shard before any is planned.
+struct ShardDemand {
+    int64_t must_moves = 0;    // running VMs on hosts being evacuated
+    int64_t must_mem_kib = 0;  // their memory
+    int64_t mem_kib = 0;       // all the shard's VMs' memory
+};
+ShardDemand shard_demand(const ShardInput& in, const ShardMap& map, const PlanOptions& options);
+
+// Plans one shard. `options` is the fleet-wide options (evacuate in the full host table).
+// `demand` holds every shard's ShardDemand (indexed by shard): a budget goes first to the
+// evacuations, then by hosts; a move that must happen but finds no budget left in its shard is
+// deferred, so the global step may pay for it with what other shards left.
 ShardOutcome plan_shard(const ShardInput& in, const ShardMap& map, const PlanOptions& options,
-                        const policy::PolicySet& policies);
+                        const policy::PolicySet& policies, const std::vector<ShardDemand>& demand);
 
 struct GlobalPlan {
     // Every host, per host one pinned aggregate of its unlisted VMs (and a zero-size marker per

@@ -39,6 +39,15 @@ Fixture make_fixture() {
 Plan twin(const Fixture& f, int32_t ranks, size_t* bytes_moved) {
     const ShardMap map = make_shards(f.fleet.hosts, f.options.shard_hosts);
     const std::vector<int32_t> owner = shard_owners(map, ranks);
+    // The budget split's inputs, as the ranks' allreduce gives them: every shard's.
+    std::vector<ShardDemand> demand;
+    {
+        model::Fleet copy = f.fleet;
+        for (const ShardInput& in :
+             split_shards(std::move(copy), model::History{}, model::Traffic{}, {}, map,
+                          std::vector<uint8_t>(static_cast<size_t>(map.shards), 1)))
+            demand.push_back(shard_demand(in, map, f.options));
+    }
     std::vector<ShardOutcome> outcomes;
     *bytes_moved = 0;
     for (int32_t r = 0; r < ranks; ++r) {
@@ -50,7 +59,7 @@ Plan twin(const Fixture& f, int32_t ranks, size_t* bytes_moved) {
             split_shards(std::move(copy), model::History{}, model::Traffic{}, {}, map, take);
         std::vector<ShardOutcome> mine;
         for (const ShardInput& in : inputs)
-            mine.push_back(plan_shard(in, map, f.options, f.policies));
+            mine.push_back(plan_shard(in, map, f.options, f.policies, demand));
         const std::string wire = mpi::pack(mine);
         *bytes_moved += wire.size();
         std::vector<ShardOutcome> got;
@@ -114,6 +123,30 @@ TEST(ShardedTwin, TheGlobalStepNeverOverCommitsAHost) {
         EXPECT_FALSE(st.overloaded(m.target)) << f.fleet.hosts[static_cast<size_t>(m.target)].id;
     EXPECT_GT(cross_shard, 0u);
     for (int32_t h : f.options.evacuate) EXPECT_TRUE(st.vms_on(h).empty());
+}
+
+TEST(ShardedTwin, ABudgetGoesToTheEvacuationFirstWhicheverShardNeedsIt) {
+    // Rack r02 (one shard) is evacuated under a budget of 10 migrations: all ten go to its VMs,
+    // not a tenth to each shard's optional moves; the same for every rank count.
+    Fixture f = make_fixture();
+    f.options.budget_migrations = 10;
+    PhaseTimes t;
+    const Plan one = make_plan(f.fleet, f.options, f.policies, t);
+    int64_t migrations = 0, evacuations = 0;
+    for (const Move& m : one.moves)
+        if (m.source >= 0) {
+            ++migrations;
+            evacuations += m.reason == MoveReason::kEvacuate;
+        }
+    EXPECT_EQ(migrations, 10);
+    EXPECT_EQ(evacuations, 10);
+    for (int32_t ranks : {2, 3}) {
+        size_t bytes = 0;
+        const Plan p = twin(f, ranks, &bytes);
+        ASSERT_EQ(p.moves.size(), one.moves.size()) << ranks << " ranks";
+        for (size_t i = 0; i < p.moves.size(); ++i) EXPECT_EQ(p.moves[i].vm, one.moves[i].vm);
+        EXPECT_EQ(p.unresolved.size(), one.unresolved.size());
+    }
 }
 
 }  // namespace
