@@ -17,7 +17,8 @@
 
 namespace fp::io {
 
-inline constexpr int kCheckpointFormatVersion = 1;
+// 2: string columns are fixed-length (1: variable-length); readers accept both.
+inline constexpr int kCheckpointFormatVersion = 2;
 inline constexpr const char* kCheckpointFormatName = "fleetplan-checkpoint";
 
 struct Checkpoint {

@@ -67,7 +67,7 @@ class CsvScanner {
         : text_(text), i_(chunk.begin), end_(chunk.end), line_(chunk.line) {}
     Status next();
     int64_t line() const { return record_line_; }  // physical line where the record starts
-    size_t position() const { return i_; }  // offset just past the last record read
+    size_t position() const { return i_; }         // offset just past the last record read
     const std::vector<std::string_view>& fields() const { return fields_; }
 
   private:

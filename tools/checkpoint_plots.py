@@ -42,7 +42,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 FORMAT = "fleetplan-checkpoint"
-FORMAT_VERSION = 1          # the newest version this reader understands
+FORMAT_VERSION = 2          # the newest version this reader understands (1 and 2 differ only
+                            # in how string columns are stored; h5py's asstr() reads both)
 DIMS = ("cpu", "mem", "net")
 MAX_RACKS = 40
 KIB_PER_GIB = 1024.0 ** 2

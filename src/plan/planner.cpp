@@ -960,8 +960,10 @@ Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
         Planner planner(fleet, options, sets[static_cast<size_t>(v / kOrders)], v % kOrders);
         plans[static_cast<size_t>(v)] = planner.run(order_times[static_cast<size_t>(v)]);
     });
+    // In a shard, a variant that leaves fewer VMs to the global step comes first.
     Plan best;
     int64_t best_active = -1, best_migrations = 0;
+    size_t best_deferred = 0;
     for (int order = 0; order < variants; ++order) {
         Plan& p = plans[static_cast<size_t>(order)];
         const PhaseTimes& t = order_times[static_cast<size_t>(order)];
@@ -982,8 +984,11 @@ Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
         }
         const int64_t active =
             std::count_if(count.begin(), count.end(), [](int32_t c) { return c > 0; });
-        if (best_active < 0 || active < best_active ||
-            (active == best_active && migrations < best_migrations)) {
+        const size_t deferred = p.deferred.size();
+        if (best_active < 0 || deferred < best_deferred ||
+            (deferred == best_deferred &&
+             (active < best_active || (active == best_active && migrations < best_migrations)))) {
+            best_deferred = deferred;
             best = std::move(p);
             best_active = active;
             best_migrations = migrations;

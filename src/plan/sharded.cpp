@@ -29,8 +29,6 @@ uint64_t fnv1a(std::string_view s) {
 
 }  // namespace
 
-bool is_pseudo_vm(std::string_view id) { return !id.empty() && id.front() == kPseudoMark; }
-
 int32_t shard_of_new_vm(std::string_view vm_id, int32_t shards) {
     return static_cast<int32_t>(fnv1a(vm_id) % static_cast<uint64_t>(std::max(1, shards)));
 }

@@ -117,7 +117,4 @@ GlobalPlan resolve_global(const std::vector<model::Host>& hosts, const ShardMap&
                           const std::vector<ShardOutcome>& outcomes, const PlanOptions& options,
                           const policy::PolicySet& policies, PhaseTimes& times);
 
-// True for a skeleton VM that stands for a host's unlisted VMs (never in any output).
-bool is_pseudo_vm(std::string_view id);
-
 }  // namespace fp::plan
