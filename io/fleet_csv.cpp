@@ -135,6 +135,18 @@ const std::array<const char*, kVmCols> kVmColNames = {
     "disk", "dirty_rate", "group", "anti_group", "cpu_alloc", "mem_alloc"};
 
 // One VM row's values (every check but duplicate ids); nullopt after reporting its errors.
+// A VM quantity in internal units, rounded up: the plain form directly, anything else (and
+// every fault, with its message) through quantity() and scale_decimal().
+std::optional<int64_t> scaled(const FieldCtx& c, std::string_view col,
+                              std::optional<std::string_view> text, bool required, int64_t factor) {
+    if (!text) return std::nullopt;
+    if (PlainDecimal p; parse_plain_decimal(*text, kMaxQuantity, p))
+        return p.scaled(factor, Rounding::kUp);
+    auto q = quantity(c, col, text, required, false);
+    if (!q) return std::nullopt;
+    return scale_decimal(*q, factor, Rounding::kUp);
+}
+
 // `hidx` is the row's host as filter_host found it.
 template <typename Get>
 std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Get get,
@@ -158,26 +170,27 @@ std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Ge
     }
     for (int d = 0; d < model::kDims; ++d) {
         const std::string_view col = model::kDimNames[static_cast<size_t>(d)];
-        auto q = quantity(c, col, get(kCpu + d), true, false);
+        auto q = scaled(c, col, get(kCpu + d), true, model::kUnitFactor[static_cast<size_t>(d)]);
         if (!q) {
             ok = false;
             continue;
         }
-        vm.demand[d] = scale_decimal(*q, model::kUnitFactor[static_cast<size_t>(d)], Rounding::kUp);
+        vm.demand[d] = *q;
     }
     auto kib = [&](VmCol col, int64_t fallback) -> int64_t {
-        auto q = quantity(c, kVmColNames[col], get(col), false, false);
-        if (!q) return fallback;
-        return scale_decimal(*q, 1024, Rounding::kUp);
+        return scaled(c, kVmColNames[col], get(col), false, 1024).value_or(fallback);
     };
     vm.mem_size_kib = kib(kMemSize, vm.demand[model::kMem]);
     vm.disk_kib = kib(kDisk, 0);
-    if (auto q = quantity(c, "dirty_rate", get(kDirty), false, false))
-        vm.dirty_rate_mibps = q->value;
-    if (auto q = quantity(c, "cpu_alloc", get(kCpuAlloc), false, false))
-        vm.cpu_alloc_millicores = scale_decimal(*q, 1000, Rounding::kUp);
-    if (auto q = quantity(c, "mem_alloc", get(kMemAlloc), false, false))
-        vm.mem_alloc_kib = scale_decimal(*q, 1024, Rounding::kUp);
+    if (const auto t = get(kDirty)) {
+        if (PlainDecimal p; parse_plain_decimal(*t, kMaxQuantity, p)) {
+            vm.dirty_rate_mibps = p.value;
+        } else if (auto q = quantity(c, "dirty_rate", t, false, false)) {
+            vm.dirty_rate_mibps = q->value;
+        }
+    }
+    vm.cpu_alloc_millicores = scaled(c, "cpu_alloc", get(kCpuAlloc), false, 1000);
+    vm.mem_alloc_kib = scaled(c, "mem_alloc", get(kMemAlloc), false, 1024);
     if (auto s = get(kGroup)) vm.group = std::string(*s);
     if (auto s = get(kAnti)) vm.anti_group = std::string(*s);
     if (!ok) return std::nullopt;

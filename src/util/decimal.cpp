@@ -29,6 +29,31 @@ unsigned __int128 pow10_u128(int n) {
     return r;
 }
 
+// Exact powers of ten: in 64-bit integers (10^0..10^19) and in doubles (10^0..10^22).
+constexpr uint64_t kPow10U64[] = {1ull,
+                                  10ull,
+                                  100ull,
+                                  1000ull,
+                                  10000ull,
+                                  100000ull,
+                                  1000000ull,
+                                  10000000ull,
+                                  100000000ull,
+                                  1000000000ull,
+                                  10000000000ull,
+                                  100000000000ull,
+                                  1000000000000ull,
+                                  10000000000000ull,
+                                  100000000000000ull,
+                                  1000000000000000ull,
+                                  10000000000000000ull,
+                                  100000000000000000ull,
+                                  1000000000000000000ull,
+                                  10000000000000000000ull};
+constexpr double kPow10Double[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 }  // namespace
 
 DecimalStatus parse_decimal(std::string_view text, double max_value, Decimal& out) {
@@ -88,13 +113,10 @@ DecimalStatus parse_decimal(std::string_view text, double max_value, Decimal& ou
 
     // The nearest double: exact integer digits times an exact power of ten round once, as
     // strtod would (the classic fast path); anything else goes through strtod.
-    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     if (!out.tail_nonzero && out.digits < (static_cast<unsigned __int128>(1) << 53) &&
         exp10 >= -22 && exp10 <= 22) {
         const double m = static_cast<double>(static_cast<uint64_t>(out.digits));
-        out.value = exp10 < 0 ? m / kPow10[-exp10] : m * kPow10[exp10];
+        out.value = exp10 < 0 ? m / kPow10Double[-exp10] : m * kPow10Double[exp10];
         if (out.negative) out.value = -out.value;
     } else {
         const std::string copy(text);
@@ -119,6 +141,39 @@ DecimalStatus parse_decimal(std::string_view text, double max_value, Decimal& ou
     return DecimalStatus::kOk;
 }
 
+bool parse_plain_decimal(std::string_view text, double max_value, PlainDecimal& out) {
+    if (text.empty() || text.size() > 16) return false;
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    for (char ch : text) {
+        if (ch >= '0' && ch <= '9') {
+            m = m * 10 + static_cast<uint64_t>(ch - '0');
+            ++digits;
+            if (frac >= 0) ++frac;
+        } else if (ch == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0 || digits > 15) return false;
+    out.mantissa = m;
+    out.frac_digits = frac < 0 ? 0 : frac;
+    // m < 10^15 < 2^53 and 10^f exact: one correctly rounded division, as strtod gives.
+    out.value = static_cast<double>(m) / kPow10Double[out.frac_digits];
+    return out.value <= max_value;
+}
+
+int64_t PlainDecimal::scaled(int64_t factor, Rounding rounding) const {
+    // mantissa < 10^15 and factor ≤ 2^20 in practice; keep 128 bits for the product anyway.
+    const unsigned __int128 num =
+        static_cast<unsigned __int128>(mantissa) * static_cast<uint64_t>(factor);
+    const uint64_t den = kPow10U64[frac_digits];
+    unsigned __int128 q = num / den;
+    if (rounding == Rounding::kUp && num % den != 0) q += 1;
+    return static_cast<int64_t>(q);
+}
+
 int64_t scale_decimal(const Decimal& d, int64_t factor, Rounding rounding) {
     FP_ASSERT(factor > 0);
     unsigned __int128 num = d.digits * static_cast<unsigned __int128>(factor);
@@ -130,28 +185,8 @@ int64_t scale_decimal(const Decimal& d, int64_t factor, Rounding rounding) {
         num *= pow10_u128(e);
     } else if (num < (static_cast<unsigned __int128>(1) << 64) && -e <= 19) {
         // The common case in 64-bit arithmetic (a 128-bit division is a library call).
-        static constexpr uint64_t kPow10[] = {1ull,
-                                              10ull,
-                                              100ull,
-                                              1000ull,
-                                              10000ull,
-                                              100000ull,
-                                              1000000ull,
-                                              10000000ull,
-                                              100000000ull,
-                                              1000000000ull,
-                                              10000000000ull,
-                                              100000000000ull,
-                                              1000000000000ull,
-                                              10000000000000ull,
-                                              100000000000000ull,
-                                              1000000000000000ull,
-                                              10000000000000000ull,
-                                              100000000000000000ull,
-                                              1000000000000000000ull,
-                                              10000000000000000000ull};
         const auto n64 = static_cast<uint64_t>(num);
-        const uint64_t den = kPow10[-e];
+        const uint64_t den = kPow10U64[-e];
         if (n64 % den != 0) remainder = true;
         num = n64 / den;
     } else {

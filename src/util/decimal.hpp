@@ -25,6 +25,18 @@ struct Decimal {
 // `max_value` bounds the magnitude (values above are kOutOfRange); negatives are kNegative.
 DecimalStatus parse_decimal(std::string_view text, double max_value, Decimal& out);
 
+// The common plain form, read without the general machinery: 1 to 15 digits with at most one
+// '.' (at least one digit before or after it) and nothing else, no more than max_value. For
+// such text the results equal parse_decimal's (value) and scale_decimal's (scaled).
+struct PlainDecimal {
+    uint64_t mantissa = 0;  // the digits as one integer
+    int frac_digits = 0;    // how many of them follow the '.'
+    double value = 0.0;     // the nearest double (exact arithmetic: mantissa < 2^53)
+    int64_t scaled(int64_t factor, Rounding rounding) const;
+};
+// False when the text is not plain (then use parse_decimal, which also names every fault).
+bool parse_plain_decimal(std::string_view text, double max_value, PlainDecimal& out);
+
 // value × factor rounded as asked, as an exact integer. Requires value × factor < 2^62.
 int64_t scale_decimal(const Decimal& d, int64_t factor, Rounding rounding);
 

@@ -40,6 +40,28 @@ TEST(Decimal, RejectsEveryBadClass) {
     EXPECT_EQ(parse_decimal("-0", 1e9, d), DecimalStatus::kOk);
 }
 
+// The plain-form fast path gives exactly what the general reader gives, and declines
+// everything else (which the general reader then reads or rejects).
+TEST(Decimal, PlainFormAgreesWithTheGeneralReader) {
+    for (const char* t :
+         {"0", "007", "1.", ".5", "0.05", "1.50", "4.053", "12345678.9012345", "12.3456789012345",
+          "999999999.999999", "0.00000000000001", "1000000000"}) {
+        PlainDecimal p;
+        ASSERT_TRUE(parse_plain_decimal(t, 1e9, p)) << t;
+        Decimal d;
+        ASSERT_EQ(parse_decimal(t, 1e9, d), DecimalStatus::kOk) << t;
+        EXPECT_EQ(p.value, d.value) << t;
+        for (int64_t factor : {1, 1000, 1024})
+            for (Rounding r : {Rounding::kUp, Rounding::kDown})
+                EXPECT_EQ(p.scaled(factor, r), scale_decimal(d, factor, r)) << t << " x" << factor;
+    }
+    for (const char* t : {"", ".", " 4", "+4", "-4", "3e2", "1.2.3", "0.1234567890123456",
+                          "1000000000.5", "nan", "4 "}) {
+        PlainDecimal p;
+        EXPECT_FALSE(parse_plain_decimal(t, 1e9, p)) << '"' << t << '"';
+    }
+}
+
 TEST(Decimal, FormatsScaledValuesExactly) {
     EXPECT_EQ(format_scaled(1500, 1000), "1.5");
     EXPECT_EQ(format_scaled(1, 1024), "0.0009765625");
