@@ -2,16 +2,9 @@
 
 #include <cstdio>
 
-namespace fp::io {
+#include "src/util/hash.hpp"
 
-uint64_t fnv1a64(std::string_view bytes) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (unsigned char c : bytes) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
+namespace fp::io {
 
 std::string hex64(uint64_t h) {
     char buf[17];

@@ -7,7 +7,6 @@
 
 namespace fp::io {
 
-uint64_t fnv1a64(std::string_view bytes);
 std::string hex64(uint64_t h);
 std::string fnv1a64_hex(std::string_view bytes);
 

@@ -11,8 +11,8 @@
 #include <unordered_map>
 
 #include "io/csv.hpp"
-#include "io/digest.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/hash.hpp"
 
 namespace fp::io {
 namespace {
@@ -258,8 +258,6 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
     if (!fallback) {
         if (!resolve_columns(header_only)) return tl::unexpected(errors.to_error());
         const size_t width = header_only.header.size();
-        const int64_t header_lines = head.line();
-        (void)header_lines;
         int64_t body_line = 1;
         for (size_t i = 0; i < body; ++i) body_line += text[i] == '\n';
         const std::vector<CsvChunk> chunks = csv_chunks(text, body, body_line, size_t{1} << 20);

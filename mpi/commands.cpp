@@ -388,16 +388,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         return {};
     };
     if (auto r = run_agreed(stage1, env); !r) return r;
-    // Every rank pads history to the fleet's longest series.
-    if (!in.history.empty() || env.size > 1) {
-        const auto len = allreduce_max(static_cast<int64_t>(in.history.length), env);
-        if (!in.history.empty()) in.history.length = static_cast<int32_t>(len);
-    }
     times.parse = allreduce_max(since(t0), env);
 
     // ---- Stage 2, every rank: its shards, in parallel.
     const auto t_plan = Clock::now();
-    std::vector<plan::ShardInput> inputs, empty_inputs;
+    std::vector<plan::ShardInput> inputs;
     std::vector<plan::ShardOutcome> mine;
     std::vector<int64_t> demand_sums;
     auto split = [&]() -> Result<void> {
@@ -441,19 +436,21 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     std::vector<ShardRows> rows;  // other ranks' rows (rank 0 keeps its own in `inputs`)
     {
         std::vector<ShardRows> my_rows;
-        for (plan::ShardInput& si : env.rank == 0 ? empty_inputs : inputs) {
-            ShardRows r;
-            r.shard = si.shard;
-            const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si.shard)];
-            r.vms = std::move(si.fleet.vms);
-            for (model::Vm& v : r.vms)
-                if (!v.is_new()) v.host = hosts_of[static_cast<size_t>(v.host)];
-            r.history = std::move(si.history);
-            r.traffic = std::move(si.traffic.neighbours);
-            r.frozen = std::move(si.frozen);
-            my_rows.push_back(std::move(r));
+        if (env.rank != 0) {
+            for (plan::ShardInput& si : inputs) {
+                ShardRows r;
+                r.shard = si.shard;
+                const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si.shard)];
+                r.vms = std::move(si.fleet.vms);
+                for (model::Vm& v : r.vms)
+                    if (!v.is_new()) v.host = hosts_of[static_cast<size_t>(v.host)];
+                r.history = std::move(si.history);
+                r.traffic = std::move(si.traffic.neighbours);
+                r.frozen = std::move(si.frozen);
+                my_rows.push_back(std::move(r));
+            }
+            inputs.clear();
         }
-        if (env.rank != 0) inputs.clear();
         rows = gather_to_root(std::move(my_rows), env);
     }
     const double rows_s = since(t_rows);
@@ -463,8 +460,6 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     // ---- Stage 3, rank 0: the global step, waves, outputs.
     // Ranks own shards in any pattern; the global step takes them in shard order.
     std::sort(outcomes.begin(), outcomes.end(),
-              [](const auto& a, const auto& b) { return a.shard < b.shard; });
-    std::sort(rows.begin(), rows.end(),
               [](const auto& a, const auto& b) { return a.shard < b.shard; });
     plan::PhaseTimes shard_times;
     for (const auto& o : outcomes) {

@@ -7,11 +7,12 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "src/util/hash.hpp"
 
 namespace fp::model {
 
@@ -124,12 +125,8 @@ class IdIndex {
         start_.clear();
     }
     static uint64_t hash(std::string_view s) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (unsigned char c : s) {
-            h ^= c;
-            h *= 0x100000001b3ULL;
-        }
-        return h ^ (h >> 29);
+        const uint64_t h = fnv1a64(s);
+        return h ^ (h >> 29);  // fold high bits into the low ones that pick the slot
     }
 
   private:

@@ -256,6 +256,17 @@ class Planner {
                describe_demand(dem) + ")";
     }
 
+    // A VM that must move (evacuation, a new VM) could not: a shard hands it to the global step
+    // (another shard may have room or budget left); otherwise the plan says why.
+    template <typename Reason>
+    void must_move_failed(int32_t host, int32_t vm, Reason reason) {
+        if (opt_.phase == Phase::kLocal) {
+            plan_.deferred.push_back(vm);
+        } else {
+            plan_.unresolved.push_back({host, vm, reason()});
+        }
+    }
+
     // VMs in decreasing order of the placement policy's size, ties by VM id.
     void sort_decreasing(std::vector<int32_t>& vms) const {
         std::vector<std::pair<double, int32_t>> keyed;
@@ -277,24 +288,17 @@ class Planner {
             for (int32_t vm : vms) {
                 // The global step moves only the shards' leftovers, never the pinned rest.
                 if (opt_.phase == Phase::kGlobal && frozen_[static_cast<size_t>(vm)]) continue;
-                if (!within_budget(1, mem_of(vm)) && opt_.phase == Phase::kLocal) {
-                    plan_.deferred.push_back(vm);  // another shard may have left budget
-                    continue;
-                }
                 if (!within_budget(1, mem_of(vm))) {
-                    plan_.unresolved.push_back({h, vm,
-                                                "migration budget exhausted before VM " +
-                                                    fleet_.vms[static_cast<size_t>(vm)].id +
-                                                    " could leave"});
+                    must_move_failed(h, vm, [&] {
+                        return "migration budget exhausted before VM " +
+                               fleet_.vms[static_cast<size_t>(vm)].id + " could leave";
+                    });
                     continue;
                 }
                 auto t = choose(vm, true);
-                if (!t && opt_.phase == Phase::kLocal) {
-                    plan_.deferred.push_back(vm);
-                    continue;
-                }
                 if (!t) {
-                    plan_.unresolved.push_back({h, vm, "cannot evacuate: " + why_unplaceable(vm)});
+                    must_move_failed(h, vm,
+                                     [&] { return "cannot evacuate: " + why_unplaceable(vm); });
                     continue;
                 }
                 record(vm, *t, MoveReason::kEvacuate);
@@ -308,13 +312,9 @@ class Planner {
             // The global step places only the new VMs its shards deferred.
             if (opt_.phase == Phase::kGlobal && frozen_[static_cast<size_t>(vm)]) continue;
             auto t = choose(vm, true);
-            if (!t && opt_.phase == Phase::kLocal) {
-                plan_.deferred.push_back(vm);
-                continue;
-            }
             if (!t) {
-                plan_.unresolved.push_back(
-                    {kNoHost, vm, "cannot place new VM: " + why_unplaceable(vm)});
+                must_move_failed(kNoHost, vm,
+                                 [&] { return "cannot place new VM: " + why_unplaceable(vm); });
                 continue;
             }
             record(vm, *t, MoveReason::kNewVm);
@@ -653,13 +653,11 @@ class Planner {
                        src == kNoHost ? MoveReason::kNewVm
                        : forced       ? MoveReason::kEvacuate
                                       : MoveReason::kConsolidate);
-            } else if (forced && opt_.phase == Phase::kLocal) {
-                plan_.deferred.push_back(vm);
             } else if (forced) {
-                plan_.unresolved.push_back(
-                    {src, vm,
-                     (src == kNoHost ? "cannot place new VM: " : "cannot evacuate: ") +
-                         why_unplaceable(vm)});
+                must_move_failed(src, vm, [&] {
+                    return (src == kNoHost ? "cannot place new VM: " : "cannot evacuate: ") +
+                           why_unplaceable(vm);
+                });
             } else {
                 targets[static_cast<size_t>(src)] = 1;
             }
