@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -380,6 +381,14 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
         ::unlink(tmp.c_str());
         return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
     }
+    return {};
+}
+
+Result<void> make_dir(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return fail(ErrorCode::kEnvironment, dir + ": cannot create directory: " + ec.message());
     return {};
 }
 

@@ -89,6 +89,8 @@ std::string csv_field(std::string_view s);
 // Writes `content` to `path` atomically (temporary file in the same directory, fsync, rename).
 // Environment failures (disk full, permissions) are ErrorCode::kEnvironment.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
+// Creates DIR and its parents (an environment error when it cannot).
+Result<void> make_dir(const std::string& dir);
 
 bool valid_utf8(std::string_view s);
 

@@ -59,6 +59,54 @@ std::optional<int> percentage(std::string_view s) {
     return v;
 }
 
+}  // namespace
+
+Result<std::optional<std::vector<int>>> read_planetlab_file(const std::string& file,
+                                                            ErrorList& errors) {
+    auto text = read_file(file);
+    if (!text) {
+        if (text.error().code == ErrorCode::kEnvironment) return tl::unexpected(text.error());
+        std::string why = text.error().msg;  // "FILE: cannot open: reason"
+        if (why.rfind(file + ": ", 0) == 0) why.erase(0, file.size() + 2);
+        errors.add(file, 1, "cpu", why);
+        return std::optional<std::vector<int>>{};
+    }
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text->size()) {
+        size_t end = text->find('\n', start);
+        if (end == std::string::npos) end = text->size();
+        lines.push_back(trim(std::string_view(*text).substr(start, end - start)));
+        start = end + 1;
+    }
+    while (!lines.empty() && lines.back().empty()) lines.pop_back();  // trailing blank lines
+    if (lines.empty()) {
+        errors.add(file, 1, "cpu", "empty file: expected one CPU percentage per line");
+        return std::optional<std::vector<int>>{};
+    }
+    std::vector<int> out;
+    out.reserve(lines.size());
+    bool bad = false;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const auto pct = percentage(lines[i]);
+        if (!pct) {
+            bad = true;
+            if (errors.full()) {
+                errors.mark_truncated();
+                break;
+            }
+            errors.add(file, static_cast<int64_t>(i + 1), "cpu",
+                       "not an integer percentage 0-100: '" + lines[i] + "'");
+            continue;
+        }
+        out.push_back(*pct);
+    }
+    if (bad) return std::optional<std::vector<int>>{};
+    return std::optional<std::vector<int>>(std::move(out));
+}
+
+namespace {
+
 Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fleet& fleet) {
     namespace fs = std::filesystem;
     std::string dir = path;
@@ -93,42 +141,12 @@ Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fle
             errors.add(file, 1, "cpu", "unknown VM '" + name + "'");
             continue;
         }
-        auto text = read_file(file);
-        if (!text) {
-            if (text.error().code == ErrorCode::kEnvironment) return tl::unexpected(text.error());
-            std::string why = text.error().msg;  // "FILE: cannot open: reason"
-            if (why.rfind(file + ": ", 0) == 0) why.erase(0, file.size() + 2);
-            errors.add(file, 1, "cpu", why);
-            continue;
-        }
-        std::vector<std::string> lines;
-        size_t start = 0;
-        while (start < text->size()) {
-            size_t end = text->find('\n', start);
-            if (end == std::string::npos) end = text->size();
-            lines.push_back(trim(std::string_view(*text).substr(start, end - start)));
-            start = end + 1;
-        }
-        while (!lines.empty() && lines.back().empty()) lines.pop_back();  // trailing blank lines
-        if (lines.empty()) {
-            errors.add(file, 1, "cpu", "empty file: expected one CPU percentage per line");
-            continue;
-        }
+        auto pcts = read_planetlab_file(file, errors);
+        if (!pcts) return tl::unexpected(pcts.error());
+        if (!*pcts) continue;
         std::vector<float> series;
-        series.reserve(lines.size());
-        for (size_t i = 0; i < lines.size(); ++i) {
-            const auto pct = percentage(lines[i]);
-            if (!pct) {
-                if (errors.full()) {
-                    errors.mark_truncated();
-                    break;
-                }
-                errors.add(file, static_cast<int64_t>(i + 1), "cpu",
-                           "not an integer percentage 0-100: '" + lines[i] + "'");
-                continue;
-            }
-            series.push_back(static_cast<float>(*pct) / 100.0f);
-        }
+        series.reserve((*pcts)->size());
+        for (int pct : **pcts) series.push_back(static_cast<float>(pct) / 100.0f);
         out.history.cpu[static_cast<size_t>(*vm)] = std::move(series);
     }
     if (!errors.empty()) return tl::unexpected(errors.to_error());

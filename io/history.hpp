@@ -17,6 +17,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,13 @@
 namespace fp::io {
 
 Result<model::History> load_history(const std::string& path, const model::Fleet& fleet);
+
+class ErrorList;
+// One PlanetLab-format file: integer CPU percentages 0-100, one per line (spaces and CRLF
+// tolerated, blank lines only at the end). Bad lines go to `errors` (FILE:LINE:cpu) and give
+// nullopt; an unreadable environment is an Error.
+Result<std::optional<std::vector<int>>> read_planetlab_file(const std::string& file,
+                                                            ErrorList& errors);
 
 struct HistoryLoad {
     model::History history;

@@ -46,14 +46,6 @@ bool wants_help(const std::vector<std::string>& argv) {
            std::find(argv.begin(), argv.end(), "-h") != argv.end();
 }
 
-Result<void> make_dir(const std::string& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec)
-        return fail(ErrorCode::kEnvironment, dir + ": cannot create directory: " + ec.message());
-    return {};
-}
-
 const char* kPlanHelp =
     "usage: fleetplan plan --hosts H.csv --vms V.csv --out DIR [options]\n"
     "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n"
@@ -157,7 +149,8 @@ std::string usage() {
            "  plan       plan migrations for a fleet (hosts.csv, vms.csv)\n"
            "  generate   write a synthetic fleet\n"
            "  policies   list every policy with its parameters\n"
-           "  inspect    summarise a checkpoint (.h5)\n";
+           "  inspect    summarise a checkpoint (.h5)\n"
+           "  simulate   replay utilisation traces through a policy chain\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
@@ -384,7 +377,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                 "goal evacuate: no host to evacuate (give --evacuate or --evacuate-file, "
                 "or mark hosts state=maintenance)");
         if (env.rank == 0)
-            if (auto r = make_dir(*out_dir); !r) return r;
+            if (auto r = io::make_dir(*out_dir); !r) return r;
         return {};
     };
     if (auto r = run_agreed(stage1, env); !r) return r;
@@ -626,7 +619,7 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
     if (*nf) opt.new_vm_fraction = **nf;
     const model::Fleet fleet = model::generate_fleet(opt);
     if (env.rank != 0) return {};
-    if (auto r = make_dir(*out); !r) return r;
+    if (auto r = io::make_dir(*out); !r) return r;
     if (auto r = io::write_file_atomic(*out + "/hosts.csv", io::hosts_csv(fleet)); !r) return r;
     if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(fleet)); !r) return r;
     std::cout << "wrote " << *out << "/hosts.csv (" << fleet.hosts.size() << " hosts) and " << *out

@@ -19,6 +19,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& env);
 
 std::string usage();
 

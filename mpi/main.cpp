@@ -34,6 +34,8 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_policies(rest, env);
     } else if (cmd == "inspect") {
         r = fp::mpi::cmd_inspect(rest, env);
+    } else if (cmd == "simulate") {
+        r = fp::mpi::cmd_simulate(rest, env);
     } else {
         if (env.rank == 0)
             std::cerr << "fleetplan: unknown command '" << cmd << "'\n" << fp::mpi::usage();

@@ -1,0 +1,412 @@
+// The HDF5 plumbing shared by io's checkpoint files (internal to io/: hid_t stays in io): RAII
+// ids, a writer and a reader of the datasets fleetplan uses (1-D columns, fixed-length string
+// columns, dictionaries, 2-D float matrices, attributes), atomic writes (temporary file, flush,
+// fsync, rename) and reads that turn every HDF5 failure into an Error naming the file.
+// Thread-safety: not thread-safe (HDF5 serial library).
+#pragma once
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "src/util/result.hpp"
+
+namespace fp::io::h5 {
+
+// ---- RAII for HDF5 ids ----
+class Hid {
+  public:
+    using Closer = herr_t (*)(hid_t);
+    Hid() = default;
+    Hid(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+    Hid(const Hid&) = delete;
+    Hid& operator=(const Hid&) = delete;
+    Hid(Hid&& o) noexcept : id_(o.id_), closer_(o.closer_) { o.id_ = -1; }
+    Hid& operator=(Hid&& o) noexcept {
+        reset();
+        id_ = o.id_;
+        closer_ = o.closer_;
+        o.id_ = -1;
+        return *this;
+    }
+    ~Hid() { reset(); }
+    void reset() {
+        if (id_ >= 0 && closer_) closer_(id_);
+        id_ = -1;
+    }
+    hid_t get() const { return id_; }
+    bool ok() const { return id_ >= 0; }
+
+  private:
+    hid_t id_ = -1;
+    Closer closer_ = nullptr;
+};
+
+// Thrown only inside this file and caught at its two entry points.
+struct H5Failure {
+    std::string what;
+};
+
+inline void check(bool ok, const std::string& what) {
+    if (!ok) throw H5Failure{what};
+}
+
+inline Hid string_type() {
+    Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
+    check(t.ok(), "string type");
+    check(H5Tset_size(t.get(), H5T_VARIABLE) >= 0, "string type size");
+    check(H5Tset_cset(t.get(), H5T_CSET_UTF8) >= 0, "string type cset");
+    return t;
+}
+
+// ---- writing ----
+class Writer {
+  public:
+    explicit Writer(hid_t file) : file_(file) {
+        if (const char* s = std::getenv("FP_CKPT_ABORT_AFTER")) abort_after_ = std::atol(s);
+    }
+
+    Hid group(const std::string& path) {
+        Hid g(H5Gcreate2(file_, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        check(g.ok(), "create group " + path);
+        return g;
+    }
+
+    // A 1-D dataset, chunked and compressed, extendible (room for a time axis later).
+    template <typename T>
+    void dataset(const std::string& path, hid_t mem_type, const std::vector<T>& data,
+                 const char* units = nullptr) {
+        write_raw(path, mem_type, data.size(), data.empty() ? nullptr : data.data(), units);
+    }
+
+    // A string column as fixed-length, NUL-padded UTF-8 strings of the column's longest value:
+    // compressed with the rest, and an order of magnitude faster to write than variable-length
+    // strings (whose heap objects are neither compact nor compressed). h5py reads them as bytes.
+    void strings(const std::string& path, const std::vector<std::string>& data) {
+        strings(path, data.size(), [&](size_t i) -> const std::string& { return data[i]; });
+    }
+    template <typename Get>
+    void strings(const std::string& path, size_t n, Get get) {
+        size_t width = 1;
+        for (size_t i = 0; i < n; ++i) width = std::max(width, get(i).size());
+        std::string buf(n * width, '\0');
+        for (size_t i = 0; i < n; ++i) {
+            const std::string& v = get(i);
+            std::copy(v.begin(), v.end(), buf.begin() + static_cast<std::ptrdiff_t>(i * width));
+        }
+        Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
+        check(t.ok() && H5Tset_size(t.get(), width) >= 0 &&
+                  H5Tset_strpad(t.get(), H5T_STR_NULLPAD) >= 0 &&
+                  H5Tset_cset(t.get(), H5T_CSET_UTF8) >= 0,
+              "string type " + path);
+        write_raw(path, t.get(), n, n == 0 ? nullptr : buf.data(), nullptr);
+    }
+
+    // A string column stored once per distinct value: PATH_names (strings) + PATH (int32 codes).
+    void dictionary(const std::string& path, const std::vector<std::string>& values) {
+        dictionary(path, values.size(), [&](size_t i) -> const std::string& { return values[i]; });
+    }
+    template <typename Get>
+    void dictionary(const std::string& path, size_t n, Get get) {
+        std::map<std::string, int32_t, std::less<>> code;
+        std::vector<std::string> names;
+        std::vector<int32_t> codes(n);
+        const std::string* last = nullptr;  // runs of one value (often "") skip the map
+        int32_t last_code = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const std::string& v = get(i);
+            if (last && v == *last) {
+                codes[i] = last_code;
+                continue;
+            }
+            auto [it, inserted] = code.emplace(v, static_cast<int32_t>(names.size()));
+            if (inserted) names.push_back(v);
+            codes[i] = last_code = it->second;
+            last = &v;
+        }
+        strings(path + "_names", names);
+        dataset(path, H5T_NATIVE_INT32, codes);
+    }
+
+    void scalar_string(const std::string& path, const std::string& value) {
+        Hid t = string_type();
+        Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+        Hid d(H5Dcreate2(file_, path.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT),
+              H5Dclose);
+        check(d.ok(), "create " + path);
+        const char* p = value.c_str();
+        check(H5Dwrite(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) >= 0, "write " + path);
+        counted();
+    }
+
+    static void attr_string(hid_t obj, const char* name, const std::string& value) {
+        Hid t = string_type();
+        Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+        Hid a(H5Acreate2(obj, name, t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+        check(a.ok(), std::string("attribute ") + name);
+        const char* p = value.c_str();
+        check(H5Awrite(a.get(), t.get(), &p) >= 0, std::string("attribute ") + name);
+    }
+    template <typename T>
+    static void attr_num(hid_t obj, const char* name, hid_t type, T value) {
+        Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+        Hid a(H5Acreate2(obj, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+        check(a.ok(), std::string("attribute ") + name);
+        check(H5Awrite(a.get(), type, &value) >= 0, std::string("attribute ") + name);
+    }
+
+    // A 2-D float32 matrix rows × cols (row-major), chunked by rows and compressed.
+    void matrix(const std::string& path, size_t rows, size_t cols, const std::vector<float>& data,
+                const char* units = nullptr) {
+        const hsize_t dims[2] = {rows, cols};
+        const hsize_t maxdims[2] = {H5S_UNLIMITED, cols};
+        Hid space(H5Screate_simple(2, dims, maxdims), H5Sclose);
+        Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+        const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(rows, 64)),
+                                  std::max<hsize_t>(1, cols)};
+        check(H5Pset_chunk(dcpl.get(), 2, chunk) >= 0, "chunk " + path);
+        check(H5Pset_shuffle(dcpl.get()) >= 0 && H5Pset_deflate(dcpl.get(), 1) >= 0, "deflate");
+        Hid d(H5Dcreate2(file_, path.c_str(), H5T_NATIVE_FLOAT, space.get(), H5P_DEFAULT,
+                         dcpl.get(), H5P_DEFAULT),
+              H5Dclose);
+        check(d.ok(), "create " + path);
+        if (rows * cols > 0)
+            check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) >=
+                      0,
+                  "write " + path);
+        if (units) attr_string(d.get(), "units", units);
+        counted();
+    }
+
+  private:
+    void write_raw(const std::string& path, hid_t type, size_t n, const void* buf,
+                   const char* units) {
+        const hsize_t dims[1] = {n};
+        const hsize_t maxdims[1] = {H5S_UNLIMITED};
+        Hid space(H5Screate_simple(1, dims, maxdims), H5Sclose);
+        Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+        const hsize_t chunk[1] = {std::max<hsize_t>(1, std::min<hsize_t>(n, 65536))};
+        check(H5Pset_chunk(dcpl.get(), 1, chunk) >= 0, "chunk " + path);
+        if (H5Tis_variable_str(type) <= 0) check(H5Pset_shuffle(dcpl.get()) >= 0, "shuffle");
+        check(H5Pset_deflate(dcpl.get(), 1) >= 0,
+              "deflate");  // level 1: most of the gain, a third of the time
+        Hid d(H5Dcreate2(file_, path.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(),
+                         H5P_DEFAULT),
+              H5Dclose);
+        check(d.ok(), "create " + path);
+        if (n > 0)
+            check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0,
+                  "write " + path);
+        if (units) attr_string(d.get(), "units", units);
+        counted();
+    }
+
+    // Test hook (issue: atomic writes): abort the process after N datasets.
+    void counted() {
+        ++written_;
+        if (abort_after_ > 0 && written_ >= abort_after_) std::abort();
+    }
+
+    hid_t file_;
+    long abort_after_ = 0;
+    long written_ = 0;
+};
+
+// ---- reading ----
+class Reader {
+  public:
+    explicit Reader(hid_t file) : file_(file) {}
+
+    bool exists(const std::string& path) const {
+        return H5Lexists(file_, path.c_str(), H5P_DEFAULT) > 0;
+    }
+
+    template <typename T>
+    std::vector<T> dataset(const std::string& path, hid_t mem_type) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        const size_t n = length(d.get(), path);
+        std::vector<T> out(n);
+        if (n > 0)
+            check(H5Dread(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
+                  "cannot read " + path);
+        return out;
+    }
+
+    std::vector<std::string> strings(const std::string& path) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        const size_t n = length(d.get(), path);
+        Hid ft(H5Dget_type(d.get()), H5Tclose);
+        check(ft.ok() && H5Tget_class(ft.get()) == H5T_STRING, path + ": not a string dataset");
+        if (H5Tis_variable_str(ft.get()) == 0) {
+            // Fixed-length (format written since the sharded planner): NUL-padded.
+            const size_t width = H5Tget_size(ft.get());
+            check(width > 0, path + ": empty string type");
+            Hid mt(H5Tcopy(ft.get()), H5Tclose);
+            std::string buf(n * width, '\0');
+            if (n > 0)
+                check(H5Dread(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0,
+                      "cannot read " + path);
+            std::vector<std::string> out(n);
+            for (size_t i = 0; i < n; ++i) {
+                std::string_view v(buf.data() + i * width, width);
+                const size_t end = v.find_last_not_of('\0');
+                out[i] = end == std::string_view::npos ? std::string()
+                                                       : std::string(v.substr(0, end + 1));
+            }
+            return out;
+        }
+        Hid t = string_type();
+        std::vector<char*> ptrs(n, nullptr);
+        if (n > 0)
+            check(H5Dread(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0,
+                  "cannot read " + path);
+        std::vector<std::string> out(n);
+        for (size_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
+        if (n > 0) {
+            Hid space(H5Dget_space(d.get()), H5Sclose);
+            H5Dvlen_reclaim(t.get(), space.get(), H5P_DEFAULT, ptrs.data());
+        }
+        return out;
+    }
+
+    std::vector<std::string> dictionary(const std::string& path) const {
+        const auto names = strings(path + "_names");
+        const auto codes = dataset<int32_t>(path, H5T_NATIVE_INT32);
+        std::vector<std::string> out(codes.size());
+        for (size_t i = 0; i < codes.size(); ++i) {
+            check(codes[i] >= 0 && static_cast<size_t>(codes[i]) < names.size(),
+                  "corrupt dictionary code in " + path);
+            out[i] = names[static_cast<size_t>(codes[i])];
+        }
+        return out;
+    }
+
+    std::string scalar_string(const std::string& path) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        Hid t = string_type();
+        char* p = nullptr;
+        check(H5Dread(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) >= 0,
+              "cannot read " + path);
+        std::string s = p ? p : "";
+        H5free_memory(p);
+        return s;
+    }
+
+    static std::string attr_string(hid_t obj, const char* name) {
+        check(H5Aexists(obj, name) > 0, std::string("missing attribute ") + name);
+        Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+        check(a.ok(), std::string("attribute ") + name);
+        Hid ft(H5Aget_type(a.get()), H5Tclose);
+        check(H5Tget_class(ft.get()) == H5T_STRING && H5Tis_variable_str(ft.get()) > 0,
+              std::string("attribute ") + name + " is not a string");
+        Hid t = string_type();
+        char* p = nullptr;
+        check(H5Aread(a.get(), t.get(), &p) >= 0, std::string("attribute ") + name);
+        std::string s = p ? p : "";
+        H5free_memory(p);
+        return s;
+    }
+    template <typename T>
+    static T attr_num(hid_t obj, const char* name, hid_t type) {
+        check(H5Aexists(obj, name) > 0, std::string("missing attribute ") + name);
+        Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+        T v{};
+        check(a.ok() && H5Aread(a.get(), type, &v) >= 0, std::string("attribute ") + name);
+        return v;
+    }
+
+    // A 2-D float32 matrix: its rows and columns, row-major.
+    std::vector<float> matrix(const std::string& path, size_t& rows, size_t& cols) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        Hid space(H5Dget_space(d.get()), H5Sclose);
+        check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 2, "bad shape of " + path);
+        hsize_t dims[2];
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        rows = static_cast<size_t>(dims[0]);
+        cols = static_cast<size_t>(dims[1]);
+        std::vector<float> out(rows * cols);
+        if (!out.empty())
+            check(
+                H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
+                "cannot read " + path);
+        return out;
+    }
+
+  private:
+    static size_t length(hid_t d, const std::string& path) {
+        Hid space(H5Dget_space(d), H5Sclose);
+        check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 1, "bad shape of " + path);
+        hsize_t dims[1];
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        return static_cast<size_t>(dims[0]);
+    }
+    hid_t file_;
+};
+
+// Writes `path` atomically: fill() into PATH.tmp.PID, flush, fsync, rename. Any failure removes
+// the temporary file and leaves the previous file intact (exit code 3).
+template <typename Fill>
+Result<void> write_atomic(const std::string& path, const char* what, Fill fill) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    try {
+        Hid file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+        check(file.ok(), "cannot create file");
+        fill(file.get());
+        check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL) >= 0, "flush failed");
+        file.reset();
+    } catch (const H5Failure& f) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        return fail(ErrorCode::kEnvironment, path + ": cannot write " + what + ": " + f.what +
+                                                 " (" + std::strerror(e) + ")");
+    }
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        const int e = errno;
+        if (fd >= 0) ::close(fd);
+        ::unlink(tmp.c_str());
+        return fail(ErrorCode::kEnvironment,
+                    path + ": cannot flush " + what + ": " + std::strerror(e));
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        return fail(ErrorCode::kEnvironment,
+                    path + ": cannot rename " + what + ": " + std::strerror(e));
+    }
+    return {};
+}
+
+// Opens `path` read-only and returns read(file); a missing, truncated or malformed file is bad
+// input naming the file.
+template <typename T, typename Read>
+Result<T> read_file(const std::string& path, Read read) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    if (::access(path.c_str(), R_OK) != 0)
+        return bad_input(path + ": cannot open: " + std::strerror(errno));
+    if (H5Fis_hdf5(path.c_str()) <= 0) return bad_input(path + ": not an HDF5 file, or truncated");
+    Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!file.ok()) return bad_input(path + ": not an HDF5 file, or truncated");
+    try {
+        return read(file.get());
+    } catch (const H5Failure& f) {
+        return bad_input(path + ": " + f.what);
+    }
+}
+
+}  // namespace fp::io::h5

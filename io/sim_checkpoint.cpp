@@ -1,0 +1,298 @@
+#include "io/sim_checkpoint.hpp"
+
+#include "io/h5_file.hpp"
+
+namespace fp::io {
+namespace {
+
+using h5::check;
+using h5::Hid;
+using h5::Reader;
+using h5::Writer;
+
+template <typename T, typename F>
+std::vector<T> col(const std::vector<sim::IntervalRow>& rows, F f) {
+    std::vector<T> v;
+    v.reserve(rows.size());
+    for (const auto& r : rows) v.push_back(f(r));
+    return v;
+}
+
+void write_all(hid_t file, const SimCheckpoint& c) {
+    Writer w(file);
+    const sim::Scenario& sc = c.scenario;
+    {
+        Hid g = w.group("/sim");
+        Writer::attr_string(g.get(), "format", kSimCheckpointFormatName);
+        Writer::attr_num(g.get(), "format_version", H5T_NATIVE_INT32, kSimCheckpointFormatVersion);
+        Writer::attr_string(g.get(), "program_version", c.program_version);
+        Writer::attr_string(g.get(), "chain", c.chain);
+        Writer::attr_string(g.get(), "inputs", c.inputs);
+        Writer::attr_num(g.get(), "target_interval", H5T_NATIVE_INT32, c.target_tick);
+        Writer::attr_num(g.get(), "complete", H5T_NATIVE_INT32, c.complete ? 1 : 0);
+        Writer::attr_num(g.get(), "intervals_done", H5T_NATIVE_INT32,
+                         static_cast<int32_t>(c.rows.size()));
+    }
+    {
+        Hid g = w.group("/scenario");
+        Writer::attr_string(g.get(), "name", sc.name);
+        Writer::attr_num(g.get(), "interval_s", H5T_NATIVE_INT64, sc.interval_s);
+        Writer::attr_num(g.get(), "intervals", H5T_NATIVE_INT32, sc.intervals);
+        Writer::attr_num(g.get(), "memory_model", H5T_NATIVE_INT32,
+                         static_cast<int32_t>(sc.memory));
+        Writer::attr_num(g.get(), "power_state", H5T_NATIVE_INT32,
+                         static_cast<int32_t>(sc.power_state));
+        Writer::attr_num(g.get(), "incoming_demand", H5T_NATIVE_INT32,
+                         static_cast<int32_t>(sc.incoming));
+        Writer::attr_num(g.get(), "boot_s", H5T_NATIVE_DOUBLE, sc.boot_s);
+        Writer::attr_num(g.get(), "boot_energy_wh", H5T_NATIVE_DOUBLE, sc.boot_energy_wh);
+        Writer::attr_num(g.get(), "degradation", H5T_NATIVE_DOUBLE, sc.degradation);
+        Writer::attr_num(g.get(), "target_share", H5T_NATIVE_DOUBLE, sc.target_share);
+        Writer::attr_num(g.get(), "migration_bw_share", H5T_NATIVE_DOUBLE, sc.migration_bw_share);
+        Writer::attr_num(g.get(), "seed", H5T_NATIVE_UINT64, sc.seed);
+        Writer::attr_num(g.get(), "tick_offset_s", H5T_NATIVE_DOUBLE, sc.tick_offset_s);
+        Writer::attr_num(g.get(), "finish_idle_vms", H5T_NATIVE_INT32, sc.finish_idle_vms ? 1 : 0);
+    }
+    w.group("/scenario/types");
+    std::vector<std::string> tname;
+    std::vector<int32_t> tpes;
+    std::vector<double> tmips, tram, tbw, tpower;
+    for (const auto& t : sc.types) {
+        tname.push_back(t.name);
+        tpes.push_back(t.pes);
+        tmips.push_back(t.pe_mips);
+        tram.push_back(t.ram_mb);
+        tbw.push_back(t.bw_mbps);
+        tpower.insert(tpower.end(), t.power.watts.begin(), t.power.watts.end());
+    }
+    w.strings("/scenario/types/name", tname);
+    w.dataset("/scenario/types/pes", H5T_NATIVE_INT32, tpes);
+    w.dataset("/scenario/types/pe_mips", H5T_NATIVE_DOUBLE, tmips, "MIPS");
+    w.dataset("/scenario/types/ram_mb", H5T_NATIVE_DOUBLE, tram, "MB");
+    w.dataset("/scenario/types/bw_mbps", H5T_NATIVE_DOUBLE, tbw, "Mbit/s");
+    w.dataset("/scenario/types/power_w", H5T_NATIVE_DOUBLE, tpower,
+              "W at 0%,10%,...,100% CPU, 11 per type");
+    w.group("/scenario/hosts");
+    w.strings("/scenario/hosts/id", sc.host_ids);
+    w.dataset("/scenario/hosts/type", H5T_NATIVE_INT32, sc.host_type);
+    w.group("/scenario/vms");
+    w.strings("/scenario/vms/id", sc.vm_ids);
+    w.dataset("/scenario/vms/mips", H5T_NATIVE_DOUBLE, sc.vm_mips, "MIPS");
+    w.dataset("/scenario/vms/pes", H5T_NATIVE_INT32, sc.vm_pes);
+    w.dataset("/scenario/vms/ram_mb", H5T_NATIVE_DOUBLE, sc.vm_ram_mb, "MB");
+    w.dataset("/scenario/vms/bw_mbps", H5T_NATIVE_DOUBLE, sc.vm_bw_mbps, "Mbit/s");
+    w.dataset("/scenario/vms/initial_host", H5T_NATIVE_INT32, sc.vm_initial_host);
+    std::vector<int64_t> offsets{0};
+    std::vector<double> samples;
+    for (const auto& tr : sc.trace) {
+        samples.insert(samples.end(), tr.begin(), tr.end());
+        offsets.push_back(static_cast<int64_t>(samples.size()));
+    }
+    w.dataset("/scenario/vms/trace_offset", H5T_NATIVE_INT64, offsets);
+    w.dataset("/scenario/vms/trace", H5T_NATIVE_DOUBLE, samples,
+              "CPU fraction of the VM's MIPS, one per interval from time 0");
+
+    const auto& rows = c.rows;
+    w.group("/time");
+    w.dataset("/time/interval", H5T_NATIVE_INT32, col<int32_t>(rows, [](auto& r) { return r.k; }));
+    w.dataset("/time/t", H5T_NATIVE_DOUBLE, col<double>(rows, [](auto& r) { return r.t; }), "s");
+    w.dataset("/time/active_hosts", H5T_NATIVE_INT32,
+              col<int32_t>(rows, [](auto& r) { return r.active_hosts; }));
+    w.dataset("/time/energy_j", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.energy_j; }), "J");
+    w.dataset("/time/active_host_s", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.active_host_s; }), "host·s");
+    w.dataset("/time/overload_host_s", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.overload_host_s; }), "host·s");
+    w.dataset("/time/requested_mips_s", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.requested_mips_s; }), "MIPS·s");
+    w.dataset("/time/allocated_mips_s", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.allocated_mips_s; }), "MIPS·s");
+    w.dataset("/time/migration_loss_mips_s", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.migration_loss_mips_s; }), "MIPS·s");
+    w.dataset("/time/mem_moved_mb", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.fig.mem_moved_mb; }), "MB");
+    w.dataset("/time/migrations", H5T_NATIVE_INT64,
+              col<int64_t>(rows, [](auto& r) { return r.fig.migrations; }));
+    w.dataset("/time/hotspot_hosts", H5T_NATIVE_INT64,
+              col<int64_t>(rows, [](auto& r) { return r.fig.hotspot_host_intervals; }));
+    w.dataset("/time/switched_on", H5T_NATIVE_INT64,
+              col<int64_t>(rows, [](auto& r) { return r.fig.switched_on; }));
+    w.dataset("/time/switched_off", H5T_NATIVE_INT64,
+              col<int64_t>(rows, [](auto& r) { return r.fig.switched_off; }));
+    w.dataset("/time/decision_s", H5T_NATIVE_DOUBLE,
+              col<double>(rows, [](auto& r) { return r.decision_s; }), "s (wall clock)");
+    std::vector<float> util;
+    const size_t nh = static_cast<size_t>(sc.hosts());
+    util.reserve(rows.size() * nh);
+    for (const auto& r : rows) {
+        check(r.host_util.size() == nh, "host utilisation row of the wrong length");
+        util.insert(util.end(), r.host_util.begin(), r.host_util.end());
+    }
+    w.matrix("/time/host_util", rows.size(), nh, util, "CPU fraction, interval × host");
+    std::vector<uint8_t> blob(c.state.begin(), c.state.end());
+    w.dataset("/state", H5T_NATIVE_UINT8, blob);
+    w.scalar_string("/metrics_json", c.metrics_json);
+}
+
+SimCheckpoint read_all(hid_t file) {
+    Reader r(file);
+    SimCheckpoint c;
+    check(r.exists("/sim"), "not a simulator checkpoint (no /sim group)");
+    Hid g(H5Gopen2(file, "/sim", H5P_DEFAULT), H5Gclose);
+    check(g.ok(), "cannot open /sim");
+    check(Reader::attr_string(g.get(), "format") == kSimCheckpointFormatName,
+          "not a simulator checkpoint");
+    const int32_t ver = Reader::attr_num<int32_t>(g.get(), "format_version", H5T_NATIVE_INT32);
+    check(ver == kSimCheckpointFormatVersion,
+          "simulator checkpoint format " + std::to_string(ver) + " is not supported");
+    c.program_version = Reader::attr_string(g.get(), "program_version");
+    c.chain = Reader::attr_string(g.get(), "chain");
+    c.inputs = Reader::attr_string(g.get(), "inputs");
+    c.target_tick = Reader::attr_num<int32_t>(g.get(), "target_interval", H5T_NATIVE_INT32);
+    c.complete = Reader::attr_num<int32_t>(g.get(), "complete", H5T_NATIVE_INT32) != 0;
+
+    sim::Scenario& sc = c.scenario;
+    Hid s(H5Gopen2(file, "/scenario", H5P_DEFAULT), H5Gclose);
+    check(s.ok(), "missing /scenario");
+    sc.name = Reader::attr_string(s.get(), "name");
+    sc.interval_s = Reader::attr_num<int64_t>(s.get(), "interval_s", H5T_NATIVE_INT64);
+    sc.intervals = Reader::attr_num<int32_t>(s.get(), "intervals", H5T_NATIVE_INT32);
+    const int32_t mm = Reader::attr_num<int32_t>(s.get(), "memory_model", H5T_NATIVE_INT32);
+    const int32_t ps = Reader::attr_num<int32_t>(s.get(), "power_state", H5T_NATIVE_INT32);
+    const int32_t in = Reader::attr_num<int32_t>(s.get(), "incoming_demand", H5T_NATIVE_INT32);
+    check(mm >= 0 && mm <= 1 && ps >= 0 && ps <= 1 && in >= 0 && in <= 1, "bad scenario enums");
+    sc.memory = static_cast<sim::MemoryModel>(mm);
+    sc.power_state = static_cast<sim::PowerState>(ps);
+    sc.incoming = static_cast<sim::IncomingDemand>(in);
+    sc.boot_s = Reader::attr_num<double>(s.get(), "boot_s", H5T_NATIVE_DOUBLE);
+    sc.boot_energy_wh = Reader::attr_num<double>(s.get(), "boot_energy_wh", H5T_NATIVE_DOUBLE);
+    sc.degradation = Reader::attr_num<double>(s.get(), "degradation", H5T_NATIVE_DOUBLE);
+    sc.target_share = Reader::attr_num<double>(s.get(), "target_share", H5T_NATIVE_DOUBLE);
+    sc.migration_bw_share =
+        Reader::attr_num<double>(s.get(), "migration_bw_share", H5T_NATIVE_DOUBLE);
+    sc.seed = Reader::attr_num<uint64_t>(s.get(), "seed", H5T_NATIVE_UINT64);
+    sc.tick_offset_s = Reader::attr_num<double>(s.get(), "tick_offset_s", H5T_NATIVE_DOUBLE);
+    sc.finish_idle_vms =
+        Reader::attr_num<int32_t>(s.get(), "finish_idle_vms", H5T_NATIVE_INT32) != 0;
+    check(sc.interval_s > 0 && sc.intervals >= 0, "bad interval attributes");
+
+    const auto tname = r.strings("/scenario/types/name");
+    const auto tpes = r.dataset<int32_t>("/scenario/types/pes", H5T_NATIVE_INT32);
+    const auto tmips = r.dataset<double>("/scenario/types/pe_mips", H5T_NATIVE_DOUBLE);
+    const auto tram = r.dataset<double>("/scenario/types/ram_mb", H5T_NATIVE_DOUBLE);
+    const auto tbw = r.dataset<double>("/scenario/types/bw_mbps", H5T_NATIVE_DOUBLE);
+    const auto tpower = r.dataset<double>("/scenario/types/power_w", H5T_NATIVE_DOUBLE);
+    const size_t nt = tname.size();
+    check(tpes.size() == nt && tmips.size() == nt && tram.size() == nt && tbw.size() == nt &&
+              tpower.size() == nt * 11,
+          "host type columns of different lengths");
+    for (size_t i = 0; i < nt; ++i) {
+        sim::HostType t;
+        t.name = tname[i];
+        t.pes = tpes[i];
+        t.pe_mips = tmips[i];
+        t.ram_mb = tram[i];
+        t.bw_mbps = tbw[i];
+        check(t.pes > 0 && t.pe_mips > 0 && t.bw_mbps > 0, "bad host type " + t.name);
+        for (size_t j = 0; j < 11; ++j) t.power.watts[j] = tpower[i * 11 + j];
+        sc.types.push_back(t);
+    }
+    sc.host_ids = r.strings("/scenario/hosts/id");
+    sc.host_type = r.dataset<int32_t>("/scenario/hosts/type", H5T_NATIVE_INT32);
+    check(sc.host_type.size() == sc.host_ids.size(), "host columns of different lengths");
+    for (int32_t t : sc.host_type)
+        check(t >= 0 && static_cast<size_t>(t) < nt, "bad host type index");
+    sc.vm_ids = r.strings("/scenario/vms/id");
+    sc.vm_mips = r.dataset<double>("/scenario/vms/mips", H5T_NATIVE_DOUBLE);
+    sc.vm_pes = r.dataset<int32_t>("/scenario/vms/pes", H5T_NATIVE_INT32);
+    sc.vm_ram_mb = r.dataset<double>("/scenario/vms/ram_mb", H5T_NATIVE_DOUBLE);
+    sc.vm_bw_mbps = r.dataset<double>("/scenario/vms/bw_mbps", H5T_NATIVE_DOUBLE);
+    sc.vm_initial_host = r.dataset<int32_t>("/scenario/vms/initial_host", H5T_NATIVE_INT32);
+    const auto offsets = r.dataset<int64_t>("/scenario/vms/trace_offset", H5T_NATIVE_INT64);
+    const auto samples = r.dataset<double>("/scenario/vms/trace", H5T_NATIVE_DOUBLE);
+    const size_t nv = sc.vm_ids.size();
+    check(sc.vm_mips.size() == nv && sc.vm_pes.size() == nv && sc.vm_ram_mb.size() == nv &&
+              sc.vm_bw_mbps.size() == nv && sc.vm_initial_host.size() == nv &&
+              offsets.size() == nv + 1,
+          "VM columns of different lengths");
+    for (size_t v = 0; v < nv; ++v) {
+        check(sc.vm_pes[v] > 0 && sc.vm_mips[v] >= 0, "bad VM " + sc.vm_ids[v]);
+        check(sc.vm_initial_host[v] >= -1 &&
+                  sc.vm_initial_host[v] < static_cast<int32_t>(sc.host_ids.size()),
+              "bad initial host of VM " + sc.vm_ids[v]);
+        check(offsets[v] >= 0 && offsets[v] <= offsets[v + 1] &&
+                  offsets[v + 1] <= static_cast<int64_t>(samples.size()),
+              "bad trace offsets");
+        sc.trace.emplace_back(samples.begin() + offsets[v], samples.begin() + offsets[v + 1]);
+    }
+
+    const auto k = r.dataset<int32_t>("/time/interval", H5T_NATIVE_INT32);
+    const auto t = r.dataset<double>("/time/t", H5T_NATIVE_DOUBLE);
+    const auto active = r.dataset<int32_t>("/time/active_hosts", H5T_NATIVE_INT32);
+    const auto energy = r.dataset<double>("/time/energy_j", H5T_NATIVE_DOUBLE);
+    const auto act_s = r.dataset<double>("/time/active_host_s", H5T_NATIVE_DOUBLE);
+    const auto ovl_s = r.dataset<double>("/time/overload_host_s", H5T_NATIVE_DOUBLE);
+    const auto req = r.dataset<double>("/time/requested_mips_s", H5T_NATIVE_DOUBLE);
+    const auto alloc = r.dataset<double>("/time/allocated_mips_s", H5T_NATIVE_DOUBLE);
+    const auto loss = r.dataset<double>("/time/migration_loss_mips_s", H5T_NATIVE_DOUBLE);
+    const auto mem = r.dataset<double>("/time/mem_moved_mb", H5T_NATIVE_DOUBLE);
+    const auto mig = r.dataset<int64_t>("/time/migrations", H5T_NATIVE_INT64);
+    const auto hot = r.dataset<int64_t>("/time/hotspot_hosts", H5T_NATIVE_INT64);
+    const auto on = r.dataset<int64_t>("/time/switched_on", H5T_NATIVE_INT64);
+    const auto off = r.dataset<int64_t>("/time/switched_off", H5T_NATIVE_INT64);
+    const auto dec = r.dataset<double>("/time/decision_s", H5T_NATIVE_DOUBLE);
+    size_t rows = 0, cols = 0;
+    const auto util = r.matrix("/time/host_util", rows, cols);
+    const size_t n = k.size();
+    for (size_t len : {t.size(), active.size(), energy.size(), act_s.size(), ovl_s.size(),
+                       req.size(), alloc.size(), loss.size(), mem.size(), mig.size(), hot.size(),
+                       on.size(), off.size(), dec.size(), rows}) {
+        check(len == n, "time axis columns of different lengths");
+    }
+    check(rows == 0 || cols == sc.host_ids.size(), "host_util has the wrong number of hosts");
+    for (size_t i = 0; i < n; ++i) {
+        sim::IntervalRow row;
+        row.k = k[i];
+        row.t = t[i];
+        row.active_hosts = active[i];
+        row.fig.energy_j = energy[i];
+        row.fig.active_host_s = act_s[i];
+        row.fig.overload_host_s = ovl_s[i];
+        row.fig.requested_mips_s = req[i];
+        row.fig.allocated_mips_s = alloc[i];
+        row.fig.migration_loss_mips_s = loss[i];
+        row.fig.mem_moved_mb = mem[i];
+        row.fig.migrations = mig[i];
+        row.fig.hotspot_host_intervals = hot[i];
+        row.fig.switched_on = on[i];
+        row.fig.switched_off = off[i];
+        row.decision_s = dec[i];
+        row.host_util.assign(util.begin() + static_cast<std::ptrdiff_t>(i * cols),
+                             util.begin() + static_cast<std::ptrdiff_t>((i + 1) * cols));
+        c.rows.push_back(std::move(row));
+    }
+    const auto blob = r.dataset<uint8_t>("/state", H5T_NATIVE_UINT8);
+    c.state.assign(blob.begin(), blob.end());
+    c.metrics_json = r.scalar_string("/metrics_json");
+    return c;
+}
+
+}  // namespace
+
+Result<void> write_sim_checkpoint(const std::string& path, const SimCheckpoint& c) {
+    return h5::write_atomic(path, "simulator checkpoint", [&](hid_t file) { write_all(file, c); });
+}
+
+Result<SimCheckpoint> read_sim_checkpoint(const std::string& path) {
+    return h5::read_file<SimCheckpoint>(path, [&](hid_t file) { return read_all(file); });
+}
+
+bool is_sim_checkpoint(const std::string& path) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    if (H5Fis_hdf5(path.c_str()) <= 0) return false;
+    Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    return file.ok() && H5Lexists(file.get(), "/sim", H5P_DEFAULT) > 0;
+}
+
+}  // namespace fp::io

@@ -1,0 +1,351 @@
+// `fleetplan simulate`: the trace-driven simulator's command. One process runs one chain; with
+// --grid every chain runs (in parallel with oneTBB, and across MPI ranks when there are several)
+// and rank 0 prints one table. Outputs per chain: metrics.json, intervals.csv and checkpoint.h5
+// (time axis + resumable state) in DIR (DIR/<chain>/ with --grid).
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/csv.hpp"
+#include "io/sim_checkpoint.hpp"
+#include "io/sim_input.hpp"
+#include "mpi/cli.hpp"
+#include "mpi/collective.hpp"
+#include "mpi/commands.hpp"
+#include "src/sim/chains.hpp"
+#include "src/sim/engine.hpp"
+#include "src/sim/preset.hpp"
+
+namespace fp::mpi {
+namespace {
+
+double since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+const char* kSimulateHelp =
+    "usage: fleetplan simulate --preset cloudsim-planetlab --trace DAY_DIR\n"
+    "                          (--policy NAME | --grid) --out DIR [options]\n"
+    "       fleetplan simulate --hosts H.csv --vms V.csv --trace DIR_OR_CSV [--config C.toml]\n"
+    "                          [--policy NAME] [--interval 300] --out DIR [options]\n"
+    "       fleetplan simulate --resume CKPT.h5 --out DIR\n"
+    "  --policy NAME        a chain: thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu "
+    "best\n"
+    "                       (preset default lr-mmt; with --hosts default: the config's chain)\n"
+    "  --grid               run every chain; DIR/<chain>/ per chain, one table on stdout\n"
+    "  --trace-order FILE   trace file names in VM creation order (default: byte order)\n"
+    "  --intervals N        simulate the first N intervals (default: the whole trace)\n"
+    "  --stop-after K       stop after interval K, leaving a resumable checkpoint\n"
+    "  --checkpoint-every K write the checkpoint every K intervals (default 12) and at the end\n"
+    "  --seed S             seed of randomised policies (default 1)\n"
+    "  --threads N          chains run in parallel under --grid\n"
+    "Writes DIR/metrics.json, DIR/intervals.csv and DIR/checkpoint.h5.\n";
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState& st,
+                                    const std::string& chain,
+                                    const std::vector<sim::IntervalRow>& rows) {
+    const sim::Metrics m = sim::metrics_of(sc, st);
+    nlohmann::ordered_json j;
+    j["scenario"] = sc.name;
+    j["policy"] = chain;
+    j["hosts"] = m.hosts;
+    j["vms"] = m.vms;
+    j["intervals"] = m.intervals;
+    j["interval_s"] = sc.interval_s;
+    j["energy_kwh"] = m.energy_kwh;
+    j["migrations"] = m.migrations;
+    j["slatah"] = m.slatah;
+    j["pdm"] = m.pdm;
+    j["slav"] = m.slav;
+    j["esv"] = m.esv;
+    j["unserved_mips_s"] = m.unserved_mips_s;
+    j["unserved_frac"] = m.unserved_frac;
+    j["hotspot_host_intervals"] = m.hotspot_host_intervals;
+    j["mem_moved_mb"] = m.mem_moved_mb;
+    j["hosts_switched_on"] = m.switched_on;
+    j["hosts_switched_off"] = m.switched_off;
+    double active = 0;
+    for (const auto& r : rows) active += r.active_hosts;
+    j["mean_active_hosts"] = rows.empty() ? 0.0 : active / static_cast<double>(rows.size());
+    j["unplaced_vms"] = m.unplaced_vms;
+    j["finished_vms"] = m.finished_vms;
+    j["notes"] = st.notes;
+    j["mean_step_seconds"] = m.mean_step_seconds;
+    j["max_step_seconds"] = m.max_step_seconds;
+    return j;
+}
+
+std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
+    std::string out =
+        "interval,t_s,active_hosts,energy_kwh,migrations,hotspot_hosts,slatah,pdm,"
+        "unserved_mips_s,mem_moved_mb,switched_on,switched_off,decision_ms\n";
+    for (const auto& r : rows) {
+        const auto& f = r.fig;
+        out += std::to_string(r.k) + "," + fmt("%.1f", r.t) + "," + std::to_string(r.active_hosts) +
+               "," + fmt("%.9f", f.energy_j / 3.6e6) + "," + std::to_string(f.migrations) + "," +
+               std::to_string(f.hotspot_host_intervals) + "," +
+               fmt("%.9f", f.active_host_s > 0 ? f.overload_host_s / f.active_host_s : 0.0) + "," +
+               fmt("%.9f",
+                   f.requested_mips_s > 0 ? f.migration_loss_mips_s / f.requested_mips_s : 0.0) +
+               "," + fmt("%.3f", std::max(0.0, f.requested_mips_s - f.allocated_mips_s)) + "," +
+               fmt("%.1f", f.mem_moved_mb) + "," + std::to_string(f.switched_on) + "," +
+               std::to_string(f.switched_off) + "," + fmt("%.3f", r.decision_s * 1e3) + "\n";
+    }
+    return out;
+}
+
+struct RunSpec {
+    std::string chain;
+    std::string out_dir;
+    int32_t target = 0;       // last interval
+    int32_t stop_after = -1;  // stop after this interval (a planned interruption)
+    int32_t every = 12;       // checkpoint period in intervals
+    uint64_t seed = 1;
+    std::string inputs;
+    const io::SimCheckpoint* resume = nullptr;
+};
+
+// Runs one chain over the scenario, writing its outputs; returns metrics.json's text.
+Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
+    auto chain = sim::make_chain(spec.chain, spec.seed);
+    if (!chain) return tl::unexpected(chain.error());
+    if (auto r = io::make_dir(spec.out_dir); !r) return tl::unexpected(r.error());
+    sim::Engine engine(sc, std::move(*chain));
+    std::vector<sim::IntervalRow> rows;
+    if (spec.resume) {
+        if (auto r = engine.load_state(spec.resume->state); !r) {
+            return bad_input("--resume: " + r.error().msg);
+        }
+        rows = spec.resume->rows;
+    }
+    io::SimCheckpoint ck;
+    ck.program_version = FP_GIT_DESCRIBE;
+    ck.chain = spec.chain;
+    ck.inputs = spec.inputs;
+    ck.target_tick = spec.target;
+    ck.scenario = sc;
+    const std::string ckpt_path = spec.out_dir + "/checkpoint.h5";
+    auto save = [&](bool complete) -> Result<void> {
+        ck.complete = complete;
+        ck.rows = rows;
+        ck.state = engine.save_state();
+        ck.metrics_json = metrics_json(sc, engine.state(), spec.chain, rows).dump(2);
+        return io::write_sim_checkpoint(ckpt_path, ck);
+    };
+    Result<void> failed;
+    bool stopped = false;
+    auto r = engine.run(spec.target, [&](const sim::IntervalRow& row) {
+        rows.push_back(row);
+        const bool last = row.k >= spec.target;
+        if (spec.stop_after >= 0 && row.k >= spec.stop_after) {
+            stopped = true;
+            failed = save(false);
+            return false;
+        }
+        if (!last && spec.every > 0 && row.k % spec.every == 0) {
+            failed = save(false);
+            if (!failed) return false;
+        }
+        return true;
+    });
+    if (!r) return tl::unexpected(r.error());
+    if (!failed) return tl::unexpected(failed.error());
+    const std::string mj = metrics_json(sc, engine.state(), spec.chain, rows).dump(2) + "\n";
+    if (stopped) return mj;
+    if (auto w = save(engine.state().tick >= spec.target); !w) return tl::unexpected(w.error());
+    if (auto w = io::write_file_atomic(spec.out_dir + "/intervals.csv", intervals_csv(rows)); !w)
+        return tl::unexpected(w.error());
+    if (auto w = io::write_file_atomic(spec.out_dir + "/metrics.json", mj); !w)
+        return tl::unexpected(w.error());
+    return mj;
+}
+
+std::string grid_table(const std::vector<std::string>& chains,
+                       const std::vector<std::string>& metrics) {
+    std::string out =
+        "| policy | energy kWh | migrations | SLATAH % | PDM % | SLAV % | ESV | unserved % | "
+        "hotspot host-intervals | mean active hosts | mean step ms |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (size_t i = 0; i < chains.size(); ++i) {
+        const auto j = nlohmann::json::parse(metrics[i]);
+        out += "| " + chains[i] + " | " + fmt("%.2f", j["energy_kwh"].get<double>()) + " | " +
+               std::to_string(j["migrations"].get<int64_t>()) + " | " +
+               fmt("%.2f", 100 * j["slatah"].get<double>()) + " | " +
+               fmt("%.3f", 100 * j["pdm"].get<double>()) + " | " +
+               fmt("%.5f", 100 * j["slav"].get<double>()) + " | " +
+               fmt("%.5f", j["esv"].get<double>()) + " | " +
+               fmt("%.4f", 100 * j["unserved_frac"].get<double>()) + " | " +
+               std::to_string(j["hotspot_host_intervals"].get<int64_t>()) + " | " +
+               fmt("%.1f", j["mean_active_hosts"].get<double>()) + " | " +
+               fmt("%.3f", 1e3 * j["mean_step_seconds"].get<double>()) + " |\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string simulate_help() { return kSimulateHelp; }
+
+Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
+        if (env.rank == 0) std::cout << kSimulateHelp;
+        return {};
+    }
+    FlagSpec spec;
+    spec.with_value = {"preset",   "trace",     "trace-order", "policy",
+                       "out",      "hosts",     "vms",         "config",
+                       "interval", "intervals", "stop-after",  "checkpoint-every",
+                       "seed",     "threads",   "resume"};
+    spec.boolean = {"grid"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    auto out = args->get("out");
+    if (!out) return bad_input("simulate: --out DIR is required");
+    auto intervals = args->get_int("intervals", 1, 10000000);
+    auto stop_after = args->get_int("stop-after", 1, 10000000);
+    auto every = args->get_int("checkpoint-every", 0, 10000000);
+    auto seed = args->get_int("seed", 0, INT64_MAX);
+    auto threads = args->get_int("threads", 1, 4096);
+    for (const Error* e :
+         {intervals ? nullptr : &intervals.error(), stop_after ? nullptr : &stop_after.error(),
+          every ? nullptr : &every.error(), seed ? nullptr : &seed.error(),
+          threads ? nullptr : &threads.error()})
+        if (e) return tl::unexpected(*e);
+    const bool grid = args->has("grid");
+    const auto t0 = std::chrono::steady_clock::now();
+
+    sim::Scenario sc;
+    std::optional<io::SimCheckpoint> resumed;
+    std::vector<std::string> chains;
+    std::string inputs;
+    if (auto rp = args->get("resume")) {
+        for (const char* f : {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy",
+                              "interval", "grid"}) {
+            if (args->has(f))
+                return bad_input(std::string("simulate: --resume takes the inputs from the "
+                                             "checkpoint; --") +
+                                 f + " cannot be given with it");
+        }
+        auto ck = io::read_sim_checkpoint(*rp);
+        auto ok = agree(ck ? Result<void>{} : Result<void>(tl::unexpected(ck.error())), env);
+        if (!ok) return ok;
+        resumed = std::move(*ck);
+        sc = resumed->scenario;
+        chains = {resumed->chain};
+        inputs = resumed->inputs;
+    } else if (auto preset = args->get("preset")) {
+        if (*preset != "cloudsim-planetlab")
+            return bad_input("simulate: unknown --preset '" + *preset +
+                             "' (valid: cloudsim-planetlab)");
+        auto trace = args->get("trace");
+        if (!trace) return bad_input("simulate: --preset needs --trace DAY_DIR");
+        for (const char* f : {"hosts", "vms", "config", "interval"}) {
+            if (args->has(f))
+                return bad_input(std::string("simulate: --") + f +
+                                 " cannot be combined with --preset (the preset fixes it)");
+        }
+        auto day = io::read_planetlab_day(*trace, args->get("trace-order"));
+        auto ok = agree(day ? Result<void>{} : Result<void>(tl::unexpected(day.error())), env);
+        if (!ok) return ok;
+        sc = sim::cloudsim_planetlab(*day, static_cast<uint64_t>(seed->value_or(1)));
+        inputs = "preset cloudsim-planetlab, trace " + *trace +
+                 (args->get("trace-order") ? ", order " + *args->get("trace-order") : "");
+    } else {
+        return bad_input(
+            "simulate: give --preset cloudsim-planetlab --trace DIR, or --hosts, "
+            "--vms and --trace, or --resume CKPT.h5");
+    }
+    if (!resumed) {
+        if (grid) {
+            if (args->has("policy"))
+                return bad_input("simulate: --grid runs every chain; drop --policy");
+            chains = sim::grid_chain_names();
+        } else {
+            chains = {args->get("policy").value_or("lr-mmt")};
+        }
+        for (const auto& c : chains) {
+            if (auto ch = sim::make_chain(c, 1); !ch) return tl::unexpected(ch.error());
+        }
+    }
+    const int32_t target = resumed ? resumed->target_tick
+                                   : static_cast<int32_t>(std::min<int64_t>(
+                                         intervals->value_or(sc.intervals), sc.intervals));
+
+    // Chains are independent: rank r runs chains r, r+P, ...; threads run a rank's chains.
+    std::vector<size_t> mine;
+    for (size_t i = 0; i < chains.size(); ++i) {
+        if (static_cast<int>(i % static_cast<size_t>(env.size)) == env.rank) mine.push_back(i);
+    }
+    std::vector<Result<std::string>> results(chains.size(), std::string());
+    tbb::parallel_for(size_t{0}, mine.size(), [&](size_t j) {
+        const size_t i = mine[j];
+        RunSpec rs;
+        rs.chain = chains[i];
+        rs.out_dir = grid ? *out + "/" + chains[i] : *out;
+        rs.target = target;
+        rs.stop_after = stop_after->value_or(-1);
+        rs.every = static_cast<int32_t>(every->value_or(12));
+        rs.seed = static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed)));
+        rs.inputs = inputs;
+        rs.resume = resumed ? &*resumed : nullptr;
+        results[i] = run_chain(sc, rs);
+    });
+    // Agree on failure, then gather every chain's metrics to rank 0.
+    Result<void> local;
+    for (size_t i : mine) {
+        if (!results[i]) {
+            local = tl::unexpected(results[i].error());
+            break;
+        }
+    }
+    auto agreed = agree(local, env);
+    if (!agreed) return agreed;
+    std::string mine_bytes;
+    for (size_t i : mine) {
+        nlohmann::json e;
+        e["i"] = i;
+        e["m"] = *results[i];
+        mine_bytes += e.dump() + "\n";
+    }
+    const auto all = gather_bytes(mine_bytes, env);
+    if (env.rank != 0) return {};
+    std::vector<std::string> metrics(chains.size());
+    for (const auto& part : all) {
+        std::istringstream in(part);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.empty()) continue;
+            const auto e = nlohmann::json::parse(line);
+            metrics[e["i"].get<size_t>()] = e["m"].get<std::string>();
+        }
+    }
+    if (grid) {
+        const std::string table = grid_table(chains, metrics);
+        std::cout << table;
+        if (auto w = io::write_file_atomic(*out + "/grid.md", table); !w) return w;
+        std::cout << "grid: " << chains.size() << " chains in " << fmt("%.1f", since(t0))
+                  << " s; outputs in " << *out << "/<policy>/\n";
+    } else {
+        const auto j = nlohmann::json::parse(metrics[0]);
+        std::cout << "simulate " << chains[0] << ": " << j["intervals"].get<int>() << " intervals, "
+                  << fmt("%.2f", j["energy_kwh"].get<double>()) << " kWh, "
+                  << j["migrations"].get<int64_t>() << " migrations, SLATAH "
+                  << fmt("%.2f", 100 * j["slatah"].get<double>()) << "%, SLAV "
+                  << fmt("%.5f", 100 * j["slav"].get<double>()) << "%; wrote " << *out
+                  << "/metrics.json (" << fmt("%.1f", since(t0)) << " s)\n";
+    }
+    return {};
+}
+
+}  // namespace fp::mpi

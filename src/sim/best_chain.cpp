@@ -1,0 +1,325 @@
+#include "src/sim/best_chain.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "src/sim/byte_codec.hpp"
+
+namespace fp::sim {
+namespace {
+
+class BestChain final : public Chain {
+  public:
+    explicit BestChain(BestChainParams p) : p_(p) {}
+    std::string name() const override { return "best"; }
+
+    void save(ByteWriter& w) const override { w.put_vec(last_moved_); }
+    void load(ByteReader& r) override { last_moved_ = r.get_vec<int32_t>(); }
+
+    std::vector<Move> place_initial(const SimView& view) override {
+        setup(view);
+        const Scenario& sc = view.sc;
+        const int32_t nh = sc.hosts();
+        // Creation reserves each VM's full MIPS, RAM and bandwidth (the preset's instantiation
+        // rule, the same for every chain). First-fit decreasing by memory over the hosts in
+        // power-efficiency order keeps the VMs on few, efficient hosts.
+        std::vector<double> mips_free(nh), ram_free(nh), bw_free(nh);
+        for (int32_t h = 0; h < nh; ++h) {
+            const HostType& ty = sc.type_of(h);
+            mips_free[h] = ty.mips();
+            ram_free[h] = ty.ram_mb;
+            bw_free[h] = ty.bw_mbps;
+            for (int32_t v : view.st.host_vms[h]) {
+                mips_free[h] -= sc.vm_mips[v];
+                ram_free[h] -= sc.vm_ram_mb[v];
+                bw_free[h] -= sc.vm_bw_mbps[v];
+            }
+        }
+        std::vector<int32_t> vms;
+        for (int32_t v = 0; v < sc.vms(); ++v) {
+            if (view.st.vm_host[v] < 0) vms.push_back(v);
+        }
+        std::stable_sort(vms.begin(), vms.end(), [&](int32_t a, int32_t b) {
+            return sc.vm_ram_mb[a] != sc.vm_ram_mb[b] ? sc.vm_ram_mb[a] > sc.vm_ram_mb[b]
+                                                      : sc.vm_mips[a] > sc.vm_mips[b];
+        });
+        std::vector<Move> out;
+        for (int32_t v : vms) {
+            for (int32_t h : efficient_order_) {
+                const HostType& ty = sc.type_of(h);
+                if (sc.vm_mips[v] / sc.vm_pes[v] > ty.pe_mips) continue;
+                if (mips_free[h] < sc.vm_mips[v] || ram_free[h] < sc.vm_ram_mb[v] ||
+                    bw_free[h] < sc.vm_bw_mbps[v])
+                    continue;
+                mips_free[h] -= sc.vm_mips[v];
+                ram_free[h] -= sc.vm_ram_mb[v];
+                bw_free[h] -= sc.vm_bw_mbps[v];
+                out.push_back({v, h});
+                break;
+            }
+        }
+        return out;
+    }
+
+    std::vector<Move> decide(const SimView& view) override {
+        setup(view);
+        const Scenario& sc = view.sc;
+        const int32_t nh = sc.hosts(), nv = sc.vms();
+        // Forecasts and the load they put on each host (VMs arriving count on their target).
+        fc_.assign(nv, 0);
+        for (int32_t v = 0; v < nv; ++v) fc_[v] = forecast(view, v);
+        load_.assign(nh, 0);
+        now_.assign(nh, 0);
+        ram_used_.assign(nh, 0);
+        vms_.assign(nh, {});
+        core_hot_.assign(nh, 0);
+        for (int32_t h = 0; h < nh; ++h) {
+            const HostType& ty = sc.type_of(h);
+            for (int32_t v : view.st.host_vms[h]) {
+                if (view.st.vm_moving[v] > 0) continue;  // counted on its target
+                vms_[h].push_back(v);
+                load_[h] += fc_[v];
+                now_[h] += view.vm_req_now[v];
+                ram_used_[h] += sc.vm_ram_mb[v];
+                if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_hot_[h] = 1;
+            }
+            for (int32_t v : view.st.host_in[h]) {
+                load_[h] += fc_[v];
+                now_[h] += view.vm_req_now[v];
+                ram_used_[h] += sc.vm_ram_mb[v];
+            }
+        }
+        std::vector<Move> out;
+        received_.assign(nh, 0);
+        relieve_hotspots(view, out);
+        consolidate(view, out);
+        for (const Move& m : out) last_moved_[m.vm] = view.tick;
+        return out;
+    }
+
+  private:
+    void setup(const SimView& view) {
+        const Scenario& sc = view.sc;
+        if (static_cast<int32_t>(last_moved_.size()) != sc.vms())
+            last_moved_.assign(sc.vms(), std::numeric_limits<int32_t>::min() / 2);
+        if (static_cast<int32_t>(efficient_order_.size()) != sc.hosts()) {
+            efficient_order_.resize(sc.hosts());
+            std::iota(efficient_order_.begin(), efficient_order_.end(), 0);
+            std::stable_sort(efficient_order_.begin(), efficient_order_.end(),
+                             [&](int32_t a, int32_t b) {
+                                 return watts_per_mips(sc, a) < watts_per_mips(sc, b);
+                             });
+        }
+    }
+
+    static double watts_per_mips(const Scenario& sc, int32_t h) {
+        const HostType& ty = sc.type_of(h);
+        return ty.power.watts[10] / ty.mips();
+    }
+
+    // The VM's demand to plan for (MIPS).
+    double forecast(const SimView& view, int32_t v) const {
+        const auto& hist = view.st.vm_hist[v];  // newest first, hist[0] is now
+        const double now = view.vm_req_now[v] / view.sc.vm_mips[v];
+        const size_t n = std::min<size_t>(hist.size(), static_cast<size_t>(p_.window));
+        double q = now;
+        if (n > 0) {
+            std::vector<double> w(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(n));
+            std::sort(w.begin(), w.end());
+            const double pos = p_.quantile * static_cast<double>(n - 1);
+            const auto lo = static_cast<size_t>(std::floor(pos));
+            const size_t hi = std::min(n - 1, lo + 1);
+            q = std::max(q, w[lo] + (w[hi] - w[lo]) * (pos - static_cast<double>(lo)));
+        }
+        if (n < static_cast<size_t>(p_.window)) {
+            const double missing =
+                static_cast<double>(static_cast<size_t>(p_.window) - n) / p_.window;
+            q *= 1 + p_.short_history_widen * missing;
+        }
+        return std::min(1.0, q) * view.sc.vm_mips[v];
+    }
+
+    bool fits(const SimView& view, int32_t h, int32_t v, double line) const {
+        const Scenario& sc = view.sc;
+        const HostType& ty = sc.type_of(h);
+        if (fc_[v] / sc.vm_pes[v] > ty.pe_mips) return false;
+        if (load_[h] + fc_[v] > line * ty.mips()) return false;
+        if (now_[h] + view.vm_req_now[v] > line * ty.mips()) return false;
+        if (sc.memory == MemoryModel::kReserved && ram_used_[h] + sc.vm_ram_mb[v] > ty.ram_mb)
+            return false;
+        return true;
+    }
+
+    // The best-fitting active host (fullest after the move), else the most efficient empty one.
+    int32_t target(const SimView& view, int32_t v, double line, const std::vector<uint8_t>& banned,
+                   bool may_open) const {
+        const Scenario& sc = view.sc;
+        int32_t best = -1;
+        double best_fill = -1;
+        for (int32_t h : efficient_order_) {
+            if (banned[h] || (vms_[h].empty() && view.st.host_in[h].empty() && !received_[h]))
+                continue;
+            if (!fits(view, h, v, line)) continue;
+            const double fill = (load_[h] + fc_[v]) / sc.type_of(h).mips();
+            if (fill > best_fill) {
+                best_fill = fill;
+                best = h;
+            }
+        }
+        if (best >= 0 || !may_open) return best;
+        for (int32_t h : efficient_order_) {
+            if (banned[h] || !vms_[h].empty() || !view.st.host_in[h].empty() || received_[h])
+                continue;
+            if (fits(view, h, v, line)) return h;
+        }
+        return -1;
+    }
+
+    void move(const SimView& view, int32_t v, int32_t from, int32_t to, std::vector<Move>& out) {
+        out.push_back({v, to});
+        shift(view, v, from, to);
+        received_[to] = 1;
+    }
+
+    // Moves v's planned load from one host to another.
+    void shift(const SimView& view, int32_t v, int32_t from, int32_t to) {
+        auto& l = vms_[from];
+        l.erase(std::find(l.begin(), l.end(), v));
+        load_[from] -= fc_[v];
+        now_[from] -= view.vm_req_now[v];
+        ram_used_[from] -= view.sc.vm_ram_mb[v];
+        vms_[to].push_back(v);
+        load_[to] += fc_[v];
+        now_[to] += view.vm_req_now[v];
+        ram_used_[to] += view.sc.vm_ram_mb[v];
+    }
+
+    void relieve_hotspots(const SimView& view, std::vector<Move>& out) {
+        const Scenario& sc = view.sc;
+        const int32_t nh = sc.hosts();
+        std::vector<std::pair<double, int32_t>> hot;
+        for (int32_t h = 0; h < nh; ++h) {
+            const double cap = sc.type_of(h).mips();
+            const double excess =
+                std::max(now_[h] - p_.hot_now * cap, load_[h] - p_.hot_forecast * cap);
+            if (excess > 0 || core_hot_[h]) hot.push_back({-std::max(excess, 0.0) / cap, h});
+        }
+        std::sort(hot.begin(), hot.end());
+        std::vector<uint8_t> banned(nh, 0);
+        for (const auto& e : hot) banned[e.second] = 1;
+        for (const auto& e : hot) {
+            const int32_t h = e.second;
+            const HostType& ty = sc.type_of(h);
+            const double cap = ty.mips();
+            for (int guard = 0; guard < 64; ++guard) {
+                const double need = std::max(load_[h] - p_.pack * cap, now_[h] - p_.pack * cap);
+                int32_t core_vm = -1;
+                for (int32_t v : vms_[h]) {
+                    if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_vm = v;
+                }
+                if (need <= 0 && core_vm < 0) break;
+                // The cheapest VM (least memory) that covers the need alone, else the largest.
+                int32_t pick = core_vm;
+                if (pick < 0) {
+                    double best_ram = std::numeric_limits<double>::max();
+                    for (int32_t v : vms_[h]) {
+                        if (fc_[v] >= need && sc.vm_ram_mb[v] < best_ram) {
+                            best_ram = sc.vm_ram_mb[v];
+                            pick = v;
+                        }
+                    }
+                }
+                if (pick < 0) {
+                    double best_f = -1;
+                    for (int32_t v : vms_[h]) {
+                        if (fc_[v] > best_f) {
+                            best_f = fc_[v];
+                            pick = v;
+                        }
+                    }
+                }
+                if (pick < 0) break;
+                const int32_t to = target(view, pick, p_.pack, banned, true);
+                if (to < 0) break;  // nowhere to go: it stays (counted as unserved if it must)
+                move(view, pick, h, to, out);
+            }
+        }
+    }
+
+    void consolidate(const SimView& view, std::vector<Move>& out) {
+        const Scenario& sc = view.sc;
+        const int32_t nh = sc.hosts();
+        // How many hosts the forecast needs, on the most efficient type.
+        double total = 0;
+        int32_t active = 0;
+        for (int32_t h = 0; h < nh; ++h) {
+            total += load_[h];
+            active += (!vms_[h].empty() || !view.st.host_in[h].empty()) ? 1 : 0;
+        }
+        const double best_cap = sc.type_of(efficient_order_.front()).mips();
+        const double needed = std::ceil(total / (p_.drain_pack * best_cap));
+        const bool surplus = active > p_.surplus_factor * std::max(1.0, needed);
+        int32_t budget = surplus ? nh : p_.drains_per_step;
+        std::vector<std::pair<double, int32_t>> cand;
+        for (int32_t h = 0; h < nh; ++h) {
+            if (vms_[h].empty() || !view.st.host_in[h].empty() || received_[h]) continue;
+            const double cap = sc.type_of(h).mips();
+            if (!surplus && load_[h] > p_.cold * cap) continue;
+            cand.push_back({load_[h] / cap + watts_per_mips(sc, h) * 1e-6, h});
+        }
+        std::sort(cand.begin(), cand.end());
+        std::vector<uint8_t> banned(nh, 0);
+        for (const auto& c : cand) {
+            if (budget <= 0) break;
+            const int32_t h = c.second;
+            if (received_[h] || vms_[h].empty()) continue;
+            bool cooled = true;
+            for (int32_t v : vms_[h]) {
+                if (view.tick - last_moved_[v] < p_.cooldown) cooled = false;
+            }
+            if (!cooled && !surplus) continue;
+            // Tentatively place every VM (largest forecast first); undo if one does not fit.
+            std::vector<int32_t> vms = vms_[h];
+            std::stable_sort(vms.begin(), vms.end(),
+                             [&](int32_t a, int32_t b) { return fc_[a] > fc_[b]; });
+            banned[h] = 1;
+            const size_t mark = out.size();
+            bool ok = true;
+            for (int32_t v : vms) {
+                const int32_t to = target(view, v, p_.drain_pack, banned, false);
+                if (to < 0) {
+                    ok = false;
+                    break;
+                }
+                move(view, v, h, to, out);
+            }
+            if (!ok) {
+                for (size_t i = out.size(); i-- > mark;) {
+                    const Move m = out[i];
+                    shift(view, m.vm, m.host, h);
+                }
+                out.resize(mark);
+                banned[h] = 0;
+                continue;
+            }
+            --budget;
+        }
+    }
+
+    BestChainParams p_;
+    std::vector<int32_t> last_moved_;
+    std::vector<int32_t> efficient_order_;
+    std::vector<double> fc_, load_, now_, ram_used_;
+    std::vector<std::vector<int32_t>> vms_;
+    std::vector<uint8_t> core_hot_, received_;
+};
+
+}  // namespace
+
+std::unique_ptr<Chain> make_best_chain(const BestChainParams& p) {
+    return std::make_unique<BestChain>(p);
+}
+
+}  // namespace fp::sim

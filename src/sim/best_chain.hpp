@@ -1,0 +1,36 @@
+// `best`: fleetplan's own simulator chain, built to end CloudSim's migration storm while using
+// no more energy. Each VM gets a per-VM forecast (the larger of its current demand and a high
+// quantile of its recent history, widened while the history is short); hosts are packed on that
+// forecast to a target utilisation, preferring the most power-efficient host type.
+//  - hotspots: a host whose current demand or forecast crosses its line sheds the cheapest VMs
+//    (least memory) that bring it back under, to the best-fitting active host;
+//  - consolidation: a host is drained only when all its VMs fit elsewhere under a stricter line
+//    and none moved within the cooldown; at most `drains_per_step` per step, unless the fleet
+//    runs far more hosts than its forecast needs (as after the initial placement);
+//  - never a new hotspot: a target must stay under its line on forecast and on every core.
+// Thread-safety: one chain per engine. Determinism: ties by host and VM index.
+#pragma once
+
+#include <memory>
+
+#include "src/sim/engine.hpp"
+
+namespace fp::sim {
+
+struct BestChainParams {
+    int32_t window = 12;               // forecast window (samples)
+    double quantile = 0.9;             // forecast quantile of the window
+    double short_history_widen = 0.5;  // extra share while the window is not full
+    double pack = 0.85;                // targets stay under pack × capacity (forecast)
+    double hot_now = 0.95;             // current demand above this × capacity: relieve
+    double hot_forecast = 1.0;         // forecast above this × capacity: relieve
+    double cold = 0.5;                 // forecast under this × capacity: a drain candidate
+    double drain_pack = 0.8;           // drained VMs go only where the forecast stays under this
+    int32_t drains_per_step = 1;
+    double surplus_factor = 1.5;  // active hosts above this × needed: drain without limit
+    int32_t cooldown = 12;        // steps before a moved VM may be moved by consolidation
+};
+
+std::unique_ptr<Chain> make_best_chain(const BestChainParams& p);
+
+}  // namespace fp::sim

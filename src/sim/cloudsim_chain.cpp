@@ -1,0 +1,672 @@
+#include "src/sim/cloudsim_chain.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "src/policy/trigger_history.hpp"
+#include "src/util/rng.hpp"
+
+namespace fp::sim {
+
+namespace cloudsim_math {
+
+double median(std::vector<double> v) { return policy::detail::median(std::move(v)); }
+
+double mad(const std::vector<double>& v) { return policy::detail::median_absolute_deviation(v); }
+
+double iqr(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const double n = static_cast<double>(v.size());
+    const auto q1 = static_cast<int64_t>(std::llround(0.25 * (n + 1))) - 1;
+    const auto q3 = static_cast<int64_t>(std::llround(0.75 * (n + 1))) - 1;
+    const auto clamp = [&](int64_t i) {
+        return std::clamp<int64_t>(i, 0, static_cast<int64_t>(v.size()) - 1);
+    };
+    return v[clamp(q3)] - v[clamp(q1)];
+}
+
+std::array<double, 2> ols(const std::vector<double>& y) {
+    const size_t n = y.size();
+    double sx = 0, sy = 0;
+    for (size_t i = 0; i < n; ++i) {
+        sx += static_cast<double>(i + 1);
+        sy += y[i];
+    }
+    const double mx = sx / n, my = sy / n;
+    double sxx = 0, sxy = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const double dx = static_cast<double>(i + 1) - mx;
+        sxx += dx * dx;
+        sxy += dx * (y[i] - my);
+    }
+    const double b1 = sxx > 0 ? sxy / sxx : 0;
+    return {my - b1 * mx, b1};
+}
+
+namespace {
+
+std::array<double, 2> weighted_line(const std::vector<double>& y, const std::vector<double>& w) {
+    double sw = 0, sx = 0, sy = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+        sw += w[i];
+        sx += w[i] * static_cast<double>(i + 1);
+        sy += w[i] * y[i];
+    }
+    if (sw <= 0) return ols(y);
+    const double mx = sx / sw, my = sy / sw;
+    double sxx = 0, sxy = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+        const double dx = static_cast<double>(i + 1) - mx;
+        sxx += w[i] * dx * dx;
+        sxy += w[i] * dx * (y[i] - my);
+    }
+    const double b1 = sxx > 0 ? sxy / sxx : 0;
+    return {my - b1 * mx, b1};
+}
+
+}  // namespace
+
+std::array<double, 2> robust_loess(const std::vector<double>& y) {
+    // Tricube weights centred on the newest sample (the last), then one bisquare re-weighting
+    // by the residuals (Cleveland 1979). CloudSim 3.0.3 computes the weights but, as no weight is
+    // ever <= 0, fits an unweighted line: its LRR equals its LR. This is the robust fit itself.
+    const size_t n = y.size();
+    std::vector<double> w(n);
+    const double span = static_cast<double>(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(n - 1 - i) / span;
+        w[i] = std::pow(1 - d * d * d, 3);
+    }
+    auto fit = weighted_line(y, w);
+    std::vector<double> res(n);
+    for (size_t i = 0; i < n; ++i)
+        res[i] = std::abs(y[i] - (fit[0] + fit[1] * static_cast<double>(i + 1)));
+    const double s6 = 6 * median(res);
+    if (s6 <= 0) return fit;
+    std::vector<double> w2(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double r = res[i] / s6;
+        w2[i] = r < 1 ? w[i] * (1 - r * r) * (1 - r * r) : 0;
+    }
+    return weighted_line(y, w2);
+}
+
+}  // namespace cloudsim_math
+
+namespace {
+
+constexpr size_t kHist = 30;
+constexpr double kInShare = 0.1;  // CloudSim's share of a migrating VM's MIPS on its target
+
+struct PHost {
+    std::vector<int32_t> vms;
+    std::vector<uint8_t> incoming;
+    std::vector<double> alloc;
+    double available = 0;
+    double req_total = 0;  // Σ requested MIPS of the entries (for the detectors)
+    std::array<double, kHist> hist{};
+    double ram_free = 0, bw_free = 0;
+};
+
+class CloudSimChain final : public Chain {
+  public:
+    CloudSimChain(std::string name, CloudSimChainParams p) : name_(std::move(name)), p_(p) {}
+    std::string name() const override { return name_; }
+
+    std::vector<Move> place_initial(const SimView& view) override {
+        begin(view);
+        std::vector<Move> out;
+        const std::vector<uint8_t> none(hosts_.size(), 0);
+        for (int32_t v = 0; v < view.sc.vms(); ++v) {
+            if (view.st.vm_host[v] >= 0) continue;
+            const int32_t h = find_host(v, none);
+            if (h < 0) continue;
+            create(h, v);
+            out.push_back({v, h});
+        }
+        return out;
+    }
+
+    std::vector<Move> decide(const SimView& view) override {
+        begin(view);
+        const int32_t nh = view.sc.hosts();
+        std::vector<uint8_t> over(nh, 0);
+        std::vector<int32_t> over_list;
+        for (int32_t h = 0; h < nh; ++h) {
+            if (overloaded(h)) {
+                over[h] = 1;
+                over_list.push_back(h);
+            }
+        }
+        // VMs leaving overloaded hosts, until each is no longer overloaded.
+        std::vector<int32_t> leaving;
+        for (int32_t h : over_list) {
+            for (;;) {
+                const int32_t v = select_vm(h);
+                if (v < 0) break;
+                leaving.push_back(v);
+                destroy(h, v);
+                if (!overloaded(h)) break;
+            }
+        }
+        std::vector<Move> out;
+        sort_by_utilisation(leaving);
+        for (int32_t v : leaving) {
+            const int32_t h = find_host(v, over);
+            if (h < 0) continue;
+            create(h, v);
+            out.push_back({v, h});
+        }
+        consolidate(over, out);
+        return out;
+    }
+
+  private:
+    // ---- the tentative allocation ----
+    void begin(const SimView& view) {
+        view_ = &view;
+        const Scenario& sc = view.sc;
+        const int32_t nh = sc.hosts();
+        hosts_.assign(nh, PHost{});
+        draws_ = 0;
+        for (int32_t h = 0; h < nh; ++h) {
+            PHost& ph = hosts_[h];
+            const HostType& ty = sc.type_of(h);
+            ph.ram_free = ty.ram_mb;
+            ph.bw_free = ty.bw_mbps;
+            for (int32_t v : view.st.host_vms[h]) {
+                ph.vms.push_back(v);
+                ph.incoming.push_back(0);
+                ph.ram_free -= sc.vm_ram_mb[v];
+                ph.bw_free -= sc.vm_bw_mbps[v];
+            }
+            for (int32_t v : view.st.host_in[h]) {
+                ph.vms.push_back(v);
+                ph.incoming.push_back(1);
+            }
+            recompute(h);
+        }
+    }
+
+    double req(int32_t v) const { return view_->vm_req_now[v]; }
+
+    double capped(int32_t h, int32_t v) const {
+        const Scenario& sc = view_->sc;
+        return std::min(req(v) / sc.vm_pes[v], sc.type_of(h).pe_mips) * sc.vm_pes[v];
+    }
+
+    void recompute(int32_t h) {
+        PHost& ph = hosts_[h];
+        const double cap = view_->sc.type_of(h).mips();
+        ph.alloc.assign(ph.vms.size(), 0);
+        double available = cap, total = 0;
+        bool over = false;
+        ph.req_total = 0;
+        for (size_t i = 0; i < ph.vms.size(); ++i) {
+            const double c = capped(h, ph.vms[i]);
+            const double w = ph.incoming[i] ? kInShare * c : c;
+            total += w;
+            if (!view_->instantiation) ph.req_total += req(ph.vms[i]);
+            if (!over && available >= w) {
+                ph.alloc[i] = w;
+                available -= w;
+            } else {
+                over = true;
+            }
+        }
+        if (over) {
+            const double s = cap / total;
+            for (size_t i = 0; i < ph.vms.size(); ++i) {
+                const double c = capped(h, ph.vms[i]);
+                ph.alloc[i] = std::floor((ph.incoming[i] ? kInShare * c : c) * s);
+            }
+            available = 0;
+        }
+        ph.available = available;
+        recompute_history(h);
+    }
+
+    void recompute_history(int32_t h) {
+        PHost& ph = hosts_[h];
+        ph.hist.fill(0);
+        const double host_mips = view_->sc.type_of(h).mips();
+        for (int32_t v : ph.vms) add_history(ph.hist, v, host_mips);
+    }
+
+    void add_history(std::array<double, kHist>& hist, int32_t v, double host_mips) const {
+        const auto& vh = view_->st.vm_hist[v];
+        const double mips = view_->sc.vm_mips[v];
+        for (size_t i = 0; i < vh.size() && i < kHist; ++i) hist[i] += vh[i] * mips / host_mips;
+    }
+
+    // Adding a VM the way CloudSim's vmCreate does: allocate if it fits, else scale everyone.
+    void create(int32_t h, int32_t v) {
+        PHost& ph = hosts_[h];
+        const Scenario& sc = view_->sc;
+        ph.vms.push_back(v);
+        ph.incoming.push_back(0);
+        const double c = capped(h, v);
+        // While VMs are being created, the ones already created request nothing yet.
+        if (!view_->instantiation) ph.req_total += req(v);
+        if (view_->instantiation) {
+            ph.ram_free -= sc.vm_ram_mb[v];
+            ph.bw_free -= sc.vm_bw_mbps[v];
+        }
+        if (ph.available >= c) {
+            ph.alloc.push_back(c);
+            ph.available -= c;
+            add_history(ph.hist, v, sc.type_of(h).mips());
+        } else {
+            recompute(h);
+        }
+    }
+
+    void destroy(int32_t h, int32_t v) {
+        PHost& ph = hosts_[h];
+        const Scenario& sc = view_->sc;
+        for (size_t i = 0; i < ph.vms.size(); ++i) {
+            if (ph.vms[i] == v && !ph.incoming[i]) {
+                ph.vms.erase(ph.vms.begin() + static_cast<std::ptrdiff_t>(i));
+                ph.incoming.erase(ph.incoming.begin() + static_cast<std::ptrdiff_t>(i));
+                break;
+            }
+        }
+        if (view_->instantiation) {
+            ph.ram_free += sc.vm_ram_mb[v];
+            ph.bw_free += sc.vm_bw_mbps[v];
+        }
+        recompute(h);
+    }
+
+    // CloudSim's getUtilizationOfCpuMips: allocated MIPS, a migrating-in VM at its full share.
+    double util_mips(int32_t h) const {
+        const PHost& ph = hosts_[h];
+        double u = 0;
+        for (size_t i = 0; i < ph.vms.size(); ++i) {
+            if (ph.incoming[i]) u += ph.alloc[i] * (1 - kInShare) / kInShare;
+            u += ph.alloc[i];
+        }
+        return u;
+    }
+
+    bool suitable(int32_t h, int32_t v) const {
+        const Scenario& sc = view_->sc;
+        const HostType& ty = sc.type_of(h);
+        const PHost& ph = hosts_[h];
+        const double r = req(v);
+        if (ty.pe_mips < r / sc.vm_pes[v]) return false;
+        if (ph.available < r) return false;
+        if (view_->instantiation || sc.memory == MemoryModel::kReserved) {
+            if (ph.ram_free < sc.vm_ram_mb[v] || ph.bw_free < sc.vm_bw_mbps[v]) return false;
+        }
+        return true;
+    }
+
+    // ---- overload detection ----
+    static size_t trimmed_length(const std::array<double, kHist>& hist) {
+        size_t n = kHist;
+        while (n > 0 && hist[n - 1] == 0) --n;
+        return n;
+    }
+
+    bool threshold_over(double req_total, double cap, double thr) const {
+        return req_total / cap > thr;
+    }
+
+    bool overloaded_with(const std::array<double, kHist>& hist, double req_total, int32_t h,
+                         const std::vector<int32_t>& vms) const {
+        const Scenario& sc = view_->sc;
+        const double cap = sc.type_of(h).mips();
+        const size_t n = trimmed_length(hist);
+        switch (p_.detector) {
+            case Detector::kThr:
+                return threshold_over(req_total, cap, p_.parameter);
+            case Detector::kMad:
+            case Detector::kIqr: {
+                if (n < 12) return threshold_over(req_total, cap, p_.fallback_threshold);
+                std::vector<double> data(hist.begin(),
+                                         hist.begin() + static_cast<std::ptrdiff_t>(n));
+                const double spread = p_.detector == Detector::kMad ? cloudsim_math::mad(data)
+                                                                    : cloudsim_math::iqr(data);
+                return threshold_over(req_total, cap, 1 - p_.parameter * spread);
+            }
+            case Detector::kLr:
+            case Detector::kLrr: {
+                constexpr size_t kLen = 10;
+                if (n < kLen) return threshold_over(req_total, cap, p_.fallback_threshold);
+                std::vector<double> y(kLen);
+                for (size_t i = 0; i < kLen; ++i) y[i] = hist[kLen - i - 1];
+                const auto est = p_.detector == Detector::kLr ? cloudsim_math::ols(y)
+                                                              : cloudsim_math::robust_loess(y);
+                double max_mig = 0;
+                for (int32_t v : vms) max_mig = std::max(max_mig, sc.migration_s(v, h));
+                const double steps = std::ceil(max_mig / static_cast<double>(sc.interval_s));
+                const double predicted =
+                    (est[0] + est[1] * (static_cast<double>(kLen) + steps)) * p_.parameter;
+                return predicted >= 1;
+            }
+        }
+        return false;
+    }
+
+    bool overloaded(int32_t h) const {
+        const PHost& ph = hosts_[h];
+        return overloaded_with(ph.hist, ph.req_total, h, ph.vms);
+    }
+
+    // isHostOverUtilizedAfterAllocation, without touching the host.
+    bool overloaded_after(int32_t h, int32_t v) {
+        const PHost& ph = hosts_[h];
+        std::array<double, kHist> hist = ph.hist;
+        add_history(hist, v, view_->sc.type_of(h).mips());
+        scratch_ = ph.vms;
+        scratch_.push_back(v);
+        return overloaded_with(hist, ph.req_total + req(v), h, scratch_);
+    }
+
+    // ---- placement (PABFD) ----
+    double stale_util(int32_t h) const {
+        double u = view_->st.host_util_mips[h] / view_->sc.type_of(h).mips();
+        if (u > 1 && u < 1.01) u = 1;
+        return u;
+    }
+
+    int32_t find_host(int32_t v, const std::vector<uint8_t>& excluded) {
+        const Scenario& sc = view_->sc;
+        const int32_t nh = sc.hosts();
+        double min_power = std::numeric_limits<double>::max();
+        int32_t best = -1;
+        std::vector<uint8_t> empty_type_seen(sc.types.size(), 0);
+        for (int32_t h = 0; h < nh; ++h) {
+            if (excluded[h]) continue;
+            const PHost& ph = hosts_[h];
+            const bool empty = ph.vms.empty() && stale_util(h) == 0;
+            if (empty) {
+                // Empty hosts of one type are identical candidates: the first one decides.
+                if (empty_type_seen[sc.host_type[h]]) continue;
+                empty_type_seen[sc.host_type[h]] = 1;
+            }
+            if (!suitable(h, v)) continue;
+            const double um = util_mips(h);
+            if (um != 0 && overloaded_after(h, v)) continue;
+            const HostType& ty = sc.type_of(h);
+            const double after = (um + req(v)) / ty.mips();
+            if (after > 1) continue;  // CloudSim's power model refuses it
+            const double now = stale_util(h);
+            if (now > 1) continue;
+            const double diff = ty.power.at(after) - ty.power.at(now);
+            if (diff < min_power) {
+                min_power = diff;
+                best = h;
+            }
+        }
+        return best;
+    }
+
+    void sort_by_utilisation(std::vector<int32_t>& vms) const {
+        std::stable_sort(vms.begin(), vms.end(),
+                         [&](int32_t a, int32_t b) { return req(a) > req(b); });
+    }
+
+    // ---- VM selection ----
+    bool migratable(int32_t h, size_t i) const {
+        return !hosts_[h].incoming[i] && view_->st.vm_moving[hosts_[h].vms[i]] == 0;
+    }
+
+    int32_t select_vm(int32_t h) {
+        const PHost& ph = hosts_[h];
+        std::vector<int32_t> cand;
+        for (size_t i = 0; i < ph.vms.size(); ++i) {
+            if (migratable(h, i)) cand.push_back(ph.vms[i]);
+        }
+        if (cand.empty()) return -1;
+        switch (p_.selection) {
+            case VmChoice::kMmt:
+                return min_ram(cand);
+            case VmChoice::kMu: {
+                int32_t best = -1;
+                double m = std::numeric_limits<double>::max();
+                for (int32_t v : cand) {
+                    const double u = req(v) / view_->sc.vm_mips[v];
+                    if (u < m) {
+                        m = u;
+                        best = v;
+                    }
+                }
+                return best;
+            }
+            case VmChoice::kRs: {
+                CounterRng rng(p_.seed, 0x5253 /* "RS" */,
+                               static_cast<uint64_t>(view_->tick) * 1000003ULL + draws_++);
+                return cand[rng.below(cand.size())];
+            }
+            case VmChoice::kMc:
+                return max_correlation(cand);
+        }
+        return -1;
+    }
+
+    int32_t min_ram(const std::vector<int32_t>& cand) const {
+        int32_t best = -1;
+        double m = std::numeric_limits<double>::max();
+        for (int32_t v : cand) {
+            if (view_->sc.vm_ram_mb[v] < m) {
+                m = view_->sc.vm_ram_mb[v];
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    // MC: the VM whose history is best explained by the others' (largest R² of a multiple linear
+    // regression); MMT when the histories are too short for the regression.
+    int32_t max_correlation(const std::vector<int32_t>& cand) const {
+        const size_t m = cand.size();
+        size_t n = kHist;
+        for (int32_t v : cand) n = std::min(n, view_->st.vm_hist[v].size());
+        const size_t p = m;  // m-1 regressors + intercept
+        if (m < 2 || n <= p) return min_ram(cand);
+        // CloudSim starts from Double.MIN_VALUE with a strict >: the first VM wins when no R² is
+        // positive.
+        int32_t best = cand[0];
+        double best_r2 = std::numeric_limits<double>::denorm_min();
+        for (size_t i = 0; i < m; ++i) {
+            // Normal equations for y = b0 + Σ bj xj.
+            std::vector<double> a(p * p, 0), rhs(p, 0);
+            const auto& y = view_->st.vm_hist[cand[i]];
+            std::vector<double> row(p);
+            for (size_t s = 0; s < n; ++s) {
+                row[0] = 1;
+                size_t c = 1;
+                for (size_t j = 0; j < m; ++j) {
+                    if (j != i) row[c++] = view_->st.vm_hist[cand[j]][s];
+                }
+                for (size_t r = 0; r < p; ++r) {
+                    rhs[r] += row[r] * y[s];
+                    for (size_t q = 0; q < p; ++q) a[r * p + q] += row[r] * row[q];
+                }
+            }
+            std::vector<double> b;
+            if (!solve(a, rhs, p, b)) return min_ram(cand);
+            double mean = 0;
+            for (size_t s = 0; s < n; ++s) mean += y[s];
+            mean /= static_cast<double>(n);
+            double ss_tot = 0, ss_res = 0;
+            for (size_t s = 0; s < n; ++s) {
+                double f = b[0];
+                size_t c = 1;
+                for (size_t j = 0; j < m; ++j) {
+                    if (j != i) f += b[c++] * view_->st.vm_hist[cand[j]][s];
+                }
+                ss_res += (y[s] - f) * (y[s] - f);
+                ss_tot += (y[s] - mean) * (y[s] - mean);
+            }
+            const double r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
+            if (r2 > best_r2) {
+                best_r2 = r2;
+                best = cand[i];
+            }
+        }
+        return best;
+    }
+
+    static bool solve(std::vector<double> a, std::vector<double> b, size_t p,
+                      std::vector<double>& x) {
+        for (size_t c = 0; c < p; ++c) {
+            size_t piv = c;
+            for (size_t r = c + 1; r < p; ++r) {
+                if (std::abs(a[r * p + c]) > std::abs(a[piv * p + c])) piv = r;
+            }
+            if (std::abs(a[piv * p + c]) < 1e-12) return false;
+            if (piv != c) {
+                for (size_t q = 0; q < p; ++q) std::swap(a[c * p + q], a[piv * p + q]);
+                std::swap(b[c], b[piv]);
+            }
+            for (size_t r = c + 1; r < p; ++r) {
+                const double f = a[r * p + c] / a[c * p + c];
+                for (size_t q = c; q < p; ++q) a[r * p + q] -= f * a[c * p + q];
+                b[r] -= f * b[c];
+            }
+        }
+        x.assign(p, 0);
+        for (size_t c = p; c-- > 0;) {
+            double s = b[c];
+            for (size_t q = c + 1; q < p; ++q) s -= a[c * p + q] * x[q];
+            x[c] = s / a[c * p + c];
+        }
+        return true;
+    }
+
+    // ---- consolidation of under-utilised hosts ----
+    bool all_migrating_out_or_any_in(int32_t h) const {
+        const PHost& ph = hosts_[h];
+        for (size_t i = 0; i < ph.vms.size(); ++i) {
+            const bool in_migration = ph.incoming[i] || view_->st.vm_moving[ph.vms[i]] > 0;
+            if (!in_migration) return false;
+            if (ph.incoming[i]) return true;
+        }
+        return true;
+    }
+
+    void consolidate(const std::vector<uint8_t>& over, std::vector<Move>& out) {
+        const int32_t nh = view_->sc.hosts();
+        std::vector<uint8_t> no_source(over), no_target(over);
+        int32_t excluded = 0;
+        for (int32_t h = 0; h < nh; ++h) {
+            if (stale_util(h) == 0) {  // CloudSim's "switched off" hosts
+                no_source[h] = 1;
+                no_target[h] = 1;
+            }
+            excluded += no_source[h];
+        }
+        std::vector<Move> placed;
+        while (excluded < nh) {
+            int32_t src = -1;
+            double min_u = 1;
+            for (int32_t h = 0; h < nh; ++h) {
+                if (no_source[h]) continue;
+                const double u = stale_util(h);
+                if (u > 0 && u < min_u && !all_migrating_out_or_any_in(h)) {
+                    min_u = u;
+                    src = h;
+                }
+            }
+            if (src < 0) break;
+            no_source[src] = 1;
+            ++excluded;
+            no_target[src] = 1;
+            std::vector<int32_t> vms;
+            const PHost& ps = hosts_[src];
+            for (size_t i = 0; i < ps.vms.size(); ++i) {
+                if (!(ps.incoming[i] || view_->st.vm_moving[ps.vms[i]] > 0))
+                    vms.push_back(ps.vms[i]);
+            }
+            if (vms.empty()) continue;
+            sort_by_utilisation(vms);
+            placed.clear();
+            bool all = true;
+            for (int32_t v : vms) {
+                const int32_t h = find_host(v, no_target);
+                if (h < 0) {
+                    all = false;
+                    break;
+                }
+                create(h, v);
+                placed.push_back({v, h});
+            }
+            if (!all) {
+                for (const Move& m : placed) destroy(m.host, m.vm);
+                continue;
+            }
+            for (const Move& m : placed) {
+                if (!no_source[m.host]) {
+                    no_source[m.host] = 1;
+                    ++excluded;
+                }
+                out.push_back(m);
+            }
+        }
+    }
+
+    std::string name_;
+    CloudSimChainParams p_;
+    const SimView* view_ = nullptr;
+    std::vector<PHost> hosts_;
+    std::vector<int32_t> scratch_;
+    uint64_t draws_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Chain> make_cloudsim_chain(const std::string& name, const CloudSimChainParams& p) {
+    return std::make_unique<CloudSimChain>(name, p);
+}
+
+const std::vector<std::string>& cloudsim_chain_names() {
+    static const std::vector<std::string> names{"thr-mmt", "iqr-mmt", "mad-mmt", "lr-mmt",
+                                                "lrr-mmt", "lr-mc",   "lr-rs",   "lr-mu"};
+    return names;
+}
+
+Result<CloudSimChainParams> cloudsim_chain_params(const std::string& name, uint64_t seed) {
+    CloudSimChainParams p;
+    p.seed = seed;
+    const auto dash = name.find('-');
+    const std::string det = name.substr(0, dash);
+    const std::string sel = dash == std::string::npos ? "" : name.substr(dash + 1);
+    if (det == "thr") {
+        p.detector = Detector::kThr;
+        p.parameter = 0.8;
+    } else if (det == "iqr") {
+        p.detector = Detector::kIqr;
+        p.parameter = 1.5;
+    } else if (det == "mad") {
+        p.detector = Detector::kMad;
+        p.parameter = 2.5;
+    } else if (det == "lr") {
+        p.detector = Detector::kLr;
+        p.parameter = 1.2;
+    } else if (det == "lrr") {
+        p.detector = Detector::kLrr;
+        p.parameter = 1.2;
+    }
+    const bool det_ok = det == "thr" || det == "iqr" || det == "mad" || det == "lr" || det == "lrr";
+    const bool sel_ok = sel == "mmt" || sel == "mc" || sel == "rs" || sel == "mu";
+    if (!det_ok || !sel_ok) {
+        std::string list;
+        for (const auto& n : cloudsim_chain_names()) list += (list.empty() ? "" : ", ") + n;
+        return bad_input("unknown policy chain '" + name + "' (valid: " + list +
+                         ", best; or DETECTOR-SELECTION with detector thr, iqr, mad, lr, lrr and "
+                         "selection mmt, mc, rs, mu)");
+    }
+    p.selection = sel == "mmt"  ? VmChoice::kMmt
+                  : sel == "mc" ? VmChoice::kMc
+                  : sel == "rs" ? VmChoice::kRs
+                                : VmChoice::kMu;
+    return p;
+}
+
+}  // namespace fp::sim

@@ -1,0 +1,527 @@
+#include "src/sim/engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "src/sim/byte_codec.hpp"
+#include "src/util/assert.hpp"
+
+namespace fp::sim {
+
+namespace {
+
+constexpr size_t kHistoryLength = 30;         // samples a VM keeps (CloudSim's PowerVm)
+constexpr uint32_t kStateMagic = 0x46505331;  // "FPS1"
+
+// a < b beyond rounding: sums of the same terms in another order must not count.
+bool less_beyond_rounding(double a, double b) { return a < b - 1e-9 * std::max(1.0, std::abs(b)); }
+
+}  // namespace
+
+void Figures::add(const Figures& o) {
+    energy_j += o.energy_j;
+    active_host_s += o.active_host_s;
+    overload_host_s += o.overload_host_s;
+    requested_mips_s += o.requested_mips_s;
+    allocated_mips_s += o.allocated_mips_s;
+    migration_loss_mips_s += o.migration_loss_mips_s;
+    mem_moved_mb += o.mem_moved_mb;
+    migrations += o.migrations;
+    hotspot_host_intervals += o.hotspot_host_intervals;
+    switched_on += o.switched_on;
+    switched_off += o.switched_off;
+}
+
+void Chain::save(ByteWriter&) const {}
+void Chain::load(ByteReader&) {}
+
+Engine::Engine(const Scenario& sc, std::unique_ptr<Chain> chain)
+    : sc_(sc), chain_(std::move(chain)) {
+    const int32_t h = sc.hosts(), v = sc.vms();
+    st_.host_vms.assign(h, {});
+    st_.host_in.assign(h, {});
+    st_.vm_host.assign(v, -1);
+    st_.vm_moving.assign(v, 0);
+    st_.vm_hist.assign(v, {});
+    st_.host_util_mips.assign(h, 0);
+    st_.host_req_mips.assign(h, 0);
+    st_.host_alloc_mips.assign(h, 0);
+    st_.host_on.assign(h, 0);
+    st_.host_ready_at.assign(h, 0);
+    st_.host_on_at_tick.assign(h, 0);
+    st_.vm_req_mips.assign(v, 0);
+    st_.vm_alloc_mips.assign(v, 0);
+    req_now_.assign(v, 0);
+}
+
+bool Engine::holds_vm(int32_t h) const {
+    return !st_.host_vms[h].empty() || !st_.host_in[h].empty();
+}
+
+void Engine::allocate_host(int32_t h, double t) {
+    const HostType& ty = sc_.type_of(h);
+    const double cap = ty.mips();
+    auto capped = [&](int32_t v) {
+        const double r = sc_.vm_mips[v] * sc_.utilisation(v, t);
+        return std::min(r / sc_.vm_pes[v], ty.pe_mips) * sc_.vm_pes[v];
+    };
+    double total = 0;
+    for (int32_t v : st_.host_vms[h]) total += capped(v);
+    for (int32_t v : st_.host_in[h]) total += sc_.target_share * capped(v);
+    const bool over = total > cap;
+    const double scale = over ? cap / total : 1.0;
+    double util = 0, req = 0, alloc = 0;
+    const double keep = 1.0 - sc_.degradation;
+    for (int32_t v : st_.host_vms[h]) {
+        const double r = sc_.vm_mips[v] * sc_.utilisation(v, t);
+        double a = capped(v) * scale;
+        if (st_.vm_moving[v] > 0) a *= keep;
+        if (over) a = std::floor(a);
+        st_.vm_req_mips[v] = r;
+        st_.vm_alloc_mips[v] = a;
+        req += r;
+        alloc += a;
+        // CloudSim counts a migrating VM's host load without the degradation.
+        util += st_.vm_moving[v] > 0 ? a / keep : a;
+    }
+    for (int32_t v : st_.host_in[h]) {
+        double a = sc_.target_share * capped(v) * scale;
+        if (over) a = std::floor(a);
+        const double r = sc_.vm_mips[v] * sc_.utilisation(v, t);
+        req += sc_.incoming == IncomingDemand::kFull ? r : sc_.target_share * r;
+        alloc += a;
+        util += a;
+    }
+    st_.host_util_mips[h] = util;
+    st_.host_req_mips[h] = req;
+    st_.host_alloc_mips[h] = alloc;
+    st_.host_on[h] = holds_vm(h) ? 1 : 0;
+}
+
+void Engine::frame(double t) {
+    const double dt = t - st_.frame_t;
+    Figures& f = st_.pending;
+    const int32_t nh = sc_.hosts(), nv = sc_.vms();
+    if (dt > 0) {
+        // VMs: the previous frame's values held over the frame.
+        for (int32_t v = 0; v < nv; ++v) {
+            if (st_.vm_host[v] == kFinished) continue;
+            if (st_.vm_host[v] < 0) {
+                // Not placed: everything it asks for goes unserved.
+                f.requested_mips_s += sc_.vm_mips[v] * sc_.utilisation(v, st_.frame_t) * dt;
+                continue;
+            }
+            const double r = st_.vm_req_mips[v], a = st_.vm_alloc_mips[v];
+            f.requested_mips_s += r * dt;
+            f.allocated_mips_s += a * dt;
+            if (st_.vm_moving[v] > 0 && a < r) f.migration_loss_mips_s += (r - a) * dt;
+        }
+    }
+    std::vector<double> util_prev;
+    if (dt > 0) util_prev = st_.host_util_mips;
+    std::vector<uint8_t> on_prev;
+    if (dt > 0) on_prev = st_.host_on;
+    std::vector<double> req_prev, alloc_prev;
+    if (dt > 0) {
+        req_prev = st_.host_req_mips;
+        alloc_prev = st_.host_alloc_mips;
+    }
+    for (int32_t h = 0; h < nh; ++h) allocate_host(h, t);
+    if (dt > 0) {
+        for (int32_t h = 0; h < nh; ++h) {
+            const HostType& ty = sc_.type_of(h);
+            const bool active =
+                sc_.power_state == PowerState::kUtilisation ? util_prev[h] > 0 : on_prev[h] != 0;
+            if (!active) continue;
+            const double u0 = std::min(1.0, util_prev[h] / ty.mips());
+            const double u1 = std::min(1.0, st_.host_util_mips[h] / ty.mips());
+            f.energy_j += (ty.power.at(u0) + ty.power.at(u1)) / 2 * dt;
+            f.active_host_s += dt;
+            if (less_beyond_rounding(util_prev[h], req_prev[h])) f.overload_host_s += dt;
+        }
+    }
+    st_.frame_t = t;
+    if (sc_.finish_idle_vms) {
+        for (int32_t h = 0; h < nh; ++h) {
+            auto& l = st_.host_vms[h];
+            for (size_t i = 0; i < l.size();) {
+                const int32_t v = l[i];
+                if (st_.vm_moving[v] == 0 && st_.vm_req_mips[v] == 0) {
+                    l.erase(l.begin() + static_cast<std::ptrdiff_t>(i));
+                    st_.vm_host[v] = kFinished;
+                    st_.vm_alloc_mips[v] = 0;
+                    ++st_.finished_vms;
+                } else {
+                    ++i;
+                }
+            }
+        }
+    }
+}
+
+void Engine::start_migration(int32_t vm, int32_t dst, double t) {
+    if (st_.vm_host[vm] == kFinished) return;
+    if (st_.vm_host[vm] < 0) {
+        // A VM that could not be placed before: it is created there, no migration.
+        st_.vm_host[vm] = dst;
+        st_.host_vms[dst].push_back(vm);
+        --st_.unplaced_vms;
+        return;
+    }
+    if (sc_.power_state == PowerState::kHoldsVm && !holds_vm(dst)) {
+        st_.host_ready_at[dst] = std::max(st_.host_ready_at[dst], t + sc_.boot_s);
+    }
+    Inflight m;
+    m.vm = vm;
+    m.src = st_.vm_host[vm];
+    m.dst = dst;
+    m.start = t;
+    m.end = std::max(t, st_.host_ready_at[dst]) + sc_.migration_s(vm, dst);
+    m.seq = st_.next_seq++;
+    auto pos = std::upper_bound(st_.inflight.begin(), st_.inflight.end(), m,
+                                [](const Inflight& a, const Inflight& b) {
+                                    return a.end != b.end ? a.end < b.end : a.seq < b.seq;
+                                });
+    st_.inflight.insert(pos, m);
+    st_.host_in[dst].push_back(vm);
+    ++st_.vm_moving[vm];
+    ++st_.pending.migrations;
+    st_.pending.mem_moved_mb += sc_.vm_ram_mb[vm];
+}
+
+void Engine::finish_migration(const Inflight& m) {
+    // CloudSim moves the VM from wherever it runs now (a VM sent twice in one decision moves
+    // twice).
+    const int32_t src = st_.vm_host[m.vm];
+    auto& sv = st_.host_vms[src];
+    sv.erase(std::find(sv.begin(), sv.end(), m.vm));
+    auto& in = st_.host_in[m.dst];
+    in.erase(std::find(in.begin(), in.end(), m.vm));
+    st_.host_vms[m.dst].push_back(m.vm);
+    st_.vm_host[m.vm] = m.dst;
+    --st_.vm_moving[m.vm];
+}
+
+void Engine::start() {
+    // Tick 0: VMs are created (requests at their full size), then the first frame at time 0.
+    const int32_t nv = sc_.vms();
+    for (int32_t v = 0; v < nv; ++v) {
+        const int32_t h = sc_.vm_initial_host[v];
+        if (h >= 0) {
+            st_.vm_host[v] = h;
+            st_.host_vms[h].push_back(v);
+        }
+        req_now_[v] = sc_.vm_mips[v];
+    }
+    st_.frame_t = 0;
+    for (int32_t h = 0; h < sc_.hosts(); ++h) allocate_host(h, 0);
+    SimView view{sc_, st_, 0, 0.0, req_now_, true};
+    std::vector<Move> moves = chain_->place_initial(view);
+    for (const Move& m : moves) {
+        if (st_.vm_host[m.vm] >= 0) continue;
+        st_.vm_host[m.vm] = m.host;
+        st_.host_vms[m.host].push_back(m.vm);
+    }
+    int32_t unplaced = 0;
+    for (int32_t v = 0; v < nv; ++v) unplaced += st_.vm_host[v] < 0 ? 1 : 0;
+    st_.unplaced_vms = unplaced;
+    if (unplaced > 0) {
+        st_.notes.push_back(std::to_string(unplaced) +
+                            " VMs could not be placed at time 0 (no host has a core and the free "
+                            "capacity for them); their demand counts as unserved");
+    }
+    for (int32_t h = 0; h < sc_.hosts(); ++h) {
+        allocate_host(h, 0);
+        st_.host_on_at_tick[h] = sc_.power_state == PowerState::kUtilisation
+                                     ? (st_.host_util_mips[h] > 0 ? 1 : 0)
+                                     : (holds_vm(h) ? 1 : 0);
+    }
+    if (sc_.power_state == PowerState::kUtilisation) {
+        // CloudSim updates no host before the first interval ends: the first frame starts from
+        // zero utilisation, so it adds no energy, no active time and no VM figures.
+        std::fill(st_.host_util_mips.begin(), st_.host_util_mips.end(), 0.0);
+        std::fill(st_.host_req_mips.begin(), st_.host_req_mips.end(), 0.0);
+        std::fill(st_.host_alloc_mips.begin(), st_.host_alloc_mips.end(), 0.0);
+        std::fill(st_.vm_req_mips.begin(), st_.vm_req_mips.end(), 0.0);
+        std::fill(st_.vm_alloc_mips.begin(), st_.vm_alloc_mips.end(), 0.0);
+        std::fill(st_.host_on_at_tick.begin(), st_.host_on_at_tick.end(), uint8_t{0});
+    }
+    st_.tick = 0;
+}
+
+void Engine::tick(int32_t k, IntervalRow& row) {
+    const double t = sc_.tick_time(k);
+    // Migrations that end within the interval, in (end, start order).
+    while (!st_.inflight.empty() && st_.inflight.front().end <= t) {
+        const Inflight m = st_.inflight.front();
+        st_.inflight.erase(st_.inflight.begin());
+        frame(m.end);
+        finish_migration(m);
+        frame(m.end);
+    }
+    frame(t);
+    const int32_t nh = sc_.hosts(), nv = sc_.vms();
+    row.k = k;
+    row.t = t;
+    row.host_util.resize(nh);
+    for (int32_t h = 0; h < nh; ++h) {
+        const HostType& ty = sc_.type_of(h);
+        row.host_util[h] = static_cast<float>(st_.host_util_mips[h] / ty.mips());
+        // A hotspot: the demand of the VMs it runs exceeds the host, or one VM exceeds a core.
+        double d = 0;
+        bool core = false;
+        for (int32_t v : st_.host_vms[h]) {
+            const double r = st_.vm_req_mips[v];
+            d += r;
+            core = core || r / sc_.vm_pes[v] > ty.pe_mips;
+        }
+        if (core || d > ty.mips()) ++st_.pending.hotspot_host_intervals;
+    }
+    for (int32_t v = 0; v < nv; ++v) {
+        const double u = sc_.utilisation(v, t);
+        req_now_[v] = st_.vm_host[v] == kFinished ? 0.0 : sc_.vm_mips[v] * u;
+        auto& hist = st_.vm_hist[v];
+        hist.insert(hist.begin(), u);
+        if (hist.size() > kHistoryLength) hist.pop_back();
+    }
+    SimView view{sc_, st_, k, t, req_now_, false};
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<Move> moves = chain_->decide(view);
+    const double ds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const Move& m : moves) {
+        if (m.host == st_.vm_host[m.vm] && st_.vm_moving[m.vm] == 0) continue;
+        start_migration(m.vm, m.host, t);
+    }
+    frame(t);
+    int32_t active = 0;
+    for (int32_t h = 0; h < nh; ++h) {
+        const uint8_t on = sc_.power_state == PowerState::kUtilisation
+                               ? (st_.host_util_mips[h] > 0 ? 1 : 0)
+                               : (holds_vm(h) ? 1 : 0);
+        if (on && !st_.host_on_at_tick[h]) {
+            ++st_.pending.switched_on;
+            st_.pending.energy_j += sc_.boot_energy_wh * 3600.0;
+        }
+        if (!on && st_.host_on_at_tick[h]) ++st_.pending.switched_off;
+        st_.host_on_at_tick[h] = on;
+        active += on;
+    }
+    row.active_hosts = active;
+    row.decision_s = ds;
+    row.fig = st_.pending;
+    st_.totals.add(st_.pending);
+    st_.pending = Figures{};
+    st_.decision_s_sum += ds;
+    st_.decision_s_max = std::max(st_.decision_s_max, ds);
+    ++st_.decisions;
+    st_.tick = k;
+}
+
+Result<void> Engine::run(int32_t last_tick,
+                         const std::function<bool(const IntervalRow&)>& on_interval) {
+    if (st_.tick < 0) start();
+    last_tick = std::min(last_tick, sc_.intervals);
+    for (int32_t k = st_.tick + 1; k <= last_tick; ++k) {
+        IntervalRow row;
+        tick(k, row);
+        if (on_interval && !on_interval(row)) break;
+    }
+    return {};
+}
+
+namespace {
+
+void put_figures(ByteWriter& w, const Figures& f) {
+    w.put(f.energy_j);
+    w.put(f.active_host_s);
+    w.put(f.overload_host_s);
+    w.put(f.requested_mips_s);
+    w.put(f.allocated_mips_s);
+    w.put(f.migration_loss_mips_s);
+    w.put(f.mem_moved_mb);
+    w.put(f.migrations);
+    w.put(f.hotspot_host_intervals);
+    w.put(f.switched_on);
+    w.put(f.switched_off);
+}
+
+Figures get_figures(ByteReader& r) {
+    Figures f;
+    f.energy_j = r.get<double>();
+    f.active_host_s = r.get<double>();
+    f.overload_host_s = r.get<double>();
+    f.requested_mips_s = r.get<double>();
+    f.allocated_mips_s = r.get<double>();
+    f.migration_loss_mips_s = r.get<double>();
+    f.mem_moved_mb = r.get<double>();
+    f.migrations = r.get<int64_t>();
+    f.hotspot_host_intervals = r.get<int64_t>();
+    f.switched_on = r.get<int64_t>();
+    f.switched_off = r.get<int64_t>();
+    return f;
+}
+
+}  // namespace
+
+std::string Engine::save_state() const {
+    ByteWriter w;
+    w.put<uint32_t>(kStateMagic);
+    w.put<int32_t>(sc_.hosts());
+    w.put<int32_t>(sc_.vms());
+    w.put<int32_t>(st_.tick);
+    w.put<double>(st_.frame_t);
+    w.put_vecvec(st_.host_vms);
+    w.put_vecvec(st_.host_in);
+    w.put_vec(st_.vm_host);
+    w.put_vec(st_.vm_moving);
+    w.put<uint64_t>(st_.inflight.size());
+    for (const Inflight& m : st_.inflight) {
+        w.put(m.vm);
+        w.put(m.src);
+        w.put(m.dst);
+        w.put(m.start);
+        w.put(m.end);
+        w.put(m.seq);
+    }
+    w.put<int64_t>(st_.next_seq);
+    w.put_vecvec(st_.vm_hist);
+    w.put_vec(st_.host_util_mips);
+    w.put_vec(st_.host_req_mips);
+    w.put_vec(st_.host_alloc_mips);
+    w.put_vec(st_.host_on);
+    w.put_vec(st_.host_ready_at);
+    w.put_vec(st_.host_on_at_tick);
+    w.put_vec(st_.vm_req_mips);
+    w.put_vec(st_.vm_alloc_mips);
+    put_figures(w, st_.totals);
+    put_figures(w, st_.pending);
+    w.put(st_.decision_s_sum);
+    w.put(st_.decision_s_max);
+    w.put(st_.decisions);
+    w.put(st_.unplaced_vms);
+    w.put(st_.finished_vms);
+    w.put<uint64_t>(st_.notes.size());
+    for (const auto& n : st_.notes) w.put_str(n);
+    w.put_vec(req_now_);
+    ByteWriter cw;
+    chain_->save(cw);
+    w.put_str(cw.bytes());
+    return std::move(w.bytes());
+}
+
+Result<void> Engine::load_state(const std::string& blob) {
+    ByteReader r(blob);
+    SimState s;
+    if (r.get<uint32_t>() != kStateMagic) return bad_input("not a simulator state (bad magic)");
+    const int32_t nh = r.get<int32_t>(), nv = r.get<int32_t>();
+    if (nh != sc_.hosts() || nv != sc_.vms()) {
+        return bad_input("the saved state has " + std::to_string(nh) + " hosts and " +
+                         std::to_string(nv) + " VMs; the scenario has " +
+                         std::to_string(sc_.hosts()) + " and " + std::to_string(sc_.vms()));
+    }
+    s.tick = r.get<int32_t>();
+    s.frame_t = r.get<double>();
+    s.host_vms = r.get_vecvec<int32_t>();
+    s.host_in = r.get_vecvec<int32_t>();
+    s.vm_host = r.get_vec<int32_t>();
+    s.vm_moving = r.get_vec<int32_t>();
+    const uint64_t ni = r.get<uint64_t>();
+    if (ni > blob.size()) return bad_input("simulator state: truncated");
+    for (uint64_t i = 0; i < ni && !r.failed(); ++i) {
+        Inflight m;
+        m.vm = r.get<int32_t>();
+        m.src = r.get<int32_t>();
+        m.dst = r.get<int32_t>();
+        m.start = r.get<double>();
+        m.end = r.get<double>();
+        m.seq = r.get<int64_t>();
+        s.inflight.push_back(m);
+    }
+    s.next_seq = r.get<int64_t>();
+    s.vm_hist = r.get_vecvec<double>();
+    s.host_util_mips = r.get_vec<double>();
+    s.host_req_mips = r.get_vec<double>();
+    s.host_alloc_mips = r.get_vec<double>();
+    s.host_on = r.get_vec<uint8_t>();
+    s.host_ready_at = r.get_vec<double>();
+    s.host_on_at_tick = r.get_vec<uint8_t>();
+    s.vm_req_mips = r.get_vec<double>();
+    s.vm_alloc_mips = r.get_vec<double>();
+    s.totals = get_figures(r);
+    s.pending = get_figures(r);
+    s.decision_s_sum = r.get<double>();
+    s.decision_s_max = r.get<double>();
+    s.decisions = r.get<int64_t>();
+    s.unplaced_vms = r.get<int32_t>();
+    s.finished_vms = r.get<int32_t>();
+    const uint64_t nn = r.get<uint64_t>();
+    for (uint64_t i = 0; i < nn && !r.failed(); ++i) s.notes.push_back(r.get_str());
+    std::vector<double> req_now = r.get_vec<double>();
+    const std::string chain_blob = r.get_str();
+    if (r.failed() || !r.at_end()) return bad_input("simulator state: truncated or corrupt");
+    auto sized = [&](size_t a, size_t want) { return a == want; };
+    const size_t H = static_cast<size_t>(nh), V = static_cast<size_t>(nv);
+    if (!sized(s.host_vms.size(), H) || !sized(s.host_in.size(), H) ||
+        !sized(s.vm_host.size(), V) || !sized(s.vm_moving.size(), V) ||
+        !sized(s.vm_hist.size(), V) || !sized(s.host_util_mips.size(), H) ||
+        !sized(s.host_req_mips.size(), H) || !sized(s.host_alloc_mips.size(), H) ||
+        !sized(s.host_on.size(), H) || !sized(s.host_ready_at.size(), H) ||
+        !sized(s.host_on_at_tick.size(), H) || !sized(s.vm_req_mips.size(), V) ||
+        !sized(s.vm_alloc_mips.size(), V) || !sized(req_now.size(), V)) {
+        return bad_input("simulator state: sizes do not match the scenario");
+    }
+    for (int32_t h : s.vm_host) {
+        if (h < kFinished || h >= nh) return bad_input("simulator state: a VM on an unknown host");
+    }
+    for (const auto& l : s.host_vms) {
+        for (int32_t v : l) {
+            if (v < 0 || v >= nv) return bad_input("simulator state: an unknown VM on a host");
+        }
+    }
+    for (const auto& l : s.host_in) {
+        for (int32_t v : l) {
+            if (v < 0 || v >= nv) return bad_input("simulator state: an unknown VM on a host");
+        }
+    }
+    for (const Inflight& m : s.inflight) {
+        if (m.vm < 0 || m.vm >= nv || m.dst < 0 || m.dst >= nh || m.src < 0 || m.src >= nh) {
+            return bad_input("simulator state: an unknown migration");
+        }
+    }
+    ByteReader cr(chain_blob);
+    chain_->load(cr);
+    if (cr.failed() || !cr.at_end())
+        return bad_input("simulator state: the chain's state is corrupt");
+    st_ = std::move(s);
+    req_now_ = std::move(req_now);
+    return {};
+}
+
+Metrics metrics_of(const Scenario& sc, const SimState& st) {
+    Metrics m;
+    const Figures& f = st.totals;
+    m.energy_kwh = f.energy_j / 3.6e6;
+    m.migrations = f.migrations;
+    m.slatah = f.active_host_s > 0 ? f.overload_host_s / f.active_host_s : 0;
+    m.pdm = f.requested_mips_s > 0 ? f.migration_loss_mips_s / f.requested_mips_s : 0;
+    m.slav = m.slatah * m.pdm;
+    m.esv = m.energy_kwh * m.slav;
+    m.unserved_mips_s = std::max(0.0, f.requested_mips_s - f.allocated_mips_s);
+    m.unserved_frac = f.requested_mips_s > 0 ? m.unserved_mips_s / f.requested_mips_s : 0;
+    m.hotspot_host_intervals = f.hotspot_host_intervals;
+    m.mem_moved_mb = f.mem_moved_mb;
+    m.switched_on = f.switched_on;
+    m.switched_off = f.switched_off;
+    m.mean_step_seconds =
+        st.decisions > 0 ? st.decision_s_sum / static_cast<double>(st.decisions) : 0;
+    m.max_step_seconds = st.decision_s_max;
+    m.hosts = sc.hosts();
+    m.vms = sc.vms();
+    m.intervals = std::max(0, st.tick);
+    m.unplaced_vms = st.unplaced_vms;
+    m.finished_vms = st.finished_vms;
+    return m;
+}
+
+}  // namespace fp::sim

@@ -1,0 +1,160 @@
+// The trace-driven simulator: replays a Scenario interval by interval. At every interval boundary
+// it updates each VM's demand from its trace, lets the policy chain decide migrations, and runs
+// them with their modelled duration: during a move the VM runs on its source with its CPU
+// degraded (Scenario::degradation) and also loads the target (10% of its demand, as CloudSim).
+// Between boundaries the fleet changes only when a migration ends. Every change of allocation
+// is a "frame"; metrics integrate over frames (piecewise constant, energy trapezoidal), with the
+// definitions of Beloglazov & Buyya (2012) as CloudSim 3.0.3 computes them.
+//
+// Determinism: no wall clock in any decision (only in the reported decision times), randomness
+// keyed by (seed, tick). The whole state, the chain's included, round-trips through
+// save_state/load_state, so k intervals + resume + N−k intervals equal N intervals exactly.
+// Thread-safety: one Engine per thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/sim/scenario.hpp"
+#include "src/util/result.hpp"
+
+namespace fp::sim {
+
+class ByteWriter;
+class ByteReader;
+
+inline constexpr int32_t kFinished = -2;
+
+struct Inflight {
+    int32_t vm = 0, src = 0, dst = 0;
+    double start = 0, end = 0;
+    int64_t seq = 0;
+};
+
+// Figures of one interval (t_{k-1}, t_k], or of the whole run (Totals).
+struct Figures {
+    double energy_j = 0;
+    double active_host_s = 0;          // SLATAH denominator: time hosts were active
+    double overload_host_s = 0;        // SLATAH numerator: active time with allocated < requested
+    double requested_mips_s = 0;       // VM CPU requested
+    double allocated_mips_s = 0;       // VM CPU served
+    double migration_loss_mips_s = 0;  // PDM numerator: shortfall of VMs while migrating
+    double mem_moved_mb = 0;
+    int64_t migrations = 0;
+    int64_t hotspot_host_intervals = 0;  // hosts whose demand exceeded a core or the host at t_k
+    int64_t switched_on = 0;
+    int64_t switched_off = 0;
+
+    void add(const Figures& o);
+};
+
+struct IntervalRow {
+    int32_t k = 0;             // 1-based interval index; the row covers (t_{k-1}, t_k]
+    double t = 0;              // t_k
+    int32_t active_hosts = 0;  // at t_k after the decision's migrations started
+    Figures fig;
+    double decision_s = 0;         // wall time of the chain at t_k (not deterministic)
+    std::vector<float> host_util;  // CPU utilisation per host at t_k (before the decision)
+};
+
+struct SimState {
+    int32_t tick = -1;  // last processed boundary (-1: nothing yet; 0: initial placement done)
+    double frame_t = 0;
+    std::vector<std::vector<int32_t>> host_vms;  // running VMs, in arrival order
+    std::vector<std::vector<int32_t>> host_in;   // VMs migrating in, in start order
+    std::vector<int32_t> vm_host;                // -1: not placed; kFinished: left the fleet
+    std::vector<int32_t> vm_moving;              // in-flight migrations of the VM
+    std::vector<Inflight> inflight;              // sorted by (end, seq)
+    int64_t next_seq = 0;
+    std::vector<std::vector<double>> vm_hist;  // non-zero utilisation samples, newest first
+    // The last frame's values.
+    std::vector<double> host_util_mips;   // CPU in use (CloudSim's utilisation MIPS)
+    std::vector<double> host_req_mips;    // CPU requested by the VMs it runs or receives
+    std::vector<double> host_alloc_mips;  // CPU allocated to them
+    std::vector<uint8_t> host_on;         // drawing power
+    std::vector<double> host_ready_at;    // when a switched-on host finishes booting
+    std::vector<uint8_t> host_on_at_tick;
+    std::vector<double> vm_req_mips, vm_alloc_mips;
+    Figures totals;
+    Figures pending;  // of the interval in progress
+    double decision_s_sum = 0, decision_s_max = 0;
+    int64_t decisions = 0;
+    int32_t unplaced_vms = 0;
+    int32_t finished_vms = 0;        // Scenario::finish_idle_vms
+    std::vector<std::string> notes;  // what could not be done and why
+};
+
+struct Move {
+    int32_t vm = 0;
+    int32_t host = 0;
+};
+
+class Engine;
+
+// What a chain sees when it decides (all const).
+struct SimView {
+    const Scenario& sc;
+    const SimState& st;
+    int32_t tick;
+    double t;
+    const std::vector<double>& vm_req_now;  // requested MIPS of each VM at t (full VM at tick 0)
+    bool instantiation;                     // tick 0: VMs are being created
+};
+
+// A policy chain: where VMs start, and which migrations to start at each boundary.
+class Chain {
+  public:
+    virtual ~Chain() = default;
+    virtual std::string name() const = 0;
+    // Hosts for the VMs without one at time 0 (the result's order is the creation order).
+    virtual std::vector<Move> place_initial(const SimView& view) = 0;
+    virtual std::vector<Move> decide(const SimView& view) = 0;
+    virtual void save(ByteWriter& w) const;
+    virtual void load(ByteReader& r);
+};
+
+class Engine {
+  public:
+    Engine(const Scenario& sc, std::unique_ptr<Chain> chain);
+    // Runs boundaries until `last_tick` (≤ scenario.intervals), calling on_interval after each.
+    // Returns false when on_interval asks to stop.
+    Result<void> run(int32_t last_tick, const std::function<bool(const IntervalRow&)>& on_interval);
+    const SimState& state() const { return st_; }
+    const Chain& chain() const { return *chain_; }
+    std::string save_state() const;
+    Result<void> load_state(const std::string& blob);
+
+  private:
+    void start();
+    void frame(double t);
+    void allocate_host(int32_t h, double t);
+    void tick(int32_t k, IntervalRow& row);
+    void finish_migration(const Inflight& m);
+    void start_migration(int32_t vm, int32_t dst, double t);
+    bool holds_vm(int32_t h) const;
+
+    const Scenario& sc_;
+    std::unique_ptr<Chain> chain_;
+    SimState st_;
+    std::vector<double> req_now_;
+    std::vector<uint8_t> migrating_out_;  // scratch
+};
+
+// Summary metrics of a run (fractions, not percent).
+struct Metrics {
+    double energy_kwh = 0;
+    int64_t migrations = 0;
+    double slatah = 0, pdm = 0, slav = 0, esv = 0;
+    double unserved_mips_s = 0, unserved_frac = 0;
+    int64_t hotspot_host_intervals = 0;
+    double mem_moved_mb = 0;
+    int64_t switched_on = 0, switched_off = 0;
+    double mean_step_seconds = 0, max_step_seconds = 0;
+    int32_t hosts = 0, vms = 0, intervals = 0, unplaced_vms = 0, finished_vms = 0;
+};
+Metrics metrics_of(const Scenario& sc, const SimState& st);
+
+}  // namespace fp::sim

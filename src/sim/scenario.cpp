@@ -1,0 +1,47 @@
+#include "src/sim/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fp::sim {
+
+PowerModel PowerModel::linear(double idle_w, double max_w) {
+    PowerModel p;
+    for (int i = 0; i <= 10; ++i) p.watts[i] = idle_w + (max_w - idle_w) * i / 10.0;
+    return p;
+}
+
+double PowerModel::at(double u) const {
+    u = std::clamp(u, 0.0, 1.0);
+    const double x = u * 10.0;
+    const int lo = static_cast<int>(std::floor(x));
+    if (lo >= 10) return watts[10];
+    const double frac = x - lo;
+    if (frac == 0) return watts[lo];
+    return watts[lo] + (watts[lo + 1] - watts[lo]) * frac;
+}
+
+double Scenario::utilisation(int32_t v, double t) const {
+    const auto& s = trace[v];
+    if (s.empty()) return 0;
+    const double x = t / static_cast<double>(interval_s);
+    const auto n = static_cast<int64_t>(s.size());
+    const auto i = static_cast<int64_t>(std::floor(x));
+    if (i >= n - 1) return s[n - 1];
+    if (i < 0) return s[0];
+    const double frac = x - static_cast<double>(i);
+    if (frac == 0) return s[i];
+    return s[i] + (s[i + 1] - s[i]) * frac;
+}
+
+double Scenario::tick_time(int32_t k) const {
+    const double end = static_cast<double>(intervals) * static_cast<double>(interval_s);
+    return std::min(end, static_cast<double>(k) * static_cast<double>(interval_s) + tick_offset_s);
+}
+
+double Scenario::migration_s(int32_t v, int32_t h) const {
+    const double mbps = type_of(h).bw_mbps * migration_bw_share;  // Mbit/s for migrations
+    return vm_ram_mb[v] / (mbps / 8.0);
+}
+
+}  // namespace fp::sim

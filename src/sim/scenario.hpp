@@ -1,0 +1,89 @@
+// What a simulation replays: host types with power models, hosts, VMs with their per-interval
+// CPU utilisation traces, and the knobs of the fleet model (interval, boot delay and energy,
+// migration degradation, and whether the CloudSim semantics apply). Built by the PlanetLab preset
+// (src/sim/preset.hpp) or from hosts.csv/vms.csv plus a trace (io/sim_input.hpp).
+// Thread-safety: plain values. Determinism: no state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fp::sim {
+
+// Power drawn at a CPU utilisation u in [0, 1]: a table of watts at 0%, 10%, ..., 100% load
+// (SPECpower), linearly interpolated between the steps. A linear idle/max model is the table of
+// its 11 points.
+struct PowerModel {
+    std::array<double, 11> watts{};
+
+    static PowerModel linear(double idle_w, double max_w);
+    double at(double u) const;  // u is clamped to [0, 1]
+};
+
+struct HostType {
+    std::string name;
+    int32_t pes = 1;        // cores
+    double pe_mips = 1000;  // per core
+    double ram_mb = 0;
+    double bw_mbps = 1000;
+    PowerModel power;
+
+    double mips() const { return pes * pe_mips; }
+};
+
+// How memory is accounted. kInstantiation is CloudSim's: a VM's RAM is reserved when it is first
+// placed, but a running VM requests none (its cloudlet's RAM model is null), so migrations never
+// check memory. kReserved reserves each VM's RAM wherever it runs or is arriving.
+enum class MemoryModel { kInstantiation, kReserved };
+// When a host draws power. kUtilisation is CloudSim's: a host at 0% CPU at the start of a frame
+// is off (0 W). kHoldsVm: a host is on while it holds or receives a VM.
+enum class PowerState { kUtilisation, kHoldsVm };
+// What a migrating VM asks of its target. kFull is CloudSim's: the target counts the VM's whole
+// demand as requested while serving it only 10%, so a migration target is over-committed (an SLA
+// violation) for the move's duration. kShare: the target is asked for, and serves, the 10%.
+enum class IncomingDemand { kFull, kShare };
+
+struct Scenario {
+    std::string name;
+    int64_t interval_s = 300;
+    int32_t intervals = 288;  // simulated intervals; traces hold intervals + 1 samples
+    std::vector<HostType> types;
+    std::vector<std::string> host_ids;
+    std::vector<int32_t> host_type;
+    std::vector<std::string> vm_ids;
+    std::vector<double> vm_mips;  // total over its cores
+    std::vector<int32_t> vm_pes;
+    std::vector<double> vm_ram_mb;
+    std::vector<double> vm_bw_mbps;
+    std::vector<int32_t> vm_initial_host;    // -1: the chain places it at time 0
+    std::vector<std::vector<double>> trace;  // per VM: CPU fractions of vm_mips, one per interval
+    MemoryModel memory = MemoryModel::kInstantiation;
+    PowerState power_state = PowerState::kUtilisation;
+    IncomingDemand incoming = IncomingDemand::kFull;
+    double target_share = 0.1;        // share of a migrating VM's CPU that loads its target
+    double boot_s = 0;                // delay before a switched-on host can receive a VM
+    double boot_energy_wh = 0;        // energy of one switch-on
+    double degradation = 0.1;         // share of a migrating VM's CPU lost during the move (PDM)
+    double migration_bw_share = 0.5;  // share of the target's bandwidth used by migrations
+    // Decision times are k × interval + tick_offset_s (capped at the end of the trace). CloudSim
+    // decides at 300.1, 600.1, ..., and last at 86400.
+    double tick_offset_s = 0;
+    // CloudSim treats a VM whose CPU request is exactly 0 at an update (and that is not
+    // migrating) as finished and removes it for good. Off except in the CloudSim preset.
+    bool finish_idle_vms = false;
+    uint64_t seed = 1;
+
+    int32_t hosts() const { return static_cast<int32_t>(host_ids.size()); }
+    int32_t vms() const { return static_cast<int32_t>(vm_ids.size()); }
+    const HostType& type_of(int32_t h) const { return types[host_type[h]]; }
+    // Utilisation of VM v at time t: linear between samples, the last sample held.
+    double utilisation(int32_t v, double t) const;
+    // The time of decision boundary k (k >= 1).
+    double tick_time(int32_t k) const;
+    // Seconds a migration of v to host h takes: RAM over the target's migration bandwidth.
+    double migration_s(int32_t v, int32_t h) const;
+};
+
+}  // namespace fp::sim
