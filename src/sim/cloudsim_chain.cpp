@@ -17,15 +17,19 @@ double median(std::vector<double> v) { return policy::detail::median(std::move(v
 
 double mad(const std::vector<double>& v) { return policy::detail::median_absolute_deviation(v); }
 
+double sorted_iqr(const double* a, size_t n) {
+    if (n == 0) return 0;
+    const double len = static_cast<double>(n);
+    const auto at = [&](double q) {
+        const int64_t i = std::llround(q * (len + 1)) - 1;  // Java's Math.round for q > 0
+        return a[static_cast<size_t>(std::clamp<int64_t>(i, 0, static_cast<int64_t>(n) - 1))];
+    };
+    return at(0.75) - at(0.25);
+}
+
 double iqr(std::vector<double> v) {
     std::sort(v.begin(), v.end());
-    const double n = static_cast<double>(v.size());
-    const auto q1 = static_cast<int64_t>(std::llround(0.25 * (n + 1))) - 1;
-    const auto q3 = static_cast<int64_t>(std::llround(0.75 * (n + 1))) - 1;
-    const auto clamp = [&](int64_t i) {
-        return std::clamp<int64_t>(i, 0, static_cast<int64_t>(v.size()) - 1);
-    };
-    return v[clamp(q3)] - v[clamp(q1)];
+    return sorted_iqr(v.data(), v.size());
 }
 
 std::array<double, 2> ols(const std::vector<double>& y) {
@@ -107,6 +111,8 @@ struct PHost {
     std::vector<double> alloc;
     double available = 0;
     double req_total = 0;  // Σ requested MIPS of the entries (for the detectors)
+    double util = 0;       // CloudSim's getUtilizationOfCpuMips
+    double max_ram = 0;    // largest VM memory on the host (LR's migration time)
     std::array<double, kHist> hist{};
     double ram_free = 0, bw_free = 0;
 };
@@ -189,6 +195,39 @@ class CloudSimChain final : public Chain {
             }
             recompute(h);
         }
+        // Hosts worth scanning: those holding a VM or in use. The others are empty and, per
+        // type, interchangeable: only the lowest-index one of each type is a candidate.
+        interesting_.clear();
+        in_interesting_.assign(nh, 0);
+        for (int32_t h = 0; h < nh; ++h) {
+            if (!hosts_[h].vms.empty() || stale_util(h) != 0) {
+                interesting_.push_back(h);
+                in_interesting_[h] = 1;
+            }
+        }
+        next_empty_.assign(sc.types.size(), 0);
+        for (size_t t = 0; t < sc.types.size(); ++t) advance_empty(static_cast<int32_t>(t));
+        // Under-utilised source candidates by (stale utilisation, index): CloudSim's scan for
+        // the least-utilised host, without rescanning every host.
+        by_util_.clear();
+        for (int32_t h = 0; h < nh; ++h) {
+            const double u = stale_util(h);
+            if (u > 0 && u < 1) by_util_.push_back({u, h});
+        }
+        std::sort(by_util_.begin(), by_util_.end());
+    }
+
+    void advance_empty(int32_t type) {
+        const Scenario& sc = view_->sc;
+        int32_t& h = next_empty_[type];
+        while (h < sc.hosts() && (sc.host_type[h] != type || in_interesting_[h])) ++h;
+    }
+
+    void touch(int32_t h) {
+        if (in_interesting_[h]) return;
+        in_interesting_[h] = 1;
+        interesting_.insert(std::lower_bound(interesting_.begin(), interesting_.end(), h), h);
+        advance_empty(view_->sc.host_type[h]);
     }
 
     double req(int32_t v) const { return view_->vm_req_now[v]; }
@@ -226,6 +265,13 @@ class CloudSimChain final : public Chain {
             available = 0;
         }
         ph.available = available;
+        ph.util = 0;
+        ph.max_ram = 0;
+        for (size_t i = 0; i < ph.vms.size(); ++i) {
+            if (ph.incoming[i]) ph.util += ph.alloc[i] * (1 - kInShare) / kInShare;
+            ph.util += ph.alloc[i];
+            ph.max_ram = std::max(ph.max_ram, view_->sc.vm_ram_mb[ph.vms[i]]);
+        }
         recompute_history(h);
     }
 
@@ -244,6 +290,7 @@ class CloudSimChain final : public Chain {
 
     // Adding a VM the way CloudSim's vmCreate does: allocate if it fits, else scale everyone.
     void create(int32_t h, int32_t v) {
+        touch(h);
         PHost& ph = hosts_[h];
         const Scenario& sc = view_->sc;
         ph.vms.push_back(v);
@@ -258,6 +305,8 @@ class CloudSimChain final : public Chain {
         if (ph.available >= c) {
             ph.alloc.push_back(c);
             ph.available -= c;
+            ph.util += c;
+            ph.max_ram = std::max(ph.max_ram, sc.vm_ram_mb[v]);
             add_history(ph.hist, v, sc.type_of(h).mips());
         } else {
             recompute(h);
@@ -282,15 +331,7 @@ class CloudSimChain final : public Chain {
     }
 
     // CloudSim's getUtilizationOfCpuMips: allocated MIPS, a migrating-in VM at its full share.
-    double util_mips(int32_t h) const {
-        const PHost& ph = hosts_[h];
-        double u = 0;
-        for (size_t i = 0; i < ph.vms.size(); ++i) {
-            if (ph.incoming[i]) u += ph.alloc[i] * (1 - kInShare) / kInShare;
-            u += ph.alloc[i];
-        }
-        return u;
-    }
+    double util_mips(int32_t h) const { return hosts_[h].util; }
 
     bool suitable(int32_t h, int32_t v) const {
         const Scenario& sc = view_->sc;
@@ -306,6 +347,24 @@ class CloudSimChain final : public Chain {
     }
 
     // ---- overload detection ----
+    // The median of a[0, n) (reordered), equal to cloudsim_math::median without allocating.
+    static double small_median(double* a, size_t n) {
+        std::nth_element(a, a + n / 2, a + n);
+        const double hi = a[n / 2];
+        if (n % 2 == 1) return hi;
+        return (*std::max_element(a, a + n / 2) + hi) / 2;
+    }
+    // cloudsim_math::iqr without allocating.
+    static double small_iqr(double* a, size_t n) {
+        std::sort(a, a + n);
+        return cloudsim_math::sorted_iqr(a, n);
+    }
+    static double small_mad(double* a, size_t n) {
+        const double m = small_median(a, n);
+        for (size_t i = 0; i < n; ++i) a[i] = std::abs(a[i] - m);
+        return small_median(a, n);
+    }
+
     static size_t trimmed_length(const std::array<double, kHist>& hist) {
         size_t n = kHist;
         while (n > 0 && hist[n - 1] == 0) --n;
@@ -316,8 +375,9 @@ class CloudSimChain final : public Chain {
         return req_total / cap > thr;
     }
 
+    // max_ram_mb: the largest VM memory on the host (LR forecasts one migration time ahead).
     bool overloaded_with(const std::array<double, kHist>& hist, double req_total, int32_t h,
-                         const std::vector<int32_t>& vms) const {
+                         double max_ram_mb) const {
         const Scenario& sc = view_->sc;
         const double cap = sc.type_of(h).mips();
         const size_t n = trimmed_length(hist);
@@ -327,10 +387,9 @@ class CloudSimChain final : public Chain {
             case Detector::kMad:
             case Detector::kIqr: {
                 if (n < 12) return threshold_over(req_total, cap, p_.fallback_threshold);
-                std::vector<double> data(hist.begin(),
-                                         hist.begin() + static_cast<std::ptrdiff_t>(n));
-                const double spread = p_.detector == Detector::kMad ? cloudsim_math::mad(data)
-                                                                    : cloudsim_math::iqr(data);
+                std::array<double, kHist> data = hist;
+                const double spread = p_.detector == Detector::kMad ? small_mad(data.data(), n)
+                                                                    : small_iqr(data.data(), n);
                 return threshold_over(req_total, cap, 1 - p_.parameter * spread);
             }
             case Detector::kLr:
@@ -341,8 +400,8 @@ class CloudSimChain final : public Chain {
                 for (size_t i = 0; i < kLen; ++i) y[i] = hist[kLen - i - 1];
                 const auto est = p_.detector == Detector::kLr ? cloudsim_math::ols(y)
                                                               : cloudsim_math::robust_loess(y);
-                double max_mig = 0;
-                for (int32_t v : vms) max_mig = std::max(max_mig, sc.migration_s(v, h));
+                const HostType& ty = sc.type_of(h);
+                const double max_mig = max_ram_mb / (ty.bw_mbps * sc.migration_bw_share / 8.0);
                 const double steps = std::ceil(max_mig / static_cast<double>(sc.interval_s));
                 const double predicted =
                     (est[0] + est[1] * (static_cast<double>(kLen) + steps)) * p_.parameter;
@@ -354,7 +413,7 @@ class CloudSimChain final : public Chain {
 
     bool overloaded(int32_t h) const {
         const PHost& ph = hosts_[h];
-        return overloaded_with(ph.hist, ph.req_total, h, ph.vms);
+        return overloaded_with(ph.hist, ph.req_total, h, ph.max_ram);
     }
 
     // isHostOverUtilizedAfterAllocation, without touching the host.
@@ -362,9 +421,8 @@ class CloudSimChain final : public Chain {
         const PHost& ph = hosts_[h];
         std::array<double, kHist> hist = ph.hist;
         add_history(hist, v, view_->sc.type_of(h).mips());
-        scratch_ = ph.vms;
-        scratch_.push_back(v);
-        return overloaded_with(hist, ph.req_total + req(v), h, scratch_);
+        return overloaded_with(hist, ph.req_total + req(v), h,
+                               std::max(ph.max_ram, view_->sc.vm_ram_mb[v]));
     }
 
     // ---- placement (PABFD) ----
@@ -380,7 +438,12 @@ class CloudSimChain final : public Chain {
         double min_power = std::numeric_limits<double>::max();
         int32_t best = -1;
         std::vector<uint8_t> empty_type_seen(sc.types.size(), 0);
-        for (int32_t h = 0; h < nh; ++h) {
+        candidates_.assign(interesting_.begin(), interesting_.end());
+        for (int32_t h : next_empty_) {
+            if (h < nh)
+                candidates_.insert(std::lower_bound(candidates_.begin(), candidates_.end(), h), h);
+        }
+        for (int32_t h : candidates_) {
             if (excluded[h]) continue;
             const PHost& ph = hosts_[h];
             const bool empty = ph.vms.empty() && stale_util(h) == 0;
@@ -391,17 +454,18 @@ class CloudSimChain final : public Chain {
             }
             if (!suitable(h, v)) continue;
             const double um = util_mips(h);
-            if (um != 0 && overloaded_after(h, v)) continue;
             const HostType& ty = sc.type_of(h);
             const double after = (um + req(v)) / ty.mips();
             if (after > 1) continue;  // CloudSim's power model refuses it
             const double now = stale_util(h);
             if (now > 1) continue;
             const double diff = ty.power.at(after) - ty.power.at(now);
-            if (diff < min_power) {
-                min_power = diff;
-                best = h;
-            }
+            // CloudSim tests the overload first; testing it only for a host that would win
+            // chooses the same host at a fraction of the cost.
+            if (diff >= min_power) continue;
+            if (um != 0 && overloaded_after(h, v)) continue;
+            min_power = diff;
+            best = h;
         }
         return best;
     }
@@ -469,41 +533,42 @@ class CloudSimChain final : public Chain {
         for (int32_t v : cand) n = std::min(n, view_->st.vm_hist[v].size());
         const size_t p = m;  // m-1 regressors + intercept
         if (m < 2 || n <= p) return min_ram(cand);
+        // The Gram matrix of [1, x_1 .. x_m] once; each VM's regression on the others is then a
+        // sub-system of it.
+        const size_t g = m + 1;
+        std::vector<double> gram(g * g, 0), z(g);
+        for (size_t s = 0; s < n; ++s) {
+            z[0] = 1;
+            for (size_t j = 0; j < m; ++j) z[j + 1] = view_->st.vm_hist[cand[j]][s];
+            for (size_t r = 0; r < g; ++r) {
+                for (size_t q = r; q < g; ++q) gram[r * g + q] += z[r] * z[q];
+            }
+        }
+        for (size_t r = 0; r < g; ++r) {
+            for (size_t q = 0; q < r; ++q) gram[r * g + q] = gram[q * g + r];
+        }
         // CloudSim starts from Double.MIN_VALUE with a strict >: the first VM wins when no R² is
         // positive.
         int32_t best = cand[0];
         double best_r2 = std::numeric_limits<double>::denorm_min();
+        std::vector<size_t> cols(p);
+        std::vector<double> a(p * p), rhs(p), b;
         for (size_t i = 0; i < m; ++i) {
-            // Normal equations for y = b0 + Σ bj xj.
-            std::vector<double> a(p * p, 0), rhs(p, 0);
-            const auto& y = view_->st.vm_hist[cand[i]];
-            std::vector<double> row(p);
-            for (size_t s = 0; s < n; ++s) {
-                row[0] = 1;
-                size_t c = 1;
-                for (size_t j = 0; j < m; ++j) {
-                    if (j != i) row[c++] = view_->st.vm_hist[cand[j]][s];
-                }
-                for (size_t r = 0; r < p; ++r) {
-                    rhs[r] += row[r] * y[s];
-                    for (size_t q = 0; q < p; ++q) a[r * p + q] += row[r] * row[q];
-                }
+            const size_t yi = i + 1;
+            size_t c = 0;
+            for (size_t k = 0; k < g; ++k) {
+                if (k != yi) cols[c++] = k;
             }
-            std::vector<double> b;
+            for (size_t r = 0; r < p; ++r) {
+                rhs[r] = gram[cols[r] * g + yi];
+                for (size_t q = 0; q < p; ++q) a[r * p + q] = gram[cols[r] * g + cols[q]];
+            }
             if (!solve(a, rhs, p, b)) return min_ram(cand);
-            double mean = 0;
-            for (size_t s = 0; s < n; ++s) mean += y[s];
-            mean /= static_cast<double>(n);
-            double ss_tot = 0, ss_res = 0;
-            for (size_t s = 0; s < n; ++s) {
-                double f = b[0];
-                size_t c = 1;
-                for (size_t j = 0; j < m; ++j) {
-                    if (j != i) f += b[c++] * view_->st.vm_hist[cand[j]][s];
-                }
-                ss_res += (y[s] - f) * (y[s] - f);
-                ss_tot += (y[s] - mean) * (y[s] - mean);
-            }
+            const double yy = gram[yi * g + yi], sy = gram[yi];
+            double fit = 0;
+            for (size_t r = 0; r < p; ++r) fit += b[r] * rhs[r];
+            const double ss_tot = yy - sy * sy / static_cast<double>(n);
+            const double ss_res = yy - fit;
             const double r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
             if (r2 > best_r2) {
                 best_r2 = r2;
@@ -565,13 +630,10 @@ class CloudSimChain final : public Chain {
         std::vector<Move> placed;
         while (excluded < nh) {
             int32_t src = -1;
-            double min_u = 1;
-            for (int32_t h = 0; h < nh; ++h) {
-                if (no_source[h]) continue;
-                const double u = stale_util(h);
-                if (u > 0 && u < min_u && !all_migrating_out_or_any_in(h)) {
-                    min_u = u;
+            for (const auto& [u, h] : by_util_) {
+                if (!no_source[h] && !all_migrating_out_or_any_in(h)) {
                     src = h;
+                    break;
                 }
             }
             if (src < 0) break;
@@ -615,8 +677,10 @@ class CloudSimChain final : public Chain {
     CloudSimChainParams p_;
     const SimView* view_ = nullptr;
     std::vector<PHost> hosts_;
-    std::vector<int32_t> scratch_;
     uint64_t draws_ = 0;
+    std::vector<int32_t> interesting_, candidates_, next_empty_;
+    std::vector<uint8_t> in_interesting_;
+    std::vector<std::pair<double, int32_t>> by_util_;
 };
 
 }  // namespace

@@ -41,6 +41,8 @@ namespace cloudsim_math {
 double median(std::vector<double> v);
 double mad(const std::vector<double>& v);
 double iqr(std::vector<double> v);
+// The same on values already sorted ascending.
+double sorted_iqr(const double* a, size_t n);
 // Least-squares line through (1, y0), (2, y1), ...: {intercept, slope}.
 std::array<double, 2> ols(const std::vector<double>& y);
 // LRR: robust local regression (tricube weights, bisquare re-weighting) {intercept, slope}.
