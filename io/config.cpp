@@ -151,7 +151,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         }
     }
     std::vector<std::string> errors;
-    ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration");
+    ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration"), sim_node("sim");
     std::map<std::pair<std::string, std::string>, plan::MigrationCostConfig::SitePair> site_pairs;
     std::map<std::string, ConfigNode> policy_nodes = {
         {"trigger", ConfigNode("policy.trigger")},
@@ -161,7 +161,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         const std::string key(k.str());
         const std::string where = file + ":" + std::to_string(v.source().begin.line) + ":" + key;
         const toml::table* t = v.as_table();
-        if (key == "plan" || key == "waves" || key == "migration") {
+        if (key == "plan" || key == "waves" || key == "migration" || key == "sim") {
             if (!t) {
                 errors.push_back(where + ": expected a table");
                 continue;
@@ -179,6 +179,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             to_node(*t,
                     key == "plan"    ? plan_node
                     : key == "waves" ? waves_node
+                    : key == "sim"   ? sim_node
                                      : mig_node,
                     file, errors);
         } else if (key == "policy") {
@@ -206,7 +207,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                 }
             }
         } else {
-            errors.push_back(where + ": unknown table (valid: plan, policy, waves, migration)");
+            errors.push_back(where +
+                             ": unknown table (valid: plan, policy, waves, migration, sim)");
         }
     }
     if (ov.goal) plan_node.set("goal", *ov.goal);
@@ -290,6 +292,22 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (auto v = mig_node.get_double("wan_reconfig_s", 5.0, 0.0, 1e6); collect(v))
         o.cost.wan_reconfig_s = *v;
     o.cost.site_pairs = site_pairs;
+    SimConfig& sim = rc.sim;
+    if (auto v = sim_node.get_string("chain", "planner"); collect(v)) sim.chain = *v;
+    if (auto v = sim_node.get_int("interval_s", 0, 0, 86400 * 366); collect(v)) sim.interval_s = *v;
+    if (auto v = sim_node.get_double("boot_s", 60.0, 0.0, 86400.0); collect(v)) sim.boot_s = *v;
+    if (auto v = sim_node.get_double("boot_energy_wh", 2.0, 0.0, 1e6); collect(v))
+        sim.boot_energy_wh = *v;
+    if (auto v = sim_node.get_double("degradation", 0.1, 0.0, 1.0); collect(v))
+        sim.degradation = *v;
+    if (auto v = sim_node.get_double("migration_bw_share", 0.5, 1e-6, 1.0); collect(v))
+        sim.migration_bw_share = *v;
+    if (auto v = sim_node.get_double("idle_power_w", 100.0, 0.0, 1e6); collect(v))
+        sim.idle_power_w = *v;
+    if (auto v = sim_node.get_double("max_power_w", 250.0, 0.0, 1e6); collect(v))
+        sim.max_power_w = *v;
+    if (sim.max_power_w < sim.idle_power_w)
+        errors.push_back(file + ": sim.max_power_w: must be at least sim.idle_power_w");
 
     // Policies by name.
     // Each goal's preset (README "Goals"); every part can be swapped in [policy].
@@ -322,7 +340,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                 errors.push_back(file + ": " + p.error().msg);
         }
     }
-    for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node})
+    for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node, &sim_node})
         for (const auto& k : n->unread_keys()) errors.push_back(file + ": " + k + ": unknown key");
     for (const auto& [role, node] : policy_nodes)
         for (const auto& k : node.unread_keys())
@@ -351,6 +369,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                  "\" = { bandwidth_mibps = " + toml_value(sp.bandwidth_mibps) +
                  ", reconfig_s = " + toml_value(sp.reconfig_s) + " }\n";
     }
+    rc.sim_toml = "[sim]\n" + table_lines(sim_node);
     return rc;
 }
 

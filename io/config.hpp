@@ -20,10 +20,25 @@ struct ConfigOverrides {
     std::optional<double> budget_mem_frac;
 };
 
+// [sim]: how `fleetplan simulate` runs a fleet (hosts.csv + vms.csv + a trace).
+struct SimConfig {
+    std::string chain =
+        "planner";              // planner ([policy] and [plan] above), best, or a CloudSim chain
+    int64_t interval_s = 0;     // between decisions; 0: the trace's sample interval
+    double boot_s = 60;         // a switched-on host's boot delay
+    double boot_energy_wh = 2;  // energy of one switch-on
+    double degradation = 0.1;   // CPU share a migrating VM loses
+    double migration_bw_share = 0.5;  // share of the target's network used by a migration
+    double idle_power_w = 100;        // hosts without power_idle_w / power_max_w
+    double max_power_w = 250;
+};
+
 struct RunConfig {
     plan::PlanOptions options;  // evacuate list is filled by the caller
     policy::PolicySet policies;
     std::string expanded_toml;  // every setting in force, defaults included
+    SimConfig sim;
+    std::string sim_toml;  // the [sim] table in force (simulate only; not in expanded_toml)
 };
 
 // `path` empty: defaults only. `text` given: parse it instead of reading `path` (path names it).

@@ -51,6 +51,7 @@ void write_all(hid_t file, const SimCheckpoint& c) {
         Writer::attr_num(g.get(), "migration_bw_share", H5T_NATIVE_DOUBLE, sc.migration_bw_share);
         Writer::attr_num(g.get(), "seed", H5T_NATIVE_UINT64, sc.seed);
         Writer::attr_num(g.get(), "tick_offset_s", H5T_NATIVE_DOUBLE, sc.tick_offset_s);
+        Writer::attr_num(g.get(), "trace_step_s", H5T_NATIVE_INT64, sc.trace_step_s);
         Writer::attr_num(g.get(), "finish_idle_vms", H5T_NATIVE_INT32, sc.finish_idle_vms ? 1 : 0);
     }
     w.group("/scenario/types");
@@ -75,6 +76,7 @@ void write_all(hid_t file, const SimCheckpoint& c) {
     w.group("/scenario/hosts");
     w.strings("/scenario/hosts/id", sc.host_ids);
     w.dataset("/scenario/hosts/type", H5T_NATIVE_INT32, sc.host_type);
+    w.dataset("/scenario/hosts/accepts", H5T_NATIVE_UINT8, sc.host_accepts);
     w.group("/scenario/vms");
     w.strings("/scenario/vms/id", sc.vm_ids);
     w.dataset("/scenario/vms/mips", H5T_NATIVE_DOUBLE, sc.vm_mips, "MIPS");
@@ -133,6 +135,10 @@ void write_all(hid_t file, const SimCheckpoint& c) {
     std::vector<uint8_t> blob(c.state.begin(), c.state.end());
     w.dataset("/state", H5T_NATIVE_UINT8, blob);
     w.scalar_string("/metrics_json", c.metrics_json);
+    w.group("/inputs");
+    w.scalar_string("/inputs/hosts_csv", c.hosts_csv);
+    w.scalar_string("/inputs/vms_csv", c.vms_csv);
+    w.scalar_string("/inputs/config_toml", c.config_toml);
 }
 
 SimCheckpoint read_all(hid_t file) {
@@ -173,6 +179,8 @@ SimCheckpoint read_all(hid_t file) {
         Reader::attr_num<double>(s.get(), "migration_bw_share", H5T_NATIVE_DOUBLE);
     sc.seed = Reader::attr_num<uint64_t>(s.get(), "seed", H5T_NATIVE_UINT64);
     sc.tick_offset_s = Reader::attr_num<double>(s.get(), "tick_offset_s", H5T_NATIVE_DOUBLE);
+    sc.trace_step_s = Reader::attr_num<int64_t>(s.get(), "trace_step_s", H5T_NATIVE_INT64);
+    check(sc.trace_step_s >= 0, "bad trace_step_s");
     sc.finish_idle_vms =
         Reader::attr_num<int32_t>(s.get(), "finish_idle_vms", H5T_NATIVE_INT32) != 0;
     check(sc.interval_s > 0 && sc.intervals >= 0, "bad interval attributes");
@@ -200,7 +208,10 @@ SimCheckpoint read_all(hid_t file) {
     }
     sc.host_ids = r.strings("/scenario/hosts/id");
     sc.host_type = r.dataset<int32_t>("/scenario/hosts/type", H5T_NATIVE_INT32);
-    check(sc.host_type.size() == sc.host_ids.size(), "host columns of different lengths");
+    sc.host_accepts = r.dataset<uint8_t>("/scenario/hosts/accepts", H5T_NATIVE_UINT8);
+    check(sc.host_type.size() == sc.host_ids.size() &&
+              (sc.host_accepts.empty() || sc.host_accepts.size() == sc.host_ids.size()),
+          "host columns of different lengths");
     for (int32_t t : sc.host_type)
         check(t >= 0 && static_cast<size_t>(t) < nt, "bad host type index");
     sc.vm_ids = r.strings("/scenario/vms/id");
@@ -275,6 +286,9 @@ SimCheckpoint read_all(hid_t file) {
     const auto blob = r.dataset<uint8_t>("/state", H5T_NATIVE_UINT8);
     c.state.assign(blob.begin(), blob.end());
     c.metrics_json = r.scalar_string("/metrics_json");
+    c.hosts_csv = r.scalar_string("/inputs/hosts_csv");
+    c.vms_csv = r.scalar_string("/inputs/vms_csv");
+    c.config_toml = r.scalar_string("/inputs/config_toml");
     return c;
 }
 

@@ -28,6 +28,9 @@ struct SimCheckpoint {
     std::vector<sim::IntervalRow> rows;
     std::string state;  // Engine::save_state()
     std::string metrics_json;
+    // Fleet runs (not the preset): the inputs' text, which the planner chain needs on --resume,
+    // and the config file as given ("" for none).
+    std::string hosts_csv, vms_csv, config_toml;
 };
 
 Result<void> write_sim_checkpoint(const std::string& path, const SimCheckpoint& c);

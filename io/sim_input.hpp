@@ -6,7 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "io/config.hpp"
+#include "src/model/fleet.hpp"
 #include "src/sim/preset.hpp"
 #include "src/sim/scenario.hpp"
 #include "src/util/result.hpp"
@@ -18,21 +21,21 @@ namespace fp::io {
 Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir,
                                              const std::optional<std::string>& order_file);
 
-struct SimSettings {
-    int64_t interval_s = 300;
-    std::optional<int32_t> intervals;  // default: the trace's length
-    double boot_s = 60;
-    double boot_energy_wh = 2;
-    double degradation = 0.1;
-    double migration_bw_share = 0.5;
-    double default_idle_w = 100, default_max_w = 250;  // hosts without power columns
+struct FleetSim {
+    model::Fleet fleet;  // as read; the scenario's hosts and VMs are in the same order
+    sim::Scenario scenario;
+    std::string hosts_text, vms_text;  // kept in the checkpoint for --resume
+    std::vector<std::string> warnings;
 };
 
-// A scenario from the fleet files: hosts keep their cores (1000 MIPS each), memory, network and
-// linear power model; VMs their size (cpu_alloc or cpu) and, when the trace has none for them,
-// their current CPU demand as a constant. Memory is reserved wherever a VM runs or arrives.
-Result<sim::Scenario> fleet_scenario(const std::string& hosts_csv, const std::string& vms_csv,
-                                     const std::string& trace, const SimSettings& settings,
-                                     uint64_t seed);
+// A scenario from the fleet files and a trace (--history's formats: a PlanetLab directory or the
+// CSV `time,vm,cpu[,mem,net]`, fractions of each VM's size). Hosts keep their cores (1000 MIPS
+// each), memory, network and linear power model (power_idle_w/power_max_w, else the config's
+// defaults); hosts in maintenance receive no VMs. A VM's size is its cpu_alloc (else its demand);
+// a VM without a trace keeps its current demand. Series start together at time 0 (a shorter
+// one repeats its first value before it begins). Memory is reserved wherever a VM runs or
+// arrives; hosts draw power while they hold a VM.
+Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string& vms_csv,
+                                const std::string& trace, const SimConfig& cfg, uint64_t seed);
 
 }  // namespace fp::io

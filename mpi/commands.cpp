@@ -21,6 +21,7 @@
 #include "io/fleet_csv.hpp"
 #include "io/history.hpp"
 #include "io/plan_writer.hpp"
+#include "io/sim_checkpoint.hpp"
 #include "io/traffic_csv.hpp"
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
@@ -645,10 +646,90 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
     return {};
 }
 
+namespace {
+
+// `inspect` on a simulator checkpoint: what ran (chain, scenario, inputs), how far it got, and
+// the key metrics of metrics_json. Rank 0 prints.
+Result<void> inspect_sim(const std::string& path, bool as_json, const MpiEnv& env) {
+    auto ck = io::read_sim_checkpoint(path);
+    if (!ck) return tl::unexpected(ck.error());
+    if (env.rank != 0) return {};
+    nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+    try {
+        metrics = nlohmann::ordered_json::parse(ck->metrics_json);
+    } catch (const nlohmann::json::exception& e) {
+        return bad_input(path + ":/metrics_json: not valid JSON: " + e.what());
+    }
+    if (!metrics.is_object()) return bad_input(path + ":/metrics_json: not a JSON object");
+    const sim::Scenario& sc = ck->scenario;
+    const size_t done = ck->rows.size();
+    if (as_json) {
+        nlohmann::ordered_json j;
+        j["file"] = path;
+        j["kind"] = "simulator";
+        j["format_version"] = io::kSimCheckpointFormatVersion;
+        j["program_version"] = ck->program_version;
+        j["chain"] = ck->chain;
+        j["scenario"] = sc.name;
+        j["inputs"] = ck->inputs;
+        j["hosts"] = sc.hosts();
+        j["vms"] = sc.vms();
+        j["interval_s"] = sc.interval_s;
+        j["intervals_done"] = done;
+        j["target_interval"] = ck->target_tick;
+        j["complete"] = ck->complete;
+        j["metrics"] = metrics;
+        std::cout << j.dump(2) << "\n";
+        return {};
+    }
+    std::cout << path << ": fleetplan simulator checkpoint v" << io::kSimCheckpointFormatVersion
+              << ", written by " << ck->program_version << "\n";
+    std::cout << "chain: " << ck->chain << "\n";
+    std::cout << "scenario: " << sc.name << ", " << sc.hosts() << " hosts, " << sc.vms() << " VMs, "
+              << sc.interval_s << " s intervals\n";
+    std::cout << "inputs: " << ck->inputs << "\n";
+    std::cout << "intervals: " << done << " / " << ck->target_tick << " done, "
+              << (ck->complete ? "complete"
+                               : "incomplete (fleetplan simulate --resume " + path + " --out DIR)")
+              << "\n";
+    // Fractions are shown as percentages; a metric the file lacks shows as '-'.
+    struct Key {
+        const char* name;
+        const char* label;
+        double scale;
+        const char* unit;
+    };
+    static constexpr Key kKeys[] = {
+        {"energy_kwh", "energy", 1, " kWh"},
+        {"migrations", "migrations", 1, ""},
+        {"slatah", "SLATAH", 100, "%"},
+        {"pdm", "PDM", 100, "%"},
+        {"slav", "SLAV", 100, "%"},
+        {"esv", "ESV", 1, ""},
+        {"unserved_frac", "unserved", 100, "% of requested CPU"},
+    };
+    std::cout << "metrics" << (ck->complete ? "" : " (so far)") << ":\n";
+    for (const auto& k : kKeys) {
+        const auto it = metrics.find(k.name);
+        if (it == metrics.end() || !it->is_number()) {
+            std::printf("  %-12s -\n", k.label);
+        } else if (it->is_number_integer()) {
+            std::printf("  %-12s %lld%s\n", k.label, static_cast<long long>(it->get<int64_t>()),
+                        k.unit);
+        } else {
+            std::printf("  %-12s %.6g%s\n", k.label, it->get<double>() * k.scale, k.unit);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (wants_help(argv)) {
         if (env.rank == 0)
-            std::cout << "usage: fleetplan inspect FILE.h5 [--json]\nSummarises a checkpoint.\n";
+            std::cout << "usage: fleetplan inspect FILE.h5 [--json]\n"
+                         "Summarises a checkpoint: a plan's or the simulator's.\n";
         return {};
     }
     FlagSpec spec;
@@ -657,6 +738,7 @@ Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env
     if (!args) return tl::unexpected(args.error());
     if (args->positional().size() != 1) return bad_input("inspect: give exactly one FILE.h5");
     const std::string path = args->positional()[0];
+    if (io::is_sim_checkpoint(path)) return inspect_sim(path, args->has("json"), env);
     auto ck = io::read_checkpoint(path);
     if (!ck) return tl::unexpected(ck.error());
     if (env.rank != 0) return {};

@@ -7,18 +7,24 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
+#include "io/config.hpp"
 #include "io/csv.hpp"
+#include "io/fleet_csv.hpp"
 #include "io/sim_checkpoint.hpp"
 #include "io/sim_input.hpp"
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
+#include "src/policy/registry.hpp"
 #include "src/sim/chains.hpp"
 #include "src/sim/engine.hpp"
+#include "src/sim/planner_chain.hpp"
 #include "src/sim/preset.hpp"
 
 namespace fp::mpi {
@@ -105,8 +111,12 @@ std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
     return out;
 }
 
+using ChainFactory = std::function<Result<std::unique_ptr<sim::Chain>>(const std::string&)>;
+
 struct RunSpec {
     std::string chain;
+    ChainFactory factory;
+    std::string hosts_csv, vms_csv, config_toml;  // fleet runs: kept for --resume
     std::string out_dir;
     int32_t target = 0;       // last interval
     int32_t stop_after = -1;  // stop after this interval (a planned interruption)
@@ -118,7 +128,7 @@ struct RunSpec {
 
 // Runs one chain over the scenario, writing its outputs; returns metrics.json's text.
 Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
-    auto chain = sim::make_chain(spec.chain, spec.seed);
+    auto chain = spec.factory(spec.chain);
     if (!chain) return tl::unexpected(chain.error());
     if (auto r = io::make_dir(spec.out_dir); !r) return tl::unexpected(r.error());
     sim::Engine engine(sc, std::move(*chain));
@@ -135,6 +145,9 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
     ck.inputs = spec.inputs;
     ck.target_tick = spec.target;
     ck.scenario = sc;
+    ck.hosts_csv = spec.hosts_csv;
+    ck.vms_csv = spec.vms_csv;
+    ck.config_toml = spec.config_toml;
     const std::string ckpt_path = spec.out_dir + "/checkpoint.h5";
     auto save = [&](bool complete) -> Result<void> {
         ck.complete = complete;
@@ -229,6 +242,22 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     std::optional<io::SimCheckpoint> resumed;
     std::vector<std::string> chains;
     std::string inputs;
+    // Fleet runs: the fleet, config and their text (the planner chain plans on the fleet).
+    std::optional<model::Fleet> fleet;
+    std::optional<io::RunConfig> rc;
+    std::string hosts_text, vms_text, config_text;
+    std::string default_chain = "lr-mmt";
+    auto load_cfg = [&](const std::string& path,
+                        const std::optional<std::string>& text) -> Result<void> {
+        policy::Registries reg;
+        policy::register_builtin_policies(reg);
+        io::ConfigOverrides ov;
+        if (*seed) ov.seed = **seed;
+        auto c = io::load_config(path, ov, reg, text);
+        if (!c) return tl::unexpected(c.error());
+        rc = std::move(*c);
+        return {};
+    };
     if (auto rp = args->get("resume")) {
         for (const char* f : {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy",
                               "interval", "grid"}) {
@@ -244,6 +273,16 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         sc = resumed->scenario;
         chains = {resumed->chain};
         inputs = resumed->inputs;
+        if (!resumed->hosts_csv.empty()) {
+            auto load = io::parse_fleet(resumed->hosts_csv, *rp + ":/inputs/hosts_csv",
+                                        resumed->vms_csv, *rp + ":/inputs/vms_csv");
+            if (!load) return tl::unexpected(load.error());
+            fleet = std::move(load->fleet);
+            if (auto r = load_cfg(*rp + ":/inputs/config_toml", resumed->config_toml); !r) return r;
+            hosts_text = resumed->hosts_csv;
+            vms_text = resumed->vms_csv;
+            config_text = resumed->config_toml;
+        }
     } else if (auto preset = args->get("preset")) {
         if (*preset != "cloudsim-planetlab")
             return bad_input("simulate: unknown --preset '" + *preset +
@@ -261,21 +300,64 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         sc = sim::cloudsim_planetlab(*day, static_cast<uint64_t>(seed->value_or(1)));
         inputs = "preset cloudsim-planetlab, trace " + *trace +
                  (args->get("trace-order") ? ", order " + *args->get("trace-order") : "");
+    } else if (args->has("hosts") || args->has("vms")) {
+        auto hosts = args->get("hosts");
+        auto vms = args->get("vms");
+        auto trace = args->get("trace");
+        if (!hosts || !vms || !trace)
+            return bad_input("simulate: a fleet run needs --hosts, --vms and --trace");
+        if (args->has("trace-order"))
+            return bad_input(
+                "simulate: --trace-order applies to --preset only (a fleet's trace "
+                "files are named by VM id)");
+        const std::string cfg_path = args->get("config").value_or("");
+        if (!cfg_path.empty()) {
+            auto t = io::read_file(cfg_path);
+            if (!t) return tl::unexpected(t.error());
+            config_text = *t;
+        }
+        if (auto r = load_cfg(cfg_path, std::nullopt); !r) return r;
+        auto interval = args->get_int("interval", 1, 86400 * 366);
+        if (!interval) return tl::unexpected(interval.error());
+        if (*interval) rc->sim.interval_s = **interval;
+        auto fs = io::fleet_scenario(*hosts, *vms, *trace, rc->sim,
+                                     static_cast<uint64_t>(rc->options.seed));
+        auto ok = agree(fs ? Result<void>{} : Result<void>(tl::unexpected(fs.error())), env);
+        if (!ok) return ok;
+        if (env.rank == 0)
+            for (const auto& w : fs->warnings) std::cerr << "warning: " << w << "\n";
+        sc = std::move(fs->scenario);
+        fleet = std::move(fs->fleet);
+        hosts_text = std::move(fs->hosts_text);
+        vms_text = std::move(fs->vms_text);
+        default_chain = rc->sim.chain;
+        inputs = "fleet " + *hosts + " + " + *vms + ", trace " + *trace +
+                 (cfg_path.empty() ? "" : ", config " + cfg_path);
     } else {
         return bad_input(
             "simulate: give --preset cloudsim-planetlab --trace DIR, or --hosts, "
             "--vms and --trace, or --resume CKPT.h5");
     }
+    ChainFactory factory = [&](const std::string& name) -> Result<std::unique_ptr<sim::Chain>> {
+        if (name == "planner") {
+            if (!fleet || !rc)
+                return bad_input("simulate: the 'planner' chain needs a fleet (--hosts, --vms)");
+            return sim::make_planner_chain(*fleet, rc->options, rc->policies);
+        }
+        return sim::make_chain(
+            name, static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed))));
+    };
     if (!resumed) {
         if (grid) {
             if (args->has("policy"))
                 return bad_input("simulate: --grid runs every chain; drop --policy");
             chains = sim::grid_chain_names();
+            if (fleet) chains.push_back("planner");
         } else {
-            chains = {args->get("policy").value_or("lr-mmt")};
+            chains = {args->get("policy").value_or(default_chain)};
         }
         for (const auto& c : chains) {
-            if (auto ch = sim::make_chain(c, 1); !ch) return tl::unexpected(ch.error());
+            if (auto ch = factory(c); !ch) return tl::unexpected(ch.error());
         }
     }
     const int32_t target = resumed ? resumed->target_tick
@@ -298,6 +380,10 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         rs.every = static_cast<int32_t>(every->value_or(12));
         rs.seed = static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed)));
         rs.inputs = inputs;
+        rs.factory = factory;
+        rs.hosts_csv = hosts_text;
+        rs.vms_csv = vms_text;
+        rs.config_toml = config_text;
         rs.resume = resumed ? &*resumed : nullptr;
         results[i] = run_chain(sc, rs);
     });

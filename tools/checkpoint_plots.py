@@ -14,9 +14,18 @@ As a command::
 
 One checkpoint gives ``utilisation.png``, ``waves.png`` and ``racks.png``; several give
 ``LABEL-utilisation.png`` etc. for each plus ``compare.png``.  A checkpoint's label is the name
-of its parent directory unless ``--labels`` is given.  The paths written are printed, one a
-line.  Exit status: 0 on success, 2 on bad input (unreadable, truncated or foreign file, newer
-format version, bad arguments), with a one-line message naming the file.
+of its parent directory unless ``--labels`` is given.
+
+Simulator checkpoints (``fleetplan simulate``; a ``/sim`` group, format
+``fleetplan-sim-checkpoint``) are recognised and drawn over time instead: one or several give
+``sim_active_hosts.png``, ``sim_energy.png``, ``sim_migrations.png`` and ``sim_sla.png``, one
+line per checkpoint, labelled by its chain (the ``/sim`` attribute ``chain``) unless
+``--labels`` is given.  Plan and simulator checkpoints cannot be mixed in one call.  As a
+module: ``cp.load_sim(path)`` (a ``SimCheckpoint``), ``cp.is_sim(path)``.
+
+The paths written are printed, one a line.  Exit status: 0 on success, 2 on bad input
+(unreadable, truncated or foreign file, newer format version, bad arguments), with a one-line
+message naming the file.
 
 Figures:
   utilisation.png  per dimension (cpu, mem, net), every host's utilisation before and after the
@@ -25,6 +34,13 @@ Figures:
   racks.png        active hosts (holding >= 1 VM) per rack, before vs after (at most 40 racks:
                    those with the largest change).
   compare.png      one small bar chart per metric, one bar per checkpoint.
+
+Simulator figures (x axis: simulated time in hours; each value covers one interval):
+  sim_active_hosts.png  active hosts at the end of each interval.
+  sim_energy.png        energy per interval (kWh), and cumulative energy.
+  sim_migrations.png    migrations per interval, and cumulative migrations.
+  sim_sla.png           per-interval SLATAH (overload_host_s / active_host_s, %) and hotspot
+                        hosts per interval.
 """
 import argparse
 import json
@@ -190,6 +206,121 @@ def load(path):
                                   f"({_first_line(e)})") from None
 
 
+SIM_FORMAT = "fleetplan-sim-checkpoint"
+SIM_FORMAT_VERSION = 1      # the newest simulator checkpoint version this reader understands
+SIM_TIME_COLUMNS = ("interval", "t", "active_hosts", "energy_j", "active_host_s",
+                    "overload_host_s", "requested_mips_s", "allocated_mips_s",
+                    "migration_loss_mips_s", "mem_moved_mb", "migrations", "hotspot_hosts",
+                    "switched_on", "switched_off", "decision_s")
+J_PER_KWH = 3.6e6
+
+
+@dataclass
+class SimCheckpoint:
+    """A simulator checkpoint's time axis (one entry per interval done) and metrics."""
+    path: str
+    chain: str
+    scenario: str
+    program_version: str
+    format_version: int
+    hosts: int
+    vms: int
+    interval_s: int
+    target_interval: int
+    complete: bool
+    time: dict                   # /time/<column> -> 1-D array (SIM_TIME_COLUMNS)
+    host_util: np.ndarray        # (intervals, hosts) float32, CPU fraction
+    metrics: dict = field(default_factory=dict)
+    attrs: dict = field(default_factory=dict)   # every /sim attribute
+
+    def intervals_done(self):
+        return len(self.time["interval"])
+
+    def hours(self):
+        """Each interval's end, in simulated hours."""
+        return self.time["t"] / 3600.0
+
+    def edges_hours(self):
+        """Interval boundaries in hours (intervals + 1 values): interval k covers (t_k-1, t_k]."""
+        t = self.time["t"].astype(float)
+        start = max(0.0, t[0] - self.interval_s) if len(t) else 0.0
+        return np.concatenate([[start], t]) / 3600.0
+
+    def energy_kwh(self):
+        return self.time["energy_j"] / J_PER_KWH
+
+    def slatah(self):
+        """Per interval: overload_host_s / active_host_s (0 when no host was active)."""
+        act = self.time["active_host_s"].astype(float)
+        return np.divide(self.time["overload_host_s"], act, out=np.zeros_like(act),
+                         where=act > 0)
+
+
+def _attrs(obj):
+    return {k: (v.decode() if isinstance(v, bytes) else v.item() if hasattr(v, "item") else v)
+            for k, v in obj.attrs.items()}
+
+
+def _open(path):
+    if not os.path.isfile(path):
+        raise CheckpointError(f"{path}: no such file")
+    try:
+        return h5py.File(path, "r")
+    except (OSError, ValueError) as e:
+        raise CheckpointError(
+            f"{path}: not a readable HDF5 checkpoint ({_first_line(e)})") from None
+
+
+def is_sim(path):
+    """True when PATH is a readable HDF5 file with a /sim group (a simulator checkpoint)."""
+    try:
+        with h5py.File(str(path), "r") as f:
+            return isinstance(f.get("sim"), h5py.Group)
+    except (OSError, ValueError):
+        return False
+
+
+def load_sim(path):
+    """Read a simulator checkpoint; raise CheckpointError (naming the file) if it can't."""
+    path = str(path)
+    with _open(path) as f:
+        g = f.get("sim")
+        if not isinstance(g, h5py.Group):
+            raise CheckpointError(f"{path}: not a fleetplan simulator checkpoint (no /sim group)")
+        try:
+            attrs = _attrs(g)
+        except (OSError, KeyError, ValueError, TypeError) as e:
+            raise CheckpointError(f"{path}: damaged or incomplete checkpoint "
+                                  f"({_first_line(e)})") from None
+        if attrs.get("format") != SIM_FORMAT:
+            raise CheckpointError(f"{path}: not a fleetplan simulator checkpoint "
+                                  f"(format = {attrs.get('format')!r})")
+        version = int(attrs.get("format_version", -1))
+        if not 0 < version <= SIM_FORMAT_VERSION:
+            raise CheckpointError(f"{path}: simulator checkpoint format version {version}, "
+                                  f"this reader understands up to {SIM_FORMAT_VERSION}")
+        try:
+            sc = _attrs(f["scenario"])
+            time = {c: f["time/" + c][...] for c in SIM_TIME_COLUMNS}
+            util = f["time/host_util"][...]
+            n = len(time["interval"])
+            if any(len(v) != n for v in time.values()) or util.shape[0] != n:
+                raise ValueError("time axis columns of different lengths")
+            metrics = f["metrics_json"][()]
+            metrics = json.loads(metrics.decode() if isinstance(metrics, bytes) else metrics)
+            return SimCheckpoint(
+                path=path, chain=attrs.get("chain", ""), scenario=sc.get("name", ""),
+                program_version=attrs.get("program_version", ""), format_version=version,
+                hosts=len(f["scenario/hosts/id"]), vms=len(f["scenario/vms/id"]),
+                interval_s=int(sc.get("interval_s", 0)),
+                target_interval=int(attrs.get("target_interval", n)),
+                complete=bool(attrs.get("complete", 0)), time=time, host_util=util,
+                metrics=metrics, attrs=attrs)
+        except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+            raise CheckpointError(f"{path}: damaged or incomplete checkpoint "
+                                  f"({_first_line(e)})") from None
+
+
 def _first_line(e):
     s = str(e).strip().splitlines()
     return s[0] if s else type(e).__name__
@@ -320,12 +451,96 @@ def plot_compare(cks, labels, out):
     return _save(fig, out)
 
 
+# -- simulator plots ----------------------------------------------------------------------------
+def _sim_title(sims, labels):
+    first = sims[0]
+    what = f"{first.scenario}, {first.hosts} hosts, {first.vms} VMs, {first.interval_s} s intervals"
+    parts = []
+    for sim, lab in zip(sims, labels):
+        done = f" (incomplete: {sim.intervals_done()}/{sim.target_interval})"
+        parts.append(lab + ("" if sim.complete else done))
+    return what + " — " + ", ".join(parts)
+
+
+def _sim_lines(ax, sims, labels, values, legend_fmt=None, cumulative=False):
+    """One line per checkpoint over simulated hours: VALUES(sim) (one per interval) as steps, or
+    their running total at each interval's end."""
+    for i, (sim, lab) in enumerate(zip(sims, labels)):
+        y = np.asarray(values(sim), dtype=float)
+        name = lab if legend_fmt is None else f"{lab} ({legend_fmt(sim, y)})"
+        if cumulative:
+            ax.plot(sim.edges_hours(), np.concatenate([[0.0], np.cumsum(y)]), color=f"C{i % 10}",
+                    lw=1.3, label=name)
+        else:
+            ax.stairs(y, sim.edges_hours(), baseline=None, color=f"C{i % 10}", lw=1.3, label=name)
+    ax.grid(alpha=0.3)
+    if not any(sim.intervals_done() for sim in sims):
+        ax.set(xlim=(0, 1), ylim=(0, 1))
+        ax.text(0.5, 0.5, "no intervals simulated yet", transform=ax.transAxes, ha="center")
+    else:
+        ax.legend(loc="upper left" if cumulative else "best", fontsize=8)
+
+
+def _sim_figure(sims, labels, out, title, panels):
+    """PANELS: (ylabel, values, legend_fmt, integer_y, cumulative) per subplot, sharing the time
+    axis."""
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 3.6 * len(panels) + 0.6), sharex=True,
+                             squeeze=False)
+    for ax, (ylabel, values, legend_fmt, integer, cumulative) in zip(axes[:, 0], panels):
+        _sim_lines(ax, sims, labels, values, legend_fmt, cumulative)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        if integer:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[-1, 0].set_xlabel("simulated time (h)")
+    fig.suptitle(title + "\n" + _sim_title(sims, labels), fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_sim_active_hosts(sims, labels, out):
+    return _sim_figure(sims, labels, out, "Active hosts per interval", [
+        ("active hosts", lambda s: s.time["active_hosts"],
+         lambda s, y: f"mean {y.mean():.1f}" if len(y) else "no data", True, False)])
+
+
+def plot_sim_energy(sims, labels, out):
+    return _sim_figure(sims, labels, out, "Energy", [
+        ("energy per interval (kWh)", lambda s: s.energy_kwh(),
+         lambda s, y: f"{y.sum():.2f} kWh", False, False),
+        ("cumulative energy (kWh)", lambda s: s.energy_kwh(), None, False, True)])
+
+
+def plot_sim_migrations(sims, labels, out):
+    return _sim_figure(sims, labels, out, "Migrations", [
+        ("migrations per interval", lambda s: s.time["migrations"],
+         lambda s, y: f"{int(y.sum())} in all", True, False),
+        ("cumulative migrations", lambda s: s.time["migrations"], None, True, True)])
+
+
+def plot_sim_sla(sims, labels, out):
+    def slatah_total(s, y):
+        act = s.time["active_host_s"].sum()
+        return f"SLATAH {100 * s.time['overload_host_s'].sum() / act:.2f}%" if act > 0 else "-"
+    return _sim_figure(sims, labels, out, "SLA violations over time", [
+        ("SLATAH per interval (%)\n(overloaded / active host time)",
+         lambda s: 100 * s.slatah(), slatah_total, False, False),
+        ("hotspot hosts per interval", lambda s: s.time["hotspot_hosts"],
+         lambda s, y: f"{int(y.sum())} host-interval{'' if y.sum() == 1 else 's'}", True, False)])
+
+
+SIM_FIGURES = (("sim_active_hosts", plot_sim_active_hosts), ("sim_energy", plot_sim_energy),
+               ("sim_migrations", plot_sim_migrations), ("sim_sla", plot_sim_sla))
+
+
 # -- command ------------------------------------------------------------------------------------
-def _labels(paths, given):
+def _labels(paths, given, defaults=None):
     if given is not None:
         labels = [s.strip() for s in given.split(",")]
         if len(labels) != len(paths) or not all(labels):
             raise CheckpointError(f"--labels: {len(labels)} label(s) for {len(paths)} checkpoint(s)")
+    elif defaults is not None:
+        labels = list(defaults)
     else:
         labels = [os.path.basename(os.path.dirname(os.path.abspath(p))) or p for p in paths]
     seen = {}
@@ -343,12 +558,29 @@ def main(argv=None):
     ap.add_argument("--labels", metavar="a,b,...", help="one label per checkpoint")
     args = ap.parse_args(argv)   # exits 2 on missing arguments
     try:
-        labels = _labels(args.checkpoints, args.labels)
-        cks = [load(p) for p in args.checkpoints]
+        kinds = [is_sim(p) for p in args.checkpoints]
+        if any(kinds):
+            for p, sim in zip(args.checkpoints, kinds):
+                if not sim:
+                    load(p)     # a damaged or foreign file: its own message
+                    raise CheckpointError(f"{p}: a plan checkpoint among simulator checkpoints; "
+                                          f"plot them separately")
+            _labels(args.checkpoints, args.labels)      # bad --labels before reading
+            sims = [load_sim(p) for p in args.checkpoints]
+            chains = [sim.chain or os.path.basename(os.path.dirname(os.path.abspath(sim.path)))
+                      for sim in sims]
+            labels = _labels(args.checkpoints, args.labels, chains)
+        else:
+            labels = _labels(args.checkpoints, args.labels)
+            cks = [load(p) for p in args.checkpoints]
     except CheckpointError as e:
         print(f"checkpoint_plots: {e}", file=sys.stderr)
         return 2
     os.makedirs(args.out, exist_ok=True)
+    if any(kinds):
+        for name, fn in SIM_FIGURES:
+            print(fn(sims, labels, os.path.join(args.out, f"{name}.png")))
+        return 0
     single = len(cks) == 1
     written = []
     for ck, lab in zip(cks, labels):

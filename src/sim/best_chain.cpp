@@ -49,6 +49,7 @@ class BestChain final : public Chain {
         for (int32_t v : vms) {
             for (int32_t h : efficient_order_) {
                 const HostType& ty = sc.type_of(h);
+                if (!sc.accepts(h)) continue;
                 if (sc.vm_mips[v] / sc.vm_pes[v] > ty.pe_mips) continue;
                 if (mips_free[h] < sc.vm_mips[v] || ram_free[h] < sc.vm_ram_mb[v] ||
                     bw_free[h] < sc.vm_bw_mbps[v])
@@ -144,6 +145,7 @@ class BestChain final : public Chain {
     bool fits(const SimView& view, int32_t h, int32_t v, double line) const {
         const Scenario& sc = view.sc;
         const HostType& ty = sc.type_of(h);
+        if (!sc.accepts(h)) return false;
         if (fc_[v] / sc.vm_pes[v] > ty.pe_mips) return false;
         if (load_[h] + fc_[v] > line * ty.mips()) return false;
         if (now_[h] + view.vm_req_now[v] > line * ty.mips()) return false;

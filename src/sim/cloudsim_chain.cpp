@@ -338,6 +338,7 @@ class CloudSimChain final : public Chain {
         const HostType& ty = sc.type_of(h);
         const PHost& ph = hosts_[h];
         const double r = req(v);
+        if (!sc.accepts(h)) return false;
         if (ty.pe_mips < r / sc.vm_pes[v]) return false;
         if (ph.available < r) return false;
         if (view_->instantiation || sc.memory == MemoryModel::kReserved) {

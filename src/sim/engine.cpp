@@ -212,7 +212,10 @@ void Engine::start() {
             st_.vm_host[v] = h;
             st_.host_vms[h].push_back(v);
         }
-        req_now_[v] = sc_.vm_mips[v];
+        // CloudSim creates a VM asking for its full size; elsewhere a VM asks for its demand.
+        req_now_[v] = sc_.memory == MemoryModel::kInstantiation
+                          ? sc_.vm_mips[v]
+                          : sc_.vm_mips[v] * sc_.utilisation(v, 0);
     }
     st_.frame_t = 0;
     for (int32_t h = 0; h < sc_.hosts(); ++h) allocate_host(h, 0);

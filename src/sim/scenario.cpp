@@ -24,7 +24,7 @@ double PowerModel::at(double u) const {
 double Scenario::utilisation(int32_t v, double t) const {
     const auto& s = trace[v];
     if (s.empty()) return 0;
-    const double x = t / static_cast<double>(interval_s);
+    const double x = t / static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s);
     const auto n = static_cast<int64_t>(s.size());
     const auto i = static_cast<int64_t>(std::floor(x));
     if (i >= n - 1) return s[n - 1];

@@ -47,11 +47,13 @@ enum class IncomingDemand { kFull, kShare };
 
 struct Scenario {
     std::string name;
-    int64_t interval_s = 300;
-    int32_t intervals = 288;  // simulated intervals; traces hold intervals + 1 samples
+    int64_t interval_s = 300;  // between decisions
+    int32_t intervals = 288;   // simulated intervals
+    int64_t trace_step_s = 0;  // between trace samples (0: interval_s)
     std::vector<HostType> types;
     std::vector<std::string> host_ids;
     std::vector<int32_t> host_type;
+    std::vector<uint8_t> host_accepts;  // per host: may receive VMs (empty: all may)
     std::vector<std::string> vm_ids;
     std::vector<double> vm_mips;  // total over its cores
     std::vector<int32_t> vm_pes;
@@ -78,6 +80,7 @@ struct Scenario {
     int32_t hosts() const { return static_cast<int32_t>(host_ids.size()); }
     int32_t vms() const { return static_cast<int32_t>(vm_ids.size()); }
     const HostType& type_of(int32_t h) const { return types[host_type[h]]; }
+    bool accepts(int32_t h) const { return host_accepts.empty() || host_accepts[h] != 0; }
     // Utilisation of VM v at time t: linear between samples, the last sample held.
     double utilisation(int32_t v, double t) const;
     // The time of decision boundary k (k >= 1).

@@ -36,6 +36,25 @@ print(json.dumps(s, indent=1, sort_keys=True))
 PY
 }
 
+# not_blank PNG: exists, pixel std > 0.01 and > 1% of pixels differ from the most common colour.
+not_blank() {
+    if [ -s "$1" ] && "$PYTHON" - "$1" <<'PY'; then ok "$(basename "$1") drawn"; else bad "$(basename "$1") missing or blank"; fi
+import sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.image as mpimg
+import numpy as np
+img = mpimg.imread(sys.argv[1])
+px = np.round(img.reshape(-1, img.shape[-1] if img.ndim == 3 else 1) * 255).astype(np.uint8)
+packed = np.zeros(len(px), dtype=np.uint32)
+for c in range(px.shape[1]):
+    packed = (packed << 8) | px[:, c]
+_, counts = np.unique(packed, return_counts=True)
+other = 1 - counts.max() / len(packed)
+assert img.std() > 0.01 and other > 0.01, (img.std(), other)
+PY
+}
+
 finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]

@@ -8,24 +8,6 @@ for goal in consolidate balance; do
 done
 "$FLEETPLAN" plan --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --goal consolidate --out "$T/small" >/dev/null
 
-# not_blank PNG: exists, pixel std > 0.01 and > 1% of pixels differ from the most common colour.
-not_blank() {
-    if [ -s "$1" ] && "$PYTHON" - "$1" <<'PY'; then ok "$(basename "$1") drawn"; else bad "$(basename "$1") missing or blank"; fi
-import sys
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.image as mpimg
-import numpy as np
-img = mpimg.imread(sys.argv[1])
-px = np.round(img.reshape(-1, img.shape[-1] if img.ndim == 3 else 1) * 255).astype(np.uint8)
-packed = np.zeros(len(px), dtype=np.uint32)
-for c in range(px.shape[1]):
-    packed = (packed << 8) | px[:, c]
-_, counts = np.unique(packed, return_counts=True)
-other = 1 - counts.max() / len(packed)
-assert img.std() > 0.01 and other > 0.01, (img.std(), other)
-PY
-}
 
 # Two checkpoints: LABEL-{utilisation,waves,racks}.png for each, plus compare.png.
 if "$PYTHON" "$PLOTS" "$T/consolidate/checkpoint.h5" "$T/balance/checkpoint.h5" --out "$T/two" >"$T/two.txt"; then

@@ -1,0 +1,92 @@
+#include "src/sim/planner_chain.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "src/sim/byte_codec.hpp"
+
+namespace fp::sim {
+namespace {
+
+class PlannerChain final : public Chain {
+  public:
+    PlannerChain(model::Fleet fleet, plan::PlanOptions options, policy::PolicySet policies)
+        : base_(std::move(fleet)), opt_(std::move(options)), pol_(std::move(policies)) {
+        base_.index();
+    }
+    std::string name() const override { return "planner"; }
+
+    void save(ByteWriter& w) const override { w.put_vec(last_moved_s_); }
+    void load(ByteReader& r) override { last_moved_s_ = r.get_vec<double>(); }
+
+    std::vector<Move> place_initial(const SimView& view) override { return plan_now(view); }
+    std::vector<Move> decide(const SimView& view) override { return plan_now(view); }
+
+  private:
+    std::vector<Move> plan_now(const SimView& view) {
+        const Scenario& sc = view.sc;
+        const int32_t nv = sc.vms();
+        if (static_cast<int32_t>(last_moved_s_.size()) != nv)
+            last_moved_s_.assign(nv, -std::numeric_limits<double>::infinity());
+        model::Fleet fleet = base_;
+        std::vector<uint8_t> frozen(nv, 0);
+        std::vector<int32_t> dest(nv, -1);
+        for (const Inflight& m : view.st.inflight) dest[m.vm] = m.dst;
+        model::History hist;
+        hist.interval_s = sc.interval_s;
+        hist.cpu.assign(nv, {});
+        hist.mem.assign(nv, {});
+        hist.net.assign(nv, {});
+        for (int32_t v = 0; v < nv; ++v) {
+            model::Vm& vm = fleet.vms[v];
+            const int32_t h = view.st.vm_host[v];
+            vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
+            if (h == kFinished) {
+                vm.host = model::kNoHost;
+                vm.demand = model::Resources{};
+                frozen[v] = 1;
+                continue;
+            }
+            vm.host = h < 0 ? model::kNoHost : (dest[v] >= 0 ? dest[v] : h);
+            if (view.st.vm_moving[v] > 0 || view.t - last_moved_s_[v] < opt_.cooldown_s)
+                frozen[v] = 1;
+            const auto& vh = view.st.vm_hist[v];  // newest first
+            auto& series = hist.cpu[v];
+            series.assign(vh.rbegin(), vh.rend());
+            // The history's fractions are of the VM's size; the trace's are of the same size.
+            hist.length = std::max(hist.length, static_cast<int32_t>(series.size()));
+        }
+        plan::PlanOptions o = opt_;
+        o.phase = plan::Phase::kWhole;
+        o.frozen = std::move(frozen);
+        o.history = hist.length > 0 ? &hist : nullptr;
+        plan::PhaseTimes times;
+        plan::Plan p = plan::decide_plan(fleet, o, pol_, times);
+        plan::resolve_plan(fleet, p, o);
+        std::vector<Move> out;
+        for (const plan::Move& m : p.moves) {
+            // Only the first wave starts now; the rest is re-planned at the next boundary. New
+            // VMs are placed at once.
+            if (m.step != 1 && m.source != model::kNoHost) continue;
+            out.push_back({m.vm, m.target});
+            last_moved_s_[m.vm] = view.t;
+        }
+        return out;
+    }
+
+    model::Fleet base_;
+    plan::PlanOptions opt_;
+    policy::PolicySet pol_;
+    std::vector<double> last_moved_s_;
+};
+
+}  // namespace
+
+std::unique_ptr<Chain> make_planner_chain(model::Fleet fleet, plan::PlanOptions options,
+                                          policy::PolicySet policies) {
+    return std::make_unique<PlannerChain>(std::move(fleet), std::move(options),
+                                          std::move(policies));
+}
+
+}  // namespace fp::sim

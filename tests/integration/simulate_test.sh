@@ -1,0 +1,145 @@
+# `fleetplan simulate` end to end: the CloudSim preset on a 64-VM slice of a PlanetLab day,
+# --grid, resume (a planned stop and a kill -9) giving byte-identical outputs, a fleet run with
+# the planner chain and its resume, MPI ranks sharing the grid, and bad inputs (exit 2, FILE:LINE).
+source "$(dirname "$0")/common.sh"
+PL="$SRC/tests/data/planetlab/20110306-subset"
+ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
+
+# Outputs without the wall-clock fields (decision times), for byte comparison.
+stable() {
+    "$PYTHON" - "$1" <<'PY'
+import csv, json, sys, os
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "metrics.json")))
+for k in ("mean_step_seconds", "max_step_seconds"):
+    m.pop(k)
+print(json.dumps(m, sort_keys=True))
+for row in csv.reader(open(os.path.join(d, "intervals.csv"))):
+    print(",".join(row[:-1]))  # the last column is decision_ms
+PY
+}
+
+# 1. One chain over the whole day: metrics and the time axis.
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
+    --policy lr-mmt --out "$T/lr" >"$T/lr.out"
+"$PYTHON" - "$T/lr" <<'PY' && ok "preset run: metrics.json and 288 intervals" || bad "preset metrics"
+import json, sys, csv
+d = sys.argv[1]
+m = json.load(open(d + "/metrics.json"))
+for k in ("energy_kwh", "migrations", "slatah", "pdm", "slav", "esv", "unserved_frac", "hosts",
+          "vms", "intervals", "mean_step_seconds"):
+    assert k in m, k
+assert m["hosts"] == 800 and m["vms"] == 64 and m["intervals"] == 288, m
+assert m["migrations"] > 0 and m["energy_kwh"] > 0
+assert 0 <= m["slatah"] <= 1 and 0 <= m["pdm"] <= 1
+assert abs(m["slav"] - m["slatah"] * m["pdm"]) < 1e-15
+assert abs(m["esv"] - m["energy_kwh"] * m["slav"]) < 1e-12
+rows = list(csv.DictReader(open(d + "/intervals.csv")))
+assert len(rows) == 288
+assert sum(int(r["migrations"]) for r in rows) == m["migrations"]
+assert abs(sum(float(r["energy_kwh"]) for r in rows) - m["energy_kwh"]) < 1e-6
+PY
+
+# 2. Resume after a planned stop: k intervals, stop, resume, N-k intervals = N intervals.
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
+    --policy lr-mmt --stop-after 100 --out "$T/lr-stop" >/dev/null
+[ ! -e "$T/lr-stop/metrics.json" ] && ok "a stopped run writes no final metrics" || bad "stopped run wrote metrics"
+"$FLEETPLAN" simulate --resume "$T/lr-stop/checkpoint.h5" --out "$T/lr-stop" >/dev/null
+if [ "$(stable "$T/lr")" = "$(stable "$T/lr-stop")" ]; then ok "stop at 100 + resume = uninterrupted"; else bad "resume differs"; fi
+cmp -s <(h5dump -d /time/host_util "$T/lr/checkpoint.h5" | tail -n +3) \
+    <(h5dump -d /time/host_util "$T/lr-stop/checkpoint.h5" | tail -n +3) &&
+    ok "resumed checkpoint has the same host utilisation time axis" || bad "host_util differs"
+
+# 3. kill -9 while running (checkpoint every interval), then resume: the same outputs.
+for chain in best lr-mc; do
+    "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
+        --policy $chain --out "$T/$chain" >/dev/null
+    "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
+        --policy $chain --checkpoint-every 1 --out "$T/$chain-k" >/dev/null &
+    pid=$!
+    for _ in $(seq 1 200); do [ -e "$T/$chain-k/checkpoint.h5" ] && break; sleep 0.01; done
+    sleep 0.05
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    done_k=$("$PYTHON" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r')['/sim'].attrs['intervals_done'])" "$T/$chain-k/checkpoint.h5")
+    "$FLEETPLAN" simulate --resume "$T/$chain-k/checkpoint.h5" --out "$T/$chain-k" >/dev/null
+    if [ "$(stable "$T/$chain")" = "$(stable "$T/$chain-k")" ]; then
+        ok "$chain: kill -9 after $done_k intervals + resume = uninterrupted"
+    else
+        bad "$chain: resume after kill -9 differs"
+    fi
+done
+
+# 4. The grid: every chain, one table; MPI ranks share the chains and agree with one process.
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --grid \
+    --intervals 48 --out "$T/grid" >"$T/grid.out"
+n=$(grep -c '^| [a-z]' "$T/grid.out" || true)
+[ "$n" -eq 10 ] && ok "grid table: header + 9 chains" || bad "grid table has $n rows"
+for c in thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu best; do
+    [ -s "$T/grid/$c/metrics.json" ] || bad "grid: no metrics for $c"
+done
+if [ -n "${MPIRUN:-}" ] || command -v mpirun >/dev/null; then
+    ${MPIRUN:-mpirun} --allow-run-as-root --oversubscribe -np 3 "$FLEETPLAN" simulate --preset cloudsim-planetlab \
+        --trace "$PL" --trace-order "$ORDER" --grid --intervals 48 --out "$T/grid-mpi" >"$T/grid-mpi.out"
+    same=1
+    for c in thr-mmt lr-mc lr-rs best; do
+        [ "$(stable "$T/grid/$c")" = "$(stable "$T/grid-mpi/$c")" ] || same=0
+    done
+    [ $same -eq 1 ] && ok "grid over 3 MPI ranks = one process" || bad "grid under MPI differs"
+fi
+
+# 5. A fleet run: hosts.csv + vms.csv + a CSV trace, the planner chain from a config, resume.
+"$PYTHON" - "$SMALL/vms.csv" "$T/trace.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["time", "vm", "cpu"])
+    for i, r in enumerate(rows):
+        for k in range(25):
+            w.writerow([k * 300, r["id"], "%.3f" % (0.3 + 0.6 * ((k * (i + 3)) % 11) / 10)])
+PY
+printf '[sim]\nchain = "planner"\nboot_s = 30\n\n[policy]\ntrigger = { name = "lr" }\n' >"$T/sim.toml"
+"$FLEETPLAN" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
+    --config "$T/sim.toml" --out "$T/fleet" >/dev/null && ok "fleet run with the planner chain" || bad "fleet run failed"
+"$FLEETPLAN" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
+    --config "$T/sim.toml" --stop-after 9 --out "$T/fleet-stop" >/dev/null
+"$FLEETPLAN" simulate --resume "$T/fleet-stop/checkpoint.h5" --out "$T/fleet-stop" >/dev/null
+[ "$(stable "$T/fleet")" = "$(stable "$T/fleet-stop")" ] && ok "fleet run: resume = uninterrupted" || bad "fleet resume differs"
+"$PYTHON" -c "
+import json,sys; m=json.load(open(sys.argv[1])); assert m['policy']=='planner' and m['intervals']==24 and m['hosts']==6, m" "$T/fleet/metrics.json" &&
+    ok "fleet metrics: planner, 24 intervals, 6 hosts" || bad "fleet metrics"
+
+# 6. Bad input: exit 2, and the message names the file (and line and field).
+expect2() {
+    local what=$1 pattern=$2
+    shift 2
+    set +e
+    "$FLEETPLAN" "$@" >"$T/err.out" 2>&1
+    local rc=$?
+    set -e
+    if [ $rc -eq 2 ] && grep -qF -- "$pattern" "$T/err.out"; then ok "$what"; else bad "$what (rc $rc): $(head -3 "$T/err.out")"; fi
+}
+mkdir -p "$T/badday"
+cp "$PL/$(head -1 "$ORDER")" "$T/badday/a"
+{ head -n 40 "$PL/$(sed -n 2p "$ORDER")"; echo "x7"; tail -n +42 "$PL/$(sed -n 2p "$ORDER")"; } >"$T/badday/b"
+expect2 "bad trace line" "$T/badday/b:41:cpu: not an integer percentage" \
+    simulate --preset cloudsim-planetlab --trace "$T/badday" --policy thr-mmt --out "$T/x"
+expect2 "missing trace dir" "$T/nope" simulate --preset cloudsim-planetlab --trace "$T/nope" --out "$T/x"
+expect2 "unknown chain" "valid: thr-mmt" simulate --preset cloudsim-planetlab --trace "$PL" --policy foo --out "$T/x"
+expect2 "unknown preset" "valid: cloudsim-planetlab" simulate --preset foo --trace "$PL" --out "$T/x"
+expect2 "preset with --hosts" "cannot be combined with --preset" \
+    simulate --preset cloudsim-planetlab --trace "$PL" --hosts "$SMALL/hosts.csv" --out "$T/x"
+printf '[sim]\nboot_s = -1\nfoo = 1\n' >"$T/badsim.toml"
+expect2 "bad [sim] config" "sim.boot_s" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" \
+    --trace "$T/trace.csv" --config "$T/badsim.toml" --out "$T/x"
+grep -q "sim.foo: unknown key" "$T/err.out" && ok "unknown [sim] key named" || bad "unknown [sim] key not reported"
+printf 'time,vm,cpu\n0,nobody,0.5\n' >"$T/badtrace.csv"
+expect2 "trace naming an unknown VM" "$T/badtrace.csv:2" simulate --hosts "$SMALL/hosts.csv" \
+    --vms "$SMALL/vms.csv" --trace "$T/badtrace.csv" --out "$T/x"
+cp "$T/lr/checkpoint.h5" "$T/trunc.h5"
+truncate -s 4000 "$T/trunc.h5"
+expect2 "truncated checkpoint" "$T/trunc.h5" simulate --resume "$T/trunc.h5" --out "$T/x"
+expect2 "resume with inputs" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --policy best --out "$T/x"
+expect2 "no --out" "--out" simulate --preset cloudsim-planetlab --trace "$PL"
+finish

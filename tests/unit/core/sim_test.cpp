@@ -1,0 +1,331 @@
+// The simulator engine, CloudSim's chain mechanics and statistics, on crafted scenarios whose
+// figures are computed by hand in the comments.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "src/sim/best_chain.hpp"
+#include "src/sim/chains.hpp"
+#include "src/sim/cloudsim_chain.hpp"
+#include "src/sim/engine.hpp"
+#include "src/sim/preset.hpp"
+
+namespace fp::sim {
+namespace {
+
+// A chain that places nothing and moves nothing, or moves given VMs at given ticks.
+class ScriptChain final : public Chain {
+  public:
+    std::vector<std::pair<int32_t, Move>> script;  // (tick, move)
+    std::string name() const override { return "script"; }
+    std::vector<Move> place_initial(const SimView&) override { return {}; }
+    std::vector<Move> decide(const SimView& view) override {
+        std::vector<Move> out;
+        for (const auto& [k, m] : script) {
+            if (k == view.tick) out.push_back(m);
+        }
+        return out;
+    }
+};
+
+// One type: `pes` cores of 1000 MIPS, linear 100 W idle to 200 W at full load, 1 Gbit/s.
+Scenario tiny(int32_t hosts, int32_t pes, int32_t intervals) {
+    Scenario sc;
+    sc.name = "tiny";
+    sc.interval_s = 300;
+    sc.intervals = intervals;
+    sc.types = {HostType{"t", pes, 1000, 4096, 1000, PowerModel::linear(100, 200)}};
+    for (int32_t h = 0; h < hosts; ++h) {
+        sc.host_ids.push_back("h" + std::to_string(h));
+        sc.host_type.push_back(0);
+    }
+    sc.memory = MemoryModel::kReserved;
+    sc.power_state = PowerState::kHoldsVm;
+    sc.incoming = IncomingDemand::kShare;
+    return sc;
+}
+
+void add_vm(Scenario& sc, double mips, double ram_mb, int32_t host, std::vector<double> trace) {
+    sc.vm_ids.push_back("v" + std::to_string(sc.vm_ids.size()));
+    sc.vm_mips.push_back(mips);
+    sc.vm_pes.push_back(1);
+    sc.vm_ram_mb.push_back(ram_mb);
+    sc.vm_bw_mbps.push_back(100);
+    sc.vm_initial_host.push_back(host);
+    sc.trace.push_back(std::move(trace));
+}
+
+Metrics run(const Scenario& sc, std::unique_ptr<Chain> chain,
+            std::vector<IntervalRow>* rows = nullptr, SimState* state = nullptr) {
+    Engine e(sc, std::move(chain));
+    auto r = e.run(sc.intervals, [&](const IntervalRow& row) {
+        if (rows) rows->push_back(row);
+        return true;
+    });
+    EXPECT_TRUE(r.has_value());
+    if (state) *state = e.state();
+    return metrics_of(sc, e.state());
+}
+
+TEST(PowerModel, InterpolatesBetweenTenPercentSteps) {
+    const PowerModel g4 = hp_ml110_g4_power();
+    EXPECT_DOUBLE_EQ(g4.at(0.0), 86);
+    EXPECT_DOUBLE_EQ(g4.at(0.1), 89.4);
+    EXPECT_NEAR(g4.at(0.25), 94.3, 1e-9);  // halfway between 92.6 and 96
+    EXPECT_DOUBLE_EQ(g4.at(1.0), 117);
+    EXPECT_DOUBLE_EQ(g4.at(1.5), 117);  // clamped
+    EXPECT_DOUBLE_EQ(PowerModel::linear(100, 200).at(0.37), 137);
+}
+
+TEST(SimEngine, ConstantLoadIntegratesEnergyAndDemand) {
+    // One VM at 50% of 1000 MIPS on a 1-core host for 2 intervals: 150 W × 600 s = 90 kJ.
+    Scenario sc = tiny(1, 1, 2);
+    add_vm(sc, 1000, 512, 0, {0.5, 0.5, 0.5});
+    const Metrics m = run(sc, std::make_unique<ScriptChain>());
+    EXPECT_NEAR(m.energy_kwh, 90000 / 3.6e6, 1e-12);
+    EXPECT_EQ(m.migrations, 0);
+    EXPECT_DOUBLE_EQ(m.slatah, 0);
+    EXPECT_DOUBLE_EQ(m.unserved_frac, 0);
+    EXPECT_EQ(m.intervals, 2);
+}
+
+TEST(SimEngine, EnergyIsTrapezoidalAndDemandHeldOverAFrame) {
+    // 20% → 60% over one interval: (120 W + 160 W) / 2 × 300 s = 42 kJ. Demand is held at the
+    // frame's start as CloudSim's histories are: 200 MIPS × 300 s.
+    Scenario sc = tiny(1, 1, 1);
+    add_vm(sc, 1000, 512, 0, {0.2, 0.6});
+    SimState st;
+    const Metrics m = run(sc, std::make_unique<ScriptChain>(), nullptr, &st);
+    EXPECT_NEAR(m.energy_kwh * 3.6e6, 42000, 1e-6);
+    EXPECT_NEAR(st.totals.requested_mips_s, 60000, 1e-6);
+}
+
+TEST(SimEngine, OverloadCapsAtACoreAndCountsUnservedAndHotspots) {
+    // 1500 MIPS asked of a 1000-MIPS core: 1000 served, a third unserved, the host in violation
+    // all the time, a hotspot at both boundaries.
+    Scenario sc = tiny(1, 1, 2);
+    add_vm(sc, 1500, 512, 0, {1, 1, 1});
+    const Metrics m = run(sc, std::make_unique<ScriptChain>());
+    EXPECT_NEAR(m.unserved_frac, 1.0 / 3.0, 1e-12);
+    EXPECT_DOUBLE_EQ(m.slatah, 1.0);
+    EXPECT_EQ(m.hotspot_host_intervals, 2);
+    EXPECT_NEAR(m.energy_kwh * 3.6e6, 200.0 * 600, 1e-6);
+}
+
+TEST(SimEngine, MigrationAsCloudSimCountsIt) {
+    // CloudSim's accounting: 2 hosts (1 × 1000 MIPS, 100-200 W), a 1000 MB VM at 50% moved at
+    // t = 300; it takes 1000 MB / (1000 Mbit/s / 2 / 8) = 16 s.
+    //  [0, 300]:   nothing counts (CloudSim updates no host before the first interval ends).
+    //  [300, 316]: source serves 450 (10% lost to the move) but counts 500 → 150 W × 16;
+    //              target serves 50 and is asked 500 → 105 W × 16, in violation 16 s.
+    //  [316, 600]: target 150 W × 284; source off.
+    Scenario sc = tiny(2, 1, 2);
+    sc.power_state = PowerState::kUtilisation;
+    sc.incoming = IncomingDemand::kFull;
+    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5});
+    auto chain = std::make_unique<ScriptChain>();
+    chain->script = {{1, Move{0, 1}}};
+    std::vector<IntervalRow> rows;
+    SimState st;
+    const Metrics m = run(sc, std::move(chain), &rows, &st);
+    EXPECT_EQ(m.migrations, 1);
+    EXPECT_DOUBLE_EQ(m.mem_moved_mb, 1000);
+    EXPECT_NEAR(st.totals.energy_j, 150.0 * 16 + 105.0 * 16 + 150.0 * 284, 1e-6);
+    EXPECT_NEAR(m.slatah, 16.0 / 316.0, 1e-12);
+    EXPECT_NEAR(st.totals.requested_mips_s, 500.0 * 300, 1e-6);
+    EXPECT_NEAR(st.totals.migration_loss_mips_s, 50.0 * 16, 1e-6);
+    EXPECT_NEAR(m.pdm, 800.0 / 150000.0, 1e-12);
+    EXPECT_EQ(st.vm_host[0], 1);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].fig.migrations, 1);
+    EXPECT_DOUBLE_EQ(rows[0].fig.energy_j, 0);
+    EXPECT_NEAR(rows[1].fig.energy_j, 150.0 * 16 + 105.0 * 16 + 150.0 * 284, 1e-6);
+}
+
+TEST(SimEngine, IdleVmFinishesUnderCloudSimRule) {
+    // A VM whose request is exactly 0 at an update leaves the fleet; its host then draws nothing.
+    Scenario sc = tiny(1, 1, 2);
+    sc.finish_idle_vms = true;
+    sc.power_state = PowerState::kUtilisation;
+    add_vm(sc, 1000, 512, 0, {0.5, 0.0, 0.7});
+    SimState st;
+    const Metrics m = run(sc, std::make_unique<ScriptChain>(), nullptr, &st);
+    EXPECT_EQ(m.finished_vms, 1);
+    EXPECT_EQ(st.vm_host[0], kFinished);
+    // [0, 300] is not counted (CloudSim's first frame); at 300 the VM is gone.
+    EXPECT_DOUBLE_EQ(m.energy_kwh, 0);
+}
+
+TEST(SimEngine, BootDelayPostponesTheMoveAndCostsEnergy) {
+    // Host 1 is off; switching it on takes 60 s and 2 Wh, then the 16 s copy.
+    Scenario sc = tiny(2, 1, 1);
+    sc.boot_s = 60;
+    sc.boot_energy_wh = 2;
+    sc.intervals = 2;
+    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5});
+    auto chain = std::make_unique<ScriptChain>();
+    chain->script = {{1, Move{0, 1}}};
+    SimState st;
+    const Metrics m = run(sc, std::move(chain), nullptr, &st);
+    EXPECT_EQ(m.switched_on, 1);
+    EXPECT_EQ(m.switched_off, 1);
+    // [0,300] source 150 W; [300,376] source 150 W (serving 450) + target 105 W (10% share);
+    // [376,600] target 150 W; plus 2 Wh of boot.
+    EXPECT_NEAR(st.totals.energy_j, 150.0 * 300 + 150.0 * 76 + 105.0 * 76 + 150.0 * 224 + 7200,
+                1e-6);
+}
+
+TEST(CloudSimMath, MatchesMathUtil) {
+    EXPECT_DOUBLE_EQ(cloudsim_math::median({3, 1, 2}), 2);
+    EXPECT_DOUBLE_EQ(cloudsim_math::median({4, 1, 2, 3}), 2.5);
+    EXPECT_DOUBLE_EQ(cloudsim_math::mad({1, 2, 3, 4, 100}), 1);
+    // iqr of 1..10: q1 = round(2.75) - 1 = 2 → 3; q3 = round(8.25) - 1 = 7 → 8.
+    EXPECT_DOUBLE_EQ(cloudsim_math::iqr({10, 9, 8, 7, 6, 5, 4, 3, 2, 1}), 5);
+    const auto line = cloudsim_math::ols({1, 3, 5, 7});
+    EXPECT_NEAR(line[0], -1, 1e-12);
+    EXPECT_NEAR(line[1], 2, 1e-12);
+    // One outlier pulls least squares' next-step forecast to 15.6; the robust fit stays at 11.
+    const std::vector<double> y{1, 2, 3, 4, 5, 6, 30, 8, 9, 10};
+    const auto rob = cloudsim_math::robust_loess(y);
+    const auto plain = cloudsim_math::ols(y);
+    EXPECT_NEAR(plain[0] + plain[1] * 11, 15.6, 1e-9);
+    EXPECT_NEAR(rob[0] + rob[1] * 11, 11, 0.1);
+    EXPECT_EQ(cloudsim_math::robust_loess({1, 2, 3, 4, 5})[1], 1);
+}
+
+TEST(CloudSimChain, ThrMmtMovesTheSmallestVmWhereItAddsLeastPower) {
+    // Hosts A, B, C with 2 × 1000 MIPS and G5's SPECpower table. A runs v0 (900 MIPS, 1000 MB)
+    // and v1 (900 MIPS, 500 MB): 90% > THR 0.8. MMT picks v1 (less memory); after it A is at 45%.
+    // PABFD: B runs v2 at 300 MIPS (15%): P(0.6) - P(0.15) = 121 - 99 = 22 W; C is off:
+    // P(0.45) - P(0) = 113 - 93.7 = 19.3 W. C wins. Consolidating B then fails (A is overloaded,
+    // C was off), so the decision is v1 → C alone.
+    Scenario sc = tiny(3, 2, 1);
+    sc.types[0].power = hp_ml110_g5_power();
+    sc.power_state = PowerState::kUtilisation;
+    sc.incoming = IncomingDemand::kFull;
+    sc.memory = MemoryModel::kInstantiation;
+    add_vm(sc, 1000, 1000, 0, {0.9, 0.9});
+    add_vm(sc, 1000, 500, 0, {0.9, 0.9});
+    add_vm(sc, 1000, 500, 1, {0.3, 0.3});
+    auto p = cloudsim_chain_params("thr-mmt", 1);
+    ASSERT_TRUE(p.has_value());
+    SimState st;
+    const Metrics m = run(sc, make_cloudsim_chain("thr-mmt", *p), nullptr, &st);
+    EXPECT_EQ(m.migrations, 1);
+    // The run ends at that decision, so the move is still in flight (as in CloudSim).
+    ASSERT_EQ(st.inflight.size(), 1u);
+    EXPECT_EQ(st.inflight[0].vm, 1);
+    EXPECT_EQ(st.inflight[0].dst, 2);
+}
+
+TEST(CloudSimChain, UnknownNamesListTheValidOnes) {
+    auto p = cloudsim_chain_params("foo-mmt", 1);
+    ASSERT_FALSE(p.has_value());
+    EXPECT_NE(p.error().msg.find("thr-mmt"), std::string::npos);
+    EXPECT_FALSE(make_chain("lr-zz", 1).has_value());
+    EXPECT_TRUE(make_chain("best", 1).has_value());
+}
+
+TEST(Preset, MapsVmTypesHostsAndTheExtraSample) {
+    PlanetLabDay day;
+    for (int i = 0; i < 8; ++i) {
+        day.names.push_back("vm " + std::to_string(i));
+        day.pct.push_back(std::vector<int>(kPlanetLabSamples, i * 10));
+    }
+    const Scenario sc = cloudsim_planetlab(day, 1);
+    EXPECT_EQ(sc.hosts(), 800);
+    EXPECT_EQ(sc.type_of(0).pe_mips, 1860);
+    EXPECT_EQ(sc.type_of(1).pe_mips, 2660);
+    // ceil(8 / 4) = 2 VMs per type.
+    EXPECT_EQ(sc.vm_mips[0], 2500);
+    EXPECT_EQ(sc.vm_mips[1], 2500);
+    EXPECT_EQ(sc.vm_mips[2], 2000);
+    EXPECT_EQ(sc.vm_ram_mb[5], 1740);
+    EXPECT_EQ(sc.vm_mips[7], 500);
+    EXPECT_EQ(sc.vm_ram_mb[7], 613);
+    ASSERT_EQ(sc.trace[3].size(), static_cast<size_t>(kPlanetLabSamples + 1));
+    EXPECT_DOUBLE_EQ(sc.trace[3].back(), 0.3);
+    EXPECT_NEAR(sc.migration_s(0, 1), 870 / 62.5, 1e-12);
+    EXPECT_DOUBLE_EQ(sc.tick_time(1), 300.1);
+    EXPECT_DOUBLE_EQ(sc.tick_time(kPlanetLabSamples), 86400);
+}
+
+// A small PlanetLab-like fleet: 40 VMs with noisy traces, on the preset's hosts.
+Scenario noisy_fleet() {
+    PlanetLabDay day;
+    uint64_t x = 12345;
+    for (int i = 0; i < 40; ++i) {
+        day.names.push_back("v" + std::to_string(i));
+        std::vector<int> tr;
+        int level = static_cast<int>(x % 60);
+        for (int k = 0; k < kPlanetLabSamples; ++k) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            level = std::clamp(level + static_cast<int>((x >> 33) % 21) - 10, 0, 100);
+            tr.push_back(level);
+        }
+        day.pct.push_back(tr);
+    }
+    Scenario sc = cloudsim_planetlab(day, 7);
+    sc.intervals = 48;
+    return sc;
+}
+
+TEST(SimEngine, ResumeContinuesExactly) {
+    const Scenario sc = noisy_fleet();
+    for (const std::string name : {"thr-mmt", "lr-mc", "lr-rs", "best"}) {
+        Engine whole(sc, *make_chain(name, 3));
+        ASSERT_TRUE(whole.run(sc.intervals, nullptr).has_value());
+        Engine first(sc, *make_chain(name, 3));
+        ASSERT_TRUE(first.run(17, nullptr).has_value());
+        const std::string blob = first.save_state();
+        Engine second(sc, *make_chain(name, 3));
+        ASSERT_TRUE(second.load_state(blob).has_value());
+        ASSERT_TRUE(second.run(sc.intervals, nullptr).has_value());
+        // Everything but the wall-clock decision times is identical.
+        const SimState& a = second.state();
+        const SimState& b = whole.state();
+        const Figures& fa = a.totals;
+        const Figures& fb = b.totals;
+        EXPECT_EQ(fa.energy_j, fb.energy_j) << name;
+        EXPECT_EQ(fa.active_host_s, fb.active_host_s) << name;
+        EXPECT_EQ(fa.overload_host_s, fb.overload_host_s) << name;
+        EXPECT_EQ(fa.requested_mips_s, fb.requested_mips_s) << name;
+        EXPECT_EQ(fa.allocated_mips_s, fb.allocated_mips_s) << name;
+        EXPECT_EQ(fa.migration_loss_mips_s, fb.migration_loss_mips_s) << name;
+        EXPECT_EQ(fa.migrations, fb.migrations) << name;
+        EXPECT_EQ(fa.hotspot_host_intervals, fb.hotspot_host_intervals) << name;
+        EXPECT_EQ(fa.switched_on, fb.switched_on) << name;
+        EXPECT_EQ(a.vm_host, b.vm_host) << name;
+        EXPECT_EQ(a.host_vms, b.host_vms) << name;
+        EXPECT_EQ(a.vm_hist, b.vm_hist) << name;
+        EXPECT_EQ(a.host_util_mips, b.host_util_mips) << name;
+        EXPECT_EQ(a.next_seq, b.next_seq) << name;
+        EXPECT_EQ(a.finished_vms, b.finished_vms) << name;
+        EXPECT_EQ(a.decisions, b.decisions) << name;
+        EXPECT_GT(metrics_of(sc, whole.state()).migrations, 0) << name;
+    }
+}
+
+TEST(SimEngine, CorruptStateIsRefused) {
+    const Scenario sc = noisy_fleet();
+    Engine a(sc, *make_chain("thr-mmt", 1));
+    ASSERT_TRUE(a.run(3, nullptr).has_value());
+    std::string blob = a.save_state();
+    Engine b(sc, *make_chain("thr-mmt", 1));
+    EXPECT_FALSE(b.load_state(blob.substr(0, blob.size() / 2)).has_value());
+    EXPECT_FALSE(b.load_state("garbage").has_value());
+}
+
+TEST(BestChain, MovesLessAndServesAtLeastAsWellAsThrMmt) {
+    // On a noisy 40-VM fleet over 4 hours.
+    const Scenario sc = noisy_fleet();
+    const Metrics best = run(sc, *make_chain("best", 1));
+    const Metrics thr = run(sc, *make_chain("thr-mmt", 1));
+    EXPECT_LT(best.migrations * 3, thr.migrations);
+    EXPECT_LE(best.hotspot_host_intervals, thr.hotspot_host_intervals);
+    EXPECT_LE(best.unserved_frac, thr.unserved_frac);
+    EXPECT_EQ(best.unplaced_vms, 0);
+}
+
+}  // namespace
+}  // namespace fp::sim
