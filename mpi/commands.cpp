@@ -138,12 +138,12 @@ Result<std::vector<std::string>> evacuate_list(const Args& args) {
     return ids;
 }
 
+}  // namespace
+
 int default_threads(const MpiEnv& env) {
     const int cores = tbb::info::default_concurrency();
     return std::max(1, cores / std::max(1, env.local_size));
 }
-
-}  // namespace
 
 std::string usage() {
     return "usage: fleetplan COMMAND [options]   (COMMAND --help for details)\n"

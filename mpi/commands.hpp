@@ -22,5 +22,7 @@ Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env
 Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& env);
 
 std::string usage();
+// Worker threads per rank by default: the cores of this node over the ranks on it.
+int default_threads(const MpiEnv& env);
 
 }  // namespace fp::mpi

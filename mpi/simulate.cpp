@@ -2,6 +2,7 @@
 // --grid every chain runs (in parallel with oneTBB, and across MPI ranks when there are several)
 // and rank 0 prints one table. Outputs per chain: metrics.json, intervals.csv and checkpoint.h5
 // (time axis + resumable state) in DIR (DIR/<chain>/ with --grid).
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
 #include <chrono>
@@ -45,11 +46,12 @@ const char* kSimulateHelp =
     "                       (preset default lr-mmt; with --hosts default: the config's chain)\n"
     "  --grid               run every chain; DIR/<chain>/ per chain, one table on stdout\n"
     "  --trace-order FILE   trace file names in VM creation order (default: byte order)\n"
+    "  --keep-idle-vms      preset: keep VMs that ask for no CPU (CloudSim ends them)\n"
     "  --intervals N        simulate the first N intervals (default: the whole trace)\n"
     "  --stop-after K       stop after interval K, leaving a resumable checkpoint\n"
     "  --checkpoint-every K write the checkpoint every K intervals (default 12) and at the end\n"
     "  --seed S             seed of randomised policies (default 1)\n"
-    "  --threads N          chains run in parallel under --grid\n"
+    "  --threads N          chains run in parallel under --grid (default: cores / ranks)\n"
     "Writes DIR/metrics.json, DIR/intervals.csv and DIR/checkpoint.h5.\n";
 
 std::string fmt(const char* f, double v) {
@@ -220,7 +222,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                        "out",      "hosts",     "vms",         "config",
                        "interval", "intervals", "stop-after",  "checkpoint-every",
                        "seed",     "threads",   "resume"};
-    spec.boolean = {"grid"};
+    spec.boolean = {"grid", "keep-idle-vms"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto out = args->get("out");
@@ -236,6 +238,9 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
           threads ? nullptr : &threads.error()})
         if (e) return tl::unexpected(*e);
     const bool grid = args->has("grid");
+    const int nthreads = static_cast<int>(threads->value_or(default_threads(env)));
+    tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(nthreads));
     const auto t0 = std::chrono::steady_clock::now();
 
     sim::Scenario sc;
@@ -298,6 +303,9 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         auto ok = agree(day ? Result<void>{} : Result<void>(tl::unexpected(day.error())), env);
         if (!ok) return ok;
         sc = sim::cloudsim_planetlab(*day, static_cast<uint64_t>(seed->value_or(1)));
+        // CloudSim ends a VM for good the first time it asks for no CPU; --keep-idle-vms keeps
+        // it (a sensitivity check: the experiment's figures depend on that rule).
+        if (args->has("keep-idle-vms")) sc.finish_idle_vms = false;
         inputs = "preset cloudsim-planetlab, trace " + *trace +
                  (args->get("trace-order") ? ", order " + *args->get("trace-order") : "");
     } else if (args->has("hosts") || args->has("vms")) {
