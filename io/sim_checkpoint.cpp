@@ -1,5 +1,7 @@
 #include "io/sim_checkpoint.hpp"
 
+#include <cmath>
+
 #include "io/h5_file.hpp"
 
 namespace fp::io {
@@ -184,6 +186,13 @@ SimCheckpoint read_all(hid_t file) {
     sc.finish_idle_vms =
         Reader::attr_num<int32_t>(s.get(), "finish_idle_vms", H5T_NATIVE_INT32) != 0;
     check(sc.interval_s > 0 && sc.intervals >= 0, "bad interval attributes");
+    check(c.target_tick >= 0 && c.target_tick <= sc.intervals, "bad target_interval");
+    check(std::isfinite(sc.boot_s) && sc.boot_s >= 0 && std::isfinite(sc.boot_energy_wh) &&
+              sc.boot_energy_wh >= 0 && sc.degradation >= 0 && sc.degradation <= 1 &&
+              sc.target_share >= 0 && sc.target_share <= 1 && sc.migration_bw_share > 0 &&
+              sc.migration_bw_share <= 1 && std::isfinite(sc.tick_offset_s) &&
+              sc.tick_offset_s >= 0 && sc.tick_offset_s < static_cast<double>(sc.interval_s),
+          "bad scenario attributes");
 
     const auto tname = r.strings("/scenario/types/name");
     const auto tpes = r.dataset<int32_t>("/scenario/types/pes", H5T_NATIVE_INT32);
@@ -203,7 +212,12 @@ SimCheckpoint read_all(hid_t file) {
         t.ram_mb = tram[i];
         t.bw_mbps = tbw[i];
         check(t.pes > 0 && t.pe_mips > 0 && t.bw_mbps > 0, "bad host type " + t.name);
-        for (size_t j = 0; j < 11; ++j) t.power.watts[j] = tpower[i * 11 + j];
+        for (size_t j = 0; j < 11; ++j) {
+            t.power.watts[j] = tpower[i * 11 + j];
+            check(std::isfinite(t.power.watts[j]) && t.power.watts[j] >= 0, "bad power table");
+        }
+        check(std::isfinite(t.pe_mips) && std::isfinite(t.ram_mb) && std::isfinite(t.bw_mbps),
+              "bad host type " + t.name);
         sc.types.push_back(t);
     }
     sc.host_ids = r.strings("/scenario/hosts/id");
@@ -228,7 +242,10 @@ SimCheckpoint read_all(hid_t file) {
               offsets.size() == nv + 1,
           "VM columns of different lengths");
     for (size_t v = 0; v < nv; ++v) {
-        check(sc.vm_pes[v] > 0 && sc.vm_mips[v] >= 0, "bad VM " + sc.vm_ids[v]);
+        check(sc.vm_pes[v] > 0 && std::isfinite(sc.vm_mips[v]) && sc.vm_mips[v] >= 0 &&
+                  std::isfinite(sc.vm_ram_mb[v]) && sc.vm_ram_mb[v] >= 0 &&
+                  std::isfinite(sc.vm_bw_mbps[v]) && sc.vm_bw_mbps[v] >= 0,
+              "bad VM " + sc.vm_ids[v]);
         check(sc.vm_initial_host[v] >= -1 &&
                   sc.vm_initial_host[v] < static_cast<int32_t>(sc.host_ids.size()),
               "bad initial host of VM " + sc.vm_ids[v]);
@@ -236,6 +253,7 @@ SimCheckpoint read_all(hid_t file) {
                   offsets[v + 1] <= static_cast<int64_t>(samples.size()),
               "bad trace offsets");
         sc.trace.emplace_back(samples.begin() + offsets[v], samples.begin() + offsets[v + 1]);
+        for (double x : sc.trace.back()) check(std::isfinite(x) && x >= 0, "bad trace sample");
     }
 
     const auto k = r.dataset<int32_t>("/time/interval", H5T_NATIVE_INT32);

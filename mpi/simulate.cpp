@@ -62,7 +62,7 @@ std::string fmt(const char* f, double v) {
 
 nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState& st,
                                     const std::string& chain,
-                                    const std::vector<sim::IntervalRow>& rows) {
+                                    const std::vector<sim::IntervalRow>& rows, int32_t target) {
     const sim::Metrics m = sim::metrics_of(sc, st);
     nlohmann::ordered_json j;
     j["scenario"] = sc.name;
@@ -70,6 +70,7 @@ nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState
     j["hosts"] = m.hosts;
     j["vms"] = m.vms;
     j["intervals"] = m.intervals;
+    j["complete"] = st.tick >= target;
     j["interval_s"] = sc.interval_s;
     j["energy_kwh"] = m.energy_kwh;
     j["migrations"] = m.migrations;
@@ -155,7 +156,7 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
         ck.complete = complete;
         ck.rows = rows;
         ck.state = engine.save_state();
-        ck.metrics_json = metrics_json(sc, engine.state(), spec.chain, rows).dump(2);
+        ck.metrics_json = metrics_json(sc, engine.state(), spec.chain, rows, spec.target).dump(2);
         return io::write_sim_checkpoint(ckpt_path, ck);
     };
     Result<void> failed;
@@ -163,7 +164,7 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
     auto r = engine.run(spec.target, [&](const sim::IntervalRow& row) {
         rows.push_back(row);
         const bool last = row.k >= spec.target;
-        if (spec.stop_after >= 0 && row.k >= spec.stop_after) {
+        if (spec.stop_after >= 0 && row.k >= spec.stop_after && !last) {
             stopped = true;
             failed = save(false);
             return false;
@@ -176,7 +177,8 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
     });
     if (!r) return tl::unexpected(r.error());
     if (!failed) return tl::unexpected(failed.error());
-    const std::string mj = metrics_json(sc, engine.state(), spec.chain, rows).dump(2) + "\n";
+    const std::string mj =
+        metrics_json(sc, engine.state(), spec.chain, rows, spec.target).dump(2) + "\n";
     if (stopped) return mj;
     if (auto w = save(engine.state().tick >= spec.target); !w) return tl::unexpected(w.error());
     if (auto w = io::write_file_atomic(spec.out_dir + "/intervals.csv", intervals_csv(rows)); !w)
@@ -265,7 +267,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     };
     if (auto rp = args->get("resume")) {
         for (const char* f : {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy",
-                              "interval", "grid"}) {
+                              "interval", "grid", "intervals", "seed", "keep-idle-vms"}) {
             if (args->has(f))
                 return bad_input(std::string("simulate: --resume takes the inputs from the "
                                              "checkpoint; --") +
@@ -432,6 +434,13 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                   << " s; outputs in " << *out << "/<policy>/\n";
     } else {
         const auto j = nlohmann::json::parse(metrics[0]);
+        if (!j["complete"].get<bool>()) {
+            std::cout << "simulate " << chains[0] << ": stopped after " << j["intervals"].get<int>()
+                      << " of " << target
+                      << " intervals; continue with: fleetplan simulate --resume " << *out
+                      << "/checkpoint.h5 --out " << *out << "\n";
+            return {};
+        }
         std::cout << "simulate " << chains[0] << ": " << j["intervals"].get<int>() << " intervals, "
                   << fmt("%.2f", j["energy_kwh"].get<double>()) << " kWh, "
                   << j["migrations"].get<int64_t>() << " migrations, SLATAH "

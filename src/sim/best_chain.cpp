@@ -79,7 +79,11 @@ class BestChain final : public Chain {
         for (int32_t h = 0; h < nh; ++h) {
             const HostType& ty = sc.type_of(h);
             for (int32_t v : view.st.host_vms[h]) {
-                if (view.st.vm_moving[v] > 0) continue;  // counted on its target
+                if (view.st.vm_moving[v] > 0) {
+                    // Leaving: its load counts on the target, its memory on both until it is done.
+                    ram_used_[h] += sc.vm_ram_mb[v];
+                    continue;
+                }
                 vms_[h].push_back(v);
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
@@ -161,8 +165,7 @@ class BestChain final : public Chain {
         int32_t best = -1;
         double best_fill = -1;
         for (int32_t h : efficient_order_) {
-            if (banned[h] || (vms_[h].empty() && view.st.host_in[h].empty() && !received_[h]))
-                continue;
+            if (banned[h] || !occupied(view, h)) continue;
             if (!fits(view, h, v, line)) continue;
             const double fill = (load_[h] + fc_[v]) / sc.type_of(h).mips();
             if (fill > best_fill) {
@@ -172,11 +175,15 @@ class BestChain final : public Chain {
         }
         if (best >= 0 || !may_open) return best;
         for (int32_t h : efficient_order_) {
-            if (banned[h] || !vms_[h].empty() || !view.st.host_in[h].empty() || received_[h])
-                continue;
+            if (banned[h] || occupied(view, h)) continue;
             if (fits(view, h, v, line)) return h;
         }
         return -1;
+    }
+
+    // A host that runs, receives or is about to receive a VM (it is on).
+    bool occupied(const SimView& view, int32_t h) const {
+        return !view.st.host_vms[h].empty() || !view.st.host_in[h].empty() || received_[h];
     }
 
     void move(const SimView& view, int32_t v, int32_t from, int32_t to, std::vector<Move>& out) {
@@ -288,6 +295,7 @@ class BestChain final : public Chain {
                              [&](int32_t a, int32_t b) { return fc_[a] > fc_[b]; });
             banned[h] = 1;
             const size_t mark = out.size();
+            const std::vector<uint8_t> received_before = received_;
             bool ok = true;
             for (int32_t v : vms) {
                 const int32_t to = target(view, v, p_.drain_pack, banned, false);
@@ -303,6 +311,7 @@ class BestChain final : public Chain {
                     shift(view, m.vm, m.host, h);
                 }
                 out.resize(mark);
+                received_ = received_before;
                 banned[h] = 0;
                 continue;
             }

@@ -192,6 +192,10 @@ class CloudSimChain final : public Chain {
             for (int32_t v : view.st.host_in[h]) {
                 ph.vms.push_back(v);
                 ph.incoming.push_back(1);
+                if (sc.memory == MemoryModel::kReserved) {
+                    ph.ram_free -= sc.vm_ram_mb[v];
+                    ph.bw_free -= sc.vm_bw_mbps[v];
+                }
             }
             recompute(h);
         }
@@ -231,6 +235,11 @@ class CloudSimChain final : public Chain {
     }
 
     double req(int32_t v) const { return view_->vm_req_now[v]; }
+
+    // Memory and bandwidth are checked while VMs are created (CloudSim), or always (kReserved).
+    bool counts_memory() const {
+        return view_->instantiation || view_->sc.memory == MemoryModel::kReserved;
+    }
 
     double capped(int32_t h, int32_t v) const {
         const Scenario& sc = view_->sc;
@@ -298,7 +307,7 @@ class CloudSimChain final : public Chain {
         const double c = capped(h, v);
         // While VMs are being created, the ones already created request nothing yet.
         if (!view_->instantiation) ph.req_total += req(v);
-        if (view_->instantiation) {
+        if (counts_memory()) {
             ph.ram_free -= sc.vm_ram_mb[v];
             ph.bw_free -= sc.vm_bw_mbps[v];
         }
@@ -323,7 +332,7 @@ class CloudSimChain final : public Chain {
                 break;
             }
         }
-        if (view_->instantiation) {
+        if (counts_memory()) {
             ph.ram_free += sc.vm_ram_mb[v];
             ph.bw_free += sc.vm_bw_mbps[v];
         }
@@ -341,7 +350,7 @@ class CloudSimChain final : public Chain {
         if (!sc.accepts(h)) return false;
         if (ty.pe_mips < r / sc.vm_pes[v]) return false;
         if (ph.available < r) return false;
-        if (view_->instantiation || sc.memory == MemoryModel::kReserved) {
+        if (counts_memory()) {
             if (ph.ram_free < sc.vm_ram_mb[v] || ph.bw_free < sc.vm_bw_mbps[v]) return false;
         }
         return true;

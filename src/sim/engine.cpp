@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "src/sim/byte_codec.hpp"
 #include "src/util/assert.hpp"
+#include "src/util/hash.hpp"
 
 namespace fp::sim {
 
@@ -410,11 +412,20 @@ std::string Engine::save_state() const {
     ByteWriter cw;
     chain_->save(cw);
     w.put_str(cw.bytes());
+    // A checksum of everything before it: a damaged blob is refused, not half-trusted.
+    const uint64_t sum = fnv1a64(w.bytes());
+    w.put<uint64_t>(sum);
     return std::move(w.bytes());
 }
 
 Result<void> Engine::load_state(const std::string& blob) {
-    ByteReader r(blob);
+    if (blob.size() < sizeof(uint64_t)) return bad_input("simulator state: truncated");
+    uint64_t sum = 0;
+    std::memcpy(&sum, blob.data() + blob.size() - sizeof sum, sizeof sum);
+    if (fnv1a64(std::string_view(blob).substr(0, blob.size() - sizeof sum)) != sum)
+        return bad_input("simulator state: checksum mismatch (damaged)");
+    const std::string body = blob.substr(0, blob.size() - sizeof sum);
+    ByteReader r(body);
     SimState s;
     if (r.get<uint32_t>() != kStateMagic) return bad_input("not a simulator state (bad magic)");
     const int32_t nh = r.get<int32_t>(), nv = r.get<int32_t>();
@@ -430,7 +441,7 @@ Result<void> Engine::load_state(const std::string& blob) {
     s.vm_host = r.get_vec<int32_t>();
     s.vm_moving = r.get_vec<int32_t>();
     const uint64_t ni = r.get<uint64_t>();
-    if (ni > blob.size()) return bad_input("simulator state: truncated");
+    if (ni > body.size()) return bad_input("simulator state: truncated");
     for (uint64_t i = 0; i < ni && !r.failed(); ++i) {
         Inflight m;
         m.vm = r.get<int32_t>();
@@ -492,6 +503,41 @@ Result<void> Engine::load_state(const std::string& blob) {
             return bad_input("simulator state: an unknown migration");
         }
     }
+    // The parts must agree: every VM on exactly the host vm_host names, every arrival listed
+    // once per migration in flight, migrations in (end, seq) order, time within the run.
+    if (s.tick < 0 || s.tick > sc_.intervals || !std::isfinite(s.frame_t) || s.frame_t < 0)
+        return bad_input("simulator state: tick or time out of range");
+    std::vector<int32_t> seen(V, 0), arriving(V, 0);
+    for (int32_t h = 0; h < nh; ++h) {
+        for (int32_t v : s.host_vms[h]) {
+            if (s.vm_host[v] != h || seen[v]++ > 0)
+                return bad_input("simulator state: host lists disagree with VM placements");
+        }
+        for (int32_t v : s.host_in[h]) ++arriving[v];
+    }
+    std::vector<int32_t> flying(V, 0);
+    for (size_t i = 0; i < s.inflight.size(); ++i) {
+        const Inflight& m = s.inflight[i];
+        ++flying[m.vm];
+        if (!std::isfinite(m.end) || m.end < m.start ||
+            (i > 0 && (s.inflight[i - 1].end > m.end ||
+                       (s.inflight[i - 1].end == m.end && s.inflight[i - 1].seq >= m.seq))))
+            return bad_input("simulator state: migrations out of order");
+        const auto& in = s.host_in[m.dst];
+        if (std::find(in.begin(), in.end(), m.vm) == in.end())
+            return bad_input("simulator state: a migration without its arrival");
+    }
+    int32_t unplaced = 0, finished = 0;
+    for (int32_t v = 0; v < nv; ++v) {
+        const int32_t h = s.vm_host[v];
+        if ((h >= 0) != (seen[v] == 1) || flying[v] != s.vm_moving[v] ||
+            arriving[v] != s.vm_moving[v] || (h < 0 && s.vm_moving[v] != 0))
+            return bad_input("simulator state: VM " + std::to_string(v) + " is inconsistent");
+        unplaced += h == -1 ? 1 : 0;
+        finished += h == kFinished ? 1 : 0;
+    }
+    if (unplaced != s.unplaced_vms || finished != s.finished_vms)
+        return bad_input("simulator state: VM counts disagree");
     ByteReader cr(chain_blob);
     chain_->load(cr);
     if (cr.failed() || !cr.at_end())

@@ -50,6 +50,15 @@ cmp -s <(h5dump -d /time/host_util "$T/lr/checkpoint.h5" | tail -n +3) \
     <(h5dump -d /time/host_util "$T/lr-stop/checkpoint.h5" | tail -n +3) &&
     ok "resumed checkpoint has the same host utilisation time axis" || bad "host_util differs"
 
+# --stop-after at or beyond the last interval is an ordinary complete run.
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
+    --policy lr-mmt --intervals 20 --stop-after 20 --out "$T/lr-20" >"$T/lr-20.out"
+[ -s "$T/lr-20/metrics.json" ] && grep -q '"complete": true' "$T/lr-20/metrics.json" &&
+    ok "--stop-after = last interval completes the run" || bad "--stop-after at the end left it unfinished"
+grep -q "stopped after 100 of 288" <("$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" \
+    --trace-order "$ORDER" --policy lr-mmt --stop-after 100 --out "$T/lr-stop2") &&
+    ok "a stopped run says so and how to resume" || bad "stopped run message"
+
 # 3. kill -9 while running (checkpoint every interval), then resume: the same outputs.
 for chain in best lr-mc; do
     "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
@@ -142,4 +151,6 @@ truncate -s 4000 "$T/trunc.h5"
 expect2 "truncated checkpoint" "$T/trunc.h5" simulate --resume "$T/trunc.h5" --out "$T/x"
 expect2 "resume with inputs" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --policy best --out "$T/x"
 expect2 "no --out" "--out" simulate --preset cloudsim-planetlab --trace "$PL"
+expect2 "--intervals with --resume" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --intervals 9 --out "$T/x"
+expect2 "--seed with --resume" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --seed 3 --out "$T/x"
 finish

@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
 
 #include "src/sim/best_chain.hpp"
 #include "src/sim/chains.hpp"
 #include "src/sim/cloudsim_chain.hpp"
 #include "src/sim/engine.hpp"
 #include "src/sim/preset.hpp"
+#include "src/util/hash.hpp"
 
 namespace fp::sim {
 namespace {
@@ -218,6 +222,25 @@ TEST(CloudSimChain, ThrMmtMovesTheSmallestVmWhereItAddsLeastPower) {
     EXPECT_EQ(st.inflight[0].dst, 2);
 }
 
+TEST(CloudSimChain, TentativePlacementsUseUpMemoryWhenMemoryIsReserved) {
+    // Fleet semantics (memory reserved): A runs v0 and v1 (2000 MB each, nearly idle), B runs v2
+    // (500 MB, busier), C is off. Consolidating A would put both on B (CPU fits), but B has
+    // 3500 MB free: after v0 only 1500, so v1 cannot follow and A's drain is undone.
+    Scenario sc = tiny(3, 2, 1);
+    sc.types[0].ram_mb = 4000;
+    add_vm(sc, 1000, 2000, 0, {0.05, 0.05});
+    add_vm(sc, 1000, 2000, 0, {0.05, 0.05});
+    add_vm(sc, 1000, 500, 1, {0.5, 0.5});
+    auto p = cloudsim_chain_params("thr-mmt", 1);
+    ASSERT_TRUE(p.has_value());
+    const Metrics m = run(sc, make_cloudsim_chain("thr-mmt", *p));
+    EXPECT_EQ(m.migrations, 0);
+    // With room for both, the drain happens.
+    sc.types[0].ram_mb = 5000;
+    const Metrics m2 = run(sc, make_cloudsim_chain("thr-mmt", *p));
+    EXPECT_EQ(m2.migrations, 2);
+}
+
 TEST(CloudSimChain, UnknownNamesListTheValidOnes) {
     auto p = cloudsim_chain_params("foo-mmt", 1);
     ASSERT_FALSE(p.has_value());
@@ -306,14 +329,49 @@ TEST(SimEngine, ResumeContinuesExactly) {
     }
 }
 
-TEST(SimEngine, CorruptStateIsRefused) {
+// A state blob with its body changed by `edit` and a fresh checksum, as a forger would make it.
+std::string reforged(std::string blob, const std::function<void(std::string&)>& edit) {
+    blob.resize(blob.size() - sizeof(uint64_t));
+    edit(blob);
+    const uint64_t sum = fnv1a64(blob);
+    blob.append(reinterpret_cast<const char*>(&sum), sizeof sum);
+    return blob;
+}
+
+TEST(SimEngine, CorruptOrInconsistentStateIsRefused) {
     const Scenario sc = noisy_fleet();
     Engine a(sc, *make_chain("thr-mmt", 1));
     ASSERT_TRUE(a.run(3, nullptr).has_value());
-    std::string blob = a.save_state();
+    const std::string blob = a.save_state();
     Engine b(sc, *make_chain("thr-mmt", 1));
     EXPECT_FALSE(b.load_state(blob.substr(0, blob.size() / 2)).has_value());
     EXPECT_FALSE(b.load_state("garbage").has_value());
+    std::string flipped = blob;
+    flipped[blob.size() / 2] ^= 0x40;
+    EXPECT_FALSE(b.load_state(flipped).has_value());
+    // Layout: magic, hosts, VMs (3 × 4 bytes), then the tick.
+    const auto at_tick = [](int32_t tick) {
+        return [tick](std::string& body) { std::memcpy(body.data() + 12, &tick, sizeof tick); };
+    };
+    for (int32_t tick : {std::numeric_limits<int32_t>::max(), -1, sc.intervals + 1}) {
+        auto r = b.load_state(reforged(blob, at_tick(tick)));
+        ASSERT_FALSE(r.has_value()) << tick;
+        EXPECT_NE(r.error().msg.find("tick"), std::string::npos) << r.error().msg;
+    }
+    // vm_host follows magic..frame_t (24 bytes) and the two host lists: point VM 0 elsewhere.
+    const SimState& st = a.state();
+    size_t off = 24;
+    for (const auto* lists : {&st.host_vms, &st.host_in}) {
+        off += 8;
+        for (const auto& l : *lists) off += 8 + 4 * l.size();
+    }
+    off += 8;  // vm_host's length
+    const int32_t other = (st.vm_host[0] + 1) % sc.hosts();
+    auto r = b.load_state(reforged(
+        blob, [&](std::string& body) { std::memcpy(body.data() + off, &other, sizeof other); }));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().msg.find("disagree"), std::string::npos) << r.error().msg;
+    EXPECT_TRUE(b.load_state(reforged(blob, [](std::string&) {})).has_value());
 }
 
 TEST(BestChain, MovesLessAndServesAtLeastAsWellAsThrMmt) {
