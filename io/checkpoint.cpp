@@ -32,6 +32,16 @@ std::vector<T> column(size_t n, F f) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+const std::vector<std::string>& event_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (int e = 0; e <= static_cast<int>(dispatch::MoveEvent::kSkipped); ++e)
+            v.emplace_back(dispatch::to_string(static_cast<dispatch::MoveEvent>(e)));
+        return v;
+    }();
+    return names;
+}
+
 void write_all(hid_t file, const Checkpoint& c) {
     Writer w(file);
     Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
@@ -231,6 +241,35 @@ void write_all(hid_t file, const Checkpoint& c) {
             if (c.frozen[v]) frozen.push_back(static_cast<int32_t>(v));
         w.dataset("/inputs/frozen", H5T_NATIVE_INT32, frozen, "vm index (in cooldown)");
         w.scalar_string("/inputs/fleet_changes", c.fleet_changes);
+    }
+    if (!c.dispatch_journal.empty()) {
+        // The dispatch journal folded in at the end of each wave (dispatch.journal is the
+        // write-ahead record; this copy is for offline analysis and `inspect`).
+        const auto& J = c.dispatch_journal;
+        w.group("/dispatch");
+        w.dataset("/dispatch/time_s", H5T_NATIVE_DOUBLE,
+                  column<double>(J.size(), [&](size_t i) { return J[i].time_s; }),
+                  "s since the epoch");
+        w.dataset("/dispatch/move", H5T_NATIVE_INT64,
+                  column<int64_t>(J.size(), [&](size_t i) { return J[i].move; }));
+        w.dictionary("/dispatch/event", J.size(), [&](size_t i) -> const std::string& {
+            return event_names()[static_cast<size_t>(J[i].event)];
+        });
+        w.strings("/dispatch/vm", J.size(),
+                  [&](size_t i) -> const std::string& { return J[i].vm; });
+        w.dictionary("/dispatch/source", J.size(),
+                     [&](size_t i) -> const std::string& { return J[i].source; });
+        w.dictionary("/dispatch/target", J.size(),
+                     [&](size_t i) -> const std::string& { return J[i].target; });
+        w.dataset("/dispatch/attempt", H5T_NATIVE_INT32,
+                  column<int32_t>(J.size(), [&](size_t i) { return J[i].attempt; }));
+        w.dataset("/dispatch/seconds", H5T_NATIVE_DOUBLE,
+                  column<double>(J.size(), [&](size_t i) { return J[i].seconds; }), "s");
+        w.dataset("/dispatch/downtime_ms", H5T_NATIVE_DOUBLE,
+                  column<double>(J.size(), [&](size_t i) { return J[i].downtime_ms; }),
+                  "ms (-1: not reported)");
+        w.strings("/dispatch/reason", J.size(),
+                  [&](size_t i) -> const std::string& { return J[i].reason; });
     }
 }
 
@@ -443,6 +482,38 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     }
     if (r.exists("/inputs/fleet_changes"))
         c.fleet_changes = r.scalar_string("/inputs/fleet_changes");
+    if (r.exists("/dispatch")) {
+        const auto t = r.dataset<double>("/dispatch/time_s", H5T_NATIVE_DOUBLE);
+        const auto mv = r.dataset<int64_t>("/dispatch/move", H5T_NATIVE_INT64);
+        const auto ev = r.dictionary("/dispatch/event");
+        const auto vm = r.strings("/dispatch/vm");
+        const auto src = r.dictionary("/dispatch/source");
+        const auto dst = r.dictionary("/dispatch/target");
+        const auto at = r.dataset<int32_t>("/dispatch/attempt", H5T_NATIVE_INT32);
+        const auto sec = r.dataset<double>("/dispatch/seconds", H5T_NATIVE_DOUBLE);
+        const auto down = r.dataset<double>("/dispatch/downtime_ms", H5T_NATIVE_DOUBLE);
+        const auto why = r.strings("/dispatch/reason");
+        const size_t n = t.size();
+        for (size_t len : {mv.size(), ev.size(), vm.size(), src.size(), dst.size(), at.size(),
+                           sec.size(), down.size(), why.size()})
+            check(len == n, "/dispatch columns of different lengths");
+        for (size_t i = 0; i < n; ++i) {
+            dispatch::JournalEntry e;
+            auto kind = dispatch::parse_move_event(ev[i]);
+            check(kind.has_value(), "/dispatch/event: unknown event '" + ev[i] + "'");
+            e.time_s = t[i];
+            e.move = mv[i];
+            e.event = *kind;
+            e.vm = vm[i];
+            e.source = src[i];
+            e.target = dst[i];
+            e.attempt = at[i];
+            e.seconds = sec[i];
+            e.downtime_ms = down[i];
+            e.reason = why[i];
+            c.dispatch_journal.push_back(std::move(e));
+        }
+    }
     (void)path;
     return c;
 }

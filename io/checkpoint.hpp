@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/dispatch/dispatch.hpp"
 #include "src/model/fleet.hpp"
 #include "src/model/history.hpp"
 #include "src/model/traffic.hpp"
@@ -45,6 +46,8 @@ struct Checkpoint {
     std::vector<uint8_t> frozen;  // per VM, from --previous (empty: none)
     int64_t now_s = -1;
     std::string fleet_changes;  // JSON, "" without --previous
+    // `fleetplan dispatch`: the journal so far, folded in after each wave (/dispatch).
+    std::vector<dispatch::JournalEntry> dispatch_journal;
 };
 
 Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt);

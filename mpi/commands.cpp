@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "io/checkpoint.hpp"
@@ -26,6 +27,7 @@
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/wire.hpp"
+#include "src/dispatch/dispatch.hpp"
 #include "src/model/generator.hpp"
 #include "src/plan/planner.hpp"
 #include "src/plan/sharded.hpp"
@@ -151,7 +153,9 @@ std::string usage() {
            "  generate   write a synthetic fleet\n"
            "  policies   list every policy with its parameters\n"
            "  inspect    summarise a checkpoint (.h5)\n"
-           "  simulate   replay utilisation traces through a policy chain\n";
+           "  simulate   replay utilisation traces through a policy chain\n"
+           "  dispatch   carry a plan out through libvirt (live migrations, journal, resume)\n"
+           "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
@@ -790,6 +794,11 @@ Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env
                 policy_lines.push_back(line);
         }
     }
+    // Dispatch progress: the last event of each move in the folded journal.
+    std::map<int64_t, dispatch::MoveEvent> last_event;
+    for (const auto& e : ck->dispatch_journal) last_event[e.move] = e.event;
+    std::map<std::string, int64_t> by_event;
+    for (const auto& [m, e] : last_event) ++by_event[std::string(dispatch::to_string(e))];
     if (args->has("json")) {
         nlohmann::ordered_json j;
         j["file"] = path;
@@ -805,6 +814,11 @@ Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env
         j["inputs"] = nlohmann::ordered_json::object();
         for (const auto& [role, src] : ck->inputs) j["inputs"][role] = src;
         j["summary"] = summary;
+        if (!ck->dispatch_journal.empty()) {
+            j["dispatch"] = {{"journal_entries", ck->dispatch_journal.size()},
+                             {"moves_seen", last_event.size()}};
+            for (const auto& [e, n] : by_event) j["dispatch"][e] = n;
+        }
         j["hottest_hosts_after"] = nlohmann::ordered_json::array();
         for (const auto& h : hot)
             j["hottest_hosts_after"].push_back({{"host", h.id}, {"util", h.util}, {"dim", h.dim}});
@@ -833,6 +847,12 @@ Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env
         std::cout << " " << f.get<std::string>();
     }
     std::cout << "\n";
+    if (!ck->dispatch_journal.empty()) {
+        std::cout << "dispatch: " << last_event.size() << " of " << ck->plan.moves.size()
+                  << " moves seen;";
+        for (const auto& [e, n] : by_event) std::cout << " " << n << " " << e;
+        std::cout << " (" << ck->dispatch_journal.size() << " journal entries)\n";
+    }
     return {};
 }
 

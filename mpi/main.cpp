@@ -36,6 +36,10 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_inspect(rest, env);
     } else if (cmd == "simulate") {
         r = fp::mpi::cmd_simulate(rest, env);
+    } else if (cmd == "dispatch") {
+        r = fp::mpi::cmd_dispatch(rest, env);
+    } else if (cmd == "collect") {
+        r = fp::mpi::cmd_collect(rest, env);
     } else {
         if (env.rank == 0)
             std::cerr << "fleetplan: unknown command '" << cmd << "'\n" << fp::mpi::usage();

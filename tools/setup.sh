@@ -11,7 +11,7 @@ PACKAGES=(
     libtbb-dev
     libhdf5-dev hdf5-tools
     libboost-serialization-dev
-    libvirt-dev
+    libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 iproute2
     libgtest-dev libbenchmark-dev
     libtomlplusplus-dev nlohmann-json3-dev libexpected-dev
     clang-format

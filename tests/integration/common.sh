@@ -55,6 +55,17 @@ assert img.std() > 0.01 and other > 0.01, (img.std(), other)
 PY
 }
 
+# expect2 WHAT PATTERN ARGS...: fleetplan ARGS exits 2 and its output contains PATTERN.
+expect2() {
+    local what=$1 pattern=$2
+    shift 2
+    set +e
+    "$FLEETPLAN" "$@" >"$T/err.out" 2>&1
+    local rc=$?
+    set -e
+    if [ $rc -eq 2 ] && grep -qF -- "$pattern" "$T/err.out"; then ok "$what"; else bad "$what (rc $rc): $(head -3 "$T/err.out")"; fi
+}
+
 finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]

@@ -120,15 +120,6 @@ import json,sys; m=json.load(open(sys.argv[1])); assert m['policy']=='planner' a
     ok "fleet metrics: planner, 24 intervals, 6 hosts" || bad "fleet metrics"
 
 # 6. Bad input: exit 2, and the message names the file (and line and field).
-expect2() {
-    local what=$1 pattern=$2
-    shift 2
-    set +e
-    "$FLEETPLAN" "$@" >"$T/err.out" 2>&1
-    local rc=$?
-    set -e
-    if [ $rc -eq 2 ] && grep -qF -- "$pattern" "$T/err.out"; then ok "$what"; else bad "$what (rc $rc): $(head -3 "$T/err.out")"; fi
-}
 mkdir -p "$T/badday"
 cp "$PL/$(head -1 "$ORDER")" "$T/badday/a"
 { head -n 40 "$PL/$(sed -n 2p "$ORDER")"; echo "x7"; tail -n +42 "$PL/$(sed -n 2p "$ORDER")"; } >"$T/badday/b"

@@ -4,6 +4,10 @@
 #include <libvirt/virterror.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace fp::dispatch {
 namespace {
@@ -14,6 +18,16 @@ std::string last_error() {
 }
 
 void ignore_errors(void*, virErrorPtr) {}
+
+struct DomainRef {
+    virDomainPtr d = nullptr;
+    explicit DomainRef(virDomainPtr p) : d(p) {}
+    ~DomainRef() {
+        if (d) virDomainFree(d);
+    }
+    DomainRef(const DomainRef&) = delete;
+    DomainRef& operator=(const DomainRef&) = delete;
+};
 
 class LibvirtConnection final : public HostConnection {
   public:
@@ -33,7 +47,7 @@ class LibvirtConnection final : public HostConnection {
             info.name = virDomainGetName(doms[i]);
             virDomainInfo di;
             if (virDomainGetInfo(doms[i], &di) == 0) {
-                info.running = di.state == VIR_DOMAIN_RUNNING;
+                info.running = di.state == VIR_DOMAIN_RUNNING || di.state == VIR_DOMAIN_PAUSED;
                 info.memory_kib = static_cast<int64_t>(di.memory);
                 info.vcpus = di.nrVirtCpu;
             }
@@ -46,18 +60,202 @@ class LibvirtConnection final : public HostConnection {
         return out;
     }
 
+    Result<DomainState> domain_state(const std::string& name) override {
+        DomainState st;
+        DomainRef dom(virDomainLookupByName(conn_, name.c_str()));
+        if (!dom.d) {
+            const virErrorPtr e = virGetLastError();
+            if (e && e->code == VIR_ERR_NO_DOMAIN) return st;
+            return fail(ErrorCode::kEnvironment,
+                        uri_ + ": cannot look up " + name + ": " + last_error());
+        }
+        virDomainInfo di;
+        if (virDomainGetInfo(dom.d, &di) != 0)
+            return fail(ErrorCode::kEnvironment,
+                        uri_ + ": cannot read " + name + ": " + last_error());
+        st.exists = true;
+        // A paused VM still exists there (a migration's last phase pauses it); "running" means
+        // it runs (or is paused by its owner), not that it is shut off or crashed.
+        st.running = di.state == VIR_DOMAIN_RUNNING || di.state == VIR_DOMAIN_PAUSED ||
+                     di.state == VIR_DOMAIN_BLOCKED;
+        st.memory_kib = static_cast<int64_t>(di.memory);
+        return st;
+    }
+
+    MigrateOutcome migrate(const MigrateRequest& r) override {
+        MigrateOutcome out;
+        DomainRef dom(virDomainLookupByName(conn_, r.vm.c_str()));
+        if (!dom.d) {
+            out.error = uri_ + ": cannot look up " + r.vm + ": " + last_error();
+            return out;
+        }
+        virTypedParameterPtr params = nullptr;
+        int n = 0, cap = 0;
+        if (!r.migrate_uri.empty())
+            virTypedParamsAddString(&params, &n, &cap, VIR_MIGRATE_PARAM_URI,
+                                    r.migrate_uri.c_str());
+        if (r.bandwidth_mibps > 0)
+            virTypedParamsAddULLong(&params, &n, &cap, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                    static_cast<unsigned long long>(r.bandwidth_mibps));
+        unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+        if (r.mode != MigrationMode::kPostcopy) flags |= VIR_MIGRATE_AUTO_CONVERGE;
+        if (r.mode != MigrationMode::kPrecopy) flags |= VIR_MIGRATE_POSTCOPY;
+
+        // A watchdog on its own connection: switches to post-copy (auto, halfway; postcopy at
+        // once) and aborts the job at the timeout.
+        std::mutex mu;
+        std::condition_variable cv;
+        bool done = false, aborted = false;
+        const std::string uri = uri_;
+        const std::string vm = r.vm;
+        std::thread watchdog([&] {
+            virConnectPtr wc = virConnectOpen(uri.c_str());
+            virDomainPtr wd = wc ? virDomainLookupByName(wc, vm.c_str()) : nullptr;
+            std::unique_lock<std::mutex> lock(mu);
+            using Clock = std::chrono::steady_clock;
+            const auto after = [](double s) {
+                return std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(s));
+            };
+            const Clock::time_point start = Clock::now();
+            const Clock::time_point deadline = start + after(r.timeout_s);
+            bool switched = false;
+            while (!done) {
+                auto wake = deadline;
+                if (wd && !switched && r.mode != MigrationMode::kPrecopy) {
+                    const double switch_s =
+                        r.mode == MigrationMode::kPostcopy ? 1.0 : r.timeout_s / 2;
+                    wake = std::min(wake, start + after(switch_s));
+                }
+                if (cv.wait_until(lock, wake, [&] { return done; })) break;
+                if (Clock::now() >= deadline) {
+                    if (wd) virDomainAbortJob(wd);
+                    aborted = true;
+                    break;
+                }
+                if (wd && !switched) {
+                    virDomainMigrateStartPostCopy(wd, 0);
+                    switched = true;
+                }
+            }
+            if (wd) virDomainFree(wd);
+            if (wc) virConnectClose(wc);
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        const int rc = virDomainMigrateToURI3(dom.d, r.dest_uri.c_str(), params, n, flags);
+        const std::string err = rc == 0 ? "" : last_error();
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            done = true;
+        }
+        cv.notify_all();
+        watchdog.join();
+        virTypedParamsFree(params, n);
+        out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        out.ok = rc == 0;
+        out.timed_out = rc != 0 && aborted;
+        out.error = err;
+        if (out.ok) job_figures(r, out);
+        return out;
+    }
+
+    Result<std::vector<DomainStats>> domain_stats() override {
+        virDomainStatsRecordPtr* recs = nullptr;
+        const unsigned int groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
+                                    VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU |
+                                    VIR_DOMAIN_STATS_INTERFACE;
+        int n = virConnectGetAllDomainStats(conn_, groups, &recs, 0);
+        if (n < 0) {
+            // Drivers without some groups (the test driver) answer the state group alone.
+            n = virConnectGetAllDomainStats(conn_, VIR_DOMAIN_STATS_STATE, &recs, 0);
+        }
+        if (n < 0)
+            return fail(ErrorCode::kEnvironment,
+                        uri_ + ": cannot read domain statistics: " + last_error());
+        std::vector<DomainStats> out;
+        for (int i = 0; i < n; ++i) {
+            DomainStats s;
+            s.name = virDomainGetName(recs[i]->dom);
+            for (int k = 0; k < recs[i]->nparams; ++k) {
+                const virTypedParameter& p = recs[i]->params[k];
+                double v = 0;
+                switch (p.type) {
+                    case VIR_TYPED_PARAM_INT:
+                        v = p.value.i;
+                        break;
+                    case VIR_TYPED_PARAM_UINT:
+                        v = p.value.ui;
+                        break;
+                    case VIR_TYPED_PARAM_LLONG:
+                        v = static_cast<double>(p.value.l);
+                        break;
+                    case VIR_TYPED_PARAM_ULLONG:
+                        v = static_cast<double>(p.value.ul);
+                        break;
+                    case VIR_TYPED_PARAM_DOUBLE:
+                        v = p.value.d;
+                        break;
+                    case VIR_TYPED_PARAM_BOOLEAN:
+                        v = p.value.b;
+                        break;
+                    default:
+                        continue;
+                }
+                s.fields[p.field] = v;
+            }
+            out.push_back(std::move(s));
+        }
+        virDomainStatsRecordListFree(recs);
+        std::sort(out.begin(), out.end(),
+                  [](const DomainStats& a, const DomainStats& b) { return a.name < b.name; });
+        return out;
+    }
+
   private:
+    // The completed job's time and downtime, as the target reports them for the incoming VM.
+    void job_figures(const MigrateRequest& r, MigrateOutcome& out) {
+        virConnectPtr dc =
+            virConnectOpen((r.target_uri.empty() ? r.dest_uri : r.target_uri).c_str());
+        if (!dc) return;
+        virDomainPtr dd = virDomainLookupByName(dc, r.vm.c_str());
+        if (dd) {
+            int type = 0, n = 0;
+            virTypedParameterPtr params = nullptr;
+            if (virDomainGetJobStats(dd, &type, &params, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0) {
+                unsigned long long v = 0;
+                if (virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_TIME_ELAPSED, &v) == 1)
+                    out.seconds = static_cast<double>(v) / 1000.0;
+                if (virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)
+                    out.downtime_ms = static_cast<double>(v);
+                if (virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1)
+                    out.data_mib = static_cast<double>(v) / (1024.0 * 1024.0);
+                virTypedParamsFree(params, n);
+            }
+            virDomainFree(dd);
+        }
+        virConnectClose(dc);
+    }
+
     virConnectPtr conn_;
     std::string uri_;
 };
 
+Result<std::unique_ptr<HostConnection>> open(const std::string& uri, bool read_only) {
+    virSetErrorFunc(nullptr, ignore_errors);
+    virConnectPtr conn =
+        read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str());
+    if (!conn) return fail(ErrorCode::kEnvironment, uri + ": cannot connect: " + last_error());
+    return std::unique_ptr<HostConnection>(std::make_unique<LibvirtConnection>(conn, uri));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HostConnection>> open_libvirt_readonly(const std::string& uri) {
-    virSetErrorFunc(nullptr, ignore_errors);
-    virConnectPtr conn = virConnectOpenReadOnly(uri.c_str());
-    if (!conn) return fail(ErrorCode::kEnvironment, uri + ": cannot connect: " + last_error());
-    return std::unique_ptr<HostConnection>(std::make_unique<LibvirtConnection>(conn, uri));
+    return open(uri, true);
+}
+
+Result<std::unique_ptr<HostConnection>> open_libvirt(const std::string& uri) {
+    return open(uri, false);
 }
 
 }  // namespace fp::dispatch

@@ -10,6 +10,7 @@
 #include "io/sim_input.hpp"
 #include "src/sim/chains.hpp"
 #include "src/sim/engine.hpp"
+#include "tests/unit/io/scratch_dir.hpp"
 
 namespace fp::io {
 namespace {
@@ -19,27 +20,13 @@ namespace fs = std::filesystem;
 const std::string kSubset = FP_SOURCE_DIR "/tests/data/planetlab/20110306-subset";
 const std::string kOrder = FP_SOURCE_DIR "/tests/data/planetlab/order-20110306-subset.txt";
 
-class SimIoTest : public ::testing::Test {
+class SimIoTest : public fp::testing::ScratchDirTest {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("fp_simio_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-    std::string write(const std::string& name, const std::string& text) {
-        const std::string p = (dir_ / name).string();
-        std::ofstream(p) << text;
-        return p;
-    }
     static std::string samples(int n, int value) {
         std::string s;
         for (int i = 0; i < n; ++i) s += std::to_string(value) + "\n";
         return s;
     }
-    fs::path dir_;
 };
 
 TEST_F(SimIoTest, ReadsADayInTheGivenOrder) {

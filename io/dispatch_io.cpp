@@ -1,0 +1,243 @@
+#include "io/dispatch_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "io/csv.hpp"
+#include "io/fleet_csv.hpp"
+#include "src/util/decimal.hpp"
+
+namespace fp::io {
+namespace {
+
+std::optional<int64_t> to_int(const std::string& s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (i == s.size()) return std::nullopt;
+    int64_t v = 0;
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') return std::nullopt;
+        v = v * 10 + (s[i] - '0');
+    }
+    return s[0] == '-' ? -v : v;
+}
+
+std::optional<double> to_double(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size() || errno != 0 || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+}  // namespace
+
+Result<PlanToDispatch> read_plan_csv(const std::string& path) {
+    auto text = read_file(path);
+    if (!text) return tl::unexpected(text.error());
+    auto t = parse_csv(*text, path);
+    if (!t) return tl::unexpected(t.error());
+    const std::vector<std::string> want{"step", "vm", "source", "target"};
+    if (t->header.size() < 4 || !std::equal(want.begin(), want.end(), t->header.begin()))
+        return bad_input(path + ":1:step: the header must begin step,vm,source,target");
+    PlanToDispatch out;
+    ErrorList errors;
+    int32_t last_step = 0;
+    for (const CsvRow& row : t->rows) {
+        if (row.fields.size() != t->header.size()) {
+            errors.add(path, row.line, "step",
+                       "expected " + std::to_string(t->header.size()) + " fields, found " +
+                           std::to_string(row.fields.size()));
+            continue;
+        }
+        const auto step = to_int(row.fields[0]);
+        if (!step || *step < 1 || *step > 100000000) {
+            errors.add(path, row.line, "step", "not a wave number >= 1: '" + row.fields[0] + "'");
+            continue;
+        }
+        if (*step < last_step) {
+            errors.add(path, row.line, "step", "rows are not sorted by step");
+            continue;
+        }
+        last_step = static_cast<int32_t>(*step);
+        if (row.fields[1].empty()) {
+            errors.add(path, row.line, "vm", "empty");
+            continue;
+        }
+        if (row.fields[3].empty()) {
+            errors.add(path, row.line, "target", "empty");
+            continue;
+        }
+        if (row.fields[2].empty()) {
+            ++out.new_vms;  // a new VM's placement: nothing to migrate
+            continue;
+        }
+        if (row.fields[2] == row.fields[3]) {
+            errors.add(path, row.line, "target", "equals the source");
+            continue;
+        }
+        dispatch::PlannedMove m;
+        m.index = static_cast<int64_t>(out.moves.size());
+        m.step = static_cast<int32_t>(*step);
+        m.vm = row.fields[1];
+        m.source = row.fields[2];
+        m.target = row.fields[3];
+        out.moves.push_back(std::move(m));
+    }
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    return out;
+}
+
+Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& hosts_csv) {
+    auto text = read_file(hosts_csv);
+    if (!text) return tl::unexpected(text.error());
+    auto load = parse_hosts(*text, hosts_csv);
+    if (!load) return tl::unexpected(load.error());
+    std::vector<dispatch::HostAddr> out;
+    for (const auto& h : load->fleet.hosts) {
+        dispatch::HostAddr a;
+        a.id = h.id;
+        a.address = h.address;
+        a.mem_mib = h.capacity[1] / 1024;
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return fail(ErrorCode::kEnvironment,
+                    path + ": cannot open the journal: " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int e = errno;
+        ::close(fd);
+        return fail(ErrorCode::kEnvironment, path + ": " + std::strerror(e));
+    }
+    std::unique_ptr<FileJournal> j(new FileJournal(fd, path));
+    if (st.st_size > 0) {
+        // A line cut short by a crash was never acknowledged: drop it before appending after it.
+        auto text = read_file(path);
+        if (!text) return tl::unexpected(text.error());
+        if (text->back() != '\n') {
+            const size_t nl = text->rfind('\n');
+            const off_t keep = nl == std::string::npos ? 0 : static_cast<off_t>(nl + 1);
+            if (::ftruncate(fd, keep) != 0 || ::fsync(fd) != 0)
+                return fail(
+                    ErrorCode::kEnvironment,
+                    path + ": cannot repair the journal's cut last line: " + std::strerror(errno));
+            st.st_size = keep;
+        }
+    }
+    if (st.st_size == 0) {
+        const std::string h = std::string(kJournalHeader) + "\n";
+        if (::write(fd, h.data(), h.size()) != static_cast<ssize_t>(h.size()) || ::fsync(fd) != 0)
+            return fail(ErrorCode::kEnvironment,
+                        path + ": cannot write the journal: " + std::strerror(errno));
+    }
+    return j;
+}
+
+FileJournal::~FileJournal() { ::close(fd_); }
+
+std::string journal_line(const dispatch::JournalEntry& e) {
+    return fmt("%.3f", e.time_s) + "," + std::to_string(e.move) + "," +
+           std::string(dispatch::to_string(e.event)) + "," + csv_field(e.vm) + "," +
+           csv_field(e.source) + "," + csv_field(e.target) + "," + std::to_string(e.attempt) + "," +
+           fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.downtime_ms) + "," + csv_field(e.reason) +
+           "\n";
+}
+
+Result<void> FileJournal::append(const dispatch::JournalEntry& e) {
+    const std::string line = journal_line(e);
+    size_t off = 0;
+    while (off < line.size()) {
+        const ssize_t w = ::write(fd_, line.data() + off, line.size() - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return fail(ErrorCode::kEnvironment,
+                        path_ + ": cannot append to the journal: " + std::strerror(errno));
+        }
+        off += static_cast<size_t>(w);
+    }
+    if (::fsync(fd_) != 0)
+        return fail(ErrorCode::kEnvironment,
+                    path_ + ": cannot flush the journal: " + std::strerror(errno));
+    return {};
+}
+
+Result<std::vector<dispatch::JournalEntry>> read_journal(const std::string& path) {
+    std::vector<dispatch::JournalEntry> out;
+    if (::access(path.c_str(), F_OK) != 0) return out;
+    auto text = read_file(path);
+    if (!text) return tl::unexpected(text.error());
+    // A line a crash cut short has no newline: it was never acknowledged, so it never happened.
+    std::string body = *text;
+    const size_t nl = body.rfind('\n');
+    body.resize(nl == std::string::npos ? 0 : nl + 1);
+    if (body.empty()) return out;
+    auto t = parse_csv(body, path);
+    if (!t) return tl::unexpected(t.error());
+    const std::string want = kJournalHeader;
+    std::string got;
+    for (size_t i = 0; i < t->header.size(); ++i) got += (i ? "," : "") + t->header[i];
+    if (got != want)
+        return bad_input(path + ":1:time_s: not a dispatch journal (header '" + got + "')");
+    ErrorList errors;
+    for (const CsvRow& row : t->rows) {
+        if (row.fields.size() != 10) {
+            errors.add(path, row.line, "time_s",
+                       "expected 10 fields, found " + std::to_string(row.fields.size()));
+            continue;
+        }
+        dispatch::JournalEntry e;
+        const auto time = to_double(row.fields[0]);
+        const auto move = to_int(row.fields[1]);
+        const auto ev = dispatch::parse_move_event(row.fields[2]);
+        const auto attempt = to_int(row.fields[6]);
+        const auto secs = to_double(row.fields[7]);
+        const auto down = to_double(row.fields[8]);
+        if (!time) errors.add(path, row.line, "time_s", "not a number: '" + row.fields[0] + "'");
+        if (!move || *move < 0)
+            errors.add(path, row.line, "move", "not a move number: '" + row.fields[1] + "'");
+        if (!ev) errors.add(path, row.line, "event", "unknown event '" + row.fields[2] + "'");
+        if (!attempt || *attempt < 0)
+            errors.add(path, row.line, "attempt", "not a count: '" + row.fields[6] + "'");
+        if (!secs || *secs < 0)
+            errors.add(path, row.line, "seconds", "not a duration: '" + row.fields[7] + "'");
+        if (!down)
+            errors.add(path, row.line, "downtime_ms", "not a number: '" + row.fields[8] + "'");
+        if (!time || !move || *move < 0 || !ev || !attempt || *attempt < 0 || !secs || *secs < 0 ||
+            !down)
+            continue;
+        e.time_s = *time;
+        e.move = *move;
+        e.event = *ev;
+        e.vm = row.fields[3];
+        e.source = row.fields[4];
+        e.target = row.fields[5];
+        e.attempt = static_cast<int32_t>(*attempt);
+        e.seconds = *secs;
+        e.downtime_ms = *down;
+        e.reason = row.fields[9];
+        out.push_back(std::move(e));
+    }
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    return out;
+}
+
+}  // namespace fp::io

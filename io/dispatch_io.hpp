@@ -1,0 +1,49 @@
+// Dispatch's files: the plan directory's plan.csv (what to carry out), hosts.csv's ids,
+// addresses and memory (how to reach a host, how much room it has), and the write-ahead journal
+// DIR/dispatch.journal: a CSV with one line per state change, each written and flushed (fsync)
+// before dispatch takes its next action. A line cut short by a crash (no final newline) is
+// ignored on reading; anything else malformed is an error naming FILE:LINE:FIELD.
+// Thread-safety: FileJournal::append may be called from one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/dispatch/dispatch.hpp"
+#include "src/util/result.hpp"
+
+namespace fp::io {
+
+struct PlanToDispatch {
+    std::vector<dispatch::PlannedMove> moves;  // migrations, in plan order (index = position)
+    int64_t new_vms = 0;                       // placements of new VMs (not dispatched)
+};
+
+// plan.csv: header beginning step,vm,source,target; rows sorted by step.
+Result<PlanToDispatch> read_plan_csv(const std::string& path);
+Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& hosts_csv);
+
+inline constexpr const char* kJournalHeader =
+    "time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason";
+
+class FileJournal final : public dispatch::Journal {
+  public:
+    // Opens (creating with its header) PATH for appending.
+    static Result<std::unique_ptr<FileJournal>> open(const std::string& path);
+    ~FileJournal() override;
+    FileJournal(const FileJournal&) = delete;
+    FileJournal& operator=(const FileJournal&) = delete;
+    Result<void> append(const dispatch::JournalEntry& e) override;
+
+  private:
+    FileJournal(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    int fd_;
+    std::string path_;
+};
+
+std::string journal_line(const dispatch::JournalEntry& e);
+// The journal's entries; a missing file is an empty journal.
+Result<std::vector<dispatch::JournalEntry>> read_journal(const std::string& path);
+
+}  // namespace fp::io

@@ -1,0 +1,438 @@
+// `fleetplan dispatch` (carry a plan out through libvirt, with a write-ahead journal and resume)
+// and `fleetplan collect` (read a fleet's state from libvirt into vms.csv and a history CSV).
+// Both run on rank 0 only; other ranks wait for the agreed exit code.
+#include "src/dispatch/dispatch.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "io/checkpoint.hpp"
+#include "io/config.hpp"
+#include "io/csv.hpp"
+#include "io/dispatch_io.hpp"
+#include "mpi/cli.hpp"
+#include "mpi/collective.hpp"
+#include "mpi/commands.hpp"
+#include "src/dispatch/libvirt/libvirt_connection.hpp"
+#include "src/policy/registry.hpp"
+
+namespace fp::mpi {
+namespace {
+
+const char* kDispatchHelp =
+    "usage: fleetplan dispatch --plan DIR --hosts H.csv --connect-uri-template T1\n"
+    "                          [--dest-uri-template T2] [--migrate-uri-template T3]\n"
+    "                          [--max-per-host N] [--max-total N] [--bandwidth MiBps]\n"
+    "                          [--mode precopy|postcopy|auto] [--timeout S] [--retries N]\n"
+    "                          [--backoff S] [--dry-run]\n"
+    "       fleetplan dispatch --resume DIR\n"
+    "Carries out DIR/plan.csv through libvirt, wave by wave. Templates take {id} and {address}\n"
+    "of a host (hosts.csv): T1 is how fleetplan reaches a host (e.g. "
+    "qemu+ssh://{address}/system),\n"
+    "T2 the target as the source reaches it for peer-to-peer migration (default T1), T3 the data\n"
+    "channel (e.g. tcp://{address}). Limits default to the plan's wave limits and may only be\n"
+    "tighter. Every state change goes to DIR/dispatch.journal (fsync) before the next action;\n"
+    "after each wave the journal is folded into DIR/checkpoint.h5. --resume DIR continues an\n"
+    "interrupted dispatch with its original options. Exit 3 when a migration failed.\n";
+
+const char* kCollectHelp =
+    "usage: fleetplan collect --hosts H.csv --connect-uri-template T1 --out DIR\n"
+    "                         [--history FILE] [--sample-seconds S]\n"
+    "Reads every running domain's placement, vCPU, memory, network and dirty rate from each\n"
+    "host's libvirt (virConnectGetAllDomainStats, sampled twice S seconds apart, default 1) and\n"
+    "writes DIR/vms.csv; appends time,vm,cpu,mem,net fractions to the history CSV (default\n"
+    "DIR/history.csv).\n";
+
+double wall_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+Result<dispatch::MigrationMode> parse_mode(const std::string& s) {
+    if (s == "precopy") return dispatch::MigrationMode::kPrecopy;
+    if (s == "postcopy") return dispatch::MigrationMode::kPostcopy;
+    if (s == "auto") return dispatch::MigrationMode::kAuto;
+    return bad_input("dispatch: --mode '" + s + "' (valid: precopy, postcopy, auto)");
+}
+
+const char* mode_name(dispatch::MigrationMode m) {
+    return m == dispatch::MigrationMode::kPrecopy    ? "precopy"
+           : m == dispatch::MigrationMode::kPostcopy ? "postcopy"
+                                                     : "auto";
+}
+
+// The plan's wave limits, from its checkpoint's expanded config (upper bounds for dispatch).
+Result<plan::WaveLimits> plan_wave_limits(const std::string& dir) {
+    const std::string path = dir + "/checkpoint.h5";
+    if (::access(path.c_str(), F_OK) != 0) return plan::WaveLimits{};
+    auto ck = io::read_checkpoint(path);
+    if (!ck) return tl::unexpected(ck.error());
+    policy::Registries reg;
+    policy::register_builtin_policies(reg);
+    auto rc = io::load_config(path + ":/config", io::ConfigOverrides{}, reg, ck->config_toml);
+    if (!rc) return tl::unexpected(rc.error());
+    return rc->options.waves;
+}
+
+Result<void> run(const std::vector<std::string>& argv) {
+    FlagSpec spec;
+    spec.with_value = {"plan",
+                       "hosts",
+                       "connect-uri-template",
+                       "dest-uri-template",
+                       "migrate-uri-template",
+                       "max-per-host",
+                       "max-total",
+                       "bandwidth",
+                       "mode",
+                       "timeout",
+                       "retries",
+                       "backoff",
+                       "resume"};
+    spec.boolean = {"dry-run"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    std::string dir;
+    nlohmann::json saved;
+    if (auto r = args->get("resume")) {
+        for (const auto& f : spec.with_value) {
+            if (f != "resume" && args->has(f))
+                return bad_input(
+                    "dispatch: --resume DIR takes the options of the interrupted "
+                    "dispatch; --" +
+                    f + " cannot be given with it");
+        }
+        dir = *r;
+        auto text = io::read_file(dir + "/dispatch.json");
+        if (!text) return tl::unexpected(text.error());
+        try {
+            saved = nlohmann::json::parse(*text);
+        } catch (const std::exception& e) {
+            return bad_input(dir + "/dispatch.json: " + e.what());
+        }
+    } else {
+        auto p = args->get("plan");
+        auto h = args->get("hosts");
+        auto t1 = args->get("connect-uri-template");
+        if (!p || !h || !t1)
+            return bad_input("dispatch: --plan, --hosts and --connect-uri-template are required");
+        dir = *p;
+        auto mpn = args->get_int("max-per-host", 1, 1000);
+        auto mt = args->get_int("max-total", 1, 100000);
+        auto bw = args->get_double("bandwidth", 0, 1e7);
+        auto to = args->get_double("timeout", 0.001, 86400 * 7);
+        auto re = args->get_int("retries", 0, 100);
+        auto bo = args->get_double("backoff", 0, 3600);
+        for (const Error* e :
+             {mpn ? nullptr : &mpn.error(), mt ? nullptr : &mt.error(), bw ? nullptr : &bw.error(),
+              to ? nullptr : &to.error(), re ? nullptr : &re.error(), bo ? nullptr : &bo.error()})
+            if (e) return tl::unexpected(*e);
+        auto mode = parse_mode(args->get("mode").value_or("precopy"));
+        if (!mode) return tl::unexpected(mode.error());
+        auto limits = plan_wave_limits(dir);
+        if (!limits) return tl::unexpected(limits.error());
+        // The plan's limits are upper bounds: dispatch may be tighter, never looser.
+        int64_t per_host = mpn->value_or(limits->max_per_host > 0 ? limits->max_per_host : 1);
+        if (limits->max_per_host > 0 && per_host > limits->max_per_host) {
+            std::cerr << "warning: --max-per-host " << per_host << " exceeds the plan's "
+                      << limits->max_per_host << "; using " << limits->max_per_host << "\n";
+            per_host = limits->max_per_host;
+        }
+        int64_t total = mt->value_or(limits->max_per_wave > 0 ? limits->max_per_wave : 4);
+        if (limits->max_per_wave > 0 && total > limits->max_per_wave) {
+            std::cerr << "warning: --max-total " << total << " exceeds the plan's "
+                      << limits->max_per_wave << "; using " << limits->max_per_wave << "\n";
+            total = limits->max_per_wave;
+        }
+        saved = {{"plan", dir},
+                 {"hosts", *h},
+                 {"connect_uri_template", *t1},
+                 {"dest_uri_template", args->get("dest-uri-template").value_or("")},
+                 {"migrate_uri_template", args->get("migrate-uri-template").value_or("")},
+                 {"max_per_host", per_host},
+                 {"max_total", total},
+                 {"bandwidth_mibps", bw->value_or(0.0)},
+                 {"mode", mode_name(*mode)},
+                 {"timeout_s", to->value_or(600.0)},
+                 {"retries", re->value_or(2)},
+                 {"backoff_s", bo->value_or(2.0)}};
+    }
+    dispatch::DispatchOptions opt;
+    std::string hosts_path;
+    try {
+        hosts_path = saved.at("hosts").get<std::string>();
+        opt.connect_template = saved.at("connect_uri_template").get<std::string>();
+        opt.dest_template = saved.at("dest_uri_template").get<std::string>();
+        opt.migrate_template = saved.at("migrate_uri_template").get<std::string>();
+        opt.max_per_host = saved.at("max_per_host").get<int32_t>();
+        opt.max_total = saved.at("max_total").get<int32_t>();
+        opt.bandwidth_mibps = saved.at("bandwidth_mibps").get<double>();
+        auto mode = parse_mode(saved.at("mode").get<std::string>());
+        if (!mode) return tl::unexpected(mode.error());
+        opt.mode = *mode;
+        opt.timeout_s = saved.at("timeout_s").get<double>();
+        opt.retries = saved.at("retries").get<int32_t>();
+        opt.backoff_s = saved.at("backoff_s").get<double>();
+    } catch (const std::exception& e) {
+        return bad_input(dir + "/dispatch.json: " + e.what());
+    }
+    auto plan = io::read_plan_csv(dir + "/plan.csv");
+    if (!plan) return tl::unexpected(plan.error());
+    auto hosts = io::read_dispatch_hosts(hosts_path);
+    if (!hosts) return tl::unexpected(hosts.error());
+    // Validate every URI before anything happens.
+    for (const auto& m : plan->moves) {
+        for (const std::string* host : {&m.source, &m.target}) {
+            auto it = std::find_if(hosts->begin(), hosts->end(),
+                                   [&](const dispatch::HostAddr& a) { return a.id == *host; });
+            if (it == hosts->end())
+                return bad_input(dir + "/plan.csv: host '" + *host + "' of VM '" + m.vm +
+                                 "' is not in " + hosts_path);
+            for (const std::string* t :
+                 {&opt.connect_template, &opt.dest_template, &opt.migrate_template}) {
+                if (t->empty()) continue;
+                if (auto u = dispatch::expand_uri(*t, *it); !u) return tl::unexpected(u.error());
+            }
+        }
+    }
+    if (args->has("dry-run")) {
+        auto text = dispatch::dry_run_text(plan->moves, *hosts, opt);
+        if (!text) return tl::unexpected(text.error());
+        std::cout << *text << plan->moves.size() << " migrations in dry run (" << plan->new_vms
+                  << " new-VM placements are not migrations); nothing done\n";
+        return {};
+    }
+    // One dispatcher per plan: an exclusive lock for as long as this process lives (the kernel
+    // drops it when the process dies, even by kill -9, so --resume can take over).
+    const std::string lock_path = dir + "/dispatch.lock";
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0)
+        return fail(ErrorCode::kEnvironment, lock_path + ": cannot open: " + std::strerror(errno));
+    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return bad_input(dir + ": another fleetplan dispatch of this plan is running");
+    const std::string journal_path = dir + "/dispatch.journal";
+    const bool resuming = args->has("resume");
+    if (!resuming && ::access(journal_path.c_str(), F_OK) == 0)
+        return bad_input(journal_path +
+                         ": a dispatch of this plan has already started; continue "
+                         "it with: fleetplan dispatch --resume " +
+                         dir);
+    auto prior = io::read_journal(journal_path);
+    if (!prior) return tl::unexpected(prior.error());
+    if (!resuming) {
+        if (auto w = io::write_file_atomic(dir + "/dispatch.json", saved.dump(2) + "\n"); !w)
+            return w;
+    }
+    auto journal = io::FileJournal::open(journal_path);
+    if (!journal) return tl::unexpected(journal.error());
+    dispatch::LibvirtConnector connector;
+    dispatch::DispatchHooks hooks;
+    const auto t0 = std::chrono::steady_clock::now();
+    hooks.progress = [&](const dispatch::Progress& p) {
+        const double el = p.elapsed_s;
+        const double rate = el > 0 ? (p.done + p.skipped) / el * 60 : 0;
+        const double eta = rate > 0 ? p.remaining / rate * 60 : 0;
+        std::fprintf(stderr,
+                     "\rdispatch: %lld done, %lld failed, %lld skipped, %lld remaining (%lld "
+                     "running), %.1f/min, ETA %.0f s   ",
+                     static_cast<long long>(p.done), static_cast<long long>(p.failed),
+                     static_cast<long long>(p.skipped), static_cast<long long>(p.remaining),
+                     static_cast<long long>(p.running), rate, eta);
+    };
+    hooks.wave_end = [&](int32_t) -> Result<void> {
+        const std::string ck = dir + "/checkpoint.h5";
+        if (::access(ck.c_str(), F_OK) != 0) return {};
+        auto c = io::read_checkpoint(ck);
+        if (!c) return tl::unexpected(c.error());
+        auto j = io::read_journal(journal_path);
+        if (!j) return tl::unexpected(j.error());
+        c->dispatch_journal = std::move(*j);
+        return io::write_checkpoint(ck, *c);
+    };
+    auto rep =
+        dispatch::run_dispatch(plan->moves, *hosts, opt, connector, **journal, *prior, hooks);
+    std::fprintf(stderr, "\n");
+    if (!rep) return tl::unexpected(rep.error());
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "dispatch: " << rep->finished << " finished, " << rep->failed << " failed, "
+              << rep->skipped << " skipped of " << plan->moves.size() << " migrations in "
+              << fmt("%.1f", secs) << " s; journal " << journal_path << "\n";
+    for (size_t i = 0; i < rep->final_event.size(); ++i) {
+        const auto e = rep->final_event[i];
+        if (e == dispatch::MoveEvent::kFinished) continue;
+        const auto& m = plan->moves[i];
+        std::cout << "  " << dispatch::to_string(e) << ": " << m.vm << " " << m.source << " -> "
+                  << m.target << ": " << rep->final_reason[i] << "\n";
+    }
+    if (rep->failed > 0)
+        return fail(ErrorCode::kEnvironment,
+                    "dispatch: " + std::to_string(rep->failed) +
+                        " migrations failed; their VMs stay on their sources (see " + journal_path +
+                        ")");
+    return {};
+}
+
+Result<void> run_collect(const std::vector<std::string>& argv) {
+    FlagSpec spec;
+    spec.with_value = {"hosts", "connect-uri-template", "out", "history", "sample-seconds"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    auto h = args->get("hosts");
+    auto t1 = args->get("connect-uri-template");
+    auto out = args->get("out");
+    if (!h || !t1 || !out)
+        return bad_input("collect: --hosts, --connect-uri-template and --out are required");
+    auto sample = args->get_double("sample-seconds", 0, 3600);
+    if (!sample) return tl::unexpected(sample.error());
+    const double gap = sample->value_or(1.0);
+    auto hosts = io::read_dispatch_hosts(*h);
+    if (!hosts) return tl::unexpected(hosts.error());
+    std::vector<std::string> uris;
+    for (const auto& host : *hosts) {
+        auto u = dispatch::expand_uri(*t1, host);
+        if (!u) return tl::unexpected(u.error());
+        uris.push_back(*u);
+    }
+    struct Row {
+        std::string vm, host;
+        double cpu = 0, mem_mib = 0, net_mbps = 0, mem_size_mib = 0, dirty = -1;
+        int32_t vcpus = 0;
+    };
+    std::vector<Row> rows;
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < hosts->size(); ++i) {
+        auto conn = dispatch::open_libvirt_readonly(uris[i]);
+        if (!conn) return tl::unexpected(conn.error());
+        auto doms = (*conn)->list_domains();
+        if (!doms) return tl::unexpected(doms.error());
+        auto s0 = (*conn)->domain_stats();
+        if (!s0) return tl::unexpected(s0.error());
+        const auto a = std::chrono::steady_clock::now();
+        if (gap > 0) usleep(static_cast<useconds_t>(gap * 1e6));
+        auto s1 = (*conn)->domain_stats();
+        if (!s1) return tl::unexpected(s1.error());
+        const double dt =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
+        std::map<std::string, const dispatch::DomainStats*> first;
+        for (const auto& s : *s0) first[s.name] = &s;
+        for (const auto& d : *doms) {
+            if (!d.running) continue;
+            Row r;
+            r.vm = d.name;
+            r.host = (*hosts)[i].id;
+            r.vcpus = std::max(1, d.vcpus);
+            r.mem_size_mib = static_cast<double>(d.memory_kib) / 1024.0;
+            r.mem_mib = r.mem_size_mib;
+            auto it = std::find_if(s1->begin(), s1->end(),
+                                   [&](const auto& s) { return s.name == d.name; });
+            if (it != s1->end()) {
+                const auto& f1 = it->fields;
+                const auto* f0 = first.count(d.name) ? &first[d.name]->fields : nullptr;
+                auto get = [](const std::map<std::string, double>& f, const std::string& k) {
+                    auto x = f.find(k);
+                    return x == f.end() ? -1.0 : x->second;
+                };
+                if (f0 && dt > 0 && get(f1, "cpu.time") >= 0 && get(*f0, "cpu.time") >= 0)
+                    r.cpu =
+                        std::max(0.0, (get(f1, "cpu.time") - get(*f0, "cpu.time")) / (dt * 1e9));
+                if (get(f1, "balloon.rss") > 0)
+                    r.mem_mib = std::min(r.mem_size_mib, get(f1, "balloon.rss") / 1024.0);
+                if (get(f1, "balloon.maximum") > 0)
+                    r.mem_size_mib = get(f1, "balloon.maximum") / 1024.0;
+                if (f0 && dt > 0) {
+                    double b0 = 0, b1 = 0;
+                    for (const auto& [k, v] : f1)
+                        if (k.rfind("net.", 0) == 0 && (k.find(".rx.bytes") != std::string::npos ||
+                                                        k.find(".tx.bytes") != std::string::npos))
+                            b1 += v;
+                    for (const auto& [k, v] : *f0)
+                        if (k.rfind("net.", 0) == 0 && (k.find(".rx.bytes") != std::string::npos ||
+                                                        k.find(".tx.bytes") != std::string::npos))
+                            b0 += v;
+                    r.net_mbps = std::max(0.0, (b1 - b0) * 8 / dt / 1e6);
+                }
+                if (get(f1, "dirtyrate.megabytes_per_second") >= 0)
+                    r.dirty = get(f1, "dirtyrate.megabytes_per_second");
+            }
+            auto [pos, added] = seen.emplace(r.vm, rows.size());
+            if (!added) {
+                std::cerr << "warning: VM '" << r.vm << "' runs on both " << rows[pos->second].host
+                          << " and " << r.host << " (a migration in flight?); keeping "
+                          << rows[pos->second].host << "\n";
+                continue;
+            }
+            rows.push_back(r);
+        }
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.vm < b.vm; });
+    if (auto r = io::make_dir(*out); !r) return r;
+    std::string csv = "id,host,cpu,mem,net,mem_size,dirty_rate,cpu_alloc\n";
+    for (const Row& r : rows) {
+        csv += io::csv_field(r.vm) + "," + io::csv_field(r.host) + "," + fmt("%.3f", r.cpu) + "," +
+               fmt("%.0f", std::ceil(r.mem_mib)) + "," + fmt("%.3f", r.net_mbps) + "," +
+               fmt("%.0f", std::ceil(r.mem_size_mib)) + "," + fmt("%.3f", std::max(0.0, r.dirty)) +
+               "," + std::to_string(r.vcpus) + "\n";
+    }
+    if (auto w = io::write_file_atomic(*out + "/vms.csv", csv); !w) return w;
+    const std::string hist = args->get("history").value_or(*out + "/history.csv");
+    const bool fresh = ::access(hist.c_str(), F_OK) != 0;
+    std::ofstream hf(hist, std::ios::app);
+    if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
+    if (fresh) hf << "time,vm,cpu,mem,net\n";
+    const auto now = static_cast<int64_t>(wall_now());
+    for (const Row& r : rows) {
+        hf << now << "," << io::csv_field(r.vm) << ","
+           << fmt("%.4f", std::min(1.0, r.cpu / r.vcpus)) << ","
+           << fmt("%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0)
+           << ",\n";
+    }
+    hf.flush();
+    if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
+    std::cout << "collect: " << rows.size() << " running VMs on " << hosts->size()
+              << " hosts; wrote " << *out << "/vms.csv and appended to " << hist << "\n";
+    return {};
+}
+
+}  // namespace
+
+Result<void> cmd_dispatch(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
+        if (env.rank == 0) std::cout << kDispatchHelp;
+        return {};
+    }
+    Result<void> r;
+    if (env.rank == 0) r = run(argv);
+    return agree(r, env);
+}
+
+Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
+        if (env.rank == 0) std::cout << kCollectHelp;
+        return {};
+    }
+    Result<void> r;
+    if (env.rank == 0) r = run_collect(argv);
+    return agree(r, env);
+}
+
+}  // namespace fp::mpi

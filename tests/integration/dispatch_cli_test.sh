@@ -1,0 +1,62 @@
+# `collect` and `dispatch` against libvirt's test driver (a real libvirt in process, one node
+# file per host; it cannot migrate): what collect writes, the dry run, a real dispatch that
+# libvirt refuses (exit 3, VMs stay, journal says why), and bad input (exit 2, named).
+source "$(dirname "$0")/common.sh"
+node() { # FILE DOMAIN...
+    local f=$1
+    shift
+    {
+        echo "<node><cpu><mhz>2000</mhz><model>x</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads><active>4</active></cpu><memory>8388608</memory>"
+        for d in "$@"; do echo "<domain type='test'><name>$d</name><memory>262144</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"; done
+        echo "</node>"
+    } >"$f"
+}
+node "$T/h1.xml" web-1 web-2
+node "$T/h2.xml" db-1
+printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\n' >"$T/hosts.csv"
+T1="test://$T/{id}.xml"
+
+"$FLEETPLAN" collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c" --sample-seconds 0 >/dev/null
+"$FLEETPLAN" collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c" --sample-seconds 0 >/dev/null
+"$PYTHON" - "$T/c/vms.csv" "$T/c/history.csv" <<'PY' && ok "collect: vms.csv in the contract's form, history appended" || bad "collect output"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [(r["id"], r["host"]) for r in rows] == [("db-1", "h2"), ("web-1", "h1"), ("web-2", "h1")], rows
+assert all(r["mem_size"] == "256" and r["cpu_alloc"] == "2" for r in rows), rows
+h = open(sys.argv[2]).read().splitlines()
+assert h[0] == "time,vm,cpu,mem,net" and len(h) == 7, h
+PY
+# The collected fleet plans (hosts.csv + collect's vms.csv are valid plan inputs).
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --out "$T/p" >/dev/null &&
+    [ "$(tail -n +2 "$T/p/plan.csv" | cut -d, -f2,3,4)" = "db-1,h2,h1" ] && ok "collect's output plans: evacuate h2" || bad "plan from collect"
+
+"$FLEETPLAN" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" \
+    --migrate-uri-template 'tcp://{address}' --mode auto --dry-run >"$T/dry.out"
+grep -q 'wave 1:' "$T/dry.out" && grep -q 'virDomainLookupByName("db-1")' "$T/dry.out" && grep -q 'migrate_uri="tcp://h1"' "$T/dry.out" &&
+    [ ! -e "$T/p/dispatch.journal" ] && ok "dry run: the calls per wave, nothing written" || bad "dry run: $(cat "$T/dry.out")"
+
+set +e
+"$FLEETPLAN" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --retries 1 --backoff 0 >"$T/d.out" 2>"$T/d.err"
+rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "failed: db-1 h2 -> h1" "$T/d.out" && ok "a migration libvirt refuses: exit 3, reason shown" || bad "refused dispatch rc $rc: $(cat "$T/d.out")"
+[ "$(grep -c ',started,' "$T/p/dispatch.journal")" -eq 2 ] && [ "$(grep -c ',failed,' "$T/p/dispatch.journal")" -eq 2 ] &&
+    ok "journal: two attempts, two failures" || bad "journal: $(cat "$T/p/dispatch.journal")"
+grep -q "dispatch: " "$T/d.err" && ok "progress line on stderr" || bad "no progress line"
+
+printf 'id,cpu,mem,net,address\nh1,4,8192,1000,a;reboot\nh2,4,8192,1000,b\n' >"$T/evil.csv"
+expect2 "an address unfit for a URI is refused before anything runs" "cannot be put in a URI" \
+    dispatch --plan "$T/p" --hosts "$T/evil.csv" --connect-uri-template 'qemu+ssh://{address}/system' --dry-run
+expect2 "unknown placeholder" "unknown placeholder" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template 'qemu://{host}/' --dry-run
+printf 'id,cpu,mem,net\nh1,4,8192,1000\n' >"$T/one.csv"
+expect2 "a plan host missing from hosts.csv" "'h2' of VM 'db-1' is not in" dispatch --plan "$T/p" --hosts "$T/one.csv" --connect-uri-template "$T1" --dry-run
+expect2 "a second dispatch of a started plan" "already started" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1"
+expect2 "--resume with other flags" "cannot be given with it" dispatch --resume "$T/p" --retries 3
+mkdir -p "$T/q" && cp "$T/p/plan.csv" "$T/q/" && printf 'time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason\n1,0,flying,db-1,h2,h1,1,0,-1,\n' >"$T/q/dispatch.journal"
+cp "$T/p/dispatch.json" "$T/q/"
+expect2 "a malformed journal names line and field" "dispatch.journal:2:event" dispatch --resume "$T/q"
+expect2 "bad --mode" "valid: precopy, postcopy, auto" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --mode fast
+printf 'step,vm,source,target\n1,db-1,h2\n' >"$T/q/plan.csv"
+rm -f "$T/q/dispatch.journal"
+expect2 "a malformed plan.csv" "plan.csv:2:target: expected 4 fields" dispatch --plan "$T/q" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run
+finish

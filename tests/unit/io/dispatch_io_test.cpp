@@ -1,0 +1,96 @@
+// Dispatch's files: plan.csv as dispatch reads it, and the write-ahead journal (durable appends,
+// a line cut short by a crash ignored, malformed lines named by FILE:LINE:FIELD).
+#include "io/dispatch_io.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/unit/io/scratch_dir.hpp"
+
+namespace fp::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+using DispatchIoTest = fp::testing::ScratchDirTest;
+
+TEST_F(DispatchIoTest, ReadsMigrationsAndCountsNewVms) {
+    const std::string p =
+        write("plan.csv",
+              "step,vm,source,target,est_seconds\n1,\"vm, a\",h1,h2,1.0\n1,new,,h1,0\n"
+              "2,vm-b,h2,h1,2\n");
+    auto r = read_plan_csv(p);
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    ASSERT_EQ(r->moves.size(), 2u);
+    EXPECT_EQ(r->moves[0].vm, "vm, a");
+    EXPECT_EQ(r->moves[1].index, 1);
+    EXPECT_EQ(r->moves[1].step, 2);
+    EXPECT_EQ(r->new_vms, 1);
+}
+
+TEST_F(DispatchIoTest, PlanErrorsNameLineAndField) {
+    auto r = read_plan_csv(
+        write("plan.csv", "step,vm,source,target\n2,a,h1,h2\n1,b,h1,h2\nx,c,h1,h2\n3,d,h1,h1\n"));
+    ASSERT_FALSE(r.has_value());
+    const std::string& m = r.error().msg;
+    EXPECT_NE(m.find("plan.csv:3:step: rows are not sorted by step"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:4:step: not a wave number"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:5:target: equals the source"), std::string::npos) << m;
+    EXPECT_FALSE(read_plan_csv(write("bad.csv", "vm,step\n")).has_value());
+    EXPECT_FALSE(read_plan_csv((dir_ / "none.csv").string()).has_value());
+}
+
+TEST_F(DispatchIoTest, JournalRoundTripsAndIgnoresACutLine) {
+    const std::string p = (dir_ / "dispatch.journal").string();
+    {
+        auto j = FileJournal::open(p);
+        ASSERT_TRUE(j.has_value()) << j.error().msg;
+        dispatch::JournalEntry e{
+            12.5, 0, dispatch::MoveEvent::kStarted, "vm \"x\", 1", "h1", "h2", 1, 0, -1, ""};
+        ASSERT_TRUE((*j)->append(e).has_value());
+        e.event = dispatch::MoveEvent::kFinished;
+        e.seconds = 1.25;
+        e.downtime_ms = 23;
+        e.reason = "done, fine";
+        ASSERT_TRUE((*j)->append(e).has_value());
+    }
+    // A crash in the middle of the next line.
+    std::ofstream(p, std::ios::app) << "13.0,1,star";
+    auto back = read_journal(p);
+    ASSERT_TRUE(back.has_value()) << back.error().msg;
+    ASSERT_EQ(back->size(), 2u);
+    EXPECT_EQ((*back)[0].vm, "vm \"x\", 1");
+    EXPECT_EQ((*back)[1].event, dispatch::MoveEvent::kFinished);
+    EXPECT_EQ((*back)[1].reason, "done, fine");
+    EXPECT_DOUBLE_EQ((*back)[1].downtime_ms, 23);
+    // Reopening (a resumed dispatch) drops the cut line before appending.
+    {
+        auto j = FileJournal::open(p);
+        ASSERT_TRUE(j.has_value());
+        ASSERT_TRUE((*j)->append(dispatch::JournalEntry{14, 1, dispatch::MoveEvent::kQueued, "v",
+                                                        "h1", "h2", 0, 0, -1, ""})
+                        .has_value());
+    }
+    auto again = read_journal(p);
+    ASSERT_TRUE(again.has_value()) << again.error().msg;
+    ASSERT_EQ(again->size(), 3u);
+    EXPECT_EQ((*again)[2].event, dispatch::MoveEvent::kQueued);
+}
+
+TEST_F(DispatchIoTest, MalformedJournalLinesAreNamed) {
+    const std::string p =
+        write("j", std::string(kJournalHeader) +
+                       "\n1.0,0,flying,v,a,b,1,0,-1,\nx,0,queued,v,a,b,1,0,-1,\n");
+    auto r = read_journal(p);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().msg.find(":2:event: unknown event 'flying'"), std::string::npos)
+        << r.error().msg;
+    EXPECT_NE(r.error().msg.find(":3:time_s: not a number"), std::string::npos) << r.error().msg;
+    EXPECT_TRUE(read_journal((dir_ / "missing").string())->empty());
+}
+
+}  // namespace
+}  // namespace fp::io
