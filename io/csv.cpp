@@ -354,6 +354,16 @@ std::string csv_field(std::string_view s) {
     return out;
 }
 
+void sync_parent_dir(const std::string& path) {
+    const auto slash = path.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);  // best effort: the entry's rename or creation survives a power loss
+    ::close(fd);
+}
+
 Result<void> write_file_atomic(const std::string& path, std::string_view content) {
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -381,6 +391,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
         ::unlink(tmp.c_str());
         return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
     }
+    sync_parent_dir(path);
     return {};
 }
 

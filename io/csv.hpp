@@ -89,6 +89,8 @@ std::string csv_field(std::string_view s);
 // Writes `content` to `path` atomically (temporary file in the same directory, fsync, rename).
 // Environment failures (disk full, permissions) are ErrorCode::kEnvironment.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
+// fsyncs the directory holding PATH (after creating or renaming an entry in it; best effort).
+void sync_parent_dir(const std::string& path);
 // Creates DIR and its parents (an environment error when it cannot).
 Result<void> make_dir(const std::string& dir);
 

@@ -144,6 +144,7 @@ Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& path) 
         }
     }
     if (st.st_size == 0) {
+        sync_parent_dir(path);
         const std::string h = std::string(kJournalHeader) + "\n";
         if (::write(fd, h.data(), h.size()) != static_cast<ssize_t>(h.size()) || ::fsync(fd) != 0)
             return fail(ErrorCode::kEnvironment,

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "io/csv.hpp"
 #include "src/util/result.hpp"
 
 namespace fp::io::h5 {
@@ -389,6 +390,7 @@ Result<void> write_atomic(const std::string& path, const char* what, Fill fill) 
         return fail(ErrorCode::kEnvironment,
                     path + ": cannot rename " + what + ": " + std::strerror(e));
     }
+    sync_parent_dir(path);
     return {};
 }
 

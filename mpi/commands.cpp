@@ -848,8 +848,10 @@ Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env
     }
     std::cout << "\n";
     if (!ck->dispatch_journal.empty()) {
-        std::cout << "dispatch: " << last_event.size() << " of " << ck->plan.moves.size()
-                  << " moves seen;";
+        int64_t migrations = 0;  // the journal numbers migrations only (not new-VM placements)
+        for (const auto& m : ck->plan.moves) migrations += m.source != model::kNoHost ? 1 : 0;
+        std::cout << "dispatch: " << last_event.size() << " of " << migrations
+                  << " migrations seen;";
         for (const auto& [e, n] : by_event) std::cout << " " << n << " " << e;
         std::cout << " (" << ck->dispatch_journal.size() << " journal entries)\n";
     }

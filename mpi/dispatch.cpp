@@ -138,7 +138,7 @@ Result<void> run(const std::vector<std::string>& argv) {
         dir = *p;
         auto mpn = args->get_int("max-per-host", 1, 1000);
         auto mt = args->get_int("max-total", 1, 100000);
-        auto bw = args->get_double("bandwidth", 0, 1e7);
+        auto bw = args->get_int("bandwidth", 1, 10000000);  // MiB/s, as libvirt takes it
         auto to = args->get_double("timeout", 0.001, 86400 * 7);
         auto re = args->get_int("retries", 0, 100);
         auto bo = args->get_double("backoff", 0, 3600);
@@ -163,14 +163,17 @@ Result<void> run(const std::vector<std::string>& argv) {
                       << limits->max_per_wave << "; using " << limits->max_per_wave << "\n";
             total = limits->max_per_wave;
         }
-        saved = {{"plan", dir},
-                 {"hosts", *h},
+        // Absolute paths, so that --resume works from any directory.
+        std::error_code ec;
+        const std::string hosts_abs = std::filesystem::absolute(*h, ec).string();
+        saved = {{"plan", std::filesystem::absolute(dir, ec).string()},
+                 {"hosts", ec ? *h : hosts_abs},
                  {"connect_uri_template", *t1},
                  {"dest_uri_template", args->get("dest-uri-template").value_or("")},
                  {"migrate_uri_template", args->get("migrate-uri-template").value_or("")},
                  {"max_per_host", per_host},
                  {"max_total", total},
-                 {"bandwidth_mibps", bw->value_or(0.0)},
+                 {"bandwidth_mibps", static_cast<double>(bw->value_or(0))},
                  {"mode", mode_name(*mode)},
                  {"timeout_s", to->value_or(600.0)},
                  {"retries", re->value_or(2)},
@@ -249,7 +252,8 @@ Result<void> run(const std::vector<std::string>& argv) {
     const auto t0 = std::chrono::steady_clock::now();
     hooks.progress = [&](const dispatch::Progress& p) {
         const double el = p.elapsed_s;
-        const double rate = el > 0 ? (p.done + p.skipped) / el * 60 : 0;
+        const double rate =
+            el > 0 ? static_cast<double>(p.done + p.skipped - p.done_before) / el * 60 : 0;
         const double eta = rate > 0 ? p.remaining / rate * 60 : 0;
         std::fprintf(stderr,
                      "\rdispatch: %lld done, %lld failed, %lld skipped, %lld remaining (%lld "
@@ -270,6 +274,9 @@ Result<void> run(const std::vector<std::string>& argv) {
     };
     auto rep =
         dispatch::run_dispatch(plan->moves, *hosts, opt, connector, **journal, *prior, hooks);
+    if (!rep && rep.error().code == ErrorCode::kBadInput &&
+        rep.error().msg.rfind("journal:", 0) == 0)
+        return bad_input(journal_path + ": " + rep.error().msg.substr(9));
     std::fprintf(stderr, "\n");
     if (!rep) return tl::unexpected(rep.error());
     const double secs =
@@ -320,22 +327,33 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     };
     std::vector<Row> rows;
     std::map<std::string, size_t> seen;
+    // First sample on every host, one wait, second sample on every host.
+    const int calc_s = std::max(1, static_cast<int>(std::ceil(gap)));
+    std::vector<std::unique_ptr<dispatch::HostConnection>> conns;
+    std::vector<std::vector<dispatch::DomainInfo>> doms;
+    std::vector<std::vector<dispatch::DomainStats>> first;
     for (size_t i = 0; i < hosts->size(); ++i) {
-        auto conn = dispatch::open_libvirt_readonly(uris[i]);
+        auto conn = dispatch::open_libvirt(uris[i]);
         if (!conn) return tl::unexpected(conn.error());
-        auto doms = (*conn)->list_domains();
-        if (!doms) return tl::unexpected(doms.error());
+        if (gap > 0) (*conn)->start_dirty_rate(calc_s);
+        auto d = (*conn)->list_domains();
+        if (!d) return tl::unexpected(d.error());
         auto s0 = (*conn)->domain_stats();
         if (!s0) return tl::unexpected(s0.error());
-        const auto a = std::chrono::steady_clock::now();
-        if (gap > 0) usleep(static_cast<useconds_t>(gap * 1e6));
-        auto s1 = (*conn)->domain_stats();
+        conns.push_back(std::move(*conn));
+        doms.push_back(std::move(*d));
+        first.push_back(std::move(*s0));
+    }
+    const auto a = std::chrono::steady_clock::now();
+    if (gap > 0) usleep(static_cast<useconds_t>(std::max(gap, static_cast<double>(calc_s)) * 1e6));
+    for (size_t i = 0; i < hosts->size(); ++i) {
+        auto s1 = conns[i]->domain_stats();
         if (!s1) return tl::unexpected(s1.error());
         const double dt =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-        std::map<std::string, const dispatch::DomainStats*> first;
-        for (const auto& s : *s0) first[s.name] = &s;
-        for (const auto& d : *doms) {
+        std::map<std::string, const dispatch::DomainStats*> before;
+        for (const auto& s : first[i]) before[s.name] = &s;
+        for (const auto& d : doms[i]) {
             if (!d.running) continue;
             Row r;
             r.vm = d.name;
@@ -347,7 +365,7 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
                                    [&](const auto& s) { return s.name == d.name; });
             if (it != s1->end()) {
                 const auto& f1 = it->fields;
-                const auto* f0 = first.count(d.name) ? &first[d.name]->fields : nullptr;
+                const auto* f0 = before.count(d.name) ? &before[d.name]->fields : nullptr;
                 auto get = [](const std::map<std::string, double>& f, const std::string& k) {
                     auto x = f.find(k);
                     return x == f.end() ? -1.0 : x->second;
@@ -360,18 +378,20 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
                 if (get(f1, "balloon.maximum") > 0)
                     r.mem_size_mib = get(f1, "balloon.maximum") / 1024.0;
                 if (f0 && dt > 0) {
-                    double b0 = 0, b1 = 0;
-                    for (const auto& [k, v] : f1)
-                        if (k.rfind("net.", 0) == 0 && (k.find(".rx.bytes") != std::string::npos ||
-                                                        k.find(".tx.bytes") != std::string::npos))
-                            b1 += v;
-                    for (const auto& [k, v] : *f0)
-                        if (k.rfind("net.", 0) == 0 && (k.find(".rx.bytes") != std::string::npos ||
-                                                        k.find(".tx.bytes") != std::string::npos))
-                            b0 += v;
-                    r.net_mbps = std::max(0.0, (b1 - b0) * 8 / dt / 1e6);
+                    auto net_bytes = [](const std::map<std::string, double>& f) {
+                        double b = 0;
+                        for (const auto& [k, v] : f)
+                            if (k.rfind("net.", 0) == 0 &&
+                                (k.find(".rx.bytes") != std::string::npos ||
+                                 k.find(".tx.bytes") != std::string::npos))
+                                b += v;
+                        return b;
+                    };
+                    r.net_mbps = std::max(0.0, (net_bytes(f1) - net_bytes(*f0)) * 8 / dt / 1e6);
                 }
-                if (get(f1, "dirtyrate.megabytes_per_second") >= 0)
+                // calc_status 2: measured.
+                if (get(f1, "dirtyrate.calc_status") == 2 &&
+                    get(f1, "dirtyrate.megabytes_per_second") >= 0)
                     r.dirty = get(f1, "dirtyrate.megabytes_per_second");
             }
             auto [pos, added] = seen.emplace(r.vm, rows.size());
@@ -390,8 +410,8 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     for (const Row& r : rows) {
         csv += io::csv_field(r.vm) + "," + io::csv_field(r.host) + "," + fmt("%.3f", r.cpu) + "," +
                fmt("%.0f", std::ceil(r.mem_mib)) + "," + fmt("%.3f", r.net_mbps) + "," +
-               fmt("%.0f", std::ceil(r.mem_size_mib)) + "," + fmt("%.3f", std::max(0.0, r.dirty)) +
-               "," + std::to_string(r.vcpus) + "\n";
+               fmt("%.0f", std::ceil(r.mem_size_mib)) + "," +
+               (r.dirty >= 0 ? fmt("%.3f", r.dirty) : "") + "," + std::to_string(r.vcpus) + "\n";
     }
     if (auto w = io::write_file_atomic(*out + "/vms.csv", csv); !w) return w;
     const std::string hist = args->get("history").value_or(*out + "/history.csv");

@@ -113,7 +113,10 @@ struct Ctx {
     const DispatchHooks& hooks;
     std::mutex mu;
     std::condition_variable cv;
-    std::map<std::string, int32_t> busy;  // migrations touching a host
+    std::map<std::string, int32_t> busy;          // migrations touching a host
+    std::map<std::string, int64_t> reserved_kib;  // memory of migrations heading to a host
+    int64_t appended = 0;                         // journal entries written by this run
+    int64_t done_at_start = 0;                    // moves settled before this run
     int32_t running = 0;
     Progress progress;
     std::vector<MoveEvent> last;
@@ -144,15 +147,25 @@ struct Ctx {
         j.reason = why;
         if (!journal_error) {
             auto r = journal.append(j);
-            if (!r) journal_error = r.error();
+            if (r) {
+                ++appended;
+            } else {
+                journal_error = r.error();
+            }
         }
         const size_t i = static_cast<size_t>(m.index);
         last[i] = e;
         reason[i] = why;
         if (e == MoveEvent::kFinished) ++progress.done;
         if (e == MoveEvent::kSkipped) ++progress.skipped;
+        report_locked();
+    }
+
+    // Progress so far (lock held).
+    void report_locked() {
         progress.elapsed_s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        progress.done_before = done_at_start;
         if (hooks.progress) hooks.progress(progress);
     }
 
@@ -202,13 +215,57 @@ Whereabouts locate(Ctx& c, const PlannedMove& m) {
     return w;
 }
 
+// Where the VM is once no migration of it is running: a migration that outlived the process
+// that started it (kill -9) still runs inside the source's hypervisor, with the VM on both hosts;
+// wait for that job to end (past the timeout, abort it) before deciding anything.
+Whereabouts settle(Ctx& c, const PlannedMove& m) {
+    Whereabouts w = locate(c, m);
+    const auto start = std::chrono::steady_clock::now();
+    bool aborted = false;
+    while (w.error.empty() && w.on_source) {
+        auto su = c.uri(c.opt.connect_template, m.source);
+        auto sc = su ? c.connector.connect(*su) : tl::unexpected(su.error());
+        if (!sc) {
+            w.error = sc.error().msg;
+            break;
+        }
+        auto busy = (*sc)->job_active(m.vm);
+        if (!busy) {
+            w.error = busy.error().msg;
+            break;
+        }
+        if (!*busy) break;
+        const double waited =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (waited > c.opt.timeout_s && !aborted) {
+            (*sc)->abort_job(m.vm);
+            aborted = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        w = locate(c, m);
+    }
+    return w;
+}
+
+// Holds memory on a target for a migration heading there (released on scope exit).
+struct Reservation {
+    Ctx& c;
+    std::string host;
+    int64_t kib = 0;
+    ~Reservation() {
+        if (kib == 0) return;
+        std::lock_guard<std::mutex> lock(c.mu);
+        c.reserved_kib[host] -= kib;
+    }
+};
+
 // One move, start to end (runs on its own thread).
 void carry_out(Ctx& c, const PlannedMove& m) {
     const int32_t attempts = std::max(1, c.opt.retries + 1);
     std::string why;
     for (int32_t attempt = 1; attempt <= attempts; ++attempt) {
         if (attempt > 1) c.sleep(c.opt.backoff_s * std::pow(2.0, attempt - 2));
-        const Whereabouts w = locate(c, m);
+        const Whereabouts w = settle(c, m);
         if (!w.error.empty()) {
             why = "cannot check the VM's hosts: " + w.error;
             c.record(m, MoveEvent::kFailed, attempt, why);
@@ -219,12 +276,22 @@ void carry_out(Ctx& c, const PlannedMove& m) {
             return;
         }
         if (!w.on_source) {
-            c.record(
-                m, MoveEvent::kSkipped, attempt,
-                "not running on its planned source " + m.source + " (nor on " + m.target + ")");
+            // Gone before any attempt: a dependent move (or a VM stopped meanwhile), skipped.
+            // Gone after an attempt: possibly lost, so a failure.
+            if (attempt > 1) {
+                c.record(m, MoveEvent::kFailed, attempt,
+                         "after a failed attempt the VM runs on neither " + m.source + " nor " +
+                             m.target);
+            } else {
+                c.record(
+                    m, MoveEvent::kSkipped, attempt,
+                    "not running on its planned source " + m.source + " (nor on " + m.target + ")");
+            }
             return;
         }
-        // Room on the target: its capacity against the memory of what runs there.
+        // Room on the target: its capacity against the memory of what runs there and of the
+        // migrations already heading there (reserved until they end).
+        Reservation held{c, m.target, 0};
         auto th = c.host.find(m.target);
         if (th != c.host.end() && th->second->mem_mib > 0) {
             auto tu = c.uri(c.opt.connect_template, m.target);
@@ -242,10 +309,22 @@ void carry_out(Ctx& c, const PlannedMove& m) {
             }
             int64_t used = 0;
             for (const auto& d : *doms) used += d.running ? d.memory_kib : 0;
-            if (used + w.memory_kib > th->second->mem_mib * 1024) {
+            bool room = false;
+            int64_t heading = 0;
+            {
+                std::lock_guard<std::mutex> lock(c.mu);
+                heading = c.reserved_kib[m.target];
+                room = used + heading + w.memory_kib <= th->second->mem_mib * 1024;
+                if (room) {
+                    c.reserved_kib[m.target] += w.memory_kib;
+                    held.kib = w.memory_kib;
+                }
+            }
+            if (!room) {
                 c.record(m, MoveEvent::kSkipped, attempt,
-                         "no room on " + m.target + ": " + std::to_string(used / 1024) + " of " +
-                             std::to_string(th->second->mem_mib) + " MiB in use, the VM needs " +
+                         "no room on " + m.target + ": " + std::to_string((used + heading) / 1024) +
+                             " of " + std::to_string(th->second->mem_mib) +
+                             " MiB in use or arriving, the VM needs " +
                              std::to_string(w.memory_kib / 1024));
                 return;
             }
@@ -294,11 +373,11 @@ void carry_out(Ctx& c, const PlannedMove& m) {
             continue;
         }
         why = out.error.empty() ? "migration failed" : out.error;
+        char limit[32];
+        std::snprintf(limit, sizeof limit, "%.1f", c.opt.timeout_s);
         c.record(m, out.timed_out ? MoveEvent::kAborted : MoveEvent::kFailed, attempt,
-                 out.timed_out
-                     ? "timed out after " + std::to_string(static_cast<int64_t>(c.opt.timeout_s)) +
-                           " s and aborted: " + why
-                     : why,
+                 out.timed_out ? std::string("timed out after ") + limit + " s and aborted: " + why
+                               : why,
                  out.seconds);
     }
 }
@@ -332,6 +411,7 @@ Result<std::string> dry_run_text(const std::vector<PlannedMove>& moves,
             flags += "|AUTO_CONVERGE";
         if (opt.mode == MigrationMode::kPostcopy || opt.mode == MigrationMode::kAuto)
             flags += "|POSTCOPY";
+        if (opt.mode == MigrationMode::kAuto) flags += "|COMPRESSED";
         out += "  virConnectOpen(\"" + *su + "\"); virDomainLookupByName(\"" + m.vm +
                "\"); virDomainMigrateToURI3(dconnuri=\"" + *du + "\", {";
         if (!mu->empty()) out += "migrate_uri=\"" + *mu + "\", ";
@@ -385,8 +465,9 @@ Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
             continue;
         }
         if (*before[i] == MoveEvent::kStarted) {
-            // In flight when the run died: libvirt knows where the VM ended up.
-            const Whereabouts w = locate(c, m);
+            // In flight when the run died: libvirt knows where the VM ended up (once the
+            // migration, which may outlive the process, is over).
+            const Whereabouts w = settle(c, m);
             if (w.error.empty() && w.on_target && !w.on_source) {
                 c.record(m, MoveEvent::kFinished, 0, "found on the target after the interruption");
                 pending[i] = 0;
@@ -410,6 +491,7 @@ Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
     int64_t remaining = 0;
     for (size_t i = 0; i < n; ++i) remaining += pending[i];
     c.progress.remaining = remaining;
+    c.done_at_start = c.progress.done + c.progress.skipped;
     const int32_t max_total = std::max(1, opt.max_total);
     const int32_t max_host = std::max(1, opt.max_per_host);
     for (int32_t wave : waves) {
@@ -445,6 +527,7 @@ Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
                 --c.progress.remaining;
                 const MoveEvent e = c.last[i];
                 if (e == MoveEvent::kFailed || e == MoveEvent::kAborted) ++c.progress.failed;
+                c.report_locked();
                 c.cv.notify_all();
             });
         }
@@ -454,6 +537,10 @@ Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
         if (hooks.wave_end) {
             if (auto r = hooks.wave_end(wave); !r) return tl::unexpected(r.error());
         }
+    }
+    // Moves settled at resume (or a run killed before its last fold) reach the checkpoint too.
+    if (c.appended > 0 && hooks.wave_end) {
+        if (auto r = hooks.wave_end(-1); !r) return tl::unexpected(r.error());
     }
     DispatchReport rep;
     rep.final_event = c.last;

@@ -70,7 +70,8 @@ class Journal {
 
 struct Progress {
     int64_t done = 0, failed = 0, skipped = 0, remaining = 0, running = 0;
-    double elapsed_s = 0;
+    int64_t done_before = 0;  // done or skipped before this run (a resumed dispatch)
+    double elapsed_s = 0;     // of this run
 };
 
 struct DispatchReport {
@@ -88,10 +89,12 @@ Result<std::string> dry_run_text(const std::vector<PlannedMove>& moves,
                                  const std::vector<HostAddr>& hosts, const DispatchOptions& opt);
 
 struct DispatchHooks {
-    std::function<void(const Progress&)> progress;       // after every event
-    std::function<Result<void>(int32_t wave)> wave_end;  // after each wave (fold the journal)
-    std::function<void(double seconds)> sleep;           // back-off (tests shorten it)
-    std::function<double()> now;                         // wall clock for the journal
+    std::function<void(const Progress&)> progress;  // after every event
+                                                    // After each wave, and once more at the end
+                                                    // (wave -1) when this run wrote to the journal.
+    std::function<Result<void>(int32_t wave)> wave_end;
+    std::function<void(double seconds)> sleep;  // back-off (tests shorten it)
+    std::function<double()> now;                // wall clock for the journal
 };
 
 // `prior`: the journal of an interrupted dispatch of the same plan (empty for a new one).

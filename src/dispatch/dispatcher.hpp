@@ -65,6 +65,14 @@ class HostConnection {
     // Blocks until the migration ends, fails or times out (then aborts the job).
     virtual MigrateOutcome migrate(const MigrateRequest& request) = 0;
     virtual Result<std::vector<DomainStats>> domain_stats() = 0;
+    // Whether the domain has a job running (e.g. a migration that continues after the process
+    // that started it died).
+    virtual Result<bool> job_active(const std::string& name) = 0;
+    // Asks the hypervisor to measure the running domains' dirty rates over `seconds` (best
+    // effort: domains or drivers that cannot are left out).
+    virtual void start_dirty_rate(int seconds) = 0;
+    // Aborts the domain's running job (best effort).
+    virtual void abort_job(const std::string& name) = 0;
 };
 
 class Connector {

@@ -19,6 +19,13 @@ trap cleanup EXIT
 
 lv_up 4 0 || { bad "libvirt environment did not start"; finish; exit 1; }
 lv_fleet_files "$L"
+guest() { # NAME: one more tiny guest on host 1
+    lv_virsh 1 create /dev/stdin >/dev/null <<XML
+<domain type="qemu"><name>$1</name><memory unit="MiB">64</memory><vcpu>1</vcpu>
+<os><type arch="x86_64" machine="pc">hvm</type></os><cpu mode="custom"><model>qemu64</model></cpu>
+<devices><serial type="pty"/><memballoon model="none"/></devices></domain>
+XML
+}
 vms() { # the guests on host $1 as a fleet
     printf 'id,host,cpu,mem,net,mem_size\n'
     for v in "$@"; do printf '%s,host1,0.2,64,1,64\n' "$v"; done
@@ -94,18 +101,13 @@ done
 [ $all -eq 1 ] && ok "every surviving guest runs on host2 only" || bad "a guest is not on host2"
 
 # ---- 2. the target's libvirtd dies mid-plan ----
-# Back to host1 first (a fresh plan in the other direction is not needed: new guests on host1).
-for i in 5 6; do
-    lv_virsh 1 create /dev/stdin >/dev/null <<XML
-<domain type="qemu"><name>vm-1-$i</name><memory unit="MiB">64</memory><vcpu>1</vcpu>
-<os><type arch="x86_64" machine="pc">hvm</type></os><cpu mode="custom"><model>qemu64</model></cpu>
-<devices><serial type="pty"/><memballoon model="none"/></devices></domain>
-XML
-done
+# Two new guests on host1 (mode auto: post-copy and compression flags).
+guest vm-1-5
+guest vm-1-6
 evacuate_plan b vm-1-5 vm-1-6
 lv_kill_daemon 2
 set +e
-(dispatch b --retries 1) >"$T/b.out" 2>&1
+(dispatch b --retries 1 --mode auto) >"$T/b.out" 2>&1
 rc=$?
 set -e
 [ $rc -eq 3 ] && grep -q "failed" "$T/b.out" && ok "target daemon down: dispatch exits 3" || bad "daemon down: rc $rc $(cat "$T/b.out")"
@@ -117,12 +119,26 @@ lv_restart_daemon 2
     [ "$(lv_domstate 1 vm-1-5)" = absent ] && ok "both VMs now run on host2" || bad "after resume b"
 [ "$(grep -c ',finished,' "$T/b/dispatch.journal")" -eq 2 ] && ok "each move finished exactly once" || bad "finished count"
 
+# ---- 2b. resume while the killed dispatcher's migration still runs inside libvirt ----
+# (the VM shows on both hosts: resume waits for that job instead of starting another)
+guest vm-1-8
+evacuate_plan e vm-1-8
+(dispatch e --bandwidth 1 --retries 0 --timeout 120) >"$T/e.out" 2>&1 &
+DPID=$!
+for _ in $(seq 1 1200); do grep -q ',0,started,' "$T/e/dispatch.journal" 2>/dev/null && break; sleep 0.02; done
+sleep 0.3
+kill -9 "$DPID" 2>/dev/null || true
+wait "$DPID" 2>/dev/null || true
+DPID=""
+echo "after the kill: host1 $(lv_domstate 1 vm-1-8), host2 $(lv_domstate 2 vm-1-8)"
+"$FLEETPLAN" dispatch --resume "$T/e" >"$T/e2.out" 2>&1 && ok "resume during an in-flight migration: exit 0" || bad "resume in flight: $(cat "$T/e2.out" "$T/e/dispatch.journal")"
+[ "$(grep -c ',started,' "$T/e/dispatch.journal")" -eq 1 ] && [ "$(grep -c ',finished,' "$T/e/dispatch.journal")" -eq 1 ] &&
+    ok "the in-flight migration was waited for, not started again" || bad "in flight: $(cat "$T/e/dispatch.journal")"
+[ "$(lv_domstate 2 vm-1-8)" = running ] && [ "$(lv_domstate 1 vm-1-8)" = absent ] && ok "vm-1-8 runs on host2" || bad "vm-1-8 placement"
+"$FLEETPLAN" inspect "$T/e/checkpoint.h5" | grep -q "1 finished" && ok "the fold after resume reached checkpoint.h5" || bad "stale /dispatch after resume"
+
 # ---- 3. a migration slower than --timeout is aborted; the VM stays on its source ----
-lv_virsh 1 create /dev/stdin >/dev/null <<XML
-<domain type="qemu"><name>vm-1-7</name><memory unit="MiB">64</memory><vcpu>1</vcpu>
-<os><type arch="x86_64" machine="pc">hvm</type></os><cpu mode="custom"><model>qemu64</model></cpu>
-<devices><serial type="pty"/><memballoon model="none"/></devices></domain>
-XML
+guest vm-1-7
 evacuate_plan c vm-1-7
 t0=$(date +%s)
 set +e

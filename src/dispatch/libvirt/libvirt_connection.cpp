@@ -100,46 +100,48 @@ class LibvirtConnection final : public HostConnection {
         unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
         if (r.mode != MigrationMode::kPostcopy) flags |= VIR_MIGRATE_AUTO_CONVERGE;
         if (r.mode != MigrationMode::kPrecopy) flags |= VIR_MIGRATE_POSTCOPY;
+        // auto: also compress what is resent (XBZRLE), for guests that dirty memory fast.
+        if (r.mode == MigrationMode::kAuto) flags |= VIR_MIGRATE_COMPRESSED;
 
-        // A watchdog on its own connection: switches to post-copy (auto, halfway; postcopy at
-        // once) and aborts the job at the timeout.
+        // A watchdog on its own connection, opened before the migration starts (no timeout
+        // without it): switches to post-copy (postcopy at once, auto halfway) and aborts the job
+        // at the timeout, again every second until it ends.
+        virConnectPtr wc = virConnectOpen(uri_.c_str());
+        virDomainPtr wd = wc ? virDomainLookupByName(wc, r.vm.c_str()) : nullptr;
+        if (!wd) {
+            out.error = uri_ + ": cannot open the timeout watchdog's connection: " + last_error();
+            if (wc) virConnectClose(wc);
+            virTypedParamsFree(params, n);
+            return out;
+        }
         std::mutex mu;
         std::condition_variable cv;
         bool done = false, aborted = false;
-        const std::string uri = uri_;
-        const std::string vm = r.vm;
+        using Clock = std::chrono::steady_clock;
+        const auto after = [](double s) {
+            return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+        };
+        const Clock::time_point start = Clock::now();
+        const Clock::time_point deadline = start + after(r.timeout_s);
         std::thread watchdog([&] {
-            virConnectPtr wc = virConnectOpen(uri.c_str());
-            virDomainPtr wd = wc ? virDomainLookupByName(wc, vm.c_str()) : nullptr;
             std::unique_lock<std::mutex> lock(mu);
-            using Clock = std::chrono::steady_clock;
-            const auto after = [](double s) {
-                return std::chrono::duration_cast<Clock::duration>(
-                    std::chrono::duration<double>(s));
-            };
-            const Clock::time_point start = Clock::now();
-            const Clock::time_point deadline = start + after(r.timeout_s);
-            bool switched = false;
+            bool switched = r.mode == MigrationMode::kPrecopy;
+            const Clock::time_point switch_at =
+                start + after(r.mode == MigrationMode::kPostcopy ? 1.0 : r.timeout_s / 2);
             while (!done) {
-                auto wake = deadline;
-                if (wd && !switched && r.mode != MigrationMode::kPrecopy) {
-                    const double switch_s =
-                        r.mode == MigrationMode::kPostcopy ? 1.0 : r.timeout_s / 2;
-                    wake = std::min(wake, start + after(switch_s));
-                }
+                Clock::time_point wake =
+                    Clock::now() >= deadline ? Clock::now() + after(1.0) : deadline;
+                if (!switched) wake = std::min(wake, switch_at);
                 if (cv.wait_until(lock, wake, [&] { return done; })) break;
                 if (Clock::now() >= deadline) {
-                    if (wd) virDomainAbortJob(wd);
-                    aborted = true;
-                    break;
+                    if (!aborted && virDomainAbortJob(wd) == 0) aborted = true;
+                    continue;  // until the migration call returns
                 }
-                if (wd && !switched) {
+                if (!switched && Clock::now() >= switch_at) {
                     virDomainMigrateStartPostCopy(wd, 0);
                     switched = true;
                 }
             }
-            if (wd) virDomainFree(wd);
-            if (wc) virConnectClose(wc);
         });
         const auto t0 = std::chrono::steady_clock::now();
         const int rc = virDomainMigrateToURI3(dom.d, r.dest_uri.c_str(), params, n, flags);
@@ -150,6 +152,8 @@ class LibvirtConnection final : public HostConnection {
         }
         cv.notify_all();
         watchdog.join();
+        virDomainFree(wd);
+        virConnectClose(wc);
         virTypedParamsFree(params, n);
         out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         out.ok = rc == 0;
@@ -163,7 +167,7 @@ class LibvirtConnection final : public HostConnection {
         virDomainStatsRecordPtr* recs = nullptr;
         const unsigned int groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
                                     VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU |
-                                    VIR_DOMAIN_STATS_INTERFACE;
+                                    VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_DIRTYRATE;
         int n = virConnectGetAllDomainStats(conn_, groups, &recs, 0);
         if (n < 0) {
             // Drivers without some groups (the test driver) answer the state group alone.
@@ -209,6 +213,41 @@ class LibvirtConnection final : public HostConnection {
         std::sort(out.begin(), out.end(),
                   [](const DomainStats& a, const DomainStats& b) { return a.name < b.name; });
         return out;
+    }
+
+    Result<bool> job_active(const std::string& name) override {
+        DomainRef dom(virDomainLookupByName(conn_, name.c_str()));
+        if (!dom.d) {
+            const virErrorPtr e = virGetLastError();
+            if (e && e->code == VIR_ERR_NO_DOMAIN) return false;
+            return fail(ErrorCode::kEnvironment,
+                        uri_ + ": cannot look up " + name + ": " + last_error());
+        }
+        virDomainJobInfo info;
+        if (virDomainGetJobInfo(dom.d, &info) != 0) {
+            // A driver without jobs (the test driver) runs none.
+            const virErrorPtr e = virGetLastError();
+            if (e && (e->code == VIR_ERR_NO_SUPPORT || e->code == VIR_ERR_OPERATION_INVALID))
+                return false;
+            return fail(ErrorCode::kEnvironment,
+                        uri_ + ": cannot read " + name + "'s job: " + last_error());
+        }
+        return info.type != VIR_DOMAIN_JOB_NONE;
+    }
+
+    void abort_job(const std::string& name) override {
+        DomainRef dom(virDomainLookupByName(conn_, name.c_str()));
+        if (dom.d) virDomainAbortJob(dom.d);
+    }
+
+    void start_dirty_rate(int seconds) override {
+        virDomainPtr* doms = nullptr;
+        const int n = virConnectListAllDomains(conn_, &doms, VIR_CONNECT_LIST_DOMAINS_RUNNING);
+        for (int i = 0; i < n; ++i) {
+            virDomainStartDirtyRateCalc(doms[i], seconds, 0);  // unsupported: no figure, no error
+            virDomainFree(doms[i]);
+        }
+        if (n >= 0) free(doms);
     }
 
   private:

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "src/dispatch/libvirt/libvirt_connection.hpp"
 
@@ -100,6 +102,53 @@ TEST_F(DispatchTest, NoRoomOnTheTargetIsASkip) {
     EXPECT_NE(rep->final_reason[0].find("no room on b"), std::string::npos) << rep->final_reason[0];
 }
 
+// The test driver's connections, with migrations that hold for a while before failing (as a
+// long real migration would): lets two moves into one target overlap on demand.
+class SlowMigrations final : public Connector {
+  public:
+    Result<std::unique_ptr<HostConnection>> connect(const std::string& uri) override {
+        auto c = open_libvirt(uri);
+        if (!c) return c;
+        return std::unique_ptr<HostConnection>(std::make_unique<Slow>(std::move(*c)));
+    }
+
+  private:
+    struct Slow final : HostConnection {
+        explicit Slow(std::unique_ptr<HostConnection> c) : c_(std::move(c)) {}
+        Result<std::vector<DomainInfo>> list_domains() override { return c_->list_domains(); }
+        Result<DomainState> domain_state(const std::string& n) override {
+            return c_->domain_state(n);
+        }
+        Result<std::vector<DomainStats>> domain_stats() override { return c_->domain_stats(); }
+        Result<bool> job_active(const std::string& n) override { return c_->job_active(n); }
+        void start_dirty_rate(int s) override { c_->start_dirty_rate(s); }
+        void abort_job(const std::string& n) override { c_->abort_job(n); }
+        MigrateOutcome migrate(const MigrateRequest& r) override {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            return c_->migrate(r);
+        }
+        std::unique_ptr<HostConnection> c_;
+    };
+};
+
+TEST_F(DispatchTest, MovesHeadingToOneTargetReserveItsMemory) {
+    // Two 3000 MiB VMs into a 4096 MiB host at once: the second sees the first arriving.
+    node("a", {{"x", 3072000}, {"y", 3072000}});
+    node("b", {});
+    hosts_ = {{"a", "", 8192}, {"b", "", 4096}};
+    opt_.max_per_host = 2;
+    opt_.retries = 0;
+    SlowMigrations slow;
+    MemoryJournal j;
+    auto rep = run_dispatch({{0, 1, "x", "a", "b"}, {1, 1, "y", "a", "b"}}, hosts_, opt_, slow, j,
+                            {}, hooks_);
+    ASSERT_TRUE(rep.has_value()) << rep.error().msg;
+    EXPECT_EQ(rep->skipped, 1);
+    const size_t k = rep->final_event[0] == MoveEvent::kSkipped ? 0 : 1;
+    EXPECT_NE(rep->final_reason[k].find("in use or arriving"), std::string::npos)
+        << rep->final_reason[k];
+}
+
 TEST_F(DispatchTest, ResumeKeepsFinishedMovesAndSettlesOnesInFlight) {
     // The journal says move 0 finished and move 1 was in flight; vm2 still runs on a.
     std::vector<PlannedMove> moves = {{0, 1, "vm1", "a", "b"}, {1, 2, "vm2", "a", "b"}};
@@ -169,7 +218,7 @@ TEST(DryRun, ListsTheCallsPerWave) {
                       "bandwidth=100"),
               std::string::npos)
         << *t;
-    EXPECT_NE(t->find("LIVE|PEER2PEER|AUTO_CONVERGE|POSTCOPY"), std::string::npos);
+    EXPECT_NE(t->find("LIVE|PEER2PEER|AUTO_CONVERGE|POSTCOPY|COMPRESSED"), std::string::npos);
     EXPECT_NE(t->find("wave 2:"), std::string::npos);
 }
 
