@@ -1,12 +1,14 @@
 #include "io/csv.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <tbb/parallel_for.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -118,7 +120,8 @@ CsvScanner::Status CsvScanner::next() {
     for (;;) {
         std::string_view field;
         bool ascii = true;
-        if (text_[i_] == '"') {
+        // A comma at the very end leaves i_ == end_: an empty last field.
+        if (i_ < end_ && text_[i_] == '"') {
             const size_t start = ++i_;
             bool escaped = false;
             for (;;) {
@@ -364,7 +367,27 @@ void sync_parent_dir(const std::string& path) {
     ::close(fd);
 }
 
+void remove_stale_temporaries(const std::string& path) {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    const std::string prefix = target.filename().string() + ".tmp.";
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string pid = name.substr(prefix.size());
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        const long p = std::atol(pid.c_str());
+        if (p <= 0 || p == static_cast<long>(::getpid())) continue;
+        if (::kill(static_cast<pid_t>(p), 0) == 0 || errno == EPERM) continue;  // still alive
+        std::error_code rm;
+        fs::remove(it->path(), rm);
+    }
+}
+
 Result<void> write_file_atomic(const std::string& path, std::string_view content) {
+    remove_stale_temporaries(path);
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)

@@ -91,6 +91,8 @@ std::string csv_field(std::string_view s);
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
 // fsyncs the directory holding PATH (after creating or renaming an entry in it; best effort).
 void sync_parent_dir(const std::string& path);
+// Removes PATH.tmp.PID files left by a process that died while writing PATH (PID not alive).
+void remove_stale_temporaries(const std::string& path);
 // Creates DIR and its parents (an environment error when it cannot).
 Result<void> make_dir(const std::string& dir);
 

@@ -11,6 +11,7 @@
 
 #include "io/csv.hpp"
 #include "io/fleet_csv.hpp"
+#include "src/util/crash_point.hpp"
 #include "src/util/decimal.hpp"
 
 namespace fp::io {
@@ -178,6 +179,7 @@ Result<void> FileJournal::append(const dispatch::JournalEntry& e) {
     if (::fsync(fd_) != 0)
         return fail(ErrorCode::kEnvironment,
                     path_ + ": cannot flush the journal: " + std::strerror(errno));
+    crash_point("journal");
     return {};
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "io/csv.hpp"
+#include "src/util/crash_point.hpp"
 #include "src/util/result.hpp"
 
 namespace fp::io::h5 {
@@ -213,6 +214,7 @@ class Writer {
 
     // Test hook (issue: atomic writes): abort the process after N datasets.
     void counted() {
+        crash_point("ckpt");
         ++written_;
         if (abort_after_ > 0 && written_ >= abort_after_) std::abort();
     }
@@ -336,6 +338,8 @@ class Reader {
         check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 2, "bad shape of " + path);
         hsize_t dims[2];
         H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        check(dims[1] == 0 || dims[0] <= (hsize_t{1} << 62) / dims[1], "bad shape of " + path);
+        check_plausible(d.get(), dims[0] * dims[1], path);
         rows = static_cast<size_t>(dims[0]);
         cols = static_cast<size_t>(dims[1]);
         std::vector<float> out(rows * cols);
@@ -347,50 +351,55 @@ class Reader {
     }
 
   private:
-    static size_t length(hid_t d, const std::string& path) {
+    size_t length(hid_t d, const std::string& path) const {
         Hid space(H5Dget_space(d), H5Sclose);
         check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 1, "bad shape of " + path);
         hsize_t dims[1];
         H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        check_plausible(d, dims[0], path);
         return static_cast<size_t>(dims[0]);
+    }
+    // A damaged file can claim any length; the reader would then allocate it. No dataset we
+    // write holds more elements than the file's bytes inflate to (deflate: at most 1032:1).
+    void check_plausible(hid_t d, hsize_t n, const std::string& path) const {
+        hsize_t file_bytes = 0;
+        Hid type(H5Dget_type(d), H5Tclose);
+        const size_t elem = type.ok() ? std::max<size_t>(H5Tget_size(type.get()), 1) : 1;
+        check(H5Fget_filesize(file_, &file_bytes) >= 0 &&
+                  n <= (file_bytes * 1032 + (hsize_t{1} << 20)) / elem,
+              "bad length of " + path + " (damaged file)");
     }
     hid_t file_;
 };
 
-// Writes `path` atomically: fill() into PATH.tmp.PID, flush, fsync, rename. Any failure removes
-// the temporary file and leaves the previous file intact (exit code 3).
+// Writes `path` atomically. fill() builds the file in memory (HDF5's core driver, no backing
+// store); its image then goes through write_file_atomic (PATH.tmp.PID, fsync, rename). Any
+// failure removes the temporary file and leaves the previous file intact (exit code 3).
+// HDF5 never touches the disk here: a full disk or a file-size limit while HDF5 itself wrote
+// left a file id HDF5 could not close, and the library crashed at exit (issue 8, disk full).
 template <typename Fill>
 Result<void> write_atomic(const std::string& path, const char* what, Fill fill) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    std::vector<char> image;
     try {
-        Hid file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+        Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        check(fapl.ok() && H5Pset_fapl_core(fapl.get(), size_t{1} << 20, 0) >= 0,
+              "cannot set up the in-memory file");
+        Hid file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
         check(file.ok(), "cannot create file");
         fill(file.get());
         check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL) >= 0, "flush failed");
-        file.reset();
+        const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+        check(size > 0, "cannot take the file image");
+        image.resize(static_cast<size_t>(size));
+        check(H5Fget_file_image(file.get(), image.data(), image.size()) == size,
+              "cannot take the file image");
     } catch (const H5Failure& f) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        return fail(ErrorCode::kEnvironment, path + ": cannot write " + what + ": " + f.what +
-                                                 " (" + std::strerror(e) + ")");
+        return fail(ErrorCode::kEnvironment, path + ": cannot write " + what + ": " + f.what);
     }
-    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-        const int e = errno;
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
+    if (auto r = write_file_atomic(path, std::string_view(image.data(), image.size())); !r)
         return fail(ErrorCode::kEnvironment,
-                    path + ": cannot flush " + what + ": " + std::strerror(e));
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        return fail(ErrorCode::kEnvironment,
-                    path + ": cannot rename " + what + ": " + std::strerror(e));
-    }
-    sync_parent_dir(path);
+                    r.error().msg + " (while writing the " + std::string(what) + ")");
     return {};
 }
 

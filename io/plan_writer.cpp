@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "io/csv.hpp"
+#include "src/util/crash_point.hpp"
 #include "src/util/decimal.hpp"
 
 namespace fp::io {
@@ -99,6 +100,7 @@ Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& flee
                                 const plan::Plan& plan, const plan::PlanSummary& s,
                                 const RunInfo& run) {
     if (auto r = write_file_atomic(dir + "/plan.csv", plan_csv(fleet, plan)); !r) return r;
+    crash_point("plan-output");
     // resize.csv only when the plan grows allocations; a stale one from an earlier run goes.
     const std::string resize_path = dir + "/resize.csv";
     if (!plan.resizes.empty()) {

@@ -100,6 +100,10 @@ Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string&
     out.hosts_text = std::move(*ht);
     out.vms_text = std::move(*vt);
     out.fleet.index();
+    // Without a VM there is no trace and so no time axis: nothing to simulate (as for a preset's
+    // empty trace directory). `plan` accepts such a fleet: an empty plan is a valid answer.
+    if (out.fleet.vms.empty())
+        return bad_input(vms_csv + ": no VMs to simulate (the VMs' trace gives the time axis)");
     auto hist = load_history_with_warnings(trace, out.fleet);
     if (!hist) return tl::unexpected(hist.error());
     for (auto& w : hist->warnings) out.warnings.push_back(std::move(w));

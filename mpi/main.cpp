@@ -3,6 +3,7 @@
 // and writes. The exit code is agreed by an allreduce-max, so no rank waits on a failed peer.
 #include <mpi.h>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -57,6 +58,10 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) would kill the process mid-write with SIGXFSZ, leaving a
+    // temporary file behind; ignored, the write fails with EFBIG like a full disk: exit 3 with a
+    // message naming the file, the previous outputs intact.
+    std::signal(SIGXFSZ, SIG_IGN);
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         std::fprintf(stderr, "fleetplan: MPI initialisation failed\n");

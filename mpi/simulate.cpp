@@ -27,6 +27,7 @@
 #include "src/sim/engine.hpp"
 #include "src/sim/planner_chain.hpp"
 #include "src/sim/preset.hpp"
+#include "src/util/crash_point.hpp"
 
 namespace fp::mpi {
 namespace {
@@ -163,6 +164,7 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
     bool stopped = false;
     auto r = engine.run(spec.target, [&](const sim::IntervalRow& row) {
         rows.push_back(row);
+        crash_point("sim-interval");
         const bool last = row.k >= spec.target;
         if (spec.stop_after >= 0 && row.k >= spec.stop_after && !last) {
             stopped = true;

@@ -75,6 +75,12 @@ class Planner {
             allowed_[h] = !evac_[h] && !off_[h];
             // An off host being evacuated may not be switched on to take VMs either.
             if (evac_[h]) off_[h] = 0;
+            if (!evac_[h]) {
+                any_usable_ = true;
+                for (int d = 0; d < model::kDims; ++d)
+                    usable_max_[d] =
+                        std::max(usable_max_[d], state_.limit(static_cast<int32_t>(h))[d]);
+            }
         }
         for (const auto& vm : fleet.vms) total_mem_kib_ += vm.mem_size_kib;
         if (opt.budget_mem_kib >= 0) {
@@ -214,6 +220,7 @@ class Planner {
     // The placement policy's choice among allowed hosts; failing that, an off host is switched
     // on (largest first by the same policy) when `power_on` allows it.
     std::optional<int32_t> choose(int32_t vm, bool power_on) {
+        if (!may_fit_somewhere(vm)) return std::nullopt;  // no scan of every host for nothing
         // A shard leaves switching hosts on to the global step, which sees every active host.
         if (opt_.phase == Phase::kLocal) power_on = false;
         // Never the VM's own host (a trigger may flag a host that still has room at max-util).
@@ -239,10 +246,20 @@ class Planner {
         return pol_.placement->choose(state_, vm, off_, ctx_);
     }
 
+    // False when no usable host could take the VM even empty: no host may take VMs at all, or
+    // the VM is above the largest max-util limit in some dimension. O(1), so that hostile fleets
+    // (every host in maintenance, VMs larger than any host) cost no scan of the hosts per VM.
+    bool may_fit_somewhere(int32_t vm) const {
+        return any_usable_ && state_.demand(vm).fits_within(usable_max_);
+    }
+
     std::string why_unplaceable(int32_t vm) const {
         const Resources& dem = state_.demand(vm);
+        if (!any_usable_)
+            return "no usable host for VM " + fleet_.vms[static_cast<size_t>(vm)].id +
+                   ": every host is in maintenance or being evacuated";
         bool fits_some_host = false;
-        for (int32_t h = 0; h < state_.host_count(); ++h) {
+        for (int32_t h = 0; h < state_.host_count() && dem.fits_within(usable_max_); ++h) {
             if (evac_[static_cast<size_t>(h)]) continue;
             if (dem.fits_within(state_.limit(h))) {
                 fits_some_host = true;
@@ -407,11 +424,20 @@ class Planner {
                     if (state_.load(h)[d] > state_.limit(h)[d])
                         dims += std::string(dims.empty() ? "" : ",") +
                                 model::kDimNames[static_cast<size_t>(d)];
+                // Name the VMs that fit no host at all: no plan can relieve the host of them.
+                std::string too_large;
+                for (int32_t vm : state_.vms_on(h))
+                    if (!may_fit_somewhere(vm))
+                        too_large += std::string(too_large.empty() ? "" : "; ") + "VM " +
+                                     fleet_.vms[static_cast<size_t>(vm)].id + " (" +
+                                     describe_demand(state_.demand(vm)) +
+                                     ") is larger than any usable host at max-util";
                 plan_.unresolved.push_back(
                     {h, -1,
                      "still above max-util in " + dims +
                          (budget_hit ? ": migration budget exhausted"
-                                     : ": no other host can take enough of its VMs")});
+                                     : ": no other host can take enough of its VMs") +
+                         (too_large.empty() ? "" : " (" + too_large + ")")});
             }
         }
     }
@@ -640,8 +666,10 @@ class Planner {
                 }
                 continue;
             }
-            auto t = pol_.placement->choose(state_, vm, targets, ctx_);
-            while (!t && next_open < by_size.size()) {
+            // A VM that fits no host even empty opens no more hosts in vain.
+            const bool may_fit = may_fit_somewhere(vm);
+            auto t = may_fit ? pol_.placement->choose(state_, vm, targets, ctx_) : std::nullopt;
+            while (may_fit && !t && next_open < by_size.size()) {
                 const int32_t h = by_size[next_open++].second;
                 if (targets[static_cast<size_t>(h)]) continue;
                 targets[static_cast<size_t>(h)] = 1;
@@ -906,6 +934,8 @@ class Planner {
     std::vector<std::vector<int32_t>> arrivals_;  // per host: live moves into it, ascending
     std::vector<uint8_t> dead_;                   // per entry of plan_.moves: retargeted away
     std::vector<uint8_t> kept_;                   // goal consolidate: the hosts that stay on
+    bool any_usable_ = false;  // some host is neither in maintenance nor being evacuated
+    Resources usable_max_;     // per dimension, the largest max-util limit of such hosts
     int64_t migrations_ = 0;
     int64_t moved_mem_kib_ = 0;
     int64_t total_mem_kib_ = 0;

@@ -232,9 +232,19 @@ void Engine::start() {
     for (int32_t v = 0; v < nv; ++v) unplaced += st_.vm_host[v] < 0 ? 1 : 0;
     st_.unplaced_vms = unplaced;
     if (unplaced > 0) {
+        // Named (the first few), so that an operator can find them in the inputs.
+        std::string names;
+        int32_t named = 0;
+        for (int32_t v = 0; v < nv && named < 10; ++v)
+            if (st_.vm_host[v] < 0 && static_cast<size_t>(v) < sc_.vm_ids.size()) {
+                names += std::string(named ? ", " : "") + sc_.vm_ids[static_cast<size_t>(v)];
+                ++named;
+            }
+        if (named < unplaced) names += ", and " + std::to_string(unplaced - named) + " more";
         st_.notes.push_back(std::to_string(unplaced) +
                             " VMs could not be placed at time 0 (no host has a core and the free "
-                            "capacity for them); their demand counts as unserved");
+                            "capacity for them); their demand counts as unserved: " +
+                            names);
     }
     for (int32_t h = 0; h < sc_.hosts(); ++h) {
         allocate_host(h, 0);
@@ -538,6 +548,15 @@ Result<void> Engine::load_state(const std::string& blob) {
     }
     if (unplaced != s.unplaced_vms || finished != s.finished_vms)
         return bad_input("simulator state: VM counts disagree");
+    // Counters keep growing after a resume: far from overflow (2^53, also exact as a double).
+    auto count_ok = [](int64_t c) { return c >= 0 && c <= (int64_t{1} << 53); };
+    for (const Figures* f : {&s.totals, &s.pending}) {
+        if (!count_ok(f->migrations) || !count_ok(f->hotspot_host_intervals) ||
+            !count_ok(f->switched_on) || !count_ok(f->switched_off))
+            return bad_input("simulator state: counts out of range");
+    }
+    if (!count_ok(s.next_seq) || !count_ok(s.decisions))
+        return bad_input("simulator state: counts out of range");
     ByteReader cr(chain_blob);
     chain_->load(cr);
     if (cr.failed() || !cr.at_end())

@@ -66,6 +66,35 @@ expect2() {
     if [ $rc -eq 2 ] && grep -qF -- "$pattern" "$T/err.out"; then ok "$what"; else bad "$what (rc $rc): $(head -3 "$T/err.out")"; fi
 }
 
+# stable_sim DIR: a simulation's metrics.json and intervals.csv without the wall-clock fields
+# (decision times), for byte comparison.
+stable_sim() {
+    "$PYTHON" - "$1" <<'PY'
+import csv, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "metrics.json")))
+for k in ("mean_step_seconds", "max_step_seconds"):
+    m.pop(k)
+print(json.dumps(m, sort_keys=True))
+for row in csv.reader(open(os.path.join(d, "intervals.csv"))):
+    print(",".join(row[:-1]))  # the last column is decision_ms
+PY
+}
+
+# sim_trace VMS.csv OUT.csv: a CSV trace (time,vm,cpu) of 25 samples per VM, varied by VM.
+sim_trace() {
+    "$PYTHON" - "$1" "$2" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["time", "vm", "cpu"])
+    for i, r in enumerate(rows):
+        for k in range(25):
+            w.writerow([k * 300, r["id"], "%.3f" % (0.3 + 0.6 * ((k * (i + 3)) % 11) / 10)])
+PY
+}
+
 finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]

@@ -137,6 +137,19 @@ echo "after the kill: host1 $(lv_domstate 1 vm-1-8), host2 $(lv_domstate 2 vm-1-
 [ "$(lv_domstate 2 vm-1-8)" = running ] && [ "$(lv_domstate 1 vm-1-8)" = absent ] && ok "vm-1-8 runs on host2" || bad "vm-1-8 placement"
 "$FLEETPLAN" inspect "$T/e/checkpoint.h5" | grep -q "1 finished" && ok "the fold after resume reached checkpoint.h5" || bad "stale /dispatch after resume"
 
+# ---- 2c. killed between the journal's "started" and the migration call ----
+guest vm-1-9
+guest vm-1-10
+evacuate_plan f vm-1-9 vm-1-10
+set +e
+(FP_CRASH_AT=journal:2 dispatch f) >"$T/f.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 137 ] && [ "$(lv_domstate 1 vm-1-9)" = running ] && ok "killed after 'started' was durable, before migrating" || bad "crash point: rc $rc"
+"$FLEETPLAN" dispatch --resume "$T/f" >"$T/f2.out" 2>&1 && [ "$(grep -c ',finished,' "$T/f/dispatch.journal")" -eq 2 ] &&
+    [ "$(lv_domstate 2 vm-1-9)" = running ] && [ "$(lv_domstate 2 vm-1-10)" = running ] &&
+    ok "resume migrates what was announced but never started, each move once" || bad "resume f: $(cat "$T/f/dispatch.journal")"
+
 # ---- 3. a migration slower than --timeout is aborted; the VM stays on its source ----
 guest vm-1-7
 evacuate_plan c vm-1-7

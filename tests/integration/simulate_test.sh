@@ -5,19 +5,6 @@ source "$(dirname "$0")/common.sh"
 PL="$SRC/tests/data/planetlab/20110306-subset"
 ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
 
-# Outputs without the wall-clock fields (decision times), for byte comparison.
-stable() {
-    "$PYTHON" - "$1" <<'PY'
-import csv, json, sys, os
-d = sys.argv[1]
-m = json.load(open(os.path.join(d, "metrics.json")))
-for k in ("mean_step_seconds", "max_step_seconds"):
-    m.pop(k)
-print(json.dumps(m, sort_keys=True))
-for row in csv.reader(open(os.path.join(d, "intervals.csv"))):
-    print(",".join(row[:-1]))  # the last column is decision_ms
-PY
-}
 
 # 1. One chain over the whole day: metrics and the time axis.
 "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
@@ -45,7 +32,7 @@ PY
     --policy lr-mmt --stop-after 100 --out "$T/lr-stop" >/dev/null
 [ ! -e "$T/lr-stop/metrics.json" ] && ok "a stopped run writes no final metrics" || bad "stopped run wrote metrics"
 "$FLEETPLAN" simulate --resume "$T/lr-stop/checkpoint.h5" --out "$T/lr-stop" >/dev/null
-if [ "$(stable "$T/lr")" = "$(stable "$T/lr-stop")" ]; then ok "stop at 100 + resume = uninterrupted"; else bad "resume differs"; fi
+if [ "$(stable_sim "$T/lr")" = "$(stable_sim "$T/lr-stop")" ]; then ok "stop at 100 + resume = uninterrupted"; else bad "resume differs"; fi
 cmp -s <(h5dump -d /time/host_util "$T/lr/checkpoint.h5" | tail -n +3) \
     <(h5dump -d /time/host_util "$T/lr-stop/checkpoint.h5" | tail -n +3) &&
     ok "resumed checkpoint has the same host utilisation time axis" || bad "host_util differs"
@@ -72,7 +59,7 @@ for chain in best lr-mc; do
     wait $pid 2>/dev/null || true
     done_k=$("$PYTHON" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r')['/sim'].attrs['intervals_done'])" "$T/$chain-k/checkpoint.h5")
     "$FLEETPLAN" simulate --resume "$T/$chain-k/checkpoint.h5" --out "$T/$chain-k" >/dev/null
-    if [ "$(stable "$T/$chain")" = "$(stable "$T/$chain-k")" ]; then
+    if [ "$(stable_sim "$T/$chain")" = "$(stable_sim "$T/$chain-k")" ]; then
         ok "$chain: kill -9 after $done_k intervals + resume = uninterrupted"
     else
         bad "$chain: resume after kill -9 differs"
@@ -92,29 +79,20 @@ if [ -n "${MPIRUN:-}" ] || command -v mpirun >/dev/null; then
         --trace "$PL" --trace-order "$ORDER" --grid --intervals 48 --out "$T/grid-mpi" >"$T/grid-mpi.out"
     same=1
     for c in thr-mmt lr-mc lr-rs best; do
-        [ "$(stable "$T/grid/$c")" = "$(stable "$T/grid-mpi/$c")" ] || same=0
+        [ "$(stable_sim "$T/grid/$c")" = "$(stable_sim "$T/grid-mpi/$c")" ] || same=0
     done
     [ $same -eq 1 ] && ok "grid over 3 MPI ranks = one process" || bad "grid under MPI differs"
 fi
 
 # 5. A fleet run: hosts.csv + vms.csv + a CSV trace, the planner chain from a config, resume.
-"$PYTHON" - "$SMALL/vms.csv" "$T/trace.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
-with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f)
-    w.writerow(["time", "vm", "cpu"])
-    for i, r in enumerate(rows):
-        for k in range(25):
-            w.writerow([k * 300, r["id"], "%.3f" % (0.3 + 0.6 * ((k * (i + 3)) % 11) / 10)])
-PY
+sim_trace "$SMALL/vms.csv" "$T/trace.csv"
 printf '[sim]\nchain = "planner"\nboot_s = 30\n\n[policy]\ntrigger = { name = "lr" }\n' >"$T/sim.toml"
 "$FLEETPLAN" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
     --config "$T/sim.toml" --out "$T/fleet" >/dev/null && ok "fleet run with the planner chain" || bad "fleet run failed"
 "$FLEETPLAN" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
     --config "$T/sim.toml" --stop-after 9 --out "$T/fleet-stop" >/dev/null
 "$FLEETPLAN" simulate --resume "$T/fleet-stop/checkpoint.h5" --out "$T/fleet-stop" >/dev/null
-[ "$(stable "$T/fleet")" = "$(stable "$T/fleet-stop")" ] && ok "fleet run: resume = uninterrupted" || bad "fleet resume differs"
+[ "$(stable_sim "$T/fleet")" = "$(stable_sim "$T/fleet-stop")" ] && ok "fleet run: resume = uninterrupted" || bad "fleet resume differs"
 "$PYTHON" -c "
 import json,sys; m=json.load(open(sys.argv[1])); assert m['policy']=='planner' and m['intervals']==24 and m['hosts']==6, m" "$T/fleet/metrics.json" &&
     ok "fleet metrics: planner, 24 intervals, 6 hosts" || bad "fleet metrics"

@@ -54,6 +54,46 @@ TEST(Planner, VmLargerThanAnyHostIsUnresolvedNotAnError) {
     EXPECT_EQ(target_of(f, p, "ok"), "h1");
 }
 
+TEST(Planner, EveryHostInMaintenanceSaysSoForEveryVm) {
+    // Regression (issue 8, hostile fleets): the reason said "larger than any usable host" for a
+    // 1-core VM when no host was usable at all.
+    auto f = testing::FleetBuilder()
+                 .host("m1", 16, 16384, 1000, model::HostState::kMaintenance)
+                 .host("m2", 16, 16384, 1000, model::HostState::kMaintenance)
+                 .vm("v1", "m1", 1, 1024, 1)
+                 .vm("v2", "m2", 0, 0, 0)
+                 .vm("n", "", 1, 1024, 1)
+                 .build();
+    for (Goal g :
+         {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot, Goal::kEvacuate}) {
+        const Plan p = run(f, g);
+        EXPECT_TRUE(p.moves.empty()) << to_string(g);
+        ASSERT_EQ(p.unresolved.size(), 3u) << to_string(g);
+        for (const auto& u : p.unresolved)
+            EXPECT_NE(u.reason.find("every host is in maintenance"), std::string::npos)
+                << to_string(g) << ": " << u.reason;
+    }
+}
+
+TEST(Planner, HotHostNamesTheVmLargerThanAnyHost) {
+    // A running VM above every host's limit keeps its host above max-util; the reason names it.
+    auto f = testing::FleetBuilder()
+                 .host("a", 8, 16384, 1000)
+                 .host("b", 8, 16384, 1000)
+                 .vm("big", "a", 16, 1024, 10)
+                 .vm("small", "b", 1, 1024, 10)
+                 .build();
+    for (Goal g : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot}) {
+        const Plan p = run(f, g);
+        ASSERT_EQ(p.unresolved.size(), 1u) << to_string(g);
+        EXPECT_EQ(p.unresolved[0].host, *f.host_index("a")) << to_string(g);
+        EXPECT_NE(p.unresolved[0].reason.find("VM big (cpu=16 mem=1024MiB net=10Mbps) is larger "
+                                              "than any usable host"),
+                  std::string::npos)
+            << to_string(g) << ": " << p.unresolved[0].reason;
+    }
+}
+
 TEST(Planner, EvacuatesMaintenanceHostsAndNeverTargetsThem) {
     auto f = testing::FleetBuilder()
                  .host("m", 16, 16384, 1000, model::HostState::kMaintenance)

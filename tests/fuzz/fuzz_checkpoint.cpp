@@ -1,0 +1,14 @@
+// libFuzzer target: the planner's HDF5 checkpoint reader (io/checkpoint.hpp read_checkpoint) on a
+// scratch file holding the input.
+#include <cstddef>
+#include <cstdint>
+
+#include "io/checkpoint.hpp"
+#include "tests/fuzz/fuzz_util.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string& path = fp::fuzz::write_scratch(data, size, ".h5");
+    auto r = fp::io::read_checkpoint(path);
+    (void)r;
+    return 0;
+}

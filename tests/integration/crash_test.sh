@@ -1,0 +1,96 @@
+# kill -9 at fixed points (FP_CRASH_AT=POINT:N makes fleetplan SIGKILL itself the N-th time it
+# passes POINT), then resume, and the final outputs equal an uninterrupted run's:
+#  plan     — inside the checkpoint write (several datasets) and between output files;
+#  simulate — inside checkpoint writes and between intervals;
+#  dispatch — between a journal append and the action it announces (libvirt's test driver).
+# Temporary files of a killed writer are cleaned by the next write.
+source "$(dirname "$0")/common.sh"
+PL="$SRC/tests/data/planetlab/20110306-subset"
+ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
+killed() { # expects the command to die by SIGKILL
+    set +e
+    "$@" >/dev/null 2>&1
+    local rc=$?
+    set -e
+    [ $rc -eq 137 ]
+}
+
+# ---- plan ----
+PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate)
+"$FLEETPLAN" "${PLAN[@]}" --out "$T/ref" >/dev/null
+for point in ckpt:1 ckpt:7 ckpt:25 plan-output:1; do
+    d="$T/p-${point/:/-}"
+    "$FLEETPLAN" "${PLAN[@]}" --out "$d" >/dev/null  # a complete earlier run in the same dir
+    if FP_CRASH_AT=$point killed "$FLEETPLAN" "${PLAN[@]}" --out "$d"; then
+        "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d" >/dev/null
+        if cmp -s "$T/ref/plan.csv" "$d/plan.csv" && [ "$(stable_summary "$T/ref/summary.json")" = "$(stable_summary "$d/summary.json")" ] &&
+            "$FLEETPLAN" inspect "$d/checkpoint.h5" >/dev/null && ! ls "$d"/*.tmp.* >/dev/null 2>&1; then
+            ok "plan killed at $point: the previous checkpoint resumes to the same plan, no temporaries left"
+        else
+            bad "plan killed at $point: outputs differ or temporaries left"
+        fi
+    else
+        bad "plan with FP_CRASH_AT=$point did not die by SIGKILL"
+    fi
+done
+
+# ---- simulate ----
+SIM=(simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --policy lr-mmt --intervals 48 --checkpoint-every 4)
+"$FLEETPLAN" "${SIM[@]}" --out "$T/sref" >/dev/null
+for point in ckpt:20 ckpt:70 ckpt:260 sim-interval:5 sim-interval:31 sim-interval:48; do
+    d="$T/s-${point/:/-}"
+    if FP_CRASH_AT=$point killed "$FLEETPLAN" "${SIM[@]}" --out "$d"; then
+        if [ -e "$d/checkpoint.h5" ]; then
+            done_k=$("$PYTHON" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r')['/sim'].attrs['intervals_done'])" "$d/checkpoint.h5")
+            "$FLEETPLAN" simulate --resume "$d/checkpoint.h5" --out "$d" >/dev/null
+        else
+            done_k=0  # killed inside the first write: nothing to resume, start again
+            "$FLEETPLAN" "${SIM[@]}" --out "$d" >/dev/null
+        fi
+        [ "$(stable_sim "$T/sref")" = "$(stable_sim "$d")" ] && ! ls "$d"/*.tmp.* >/dev/null 2>&1 &&
+            ok "simulate killed at $point (checkpoint at $done_k intervals): resume = uninterrupted" ||
+            bad "simulate killed at $point: outputs differ"
+    else
+        bad "simulate with FP_CRASH_AT=$point did not die by SIGKILL"
+    fi
+done
+
+# ---- dispatch (test driver: it cannot migrate, so every attempt fails the same way) ----
+node() {
+    local f=$1
+    shift
+    {
+        echo "<node><cpu><mhz>2000</mhz><model>x</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads><active>4</active></cpu><memory>8388608</memory>"
+        for d in "$@"; do echo "<domain type='test'><name>$d</name><memory>262144</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>"; done
+        echo "</node>"
+    } >"$f"
+}
+node "$T/h1.xml" a b c
+node "$T/h2.xml"
+printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\n' >"$T/hosts.csv"
+printf 'id,host,cpu,mem,net\na,h1,0.5,256,1\nb,h1,0.5,256,1\nc,h1,0.5,256,1\n' >"$T/vms.csv"
+printf '[waves]\nmax_per_host = 1\n' >"$T/one.toml"
+outcome() { # final event and reason per move
+    "$PYTHON" -c "
+import csv, sys
+last = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r['event'] != 'queued': last[int(r['move'])] = (r['event'], r['reason'].split(':')[0])
+print(sorted(last.items()))" "$1"
+}
+DISP=(dispatch --hosts "$T/hosts.csv" --connect-uri-template "test://$T/{id}.xml" --retries 0 --backoff 0)
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/vms.csv" --goal evacuate --evacuate h1 --config "$T/one.toml" --out "$T/dref" >/dev/null
+"$FLEETPLAN" "${DISP[@]}" --plan "$T/dref" >/dev/null 2>&1 || true
+for k in 2 4 5 8; do
+    d="$T/d-$k"
+    mkdir -p "$d" && cp "$T/dref/plan.csv" "$T/dref/checkpoint.h5" "$d/"
+    if FP_CRASH_AT=journal:$k killed "$FLEETPLAN" "${DISP[@]}" --plan "$d"; then
+        "$FLEETPLAN" dispatch --resume "$d" >/dev/null 2>&1 || true
+        [ "$(outcome "$T/dref/dispatch.journal")" = "$(outcome "$d/dispatch.journal")" ] &&
+            ok "dispatch killed after journal entry $k: resume ends with the same outcome per move" ||
+            bad "dispatch killed after entry $k: $(outcome "$d/dispatch.journal") vs $(outcome "$T/dref/dispatch.journal")"
+    else
+        bad "dispatch with FP_CRASH_AT=journal:$k did not die by SIGKILL"
+    fi
+done
+finish
