@@ -357,6 +357,12 @@ std::string csv_field(std::string_view s) {
     return out;
 }
 
+std::string format_double(const char* fmt, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    return buf;
+}
+
 void sync_parent_dir(const std::string& path) {
     const auto slash = path.rfind('/');
     const std::string dir =

@@ -85,6 +85,8 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file);
 
 // Quotes a field when it needs it.
 std::string csv_field(std::string_view s);
+// printf-style formatting of one double (e.g. "%.3f"), for CSV and messages.
+std::string format_double(const char* fmt, double v);
 
 // Writes `content` to `path` atomically (temporary file in the same directory, fsync, rename).
 // Environment failures (disk full, permissions) are ErrorCode::kEnvironment.

@@ -38,12 +38,6 @@ std::optional<double> to_double(const std::string& s) {
     return v;
 }
 
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
-
 }  // namespace
 
 Result<PlanToDispatch> read_plan_csv(const std::string& path) {
@@ -157,11 +151,11 @@ Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& path) 
 FileJournal::~FileJournal() { ::close(fd_); }
 
 std::string journal_line(const dispatch::JournalEntry& e) {
-    return fmt("%.3f", e.time_s) + "," + std::to_string(e.move) + "," +
+    return format_double("%.3f", e.time_s) + "," + std::to_string(e.move) + "," +
            std::string(dispatch::to_string(e.event)) + "," + csv_field(e.vm) + "," +
            csv_field(e.source) + "," + csv_field(e.target) + "," + std::to_string(e.attempt) + "," +
-           fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.downtime_ms) + "," + csv_field(e.reason) +
-           "\n";
+           format_double("%.3f", e.seconds) + "," + format_double("%.1f", e.downtime_ms) + "," +
+           csv_field(e.reason) + "\n";
 }
 
 Result<void> FileJournal::append(const dispatch::JournalEntry& e) {

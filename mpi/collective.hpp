@@ -17,6 +17,11 @@ namespace fp::mpi {
 // the highest error code with the messages of every failing rank merged (input errors in line
 // order, duplicates once, at most 20).
 Result<void> agree(const Result<void>& mine, const MpiEnv& env);
+// agree() on whether a step that produced a value succeeded (its value stays with the caller).
+template <typename T>
+Result<void> agree_on(const Result<T>& mine, const MpiEnv& env) {
+    return agree(mine ? Result<void>{} : Result<void>(tl::unexpected(mine.error())), env);
+}
 
 // Runs a fallible step on every rank (an exception becomes an internal error) and agrees.
 template <typename Step>

@@ -40,9 +40,6 @@ namespace fp::mpi {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 bool wants_help(const std::vector<std::string>& argv) {
     return std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
@@ -141,6 +138,10 @@ Result<std::vector<std::string>> evacuate_list(const Args& args) {
 }
 
 }  // namespace
+
+double since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 int default_threads(const MpiEnv& env) {
     const int cores = tbb::info::default_concurrency();

@@ -2,6 +2,7 @@
 // only main() turns that into a message and an exit code.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,7 @@ Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env
 std::string usage();
 // Worker threads per rank by default: the cores of this node over the ranks on it.
 int default_threads(const MpiEnv& env);
+// Seconds of wall time since t.
+double since(std::chrono::steady_clock::time_point t);
 
 }  // namespace fp::mpi

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -55,17 +56,6 @@ const char* kCollectHelp =
     "host's libvirt (virConnectGetAllDomainStats, sampled twice S seconds apart, default 1) and\n"
     "writes DIR/vms.csv; appends time,vm,cpu,mem,net fractions to the history CSV (default\n"
     "DIR/history.csv).\n";
-
-double wall_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 Result<dispatch::MigrationMode> parse_mode(const std::string& s) {
     if (s == "precopy") return dispatch::MigrationMode::kPrecopy;
@@ -283,7 +273,7 @@ Result<void> run(const std::vector<std::string>& argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "dispatch: " << rep->finished << " finished, " << rep->failed << " failed, "
               << rep->skipped << " skipped of " << plan->moves.size() << " migrations in "
-              << fmt("%.1f", secs) << " s; journal " << journal_path << "\n";
+              << io::format_double("%.1f", secs) << " s; journal " << journal_path << "\n";
     for (size_t i = 0; i < rep->final_event.size(); ++i) {
         const auto e = rep->final_event[i];
         if (e == dispatch::MoveEvent::kFinished) continue;
@@ -408,10 +398,13 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     if (auto r = io::make_dir(*out); !r) return r;
     std::string csv = "id,host,cpu,mem,net,mem_size,dirty_rate,cpu_alloc\n";
     for (const Row& r : rows) {
-        csv += io::csv_field(r.vm) + "," + io::csv_field(r.host) + "," + fmt("%.3f", r.cpu) + "," +
-               fmt("%.0f", std::ceil(r.mem_mib)) + "," + fmt("%.3f", r.net_mbps) + "," +
-               fmt("%.0f", std::ceil(r.mem_size_mib)) + "," +
-               (r.dirty >= 0 ? fmt("%.3f", r.dirty) : "") + "," + std::to_string(r.vcpus) + "\n";
+        csv += io::csv_field(r.vm) + "," + io::csv_field(r.host) + "," +
+               io::format_double("%.3f", r.cpu) + "," +
+               io::format_double("%.0f", std::ceil(r.mem_mib)) + "," +
+               io::format_double("%.3f", r.net_mbps) + "," +
+               io::format_double("%.0f", std::ceil(r.mem_size_mib)) + "," +
+               (r.dirty >= 0 ? io::format_double("%.3f", r.dirty) : "") + "," +
+               std::to_string(r.vcpus) + "\n";
     }
     if (auto w = io::write_file_atomic(*out + "/vms.csv", csv); !w) return w;
     const std::string hist = args->get("history").value_or(*out + "/history.csv");
@@ -419,11 +412,12 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     std::ofstream hf(hist, std::ios::app);
     if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
     if (fresh) hf << "time,vm,cpu,mem,net\n";
-    const auto now = static_cast<int64_t>(wall_now());
+    const auto now = static_cast<int64_t>(std::time(nullptr));
     for (const Row& r : rows) {
         hf << now << "," << io::csv_field(r.vm) << ","
-           << fmt("%.4f", std::min(1.0, r.cpu / r.vcpus)) << ","
-           << fmt("%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0)
+           << io::format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) << ","
+           << io::format_double(
+                  "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0)
            << ",\n";
     }
     hf.flush();

@@ -32,10 +32,6 @@
 namespace fp::mpi {
 namespace {
 
-double since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
 const char* kSimulateHelp =
     "usage: fleetplan simulate --preset cloudsim-planetlab --trace DAY_DIR\n"
     "                          (--policy NAME | --grid) --out DIR [options]\n"
@@ -54,12 +50,6 @@ const char* kSimulateHelp =
     "  --seed S             seed of randomised policies (default 1)\n"
     "  --threads N          chains run in parallel under --grid (default: cores / ranks)\n"
     "Writes DIR/metrics.json, DIR/intervals.csv and DIR/checkpoint.h5.\n";
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState& st,
                                     const std::string& chain,
@@ -102,15 +92,21 @@ std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
         "unserved_mips_s,mem_moved_mb,switched_on,switched_off,decision_ms\n";
     for (const auto& r : rows) {
         const auto& f = r.fig;
-        out += std::to_string(r.k) + "," + fmt("%.1f", r.t) + "," + std::to_string(r.active_hosts) +
-               "," + fmt("%.9f", f.energy_j / 3.6e6) + "," + std::to_string(f.migrations) + "," +
-               std::to_string(f.hotspot_host_intervals) + "," +
-               fmt("%.9f", f.active_host_s > 0 ? f.overload_host_s / f.active_host_s : 0.0) + "," +
-               fmt("%.9f",
-                   f.requested_mips_s > 0 ? f.migration_loss_mips_s / f.requested_mips_s : 0.0) +
-               "," + fmt("%.3f", std::max(0.0, f.requested_mips_s - f.allocated_mips_s)) + "," +
-               fmt("%.1f", f.mem_moved_mb) + "," + std::to_string(f.switched_on) + "," +
-               std::to_string(f.switched_off) + "," + fmt("%.3f", r.decision_s * 1e3) + "\n";
+        out += std::to_string(r.k) + "," + io::format_double("%.1f", r.t) + "," +
+               std::to_string(r.active_hosts) + "," +
+               io::format_double("%.9f", f.energy_j / 3.6e6) + "," + std::to_string(f.migrations) +
+               "," + std::to_string(f.hotspot_host_intervals) + "," +
+               io::format_double("%.9f",
+                                 f.active_host_s > 0 ? f.overload_host_s / f.active_host_s : 0.0) +
+               "," +
+               io::format_double("%.9f", f.requested_mips_s > 0
+                                             ? f.migration_loss_mips_s / f.requested_mips_s
+                                             : 0.0) +
+               "," +
+               io::format_double("%.3f", std::max(0.0, f.requested_mips_s - f.allocated_mips_s)) +
+               "," + io::format_double("%.1f", f.mem_moved_mb) + "," +
+               std::to_string(f.switched_on) + "," + std::to_string(f.switched_off) + "," +
+               io::format_double("%.3f", r.decision_s * 1e3) + "\n";
     }
     return out;
 }
@@ -198,16 +194,16 @@ std::string grid_table(const std::vector<std::string>& chains,
         "|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (size_t i = 0; i < chains.size(); ++i) {
         const auto j = nlohmann::json::parse(metrics[i]);
-        out += "| " + chains[i] + " | " + fmt("%.2f", j["energy_kwh"].get<double>()) + " | " +
-               std::to_string(j["migrations"].get<int64_t>()) + " | " +
-               fmt("%.2f", 100 * j["slatah"].get<double>()) + " | " +
-               fmt("%.3f", 100 * j["pdm"].get<double>()) + " | " +
-               fmt("%.5f", 100 * j["slav"].get<double>()) + " | " +
-               fmt("%.5f", j["esv"].get<double>()) + " | " +
-               fmt("%.4f", 100 * j["unserved_frac"].get<double>()) + " | " +
+        out += "| " + chains[i] + " | " + io::format_double("%.2f", j["energy_kwh"].get<double>()) +
+               " | " + std::to_string(j["migrations"].get<int64_t>()) + " | " +
+               io::format_double("%.2f", 100 * j["slatah"].get<double>()) + " | " +
+               io::format_double("%.3f", 100 * j["pdm"].get<double>()) + " | " +
+               io::format_double("%.5f", 100 * j["slav"].get<double>()) + " | " +
+               io::format_double("%.5f", j["esv"].get<double>()) + " | " +
+               io::format_double("%.4f", 100 * j["unserved_frac"].get<double>()) + " | " +
                std::to_string(j["hotspot_host_intervals"].get<int64_t>()) + " | " +
-               fmt("%.1f", j["mean_active_hosts"].get<double>()) + " | " +
-               fmt("%.3f", 1e3 * j["mean_step_seconds"].get<double>()) + " |\n";
+               io::format_double("%.1f", j["mean_active_hosts"].get<double>()) + " | " +
+               io::format_double("%.3f", 1e3 * j["mean_step_seconds"].get<double>()) + " |\n";
     }
     return out;
 }
@@ -276,7 +272,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                                  f + " cannot be given with it");
         }
         auto ck = io::read_sim_checkpoint(*rp);
-        auto ok = agree(ck ? Result<void>{} : Result<void>(tl::unexpected(ck.error())), env);
+        auto ok = agree_on(ck, env);
         if (!ok) return ok;
         resumed = std::move(*ck);
         sc = resumed->scenario;
@@ -304,7 +300,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                                  " cannot be combined with --preset (the preset fixes it)");
         }
         auto day = io::read_planetlab_day(*trace, args->get("trace-order"));
-        auto ok = agree(day ? Result<void>{} : Result<void>(tl::unexpected(day.error())), env);
+        auto ok = agree_on(day, env);
         if (!ok) return ok;
         sc = sim::cloudsim_planetlab(*day, static_cast<uint64_t>(seed->value_or(1)));
         // CloudSim ends a VM for good the first time it asks for no CPU; --keep-idle-vms keeps
@@ -334,7 +330,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         if (*interval) rc->sim.interval_s = **interval;
         auto fs = io::fleet_scenario(*hosts, *vms, *trace, rc->sim,
                                      static_cast<uint64_t>(rc->options.seed));
-        auto ok = agree(fs ? Result<void>{} : Result<void>(tl::unexpected(fs.error())), env);
+        auto ok = agree_on(fs, env);
         if (!ok) return ok;
         if (env.rank == 0)
             for (const auto& w : fs->warnings) std::cerr << "warning: " << w << "\n";
@@ -432,8 +428,9 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         const std::string table = grid_table(chains, metrics);
         std::cout << table;
         if (auto w = io::write_file_atomic(*out + "/grid.md", table); !w) return w;
-        std::cout << "grid: " << chains.size() << " chains in " << fmt("%.1f", since(t0))
-                  << " s; outputs in " << *out << "/<policy>/\n";
+        std::cout << "grid: " << chains.size() << " chains in "
+                  << io::format_double("%.1f", since(t0)) << " s; outputs in " << *out
+                  << "/<policy>/\n";
     } else {
         const auto j = nlohmann::json::parse(metrics[0]);
         if (!j["complete"].get<bool>()) {
@@ -444,11 +441,11 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             return {};
         }
         std::cout << "simulate " << chains[0] << ": " << j["intervals"].get<int>() << " intervals, "
-                  << fmt("%.2f", j["energy_kwh"].get<double>()) << " kWh, "
+                  << io::format_double("%.2f", j["energy_kwh"].get<double>()) << " kWh, "
                   << j["migrations"].get<int64_t>() << " migrations, SLATAH "
-                  << fmt("%.2f", 100 * j["slatah"].get<double>()) << "%, SLAV "
-                  << fmt("%.5f", 100 * j["slav"].get<double>()) << "%; wrote " << *out
-                  << "/metrics.json (" << fmt("%.1f", since(t0)) << " s)\n";
+                  << io::format_double("%.2f", 100 * j["slatah"].get<double>()) << "%, SLAV "
+                  << io::format_double("%.5f", 100 * j["slav"].get<double>()) << "%; wrote " << *out
+                  << "/metrics.json (" << io::format_double("%.1f", since(t0)) << " s)\n";
     }
     return {};
 }
