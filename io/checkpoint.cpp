@@ -524,6 +524,10 @@ Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
     return h5::write_atomic(path, "checkpoint", [&](hid_t file) { write_all(file, ckpt); });
 }
 
+Result<std::string> checkpoint_image(const std::string& path, const Checkpoint& ckpt) {
+    return h5::build_image(path, "checkpoint", [&](hid_t file) { write_all(file, ckpt); });
+}
+
 Result<Checkpoint> read_checkpoint(const std::string& path) {
     return h5::read_file<Checkpoint>(path, [&](hid_t file) { return read_all(file, path); });
 }

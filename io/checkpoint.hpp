@@ -51,6 +51,8 @@ struct Checkpoint {
 };
 
 Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt);
+// The file write_checkpoint would write, in memory (`path` names it in messages).
+Result<std::string> checkpoint_image(const std::string& path, const Checkpoint& ckpt);
 Result<Checkpoint> read_checkpoint(const std::string& path);
 
 }  // namespace fp::io

@@ -15,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "src/util/crash_point.hpp"
+
 namespace fp::io {
 
 void ErrorList::add(const std::string& file, int64_t line, const std::string& column,
@@ -392,9 +394,13 @@ void remove_stale_temporaries(const std::string& path) {
     }
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view content) {
+namespace {
+
+// Writes `content` to PATH.tmp.PID and fsyncs it; returns the temporary's path. On failure
+// nothing is left behind.
+Result<std::string> stage_file(const std::string& path, std::string_view content) {
     remove_stale_temporaries(path);
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return fail(ErrorCode::kEnvironment, tmp + ": cannot create: " + std::strerror(errno));
@@ -415,12 +421,67 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
         ::unlink(tmp.c_str());
         return fail(ErrorCode::kEnvironment, path + ": flush failed: " + std::strerror(e));
     }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return tmp;
+}
+
+}  // namespace
+
+Result<void> write_file_atomic(const std::string& path, std::string_view content) {
+    auto tmp = stage_file(path, content);
+    if (!tmp) return tl::unexpected(tmp.error());
+    if (::rename(tmp->c_str(), path.c_str()) != 0) {
         const int e = errno;
-        ::unlink(tmp.c_str());
+        ::unlink(tmp->c_str());
         return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
     }
     sync_parent_dir(path);
+    return {};
+}
+
+Result<void> write_files_together(const std::vector<FileToWrite>& files,
+                                  const char* crash_point_name) {
+    if (files.empty()) return {};
+    std::vector<std::string> staged(files.size());
+    auto drop_staged = [&] {
+        for (const std::string& t : staged)
+            if (!t.empty()) ::unlink(t.c_str());
+    };
+    for (size_t i = 0; i < files.size(); ++i) {
+        if (!files[i].content) continue;
+        auto tmp = stage_file(files[i].path, *files[i].content);
+        if (!tmp) {
+            drop_staged();
+            return tl::unexpected(tmp.error());
+        }
+        staged[i] = std::move(*tmp);
+    }
+    // Everything is on disk: commit. The last file leaves first and arrives last, so whoever
+    // finds it finds the others from this same write.
+    const std::string& marker = files.back().path;
+    if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {
+        const int e = errno;
+        drop_staged();
+        return fail(ErrorCode::kEnvironment, marker + ": cannot replace: " + std::strerror(e));
+    }
+    sync_parent_dir(marker);
+    for (size_t i = 0; i < files.size(); ++i) {
+        const std::string& path = files[i].path;
+        if (!files[i].content) {
+            if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+                const int e = errno;
+                drop_staged();
+                return fail(ErrorCode::kEnvironment, path + ": cannot remove: " + std::strerror(e));
+            }
+        } else if (::rename(staged[i].c_str(), path.c_str()) != 0) {
+            const int e = errno;
+            drop_staged();
+            return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
+        }
+        staged[i].clear();
+        if (i + 1 < files.size()) sync_parent_dir(path);
+        if (crash_point_name) crash_point(crash_point_name);
+    }
+    sync_parent_dir(marker);
     return {};
 }
 

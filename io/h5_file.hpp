@@ -372,15 +372,14 @@ class Reader {
     hid_t file_;
 };
 
-// Writes `path` atomically. fill() builds the file in memory (HDF5's core driver, no backing
-// store); its image then goes through write_file_atomic (PATH.tmp.PID, fsync, rename). Any
-// failure removes the temporary file and leaves the previous file intact (exit code 3).
-// HDF5 never touches the disk here: a full disk or a file-size limit while HDF5 itself wrote
-// left a file id HDF5 could not close, and the library crashed at exit (issue 8, disk full).
+// Builds an HDF5 file in memory (HDF5's core driver, no backing store) and returns its image;
+// fill() writes its content. `path` and `what` name it in messages. HDF5 never touches the disk
+// here: a full disk or a file-size limit while HDF5 itself wrote left a file id HDF5 could not
+// close, and the library crashed at exit (issue 8, disk full).
 template <typename Fill>
-Result<void> write_atomic(const std::string& path, const char* what, Fill fill) {
+Result<std::string> build_image(const std::string& path, const char* what, Fill fill) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    std::vector<char> image;
+    std::string image;
     try {
         Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
         check(fapl.ok() && H5Pset_fapl_core(fapl.get(), size_t{1} << 20, 0) >= 0,
@@ -397,7 +396,16 @@ Result<void> write_atomic(const std::string& path, const char* what, Fill fill) 
     } catch (const H5Failure& f) {
         return fail(ErrorCode::kEnvironment, path + ": cannot write " + what + ": " + f.what);
     }
-    if (auto r = write_file_atomic(path, std::string_view(image.data(), image.size())); !r)
+    return image;
+}
+
+// Writes `path` atomically: build_image, then write_file_atomic (PATH.tmp.PID, fsync, rename).
+// Any failure removes the temporary file and leaves the previous file intact (exit code 3).
+template <typename Fill>
+Result<void> write_atomic(const std::string& path, const char* what, Fill fill) {
+    auto image = build_image(path, what, fill);
+    if (!image) return tl::unexpected(image.error());
+    if (auto r = write_file_atomic(path, *image); !r)
         return fail(ErrorCode::kEnvironment,
                     r.error().msg + " (while writing the " + std::string(what) + ")");
     return {};

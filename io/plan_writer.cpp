@@ -1,25 +1,17 @@
 #include "io/plan_writer.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "io/csv.hpp"
-#include "src/util/crash_point.hpp"
 #include "src/util/decimal.hpp"
 
 namespace fp::io {
 namespace {
 
-std::string fixed3(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3f", v);
-    return buf;
-}
+std::string fixed3(double v) { return format_double("%.3f", v); }
 
-double round3(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3f", v);
-    return std::strtod(buf, nullptr);
-}
+double round3(double v) { return std::strtod(fixed3(v).c_str(), nullptr); }
 
 }  // namespace
 
@@ -98,18 +90,18 @@ std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan) {
 
 Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
-                                const RunInfo& run) {
-    if (auto r = write_file_atomic(dir + "/plan.csv", plan_csv(fleet, plan)); !r) return r;
-    crash_point("plan-output");
-    // resize.csv only when the plan grows allocations; a stale one from an earlier run goes.
-    const std::string resize_path = dir + "/resize.csv";
-    if (!plan.resizes.empty()) {
-        if (auto r = write_file_atomic(resize_path, resize_csv(fleet, plan)); !r) return r;
-    } else {
-        std::remove(resize_path.c_str());
-    }
-    return write_file_atomic(dir + "/summary.json",
-                             summary_json(fleet, plan, s, run).dump(2) + "\n");
+                                const RunInfo& run, std::string checkpoint_h5) {
+    // One write: checkpoint.h5, resize.csv (only when the plan grows allocations; a stale one
+    // from an earlier run goes), summary.json, then plan.csv, which is what dispatch reads. A
+    // crash while they are renamed into place leaves plan.csv missing, never plan.csv of an
+    // earlier run beside this run's checkpoint (`plan --resume` completes the directory).
+    std::vector<FileToWrite> files;
+    files.push_back({dir + "/checkpoint.h5", std::move(checkpoint_h5)});
+    files.push_back({dir + "/resize.csv",
+                     plan.resizes.empty() ? std::nullopt : std::optional(resize_csv(fleet, plan))});
+    files.push_back({dir + "/summary.json", summary_json(fleet, plan, s, run).dump(2) + "\n"});
+    files.push_back({dir + "/plan.csv", plan_csv(fleet, plan)});
+    return write_files_together(files, "plan-output");
 }
 
 std::string summary_text(const nlohmann::ordered_json& j) {

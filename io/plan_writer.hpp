@@ -1,6 +1,6 @@
-// The plan's text outputs: plan.csv (CONTRACT.md header and order) and summary.json.
-// Both are written atomically. Determinism: byte-identical for the same plan, except the
-// timing fields of summary.json (plan_seconds, phase_seconds).
+// The plan's text outputs: plan.csv (CONTRACT.md header and order) and summary.json, written
+// with the checkpoint as one output (write_plan_outputs). Determinism: byte-identical for the
+// same plan, except the timing fields of summary.json (plan_seconds, phase_seconds).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,9 +26,12 @@ std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan);
 nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan& plan,
                                     const plan::PlanSummary& s, const RunInfo& run);
 
+// Writes DIR/checkpoint.h5 (the image given), resize.csv, summary.json and plan.csv as one
+// output (io::write_files_together): a failure leaves an earlier run's files untouched, and
+// plan.csv is committed last.
 Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
-                                const RunInfo& run);
+                                const RunInfo& run, std::string checkpoint_h5);
 
 // A few readable lines for a terminal (the demo prints this).
 std::string summary_text(const nlohmann::ordered_json& summary);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "io/csv.hpp"
+
 namespace fp::mpi {
 
 std::optional<std::string> Args::get(const std::string& flag) const {
@@ -35,8 +37,8 @@ Result<std::optional<double>> Args::get_double(const std::string& flag, double m
     if (v->empty() || *end != '\0' || !std::isfinite(x))
         return bad_input("--" + flag + ": expected a finite number, got '" + *v + "'");
     if (x < min || x > max)
-        return bad_input("--" + flag + ": " + *v + " is out of range [" + std::to_string(min) +
-                         ", " + std::to_string(max) + "]");
+        return bad_input("--" + flag + ": " + *v + " is out of range [" +
+                         io::format_double("%g", min) + ", " + io::format_double("%g", max) + "]");
     return std::optional<double>(x);
 }
 

@@ -188,6 +188,12 @@ Result<void> run(const std::vector<std::string>& argv) {
     } catch (const std::exception& e) {
         return bad_input(dir + "/dispatch.json: " + e.what());
     }
+    if (::access((dir + "/plan.csv").c_str(), F_OK) != 0 &&
+        ::access((dir + "/checkpoint.h5").c_str(), F_OK) == 0)
+        return bad_input(dir + "/plan.csv: missing beside " + dir +
+                         "/checkpoint.h5: the plan run that wrote this directory stopped before "
+                         "its outputs were complete; `fleetplan plan --resume " +
+                         dir + "/checkpoint.h5 --out " + dir + "` completes them");
     auto plan = io::read_plan_csv(dir + "/plan.csv");
     if (!plan) return tl::unexpected(plan.error());
     auto hosts = io::read_dispatch_hosts(hosts_path);

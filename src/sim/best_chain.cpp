@@ -16,7 +16,12 @@ class BestChain final : public Chain {
     std::string name() const override { return "best"; }
 
     void save(ByteWriter& w) const override { w.put_vec(last_moved_); }
-    void load(ByteReader& r) override { last_moved_ = r.get_vec<int32_t>(); }
+    void load(ByteReader& r) override {
+        last_moved_ = r.get_vec<int32_t>();
+        // A tick, or "never" (found by the fuzzer: a forged value overflowed tick - last).
+        for (int32_t t : last_moved_)
+            if (t != kNever && t < 0) r.fail();
+    }
 
     std::vector<Move> place_initial(const SimView& view) override {
         setup(view);
@@ -108,7 +113,7 @@ class BestChain final : public Chain {
     void setup(const SimView& view) {
         const Scenario& sc = view.sc;
         if (static_cast<int32_t>(last_moved_.size()) != sc.vms())
-            last_moved_.assign(sc.vms(), std::numeric_limits<int32_t>::min() / 2);
+            last_moved_.assign(sc.vms(), kNever);
         if (static_cast<int32_t>(efficient_order_.size()) != sc.hosts()) {
             efficient_order_.resize(sc.hosts());
             std::iota(efficient_order_.begin(), efficient_order_.end(), 0);
@@ -320,7 +325,8 @@ class BestChain final : public Chain {
     }
 
     BestChainParams p_;
-    std::vector<int32_t> last_moved_;
+    static constexpr int32_t kNever = std::numeric_limits<int32_t>::min() / 2;
+    std::vector<int32_t> last_moved_;  // tick of each VM's last move, kNever before its first
     std::vector<int32_t> efficient_order_;
     std::vector<double> fc_, load_, now_, ram_used_;
     std::vector<std::vector<int32_t>> vms_;

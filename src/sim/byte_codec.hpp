@@ -88,6 +88,8 @@ class ByteReader {
         return s;
     }
     bool failed() const { return failed_; }
+    // Marks the input invalid (a reader's caller found a value out of its range).
+    void fail() { failed_ = true; }
     bool at_end() const { return pos_ == in_.size(); }
 
   private:

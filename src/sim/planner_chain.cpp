@@ -18,7 +18,11 @@ class PlannerChain final : public Chain {
     std::string name() const override { return "planner"; }
 
     void save(ByteWriter& w) const override { w.put_vec(last_moved_s_); }
-    void load(ByteReader& r) override { last_moved_s_ = r.get_vec<double>(); }
+    void load(ByteReader& r) override {
+        last_moved_s_ = r.get_vec<double>();
+        for (double t : last_moved_s_)  // a time, or -inf before the VM's first move
+            if (std::isnan(t) || t == std::numeric_limits<double>::infinity()) r.fail();
+    }
 
     std::vector<Move> place_initial(const SimView& view) override { return plan_now(view); }
     std::vector<Move> decide(const SimView& view) override { return plan_now(view); }

@@ -1,6 +1,7 @@
 # kill -9 at fixed points (FP_CRASH_AT=POINT:N makes fleetplan SIGKILL itself the N-th time it
 # passes POINT), then resume, and the final outputs equal an uninterrupted run's:
 #  plan     — inside the checkpoint write (several datasets) and between output files;
+#             the directory never pairs an earlier plan.csv with a new checkpoint;
 #  simulate — inside checkpoint writes and between intervals;
 #  dispatch — between a journal append and the action it announces (libvirt's test driver).
 # Temporary files of a killed writer are cleaned by the next write.
@@ -16,21 +17,39 @@ killed() { # expects the command to die by SIGKILL
 }
 
 # ---- plan ----
+# The directory holds an earlier, different plan (goal balance). A kill while the checkpoint is
+# built leaves that run whole; a kill while the outputs are committed leaves plan.csv missing
+# (never the earlier plan.csv beside the new checkpoint), dispatch refuses the directory, and
+# `plan --resume` completes it to the uninterrupted run's outputs.
 PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate)
 "$FLEETPLAN" "${PLAN[@]}" --out "$T/ref" >/dev/null
-for point in ckpt:1 ckpt:7 ckpt:25 plan-output:1; do
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --out "$T/earlier" >/dev/null
+cmp -s "$T/ref/plan.csv" "$T/earlier/plan.csv" && bad "the earlier plan must differ from the reference"
+same_plan() { cmp -s "$1/plan.csv" "$2/plan.csv" && [ "$(stable_summary "$1/summary.json")" = "$(stable_summary "$2/summary.json")" ]; }
+for point in ckpt:1 ckpt:7 ckpt:25 plan-output:1 plan-output:2 plan-output:3 plan-output:4; do
     d="$T/p-${point/:/-}"
-    "$FLEETPLAN" "${PLAN[@]}" --out "$d" >/dev/null  # a complete earlier run in the same dir
-    if FP_CRASH_AT=$point killed "$FLEETPLAN" "${PLAN[@]}" --out "$d"; then
-        "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d" >/dev/null
-        if cmp -s "$T/ref/plan.csv" "$d/plan.csv" && [ "$(stable_summary "$T/ref/summary.json")" = "$(stable_summary "$d/summary.json")" ] &&
-            "$FLEETPLAN" inspect "$d/checkpoint.h5" >/dev/null && ! ls "$d"/*.tmp.* >/dev/null 2>&1; then
-            ok "plan killed at $point: the previous checkpoint resumes to the same plan, no temporaries left"
+    rm -rf "$d" && cp -r "$T/earlier" "$d"
+    if ! FP_CRASH_AT=$point killed "$FLEETPLAN" "${PLAN[@]}" --out "$d"; then
+        bad "plan with FP_CRASH_AT=$point did not die by SIGKILL"
+        continue
+    fi
+    if [ -e "$d/plan.csv" ]; then
+        # Complete: either still the earlier run, or already the new one; never a mix.
+        "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d.check" >/dev/null
+        if same_plan "$d" "$d.check" && { same_plan "$d" "$T/earlier" || same_plan "$d" "$T/ref"; }; then
+            ok "plan killed at $point: plan.csv, summary.json and checkpoint.h5 are of one run ($(same_plan "$d" "$T/ref" && echo new || echo earlier))"
         else
-            bad "plan killed at $point: outputs differ or temporaries left"
+            bad "plan killed at $point: plan.csv and checkpoint.h5 are of different runs"
         fi
     else
-        bad "plan with FP_CRASH_AT=$point did not die by SIGKILL"
+        expect2 "plan killed at $point: dispatch refuses the incomplete directory" "plan --resume $d/checkpoint.h5" \
+            dispatch --plan "$d" --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default' --dry-run
+        "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d" >/dev/null
+        if same_plan "$d" "$T/ref" && "$FLEETPLAN" inspect "$d/checkpoint.h5" >/dev/null && ! ls "$d"/*.tmp.* >/dev/null 2>&1; then
+            ok "plan killed at $point: resume completes the directory to the uninterrupted plan, no temporaries left"
+        else
+            bad "plan killed at $point: resumed outputs differ or temporaries left"
+        fi
     fi
 done
 

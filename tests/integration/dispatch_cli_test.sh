@@ -58,5 +58,12 @@ expect2 "a malformed journal names line and field" "dispatch.journal:2:event" di
 expect2 "bad --mode" "valid: precopy, postcopy, auto" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --mode fast
 printf 'step,vm,source,target\n1,db-1,h2\n' >"$T/q/plan.csv"
 rm -f "$T/q/dispatch.journal"
+expect2 "collect --sample-seconds below its range" "--sample-seconds: -1 is out of range [0, 3600]" \
+    collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --sample-seconds -1
+expect2 "collect --sample-seconds above its range" "--sample-seconds: 7200 is out of range [0, 3600]" \
+    collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --sample-seconds 7200
+expect2 "collect --sample-seconds not a number" "--sample-seconds: expected a finite number, got 'nan'" \
+    collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --sample-seconds nan
+[ ! -e "$T/c2" ] && ok "a refused collect writes nothing" || bad "a refused collect wrote $T/c2"
 expect2 "a malformed plan.csv" "plan.csv:2:target: expected 4 fields" dispatch --plan "$T/q" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run
 finish

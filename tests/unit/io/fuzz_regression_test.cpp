@@ -46,21 +46,33 @@ TEST(FuzzRegression, CsvTrailingCommaAtEndOfTextIsAnEmptyLastField) {
     EXPECT_FALSE(r.has_value());
 }
 
-// fuzz_sim_state: a state whose counters (Figures::migrations, ...) were near INT64_MAX loaded,
-// and the next interval's sum overflowed (src/sim/engine.cpp, Figures::add). The input is in the
-// fuzz target's seeds, as it takes it: the blob without its checksum.
-TEST(FuzzRegression, SimStateWithHugeCountersIsRefused) {
-    std::ifstream in(
-        std::string(FP_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_sim_state/regress-counter-overflow",
-        std::ios::binary);
-    ASSERT_TRUE(in.good());
+// Loads a fuzz_sim_state seed as the target takes it (the blob without its checksum, which is
+// appended) into the fuzz scenario's engine.
+Result<void> load_sim_state_seed(const std::string& name) {
+    std::ifstream in(std::string(FP_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_sim_state/" + name,
+                     std::ios::binary);
+    if (!in.good()) return bad_input("no seed " + name);
     std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const uint64_t sum = fnv1a64(blob);
     blob.append(reinterpret_cast<const char*>(&sum), sizeof sum);
-    auto engine = fuzz::make_engine();
-    auto r = engine->load_state(blob);
+    return fuzz::make_engine()->load_state(blob);
+}
+
+// fuzz_sim_state: a state whose counters (Figures::migrations, ...) were near INT64_MAX loaded,
+// and the next interval's sum overflowed (src/sim/engine.cpp, Figures::add).
+TEST(FuzzRegression, SimStateWithHugeCountersIsRefused) {
+    auto r = load_sim_state_seed("regress-counter-overflow");
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().msg, "simulator state: counts out of range");
+}
+
+// fuzz_sim_state: a forged state gave the best chain a VM last moved at tick INT32_MIN, and the
+// cooldown test (tick - last_moved) overflowed (src/sim/best_chain.cpp). The chain's state now
+// holds only ticks or "never".
+TEST(FuzzRegression, SimStateWithALastMoveBeforeTimeIsRefused) {
+    auto r = load_sim_state_seed("regress-last-moved-overflow");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().msg, "simulator state: the chain's state is corrupt");
 }
 
 // fuzz_sim_checkpoint: a damaged dataspace claiming ~10^16 VMs made the reader allocate that
