@@ -15,8 +15,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "src/util/crash_point.hpp"
-
 namespace fp::io {
 
 void ErrorList::add(const std::string& file, int64_t line, const std::string& column,
@@ -394,10 +392,6 @@ void remove_stale_temporaries(const std::string& path) {
     }
 }
 
-namespace {
-
-// Writes `content` to PATH.tmp.PID and fsyncs it; returns the temporary's path. On failure
-// nothing is left behind.
 Result<std::string> stage_file(const std::string& path, std::string_view content) {
     remove_stale_temporaries(path);
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -424,8 +418,6 @@ Result<std::string> stage_file(const std::string& path, std::string_view content
     return tmp;
 }
 
-}  // namespace
-
 Result<void> write_file_atomic(const std::string& path, std::string_view content) {
     auto tmp = stage_file(path, content);
     if (!tmp) return tl::unexpected(tmp.error());
@@ -438,58 +430,17 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
     return {};
 }
 
-Result<void> write_files_together(const std::vector<FileToWrite>& files,
-                                  const char* crash_point_name) {
-    if (files.empty()) return {};
-    std::vector<std::string> staged(files.size());
-    auto drop_staged = [&] {
-        for (const std::string& t : staged)
-            if (!t.empty()) ::unlink(t.c_str());
-    };
-    for (size_t i = 0; i < files.size(); ++i) {
-        if (!files[i].content) continue;
-        auto tmp = stage_file(files[i].path, *files[i].content);
-        if (!tmp) {
-            drop_staged();
-            return tl::unexpected(tmp.error());
-        }
-        staged[i] = std::move(*tmp);
-    }
-    // Everything is on disk: commit. The last file leaves first and arrives last, so whoever
-    // finds it finds the others from this same write.
-    const std::string& marker = files.back().path;
-    if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {
-        const int e = errno;
-        drop_staged();
-        return fail(ErrorCode::kEnvironment, marker + ": cannot replace: " + std::strerror(e));
-    }
-    sync_parent_dir(marker);
-    for (size_t i = 0; i < files.size(); ++i) {
-        const std::string& path = files[i].path;
-        if (!files[i].content) {
-            if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-                const int e = errno;
-                drop_staged();
-                return fail(ErrorCode::kEnvironment, path + ": cannot remove: " + std::strerror(e));
-            }
-        } else if (::rename(staged[i].c_str(), path.c_str()) != 0) {
-            const int e = errno;
-            drop_staged();
-            return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
-        }
-        staged[i].clear();
-        if (i + 1 < files.size()) sync_parent_dir(path);
-        if (crash_point_name) crash_point(crash_point_name);
-    }
-    sync_parent_dir(marker);
-    return {};
-}
-
 Result<void> make_dir(const std::string& dir) {
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    const bool created = std::filesystem::create_directories(dir, ec);
     if (ec)
         return fail(ErrorCode::kEnvironment, dir + ": cannot create directory: " + ec.message());
+    // A new directory's entry must survive a power loss too (only the last level is synced).
+    if (created) {
+        std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+        if (!p.has_filename()) p = p.parent_path();  // "out/" names "out"
+        sync_parent_dir(p.string());
+    }
     return {};
 }
 

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,18 +91,9 @@ std::string format_double(const char* fmt, double v);
 // Writes `content` to `path` atomically (temporary file in the same directory, fsync, rename).
 // Environment failures (disk full, permissions) are ErrorCode::kEnvironment.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
-// One file of a write_files_together: its content, or std::nullopt to remove it.
-struct FileToWrite {
-    std::string path;
-    std::optional<std::string> content;
-};
-// Writes several files as one output: every file is first written and fsynced as PATH.tmp.PID
-// (any failure removes them all and leaves the previous files untouched); then the LAST file is
-// removed, the others are renamed into place (or removed) in order, and the last is renamed
-// last. A reader that finds the last file therefore finds the rest of the same write; a crash
-// during the commit leaves the last file missing. crash_point(NAME) after each file committed.
-Result<void> write_files_together(const std::vector<FileToWrite>& files,
-                                  const char* crash_point_name = nullptr);
+// Writes `content` to PATH.tmp.PID and fsyncs it (after removing temporaries of PATH that dead
+// processes left); returns the temporary's path. On failure nothing is left behind.
+Result<std::string> stage_file(const std::string& path, std::string_view content);
 // fsyncs the directory holding PATH (after creating or renaming an entry in it; best effort).
 void sync_parent_dir(const std::string& path);
 // Removes PATH.tmp.PID files left by a process that died while writing PATH (PID not alive).

@@ -88,20 +88,20 @@ std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan) {
     return out;
 }
 
-Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& fleet,
+Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
-                                const RunInfo& run, std::string checkpoint_h5) {
-    // One write: checkpoint.h5, resize.csv (only when the plan grows allocations; a stale one
-    // from an earlier run goes), summary.json, then plan.csv, which is what dispatch reads. A
-    // crash while they are renamed into place leaves plan.csv missing, never plan.csv of an
-    // earlier run beside this run's checkpoint (`plan --resume` completes the directory).
-    std::vector<FileToWrite> files;
-    files.push_back({dir + "/checkpoint.h5", std::move(checkpoint_h5)});
-    files.push_back({dir + "/resize.csv",
-                     plan.resizes.empty() ? std::nullopt : std::optional(resize_csv(fleet, plan))});
-    files.push_back({dir + "/summary.json", summary_json(fleet, plan, s, run).dump(2) + "\n"});
-    files.push_back({dir + "/plan.csv", plan_csv(fleet, plan)});
-    return write_files_together(files, "plan-output");
+                                const RunInfo& run) {
+    // resize.csv only when the plan grows allocations (a stale one from an earlier run goes);
+    // plan.csv, what dispatch reads, is put in place last.
+    if (plan.resizes.empty()) {
+        out.remove("resize.csv");
+    } else if (auto r = out.stage("resize.csv", resize_csv(fleet, plan)); !r) {
+        return r;
+    }
+    if (auto r = out.stage("summary.json", summary_json(fleet, plan, s, run).dump(2) + "\n"); !r)
+        return r;
+    if (auto r = out.stage("plan.csv", plan_csv(fleet, plan)); !r) return r;
+    return out.commit();
 }
 
 std::string summary_text(const nlohmann::ordered_json& j) {

@@ -1,4 +1,4 @@
-// The plan's text outputs: plan.csv (CONTRACT.md header and order) and summary.json, written
+// The plan's text outputs: plan.csv (CONTRACT.md header and order) and summary.json, committed
 // with the checkpoint as one output (write_plan_outputs). Determinism: byte-identical for the
 // same plan, except the timing fields of summary.json (plan_seconds, phase_seconds).
 #pragma once
@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "io/output_commit.hpp"
 #include "src/plan/summary.hpp"
 
 namespace fp::io {
@@ -26,12 +27,11 @@ std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan);
 nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan& plan,
                                     const plan::PlanSummary& s, const RunInfo& run);
 
-// Writes DIR/checkpoint.h5 (the image given), resize.csv, summary.json and plan.csv as one
-// output (io::write_files_together): a failure leaves an earlier run's files untouched, and
-// plan.csv is committed last.
-Result<void> write_plan_outputs(const std::string& dir, const model::Fleet& fleet,
+// Stages resize.csv (or its removal), summary.json and plan.csv in OUT, after what the caller
+// staged there (the checkpoint), and commits them all as one (io::OutputCommit).
+Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
-                                const RunInfo& run, std::string checkpoint_h5);
+                                const RunInfo& run);
 
 // A few readable lines for a terminal (the demo prints this).
 std::string summary_text(const nlohmann::ordered_json& summary);

@@ -21,6 +21,7 @@
 #include "io/digest.hpp"
 #include "io/fleet_csv.hpp"
 #include "io/history.hpp"
+#include "io/output_commit.hpp"
 #include "io/plan_writer.hpp"
 #include "io/sim_checkpoint.hpp"
 #include "io/traffic_csv.hpp"
@@ -209,6 +210,17 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         policy::register_builtin_policies(r);
         return r;
     }();
+
+    // A plan run that was killed while putting its outputs in place left DIR/commit.pending:
+    // rank 0 finishes it before any rank reads a checkpoint from that directory.
+    auto settle = [&]() -> Result<void> {
+        if (env.rank != 0) return {};
+        for (const char* f : {"resume", "previous"})
+            if (auto p = args->get(f))
+                if (auto r = io::complete_pending_commit(io::parent_dir(*p)); !r) return r;
+        return {};
+    };
+    if (auto r = run_agreed(settle, env); !r) return r;
 
     // ---- Stage 1, every rank on its own: inputs and config. Each rank keeps the VM rows of its
     // shards only (all rows when --history, --traffic or --previous need every id).
@@ -587,15 +599,17 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     ck.now_s = in.now_s;
     ck.fleet_changes = in.fleet_changes;
     ck.summary_json = io::summary_json(g.skeleton, g.plan, summary, run).dump(2);
-    auto image = io::checkpoint_image(*out_dir + "/checkpoint.h5", ck);
-    if (!image) return tl::unexpected(image.error());
-    // The write phase is building the outputs; putting them on disk follows the timing.
+    auto out = io::OutputCommit::open(*out_dir, "plan-output");
+    if (!out) return tl::unexpected(out.error());
+    {
+        auto image = io::checkpoint_image(*out_dir + "/checkpoint.h5", ck);
+        if (!image) return tl::unexpected(image.error());
+        if (auto r = out->stage("checkpoint.h5", *image); !r) return r;
+    }
+    // summary.json's times include the checkpoint on disk (staged, fsynced), not the commit.
     run.phases.write = since(tw);
     run.plan_seconds = since(t0);
-    if (auto r =
-            io::write_plan_outputs(*out_dir, g.skeleton, g.plan, summary, run, std::move(*image));
-        !r)
-        return r;
+    if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run); !r) return r;
     std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
               << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
     return {};

@@ -24,6 +24,7 @@
 #include "io/config.hpp"
 #include "io/csv.hpp"
 #include "io/dispatch_io.hpp"
+#include "io/output_commit.hpp"
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
@@ -112,6 +113,7 @@ Result<void> run(const std::vector<std::string>& argv) {
                     f + " cannot be given with it");
         }
         dir = *r;
+        if (auto c = io::complete_pending_commit(dir); !c) return c;
         auto text = io::read_file(dir + "/dispatch.json");
         if (!text) return tl::unexpected(text.error());
         try {
@@ -138,6 +140,8 @@ Result<void> run(const std::vector<std::string>& argv) {
             if (e) return tl::unexpected(*e);
         auto mode = parse_mode(args->get("mode").value_or("precopy"));
         if (!mode) return tl::unexpected(mode.error());
+        // A plan run killed while putting its outputs in place: finish that first.
+        if (auto c = io::complete_pending_commit(dir); !c) return c;
         auto limits = plan_wave_limits(dir);
         if (!limits) return tl::unexpected(limits.error());
         // The plan's limits are upper bounds: dispatch may be tighter, never looser.
@@ -188,12 +192,6 @@ Result<void> run(const std::vector<std::string>& argv) {
     } catch (const std::exception& e) {
         return bad_input(dir + "/dispatch.json: " + e.what());
     }
-    if (::access((dir + "/plan.csv").c_str(), F_OK) != 0 &&
-        ::access((dir + "/checkpoint.h5").c_str(), F_OK) == 0)
-        return bad_input(dir + "/plan.csv: missing beside " + dir +
-                         "/checkpoint.h5: the plan run that wrote this directory stopped before "
-                         "its outputs were complete; `fleetplan plan --resume " +
-                         dir + "/checkpoint.h5 --out " + dir + "` completes them");
     auto plan = io::read_plan_csv(dir + "/plan.csv");
     if (!plan) return tl::unexpected(plan.error());
     auto hosts = io::read_dispatch_hosts(hosts_path);

@@ -1,7 +1,7 @@
 # kill -9 at fixed points (FP_CRASH_AT=POINT:N makes fleetplan SIGKILL itself the N-th time it
 # passes POINT), then resume, and the final outputs equal an uninterrupted run's:
-#  plan     — inside the checkpoint write (several datasets) and between output files;
-#             the directory never pairs an earlier plan.csv with a new checkpoint;
+#  plan     — inside the checkpoint write (several datasets) and at every step of the outputs'
+#             commit; the directory never holds files of two runs;
 #  simulate — inside checkpoint writes and between intervals;
 #  dispatch — between a journal append and the action it announces (libvirt's test driver).
 # Temporary files of a killed writer are cleaned by the next write.
@@ -17,39 +17,45 @@ killed() { # expects the command to die by SIGKILL
 }
 
 # ---- plan ----
-# The directory holds an earlier, different plan (goal balance). A kill while the checkpoint is
-# built leaves that run whole; a kill while the outputs are committed leaves plan.csv missing
-# (never the earlier plan.csv beside the new checkpoint), dispatch refuses the directory, and
-# `plan --resume` completes it to the uninterrupted run's outputs.
+# The directory holds an earlier, different plan (goal balance). The new run's outputs are staged
+# (plan-output:1), committed by DIR/commit.pending (plan-output:2) and put in place one by one
+# (plan-output:3..6: checkpoint.h5, resize.csv's removal, summary.json, plan.csv). A kill before
+# the commit point leaves the earlier run whole; a kill after it leaves the list, and the next
+# command reading the directory (here dispatch --dry-run) completes the new run. Either way the
+# directory holds one run's files, and a resume then leaves no temporaries.
 PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate)
 "$FLEETPLAN" "${PLAN[@]}" --out "$T/ref" >/dev/null
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --out "$T/earlier" >/dev/null
 cmp -s "$T/ref/plan.csv" "$T/earlier/plan.csv" && bad "the earlier plan must differ from the reference"
 same_plan() { cmp -s "$1/plan.csv" "$2/plan.csv" && [ "$(stable_summary "$1/summary.json")" = "$(stable_summary "$2/summary.json")" ]; }
-for point in ckpt:1 ckpt:7 ckpt:25 plan-output:1 plan-output:2 plan-output:3 plan-output:4; do
+for point in ckpt:1 ckpt:7 ckpt:25 plan-output:1 plan-output:2 plan-output:3 plan-output:4 plan-output:5 plan-output:6; do
     d="$T/p-${point/:/-}"
     rm -rf "$d" && cp -r "$T/earlier" "$d"
     if ! FP_CRASH_AT=$point killed "$FLEETPLAN" "${PLAN[@]}" --out "$d"; then
         bad "plan with FP_CRASH_AT=$point did not die by SIGKILL"
         continue
     fi
-    if [ -e "$d/plan.csv" ]; then
-        # Complete: either still the earlier run, or already the new one; never a mix.
-        "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d.check" >/dev/null
-        if same_plan "$d" "$d.check" && { same_plan "$d" "$T/earlier" || same_plan "$d" "$T/ref"; }; then
-            ok "plan killed at $point: plan.csv, summary.json and checkpoint.h5 are of one run ($(same_plan "$d" "$T/ref" && echo new || echo earlier))"
-        else
-            bad "plan killed at $point: plan.csv and checkpoint.h5 are of different runs"
-        fi
+    want=earlier
+    case $point in plan-output:[2-6]) want=new ;; esac
+    pending=no
+    [ -e "$d/commit.pending" ] && pending=yes
+    "$FLEETPLAN" dispatch --plan "$d" --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default' --dry-run >/dev/null ||
+        bad "plan killed at $point: dispatch --dry-run failed on the directory"
+    [ -e "$d/commit.pending" ] && bad "plan killed at $point: dispatch left commit.pending"
+    got=mixed
+    same_plan "$d" "$T/earlier" && got=earlier
+    same_plan "$d" "$T/ref" && got=new
+    "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d.check" >/dev/null
+    if [ "$got" = "$want" ] && same_plan "$d" "$d.check"; then
+        ok "plan killed at $point (commit list left: $pending): the directory holds the $got run's files, checkpoint included"
     else
-        expect2 "plan killed at $point: dispatch refuses the incomplete directory" "plan --resume $d/checkpoint.h5" \
-            dispatch --plan "$d" --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default' --dry-run
-        "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d" >/dev/null
-        if same_plan "$d" "$T/ref" && "$FLEETPLAN" inspect "$d/checkpoint.h5" >/dev/null && ! ls "$d"/*.tmp.* >/dev/null 2>&1; then
-            ok "plan killed at $point: resume completes the directory to the uninterrupted plan, no temporaries left"
-        else
-            bad "plan killed at $point: resumed outputs differ or temporaries left"
-        fi
+        bad "plan killed at $point: directory is '$got' (want $want) or its checkpoint is of another run"
+    fi
+    "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d" >/dev/null
+    if same_plan "$d" "$d.check" && ! ls "$d"/*.tmp.* >/dev/null 2>&1 && [ ! -e "$d/commit.pending" ]; then
+        ok "plan killed at $point: a resume into the directory leaves no temporaries"
+    else
+        bad "plan killed at $point: after a resume: $(ls "$d")"
     fi
 done
 

@@ -52,9 +52,14 @@ same_files() { # DIR SUMS: the files' checksums are unchanged
 P="$MNT/plan"
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --out "$P" >/dev/null
 (cd "$P" && md5sum checkpoint.h5 plan.csv summary.json) >"$T/plan.sums"
-for free in 0 8; do # a full disk; a nearly full one (the new checkpoint's first pages fit)
+# The new checkpoint's size in pages: with one page more free, it is staged and a later file
+# (summary.json or plan.csv) meets the full disk, and the staged checkpoint must go again.
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate --out "$T/ckref" >/dev/null
+ck_pages=$(( ($(stat -c %s "$T/ckref/checkpoint.h5") + 4095) / 4096 ))
+for free in 0 8 $((ck_pages + 1)); do # a full disk; the checkpoint's first pages fit; all of it fits
     fill $free
-    run3 "plan into a full dir ($free pages free)" "$P/checkpoint.h5" \
+    [ "$free" -gt 8 ] && file="$P/" || file="$P/checkpoint.h5"
+    run3 "plan into a full dir ($free pages free)" "$file" \
         "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate --out "$P"
     same_files "$P" "$T/plan.sums"
     no_tmp "$P"

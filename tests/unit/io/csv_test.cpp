@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "tests/unit/io/scratch_dir.hpp"
-
 namespace fp::io {
 namespace {
 
@@ -62,51 +58,6 @@ TEST(CsvField, QuotesOnlyWhenNeeded) {
     EXPECT_EQ(csv_field("plain"), "plain");
     EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
     EXPECT_EQ(csv_field("q\""), "\"q\"\"\"");
-}
-
-class WriteFilesTogether : public fp::testing::ScratchDirTest {
-  protected:
-    std::string read(const std::string& name) {
-        auto t = read_file((dir_ / name).string());
-        return t ? *t : "<missing>";
-    }
-    int temporaries() {
-        int n = 0;
-        for (const auto& e : std::filesystem::directory_iterator(dir_))
-            n += e.path().filename().string().find(".tmp.") != std::string::npos;
-        return n;
-    }
-    std::string p(const std::string& name) { return (dir_ / name).string(); }
-};
-
-TEST_F(WriteFilesTogether, ReplacesAddsAndRemoves) {
-    write("a.txt", "old a");
-    write("gone.txt", "stale");
-    write("last.txt", "old last");
-    auto r = write_files_together({{p("a.txt"), "new a"},
-                                   {p("gone.txt"), std::nullopt},
-                                   {p("b.txt"), "b"},
-                                   {p("last.txt"), "new last"}});
-    ASSERT_TRUE(r.has_value()) << r.error().msg;
-    EXPECT_EQ(read("a.txt"), "new a");
-    EXPECT_EQ(read("gone.txt"), "<missing>");
-    EXPECT_EQ(read("b.txt"), "b");
-    EXPECT_EQ(read("last.txt"), "new last");
-    EXPECT_EQ(temporaries(), 0);
-}
-
-TEST_F(WriteFilesTogether, AFailedWriteLeavesThePreviousFilesAndNoTemporaries) {
-    write("a.txt", "old a");
-    write("last.txt", "old last");
-    // The second file cannot be created: the first was already staged and must go again.
-    auto r = write_files_together(
-        {{p("a.txt"), "new a"}, {p("no-such-dir/b.txt"), "b"}, {p("last.txt"), "new last"}});
-    ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
-    EXPECT_NE(r.error().msg.find("no-such-dir/b.txt"), std::string::npos) << r.error().msg;
-    EXPECT_EQ(read("a.txt"), "old a");
-    EXPECT_EQ(read("last.txt"), "old last");
-    EXPECT_EQ(temporaries(), 0);
 }
 
 }  // namespace

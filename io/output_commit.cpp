@@ -1,0 +1,160 @@
+#include "io/output_commit.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "io/csv.hpp"
+#include "src/util/assert.hpp"
+#include "src/util/crash_point.hpp"
+
+namespace fp::io {
+namespace {
+
+constexpr const char* kListHeader = "fleetplan commit 1";
+
+bool plain_name(const std::string& n) {
+    return !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos &&
+           n.find('\t') == std::string::npos && n.find('\n') == std::string::npos;
+}
+
+// Carries out the steps in DIR (each may have been done already: a rename whose temporary is
+// gone counts as done), then removes the list.
+Result<void> apply(const std::string& dir,
+                   const std::vector<std::pair<std::string, std::string>>& steps,
+                   const char* crash) {
+    for (const auto& [name, tmp] : steps) {
+        const std::string path = dir + "/" + name;
+        if (tmp.empty()) {
+            if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+                return fail(ErrorCode::kEnvironment,
+                            path + ": cannot remove: " + std::strerror(errno));
+        } else if (::rename((dir + "/" + tmp).c_str(), path.c_str()) != 0 && errno != ENOENT) {
+            return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(errno));
+        }
+        if (crash) crash_point(crash);
+    }
+    const std::string list = dir + "/" + kCommitList;
+    sync_parent_dir(list);  // the files are in place before the list goes
+    if (::unlink(list.c_str()) != 0 && errno != ENOENT)
+        return fail(ErrorCode::kEnvironment, list + ": cannot remove: " + std::strerror(errno));
+    sync_parent_dir(list);
+    return {};
+}
+
+}  // namespace
+
+std::string parent_dir(const std::string& path) {
+    const std::filesystem::path p(path);
+    return p.has_parent_path() ? p.parent_path().string() : std::string(".");
+}
+
+OutputCommit::OutputCommit(std::string dir, const char* crash_point_name)
+    : dir_(std::move(dir)), crash_(crash_point_name) {}
+
+OutputCommit::OutputCommit(OutputCommit&& other) noexcept
+    : dir_(std::move(other.dir_)),
+      crash_(other.crash_),
+      steps_(std::move(other.steps_)),
+      committed_(other.committed_) {
+    other.steps_.clear();
+    other.committed_ = true;
+}
+
+Result<OutputCommit> OutputCommit::open(std::string dir, const char* crash_point_name) {
+    if (auto r = complete_pending_commit(dir); !r) return tl::unexpected(r.error());
+    return OutputCommit(std::move(dir), crash_point_name);
+}
+
+OutputCommit::~OutputCommit() {
+    if (committed_) return;
+    for (const Step& s : steps_)
+        if (!s.tmp.empty()) ::unlink((dir_ + "/" + s.tmp).c_str());
+}
+
+Result<void> OutputCommit::stage(const std::string& name, std::string_view content) {
+    FP_ASSERT(plain_name(name) && !committed_);
+    auto tmp = stage_file(dir_ + "/" + name, content);
+    if (!tmp) return tl::unexpected(tmp.error());
+    steps_.push_back({name, std::filesystem::path(*tmp).filename().string()});
+    return {};
+}
+
+void OutputCommit::remove(const std::string& name) {
+    FP_ASSERT(plain_name(name) && !committed_);
+    remove_stale_temporaries(dir_ + "/" + name);
+    steps_.push_back({name, ""});
+}
+
+Result<void> OutputCommit::commit() {
+    FP_ASSERT(!committed_);
+    if (crash_) crash_point(crash_);
+    std::string list = std::string(kListHeader) + "\n";
+    std::vector<std::pair<std::string, std::string>> steps;
+    for (const Step& s : steps_) {
+        list +=
+            s.tmp.empty() ? "remove\t" + s.name + "\n" : "rename\t" + s.tmp + "\t" + s.name + "\n";
+        steps.emplace_back(s.name, s.tmp);
+    }
+    // The commit point. Before it, a failure leaves everything as it was (the destructor
+    // removes the temporaries); after it, the new files are the directory's.
+    if (auto r = write_file_atomic(dir_ + "/" + kCommitList, list); !r) return r;
+    committed_ = true;
+    if (crash_) crash_point(crash_);
+    if (auto r = apply(dir_, steps, crash_); !r)
+        return fail(ErrorCode::kEnvironment,
+                    r.error().msg + "; the new outputs are committed (" + dir_ + "/" + kCommitList +
+                        ") but not all in place: the next fleetplan command reading " + dir_ +
+                        " finishes putting them in place");
+    return {};
+}
+
+Result<void> complete_pending_commit(const std::string& dir) {
+    const std::string list = dir + "/" + kCommitList;
+    if (::access(list.c_str(), F_OK) != 0) return {};
+    auto text = read_file(list);
+    if (!text) return tl::unexpected(text.error());
+    std::vector<std::pair<std::string, std::string>> steps;
+    size_t pos = 0;
+    int line = 0;
+    bool header = false;
+    while (pos < text->size()) {
+        size_t end = text->find('\n', pos);
+        if (end == std::string::npos)  // the list is written atomically: never cut short
+            return bad_input(list + ":" + std::to_string(line + 1) + ": line not terminated");
+        const std::string l = text->substr(pos, end - pos);
+        pos = end + 1;
+        ++line;
+        const std::string where = list + ":" + std::to_string(line) + ": ";
+        if (!header) {
+            if (l != kListHeader) return bad_input(where + "expected '" + kListHeader + "'");
+            header = true;
+            continue;
+        }
+        std::vector<std::string> f;
+        for (size_t b = 0;;) {
+            const size_t t = l.find('\t', b);
+            f.push_back(l.substr(b, t == std::string::npos ? std::string::npos : t - b));
+            if (t == std::string::npos) break;
+            b = t + 1;
+        }
+        if (f[0] == "remove" && f.size() == 2 && plain_name(f[1])) {
+            steps.emplace_back(f[1], "");
+        } else if (f[0] == "rename" && f.size() == 3 && plain_name(f[2]) &&
+                   f[1].rfind(f[2] + ".tmp.", 0) == 0 && f[1].size() > f[2].size() + 5 &&
+                   f[1].find_first_not_of("0123456789", f[2].size() + 5) == std::string::npos) {
+            steps.emplace_back(f[2], f[1]);
+        } else {
+            return bad_input(where +
+                             "expected 'rename<TAB>NAME.tmp.PID<TAB>NAME' or "
+                             "'remove<TAB>NAME'");
+        }
+    }
+    if (!header) return bad_input(list + ":1: expected '" + std::string(kListHeader) + "'");
+    return apply(dir, steps, nullptr);
+}
+
+}  // namespace fp::io

@@ -1,0 +1,139 @@
+#include "io/output_commit.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "io/csv.hpp"
+#include "tests/unit/io/scratch_dir.hpp"
+
+namespace fp::io {
+namespace {
+
+class OutputCommitTest : public fp::testing::ScratchDirTest {
+  protected:
+    std::string read(const std::string& name) {
+        auto t = read_file((dir_ / name).string());
+        return t ? *t : "<missing>";
+    }
+    // Files in the directory other than the given ones (temporaries, the list).
+    int others(std::initializer_list<const char*> expected) {
+        int n = 0;
+        for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+            const std::string f = e.path().filename().string();
+            bool known = false;
+            for (const char* x : expected) known |= f == x;
+            n += known ? 0 : 1;
+        }
+        return n;
+    }
+    std::string dir() const { return dir_.string(); }
+};
+
+TEST_F(OutputCommitTest, ReplacesAddsAndRemovesInOneCommit) {
+    write("a.txt", "old a");
+    write("gone.txt", "stale");
+    write("last.txt", "old last");
+    write("gone.txt.tmp.999999999", "a dead writer's temporary");
+    auto c = OutputCommit::open(dir());
+    ASSERT_TRUE(c.has_value()) << c.error().msg;
+    ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
+    c->remove("gone.txt");
+    ASSERT_TRUE(c->stage("b.txt", "b").has_value());
+    ASSERT_TRUE(c->stage("last.txt", "new last").has_value());
+    EXPECT_EQ(read("a.txt"), "old a");  // nothing changes before the commit
+    ASSERT_TRUE(c->commit().has_value());
+    EXPECT_EQ(read("a.txt"), "new a");
+    EXPECT_EQ(read("gone.txt"), "<missing>");
+    EXPECT_EQ(read("b.txt"), "b");
+    EXPECT_EQ(read("last.txt"), "new last");
+    EXPECT_EQ(others({"a.txt", "b.txt", "last.txt"}), 0);  // no temporary, no list
+}
+
+TEST_F(OutputCommitTest, AFailedStageLeavesThePreviousFilesAndNoTemporaries) {
+    write("a.txt", "old a");
+    write("last.txt", "old last");
+    // last.txt's temporary cannot be created (a directory has its name).
+    std::filesystem::create_directory(dir_ / ("last.txt.tmp." + std::to_string(::getpid())));
+    {
+        auto c = OutputCommit::open(dir());
+        ASSERT_TRUE(c.has_value());
+        ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
+        auto r = c->stage("last.txt", "new last");
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
+        EXPECT_NE(r.error().msg.find("last.txt"), std::string::npos) << r.error().msg;
+    }  // never committed: the staged a.txt goes
+    std::filesystem::remove(dir_ / ("last.txt.tmp." + std::to_string(::getpid())));
+    EXPECT_EQ(read("a.txt"), "old a");
+    EXPECT_EQ(read("last.txt"), "old last");
+    EXPECT_EQ(others({"a.txt", "last.txt"}), 0);
+}
+
+TEST_F(OutputCommitTest, ACommitCutShortIsFinishedByTheNextCommand) {
+    // What a writer killed after its list and its first rename leaves behind.
+    write("a.txt", "new a");  // already renamed: a.txt.tmp.42 is gone
+    write("b.txt", "old b");
+    write("b.txt.tmp.42", "new b");
+    write("old.txt", "stale");
+    write(kCommitList,
+          "fleetplan commit 1\nrename\ta.txt.tmp.42\ta.txt\nrename\tb.txt.tmp.42\tb.txt\n"
+          "remove\told.txt\n");
+    ASSERT_TRUE(complete_pending_commit(dir()).has_value());
+    EXPECT_EQ(read("a.txt"), "new a");
+    EXPECT_EQ(read("b.txt"), "new b");
+    EXPECT_EQ(read("old.txt"), "<missing>");
+    EXPECT_EQ(others({"a.txt", "b.txt"}), 0);
+    // Nothing pending: nothing to do.
+    EXPECT_TRUE(complete_pending_commit(dir()).has_value());
+}
+
+TEST_F(OutputCommitTest, OpeningADirectoryFinishesItsPendingCommitFirst) {
+    write("p.csv", "old");
+    write("p.csv.tmp.7", "new");
+    write(kCommitList, "fleetplan commit 1\nrename\tp.csv.tmp.7\tp.csv\n");
+    auto c = OutputCommit::open(dir());
+    ASSERT_TRUE(c.has_value()) << c.error().msg;
+    EXPECT_EQ(read("p.csv"), "new");
+    EXPECT_EQ(read(kCommitList), "<missing>");
+}
+
+TEST_F(OutputCommitTest, AMalformedListIsBadInputNamingItsLine) {
+    write(kCommitList, "fleetplan commit 1\nrename\t../../etc/passwd.tmp.1\t../../etc/passwd\n");
+    auto r = complete_pending_commit(dir());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_EQ(r.error().msg.rfind(dir() + "/" + kCommitList + ":2: expected", 0), 0u)
+        << r.error().msg;
+    write(kCommitList, "something else\n");
+    r = complete_pending_commit(dir());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().msg.find(":1: expected 'fleetplan commit 1'"), std::string::npos);
+    write(kCommitList, "fleetplan commit 1\nrename\tx.tmp.1\tx");  // no final newline
+    r = complete_pending_commit(dir());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().msg.find(":2: line not terminated"), std::string::npos);
+}
+
+TEST_F(OutputCommitTest, ARenameFailingAfterTheCommitPointIsFinishedLater) {
+    write("a.txt", "old a");
+    std::filesystem::create_directories(dir_ / "b.txt" / "in-the-way");  // rename onto it fails
+    auto c = OutputCommit::open(dir());
+    ASSERT_TRUE(c.has_value());
+    ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
+    ASSERT_TRUE(c->stage("b.txt", "new b").has_value());
+    auto r = c->commit();
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
+    EXPECT_NE(r.error().msg.find("are committed"), std::string::npos) << r.error().msg;
+    EXPECT_EQ(read("a.txt"), "new a");
+    EXPECT_NE(read(kCommitList), "<missing>");
+    std::filesystem::remove_all(dir_ / "b.txt");
+    ASSERT_TRUE(complete_pending_commit(dir()).has_value());
+    EXPECT_EQ(read("b.txt"), "new b");
+    EXPECT_EQ(others({"a.txt", "b.txt"}), 0);
+}
+
+}  // namespace
+}  // namespace fp::io
