@@ -379,6 +379,8 @@ void remove_stale_temporaries(const std::string& path) {
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     const std::string prefix = target.filename().string() + ".tmp.";
     std::error_code ec;
+    // A commit list a crashed writer left may still need its temporaries (io/output_commit.hpp).
+    if (fs::exists(dir / "commit.pending", ec)) return;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
         if (name.rfind(prefix, 0) != 0) continue;

@@ -1,5 +1,7 @@
 #include "io/output_commit.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,25 +50,54 @@ Result<void> apply(const std::string& dir,
 }  // namespace
 
 std::string parent_dir(const std::string& path) {
-    const std::filesystem::path p(path);
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+    if (ec) p = std::filesystem::path(path);
     return p.has_parent_path() ? p.parent_path().string() : std::string(".");
 }
 
-OutputCommit::OutputCommit(std::string dir, const char* crash_point_name)
-    : dir_(std::move(dir)), crash_(crash_point_name) {}
+Result<DirLock> DirLock::take(const std::string& dir, bool wait) {
+    const std::string path = dir + "/commit.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return fail(ErrorCode::kEnvironment, path + ": cannot open: " + std::strerror(errno));
+    while (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+        if (errno == EINTR) continue;
+        const int e = errno;
+        ::close(fd);
+        if (e == EWOULDBLOCK)
+            return fail(ErrorCode::kEnvironment,
+                        dir +
+                            ": another fleetplan process is writing or dispatching this "
+                            "directory (" +
+                            path + " is locked)");
+        return fail(ErrorCode::kEnvironment, path + ": cannot lock: " + std::strerror(e));
+    }
+    return DirLock(fd);
+}
+
+DirLock::~DirLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+OutputCommit::OutputCommit(std::string dir, const char* crash_point_name, DirLock lock)
+    : dir_(std::move(dir)), crash_(crash_point_name), lock_(std::move(lock)) {}
 
 OutputCommit::OutputCommit(OutputCommit&& other) noexcept
     : dir_(std::move(other.dir_)),
       crash_(other.crash_),
       steps_(std::move(other.steps_)),
-      committed_(other.committed_) {
+      committed_(other.committed_),
+      lock_(std::move(other.lock_)) {
     other.steps_.clear();
     other.committed_ = true;
 }
 
 Result<OutputCommit> OutputCommit::open(std::string dir, const char* crash_point_name) {
-    if (auto r = complete_pending_commit(dir); !r) return tl::unexpected(r.error());
-    return OutputCommit(std::move(dir), crash_point_name);
+    auto lock = DirLock::take(dir, false);
+    if (!lock) return tl::unexpected(lock.error());
+    if (auto r = complete_pending_commit_locked(dir); !r) return tl::unexpected(r.error());
+    return OutputCommit(std::move(dir), crash_point_name, std::move(*lock));
 }
 
 OutputCommit::~OutputCommit() {
@@ -85,7 +116,9 @@ Result<void> OutputCommit::stage(const std::string& name, std::string_view conte
 
 void OutputCommit::remove(const std::string& name) {
     FP_ASSERT(plain_name(name) && !committed_);
-    remove_stale_temporaries(dir_ + "/" + name);
+    const std::string path = dir_ + "/" + name;
+    remove_stale_temporaries(path);
+    ::unlink((path + ".tmp." + std::to_string(::getpid())).c_str());  // a reused PID's leftover
     steps_.push_back({name, ""});
 }
 
@@ -99,6 +132,8 @@ Result<void> OutputCommit::commit() {
             s.tmp.empty() ? "remove\t" + s.name + "\n" : "rename\t" + s.tmp + "\t" + s.name + "\n";
         steps.emplace_back(s.name, s.tmp);
     }
+    // The temporaries' entries are on disk before the list that names them.
+    sync_parent_dir(dir_ + "/" + kCommitList);
     // The commit point. Before it, a failure leaves everything as it was (the destructor
     // removes the temporaries); after it, the new files are the directory's.
     if (auto r = write_file_atomic(dir_ + "/" + kCommitList, list); !r) return r;
@@ -113,10 +148,20 @@ Result<void> OutputCommit::commit() {
 }
 
 Result<void> complete_pending_commit(const std::string& dir) {
+    if (::access((dir + "/" + kCommitList).c_str(), F_OK) != 0) return {};
+    auto lock = DirLock::take(dir, true);  // a live writer's commit ends first
+    if (!lock) return tl::unexpected(lock.error());
+    return complete_pending_commit_locked(dir);
+}
+
+Result<void> complete_pending_commit_locked(const std::string& dir) {
     const std::string list = dir + "/" + kCommitList;
-    if (::access(list.c_str(), F_OK) != 0) return {};
+    if (::access(list.c_str(), F_OK) != 0) {
+        if (errno == ENOENT) return {};
+        return fail(ErrorCode::kEnvironment, list + ": " + std::strerror(errno));
+    }
     auto text = read_file(list);
-    if (!text) return tl::unexpected(text.error());
+    if (!text) return fail(ErrorCode::kEnvironment, text.error().msg);
     std::vector<std::pair<std::string, std::string>> steps;
     size_t pos = 0;
     int line = 0;

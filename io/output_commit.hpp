@@ -3,9 +3,12 @@
 // writes DIR/commit.pending, the list of renames and removals to make, atomically: that is the
 // commit point. It carries the list out in order and removes it. A crash before the list exists
 // leaves the earlier files untouched (the next write removes the dead process's temporaries); a
-// crash after it leaves the list, and complete_pending_commit(DIR), which every command reading
-// or writing such a directory calls first, finishes the job. Once that has run, a directory
-// never holds files of two runs side by side. Thread-safety: one OutputCommit per directory.
+// crash after it leaves the list, and complete_pending_commit(DIR) finishes the job: `plan`
+// calls it for its --out, --resume and --previous directories and `dispatch` for its plan
+// directory, before reading anything there. (`inspect` and other readers see the earlier files
+// and the list until then.) An exclusive lock on DIR/commit.lock, held while a plan stages and
+// commits, while a list is completed and for the whole of a dispatch, keeps two fleetplan
+// processes from writing one directory at once. Thread-safety: one OutputCommit per directory.
 #pragma once
 
 #include <string>
@@ -18,10 +21,28 @@ namespace fp::io {
 
 inline constexpr const char* kCommitList = "commit.pending";
 
+// An exclusive flock on DIR/commit.lock, released on destruction (and by the kernel when the
+// process dies, even by kill -9).
+class DirLock {
+  public:
+    // wait: block until the lock is free; else a held lock is an environment error.
+    static Result<DirLock> take(const std::string& dir, bool wait);
+    DirLock(DirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    DirLock& operator=(DirLock&&) = delete;
+    DirLock(const DirLock&) = delete;
+    DirLock& operator=(const DirLock&) = delete;
+    ~DirLock();
+
+  private:
+    explicit DirLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
 class OutputCommit {
   public:
-    // Finishes what a crashed writer left in DIR (complete_pending_commit), then starts a new
-    // commit there. crash_point(CRASH_POINT_NAME), when given, fires after staging, after the
+    // Takes DIR's lock (a held lock is an environment error: another fleetplan process is
+    // writing or dispatching DIR), finishes what a crashed writer left there, and starts a new
+    // commit. crash_point(CRASH_POINT_NAME), when given, fires after staging, after the
     // list is written and after each file is put in place (tests).
     static Result<OutputCommit> open(std::string dir, const char* crash_point_name = nullptr);
     OutputCommit(OutputCommit&& other) noexcept;
@@ -40,7 +61,7 @@ class OutputCommit {
     Result<void> commit();
 
   private:
-    OutputCommit(std::string dir, const char* crash_point_name);
+    OutputCommit(std::string dir, const char* crash_point_name, DirLock lock);
     struct Step {
         std::string name;
         std::string tmp;  // file name of the staged temporary; empty: remove NAME
@@ -49,12 +70,16 @@ class OutputCommit {
     const char* crash_ = nullptr;
     std::vector<Step> steps_;
     bool committed_ = false;
+    DirLock lock_;
 };
 
-// If DIR holds commit.pending, carries out its renames and removals and removes it; else does
-// nothing. A malformed list is bad input naming its line.
+// If DIR holds commit.pending, takes DIR's lock (waiting for a live writer's commit to end),
+// carries out the list's renames and removals and removes it; else does nothing. A malformed
+// list is bad input naming its line; an unreadable one, an environment error.
 Result<void> complete_pending_commit(const std::string& dir);
-// The directory holding PATH ("." for a bare file name).
+// The same for a caller that holds DIR's lock.
+Result<void> complete_pending_commit_locked(const std::string& dir);
+// The directory holding PATH, symbolic links resolved ("." for a bare file name).
 std::string parent_dir(const std::string& path);
 
 }  // namespace fp::io

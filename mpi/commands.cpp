@@ -60,7 +60,10 @@ const char* kPlanHelp =
     "  --now ISO8601          planning time (recorded; the wall clock is never read)\n"
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
-    "Writes DIR/plan.csv, DIR/summary.json and DIR/checkpoint.h5.\n";
+    "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
+    "in\n"
+    "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
+    "on DIR finishes it after a crash).\n";
 
 struct PlanInputs {
     model::Fleet fleet;
@@ -211,8 +214,18 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         return r;
     }();
 
+    if (args->has("resume")) {
+        for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
+                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
+                              "history", "previous", "traffic"})
+            if (args->has(f))
+                return bad_input(std::string("--resume takes the inputs and config from the "
+                                             "checkpoint; --") +
+                                 f + " cannot be combined with it");
+    }
     // A plan run that was killed while putting its outputs in place left DIR/commit.pending:
-    // rank 0 finishes it before any rank reads a checkpoint from that directory.
+    // rank 0 finishes it before any rank reads a checkpoint from that directory (even when
+    // this command then stops on bad input: that commit was another run's, and complete).
     auto settle = [&]() -> Result<void> {
         if (env.rank != 0) return {};
         for (const char* f : {"resume", "previous"})
@@ -232,13 +245,6 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         std::optional<io::FleetLoad> hosts_load;
         std::string vms_path;
         if (auto resume = args->get("resume")) {
-            for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
-                                  "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
-                                  "history", "previous", "traffic"})
-                if (args->has(f))
-                    return bad_input(std::string("--resume takes the inputs and config from the "
-                                                 "checkpoint; --") +
-                                     f + " cannot be combined with it");
             auto ck = io::read_checkpoint(*resume);
             if (!ck) return tl::unexpected(ck.error());
             if (ck->command != "plan")

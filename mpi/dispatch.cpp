@@ -19,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
@@ -104,6 +105,28 @@ Result<void> run(const std::vector<std::string>& argv) {
     if (!args) return tl::unexpected(args.error());
     std::string dir;
     nlohmann::json saved;
+    const bool dry_run = args->has("dry-run");
+    std::optional<io::DirLock> dir_lock;
+    // Before anything in the plan directory is read. A dispatch holds two locks for as long as
+    // it lives (the kernel drops them when it dies, even by kill -9, so --resume can take
+    // over): DIR/dispatch.lock, one dispatcher per plan; and DIR/commit.lock, which keeps a
+    // plan from committing new outputs into the directory meanwhile (and waits for one that is
+    // committing). Then a commit a killed plan run left there is finished. A dry run only
+    // finishes that commit.
+    auto settle_dir = [&](const std::string& d) -> Result<void> {
+        if (dry_run) return io::complete_pending_commit(d);
+        const std::string lock_path = d + "/dispatch.lock";
+        const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (lock_fd < 0)
+            return fail(ErrorCode::kEnvironment,
+                        lock_path + ": cannot open: " + std::strerror(errno));
+        if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+            return bad_input(d + ": another fleetplan dispatch of this plan is running");
+        auto lock = io::DirLock::take(d, true);
+        if (!lock) return tl::unexpected(lock.error());
+        dir_lock.emplace(std::move(*lock));
+        return io::complete_pending_commit_locked(d);
+    };
     if (auto r = args->get("resume")) {
         for (const auto& f : spec.with_value) {
             if (f != "resume" && args->has(f))
@@ -113,7 +136,7 @@ Result<void> run(const std::vector<std::string>& argv) {
                     f + " cannot be given with it");
         }
         dir = *r;
-        if (auto c = io::complete_pending_commit(dir); !c) return c;
+        if (auto c = settle_dir(dir); !c) return c;
         auto text = io::read_file(dir + "/dispatch.json");
         if (!text) return tl::unexpected(text.error());
         try {
@@ -140,8 +163,7 @@ Result<void> run(const std::vector<std::string>& argv) {
             if (e) return tl::unexpected(*e);
         auto mode = parse_mode(args->get("mode").value_or("precopy"));
         if (!mode) return tl::unexpected(mode.error());
-        // A plan run killed while putting its outputs in place: finish that first.
-        if (auto c = io::complete_pending_commit(dir); !c) return c;
+        if (auto c = settle_dir(dir); !c) return c;
         auto limits = plan_wave_limits(dir);
         if (!limits) return tl::unexpected(limits.error());
         // The plan's limits are upper bounds: dispatch may be tighter, never looser.
@@ -211,21 +233,13 @@ Result<void> run(const std::vector<std::string>& argv) {
             }
         }
     }
-    if (args->has("dry-run")) {
+    if (dry_run) {
         auto text = dispatch::dry_run_text(plan->moves, *hosts, opt);
         if (!text) return tl::unexpected(text.error());
         std::cout << *text << plan->moves.size() << " migrations in dry run (" << plan->new_vms
                   << " new-VM placements are not migrations); nothing done\n";
         return {};
     }
-    // One dispatcher per plan: an exclusive lock for as long as this process lives (the kernel
-    // drops it when the process dies, even by kill -9, so --resume can take over).
-    const std::string lock_path = dir + "/dispatch.lock";
-    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd < 0)
-        return fail(ErrorCode::kEnvironment, lock_path + ": cannot open: " + std::strerror(errno));
-    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return bad_input(dir + ": another fleetplan dispatch of this plan is running");
     const std::string journal_path = dir + "/dispatch.journal";
     const bool resuming = args->has("resume");
     if (!resuming && ::access(journal_path.c_str(), F_OK) == 0)

@@ -37,11 +37,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}"
 fi
 
-# FP_FUZZ_SEED=N fixes libFuzzer's random seed (CI does, so that a run explores the same way
-# each time up to its time limit); unset, every run draws its own.
+# FP_FUZZ_SEED=N (N >= 1) fixes libFuzzer's random seed (CI does: each run starts the same way,
+# though the time limit and fork mode make where it ends vary); unset, every run draws its own.
 seed_flag=
 if [ -n "${FP_FUZZ_SEED:-}" ]; then
-    case $FP_FUZZ_SEED in *[!0-9]*) echo "fuzz: FP_FUZZ_SEED must be a whole number" >&2; exit 2 ;; esac
+    case $FP_FUZZ_SEED in *[!0-9]* | 0 | 0*) echo "fuzz: FP_FUZZ_SEED must be a whole number from 1 (0 means random to libFuzzer)" >&2; exit 2 ;; esac
     seed_flag="-seed=$FP_FUZZ_SEED"
 fi
 

@@ -2,7 +2,8 @@
 // process kill itself with SIGKILL (no cleanup, no flush: as `kill -9`) the N-th time it passes
 // the crash point NAME. Points: "ckpt" (each dataset an HDF5 checkpoint writes), "journal" (each
 // dispatch journal append, after its fsync and before the next action), "sim-interval" (each
-// simulated interval, before its checkpoint), "plan-output" (each plan output file written).
+// simulated interval, before its checkpoint), "plan-output" (the plan's outputs: after
+// staging them, after the commit list, after each file put in place).
 // Without the variable a crash point costs one relaxed atomic load. Thread-safe.
 #pragma once
 

@@ -6,6 +6,8 @@
 #  dispatch — between a journal append and the action it announces (libvirt's test driver).
 # Temporary files of a killed writer are cleaned by the next write.
 source "$(dirname "$0")/common.sh"
+: "${MPIRUN:?}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 PL="$SRC/tests/data/planetlab/20110306-subset"
 ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
 killed() { # expects the command to die by SIGKILL
@@ -21,7 +23,8 @@ killed() { # expects the command to die by SIGKILL
 # (plan-output:1), committed by DIR/commit.pending (plan-output:2) and put in place one by one
 # (plan-output:3..6: checkpoint.h5, resize.csv's removal, summary.json, plan.csv). A kill before
 # the commit point leaves the earlier run whole; a kill after it leaves the list, and the next
-# command reading the directory (here dispatch --dry-run) completes the new run. Either way the
+# command reading the directory (plan --resume under mpirun, plan --previous, dispatch) completes
+# the new run. Either way the
 # directory holds one run's files, and a resume then leaves no temporaries.
 PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate)
 "$FLEETPLAN" "${PLAN[@]}" --out "$T/ref" >/dev/null
@@ -35,19 +38,27 @@ for point in ckpt:1 ckpt:7 ckpt:25 plan-output:1 plan-output:2 plan-output:3 pla
         bad "plan with FP_CRASH_AT=$point did not die by SIGKILL"
         continue
     fi
-    want=earlier
-    case $point in plan-output:[2-6]) want=new ;; esac
-    pending=no
-    [ -e "$d/commit.pending" ] && pending=yes
-    "$FLEETPLAN" dispatch --plan "$d" --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default' --dry-run >/dev/null ||
-        bad "plan killed at $point: dispatch --dry-run failed on the directory"
-    [ -e "$d/commit.pending" ] && bad "plan killed at $point: dispatch left commit.pending"
+    want=earlier pending=no
+    case $point in plan-output:[2-6]) want=new pending=yes ;; esac
+    if [ -e "$d/commit.pending" ]; then has=yes; else has=no; fi
+    [ "$has" = "$pending" ] || bad "plan killed at $point: commit.pending there: $has (want $pending)"
+    # The next command reading the directory finishes the commit: plan --resume under mpirun
+    # (rank 0 before any rank reads), plan --previous, or dispatch.
+    case $point in
+    plan-output:2) how="mpirun -np 2 plan --resume"
+        "$MPIRUN" -np 2 "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d.first" >/dev/null ;;
+    plan-output:3) how="plan --previous"
+        "$FLEETPLAN" "${PLAN[@]}" --previous "$d/checkpoint.h5" --out "$d.first" >/dev/null ;;
+    *) how="dispatch --dry-run"
+        "$FLEETPLAN" dispatch --plan "$d" --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default' --dry-run >/dev/null ;;
+    esac || bad "plan killed at $point: $how failed on the directory"
+    [ -e "$d/commit.pending" ] && bad "plan killed at $point: $how left commit.pending"
     got=mixed
     same_plan "$d" "$T/earlier" && got=earlier
     same_plan "$d" "$T/ref" && got=new
     "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d.check" >/dev/null
     if [ "$got" = "$want" ] && same_plan "$d" "$d.check"; then
-        ok "plan killed at $point (commit list left: $pending): the directory holds the $got run's files, checkpoint included"
+        ok "plan killed at $point (commit list left: $has, then $how): the directory holds the $got run's files, checkpoint included"
     else
         bad "plan killed at $point: directory is '$got' (want $want) or its checkpoint is of another run"
     fi

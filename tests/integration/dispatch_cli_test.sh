@@ -65,5 +65,19 @@ expect2 "collect --sample-seconds above its range" "--sample-seconds: 7200 is ou
 expect2 "collect --sample-seconds not a number" "--sample-seconds: expected a finite number, got 'nan'" \
     collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --sample-seconds nan
 [ ! -e "$T/c2" ] && ok "a refused collect writes nothing" || bad "a refused collect wrote $T/c2"
+# A dispatch holds DIR/commit.lock for its whole run: a new plan into that directory is refused
+# (exit 3), and the dispatched plan stays as it is.
+flock "$T/p/commit.lock" sleep 20 &
+locker=$!
+sleep 0.3
+set +e
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal balance --out "$T/p" >"$T/lock.out" 2>&1
+rc=$?
+set -e
+kill "$locker" 2>/dev/null || true
+wait "$locker" 2>/dev/null || true
+[ $rc -eq 3 ] && grep -q "another fleetplan process is writing or dispatching" "$T/lock.out" &&
+    [ "$(tail -n +2 "$T/p/plan.csv" | cut -d, -f2,3,4)" = "db-1,h2,h1" ] &&
+    ok "a plan into a directory being dispatched: exit 3, the plan there unchanged" || bad "locked dir: rc $rc: $(cat "$T/lock.out")"
 expect2 "a malformed plan.csv" "plan.csv:2:target: expected 4 fields" dispatch --plan "$T/q" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run
 finish

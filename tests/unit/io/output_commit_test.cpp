@@ -17,18 +17,19 @@ class OutputCommitTest : public fp::testing::ScratchDirTest {
         auto t = read_file((dir_ / name).string());
         return t ? *t : "<missing>";
     }
-    // Files in the directory other than the given ones (temporaries, the list).
+    // Files in the directory other than the given ones and the lock (temporaries, the list).
     int others(std::initializer_list<const char*> expected) {
         int n = 0;
         for (const auto& e : std::filesystem::directory_iterator(dir_)) {
             const std::string f = e.path().filename().string();
-            bool known = false;
+            bool known = f == "commit.lock";  // the directory's lock file stays
             for (const char* x : expected) known |= f == x;
             n += known ? 0 : 1;
         }
         return n;
     }
     std::string dir() const { return dir_.string(); }
+    std::string p(const std::string& name) const { return (dir_ / name).string(); }
 };
 
 TEST_F(OutputCommitTest, ReplacesAddsAndRemovesInOneCommit) {
@@ -72,13 +73,15 @@ TEST_F(OutputCommitTest, AFailedStageLeavesThePreviousFilesAndNoTemporaries) {
 }
 
 TEST_F(OutputCommitTest, ACommitCutShortIsFinishedByTheNextCommand) {
-    // What a writer killed after its list and its first rename leaves behind.
-    write("a.txt", "new a");  // already renamed: a.txt.tmp.42 is gone
+    // What a writer killed after its list and its first rename leaves behind (PIDs above any
+    // pid_max: never a live process).
+    write("a.txt", "new a");  // already renamed: a.txt.tmp.999999942 is gone
     write("b.txt", "old b");
-    write("b.txt.tmp.42", "new b");
+    write("b.txt.tmp.999999942", "new b");
     write("old.txt", "stale");
     write(kCommitList,
-          "fleetplan commit 1\nrename\ta.txt.tmp.42\ta.txt\nrename\tb.txt.tmp.42\tb.txt\n"
+          "fleetplan commit "
+          "1\nrename\ta.txt.tmp.999999942\ta.txt\nrename\tb.txt.tmp.999999942\tb.txt\n"
           "remove\told.txt\n");
     ASSERT_TRUE(complete_pending_commit(dir()).has_value());
     EXPECT_EQ(read("a.txt"), "new a");
@@ -91,8 +94,8 @@ TEST_F(OutputCommitTest, ACommitCutShortIsFinishedByTheNextCommand) {
 
 TEST_F(OutputCommitTest, OpeningADirectoryFinishesItsPendingCommitFirst) {
     write("p.csv", "old");
-    write("p.csv.tmp.7", "new");
-    write(kCommitList, "fleetplan commit 1\nrename\tp.csv.tmp.7\tp.csv\n");
+    write("p.csv.tmp.999999907", "new");
+    write(kCommitList, "fleetplan commit 1\nrename\tp.csv.tmp.999999907\tp.csv\n");
     auto c = OutputCommit::open(dir());
     ASSERT_TRUE(c.has_value()) << c.error().msg;
     EXPECT_EQ(read("p.csv"), "new");
@@ -119,20 +122,46 @@ TEST_F(OutputCommitTest, AMalformedListIsBadInputNamingItsLine) {
 TEST_F(OutputCommitTest, ARenameFailingAfterTheCommitPointIsFinishedLater) {
     write("a.txt", "old a");
     std::filesystem::create_directories(dir_ / "b.txt" / "in-the-way");  // rename onto it fails
-    auto c = OutputCommit::open(dir());
-    ASSERT_TRUE(c.has_value());
-    ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
-    ASSERT_TRUE(c->stage("b.txt", "new b").has_value());
-    auto r = c->commit();
-    ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
-    EXPECT_NE(r.error().msg.find("are committed"), std::string::npos) << r.error().msg;
+    {
+        auto c = OutputCommit::open(dir());
+        ASSERT_TRUE(c.has_value());
+        ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
+        ASSERT_TRUE(c->stage("b.txt", "new b").has_value());
+        auto r = c->commit();
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
+        EXPECT_NE(r.error().msg.find("are committed"), std::string::npos) << r.error().msg;
+    }  // the writer is gone (its lock with it); its temporaries stay for the list
     EXPECT_EQ(read("a.txt"), "new a");
     EXPECT_NE(read(kCommitList), "<missing>");
     std::filesystem::remove_all(dir_ / "b.txt");
     ASSERT_TRUE(complete_pending_commit(dir()).has_value());
     EXPECT_EQ(read("b.txt"), "new b");
     EXPECT_EQ(others({"a.txt", "b.txt"}), 0);
+}
+
+TEST_F(OutputCommitTest, ACleanupOfStaleTemporariesSparesThoseAPendingListNeeds) {
+    write("b.txt", "old b");
+    write("b.txt.tmp.999999942", "new b");
+    write(kCommitList, "fleetplan commit 1\nrename\tb.txt.tmp.999999942\tb.txt\n");
+    // Another writer of b.txt (say, a checkpoint rewrite) runs before anyone completes the list.
+    ASSERT_TRUE(write_file_atomic(p("other.txt"), "x").has_value());
+    remove_stale_temporaries(p("b.txt"));
+    EXPECT_EQ(read("b.txt.tmp.999999942"), "new b");
+    ASSERT_TRUE(complete_pending_commit(dir()).has_value());
+    EXPECT_EQ(read("b.txt"), "new b");
+}
+
+TEST_F(OutputCommitTest, ASecondWriterOfTheDirectoryIsRefusedWhileTheFirstHoldsIt) {
+    auto first = OutputCommit::open(dir());
+    ASSERT_TRUE(first.has_value());
+    auto second = OutputCommit::open(dir());
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code, ErrorCode::kEnvironment);
+    EXPECT_NE(second.error().msg.find("another fleetplan process"), std::string::npos)
+        << second.error().msg;
+    ASSERT_TRUE(first->stage("a.txt", "a").has_value());
+    ASSERT_TRUE(first->commit().has_value());
 }
 
 }  // namespace
