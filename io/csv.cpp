@@ -15,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "io/output_commit.hpp"
+
 namespace fp::io {
 
 void ErrorList::add(const std::string& file, int64_t line, const std::string& column,
@@ -380,7 +382,7 @@ void remove_stale_temporaries(const std::string& path) {
     const std::string prefix = target.filename().string() + ".tmp.";
     std::error_code ec;
     // A commit list a crashed writer left may still need its temporaries (io/output_commit.hpp).
-    if (fs::exists(dir / "commit.pending", ec)) return;
+    if (fs::exists(dir / kCommitList, ec)) return;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
         if (name.rfind(prefix, 0) != 0) continue;

@@ -24,18 +24,8 @@ for t in "${targets[@]}"; do
     [ -f "tests/fuzz/$t.cpp" ] || { echo "fuzz: no target $t (tests/fuzz/$t.cpp)" >&2; exit 2; }
 done
 
-PACKAGES=(clang-14 libclang-rt-14-dev)
-missing=()
-for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "fuzz: installing ${missing[*]}"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}"
-fi
+source tools/apt_install.sh
+apt_install fuzz clang-14 libclang-rt-14-dev
 
 # FP_FUZZ_SEED=N (N >= 1) fixes libFuzzer's random seed (CI does: each run starts the same way,
 # though the time limit and fork mode make where it ends vary); unset, every run draws its own.

@@ -4,16 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "io/fleet_csv.hpp"
-#include "src/util/assert.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    auto r = fp::io::parse_fleet(fp::fuzz::as_text(data, size), "hosts.csv", fp::fuzz::kVmsCsv,
-                                 "vms.csv");
-    if (!r) return 0;
-    const auto again = fp::io::parse_fleet(fp::io::hosts_csv(r->fleet), "hosts.csv",
-                                           fp::io::vms_csv(r->fleet), "vms.csv");
-    FP_ASSERT(again.has_value());
+    fp::fuzz::check_fleet_round_trip(fp::fuzz::as_text(data, size), fp::fuzz::kVmsCsv);
     return 0;
 }

@@ -39,6 +39,16 @@ inline const model::Fleet& small_fleet() {
     return fleet;
 }
 
+// The hosts/vms table targets: a pair that parses must write back to CSV that parses again (bad
+// input must only give an Error).
+inline void check_fleet_round_trip(std::string_view hosts, std::string_view vms) {
+    auto r = io::parse_fleet(hosts, "hosts.csv", vms, "vms.csv");
+    if (!r) return;
+    const auto again =
+        io::parse_fleet(io::hosts_csv(r->fleet), "hosts.csv", io::vms_csv(r->fleet), "vms.csv");
+    FP_ASSERT(again.has_value());
+}
+
 inline std::string_view as_text(const uint8_t* data, size_t size) {
     return {reinterpret_cast<const char*>(data), size};
 }

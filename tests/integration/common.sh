@@ -95,6 +95,18 @@ with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
 PY
 }
 
+# test_node FILE DOMAIN...: a libvirt test-driver node (4 CPUs, 8 GiB) running the named
+# domains (256 MiB, 2 vCPUs each), for test:///FILE connections.
+test_node() {
+    local f=$1
+    shift
+    {
+        echo "<node><cpu><mhz>2000</mhz><model>x</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads><active>4</active></cpu><memory>8388608</memory>"
+        for d in "$@"; do echo "<domain type='test'><name>$d</name><memory>262144</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"; done
+        echo "</node>"
+    } >"$f"
+}
+
 finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]

@@ -92,17 +92,8 @@ for point in ckpt:20 ckpt:70 ckpt:260 sim-interval:5 sim-interval:31 sim-interva
 done
 
 # ---- dispatch (test driver: it cannot migrate, so every attempt fails the same way) ----
-node() {
-    local f=$1
-    shift
-    {
-        echo "<node><cpu><mhz>2000</mhz><model>x</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads><active>4</active></cpu><memory>8388608</memory>"
-        for d in "$@"; do echo "<domain type='test'><name>$d</name><memory>262144</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>"; done
-        echo "</node>"
-    } >"$f"
-}
-node "$T/h1.xml" a b c
-node "$T/h2.xml"
+test_node "$T/h1.xml" a b c
+test_node "$T/h2.xml"
 printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\n' >"$T/hosts.csv"
 printf 'id,host,cpu,mem,net\na,h1,0.5,256,1\nb,h1,0.5,256,1\nc,h1,0.5,256,1\n' >"$T/vms.csv"
 printf '[waves]\nmax_per_host = 1\n' >"$T/one.toml"

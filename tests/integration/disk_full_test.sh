@@ -95,17 +95,8 @@ unfill
 no_tmp "$S"
 
 # ---- (3) dispatch: the journal cannot be written: exit 3, no migration started ----
-node() { # FILE DOMAIN...: a libvirt test-driver node
-    local f=$1
-    shift
-    {
-        echo "<node><cpu><mhz>2000</mhz><model>x</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads><active>4</active></cpu><memory>8388608</memory>"
-        for d in "$@"; do echo "<domain type='test'><name>$d</name><memory>262144</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"; done
-        echo "</node>"
-    } >"$f"
-}
-node "$T/h1.xml" web-1
-node "$T/h2.xml" db-1
+test_node "$T/h1.xml" web-1
+test_node "$T/h2.xml" db-1
 printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\n' >"$T/hosts.csv"
 printf 'id,host,cpu,mem,net\nweb-1,h1,1,256,1\ndb-1,h2,1,256,1\n' >"$T/vms.csv"
 D="$MNT/disp"

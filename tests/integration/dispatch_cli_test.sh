@@ -2,17 +2,8 @@
 # file per host; it cannot migrate): what collect writes, the dry run, a real dispatch that
 # libvirt refuses (exit 3, VMs stay, journal says why), and bad input (exit 2, named).
 source "$(dirname "$0")/common.sh"
-node() { # FILE DOMAIN...
-    local f=$1
-    shift
-    {
-        echo "<node><cpu><mhz>2000</mhz><model>x</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads><active>4</active></cpu><memory>8388608</memory>"
-        for d in "$@"; do echo "<domain type='test'><name>$d</name><memory>262144</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"; done
-        echo "</node>"
-    } >"$f"
-}
-node "$T/h1.xml" web-1 web-2
-node "$T/h2.xml" db-1
+test_node "$T/h1.xml" web-1 web-2
+test_node "$T/h2.xml" db-1
 printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\n' >"$T/hosts.csv"
 T1="test://$T/{id}.xml"
 
