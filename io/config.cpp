@@ -216,6 +216,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (ov.seed) plan_node.set("seed", *ov.seed);
     if (ov.budget_migrations) plan_node.set("budget_migrations", *ov.budget_migrations);
     if (ov.budget_mem_frac) plan_node.set("budget_mem_frac", *ov.budget_mem_frac);
+    if (ov.window_s) plan_node.set("window_s", *ov.window_s);
 
     RunConfig rc;
     plan::PlanOptions& o = rc.options;
@@ -251,10 +252,26 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.shard_hosts = static_cast<int32_t>(*c);
     if (auto c = plan_node.get_int("cooldown_s", 3600, 0, INT64_MAX / 4); collect(c))
         o.cooldown_s = *c;
+    if (auto c = plan_node.get_string("cross_site", "never"); collect(c)) {
+        if (auto cs = plan::parse_cross_site(*c)) {
+            o.cross_site = *cs;
+        } else {
+            errors.push_back(file + ": plan.cross_site: " + cs.error().msg);
+        }
+    }
+    if (auto v = plan_node.get_double("horizon_s", 86400.0, 0.0, 1e9); collect(v))
+        o.horizon_s = *v;
+    if (auto v = plan_node.get_double("move_wh_per_gib", 5.0, 0.0, 1e9); collect(v))
+        o.move_wh_per_gib = *v;
+    if (auto v = plan_node.get_double("window_s", 0.0, 0.0, 1e9); collect(v)) o.window_s = *v;
     if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))
         o.waves.max_per_host = static_cast<int32_t>(*w);
-    if (auto w = waves_node.get_int("max_per_wave", 0, 0, 100000000); collect(w))
-        o.waves.max_per_wave = static_cast<int32_t>(*w);
+    // max_per_wave: the key's name before it was shared with dispatch (older checkpoints).
+    const char* total_key = waves_node.has("max_per_wave") ? "max_per_wave" : "max_total";
+    if (waves_node.has("max_per_wave") && waves_node.has("max_total"))
+        errors.push_back(file + ": waves.max_per_wave: an old name of waves.max_total; give one");
+    if (auto w = waves_node.get_int(total_key, 16, 0, 100000000); collect(w))
+        o.waves.max_total = static_cast<int32_t>(*w);
     if (auto m = mig_node.get_string("model", "pre-copy"); collect(m)) {
         auto cm = plan::parse_cost_model(*m);
         if (cm) {
@@ -291,6 +308,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.cost.wan_bandwidth_mibps = *v;
     if (auto v = mig_node.get_double("wan_reconfig_s", 5.0, 0.0, 1e6); collect(v))
         o.cost.wan_reconfig_s = *v;
+    if (auto v = mig_node.get_double("timeout_s", 600.0, 0.0, 86400.0 * 7); collect(v))
+        o.cost.timeout_s = *v;
     o.cost.site_pairs = site_pairs;
     SimConfig& sim = rc.sim;
     if (auto v = sim_node.get_string("chain", "planner"); collect(v)) sim.chain = *v;

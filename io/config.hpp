@@ -18,6 +18,7 @@ struct ConfigOverrides {
     std::optional<int64_t> seed;
     std::optional<int64_t> budget_migrations;
     std::optional<double> budget_mem_frac;
+    std::optional<double> window_s;  // --window
 };
 
 // [sim]: how `fleetplan simulate` runs a fleet (hosts.csv + vms.csv + a trace).

@@ -5,25 +5,28 @@
 
 #include "io/csv.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/duration.hpp"
 
 namespace fp::io {
 namespace {
 
 std::string fixed3(double v) { return format_double("%.3f", v); }
 
+
 double round3(double v) { return std::strtod(fixed3(v).c_str(), nullptr); }
 
 }  // namespace
 
 std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan) {
-    std::string out = "step,vm,source,target,est_seconds,est_downtime_ms,reason\n";
+    std::string out = "step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags\n";
     for (const plan::Move& m : plan.moves) {
         out += std::to_string(m.step) + "," + csv_field(fleet.vms[static_cast<size_t>(m.vm)].id) +
                "," +
                (m.source >= 0 ? csv_field(fleet.hosts[static_cast<size_t>(m.source)].id) : "") +
                "," + csv_field(fleet.hosts[static_cast<size_t>(m.target)].id) + "," +
                fixed3(m.estimate.seconds) + "," + fixed3(m.estimate.downtime_ms) + "," +
-               plan::to_string(m.reason) + "\n";
+               plan::to_string(m.reason) + "," + fixed3(m.est_start_s) + "," +
+               plan::flags_to_string(m.flags) + "\n";
     }
     return out;
 }
@@ -63,6 +66,25 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
     j["est_makespan_seconds"] = round3(s.est_makespan_seconds);
     j["max_downtime_ms"] = round3(s.max_downtime_ms);
     j["nonconvergent_migrations"] = s.nonconvergent;
+    j["flagged_migrations"] = s.flagged;
+    j["over_downtime_migrations"] = s.over_downtime;
+    j["over_timeout_migrations"] = s.over_timeout;
+    j["cross_site_migrations"] = s.cross_site.size();
+    nlohmann::ordered_json cross = nlohmann::ordered_json::array();
+    for (const auto& c : s.cross_site)
+        cross.push_back({{"vm", c.vm}, {"source_site", c.source_site}, {"target_site", c.target_site}});
+    j["cross_site"] = cross;
+    j["schedule"] = {{"max_per_host", run.limits.max_per_host},
+                     {"max_total", run.limits.max_total}};
+    if (run.window_s > 0)
+        j["window"] = {{"seconds", run.window_s},
+                       {"optional_moves_left_out", plan.window_dropped},
+                       {"optional_mem_mib_left_out",
+                        round3(static_cast<double>(plan.window_dropped_mem_kib) / 1024.0)}};
+    j["spread_before"] = round3(s.spread_before);
+    j["spread_after"] = round3(s.spread_after);
+    j["evacuating_hosts"] = s.evacuating_hosts;
+    j["evacuated_hosts"] = s.evacuated_hosts;
     j["resizes"] = plan.resizes.size();
     j["vms_in_cooldown"] = run.frozen;
     if (!run.fleet_changes.empty())
@@ -105,24 +127,62 @@ Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
 }
 
 std::string summary_text(const nlohmann::ordered_json& j) {
-    char buf[2048];
+    char buf[4096];
     std::string out;
-    std::snprintf(buf, sizeof buf,
-                  "goal %s: %lld hosts, %lld VMs\n"
-                  "  active hosts   %lld -> %lld   (lower bound %lld, gap %.1f%%)\n"
-                  "  freed hosts    %zu\n"
-                  "  migrations     %lld in %lld waves (%lld new VMs placed, %.1f GiB moved)\n"
-                  "  hotspots       %lld before, %lld after\n"
-                  "  unresolved     %zu\n"
-                  "  plan time      %.3f s\n",
-                  j.value("goal", "").c_str(), j.value("hosts", 0LL), j.value("vms", 0LL),
-                  j.value("active_hosts_before", 0LL), j.value("active_hosts_after", 0LL),
-                  j.value("lower_bound_hosts", 0LL), 100.0 * j.value("gap_to_lower_bound", 0.0),
-                  j["freed_hosts"].size(), j.value("migrations", 0LL), j.value("waves", 0LL),
-                  j.value("placements", 0LL), j.value("moved_mem_mib", 0.0) / 1024.0,
-                  j.value("overloaded_before", 0LL), j.value("overloaded_after", 0LL),
-                  j["unresolved"].size(), j.value("plan_seconds", 0.0));
+    const std::string goal = j.value("goal", "");
+    auto i64 = [&](const char* k) { return static_cast<long long>(j.value(k, int64_t{0})); };
+    auto dbl = [&](const char* k) { return j.value(k, 0.0); };
+    auto count = [&](const char* k) { return j.contains(k) ? j[k].size() : size_t{0}; };
+    // The figure that matters for the goal.
+    std::string headline;
+    if (goal == "consolidate" || goal == "auto") {
+        std::snprintf(buf, sizeof buf, "  active hosts   %lld -> %lld   (%zu freed; lower bound %lld, gap %.1f%%)\n",
+                      i64("active_hosts_before"), i64("active_hosts_after"), count("freed_hosts"),
+                      i64("lower_bound_hosts"), 100.0 * dbl("gap_to_lower_bound"));
+        headline = buf;
+    } else if (goal == "balance") {
+        std::snprintf(buf, sizeof buf,
+                      "  spread         %.1f%% -> %.1f%%   (most minus least used host)\n",
+                      100.0 * dbl("spread_before"), 100.0 * dbl("spread_after"));
+        headline = buf;
+    } else if (goal == "hotspot") {
+        std::snprintf(buf, sizeof buf, "  hot hosts      %lld -> %lld still above max-util\n",
+                      i64("overloaded_before"), i64("overloaded_after"));
+        headline = buf;
+    } else if (goal == "evacuate") {
+        std::snprintf(buf, sizeof buf, "  evacuated      %lld of %lld hosts emptied\n",
+                      i64("evacuated_hosts"), i64("evacuating_hosts"));
+        headline = buf;
+    }
+    std::snprintf(buf, sizeof buf, "goal %s: %lld hosts, %lld VMs\n", goal.c_str(), i64("hosts"),
+                  i64("vms"));
     out = buf;
+    out += headline;
+    std::snprintf(
+        buf, sizeof buf,
+        "  migrations     %lld in %lld waves (%lld new VMs placed, %.1f GiB moved, %lld cross-site)\n"
+        "  est. duration  %s at %lld per host, %lld in all; worst downtime %.0f ms\n"
+        "  flagged        %lld (%lld non-convergent, %lld over timeout, %lld over downtime)\n"
+        "  hotspots       %lld before, %lld after\n"
+        "  unresolved     %zu\n",
+        i64("migrations"), i64("waves"), i64("placements"), dbl("moved_mem_mib") / 1024.0,
+        i64("cross_site_migrations"), format_duration(dbl("est_makespan_seconds")).c_str(),
+        j.contains("schedule") ? static_cast<long long>(j["schedule"].value("max_per_host", 0)) : 0LL,
+        j.contains("schedule") ? static_cast<long long>(j["schedule"].value("max_total", 0)) : 0LL,
+        dbl("max_downtime_ms"), i64("flagged_migrations"), i64("nonconvergent_migrations"),
+        i64("over_timeout_migrations"), i64("over_downtime_migrations"), i64("overloaded_before"),
+        i64("overloaded_after"), count("unresolved"));
+    out += buf;
+    if (j.contains("window")) {
+        std::snprintf(buf, sizeof buf,
+                      "  window         %s: %lld optional moves (%.1f GiB) left out for time\n",
+                      format_duration(j["window"].value("seconds", 0.0)).c_str(),
+                      static_cast<long long>(j["window"].value("optional_moves_left_out", 0)),
+                      j["window"].value("optional_mem_mib_left_out", 0.0) / 1024.0);
+        out += buf;
+    }
+    std::snprintf(buf, sizeof buf, "  plan time      %.3f s\n", dbl("plan_seconds"));
+    out += buf;
     size_t shown = 0;
     for (const auto& u : j["unresolved"]) {
         if (++shown > 10) {

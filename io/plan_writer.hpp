@@ -20,6 +20,8 @@ struct RunInfo {
     std::string goal;
     std::string fleet_changes;  // JSON object from --previous, "" without
     int64_t frozen = 0;         // VMs in cooldown
+    plan::WaveLimits limits;    // the schedule's concurrency limits
+    double window_s = 0;        // --window (0: none)
 };
 
 std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan);

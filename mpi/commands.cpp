@@ -35,6 +35,7 @@
 #include "src/plan/summary.hpp"
 #include "src/policy/registry.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/duration.hpp"
 #include "src/util/iso8601.hpp"
 
 namespace fp::mpi {
@@ -58,6 +59,8 @@ const char* kPlanHelp =
     "  --budget-migrations N  at most N migrations\n"
     "  --budget-mem-frac F    at most this fraction of all VM memory moves\n"
     "  --now ISO8601          planning time (recorded; the wall clock is never read)\n"
+    "  --window DURATION      e.g. 4h: mandatory moves, then optional ones only while the\n"
+    "                         estimated schedule ends within it\n"
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
@@ -186,7 +189,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                        "seed",
                        "out",
                        "resume",
-                       "traffic"};
+                       "traffic",
+                       "window"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -217,7 +221,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (args->has("resume")) {
         for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
                               "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
-                              "history", "previous", "traffic"})
+                              "history", "previous", "traffic", "window"})
             if (args->has(f))
                 return bad_input(std::string("--resume takes the inputs and config from the "
                                              "checkpoint; --") +
@@ -285,6 +289,13 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             auto bf = args->get_double("budget-mem-frac", 0.0, 1.0);
             if (!bf) return tl::unexpected(bf.error());
             in.overrides.budget_mem_frac = *bf;
+            if (auto w = args->get("window")) {
+                const auto secs = parse_duration(*w);
+                if (!secs || *secs <= 0)
+                    return bad_input("--window: '" + *w +
+                                     "' is not a positive duration (e.g. 4h, 90m, 1h30m, 3600)");
+                in.overrides.window_s = *secs;
+            }
             in.now = args->get("now").value_or("");
             if (auto c = args->get("config")) {
                 auto text = io::read_file(*c);
@@ -510,6 +521,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     run.plan_seconds = since(t0);
     run.fleet_changes = in.fleet_changes;
     run.frozen = g.frozen;
+    run.limits = rc->options.waves;
+    run.window_s = rc->options.window_s;
 
     // The checkpoint's fleet: every VM row, shard by shard (written where it lies, not copied),
     // and the plan indexing it.

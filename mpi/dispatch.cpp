@@ -173,11 +173,11 @@ Result<void> run(const std::vector<std::string>& argv) {
                       << limits->max_per_host << "; using " << limits->max_per_host << "\n";
             per_host = limits->max_per_host;
         }
-        int64_t total = mt->value_or(limits->max_per_wave > 0 ? limits->max_per_wave : 4);
-        if (limits->max_per_wave > 0 && total > limits->max_per_wave) {
+        int64_t total = mt->value_or(limits->max_total > 0 ? limits->max_total : 4);
+        if (limits->max_total > 0 && total > limits->max_total) {
             std::cerr << "warning: --max-total " << total << " exceeds the plan's "
-                      << limits->max_per_wave << "; using " << limits->max_per_wave << "\n";
-            total = limits->max_per_wave;
+                      << limits->max_total << "; using " << limits->max_total << "\n";
+            total = limits->max_total;
         }
         // Absolute paths, so that --resume works from any directory.
         std::error_code ec;

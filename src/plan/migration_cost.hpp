@@ -37,6 +37,9 @@ struct MigrationCostConfig {
     // WAN bandwidth, plus a network reconfiguration delay (added to time and downtime).
     double wan_bandwidth_mibps = 100.0;
     double wan_reconfig_s = 5.0;
+    // A migration estimated to take longer is over the limit (dispatch's --timeout default);
+    // 0: no limit.
+    double timeout_s = 600.0;
     struct SitePair {
         double bandwidth_mibps = 0;
         double reconfig_s = 0;

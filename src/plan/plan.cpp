@@ -46,4 +46,46 @@ std::string to_string(MoveReason r) {
     return "consolidate";
 }
 
+std::string to_string(CrossSite c) {
+    switch (c) {
+        case CrossSite::kNever:
+            return "never";
+        case CrossSite::kEvacuations:
+            return "evacuations";
+        case CrossSite::kAllow:
+            return "allow";
+    }
+    return "never";
+}
+
+Result<CrossSite> parse_cross_site(const std::string& s) {
+    if (s == "never") return CrossSite::kNever;
+    if (s == "evacuations") return CrossSite::kEvacuations;
+    if (s == "allow") return CrossSite::kAllow;
+    return bad_input("unknown value '" + s + "' (valid: never, evacuations, allow)");
+}
+
+bool is_mandatory(MoveReason r) {
+    return r != MoveReason::kConsolidate && r != MoveReason::kBalance;
+}
+
+std::string flags_to_string(uint8_t flags) {
+    std::string s;
+    auto add = [&](uint8_t bit, const char* name) {
+        if (flags & bit) s += (s.empty() ? "" : ";") + std::string(name);
+    };
+    add(kFlagOverDowntime, "over-downtime");
+    add(kFlagNonConvergent, "nonconvergent");
+    add(kFlagOverTimeout, "over-timeout");
+    return s;
+}
+
+uint8_t limit_flags(const MigrationEstimate& e, const MigrationCostConfig& cfg) {
+    uint8_t f = 0;
+    if (e.downtime_ms > cfg.max_downtime_ms) f |= kFlagOverDowntime;
+    if (!e.converged) f |= kFlagNonConvergent;
+    if (cfg.timeout_s > 0 && e.seconds > cfg.timeout_s) f |= kFlagOverTimeout;
+    return f;
+}
+
 }  // namespace fp::plan

@@ -13,8 +13,28 @@ enum class Goal { kAuto, kConsolidate, kBalance, kHotspot, kEvacuate };
 std::string to_string(Goal g);
 Result<Goal> parse_goal(const std::string& s);
 
+// Whether a migration may leave its site: never; only VMs of evacuated or maintenance hosts,
+// and only when their own site has no room; or always (priced by the WAN cost model).
+enum class CrossSite { kNever, kEvacuations, kAllow };
+std::string to_string(CrossSite c);
+Result<CrossSite> parse_cross_site(const std::string& s);
+
 enum class MoveReason { kEvacuate, kNewVm, kHotspot, kConsolidate, kBalance, kAntiAffinity };
 std::string to_string(MoveReason r);
+// Mandatory work (evacuation and maintenance, new VMs, hot-spot relief, anti-affinity) is planned
+// even when a move breaks a migration limit (then flagged); optional work (consolidation,
+// balance) never breaks one, and is what a --window cuts.
+bool is_mandatory(MoveReason r);
+
+// Why a planned migration breaks a limit of [migration] (a bit set; 0: within every limit).
+enum MoveFlag : uint8_t {
+    kFlagOverDowntime = 1,   // estimated downtime above max_downtime_ms
+    kFlagNonConvergent = 2,  // pre-copy does not converge (the fallback is used)
+    kFlagOverTimeout = 4,    // estimated duration above timeout_s (dispatch would abort it)
+};
+// "over-downtime;nonconvergent;over-timeout" (the set ones, in this order); "" for none.
+std::string flags_to_string(uint8_t flags);
+uint8_t limit_flags(const MigrationEstimate& e, const MigrationCostConfig& cfg);
 
 struct Move {
     int32_t vm = -1;
@@ -23,6 +43,8 @@ struct Move {
     int32_t step = 0;  // wave, from 1
     MoveReason reason = MoveReason::kConsolidate;
     MigrationEstimate estimate;
+    double est_start_s = 0;  // when it starts under the plan's wave limits (schedule.hpp)
+    uint8_t flags = 0;       // MoveFlag bits
 };
 
 struct Unresolved {
@@ -50,6 +72,9 @@ struct Plan {
     std::vector<int32_t> deferred;
     int64_t migrations = 0;     // moves of running VMs decided (budget accounting)
     int64_t moved_mem_kib = 0;  // their memory
+    // --window: optional moves left out because the schedule would not end within the window.
+    int64_t window_dropped = 0;
+    int64_t window_dropped_mem_kib = 0;
 };
 
 }  // namespace fp::plan

@@ -42,25 +42,34 @@ void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
         }
         const model::Vm& vm = fleet.vms[static_cast<size_t>(m.vm)];
         const int32_t sharers = std::max(busy[key(m.step, m.source)], busy[key(m.step, m.target)]);
-        double bw = std::min(cfg.bandwidth_mibps, cfg.host_bandwidth_mibps / std::max(1, sharers));
+        const double bw =
+            std::min(cfg.bandwidth_mibps, cfg.host_bandwidth_mibps / std::max(1, sharers));
         double mem_mib = static_cast<double>(vm.mem_size_kib) / 1024.0;
         if (shares_pages[i]) mem_mib *= 1.0 - cfg.gang_shared_fraction;
-        const std::string& sa = fleet.hosts[static_cast<size_t>(m.source)].site;
-        const std::string& sb = fleet.hosts[static_cast<size_t>(m.target)].site;
-        const bool wide_area = !sa.empty() && !sb.empty() && sa != sb;
-        if (!wide_area) {
-            m.estimate = estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
-            continue;
-        }
-        const auto pair = cfg.wan(sa, sb);
-        bw = std::min(bw, pair.bandwidth_mibps);
-        const double disk_mib = static_cast<double>(vm.disk_kib) / 1024.0;
-        MigrationEstimate e = estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
-        e.seconds += disk_mib / bw + pair.reconfig_s;
-        e.downtime_ms += pair.reconfig_s * 1000.0;
-        e.sent_mib += disk_mib;
-        m.estimate = e;
+        m.estimate = estimate_move(fleet, m.vm, m.source, m.target, bw, mem_mib, cfg);
+        m.flags = limit_flags(m.estimate, cfg);
     }
+}
+
+MigrationEstimate estimate_move(const model::Fleet& fleet, int32_t vm_index, int32_t source,
+                                int32_t target, double bw, double mem_mib,
+                                const MigrationCostConfig& cfg) {
+    const model::Vm& vm = fleet.vms[static_cast<size_t>(vm_index)];
+    const std::string& sa = fleet.hosts[static_cast<size_t>(source)].site;
+    const std::string& sb = fleet.hosts[static_cast<size_t>(target)].site;
+    if (sa == sb) return estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
+    const auto pair = cfg.wan(sa, sb);
+    bw = std::min(bw, pair.bandwidth_mibps);
+    const double disk_mib = static_cast<double>(vm.disk_kib) / 1024.0;
+    MigrationEstimate e = estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
+    e.seconds += disk_mib / bw + pair.reconfig_s;
+    e.downtime_ms += pair.reconfig_s * 1000.0;
+    e.sent_mib += disk_mib;
+    return e;
+}
+
+double admission_bandwidth(const MigrationCostConfig& cfg, int32_t max_per_host) {
+    return std::min(cfg.bandwidth_mibps, cfg.host_bandwidth_mibps / std::max(1, max_per_host));
 }
 
 }  // namespace fp::plan

@@ -12,6 +12,7 @@
 
 #include "src/model/placement_state.hpp"
 #include "src/plan/plan_costs.hpp"
+#include "src/plan/schedule.hpp"
 #include "src/util/assert.hpp"
 #include "src/util/decimal.hpp"
 
@@ -952,6 +953,35 @@ void resolve_plan(const model::Fleet& fleet, Plan& plan, const PlanOptions& opti
         if (a.step != b.step) return a.step < b.step;
         return fleet.vms[static_cast<size_t>(a.vm)].id < fleet.vms[static_cast<size_t>(b.vm)].id;
     });
+    schedule_moves(plan.moves, options.waves);
+}
+
+double schedule_moves(std::vector<Move>& moves, const WaveLimits& limits) {
+    std::vector<ScheduledMove> sm;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < moves.size(); ++i) {
+        if (moves[i].source < 0) continue;
+        sm.push_back({moves[i].step, moves[i].source, moves[i].target, moves[i].estimate.seconds});
+        index.push_back(i);
+    }
+    const Schedule s = schedule_dispatch(sm, limits.max_per_host, limits.max_total);
+    for (size_t k = 0; k < index.size(); ++k) moves[index[k]].est_start_s = s.start_s[k];
+    // A new VM's placement is no migration: it may happen once its wave has begun, when every
+    // earlier wave has ended.
+    double earlier_end = 0, end_so_far = 0;
+    int32_t step = 0;
+    for (Move& m : moves) {
+        if (m.step != step) {
+            earlier_end = end_so_far;
+            step = m.step;
+        }
+        if (m.source < 0) {
+            m.est_start_s = earlier_end;
+        } else {
+            end_so_far = std::max(end_so_far, m.est_start_s + m.estimate.seconds);
+        }
+    }
+    return s.makespan_s;
 }
 
 Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,

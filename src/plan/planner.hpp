@@ -39,6 +39,14 @@ struct PlanOptions {
     double balance_mem_frac = 0.2;    // balance moves at most this fraction of all VM memory
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     bool consolidate_alternatives = true;  // consolidate also tries dot-product placement
+    CrossSite cross_site = CrossSite::kNever;
+    // Consolidation drains a host only when the energy its idle power costs over this horizon
+    // exceeds the energy price of copying its VMs' memory away.
+    double horizon_s = 86400.0;
+    double move_wh_per_gib = 5.0;  // energy price of one GiB migrated (both ends, network)
+    // --window: the schedule (at the wave limits) should end within this many seconds; optional
+    // moves that would push it past are left out. <= 0: no window.
+    double window_s = 0;
     uint64_t seed = 1;
     int64_t now_s = -1;                       // --now (seconds since the epoch), -1 if not given
     std::vector<uint8_t> frozen;              // per VM: in cooldown (--previous), do not move
@@ -62,7 +70,12 @@ Plan make_plan(const model::Fleet& fleet, const PlanOptions& options,
 Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
                  const policy::PolicySet& policies, PhaseTimes& times);
 
-// Waves, cost estimates and output order for decisions that are feasible in sequence.
+// Waves, cost estimates, output order and estimated start times for decisions that are
+// feasible in sequence.
 void resolve_plan(const model::Fleet& fleet, Plan& plan, const PlanOptions& options);
+
+// Sets Move::est_start_s of moves in output order (plan/schedule.hpp under `limits`); returns
+// the estimated makespan.
+double schedule_moves(std::vector<Move>& moves, const WaveLimits& limits);
 
 }  // namespace fp::plan

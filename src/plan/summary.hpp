@@ -29,6 +29,20 @@ struct PlanSummary {
     double est_makespan_seconds = 0;   // sum over waves of the longest migration in the wave
     double max_downtime_ms = 0;
     int64_t nonconvergent = 0;  // pre-copy estimates that needed the fallback
+    // Moves that break a [migration] limit (flags), by limit; a move may break several.
+    int64_t flagged = 0;
+    int64_t over_downtime = 0;
+    int64_t over_timeout = 0;
+    struct CrossSiteMove {
+        std::string vm, source_site, target_site;
+    };
+    std::vector<CrossSiteMove> cross_site;  // in plan order
+    // Utilisation spread (max − min of each host's most-used dimension) over the hosts that are
+    // on and may hold VMs, before and after the plan.
+    double spread_before = 0;
+    double spread_after = 0;
+    int64_t evacuating_hosts = 0;  // in maintenance or given with --evacuate, holding VMs before
+    int64_t evacuated_hosts = 0;   // of them, empty after the plan
 };
 
 PlanSummary summarize(const model::Fleet& fleet, const Plan& plan, const PlanOptions& options);

@@ -77,6 +77,33 @@ int32_t earliest_fit(const Timeline& t, model::Resources load, const model::Reso
     return earliest;
 }
 
+// The first wave at or after w that is not full (union-find over the closed ones, with path
+// halving): waves only ever fill up.
+class NextOpen {
+  public:
+    int32_t find(int32_t w) {
+        grow(w);
+        while (next_[static_cast<size_t>(w)] != w) {
+            const int32_t up = next_[static_cast<size_t>(next_[static_cast<size_t>(w)])];
+            next_[static_cast<size_t>(w)] = up;
+            w = up;
+            grow(w);
+        }
+        return w;
+    }
+    void close(int32_t w) {
+        grow(w + 1);
+        next_[static_cast<size_t>(w)] = w + 1;
+    }
+
+  private:
+    void grow(int32_t w) {
+        while (next_.size() <= static_cast<size_t>(w))
+            next_.push_back(static_cast<int32_t>(next_.size()));
+    }
+    std::vector<int32_t> next_;
+};
+
 }  // namespace
 
 int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
@@ -88,6 +115,7 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
     // Anti-affinity: the last wave in which a member of a group leaves a host; another member
     // may arrive there only in a later wave, so the two never share it even in flight.
     std::map<std::pair<int32_t, std::string>, int32_t> anti_departed;
+    NextOpen not_full;
 
     for (Move& m : moves) {
         const model::Resources& dem = fleet.vms[static_cast<size_t>(m.vm)].demand;
@@ -107,13 +135,13 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
             if (it != anti_departed.end()) earliest = std::max(earliest, it->second + 1);
         }
         int32_t chosen = -1;
-        for (int32_t w = earliest; w <= waves + 1; ++w) {
+        // Full waves are skipped in one step (not_full), so a fleet total that makes thousands
+        // of waves costs no scan of them per move.
+        for (int32_t w = not_full.find(earliest); w <= waves + 1; w = not_full.find(w + 1)) {
             if (limits.max_per_host > 0) {
                 if (busy_at(tt, w) >= limits.max_per_host) continue;
                 if (st && busy_at(*st, w) >= limits.max_per_host) continue;
             }
-            if (limits.max_per_wave > 0 && per_wave[static_cast<size_t>(w)] >= limits.max_per_wave)
-                continue;
             chosen = w;
             break;
         }
@@ -128,6 +156,8 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
             se.busy += 1;
         }
         per_wave[static_cast<size_t>(chosen)] += 1;
+        if (limits.max_total > 0 && per_wave[static_cast<size_t>(chosen)] >= limits.max_total)
+            not_full.close(chosen);
         waves = std::max(waves, chosen);
         if (!anti.empty() && m.source >= 0) {
             int32_t& w = anti_departed[{m.source, anti}];

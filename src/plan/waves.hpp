@@ -14,9 +14,11 @@
 
 namespace fp::plan {
 
+// The concurrency limits shared by the plan's wave assembly and dispatch (which may only lower
+// them): a wave never has more migrations in flight than these.
 struct WaveLimits {
     int32_t max_per_host = 2;  // migrations in flight per host (as source or target); 0 = no limit
-    int32_t max_per_wave = 0;  // migrations in flight in the whole fleet; 0 = no limit
+    int32_t max_total = 16;    // migrations in flight in the whole fleet; 0 = no limit
 };
 
 // Assigns Move::step for every move; returns the number of waves.
