@@ -259,8 +259,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             errors.push_back(file + ": plan.cross_site: " + cs.error().msg);
         }
     }
-    if (auto v = plan_node.get_double("horizon_s", 86400.0, 0.0, 1e9); collect(v))
-        o.horizon_s = *v;
+    if (auto v = plan_node.get_double("horizon_s", 86400.0, 0.0, 1e9); collect(v)) o.horizon_s = *v;
     if (auto v = plan_node.get_double("move_wh_per_gib", 5.0, 0.0, 1e9); collect(v))
         o.move_wh_per_gib = *v;
     if (auto v = plan_node.get_double("window_s", 0.0, 0.0, 1e9); collect(v)) o.window_s = *v;

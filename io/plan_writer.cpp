@@ -12,13 +12,13 @@ namespace {
 
 std::string fixed3(double v) { return format_double("%.3f", v); }
 
-
 double round3(double v) { return std::strtod(fixed3(v).c_str(), nullptr); }
 
 }  // namespace
 
 std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan) {
-    std::string out = "step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags\n";
+    std::string out =
+        "step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags\n";
     for (const plan::Move& m : plan.moves) {
         out += std::to_string(m.step) + "," + csv_field(fleet.vms[static_cast<size_t>(m.vm)].id) +
                "," +
@@ -72,7 +72,8 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
     j["cross_site_migrations"] = s.cross_site.size();
     nlohmann::ordered_json cross = nlohmann::ordered_json::array();
     for (const auto& c : s.cross_site)
-        cross.push_back({{"vm", c.vm}, {"source_site", c.source_site}, {"target_site", c.target_site}});
+        cross.push_back(
+            {{"vm", c.vm}, {"source_site", c.source_site}, {"target_site", c.target_site}});
     j["cross_site"] = cross;
     j["schedule"] = {{"max_per_host", run.limits.max_per_host},
                      {"max_total", run.limits.max_total}};
@@ -135,8 +136,13 @@ std::string summary_text(const nlohmann::ordered_json& j) {
     auto count = [&](const char* k) { return j.contains(k) ? j[k].size() : size_t{0}; };
     // The figure that matters for the goal.
     std::string headline;
-    if (goal == "consolidate" || goal == "auto") {
-        std::snprintf(buf, sizeof buf, "  active hosts   %lld -> %lld   (%zu freed; lower bound %lld, gap %.1f%%)\n",
+    if (goal == "auto") {
+        std::snprintf(buf, sizeof buf, "  active hosts   %lld -> %lld   (%zu cold hosts freed)\n",
+                      i64("active_hosts_before"), i64("active_hosts_after"), count("freed_hosts"));
+        headline = buf;
+    } else if (goal == "consolidate") {
+        std::snprintf(buf, sizeof buf,
+                      "  active hosts   %lld -> %lld   (%zu freed; lower bound %lld, gap %.1f%%)\n",
                       i64("active_hosts_before"), i64("active_hosts_after"), count("freed_hosts"),
                       i64("lower_bound_hosts"), 100.0 * dbl("gap_to_lower_bound"));
         headline = buf;
@@ -160,14 +166,16 @@ std::string summary_text(const nlohmann::ordered_json& j) {
     out += headline;
     std::snprintf(
         buf, sizeof buf,
-        "  migrations     %lld in %lld waves (%lld new VMs placed, %.1f GiB moved, %lld cross-site)\n"
+        "  migrations     %lld in %lld waves (%lld new VMs placed, %.1f GiB moved, %lld "
+        "cross-site)\n"
         "  est. duration  %s at %lld per host, %lld in all; worst downtime %.0f ms\n"
         "  flagged        %lld (%lld non-convergent, %lld over timeout, %lld over downtime)\n"
         "  hotspots       %lld before, %lld after\n"
         "  unresolved     %zu\n",
         i64("migrations"), i64("waves"), i64("placements"), dbl("moved_mem_mib") / 1024.0,
         i64("cross_site_migrations"), format_duration(dbl("est_makespan_seconds")).c_str(),
-        j.contains("schedule") ? static_cast<long long>(j["schedule"].value("max_per_host", 0)) : 0LL,
+        j.contains("schedule") ? static_cast<long long>(j["schedule"].value("max_per_host", 0))
+                               : 0LL,
         j.contains("schedule") ? static_cast<long long>(j["schedule"].value("max_total", 0)) : 0LL,
         dbl("max_downtime_ms"), i64("flagged_migrations"), i64("nonconvergent_migrations"),
         i64("over_timeout_migrations"), i64("over_downtime_migrations"), i64("overloaded_before"),

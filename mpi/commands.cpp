@@ -173,24 +173,10 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     }
     const auto t0 = Clock::now();
     FlagSpec spec;
-    spec.with_value = {"hosts",
-                       "vms",
-                       "goal",
-                       "evacuate",
-                       "evacuate-file",
-                       "config",
-                       "max-util",
-                       "history",
-                       "previous",
-                       "now",
-                       "budget-migrations",
-                       "budget-mem-frac",
-                       "threads",
-                       "seed",
-                       "out",
-                       "resume",
-                       "traffic",
-                       "window"};
+    spec.with_value = {
+        "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
+        "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
+        "threads",  "seed",    "out",      "resume",   "traffic",           "window"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())

@@ -51,7 +51,8 @@ int64_t lower_bound_hosts(const model::Fleet& fleet, const std::vector<uint8_t>&
         sites[fleet.hosts[h].site].second += vm.demand;
     }
     int64_t per_site = 0;
-    for (const auto& [site, hd] : sites) per_site += cover(fleet, hd.first, hd.second, max_util_ppm);
+    for (const auto& [site, hd] : sites)
+        per_site += cover(fleet, hd.first, hd.second, max_util_ppm);
     return std::max(fleet_wide, per_site);
 }
 

@@ -37,6 +37,9 @@ class Stopwatch {
     std::chrono::steady_clock::time_point start_;
 };
 
+// A host's idle power when hosts.csv gives none (as pabfd assumes).
+constexpr double kDefaultIdlePowerW = 100.0;
+
 std::string describe_demand(const Resources& r) {
     return "cpu=" + format_scaled(r[model::kCpu], 1000) +
            " mem=" + format_scaled(r[model::kMem], 1024) + "MiB" +
@@ -93,6 +96,24 @@ class Planner {
             state_.move(vm, h);
             frozen_[static_cast<size_t>(vm)] = 1;
         }
+        // Sites, numbered in order of their names.
+        std::vector<std::string> names;
+        for (const auto& h : fleet.hosts) names.push_back(h.site);
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        site_names_ = names;
+        sites_ = static_cast<int32_t>(names.size());
+        site_of_.resize(fleet.hosts.size());
+        site_host_.assign(names.size(), kNoHost);
+        for (size_t h = 0; h < fleet.hosts.size(); ++h) {
+            const auto s = static_cast<int32_t>(
+                std::lower_bound(names.begin(), names.end(), fleet.hosts[h].site) - names.begin());
+            site_of_[h] = s;
+            if (site_host_[static_cast<size_t>(s)] == kNoHost)
+                site_host_[static_cast<size_t>(s)] = static_cast<int32_t>(h);
+        }
+        admit_bw_ = admission_bandwidth(opt.cost, opt.waves.max_per_host);
+        acceptable_.assign(fleet.vms.size(), -1);
     }
 
     Plan run(PhaseTimes& times) {
@@ -225,26 +246,108 @@ class Planner {
         // A shard leaves switching hosts on to the global step, which sees every active host.
         if (opt_.phase == Phase::kLocal) power_on = false;
         // Never the VM's own host (a trigger may flag a host that still has room at max-util).
+        // Its own site first (with every fallback there, an off host included); then, where
+        // cross_site lets this VM leave its site, anywhere.
         const int32_t src = state_.host_of(vm);
-        if (src == kNoHost) return choose_among(vm, power_on);
+        if (src == kNoHost) return choose_among(vm, power_on, /*cross=*/false);
         const uint8_t saved = allowed_[static_cast<size_t>(src)];
         allowed_[static_cast<size_t>(src)] = 0;
-        auto h = choose_among(vm, power_on);
+        auto h = choose_among(vm, power_on, false);
+        if (!h && may_cross(vm)) h = choose_among(vm, power_on, true);
         allowed_[static_cast<size_t>(src)] = saved;
         return h;
     }
 
-    std::optional<int32_t> choose_among(int32_t vm, bool power_on) {
+    std::optional<int32_t> choose_among(int32_t vm, bool power_on, bool cross) {
         if (!kept_.empty()) {
             // After a consolidation repack, the kept hosts come first: a later move onto a
             // freed host would undo the freeing.
             std::vector<uint8_t> kept(allowed_.size(), 0);
             for (size_t h = 0; h < kept.size(); ++h) kept[h] = allowed_[h] && kept_[h];
-            if (auto k = pol_.placement->choose(state_, vm, kept, ctx_)) return k;
+            if (auto k = place(vm, kept, Work::kMandatory, cross)) return k;
         }
-        auto h = pol_.placement->choose(state_, vm, allowed_, ctx_);
+        auto h = place(vm, allowed_, Work::kMandatory, cross);
         if (h || !power_on) return h;
-        return pol_.placement->choose(state_, vm, off_, ctx_);
+        return place(vm, off_, Work::kMandatory, cross);
+    }
+
+    // ---- sites and migration limits ----
+    enum class Work { kMandatory, kOptional };
+
+    // The site a VM starts from (-1 for a new VM, which may go anywhere).
+    int32_t home_site(int32_t vm) const {
+        const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+        return h == kNoHost ? -1 : site_of_[static_cast<size_t>(h)];
+    }
+    // May this VM's mandatory move leave its site when the site has no room?
+    bool may_cross(int32_t vm) const {
+        const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+        if (h == kNoHost || sites_ < 2) return false;
+        return opt_.cross_site == CrossSite::kAllow ||
+               (opt_.cross_site == CrossSite::kEvacuations && evac_[static_cast<size_t>(h)]);
+    }
+    // Does a move of the VM from its site to `site` stay within [migration]'s limits (downtime,
+    // convergence, timeout), estimated at the bandwidth the wave limits leave it?
+    bool acceptable(int32_t vm, int32_t site) {
+        const int32_t src = fleet_.vms[static_cast<size_t>(vm)].host;
+        if (src == kNoHost) return true;
+        const bool same = site == site_of_[static_cast<size_t>(src)];
+        int8_t& cached = acceptable_[static_cast<size_t>(vm)];
+        if (same && cached >= 0) return cached != 0;
+        const double mem_mib = static_cast<double>(mem_of(vm)) / 1024.0;
+        const MigrationEstimate e = estimate_move(
+            fleet_, vm, src, site_host_[static_cast<size_t>(site)], admit_bw_, mem_mib, opt_.cost);
+        const bool ok = limit_flags(e, opt_.cost) == 0;
+        if (same) cached = ok ? 1 : 0;
+        return ok;
+    }
+    bool acceptable_at_home(int32_t vm) {
+        return home_site(vm) < 0 || acceptable(vm, home_site(vm));
+    }
+    // Optional work (consolidation, balance) moves a VM only if it may move at all, and within
+    // the migration limits somewhere it may go.
+    bool optional_ok(int32_t vm) {
+        if (!movable(vm)) return false;
+        if (opt_.cross_site != CrossSite::kAllow || home_site(vm) < 0)
+            return acceptable_at_home(vm);
+        for (int32_t s = 0; s < sites_; ++s)
+            if (acceptable(vm, s)) return true;
+        return false;
+    }
+
+    // The placement policy's choice among `base`, restricted to where the VM may go: a running
+    // VM stays in its site unless `cross`; optional work goes only where the move stays within
+    // the migration limits (under cross_site = "allow", possibly another site).
+    std::optional<int32_t> place(int32_t vm, const std::vector<uint8_t>& base, Work work,
+                                 bool cross) {
+        const int32_t home = home_site(vm);
+        if (home < 0 || sites_ < 2) return pol_.placement->choose(state_, vm, base, ctx_);
+        if (work == Work::kOptional) cross = opt_.cross_site == CrossSite::kAllow;
+        site_ok_.assign(static_cast<size_t>(sites_), 0);
+        bool all = true;
+        for (int32_t s = 0; s < sites_; ++s) {
+            bool ok = s == home || cross;
+            if (ok && work == Work::kOptional) ok = acceptable(vm, s);
+            site_ok_[static_cast<size_t>(s)] = ok;
+            all = all && ok;
+        }
+        if (all) return pol_.placement->choose(state_, vm, base, ctx_);
+        scratch_.resize(base.size());
+        for (size_t h = 0; h < base.size(); ++h)
+            scratch_[h] = base[h] & site_ok_[static_cast<size_t>(site_of_[h])];
+        return pol_.placement->choose(state_, vm, scratch_, ctx_);
+    }
+
+    // Is emptying the host worth what copying its VMs away costs? The energy its idle power
+    // draws over the horizon against move_wh_per_gib per GiB of their memory.
+    bool worth_draining(int32_t h) const {
+        const double idle_wh =
+            fleet_.hosts[static_cast<size_t>(h)].power_idle_w.value_or(kDefaultIdlePowerW) *
+            opt_.horizon_s / 3600.0;
+        int64_t kib = 0;
+        for (int32_t vm : state_.vms_on(h)) kib += mem_of(vm);
+        const double gib = static_cast<double>(kib) / (1024.0 * 1024.0);
+        return idle_wh > opt_.move_wh_per_gib * gib;
     }
 
     // False when no usable host could take the VM even empty: no host may take VMs at all, or
@@ -372,23 +475,36 @@ class Planner {
                 std::none_of(state_.vms_on(h).begin(), state_.vms_on(h).end(),
                              [&](int32_t vm) { return movable(vm); }))
                 continue;
-            std::vector<int32_t> exclude;
-            for (int32_t vm : state_.vms_on(h))
-                if (frozen_[static_cast<size_t>(vm)]) exclude.push_back(vm);
-            bool budget_hit = false;
-            while (state_.overloaded(h) && !budget_hit) {
-                const std::vector<int32_t> chosen =
-                    pol_.selection->select(state_, h, exclude, ctx_);
-                times.select += sw.lap();
-                if (chosen.empty()) break;
-                for (int32_t vm : chosen) {
-                    if (!state_.overloaded(h)) break;
-                    const Offload r = offload(vm, exclude, /*power_on=*/true);
-                    budget_hit = r == Offload::kBudgetHit;
-                    if (r != Offload::kMoved) break;  // ask the selection again without it
+            std::vector<int32_t> exclude, over_limits;
+            for (int32_t vm : state_.vms_on(h)) {
+                if (frozen_[static_cast<size_t>(vm)]) {
+                    exclude.push_back(vm);
+                } else if (!acceptable_at_home(vm)) {
+                    over_limits.push_back(vm);
                 }
-                times.place += sw.lap();
             }
+            bool budget_hit = false;
+            // The selection first chooses among the VMs whose moves stay within the migration
+            // limits; only if that cannot relieve the host, among all (those moves are flagged).
+            std::vector<int32_t> ex = exclude;
+            ex.insert(ex.end(), over_limits.begin(), over_limits.end());
+            for (int pass = 0; pass < 2 && state_.overloaded(h) && !budget_hit; ++pass) {
+                if (pass == 1 && over_limits.empty()) break;
+                if (pass == 1) ex = exclude;
+                while (state_.overloaded(h) && !budget_hit) {
+                    const std::vector<int32_t> chosen = pol_.selection->select(state_, h, ex, ctx_);
+                    times.select += sw.lap();
+                    if (chosen.empty()) break;
+                    for (int32_t vm : chosen) {
+                        if (!state_.overloaded(h)) break;
+                        const Offload r = offload(vm, ex, /*power_on=*/true);
+                        budget_hit = r == Offload::kBudgetHit;
+                        if (r != Offload::kMoved) break;  // ask the selection again without it
+                    }
+                    times.place += sw.lap();
+                }
+            }
+            exclude = std::move(ex);  // proactive relief below prefers moves within the limits too
             // Proactive relief: the trigger may flag a host below max-util (a rising trend, a
             // forecast); VMs leave one at a time, as the selection ranks them, until it no
             // longer does (CloudSim's loop). Never onto a switched-off host.
@@ -433,12 +549,20 @@ class Planner {
                                      fleet_.vms[static_cast<size_t>(vm)].id + " (" +
                                      describe_demand(state_.demand(vm)) +
                                      ") is larger than any usable host at max-util";
+                // VMs the previous plan moved may not move again yet: say so, it may be why.
+                int64_t cooling = 0;
+                for (int32_t vm : state_.vms_on(h)) cooling += frozen_[static_cast<size_t>(vm)];
+                const std::string cooldown =
+                    cooling == 0 ? ""
+                                 : "; " + std::to_string(cooling) +
+                                       " of its VMs are in cooldown (moved by the previous "
+                                       "plan) and may not move yet";
                 plan_.unresolved.push_back(
                     {h, -1,
                      "still above max-util in " + dims +
                          (budget_hit ? ": migration budget exhausted"
                                      : ": no other host can take enough of its VMs") +
-                         (too_large.empty() ? "" : " (" + too_large + ")")});
+                         (too_large.empty() ? "" : " (" + too_large + ")") + cooldown});
             }
         }
     }
@@ -478,8 +602,9 @@ class Planner {
         int64_t mem = 0;
         for (int32_t vm : vms) {
             mem += mem_of(vm);
-            if (!movable(vm)) return false;
+            if (!optional_ok(vm)) return false;
         }
+        if (!worth_draining(h)) return false;
         if (!within_budget(static_cast<int64_t>(vms.size()), mem)) return false;
         sort_decreasing(vms);
         const uint8_t was_target = targets[hi];
@@ -487,7 +612,7 @@ class Planner {
         std::vector<std::pair<int32_t, int32_t>> tentative;  // (vm, target)
         bool ok = true;
         for (int32_t vm : vms) {
-            auto t = pol_.placement->choose(state_, vm, targets, ctx_);
+            auto t = place(vm, targets, Work::kOptional, false);
             if (!t) {
                 ok = false;
                 break;
@@ -608,11 +733,55 @@ class Planner {
         std::vector<uint8_t>& targets = kept_;
         targets.assign(allowed_.size(), 0);
         Resources covered;
-        size_t next_open = 0;
-        for (; next_open < by_size.size() && !total.fits_within(covered); ++next_open) {
-            targets[static_cast<size_t>(by_size[next_open].second)] = 1;
-            covered += state_.limit(by_size[next_open].second);
+        std::vector<Resources> site_covered(static_cast<size_t>(sites_));
+        auto keep = [&](int32_t h) {
+            targets[static_cast<size_t>(h)] = 1;
+            covered += state_.limit(h);
+            site_covered[static_cast<size_t>(site_of_[static_cast<size_t>(h)])] += state_.limit(h);
+        };
+        // Hosts that stay whatever the packing: emptying them is not worth its migrations, or
+        // one of their VMs may not move (cooldown, or a move beyond the migration limits).
+        for (const auto& [size, h] : by_size) {
+            if (!allowed_[static_cast<size_t>(h)] || state_.vms_on(h).empty()) continue;
+            bool pinned = !worth_draining(h);
+            for (int32_t vm : state_.vms_on(h)) pinned = pinned || !optional_ok(vm);
+            if (pinned) keep(h);
         }
+        // With site boundaries, each site keeps enough of its own largest hosts for the VMs
+        // bound to it; then the largest hosts anywhere until the fleet's demand is covered.
+        if (opt_.cross_site != CrossSite::kAllow && sites_ > 1) {
+            std::vector<Resources> site_demand(static_cast<size_t>(sites_));
+            for (int32_t vm = 0; vm < state_.vm_count(); ++vm) {
+                const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+                if (h == kNoHost ||
+                    (opt_.cross_site == CrossSite::kEvacuations && evac_[static_cast<size_t>(h)]))
+                    continue;
+                site_demand[static_cast<size_t>(site_of_[static_cast<size_t>(h)])] +=
+                    state_.demand(vm);
+            }
+            for (const auto& [size, h] : by_size) {
+                const auto site = static_cast<size_t>(site_of_[static_cast<size_t>(h)]);
+                if (!targets[static_cast<size_t>(h)] &&
+                    !site_demand[site].fits_within(site_covered[site]))
+                    keep(h);
+            }
+        }
+        for (const auto& [size, h] : by_size) {
+            if (total.fits_within(covered)) break;
+            if (!targets[static_cast<size_t>(h)]) keep(h);
+        }
+        // The next largest host not yet kept, of one site (-1: of any), when a VM fits nowhere.
+        std::vector<size_t> cursor(static_cast<size_t>(sites_) + 1, 0);
+        auto open_next = [&](int32_t site) -> int32_t {
+            size_t& c = cursor[site < 0 ? static_cast<size_t>(sites_) : static_cast<size_t>(site)];
+            while (c < by_size.size()) {
+                const int32_t h = by_size[c++].second;
+                if (targets[static_cast<size_t>(h)]) continue;
+                if (site >= 0 && site_of_[static_cast<size_t>(h)] != site) continue;
+                return h;
+            }
+            return kNoHost;
+        };
         std::vector<uint8_t> must_move(fleet_.vms.size(), 0);
         std::vector<int32_t> pool;
         for (int32_t h : evac_hosts)
@@ -624,14 +793,14 @@ class Planner {
             pool.push_back(vm);
             must_move[static_cast<size_t>(vm)] = 1;
         }
-        for (size_t i = next_open; i < by_size.size(); ++i)
-            for (int32_t vm : state_.vms_on(by_size[i].second)) pool.push_back(vm);
+        for (const auto& [size, h] : by_size)
+            if (!targets[static_cast<size_t>(h)])
+                for (int32_t vm : state_.vms_on(h)) pool.push_back(vm);
         // Kept hosts above max-util shed what the selection policy picks into the same packing,
         // so their excess lands on kept hosts with room rather than on freed ones.
         std::vector<uint8_t> shed(fleet_.vms.size(), 0);
-        for (size_t i = 0; i < next_open; ++i) {
-            const int32_t h = by_size[i].second;
-            if (!state_.overloaded(h)) continue;
+        for (const auto& [size, h] : by_size) {
+            if (!targets[static_cast<size_t>(h)] || !state_.overloaded(h)) continue;
             std::vector<int32_t> exclude;
             for (int32_t vm : state_.vms_on(h))
                 if (frozen_[static_cast<size_t>(vm)]) exclude.push_back(vm);
@@ -647,15 +816,11 @@ class Planner {
             if (shed[static_cast<size_t>(vm)]) {
                 // Leaves a hot kept host if a kept host has room; else the hot-spot pass decides.
                 if (!state_.overloaded(src) || !within_budget(1, mem_of(vm))) continue;
-                if (auto t = pol_.placement->choose(state_, vm, targets, ctx_))
+                if (auto t = place(vm, targets, Work::kMandatory, false))
                     record(vm, *t, MoveReason::kHotspot);
                 continue;
             }
             if (!forced && targets[static_cast<size_t>(src)]) continue;  // its host was kept
-            if (!forced && frozen_[static_cast<size_t>(vm)]) {
-                targets[static_cast<size_t>(src)] = 1;  // in cooldown: it stays, so its host does
-                continue;
-            }
             if (src != kNoHost && !within_budget(1, mem_of(vm))) {
                 if (forced) {
                     plan_.unresolved.push_back({src, vm,
@@ -669,13 +834,24 @@ class Planner {
             }
             // A VM that fits no host even empty opens no more hosts in vain.
             const bool may_fit = may_fit_somewhere(vm);
-            auto t = may_fit ? pol_.placement->choose(state_, vm, targets, ctx_) : std::nullopt;
-            while (may_fit && !t && next_open < by_size.size()) {
-                const int32_t h = by_size[next_open++].second;
-                if (targets[static_cast<size_t>(h)]) continue;
+            const Work work = forced ? Work::kMandatory : Work::kOptional;
+            auto t = may_fit ? place(vm, targets, work, false) : std::nullopt;
+            while (may_fit && !t) {
+                const int32_t h = open_next(home_site(vm));
+                if (h == kNoHost) break;
                 targets[static_cast<size_t>(h)] = 1;
                 if (!forced && h == src) break;  // its own host is kept now
-                t = pol_.placement->choose(state_, vm, targets, ctx_);
+                t = place(vm, targets, work, false);
+            }
+            // An evacuated VM whose site is full may leave it where cross_site allows.
+            if (may_fit && !t && forced && may_cross(vm)) {
+                t = place(vm, targets, work, true);
+                while (!t) {
+                    const int32_t h = open_next(-1);
+                    if (h == kNoHost) break;
+                    targets[static_cast<size_t>(h)] = 1;
+                    t = place(vm, targets, work, true);
+                }
             }
             if (t) {
                 record(vm, *t,
@@ -818,7 +994,8 @@ class Planner {
         }
         Move m = old;
         m.target = target;
-        m.reason = old.source == kNoHost ? MoveReason::kNewVm : reason;
+        // A move that was mandatory (a new VM, hot-spot relief) stays so wherever it now goes.
+        m.reason = is_mandatory(old.reason) ? old.reason : reason;
         append_move(m);
         receiver_[static_cast<size_t>(target)] = 1;
         state_.move(vm, target);
@@ -848,24 +1025,36 @@ class Planner {
             const std::pair<double, int32_t> e{state_.max_util(h), h};
             order.insert(std::upper_bound(order.begin(), order.end(), e, before), e);
         };
+        // With site boundaries each site is balanced within itself.
+        const bool per_site = opt_.cross_site != CrossSite::kAllow && sites_ > 1;
+        const size_t groups = per_site ? static_cast<size_t>(sites_) : 1;
+        std::vector<int32_t> lo_hosts(groups);
+        std::vector<double> lo_us(groups);
         for (bool moved = true; moved && it < max_iterations;) {
             moved = false;
-            // The least utilised host (ties: id order); never one at 200% or more.
-            int32_t lo_host = kNoHost;
-            double lo_u = 2;
-            for (const auto& [u, h] : order)
-                if (u < lo_u || (u == lo_u && lo_host != kNoHost &&
-                                 state_.id_rank(h) < state_.id_rank(lo_host))) {
-                    lo_u = u;
-                    lo_host = h;
+            // The least utilised host of each site (ties: id order); never one at 200% or more.
+            std::fill(lo_hosts.begin(), lo_hosts.end(), kNoHost);
+            std::fill(lo_us.begin(), lo_us.end(), 2.0);
+            for (const auto& [u, h] : order) {
+                const size_t g =
+                    per_site ? static_cast<size_t>(site_of_[static_cast<size_t>(h)]) : 0;
+                if (u < lo_us[g] || (u == lo_us[g] && lo_hosts[g] != kNoHost &&
+                                     state_.id_rank(h) < state_.id_rank(lo_hosts[g]))) {
+                    lo_us[g] = u;
+                    lo_hosts[g] = h;
                 }
+            }
             for (size_t k = 0; k < order.size(); ++k) {
                 const double hi_u = order[k].first;
                 const int32_t hi_host = order[k].second;
+                const size_t g =
+                    per_site ? static_cast<size_t>(site_of_[static_cast<size_t>(hi_host)]) : 0;
+                const int32_t lo_host = lo_hosts[g];
+                const double lo_u = lo_us[g];
+                if (lo_host == kNoHost || hi_host == lo_host) continue;
+                if (hi_u - lo_u <= opt_.balance_tolerance) continue;
                 if (stuck[static_cast<size_t>(hi_host)]) continue;
                 if (it++ >= max_iterations) break;
-                if (lo_host == kNoHost || hi_host == lo_host) break;
-                if (hi_u - lo_u <= opt_.balance_tolerance) break;
                 int32_t best_vm = -1;
                 double best_score = 0;
                 // A move must lower the pair's peak by at least the minimum gain (no ping-pong);
@@ -875,6 +1064,10 @@ class Planner {
                     const bool again = moved_[static_cast<size_t>(vm)] != 0;
                     if (again ? !can_retarget(vm) : !movable(vm)) continue;
                     if (!state_.fits(vm, lo_host)) continue;
+                    if (home_site(vm) >= 0 &&
+                        (!acceptable(vm, site_of_[static_cast<size_t>(lo_host)]) ||
+                         (per_site && home_site(vm) != site_of_[static_cast<size_t>(lo_host)])))
+                        continue;
                     if (!again && !within_budget(1, mem_of(vm))) continue;
                     if (!again && opt_.balance_mem_frac >= 0 &&
                         static_cast<double>(moved_mem_kib_ + mem_of(vm)) >
@@ -940,20 +1133,182 @@ class Planner {
     int64_t migrations_ = 0;
     int64_t moved_mem_kib_ = 0;
     int64_t total_mem_kib_ = 0;
-    double mem_budget_kib_ = -1;  // -1: no memory budget
+    double mem_budget_kib_ = -1;           // -1: no memory budget
+    std::vector<std::string> site_names_;  // sorted; a host without a site is in site ""
+    int32_t sites_ = 1;
+    std::vector<int32_t> site_of_;    // per host
+    std::vector<int32_t> site_host_;  // per site: one of its hosts (for WAN estimates)
+    double admit_bw_ = 0;             // bandwidth assumed when a move is admitted
+    std::vector<int8_t> acceptable_;  // per VM: a move within its site keeps the limits (-1: ?)
+    std::vector<uint8_t> site_ok_, scratch_;  // place(): scratch space
     Plan plan_;
 };
 
 }  // namespace
 
-void resolve_plan(const model::Fleet& fleet, Plan& plan, const PlanOptions& options) {
-    assign_waves(fleet, plan.moves, options.waves);
-    estimate_plan_costs(fleet, plan.moves, options.cost);
-    std::sort(plan.moves.begin(), plan.moves.end(), [&](const Move& a, const Move& b) {
+namespace {
+
+// Waves, cost estimates, output order and start times; returns the estimated makespan.
+double assemble(const model::Fleet& fleet, std::vector<Move>& moves, const PlanOptions& options) {
+    assign_waves(fleet, moves, options.waves);
+    estimate_plan_costs(fleet, moves, options.cost);
+    std::sort(moves.begin(), moves.end(), [&](const Move& a, const Move& b) {
         if (a.step != b.step) return a.step < b.step;
         return fleet.vms[static_cast<size_t>(a.vm)].id < fleet.vms[static_cast<size_t>(b.vm)].id;
     });
-    schedule_moves(plan.moves, options.waves);
+    return schedule_moves(moves, options.waves);
+}
+
+// Is the subsequence `keep` of `decisions` (in decision order) still feasible move by move?
+// Each kept move's target must hold its arrival within max-util, or within what it held at
+// that point of the whole sequence. When a kept move no longer fits because an earlier move
+// that left its target was dropped, those departures are kept too (a dependency, not a choice),
+// and the replay starts again. False only if that cannot make it feasible.
+bool close_dependencies(const model::Fleet& fleet, const std::vector<Move>& decisions,
+                        std::vector<uint8_t>& keep, int64_t max_util_ppm) {
+    const size_t n = decisions.size();
+    const std::vector<model::Resources> base = fleet.host_loads();
+    std::vector<model::Resources> allowed(n);  // per move: what its target may hold after it
+    {
+        std::vector<model::Resources> load = base;
+        for (size_t i = 0; i < n; ++i) {
+            const Move& m = decisions[i];
+            const model::Resources& dem = fleet.vms[static_cast<size_t>(m.vm)].demand;
+            if (m.source >= 0) load[static_cast<size_t>(m.source)] -= dem;
+            load[static_cast<size_t>(m.target)] += dem;
+            const model::Resources lim =
+                model::limit_at(fleet.hosts[static_cast<size_t>(m.target)].capacity, max_util_ppm);
+            for (int d = 0; d < model::kDims; ++d)
+                allowed[i][d] = std::max(lim[d], load[static_cast<size_t>(m.target)][d]);
+        }
+    }
+    while (true) {
+        std::vector<model::Resources> load = base;
+        size_t bad = n;
+        for (size_t i = 0; i < n && bad == n; ++i) {
+            if (!keep[i]) continue;
+            const Move& m = decisions[i];
+            const model::Resources& dem = fleet.vms[static_cast<size_t>(m.vm)].demand;
+            if (m.source >= 0) load[static_cast<size_t>(m.source)] -= dem;
+            load[static_cast<size_t>(m.target)] += dem;
+            if (!load[static_cast<size_t>(m.target)].fits_within(allowed[i])) bad = i;
+        }
+        if (bad == n) return true;
+        bool added = false;
+        for (size_t j = 0; j < bad; ++j)
+            if (!keep[j] && decisions[j].source == decisions[bad].target) {
+                keep[j] = 1;
+                added = true;
+            }
+        if (!added) return false;
+    }
+}
+
+// --window: the plan's mandatory moves, then as much optional work as keeps the estimated
+// schedule within the window. Optional work comes in units: a consolidation drains hosts, so
+// the moves off one host are one unit (cheapest hosts first, by estimated migration seconds);
+// a balance move is a unit of its own (in decision order, the most useful first). The largest
+// number of units that fits is found by bisection (the makespan grows with the units kept).
+void fit_window(const model::Fleet& fleet, Plan& plan, std::vector<Move> decisions,
+                const PlanOptions& options) {
+    const size_t n = decisions.size();
+    std::vector<double> seconds(fleet.vms.size(), 0.0);
+    for (const Move& m : plan.moves) seconds[static_cast<size_t>(m.vm)] = m.estimate.seconds;
+    // A consolidation also empties hosts that were above max-util: moves off those are
+    // relief, never cut.
+    const std::vector<model::Resources> before = fleet.host_loads();
+    auto relieves = [&](const Move& m) {
+        if (m.source < 0) return false;
+        const auto h = static_cast<size_t>(m.source);
+        return !before[h].fits_within(
+            model::limit_at(fleet.hosts[h].capacity, options.max_util_ppm));
+    };
+    struct Unit {
+        double cost = 0;
+        size_t first = 0;
+        std::vector<size_t> moves;
+    };
+    std::vector<Unit> units;
+    std::vector<int64_t> unit_of_source(fleet.hosts.size(), -1);
+    for (size_t i = 0; i < n; ++i) {
+        const Move& m = decisions[i];
+        if (is_mandatory(m.reason) || relieves(m)) continue;
+        int64_t u = -1;
+        if (m.reason == MoveReason::kConsolidate && m.source >= 0) {
+            u = unit_of_source[static_cast<size_t>(m.source)];
+            if (u < 0)
+                unit_of_source[static_cast<size_t>(m.source)] = u =
+                    static_cast<int64_t>(units.size());
+        }
+        if (u < 0) {
+            u = static_cast<int64_t>(units.size());
+            units.emplace_back();
+            units.back().first = i;
+        } else if (static_cast<size_t>(u) == units.size()) {
+            units.emplace_back();
+            units.back().first = i;
+        }
+        Unit& unit = units[static_cast<size_t>(u)];
+        unit.moves.push_back(i);
+        if (m.reason == MoveReason::kConsolidate) unit.cost += seconds[static_cast<size_t>(m.vm)];
+    }
+    std::stable_sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) {
+        if (a.cost != b.cost) return a.cost < b.cost;
+        return a.first < b.first;
+    });
+    // The plan keeping the first k units (and what they depend on).
+    auto build = [&](size_t k, std::vector<uint8_t>& keep) -> bool {
+        keep.assign(n, 0);
+        for (size_t i = 0; i < n; ++i)
+            keep[i] = is_mandatory(decisions[i].reason) || relieves(decisions[i]);
+        for (size_t u = 0; u < k; ++u)
+            for (size_t i : units[u].moves) keep[i] = 1;
+        return close_dependencies(fleet, decisions, keep, options.max_util_ppm);
+    };
+    auto trial = [&](const std::vector<uint8_t>& keep, std::vector<Move>& out) {
+        out.clear();
+        for (size_t i = 0; i < n; ++i)
+            if (keep[i]) out.push_back(decisions[i]);
+        return assemble(fleet, out, options);
+    };
+    std::vector<uint8_t> keep;
+    std::vector<Move> moves;
+    size_t lo = 0, hi = units.size();
+    if (!build(0, keep)) return;  // cannot happen: the whole plan then stands
+    while (lo < hi) {
+        const size_t mid = (lo + hi + 1) / 2;
+        if (build(mid, keep) && trial(keep, moves) <= options.window_s) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    build(lo, keep);
+    trial(keep, moves);
+    for (size_t i = 0; i < n; ++i) {
+        if (keep[i]) continue;
+        const Move& m = decisions[i];
+        if (m.source < 0) continue;
+        ++plan.window_dropped;
+        plan.window_dropped_mem_kib += fleet.vms[static_cast<size_t>(m.vm)].mem_size_kib;
+        --plan.migrations;
+        plan.moved_mem_kib -= fleet.vms[static_cast<size_t>(m.vm)].mem_size_kib;
+    }
+    plan.moves = std::move(moves);
+    // An off host switched on only for moves left out stays off.
+    std::vector<uint8_t> target(fleet.hosts.size(), 0);
+    for (const Move& m : plan.moves) target[static_cast<size_t>(m.target)] = 1;
+    std::erase_if(plan.powered_on, [&](int32_t h) { return !target[static_cast<size_t>(h)]; });
+}
+
+}  // namespace
+
+void resolve_plan(const model::Fleet& fleet, Plan& plan, const PlanOptions& options) {
+    std::vector<Move> decisions;
+    if (options.window_s > 0) decisions = plan.moves;
+    const double makespan = assemble(fleet, plan.moves, options);
+    if (options.window_s > 0 && makespan > options.window_s)
+        fit_window(fleet, plan, std::move(decisions), options);
 }
 
 double schedule_moves(std::vector<Move>& moves, const WaveLimits& limits) {

@@ -1,9 +1,8 @@
 #include "src/util/duration.hpp"
 
 #include <cmath>
-#include <cstdlib>
-
 #include <cstdio>
+#include <cstdlib>
 
 namespace fp {
 
