@@ -8,6 +8,9 @@ Usage:
   check_plan.py --hosts H.csv --vms V.csv --plan-dir DIR [--max-util 0.9]
                 [--evacuate ID,ID,...] [--evacuate-file F]
                 [--expect-no-unresolved] [--max-gap FRACTION]
+                [--cross-site never|evacuations|allow] [--max-per-host 2]
+                [--max-total 16] [--max-downtime-ms 300] [--timeout-s 600]
+                [--window SECONDS] [--after-dir DIR]
 
 DIR must hold plan.csv and summary.json.  Exit 0 if every check holds (one
 "check_plan: OK ..." line), 1 on violations (one "check_plan: VIOLATION: ..."
@@ -16,7 +19,7 @@ line each, at most 50), 2 on unreadable/invalid inputs.
 Integer units: cpu -> millicores (x1000), mem -> KiB (x1024), net -> kbps
 (x1000), computed exactly with fractions.Fraction; VM demands rounded up, host
 capacities rounded down; max-util limit = capacity * ppm // 1_000_000 with
-ppm = round(float(max_util) * 1e6).
+ppm = round(float(max_util) * 1e6).  (Python's round: half to even.)
 
 Checks:
  1. plan.csv has exactly one header starting step,vm,source,target; rows are
@@ -40,6 +43,30 @@ Checks:
     phase_seconds values >= 0.
  6. With --max-gap G: active_hosts_after <= ceil(lower_bound_hosts * (1+G))
     (computed exactly).
+ 7. Sites (hosts.csv `site`, "" when absent): with --cross-site never no
+    migration changes site; with evacuations only VMs leaving a maintenance or
+    evacuated host may.  The lower bound respects the boundary: the larger of
+    the fleet-wide bound and the sum over sites of each site's bound for the
+    demand of the VMs bound to it (never: every running VM; evacuations: those
+    not on maintenance/evacuated hosts).  summary.cross_site_migrations counts
+    the migrations between sites.
+ 8. Schedule: at most --max-per-host migrations touch a host and at most
+    --max-total run in one wave; est_start_s equals the start time of
+    dispatch's rule (waves in order; within a wave, rows in order start as
+    soon as both hosts and the fleet have a free slot) over est_seconds, and
+    summary.est_makespan_seconds its end (tolerance: the 3-decimal rounding).
+ 9. Flags: over-downtime iff est_downtime_ms > --max-downtime-ms, over-timeout
+    iff est_seconds > --timeout-s (nonconvergent cannot be recomputed from the
+    row and is only counted); moves whose reason is consolidate or balance
+    (optional work) carry no flag; summary's flagged counts match the rows.
+10. With --window S: if the schedule ends after S, every migration is
+    mandatory work (reason evacuate, new, hotspot, anti-affinity) or leaves a
+    host that was above max-util before the plan.
+11. With --after-dir D (the output of `fleetplan apply`): D/vms.csv holds
+    every VM with its host after the plan (same ids and demands), D/hosts.csv
+    every host; hosts the plan switched on are active, hosts it emptied are
+    off when the goal is consolidate or auto, and every other host keeps its
+    state.
 """
 
 import argparse
@@ -131,7 +158,8 @@ def load_hosts(path):
     g_id = getter(cols, "id")
     g_dim = [getter(cols, d) for d in DIMS]
     g_state = getter(cols, "state")
-    ids, caps, states, index = [], [], [], {}
+    g_site = getter(cols, "site")
+    ids, caps, states, index, sites = [], [], [], {}, []
     for n, row in enumerate(rows, start=1):
         hid = g_id(row)
         if hid is None or hid == "":
@@ -151,7 +179,8 @@ def load_hosts(path):
         ids.append(hid)
         caps.append(cap)
         states.append(st)
-    return ids, index, caps, states
+        sites.append(g_site(row) or "")
+    return ids, index, caps, states, sites
 
 
 def load_vms(path, host_index):
@@ -212,6 +241,13 @@ def main(argv=None):
     ap.add_argument("--evacuate-file", action="append", default=[])
     ap.add_argument("--expect-no-unresolved", action="store_true")
     ap.add_argument("--max-gap", default=None)
+    ap.add_argument("--cross-site", default="never", choices=("never", "evacuations", "allow"))
+    ap.add_argument("--max-per-host", type=int, default=2)
+    ap.add_argument("--max-total", type=int, default=16)
+    ap.add_argument("--max-downtime-ms", type=float, default=300.0)
+    ap.add_argument("--timeout-s", type=float, default=600.0)
+    ap.add_argument("--window", type=float, default=None)
+    ap.add_argument("--after-dir", default=None)
     args = ap.parse_args(argv)
 
     # ---- options ---------------------------------------------------------
@@ -248,7 +284,7 @@ def main(argv=None):
 
     # ---- inputs ----------------------------------------------------------
     try:
-        h_ids, h_index, caps, states = load_hosts(args.hosts)
+        h_ids, h_index, caps, states, h_sites = load_hosts(args.hosts)
         v_ids, v_index, dem, host0, memsize = load_vms(args.vms, h_index)
     except InputError as e:
         die(str(e))
@@ -307,6 +343,8 @@ def main(argv=None):
         if [c for c in hdr[:4]] != ["step", "vm", "source", "target"]:
             V(f"plan.csv header must begin with step,vm,source,target, got {','.join(hdr)!r}")
         data = plan_rows[1:]
+    col = {name: i for i, name in enumerate(plan_rows[0])} if plan_rows else {}
+    rows_ext = []        # (step, vm idx, source idx, target idx, reason, est s, downtime, start, flags)
 
     moves = {}           # step -> list of (vm index, target index)
     steps = set()
@@ -366,6 +404,21 @@ def main(argv=None):
                 V(f"{where}: target {tgt!r} is {why}")
         if step is not None and j is not None and t is not None:
             moves.setdefault(step, []).append((j, t))
+
+            def field(name, conv, default):
+                k = col.get(name)
+                if k is None or k >= len(r):
+                    return default
+                try:
+                    return conv(r[k])
+                except ValueError:
+                    V(f"{where}: {name} {r[k]!r} is not valid")
+                    return default
+            rows_ext.append((step, j, host0[j], t, field("reason", str, ""),
+                             field("est_seconds", float, 0.0),
+                             field("est_downtime_ms", float, 0.0),
+                             field("est_start_s", float, None),
+                             field("flags", str, "")))
 
     W = max(steps) if steps else 0
     if steps != set(range(1, W + 1)):
@@ -468,18 +521,159 @@ def main(argv=None):
     for d in dem:
         total[0] += d[0]; total[1] += d[1]; total[2] += d[2]
     eligible = [i for i in range(H) if not evac_host[i]]
-    lower_bound = 0
-    for k in range(3):
-        if total[k] == 0:
+
+    def cover(hosts, need):
+        """Fewest of `hosts`, largest limits first, covering `need` in every dimension."""
+        best = 0
+        for k in range(3):
+            if need[k] == 0:
+                continue
+            lims = sorted((limits[i][k] for i in hosts), reverse=True)
+            acc, cnt = 0, len(lims)
+            for n, x in enumerate(lims, start=1):
+                acc += x
+                if acc >= need[k]:
+                    cnt = n
+                    break
+            best = max(best, cnt)
+        return best
+
+    lower_bound = cover(eligible, total)
+    if args.cross_site != "allow":
+        site_hosts, site_need = {}, {}
+        for i in eligible:
+            site_hosts.setdefault(h_sites[i], []).append(i)
+        for j in range(N):
+            h = host0[j]
+            if h < 0 or (args.cross_site == "evacuations" and evac_host[h]):
+                continue
+            nd = site_need.setdefault(h_sites[h], [0, 0, 0])
+            for k in range(3):
+                nd[k] += dem[j][k]
+        per_site = sum(cover(site_hosts.get(st, []), nd) for st, nd in site_need.items())
+        lower_bound = max(lower_bound, per_site)
+
+    # ---- 7. sites --------------------------------------------------------------
+    cross = 0
+    for (step, j, h0, t, reason, est, down, start, flags) in rows_ext:
+        if h0 < 0 or h_sites[h0] == h_sites[t]:
             continue
-        lims = sorted((limits[i][k] for i in eligible), reverse=True)
-        acc, cnt = 0, len(lims)
-        for n, x in enumerate(lims, start=1):
-            acc += x
-            if acc >= total[k]:
-                cnt = n
+        cross += 1
+        if args.cross_site == "never" or (args.cross_site == "evacuations" and not evac_host[h0]):
+            V(f"VM {v_ids[j]!r} moves from site {h_sites[h0]!r} to {h_sites[t]!r} "
+              f"(cross-site {args.cross_site})")
+    if "cross_site_migrations" in summary and summary["cross_site_migrations"] != cross:
+        V(f"summary.cross_site_migrations = {summary['cross_site_migrations']}, expected {cross}")
+
+    # ---- 8. schedule -------------------------------------------------------------
+    per_host_wave, per_wave = {}, {}
+    for (step, j, h0, t, *_rest) in rows_ext:
+        if h0 < 0:
+            continue
+        per_wave[step] = per_wave.get(step, 0) + 1
+        for h in (h0, t):
+            per_host_wave[(step, h)] = per_host_wave.get((step, h), 0) + 1
+    if args.max_total > 0:
+        for step, c in per_wave.items():
+            if c > args.max_total:
+                V(f"wave {step}: {c} migrations > max_total {args.max_total}")
+    if args.max_per_host > 0:
+        for (step, h), c in per_host_wave.items():
+            if c > args.max_per_host:
+                V(f"wave {step}: host {h_ids[h]!r} in {c} migrations > max_per_host "
+                  f"{args.max_per_host}")
+    # Dispatch's rule, written out here: an event simulation per wave.
+    unlimited = 1 << 60
+    cap_host = args.max_per_host if args.max_per_host > 0 else unlimited
+    cap_total = args.max_total if args.max_total > 0 else unlimited
+    migr = [x for x in rows_ext if x[2] >= 0]
+    starts = [0.0] * len(migr)
+    t_wave = 0.0
+    i = 0
+    while i < len(migr):
+        k = i
+        while k < len(migr) and migr[k][0] == migr[i][0]:
+            k += 1
+        queue = list(range(i, k))
+        running = []          # (end time, index)
+        busy = {}
+        now = t_wave
+        end_wave = t_wave
+        while queue or running:
+            q = 0
+            while q < len(queue) and len(running) < cap_total:
+                m = migr[queue[q]]
+                if busy.get(m[2], 0) < cap_host and busy.get(m[3], 0) < cap_host:
+                    busy[m[2]] = busy.get(m[2], 0) + 1
+                    busy[m[3]] = busy.get(m[3], 0) + 1
+                    starts[queue[q]] = now
+                    running.append((now + max(0.0, m[5]), queue[q]))
+                    del queue[q]
+                else:
+                    q += 1
+            if not running:
+                V(f"wave {migr[i][0]}: a migration can never start under the limits")
                 break
-        lower_bound = max(lower_bound, cnt)
+            running.sort()
+            end, idx = running.pop(0)
+            now = end
+            end_wave = max(end_wave, end)
+            busy[migr[idx][2]] -= 1
+            busy[migr[idx][3]] -= 1
+        t_wave = end_wave
+        i = k
+    makespan = t_wave
+    tol = 1e-3 * (len(per_wave) + 1) + 1e-6 * makespan
+    for n, m in enumerate(migr):
+        if m[7] is not None and abs(m[7] - starts[n]) > tol:
+            V(f"VM {v_ids[m[1]]!r}: est_start_s {m[7]} but dispatch's rule starts it at "
+              f"{starts[n]:.3f}")
+            break
+    if "est_makespan_seconds" in summary and abs(summary["est_makespan_seconds"] - makespan) > tol:
+        V(f"summary.est_makespan_seconds = {summary['est_makespan_seconds']}, expected "
+          f"{makespan:.3f}")
+
+    # ---- 9. flags ----------------------------------------------------------------
+    n_flagged = n_down = n_timeout = n_nonconv = 0
+    for (step, j, h0, t, reason, est, down, start, flags) in rows_ext:
+        tokens = set(x for x in flags.split(";") if x)
+        unknown = tokens - {"over-downtime", "over-timeout", "nonconvergent"}
+        if unknown:
+            V(f"VM {v_ids[j]!r}: unknown flags {sorted(unknown)}")
+        if h0 < 0:
+            if tokens:
+                V(f"new VM {v_ids[j]!r} carries flags {flags!r}")
+            continue
+        if ("over-downtime" in tokens) != (down > args.max_downtime_ms):
+            V(f"VM {v_ids[j]!r}: est_downtime_ms {down} against {args.max_downtime_ms} but "
+              f"flags {flags!r}")
+        if args.timeout_s > 0 and ("over-timeout" in tokens) != (est > args.timeout_s):
+            V(f"VM {v_ids[j]!r}: est_seconds {est} against {args.timeout_s} but flags {flags!r}")
+        if tokens and reason in ("consolidate", "balance"):
+            V(f"VM {v_ids[j]!r}: optional move ({reason}) breaks a migration limit: {flags}")
+        n_flagged += bool(tokens)
+        n_down += "over-downtime" in tokens
+        n_timeout += "over-timeout" in tokens
+        n_nonconv += "nonconvergent" in tokens
+    for key, val in (("flagged_migrations", n_flagged), ("over_downtime_migrations", n_down),
+                     ("over_timeout_migrations", n_timeout),
+                     ("nonconvergent_migrations", n_nonconv)):
+        if key in summary and summary[key] != val:
+            V(f"summary.{key} = {summary[key]}, expected {val}")
+
+    # ---- 10. window --------------------------------------------------------------
+    if args.window is not None and makespan > args.window + tol:
+        load0 = [[0, 0, 0] for _ in range(H)]
+        for j in range(N):
+            if host0[j] >= 0:
+                for k in range(3):
+                    load0[host0[j]][k] += dem[j][k]
+        for (step, j, h0, t, reason, *_rest) in rows_ext:
+            if reason in ("consolidate", "balance") and h0 >= 0 and not any(
+                    load0[h0][k] > limits[h0][k] for k in range(3)):
+                V(f"schedule ends at {makespan:.1f} s, after the window {args.window} s, but "
+                  f"optional move of VM {v_ids[j]!r} ({reason}) is planned")
+                break
 
     # ---- 5. summary consistency ------------------------------------------------
     def check_int(key, expected):
@@ -562,6 +756,44 @@ def main(argv=None):
         if active_after > bound:
             V(f"active hosts after plan {active_after} > ceil(lower_bound {lower_bound} "
               f"x (1 + {args.max_gap})) = {bound}")
+
+    # ---- 11. the fleet after the plan (fleetplan apply) ---------------------------
+    if args.after_dir is not None:
+        d = args.after_dir.rstrip("/")
+        try:
+            a_ids, a_index, a_caps, a_states, a_sites = load_hosts(d + "/hosts.csv")
+            av_ids, av_index, av_dem, av_host, _ = load_vms(d + "/vms.csv", a_index)
+        except InputError as e:
+            die(f"--after-dir: {e}")
+        powers_down = summary.get("goal") in ("consolidate", "auto")
+        on = set(powered_on)
+        if sorted(a_ids, key=bkey) != sorted(h_ids, key=bkey):
+            V("after-dir hosts.csv does not hold exactly the plan's hosts")
+        else:
+            for i in range(H):
+                a = a_index[h_ids[i]]
+                want = states[i]
+                if h_ids[i] in on:
+                    want = "active"
+                elif powers_down and states[i] == "active" and active_before_set[i] and count[i] == 0:
+                    want = "off"
+                if a_states[a] != want:
+                    V(f"after-dir: host {h_ids[i]!r} is {a_states[a]!r}, expected {want!r}")
+                if a_caps[a] != caps[i] or a_sites[a] != h_sites[i]:
+                    V(f"after-dir: host {h_ids[i]!r} changed capacity or site")
+        if sorted(av_ids, key=bkey) != sorted(v_ids, key=bkey):
+            V("after-dir vms.csv does not hold exactly the plan's VMs")
+        else:
+            for j in range(N):
+                a = av_index[v_ids[j]]
+                got = a_ids[av_host[a]] if av_host[a] >= 0 else ""
+                want = h_ids[loc[j]] if loc[j] >= 0 else ""
+                if got != want:
+                    V(f"after-dir: VM {v_ids[j]!r} on {got!r}, expected {want!r}")
+                    break
+                if av_dem[a] != dem[j]:
+                    V(f"after-dir: VM {v_ids[j]!r} changed demand")
+                    break
 
     # ---- report ------------------------------------------------------------------
     if violations:
