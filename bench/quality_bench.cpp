@@ -3,8 +3,12 @@
 // baselines: a from-scratch FFD repack (ignores where VMs run) and keep-in-place (VMs stay,
 // new VMs go best-fit). Columns: active hosts vs lower bound, migrations, memory moved, hot
 // spots after, unresolved, dominant-share standard deviation before/after, plan time.
-// It then checks the policy catalogue's targets and prints PASS/MISS for each.
-// Run: build/bench/quality_bench [--hosts 1000,10000] [--seeds 1,2,3]
+// It then checks the policy catalogue's targets and prints PASS/MISS for each, and a second
+// table of what carrying each goal's plan out costs: hosts freed, memory moved, the estimated
+// makespan under the wave limits, the worst downtime, flagged and cross-site moves.
+// --legacy plans as fleetplan did before plans had to be executable (sites crossed freely,
+// no migration limits, no drain price, no fleet total), for a before/after comparison.
+// Run: build/bench/quality_bench [--hosts 1000,10000] [--seeds 1,2,3] [--legacy]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -34,7 +38,23 @@ struct Row {
     double moved_tib = 0, moved_frac = 0;
     int64_t hot_after = 0, unresolved = 0, freed = 0;
     double sd_before = 0, sd_after = 0, seconds = 0;
+    // What carrying the plan out costs (planner rows only).
+    double makespan_h = 0, worst_downtime_ms = 0;
+    int64_t flagged = 0, cross_site = 0;
 };
+
+// The options every row plans with: the defaults, or the legacy planner's behaviour.
+fp::plan::PlanOptions base_options(bool legacy) {
+    fp::plan::PlanOptions o;
+    if (legacy) {
+        o.cross_site = fp::plan::CrossSite::kAllow;
+        o.cost.max_downtime_ms = 1e12;
+        o.cost.timeout_s = 0;
+        o.move_wh_per_gib = 0;
+        o.waves.max_total = 0;
+    }
+    return o;
+}
 
 std::vector<int64_t> parse_list(const char* s) {
     std::vector<int64_t> out;
@@ -76,7 +96,7 @@ double dominant_sd(const Fleet& f, const std::vector<int32_t>& host_of) {
 }
 
 Row evaluate(const Fleet& f, const std::vector<int32_t>& host_of, int64_t max_util_ppm,
-             const std::vector<int32_t>& evacuate) {
+             const std::vector<int32_t>& evacuate, bool legacy) {
     Row r;
     fp::model::PlacementState before(f, max_util_ppm);
     std::vector<int32_t> initial(f.vms.size());
@@ -105,7 +125,7 @@ Row evaluate(const Fleet& f, const std::vector<int32_t>& host_of, int64_t max_ut
         r.freed += count_before[h] > 0 && count_after[h] == 0;
         r.hot_after += !load[h].fits_within(fp::model::limit_at(f.hosts[h].capacity, max_util_ppm));
     }
-    fp::plan::PlanOptions o;
+    fp::plan::PlanOptions o = base_options(legacy);
     o.max_util_ppm = max_util_ppm;
     o.evacuate = evacuate;
     r.lower_bound = fp::plan::summarize(f, fp::plan::Plan{}, o).lower_bound_hosts;
@@ -201,12 +221,16 @@ void print(const Row& r) {
 int main(int argc, char** argv) {
     std::vector<int64_t> sizes = {1000, 10000};
     std::vector<int64_t> seeds = {1, 2, 3};
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool legacy = false;
+    for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--hosts")
-            sizes = parse_list(argv[i + 1]);
-        else if (a == "--seeds")
-            seeds = parse_list(argv[i + 1]);
+        if (a == "--legacy") {
+            legacy = true;
+        } else if (a == "--hosts" && i + 1 < argc) {
+            sizes = parse_list(argv[++i]);
+        } else if (a == "--seeds" && i + 1 < argc) {
+            seeds = parse_list(argv[++i]);
+        }
     }
     fp::policy::Registries reg;
     fp::policy::register_builtin_policies(reg);
@@ -277,7 +301,7 @@ int main(int argc, char** argv) {
             {
                 auto t0 = std::chrono::steady_clock::now();
                 const auto placed = ffd_repack(f, ppm, usable);
-                Row r = evaluate(f, placed, ppm, {});
+                Row r = evaluate(f, placed, ppm, {}, legacy);
                 r.seconds =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 r.fleet = label;
@@ -299,7 +323,7 @@ int main(int argc, char** argv) {
                             host_of[v] = *h;
                         }
                     }
-                    Row k = evaluate(f, host_of, ppm, {});
+                    Row k = evaluate(f, host_of, ppm, {}, legacy);
                     k.fleet = label;
                     k.name = "baseline: keep in place, new VMs bfd";
                     print(k);
@@ -307,13 +331,13 @@ int main(int argc, char** argv) {
                 }
                 std::vector<uint8_t> usable_evac = usable;
                 for (int32_t h : evac) usable_evac[static_cast<size_t>(h)] = 0;
-                Row re = evaluate(f, ffd_repack(f, ppm, usable_evac), ppm, evac);
+                Row re = evaluate(f, ffd_repack(f, ppm, usable_evac), ppm, evac, legacy);
                 re.fleet = label;
                 re.name = "baseline: from-scratch FFD repack, evacuate 5%";
                 rows[re.name].push_back(re);
             }
             for (const Combo& c : combos) {
-                fp::plan::PlanOptions o;
+                fp::plan::PlanOptions o = base_options(legacy);
                 o.goal = c.goal;
                 o.max_util_ppm = ppm;
                 o.budget_mem_frac = c.budget_mem_frac;
@@ -327,8 +351,13 @@ int main(int argc, char** argv) {
                 std::vector<int32_t> host_of(f.vms.size());
                 for (size_t v = 0; v < f.vms.size(); ++v) host_of[v] = f.vms[v].host;
                 for (const auto& m : p.moves) host_of[static_cast<size_t>(m.vm)] = m.target;
-                Row r = evaluate(f, host_of, ppm, o.evacuate);
+                Row r = evaluate(f, host_of, ppm, o.evacuate, legacy);
                 r.unresolved = static_cast<int64_t>(p.unresolved.size());
+                const fp::plan::PlanSummary sum = fp::plan::summarize(f, p, o);
+                r.makespan_h = sum.est_makespan_seconds / 3600.0;
+                r.worst_downtime_ms = sum.max_downtime_ms;
+                r.flagged = sum.flagged;
+                r.cross_site = static_cast<int64_t>(sum.cross_site.size());
                 r.seconds = secs;
                 r.fleet = label;
                 r.name = c.name;
@@ -337,6 +366,19 @@ int main(int argc, char** argv) {
             }
         }
     }
+    // What carrying the plans out costs.
+    std::printf(
+        "\nExecution (%s): | fleet | plan | freed | moved TiB | est. makespan h | worst downtime "
+        "ms | flagged | cross-site |\n|---|---|---|---|---|---|---|---|\n",
+        legacy ? "legacy planner" : "defaults");
+    for (const char* name :
+         {"consolidate bfd/volume", "auto (cold drains) bfd", "balance bfd",
+          "hotspot holistic+bfd (preset)", "evacuate 5% resource-constrained+bfd"})
+        for (const Row& r : rows[name])
+            std::printf("| %s | %s | %lld | %.2f | %.2f | %.0f | %lld | %lld |\n", r.fleet.c_str(),
+                        r.name.c_str(), static_cast<long long>(r.freed), r.moved_tib, r.makespan_h,
+                        r.worst_downtime_ms, static_cast<long long>(r.flagged),
+                        static_cast<long long>(r.cross_site));
     // Targets of the policy catalogue.
     std::printf("\nTargets:\n");
     auto target = [](bool ok, const std::string& what) {

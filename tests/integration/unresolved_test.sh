@@ -21,6 +21,6 @@ grep -q '"vm ""one"""\|vm-二' "$T/consolidate/plan.csv" && ok "quoted ids in pl
 # An empty fleet of VMs: a header-only plan.csv.
 printf 'id,host,cpu,mem,net\n' >"$T/novms.csv"
 "$FLEETPLAN" plan --hosts "$SMALL/hosts.csv" --vms "$T/novms.csv" --out "$T/empty" >/dev/null
-[ "$(cat "$T/empty/plan.csv")" = "step,vm,source,target,est_seconds,est_downtime_ms,reason" ] &&
+[ "$(cat "$T/empty/plan.csv")" = "step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags" ] &&
     ok "header-only plan.csv" || bad "plan.csv for no VMs: $(cat "$T/empty/plan.csv")"
 finish
