@@ -1214,15 +1214,36 @@ void fit_window(const model::Fleet& fleet, Plan& plan, std::vector<Move> decisio
     const size_t n = decisions.size();
     std::vector<double> seconds(fleet.vms.size(), 0.0);
     for (const Move& m : plan.moves) seconds[static_cast<size_t>(m.vm)] = m.estimate.seconds;
-    // A consolidation also empties hosts that were above max-util: moves off those are
-    // relief, never cut.
-    const std::vector<model::Resources> before = fleet.host_loads();
-    auto relieves = [&](const Move& m) {
-        if (m.source < 0) return false;
-        const auto h = static_cast<size_t>(m.source);
-        return !before[h].fits_within(
-            model::limit_at(fleet.hosts[h].capacity, options.max_util_ppm));
-    };
+    // A consolidation also empties hosts that were above max-util. Of the moves off such a
+    // host, the quickest that bring it under max-util are relief and never cut; the rest drain
+    // it like any other host.
+    std::vector<uint8_t> relief(n, 0);
+    {
+        std::vector<model::Resources> load = fleet.host_loads();
+        std::vector<std::vector<size_t>> off(fleet.hosts.size());
+        for (size_t i = 0; i < n; ++i) {
+            const Move& m = decisions[i];
+            if (!is_mandatory(m.reason) && m.source >= 0)
+                off[static_cast<size_t>(m.source)].push_back(i);
+        }
+        for (const Move& m : decisions)  // mandatory departures relieve it first
+            if (is_mandatory(m.reason) && m.source >= 0)
+                load[static_cast<size_t>(m.source)] -= fleet.vms[static_cast<size_t>(m.vm)].demand;
+        for (size_t h = 0; h < fleet.hosts.size(); ++h) {
+            const model::Resources lim =
+                model::limit_at(fleet.hosts[h].capacity, options.max_util_ppm);
+            std::vector<size_t>& leaving = off[h];
+            std::stable_sort(leaving.begin(), leaving.end(), [&](size_t a, size_t b) {
+                return seconds[static_cast<size_t>(decisions[a].vm)] <
+                       seconds[static_cast<size_t>(decisions[b].vm)];
+            });
+            for (size_t k = 0; k < leaving.size() && !load[h].fits_within(lim); ++k) {
+                relief[leaving[k]] = 1;
+                load[h] -= fleet.vms[static_cast<size_t>(decisions[leaving[k]].vm)].demand;
+            }
+        }
+    }
+    auto relieves = [&](size_t i) { return relief[i] != 0; };
     struct Unit {
         double cost = 0;
         size_t first = 0;
@@ -1232,7 +1253,7 @@ void fit_window(const model::Fleet& fleet, Plan& plan, std::vector<Move> decisio
     std::vector<int64_t> unit_of_source(fleet.hosts.size(), -1);
     for (size_t i = 0; i < n; ++i) {
         const Move& m = decisions[i];
-        if (is_mandatory(m.reason) || relieves(m)) continue;
+        if (is_mandatory(m.reason) || relieves(i)) continue;
         int64_t u = -1;
         if (m.reason == MoveReason::kConsolidate && m.source >= 0) {
             u = unit_of_source[static_cast<size_t>(m.source)];
@@ -1259,8 +1280,7 @@ void fit_window(const model::Fleet& fleet, Plan& plan, std::vector<Move> decisio
     // The plan keeping the first k units (and what they depend on).
     auto build = [&](size_t k, std::vector<uint8_t>& keep) -> bool {
         keep.assign(n, 0);
-        for (size_t i = 0; i < n; ++i)
-            keep[i] = is_mandatory(decisions[i].reason) || relieves(decisions[i]);
+        for (size_t i = 0; i < n; ++i) keep[i] = is_mandatory(decisions[i].reason) || relieves(i);
         for (size_t u = 0; u < k; ++u)
             for (size_t i : units[u].moves) keep[i] = 1;
         return close_dependencies(fleet, decisions, keep, options.max_util_ppm);
