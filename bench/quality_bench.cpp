@@ -48,8 +48,7 @@ fp::plan::PlanOptions base_options(bool legacy) {
     fp::plan::PlanOptions o;
     if (legacy) {
         o.cross_site = fp::plan::CrossSite::kAllow;
-        o.cost.max_downtime_ms = 1e12;
-        o.cost.timeout_s = 0;
+        o.enforce_migration_limits = false;
         o.move_wh_per_gib = 0;
         o.waves.max_total = 0;
     }

@@ -263,6 +263,14 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (auto v = plan_node.get_double("move_wh_per_gib", 5.0, 0.0, 1e9); collect(v))
         o.move_wh_per_gib = *v;
     if (auto v = plan_node.get_double("window_s", 0.0, 0.0, 1e9); collect(v)) o.window_s = *v;
+    if (auto v = plan_node.get_string("migration_limits", "enforce"); collect(v)) {
+        if (*v == "enforce" || *v == "flag") {
+            o.enforce_migration_limits = *v == "enforce";
+        } else {
+            errors.push_back(file + ": plan.migration_limits: unknown value '" + *v +
+                             "' (valid: enforce, flag)");
+        }
+    }
     if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))
         o.waves.max_per_host = static_cast<int32_t>(*w);
     // max_per_wave: the key's name before it was shared with dispatch (older checkpoints).

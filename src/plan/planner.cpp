@@ -290,7 +290,7 @@ class Planner {
     // convergence, timeout), estimated at the bandwidth the wave limits leave it?
     bool acceptable(int32_t vm, int32_t site) {
         const int32_t src = fleet_.vms[static_cast<size_t>(vm)].host;
-        if (src == kNoHost) return true;
+        if (src == kNoHost || !opt_.enforce_migration_limits) return true;
         const bool same = site == site_of_[static_cast<size_t>(src)];
         int8_t& cached = acceptable_[static_cast<size_t>(vm)];
         if (same && cached >= 0) return cached != 0;

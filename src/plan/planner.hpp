@@ -44,6 +44,9 @@ struct PlanOptions {
     // exceeds the energy price of copying its VMs' memory away.
     double horizon_s = 86400.0;
     double move_wh_per_gib = 5.0;  // energy price of one GiB migrated (both ends, network)
+    // false ([plan] migration_limits = "flag"): moves beyond [migration]'s limits are planned
+    // for any work and only flagged.
+    bool enforce_migration_limits = true;
     // --window: the schedule (at the wave limits) should end within this many seconds; optional
     // moves that would push it past are left out. <= 0: no window.
     double window_s = 0;
