@@ -34,6 +34,34 @@ set -e
 [ "$(grep -c ',started,' "$T/p/dispatch.journal")" -eq 2 ] && [ "$(grep -c ',failed,' "$T/p/dispatch.journal")" -eq 2 ] &&
     ok "journal: two attempts, two failures" || bad "journal: $(cat "$T/p/dispatch.journal")"
 grep -q "dispatch: " "$T/d.err" && ok "progress line on stderr" || bad "no progress line"
+"$PYTHON" - "$T/p/dispatch.json" <<'PY' && ok "dispatch defaults to the plan's limits (2 per host, 16 in all, timeout 600 s)" || bad "dispatch.json: $(cat "$T/p/dispatch.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["max_per_host"], d["max_total"], d["timeout_s"]) == (2, 16, 600), d
+PY
+
+# A plan with its own limits: dispatch takes them, a flag may only lower them.
+printf '[waves]\nmax_per_host = 1\nmax_total = 3\n[migration]\ntimeout_s = 120\n' >"$T/tight.toml"
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --config "$T/tight.toml" --out "$T/pt" >/dev/null
+"$FLEETPLAN" dispatch --plan "$T/pt" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --max-total 5 --dry-run >"$T/dt.out" 2>"$T/dt.err"
+grep -q "migrations per host  1  (the plan's)" "$T/dt.out" && grep -q "migrations in all    3  (the plan's; --max-total may only lower it)" "$T/dt.out" &&
+    grep -q "timeout              120 s  (the plan's)" "$T/dt.out" && grep -q "warning: --max-total 5 exceeds the plan's 3; using 3" "$T/dt.err" &&
+    ok "dry run: the plan's own limits and timeout; a higher --max-total is refused with a warning" || bad "tight limits: $(cat "$T/dt.out" "$T/dt.err")"
+"$FLEETPLAN" dispatch --plan "$T/pt" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --max-total 2 --timeout 60 --dry-run >"$T/dt.out"
+grep -q "migrations in all    2  (--max-total)" "$T/dt.out" && grep -q "timeout              60 s  (--timeout)" "$T/dt.out" &&
+    ok "dry run: flags lower the plan's limits" || bad "lowered limits: $(cat "$T/dt.out")"
+printf '[waves]\nmax_total = 0\n' >"$T/nolimit.toml"
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --config "$T/nolimit.toml" --out "$T/pn" >/dev/null
+"$FLEETPLAN" dispatch --plan "$T/pn" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run >"$T/dn.out" 2>"$T/dn.err"
+grep -qF "migrations in all    16  (default: the plan sets no limit (0))" "$T/dn.out" &&
+    grep -qF "note: the plan sets no limit (0); using the config's defaults: --max-total 16" "$T/dn.err" &&
+    ok "a plan without a total limit: the config's default, and a note" || bad "no total limit: $(cat "$T/dn.out" "$T/dn.err")"
+# A hand-written plan (no checkpoint): the config's defaults, and a note saying so.
+mkdir -p "$T/hand" && cp "$T/p/plan.csv" "$T/hand/"
+"$FLEETPLAN" dispatch --plan "$T/hand" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run >"$T/dh.out" 2>"$T/dh.err"
+grep -q "migrations in all    16  (default: the plan has no checkpoint.h5 with its limits)" "$T/dh.out" &&
+    grep -qF "note: the plan has no checkpoint.h5 with its limits; using the config's defaults: --max-per-host 2, --max-total 16, --timeout 600 s" "$T/dh.err" &&
+    ok "no checkpoint: the config's default limits, and a note" || bad "no checkpoint: $(cat "$T/dh.out" "$T/dh.err")"
 
 printf 'id,cpu,mem,net,address\nh1,4,8192,1000,a;reboot\nh2,4,8192,1000,b\n' >"$T/evil.csv"
 expect2 "an address unfit for a URI is refused before anything runs" "cannot be put in a URI" \
