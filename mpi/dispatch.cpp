@@ -30,6 +30,7 @@
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
+#include "src/dispatch/dry_run.hpp"
 #include "src/dispatch/libvirt/libvirt_connection.hpp"
 #include "src/policy/registry.hpp"
 
@@ -52,7 +53,9 @@ const char* kDispatchHelp =
     "three from DIR/checkpoint.h5; the config's defaults when it has none). Every state change\n"
     "goes to DIR/dispatch.journal (fsync) before the next action; after each wave the journal is\n"
     "folded into DIR/checkpoint.h5. --resume DIR continues an interrupted dispatch with its\n"
-    "original options. Exit 3 when a migration failed.\n";
+    "original options. Exit 3 when a migration failed. --dry-run does nothing: it prints the\n"
+    "calls per wave, the limits in force, the expected duration at them and at the plan's, the\n"
+    "moves the plan flags as breaking a [migration] limit and the cross-site moves.\n";
 
 const char* kCollectHelp =
     "usage: fleetplan collect --hosts H.csv --connect-uri-template T1 --out DIR\n"
@@ -309,21 +312,29 @@ Result<void> run(const std::vector<std::string>& argv) {
             }
         }
     }
+    const bool resuming = args->has("resume");
     if (dry_run) {
         auto text = dispatch::dry_run_text(plan->moves, *hosts, opt);
         if (!text) return tl::unexpected(text.error());
+        if (resuming) {
+            auto plan_limits = read_plan_limits(dir);
+            if (!plan_limits) return tl::unexpected(plan_limits.error());
+            from_plan = *plan_limits;
+        }
+        std::optional<plan::WaveLimits> plan_waves;
+        if (from_plan) plan_waves = from_plan->waves;
         std::cout << *text << "dispatch limits:\n"
                   << "  migrations per host  " << opt.max_per_host << "  (" << limits_from[0]
                   << ")\n"
                   << "  migrations in all    " << opt.max_total << "  (" << limits_from[1] << ")\n"
                   << "  timeout              " << io::format_double("%g", opt.timeout_s) << " s  ("
                   << limits_from[2] << ")\n";
+        std::cout << dispatch::dry_run_estimate(plan->moves, *hosts, opt, plan_waves);
         std::cout << plan->moves.size() << " migrations in dry run (" << plan->new_vms
                   << " new-VM placements are not migrations); nothing done\n";
         return {};
     }
     const std::string journal_path = dir + "/dispatch.journal";
-    const bool resuming = args->has("resume");
     if (!resuming && ::access(journal_path.c_str(), F_OK) == 0)
         return bad_input(journal_path +
                          ": a dispatch of this plan has already started; continue "

@@ -25,6 +25,31 @@ PY
     --migrate-uri-template 'tcp://{address}' --mode auto --dry-run >"$T/dry.out"
 grep -q 'wave 1:' "$T/dry.out" && grep -q 'virDomainLookupByName("db-1")' "$T/dry.out" && grep -q 'migrate_uri="tcp://h1"' "$T/dry.out" &&
     [ ! -e "$T/p/dispatch.journal" ] && ok "dry run: the calls per wave, nothing written" || bad "dry run: $(cat "$T/dry.out")"
+grep -q "expected duration: .* for 1 migration in 1 wave at dispatch's limits (2 per host, 16 in all)" "$T/dry.out" &&
+    grep -q "the plan's estimate at its limits (2 per host, 16 in all): " "$T/dry.out" && grep -q "flagged moves: none" "$T/dry.out" &&
+    ok "dry run: expected duration at dispatch's and the plan's limits" || bad "dry run estimate: $(cat "$T/dry.out")"
+# A hand-written plan with a flagged move, on hosts in two sites.
+mkdir -p "$T/flag"
+cat >"$T/flag/plan.csv" <<'CSV'
+step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags
+1,web-1,h1,h2,700.5,350.25,evacuate,0.000,over-downtime;over-timeout
+1,new-x,,h2,0.000,0.000,new,0.000,
+1,web-2,h1,h2,30,12,consolidate,0.000,
+2,db-1,h2,h1,100,5,evacuate,700.5,
+CSV
+printf 'id,cpu,mem,net,site\nh1,4,8192,1000,east\nh2,4,8192,1000,west\n' >"$T/sites.csv"
+"$FLEETPLAN" dispatch --plan "$T/flag" --hosts "$T/sites.csv" --connect-uri-template "$T1" --max-per-host 1 --dry-run >"$T/flag.out" 2>/dev/null
+grep -qF "expected duration: 13 min 51 s (830 s) for 3 migrations in 2 waves at dispatch's limits (1 per host, 16 in all)" "$T/flag.out" &&
+    grep -qF "the plan's estimate: unknown (no checkpoint.h5 with the plan's limits)" "$T/flag.out" &&
+    grep -qF "flagged moves: 1 of 3 break a [migration] limit of the plan:" "$T/flag.out" &&
+    grep -qE "^  web-1  h1 -> h2 +700.5 s +350.2 ms +over-downtime;over-timeout$" "$T/flag.out" &&
+    grep -qF "over the timeout: 1 migration estimated to take longer than 600 s" "$T/flag.out" &&
+    grep -qF "cross-site moves: 3 of 3" "$T/flag.out" &&
+    tail -1 "$T/flag.out" | grep -q "^3 migrations in dry run (1 new-VM placements are not migrations); nothing done$" &&
+    ok "dry run: duration at dispatch's limits, the flagged move, the cross-site count" || bad "flagged dry run: $(cat "$T/flag.out")"
+printf 'step,vm,source,target,est_seconds\n1,web-1,h1,h2,soon\n' >"$T/flag/plan.csv"
+expect2 "a bad est_seconds in plan.csv" "plan.csv:2:est_seconds: not a number: 'soon'" \
+    dispatch --plan "$T/flag" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run
 
 set +e
 "$FLEETPLAN" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --retries 1 --backoff 0 >"$T/d.out" 2>"$T/d.err"
