@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,8 @@
 
 namespace fp::io {
 namespace {
+
+constexpr double kMaxEstimate = 1e9;  // seconds or milliseconds
 
 std::optional<int64_t> to_int(const std::string& s) {
     if (s.empty() || s.size() > 18) return std::nullopt;
@@ -38,6 +41,23 @@ std::optional<double> to_double(const std::string& s) {
     return v;
 }
 
+// An optional estimate of plan.csv: nullopt for an empty field (no estimate), else a number in
+// [0, 1e9], or nullopt after recording what is wrong in `errors`.
+std::optional<double> estimate(const std::string& file, int64_t line, const std::string& col,
+                               const std::string& text, ErrorList& errors, bool& ok) {
+    Decimal d;
+    const DecimalStatus st = parse_decimal(text, kMaxEstimate, d);
+    if (st == DecimalStatus::kEmpty) return std::nullopt;
+    if (st != DecimalStatus::kOk) {
+        std::string what = describe(st);
+        if (st == DecimalStatus::kOutOfRange) what += " (at most 1e9)";
+        errors.add(file, line, col, what + ": '" + text + "'");
+        ok = false;
+        return std::nullopt;
+    }
+    return d.value;
+}
+
 }  // namespace
 
 Result<PlanToDispatch> read_plan_csv(const std::string& path) {
@@ -48,6 +68,15 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
     const std::vector<std::string> want{"step", "vm", "source", "target"};
     if (t->header.size() < 4 || !std::equal(want.begin(), want.end(), t->header.begin()))
         return bad_input(path + ":1:step: the header must begin step,vm,source,target");
+    // Optional columns, found by name (older plan.csv files have none of them).
+    auto column = [&](const char* name) -> std::optional<size_t> {
+        auto it = std::find(t->header.begin() + 4, t->header.end(), name);
+        if (it == t->header.end()) return std::nullopt;
+        return static_cast<size_t>(it - t->header.begin());
+    };
+    const auto c_seconds = column("est_seconds"), c_downtime = column("est_downtime_ms"),
+               c_start = column("est_start_s"), c_reason = column("reason"),
+               c_flags = column("flags");
     PlanToDispatch out;
     ErrorList errors;
     int32_t last_step = 0;
@@ -76,6 +105,32 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
             errors.add(path, row.line, "target", "empty");
             continue;
         }
+        dispatch::PlannedMove m;
+        bool ok = true;
+        auto number = [&](std::optional<size_t> c) -> std::optional<double> {
+            if (!c) return std::nullopt;
+            return estimate(path, row.line, t->header[*c], row.fields[*c], errors, ok);
+        };
+        m.est_seconds = number(c_seconds);
+        m.est_downtime_ms = number(c_downtime);
+        m.est_start_s = number(c_start);
+        if (c_reason && !row.fields[*c_reason].empty()) {
+            if (auto r = plan::parse_move_reason(row.fields[*c_reason])) {
+                m.reason = *r;
+            } else {
+                errors.add(path, row.line, "reason", r.error().msg);
+                ok = false;
+            }
+        }
+        if (c_flags) {
+            if (auto f = plan::parse_flags(row.fields[*c_flags])) {
+                m.flags = *f;
+            } else {
+                errors.add(path, row.line, "flags", f.error().msg);
+                ok = false;
+            }
+        }
+        if (!ok) continue;
         if (row.fields[2].empty()) {
             ++out.new_vms;  // a new VM's placement: nothing to migrate
             continue;
@@ -84,7 +139,6 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
             errors.add(path, row.line, "target", "equals the source");
             continue;
         }
-        dispatch::PlannedMove m;
         m.index = static_cast<int64_t>(out.moves.size());
         m.step = static_cast<int32_t>(*step);
         m.vm = row.fields[1];
@@ -107,6 +161,7 @@ Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& h
         a.id = h.id;
         a.address = h.address;
         a.mem_mib = h.capacity[1] / 1024;
+        a.site = h.site;
         out.push_back(std::move(a));
     }
     return out;

@@ -20,7 +20,9 @@ struct PlanToDispatch {
     int64_t new_vms = 0;                       // placements of new VMs (not dispatched)
 };
 
-// plan.csv: header beginning step,vm,source,target; rows sorted by step.
+// plan.csv: header beginning step,vm,source,target; rows sorted by step. Optional columns,
+// found by name: est_seconds, est_downtime_ms and est_start_s (numbers in [0, 1e9]; empty: no
+// estimate), reason (plan::to_string(MoveReason)) and flags (plan::flags_to_string).
 Result<PlanToDispatch> read_plan_csv(const std::string& path);
 Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& hosts_csv);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -29,6 +30,7 @@
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
+#include "src/dispatch/dry_run.hpp"
 #include "src/dispatch/libvirt/libvirt_connection.hpp"
 #include "src/policy/registry.hpp"
 
@@ -46,10 +48,14 @@ const char* kDispatchHelp =
     "of a host (hosts.csv): T1 is how fleetplan reaches a host (e.g. "
     "qemu+ssh://{address}/system),\n"
     "T2 the target as the source reaches it for peer-to-peer migration (default T1), T3 the data\n"
-    "channel (e.g. tcp://{address}). Limits default to the plan's wave limits and may only be\n"
-    "tighter. Every state change goes to DIR/dispatch.journal (fsync) before the next action;\n"
-    "after each wave the journal is folded into DIR/checkpoint.h5. --resume DIR continues an\n"
-    "interrupted dispatch with its original options. Exit 3 when a migration failed.\n";
+    "channel (e.g. tcp://{address}). --max-per-host and --max-total default to the plan's wave\n"
+    "limits and may only be lower; --timeout defaults to the plan's [migration] timeout_s (all\n"
+    "three from DIR/checkpoint.h5; the config's defaults when it has none). Every state change\n"
+    "goes to DIR/dispatch.journal (fsync) before the next action; after each wave the journal is\n"
+    "folded into DIR/checkpoint.h5. --resume DIR continues an interrupted dispatch with its\n"
+    "original options. Exit 3 when a migration failed. --dry-run does nothing: it prints the\n"
+    "calls per wave, the limits in force, the expected duration at them and at the plan's, the\n"
+    "moves the plan flags as breaking a [migration] limit and the cross-site moves.\n";
 
 const char* kCollectHelp =
     "usage: fleetplan collect --hosts H.csv --connect-uri-template T1 --out DIR\n"
@@ -72,17 +78,81 @@ const char* mode_name(dispatch::MigrationMode m) {
                                                      : "auto";
 }
 
-// The plan's wave limits, from its checkpoint's expanded config (upper bounds for dispatch).
-Result<plan::WaveLimits> plan_wave_limits(const std::string& dir) {
+// What the plan's checkpoint fixes for carrying it out, from its expanded config: the wave limits
+// (upper bounds for dispatch; 0: no limit) and [migration] timeout_s (0: none). nullopt: the
+// plan directory has no checkpoint (a hand-written plan).
+struct PlanLimits {
+    plan::WaveLimits waves;
+    double timeout_s = 0;
+};
+
+Result<std::optional<PlanLimits>> read_plan_limits(const std::string& dir) {
     const std::string path = dir + "/checkpoint.h5";
-    if (::access(path.c_str(), F_OK) != 0) return plan::WaveLimits{};
+    if (::access(path.c_str(), F_OK) != 0) return std::optional<PlanLimits>();
     auto ck = io::read_checkpoint(path);
     if (!ck) return tl::unexpected(ck.error());
     policy::Registries reg;
     policy::register_builtin_policies(reg);
     auto rc = io::load_config(path + ":/config", io::ConfigOverrides{}, reg, ck->config_toml);
     if (!rc) return tl::unexpected(rc.error());
-    return rc->options.waves;
+    return std::optional<PlanLimits>(PlanLimits{rc->options.waves, rc->options.cost.timeout_s});
+}
+
+// A dispatch setting and where its value came from (for the dry run); `defaulted`: why the
+// config's default was used (the plan gives no value and no flag was given).
+template <typename T>
+struct Chosen {
+    T value;
+    std::string from;
+    std::optional<std::string> defaulted;
+};
+
+// Why the plan gives no value for a setting (nullopt: it gives *plan_value). `plan_value`:
+// nullopt when the plan has no checkpoint; 0 stands for no limit.
+std::optional<std::string> no_plan_value(std::optional<double> plan_value) {
+    if (!plan_value) return "the plan has no checkpoint.h5 with its limits";
+    if (*plan_value <= 0) return "the plan sets no limit (0)";
+    return std::nullopt;
+}
+
+// --max-per-host or --max-total: the plan's limit, which the flag may only lower; when the plan
+// gives none, the flag or the config's default.
+Chosen<int32_t> choose_limit(const std::string& flag, std::optional<int64_t> given,
+                             std::optional<int32_t> plan_value, int32_t fallback) {
+    const auto none = no_plan_value(plan_value);
+    if (given && !none && *given > *plan_value) {
+        std::cerr << "warning: --" << flag << " " << *given << " exceeds the plan's " << *plan_value
+                  << "; using " << *plan_value << "\n";
+        return {*plan_value, "the plan's; --" + flag + " may only lower it", std::nullopt};
+    }
+    if (given) return {static_cast<int32_t>(*given), "--" + flag, std::nullopt};
+    if (!none) return {*plan_value, "the plan's", std::nullopt};
+    return {fallback, "default: " + *none, none};
+}
+
+// --timeout: the flag, else the plan's [migration] timeout_s (what its over-timeout flags
+// assume), else the config's default.
+Chosen<double> choose_timeout(std::optional<double> given, std::optional<double> plan_value) {
+    if (given) return {*given, "--timeout", std::nullopt};
+    const auto none = no_plan_value(plan_value);
+    if (!none) return {*plan_value, "the plan's", std::nullopt};
+    return {plan::MigrationCostConfig{}.timeout_s, "default: " + *none, none};
+}
+
+// One note on stderr per reason for the settings that fell back to the config's defaults.
+void note_defaults(const std::vector<std::pair<std::optional<std::string>, std::string>>& set) {
+    std::vector<std::pair<std::string, std::string>> notes;  // (reason, settings), first seen first
+    for (const auto& [why, setting] : set) {
+        if (!why) continue;
+        auto it = std::find_if(notes.begin(), notes.end(),
+                               [&](const auto& n) { return n.first == *why; });
+        if (it == notes.end())
+            notes.emplace_back(*why, setting);
+        else
+            it->second += ", " + setting;
+    }
+    for (const auto& [why, settings] : notes)
+        std::cerr << "note: " << why << "; using the config's defaults: " << settings << "\n";
 }
 
 Result<void> run(const std::vector<std::string>& argv) {
@@ -107,6 +177,9 @@ Result<void> run(const std::vector<std::string>& argv) {
     nlohmann::json saved;
     const bool dry_run = args->has("dry-run");
     std::optional<io::DirLock> dir_lock;
+    std::optional<PlanLimits> from_plan;  // nullopt: no checkpoint, or not read (a resume)
+    // Where max_per_host, max_total and timeout_s came from (a resume: dispatch.json).
+    std::array<std::string, 3> limits_from{"dispatch.json", "dispatch.json", "dispatch.json"};
     // Before anything in the plan directory is read. A dispatch holds two locks for as long as
     // it lives (the kernel drops them when it dies, even by kill -9, so --resume can take
     // over): DIR/dispatch.lock, one dispatcher per plan; and DIR/commit.lock, which keeps a
@@ -164,21 +237,27 @@ Result<void> run(const std::vector<std::string>& argv) {
         auto mode = parse_mode(args->get("mode").value_or("precopy"));
         if (!mode) return tl::unexpected(mode.error());
         if (auto c = settle_dir(dir); !c) return c;
-        auto limits = plan_wave_limits(dir);
-        if (!limits) return tl::unexpected(limits.error());
-        // The plan's limits are upper bounds: dispatch may be tighter, never looser.
-        int64_t per_host = mpn->value_or(limits->max_per_host > 0 ? limits->max_per_host : 1);
-        if (limits->max_per_host > 0 && per_host > limits->max_per_host) {
-            std::cerr << "warning: --max-per-host " << per_host << " exceeds the plan's "
-                      << limits->max_per_host << "; using " << limits->max_per_host << "\n";
-            per_host = limits->max_per_host;
-        }
-        int64_t total = mt->value_or(limits->max_total > 0 ? limits->max_total : 4);
-        if (limits->max_total > 0 && total > limits->max_total) {
-            std::cerr << "warning: --max-total " << total << " exceeds the plan's "
-                      << limits->max_total << "; using " << limits->max_total << "\n";
-            total = limits->max_total;
-        }
+        auto plan_limits = read_plan_limits(dir);
+        if (!plan_limits) return tl::unexpected(plan_limits.error());
+        from_plan = *plan_limits;
+        auto plan_value = [&](auto field) {
+            return from_plan ? std::optional(field(*from_plan)) : std::nullopt;
+        };
+        const plan::WaveLimits fallback;  // the config's defaults
+        const auto per_host =
+            choose_limit("max-per-host", *mpn,
+                         plan_value([](const PlanLimits& l) { return l.waves.max_per_host; }),
+                         fallback.max_per_host);
+        const auto total = choose_limit(
+            "max-total", *mt, plan_value([](const PlanLimits& l) { return l.waves.max_total; }),
+            fallback.max_total);
+        const auto timeout =
+            choose_timeout(*to, plan_value([](const PlanLimits& l) { return l.timeout_s; }));
+        limits_from = {per_host.from, total.from, timeout.from};
+        note_defaults(
+            {{per_host.defaulted, "--max-per-host " + std::to_string(per_host.value)},
+             {total.defaulted, "--max-total " + std::to_string(total.value)},
+             {timeout.defaulted, "--timeout " + io::format_double("%g", timeout.value) + " s"}});
         // Absolute paths, so that --resume works from any directory.
         std::error_code ec;
         const std::string hosts_abs = std::filesystem::absolute(*h, ec).string();
@@ -187,11 +266,11 @@ Result<void> run(const std::vector<std::string>& argv) {
                  {"connect_uri_template", *t1},
                  {"dest_uri_template", args->get("dest-uri-template").value_or("")},
                  {"migrate_uri_template", args->get("migrate-uri-template").value_or("")},
-                 {"max_per_host", per_host},
-                 {"max_total", total},
+                 {"max_per_host", per_host.value},
+                 {"max_total", total.value},
                  {"bandwidth_mibps", static_cast<double>(bw->value_or(0))},
                  {"mode", mode_name(*mode)},
-                 {"timeout_s", to->value_or(600.0)},
+                 {"timeout_s", timeout.value},
                  {"retries", re->value_or(2)},
                  {"backoff_s", bo->value_or(2.0)}};
     }
@@ -233,15 +312,29 @@ Result<void> run(const std::vector<std::string>& argv) {
             }
         }
     }
+    const bool resuming = args->has("resume");
     if (dry_run) {
         auto text = dispatch::dry_run_text(plan->moves, *hosts, opt);
         if (!text) return tl::unexpected(text.error());
-        std::cout << *text << plan->moves.size() << " migrations in dry run (" << plan->new_vms
+        if (resuming) {
+            auto plan_limits = read_plan_limits(dir);
+            if (!plan_limits) return tl::unexpected(plan_limits.error());
+            from_plan = *plan_limits;
+        }
+        std::optional<plan::WaveLimits> plan_waves;
+        if (from_plan) plan_waves = from_plan->waves;
+        std::cout << *text << "dispatch limits:\n"
+                  << "  migrations per host  " << opt.max_per_host << "  (" << limits_from[0]
+                  << ")\n"
+                  << "  migrations in all    " << opt.max_total << "  (" << limits_from[1] << ")\n"
+                  << "  timeout              " << io::format_double("%g", opt.timeout_s) << " s  ("
+                  << limits_from[2] << ")\n";
+        std::cout << dispatch::dry_run_estimate(plan->moves, *hosts, opt, plan_waves);
+        std::cout << plan->moves.size() << " migrations in dry run (" << plan->new_vms
                   << " new-VM placements are not migrations); nothing done\n";
         return {};
     }
     const std::string journal_path = dir + "/dispatch.journal";
-    const bool resuming = args->has("resume");
     if (!resuming && ::access(journal_path.c_str(), F_OK) == 0)
         return bad_input(journal_path +
                          ": a dispatch of this plan has already started; continue "

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "src/dispatch/dispatcher.hpp"
+#include "src/plan/plan.hpp"
 
 namespace fp::dispatch {
 
@@ -29,12 +30,21 @@ struct PlannedMove {
     int64_t index = 0;  // row of plan.csv (0-based)
     int32_t step = 0;   // wave
     std::string vm, source, target;
+    // plan.csv's optional columns, for people and the dry run's estimate; the dispatcher does
+    // not act on them. nullopt: the column is absent or the field empty.
+    std::optional<double> est_seconds{};
+    std::optional<double> est_downtime_ms{};
+    std::optional<double> est_start_s{};
+    std::optional<plan::MoveReason> reason{};
+    // plan::MoveFlag bits: the [migration] limits the plan says the move breaks (0: none).
+    std::optional<uint8_t> flags{};
 };
 
 struct HostAddr {
     std::string id;
     std::string address;  // empty: the id
     int64_t mem_mib = 0;  // capacity, for the room check (0: not checked)
+    std::string site{};   // empty: none given
 };
 
 struct DispatchOptions {

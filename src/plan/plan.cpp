@@ -1,5 +1,7 @@
 #include "src/plan/plan.hpp"
 
+#include <algorithm>
+
 namespace fp::plan {
 
 std::string to_string(Goal g) {
@@ -46,6 +48,15 @@ std::string to_string(MoveReason r) {
     return "consolidate";
 }
 
+Result<MoveReason> parse_move_reason(std::string_view s) {
+    std::string valid;
+    for (MoveReason r : kMoveReasons) {
+        if (to_string(r) == s) return r;
+        valid += (valid.empty() ? "" : ", ") + to_string(r);
+    }
+    return bad_input("unknown reason '" + std::string(s) + "' (valid: " + valid + ")");
+}
+
 std::string to_string(CrossSite c) {
     switch (c) {
         case CrossSite::kNever:
@@ -78,6 +89,25 @@ std::string flags_to_string(uint8_t flags) {
     add(kFlagNonConvergent, "nonconvergent");
     add(kFlagOverTimeout, "over-timeout");
     return s;
+}
+
+Result<uint8_t> parse_flags(std::string_view s) {
+    const uint8_t all = kFlagOverDowntime | kFlagNonConvergent | kFlagOverTimeout;
+    uint8_t flags = 0;
+    if (s.empty()) return flags;
+    for (size_t begin = 0;;) {
+        const size_t end = std::min(s.find(';', begin), s.size());
+        const std::string_view token = s.substr(begin, end - begin);
+        uint8_t bit = 0;
+        for (uint8_t b : {kFlagOverDowntime, kFlagNonConvergent, kFlagOverTimeout})
+            if (flags_to_string(b) == token) bit = b;
+        if (bit == 0)
+            return bad_input("unknown flag '" + std::string(token) +
+                             "' (valid: " + flags_to_string(all) + ", separated by ';')");
+        flags |= bit;
+        if (end == s.size()) return flags;
+        begin = end + 1;
+    }
 }
 
 uint8_t limit_flags(const MigrationEstimate& e, const MigrationCostConfig& cfg) {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/plan/migration_cost.hpp"
@@ -20,7 +22,13 @@ std::string to_string(CrossSite c);
 Result<CrossSite> parse_cross_site(const std::string& s);
 
 enum class MoveReason { kEvacuate, kNewVm, kHotspot, kConsolidate, kBalance, kAntiAffinity };
+inline constexpr MoveReason kMoveReasons[] = {MoveReason::kEvacuate, MoveReason::kNewVm,
+                                              MoveReason::kHotspot,  MoveReason::kConsolidate,
+                                              MoveReason::kBalance,  MoveReason::kAntiAffinity};
 std::string to_string(MoveReason r);
+// The inverse of to_string (plan.csv's reason column); an unknown name is bad input naming the
+// valid ones.
+Result<MoveReason> parse_move_reason(std::string_view s);
 // Mandatory work (evacuation and maintenance, new VMs, hot-spot relief, anti-affinity) is planned
 // even when a move breaks a migration limit (then flagged); optional work (consolidation,
 // balance) never breaks one, and is what a --window cuts.
@@ -34,6 +42,9 @@ enum MoveFlag : uint8_t {
 };
 // "over-downtime;nonconvergent;over-timeout" (the set ones, in this order); "" for none.
 std::string flags_to_string(uint8_t flags);
+// The inverse of flags_to_string (tokens in any order); an unknown or empty token is bad input
+// naming the valid ones.
+Result<uint8_t> parse_flags(std::string_view s);
 uint8_t limit_flags(const MigrationEstimate& e, const MigrationCostConfig& cfg);
 
 struct Move {

@@ -25,6 +25,31 @@ PY
     --migrate-uri-template 'tcp://{address}' --mode auto --dry-run >"$T/dry.out"
 grep -q 'wave 1:' "$T/dry.out" && grep -q 'virDomainLookupByName("db-1")' "$T/dry.out" && grep -q 'migrate_uri="tcp://h1"' "$T/dry.out" &&
     [ ! -e "$T/p/dispatch.journal" ] && ok "dry run: the calls per wave, nothing written" || bad "dry run: $(cat "$T/dry.out")"
+grep -q "expected duration: .* for 1 migration in 1 wave at dispatch's limits (2 per host, 16 in all)" "$T/dry.out" &&
+    grep -q "the plan's estimate at its limits (2 per host, 16 in all): " "$T/dry.out" && grep -q "flagged moves: none" "$T/dry.out" &&
+    ok "dry run: expected duration at dispatch's and the plan's limits" || bad "dry run estimate: $(cat "$T/dry.out")"
+# A hand-written plan with a flagged move, on hosts in two sites.
+mkdir -p "$T/flag"
+cat >"$T/flag/plan.csv" <<'CSV'
+step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags
+1,web-1,h1,h2,700.5,350.25,evacuate,0.000,over-downtime;over-timeout
+1,new-x,,h2,0.000,0.000,new,0.000,
+1,web-2,h1,h2,30,12,consolidate,0.000,
+2,db-1,h2,h1,100,5,evacuate,700.5,
+CSV
+printf 'id,cpu,mem,net,site\nh1,4,8192,1000,east\nh2,4,8192,1000,west\n' >"$T/sites.csv"
+"$FLEETPLAN" dispatch --plan "$T/flag" --hosts "$T/sites.csv" --connect-uri-template "$T1" --max-per-host 1 --dry-run >"$T/flag.out" 2>/dev/null
+grep -qF "expected duration: 13 min 51 s (830 s) for 3 migrations in 2 waves at dispatch's limits (1 per host, 16 in all)" "$T/flag.out" &&
+    grep -qF "the plan's estimate: unknown (no checkpoint.h5 with the plan's limits)" "$T/flag.out" &&
+    grep -qF "flagged moves: 1 of 3 break a [migration] limit of the plan:" "$T/flag.out" &&
+    grep -qE "^  web-1  h1 -> h2 +700.5 s +350.2 ms +over-downtime;over-timeout$" "$T/flag.out" &&
+    grep -qF "over the timeout: 1 migration estimated to take longer than 600 s" "$T/flag.out" &&
+    grep -qF "cross-site moves: 3 of 3" "$T/flag.out" &&
+    tail -1 "$T/flag.out" | grep -q "^3 migrations in dry run (1 new-VM placements are not migrations); nothing done$" &&
+    ok "dry run: duration at dispatch's limits, the flagged move, the cross-site count" || bad "flagged dry run: $(cat "$T/flag.out")"
+printf 'step,vm,source,target,est_seconds\n1,web-1,h1,h2,soon\n' >"$T/flag/plan.csv"
+expect2 "a bad est_seconds in plan.csv" "plan.csv:2:est_seconds: not a number: 'soon'" \
+    dispatch --plan "$T/flag" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run
 
 set +e
 "$FLEETPLAN" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --retries 1 --backoff 0 >"$T/d.out" 2>"$T/d.err"
@@ -34,6 +59,34 @@ set -e
 [ "$(grep -c ',started,' "$T/p/dispatch.journal")" -eq 2 ] && [ "$(grep -c ',failed,' "$T/p/dispatch.journal")" -eq 2 ] &&
     ok "journal: two attempts, two failures" || bad "journal: $(cat "$T/p/dispatch.journal")"
 grep -q "dispatch: " "$T/d.err" && ok "progress line on stderr" || bad "no progress line"
+"$PYTHON" - "$T/p/dispatch.json" <<'PY' && ok "dispatch defaults to the plan's limits (2 per host, 16 in all, timeout 600 s)" || bad "dispatch.json: $(cat "$T/p/dispatch.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["max_per_host"], d["max_total"], d["timeout_s"]) == (2, 16, 600), d
+PY
+
+# A plan with its own limits: dispatch takes them, a flag may only lower them.
+printf '[waves]\nmax_per_host = 1\nmax_total = 3\n[migration]\ntimeout_s = 120\n' >"$T/tight.toml"
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --config "$T/tight.toml" --out "$T/pt" >/dev/null
+"$FLEETPLAN" dispatch --plan "$T/pt" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --max-total 5 --dry-run >"$T/dt.out" 2>"$T/dt.err"
+grep -q "migrations per host  1  (the plan's)" "$T/dt.out" && grep -q "migrations in all    3  (the plan's; --max-total may only lower it)" "$T/dt.out" &&
+    grep -q "timeout              120 s  (the plan's)" "$T/dt.out" && grep -q "warning: --max-total 5 exceeds the plan's 3; using 3" "$T/dt.err" &&
+    ok "dry run: the plan's own limits and timeout; a higher --max-total is refused with a warning" || bad "tight limits: $(cat "$T/dt.out" "$T/dt.err")"
+"$FLEETPLAN" dispatch --plan "$T/pt" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --max-total 2 --timeout 60 --dry-run >"$T/dt.out"
+grep -q "migrations in all    2  (--max-total)" "$T/dt.out" && grep -q "timeout              60 s  (--timeout)" "$T/dt.out" &&
+    ok "dry run: flags lower the plan's limits" || bad "lowered limits: $(cat "$T/dt.out")"
+printf '[waves]\nmax_total = 0\n' >"$T/nolimit.toml"
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --config "$T/nolimit.toml" --out "$T/pn" >/dev/null
+"$FLEETPLAN" dispatch --plan "$T/pn" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run >"$T/dn.out" 2>"$T/dn.err"
+grep -qF "migrations in all    16  (default: the plan sets no limit (0))" "$T/dn.out" &&
+    grep -qF "note: the plan sets no limit (0); using the config's defaults: --max-total 16" "$T/dn.err" &&
+    ok "a plan without a total limit: the config's default, and a note" || bad "no total limit: $(cat "$T/dn.out" "$T/dn.err")"
+# A hand-written plan (no checkpoint): the config's defaults, and a note saying so.
+mkdir -p "$T/hand" && cp "$T/p/plan.csv" "$T/hand/"
+"$FLEETPLAN" dispatch --plan "$T/hand" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --dry-run >"$T/dh.out" 2>"$T/dh.err"
+grep -q "migrations in all    16  (default: the plan has no checkpoint.h5 with its limits)" "$T/dh.out" &&
+    grep -qF "note: the plan has no checkpoint.h5 with its limits; using the config's defaults: --max-per-host 2, --max-total 16, --timeout 600 s" "$T/dh.err" &&
+    ok "no checkpoint: the config's default limits, and a note" || bad "no checkpoint: $(cat "$T/dh.out" "$T/dh.err")"
 
 printf 'id,cpu,mem,net,address\nh1,4,8192,1000,a;reboot\nh2,4,8192,1000,b\n' >"$T/evil.csv"
 expect2 "an address unfit for a URI is refused before anything runs" "cannot be put in a URI" \

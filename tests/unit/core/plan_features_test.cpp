@@ -196,5 +196,15 @@ TEST(Stability, ReplanningThePlannedFleetMovesNothing) {
     }
 }
 
+TEST(MoveFlags, ParseInvertsFlagsToStringInAnyOrder) {
+    for (uint8_t f = 0; f < 8; ++f) EXPECT_EQ(parse_flags(flags_to_string(f)), f) << int(f);
+    EXPECT_EQ(parse_flags("over-timeout;nonconvergent"), kFlagOverTimeout | kFlagNonConvergent);
+    EXPECT_FALSE(parse_flags("over-timeout;").has_value());
+    EXPECT_FALSE(parse_flags("slow").has_value());
+    for (MoveReason r : kMoveReasons) EXPECT_EQ(parse_move_reason(to_string(r)), r);
+    EXPECT_NE(parse_move_reason("moving").error().msg.find("valid: evacuate, new, hotspot"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace fp::plan

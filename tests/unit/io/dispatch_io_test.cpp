@@ -43,6 +43,69 @@ TEST_F(DispatchIoTest, PlanErrorsNameLineAndField) {
     EXPECT_FALSE(read_plan_csv((dir_ / "none.csv").string()).has_value());
 }
 
+TEST_F(DispatchIoTest, ReadsTheOptionalColumnsByName) {
+    // Columns in another order than the planner writes them, one unknown column, a new VM row.
+    auto r = read_plan_csv(
+        write("plan.csv",
+              "step,vm,source,target,flags,note,est_start_s,reason,est_downtime_ms,est_seconds\n"
+              "1,a,h1,h2,over-timeout;over-downtime,x,0,evacuate,350.5,700\n"
+              "1,new,,h1,,y,0,new,0,0\n"
+              "2,b,h2,h1,,z,700.25,consolidate,12,2.5e1\n"));
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    ASSERT_EQ(r->moves.size(), 2u);
+    const dispatch::PlannedMove& a = r->moves[0];
+    EXPECT_EQ(a.est_seconds, 700.0);
+    EXPECT_EQ(a.est_downtime_ms, 350.5);
+    EXPECT_EQ(a.est_start_s, 0.0);
+    EXPECT_EQ(a.reason, plan::MoveReason::kEvacuate);
+    EXPECT_EQ(a.flags, plan::kFlagOverTimeout | plan::kFlagOverDowntime);
+    const dispatch::PlannedMove& b = r->moves[1];
+    EXPECT_EQ(b.est_seconds, 25.0);
+    EXPECT_EQ(b.est_start_s, 700.25);
+    EXPECT_EQ(b.reason, plan::MoveReason::kConsolidate);
+    EXPECT_EQ(b.flags, 0);
+}
+
+TEST_F(DispatchIoTest, AnOlderPlanWithoutEstimatesStillReads) {
+    auto r = read_plan_csv(write("plan.csv", "step,vm,source,target\n1,a,h1,h2\n"));
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    ASSERT_EQ(r->moves.size(), 1u);
+    EXPECT_FALSE(r->moves[0].est_seconds.has_value());
+    EXPECT_FALSE(r->moves[0].est_downtime_ms.has_value());
+    EXPECT_FALSE(r->moves[0].est_start_s.has_value());
+    EXPECT_FALSE(r->moves[0].reason.has_value());
+    EXPECT_FALSE(r->moves[0].flags.has_value());
+    // An empty estimate is no estimate.
+    auto e = read_plan_csv(write("e.csv", "step,vm,source,target,est_seconds\n1,a,h1,h2,\n"));
+    ASSERT_TRUE(e.has_value()) << e.error().msg;
+    EXPECT_FALSE(e->moves[0].est_seconds.has_value());
+}
+
+TEST_F(DispatchIoTest, BadOptionalValuesNameLineAndColumn) {
+    auto r = read_plan_csv(
+        write("plan.csv",
+              "step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags\n"
+              "1,a,h1,h2,abc,1,evacuate,0,\n"
+              "1,b,h1,h2,-5,1,evacuate,0,\n"
+              "1,c,h1,h2,1,nan,evacuate,2e9,\n"
+              "1,d,h1,h2,1,1,moving,0,over-timeout;late\n"
+              "1,e,,h2,1,1,new,0,over-timeout;\n"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    const std::string& m = r.error().msg;
+    EXPECT_NE(m.find("plan.csv:2:est_seconds: not a number: 'abc'"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:3:est_seconds: must not be negative: '-5'"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:4:est_downtime_ms:"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:4:est_start_s:"), std::string::npos) << m;
+    EXPECT_NE(m.find("(at most 1e9)"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:5:reason: unknown reason 'moving' (valid: evacuate, new,"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("plan.csv:5:flags: unknown flag 'late'"), std::string::npos) << m;
+    // A new VM's row is checked too (an empty token after ';').
+    EXPECT_NE(m.find("plan.csv:6:flags: unknown flag ''"), std::string::npos) << m;
+}
+
 TEST_F(DispatchIoTest, JournalRoundTripsAndIgnoresACutLine) {
     const std::string p = (dir_ / "dispatch.journal").string();
     {
