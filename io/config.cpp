@@ -263,6 +263,14 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (auto v = plan_node.get_double("move_wh_per_gib", 5.0, 0.0, 1e9); collect(v))
         o.move_wh_per_gib = *v;
     if (auto v = plan_node.get_double("window_s", 0.0, 0.0, 1e9); collect(v)) o.window_s = *v;
+    if (auto v = plan_node.get_string("anti_group_scope", "host"); collect(v)) {
+        if (*v == "host" || *v == "rack") {
+            o.anti_scope = *v == "rack" ? model::AntiScope::kRack : model::AntiScope::kHost;
+        } else {
+            errors.push_back(file + ": plan.anti_group_scope: unknown value '" + *v +
+                             "' (valid: host, rack)");
+        }
+    }
     if (auto v = plan_node.get_string("migration_limits", "enforce"); collect(v)) {
         if (*v == "enforce" || *v == "flag") {
             o.enforce_migration_limits = *v == "enforce";

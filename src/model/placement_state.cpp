@@ -8,7 +8,23 @@
 
 namespace fp::model {
 
-PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm)
+std::vector<int32_t> anti_domains(const Fleet& fleet, AntiScope scope) {
+    std::vector<int32_t> domain(fleet.hosts.size());
+    std::map<std::pair<std::string, std::string>, int32_t> racks;
+    for (size_t h = 0; h < fleet.hosts.size(); ++h) {
+        const Host& host = fleet.hosts[h];
+        if (scope == AntiScope::kHost || host.rack.empty()) {
+            domain[h] = static_cast<int32_t>(fleet.hosts.size() + h);  // a domain of its own
+        } else {
+            domain[h] =
+                racks.emplace(std::pair{host.site, host.rack}, static_cast<int32_t>(racks.size()))
+                    .first->second;
+        }
+    }
+    return domain;
+}
+
+PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm, AntiScope scope)
     : fleet_(&fleet), max_util_ppm_(max_util_ppm) {
     const size_t nh = fleet.hosts.size();
     host_of_.resize(fleet.vms.size(), kNoHost);
@@ -17,7 +33,8 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm)
     vms_on_.resize(nh);
     for (size_t h = 0; h < nh; ++h) limit_[h] = limit_at(fleet.hosts[h].capacity, max_util_ppm);
     anti_id_.assign(fleet.vms.size(), -1);
-    anti_on_.resize(nh);
+    domain_of_ = anti_domains(fleet, scope);
+    anti_on_.resize(2 * nh);
     std::map<std::string, int32_t> anti_ids;
     for (size_t v = 0; v < fleet.vms.size(); ++v) {
         const std::string& g = fleet.vms[v].anti_group;
@@ -50,15 +67,17 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm)
 bool PlacementState::anti_conflict(int32_t vm, int32_t h) const {
     const int32_t g = anti_id_[static_cast<size_t>(vm)];
     if (g < 0) return false;
-    for (const auto& [id, n] : anti_on_[static_cast<size_t>(h)])
-        if (id == g) return n > (host_of(vm) == h ? 1 : 0);
+    const int32_t dom = anti_domain(h);
+    const int32_t own = host_of(vm);
+    for (const auto& [id, n] : anti_on_[static_cast<size_t>(dom)])
+        if (id == g) return n > (own != kNoHost && anti_domain(own) == dom ? 1 : 0);
     return false;
 }
 
 void PlacementState::add_anti(int32_t vm, int32_t h, int32_t delta) {
     const int32_t g = anti_id_[static_cast<size_t>(vm)];
     if (g < 0) return;
-    auto& list = anti_on_[static_cast<size_t>(h)];
+    auto& list = anti_on_[static_cast<size_t>(anti_domain(h))];
     for (size_t i = 0; i < list.size(); ++i) {
         if (list[i].first != g) continue;
         list[i].second += delta;

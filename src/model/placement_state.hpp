@@ -11,9 +11,16 @@
 
 namespace fp::model {
 
+// Where members of one anti_group may not meet: on one host, or in one rack (hosts of the same
+// site and rack; a host without a rack is a rack of its own).
+enum class AntiScope { kHost, kRack };
+
+// Per host: its anti-affinity domain (a small integer; hosts of one domain share it).
+std::vector<int32_t> anti_domains(const Fleet& fleet, AntiScope scope);
+
 class PlacementState {
   public:
-    PlacementState(const Fleet& fleet, int64_t max_util_ppm);
+    PlacementState(const Fleet& fleet, int64_t max_util_ppm, AntiScope scope = AntiScope::kHost);
 
     const Fleet& fleet() const { return *fleet_; }
     int32_t host_count() const { return static_cast<int32_t>(fleet_->hosts.size()); }
@@ -42,8 +49,11 @@ class PlacementState {
     bool fits(int32_t vm, int32_t h) const {
         return (load(h) + demand(vm)).fits_within(limit(h)) && !anti_conflict(vm, h);
     }
-    // Does the host hold another member of the VM's anti_group?
+    // Does the host (with AntiScope::kRack, its rack) hold another member of the VM's
+    // anti_group?
     bool anti_conflict(int32_t vm, int32_t h) const;
+    // The host's anti-affinity domain: the host itself, or its rack.
+    int32_t anti_domain(int32_t h) const { return domain_of_[static_cast<size_t>(h)]; }
     // The VM's anti-affinity group as a small integer, -1 for none.
     int32_t anti_id(int32_t vm) const { return anti_id_[static_cast<size_t>(vm)]; }
     bool overloaded(int32_t h) const { return !load(h).fits_within(limit(h)); }
@@ -70,7 +80,8 @@ class PlacementState {
     std::vector<int32_t> hosts_by_id_;
     Resources reference_capacity_;
     std::vector<int32_t> anti_id_;
-    // Per host: (anti-group id, members on the host), only for groups present.
+    std::vector<int32_t> domain_of_;  // per host: its anti-affinity domain
+    // Per domain: (anti-group id, members in it), only for groups present.
     std::vector<std::vector<std::pair<int32_t, int32_t>>> anti_on_;
 };
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <string>
 
@@ -54,7 +55,7 @@ class Planner {
           fleet_(fleet),
           opt_(opt),
           pol_(pol),
-          state_(fleet, opt.max_util_ppm),
+          state_(fleet, opt.max_util_ppm, opt.anti_scope),
           evac_(fleet.hosts.size(), 0),
           allowed_(fleet.hosts.size(), 0),
           off_(fleet.hosts.size(), 0),
@@ -900,8 +901,20 @@ class Planner {
     // Members of one anti-affinity group that already share a host: all but the one with the
     // lowest id leave (to the placement policy's choice, which never reunites them).
     void separate_anti_affinity() {
+        // Domains (hosts, or racks) in the order of their first host by id.
+        std::map<int32_t, size_t> slot;
+        std::vector<std::vector<int32_t>> domains;
         for (int32_t h : state_.hosts_by_id()) {
-            std::vector<int32_t> vms = state_.vms_on(h);
+            const auto [it, fresh] = slot.emplace(state_.anti_domain(h), domains.size());
+            if (fresh) domains.emplace_back();
+            domains[it->second].push_back(h);
+        }
+        const char* where = opt_.anti_scope == model::AntiScope::kRack ? "rack" : "host";
+        for (const std::vector<int32_t>& hosts : domains) {
+            std::vector<int32_t> vms;
+            for (int32_t h : hosts)
+                for (int32_t vm : state_.vms_on(h))
+                    if (state_.anti_id(vm) >= 0) vms.push_back(vm);
             std::sort(vms.begin(), vms.end(), [&](int32_t a, int32_t b) {
                 return fleet_.vms[static_cast<size_t>(a)].id <
                        fleet_.vms[static_cast<size_t>(b)].id;
@@ -909,26 +922,21 @@ class Planner {
             std::vector<int32_t> seen;
             for (int32_t vm : vms) {
                 const int32_t g = state_.anti_id(vm);
-                if (g < 0) continue;
+                const int32_t h = state_.host_of(vm);
                 if (std::find(seen.begin(), seen.end(), g) == seen.end()) {
                     seen.push_back(g);
                     continue;
                 }
+                const std::string shares = std::string("shares the ") + where +
+                                           " with another member of anti_group '" +
+                                           fleet_.vms[static_cast<size_t>(vm)].anti_group + "'";
                 if (!movable(vm) || !within_budget(1, mem_of(vm))) {
-                    plan_.unresolved.push_back(
-                        {h, vm,
-                         "shares the host with another member of anti_group '" +
-                             fleet_.vms[static_cast<size_t>(vm)].anti_group +
-                             "' and may not move now"});
+                    plan_.unresolved.push_back({h, vm, shares + " and may not move now"});
                     continue;
                 }
                 auto t = choose(vm, true);
                 if (!t) {
-                    plan_.unresolved.push_back(
-                        {h, vm,
-                         "shares the host with another member of anti_group '" +
-                             fleet_.vms[static_cast<size_t>(vm)].anti_group +
-                             "': " + why_unplaceable(vm)});
+                    plan_.unresolved.push_back({h, vm, shares + ": " + why_unplaceable(vm)});
                     continue;
                 }
                 record(vm, *t, MoveReason::kAntiAffinity);
@@ -1150,7 +1158,7 @@ namespace {
 
 // Waves, cost estimates, output order and start times; returns the estimated makespan.
 double assemble(const model::Fleet& fleet, std::vector<Move>& moves, const PlanOptions& options) {
-    assign_waves(fleet, moves, options.waves);
+    assign_waves(fleet, moves, options.waves, options.anti_scope);
     estimate_plan_costs(fleet, moves, options.cost);
     std::sort(moves.begin(), moves.end(), [&](const Move& a, const Move& b) {
         if (a.step != b.step) return a.step < b.step;

@@ -40,6 +40,7 @@ struct PlanOptions {
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     bool consolidate_alternatives = true;  // consolidate also tries dot-product placement
     CrossSite cross_site = CrossSite::kNever;
+    model::AntiScope anti_scope = model::AntiScope::kHost;  // [plan] anti_group_scope
     // Consolidation drains a host only when the energy its idle power costs over this horizon
     // exceeds the energy price of copying its VMs' memory away.
     double horizon_s = 86400.0;

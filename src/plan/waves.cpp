@@ -106,8 +106,9 @@ class NextOpen {
 
 }  // namespace
 
-int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
-                     const WaveLimits& limits) {
+int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves, const WaveLimits& limits,
+                     model::AntiScope anti_scope) {
+    const std::vector<int32_t> domain = model::anti_domains(fleet, anti_scope);
     const std::vector<model::Resources> base = fleet.host_loads();
     std::vector<Timeline> timelines(fleet.hosts.size());
     std::vector<int32_t> per_wave(2, 0);
@@ -131,7 +132,7 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
         FP_ASSERT(earliest >= 1 && earliest <= waves + 1);
         const std::string& anti = fleet.vms[static_cast<size_t>(m.vm)].anti_group;
         if (!anti.empty()) {
-            auto it = anti_departed.find({m.target, anti});
+            auto it = anti_departed.find({domain[static_cast<size_t>(m.target)], anti});
             if (it != anti_departed.end()) earliest = std::max(earliest, it->second + 1);
         }
         int32_t chosen = -1;
@@ -160,7 +161,7 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves,
             not_full.close(chosen);
         waves = std::max(waves, chosen);
         if (!anti.empty() && m.source >= 0) {
-            int32_t& w = anti_departed[{m.source, anti}];
+            int32_t& w = anti_departed[{domain[static_cast<size_t>(m.source)], anti}];
             w = std::max(w, chosen);
         }
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/model/fleet.hpp"
+#include "src/model/placement_state.hpp"
 #include "src/plan/plan.hpp"
 
 namespace fp::plan {
@@ -22,6 +23,9 @@ struct WaveLimits {
 };
 
 // Assigns Move::step for every move; returns the number of waves.
-int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves, const WaveLimits& limits);
+// Members of one anti_group never meet in one host (or rack, with AntiScope::kRack) even while
+// migrations are in flight: one arrives only in a wave after the other has left.
+int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves, const WaveLimits& limits,
+                     model::AntiScope anti_scope = model::AntiScope::kHost);
 
 }  // namespace fp::plan

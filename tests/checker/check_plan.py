@@ -10,7 +10,7 @@ Usage:
                 [--expect-no-unresolved] [--max-gap FRACTION]
                 [--cross-site never|evacuations|allow] [--max-per-host 2]
                 [--max-total 16] [--max-downtime-ms 300] [--timeout-s 600]
-                [--window SECONDS] [--after-dir DIR]
+                [--window SECONDS] [--after-dir DIR] [--anti-scope host|rack]
 
 DIR must hold plan.csv and summary.json.  Exit 0 if every check holds (one
 "check_plan: OK ..." line), 1 on violations (one "check_plan: VIOLATION: ..."
@@ -62,6 +62,11 @@ Checks:
 10. With --window S: if the schedule ends after S, every migration is
     mandatory work (reason evacuate, new, hotspot, anti-affinity) or leaves a
     host that was above max-util before the plan.
+12. Anti-affinity (vms.csv anti_group): members of one group never share a host (with
+    --anti-scope rack, a rack: hosts of the same site and rack; a host without a rack is a rack
+    of its own) after the plan, unless unresolved names one of them; and a member never arrives
+    in a host (rack) during a wave in which another member is there (departing members leave at
+    the end of their wave).
 11. With --after-dir D (the output of `fleetplan apply`): D/vms.csv holds
     every VM with its host after the plan (same ids and demands), D/hosts.csv
     every host; hosts the plan switched on are active, hosts it emptied are
@@ -159,7 +164,8 @@ def load_hosts(path):
     g_dim = [getter(cols, d) for d in DIMS]
     g_state = getter(cols, "state")
     g_site = getter(cols, "site")
-    ids, caps, states, index, sites = [], [], [], {}, []
+    g_rack = getter(cols, "rack")
+    ids, caps, states, index, sites, racks = [], [], [], {}, [], []
     for n, row in enumerate(rows, start=1):
         hid = g_id(row)
         if hid is None or hid == "":
@@ -180,7 +186,8 @@ def load_hosts(path):
         caps.append(cap)
         states.append(st)
         sites.append(g_site(row) or "")
-    return ids, index, caps, states, sites
+        racks.append(g_rack(row) or "")
+    return ids, index, caps, states, sites, racks
 
 
 def load_vms(path, host_index):
@@ -189,7 +196,8 @@ def load_vms(path, host_index):
     g_host = getter(cols, "host")
     g_dim = [getter(cols, d) for d in DIMS]
     g_ms = getter(cols, "mem_size")
-    ids, index, dem, host0, memsize = [], {}, [], [], []
+    g_anti = getter(cols, "anti_group")
+    ids, index, dem, host0, memsize, anti = [], {}, [], [], [], []
     for n, row in enumerate(rows, start=1):
         vid = g_id(row)
         if vid is None or vid == "":
@@ -215,7 +223,8 @@ def load_vms(path, host_index):
         dem.append(d3)
         host0.append(hi)
         memsize.append(msv)
-    return ids, index, dem, host0, memsize
+        anti.append(g_anti(row) or "")
+    return ids, index, dem, host0, memsize, anti
 
 
 def is_int(v):
@@ -248,6 +257,7 @@ def main(argv=None):
     ap.add_argument("--timeout-s", type=float, default=600.0)
     ap.add_argument("--window", type=float, default=None)
     ap.add_argument("--after-dir", default=None)
+    ap.add_argument("--anti-scope", default="host", choices=("host", "rack"))
     args = ap.parse_args(argv)
 
     # ---- options ---------------------------------------------------------
@@ -284,8 +294,8 @@ def main(argv=None):
 
     # ---- inputs ----------------------------------------------------------
     try:
-        h_ids, h_index, caps, states, h_sites = load_hosts(args.hosts)
-        v_ids, v_index, dem, host0, memsize = load_vms(args.vms, h_index)
+        h_ids, h_index, caps, states, h_sites, h_racks = load_hosts(args.hosts)
+        v_ids, v_index, dem, host0, memsize, v_anti = load_vms(args.vms, h_index)
     except InputError as e:
         die(str(e))
     H, N = len(h_ids), len(v_ids)
@@ -757,12 +767,44 @@ def main(argv=None):
             V(f"active hosts after plan {active_after} > ceil(lower_bound {lower_bound} "
               f"x (1 + {args.max_gap})) = {bound}")
 
+    # ---- 12. anti-affinity --------------------------------------------------------
+    def domain(h):
+        if args.anti_scope == "rack" and h_racks[h]:
+            return ("rack", h_sites[h], h_racks[h])
+        return ("host", h)
+    members = [j for j in range(N) if v_anti[j]]
+    if members:
+        where = {j: host0[j] for j in members}
+        for step in sorted(moves):
+            present = {}
+            for j in members:
+                if where[j] >= 0:
+                    present.setdefault((v_anti[j], domain(where[j])), set()).add(j)
+            for j, t in moves[step]:
+                if v_anti[j]:
+                    present.setdefault((v_anti[j], domain(t)), set()).add(j)
+            for j, t in moves[step]:
+                if v_anti[j] and len(present[(v_anti[j], domain(t))]) > 1:
+                    V(f"wave {step}: VM {v_ids[j]!r} of anti_group {v_anti[j]!r} arrives at "
+                      f"{h_ids[t]!r} while another member is in its {args.anti_scope}")
+            for j, t in moves[step]:
+                if v_anti[j]:
+                    where[j] = t
+        final = {}
+        for j in members:
+            if where[j] >= 0:
+                final.setdefault((v_anti[j], domain(where[j])), []).append(j)
+        for (g, _), js in final.items():
+            if len(js) > 1 and not any(v_ids[j] in unres_vms for j in js):
+                V(f"after plan: anti_group {g!r} has {len(js)} members in one "
+                  f"{args.anti_scope}: {sorted(v_ids[j] for j in js)[:4]}")
+
     # ---- 11. the fleet after the plan (fleetplan apply) ---------------------------
     if args.after_dir is not None:
         d = args.after_dir.rstrip("/")
         try:
-            a_ids, a_index, a_caps, a_states, a_sites = load_hosts(d + "/hosts.csv")
-            av_ids, av_index, av_dem, av_host, _ = load_vms(d + "/vms.csv", a_index)
+            a_ids, a_index, a_caps, a_states, a_sites, _ = load_hosts(d + "/hosts.csv")
+            av_ids, av_index, av_dem, av_host, _, _ = load_vms(d + "/vms.csv", a_index)
         except InputError as e:
             die(f"--after-dir: {e}")
         powers_down = summary.get("goal") in ("consolidate", "auto")

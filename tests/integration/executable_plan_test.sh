@@ -86,6 +86,19 @@ else
     ok "allow: the plan crosses sites (the checker rejects it under never)"
 fi
 
+# anti_group_scope = "rack": members of an anti_group never share a rack, not even in flight
+# (the host-scope plan breaks that somewhere, so the rack check can fail).
+printf '[plan]\nanti_group_scope = "rack"\n' >"$T/rack.toml"
+"$FLEETPLAN" plan --hosts "$F/hosts.csv" --vms "$F/vms.csv" --goal consolidate --config "$T/rack.toml" --out "$T/rack" >/dev/null
+check_plan "$F/hosts.csv" "$F/vms.csv" "$T/rack" --anti-scope rack
+if "$PYTHON" "$CHECK" --hosts "$F/hosts.csv" --vms "$F/vms.csv" --plan-dir "$T/consolidate" --anti-scope rack >/dev/null; then
+    bad "rack: the host-scope plan keeps every group out of shared racks (the check cannot fail here)"
+else
+    ok "rack: the host-scope plan puts group members in one rack; the rack-scope plan does not"
+fi
+printf '[plan]\nanti_group_scope = "row"\n' >"$T/bad4.toml"
+expect2 "anti_group_scope unknown" "plan.anti_group_scope: unknown value 'row' (valid: host, rack)" plan --hosts "$F/hosts.csv" --vms "$F/vms.csv" --config "$T/bad4.toml" --out "$T/x"
+
 # --window: mandatory moves, then optional ones while the schedule ends within it.
 "$FLEETPLAN" plan --hosts "$F/hosts.csv" --vms "$F/vms.csv" --goal consolidate --window 1h --out "$T/win" >"$T/win.out"
 check_plan "$F/hosts.csv" "$F/vms.csv" "$T/win" --window 3600

@@ -318,6 +318,64 @@ TEST(Window, AHotHostIsRelievedWhateverTheWindow) {
     EXPECT_EQ(s.overloaded_after, 0);
 }
 
+// Two racks of two hosts; db1 and db2 share rack r1 on different hosts.
+model::Fleet two_racks() {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 1000)
+                 .host("b", 16, 16384, 1000)
+                 .host("c", 16, 16384, 1000)
+                 .host("d", 16, 16384, 1000)
+                 .vm("db1", "a", 1, 1024, 1)
+                 .vm("db2", "b", 1, 1024, 1)
+                 .vm("web", "c", 1, 1024, 1)
+                 .vm("app", "d", 1, 1024, 1)
+                 .build();
+    f.hosts[0].rack = f.hosts[1].rack = "r1";
+    f.hosts[2].rack = f.hosts[3].rack = "r2";
+    f.vms[0].anti_group = f.vms[1].anti_group = "db";
+    return f;
+}
+
+std::vector<int32_t> hosts_after(const model::Fleet& f, const Plan& p) {
+    std::vector<int32_t> host(f.vms.size());
+    for (size_t v = 0; v < f.vms.size(); ++v) host[v] = f.vms[v].host;
+    for (const Move& m : p.moves) host[static_cast<size_t>(m.vm)] = m.target;
+    return host;
+}
+
+TEST(AntiGroupScope, RackMembersNeverShareARack) {
+    const model::Fleet f = two_racks();
+    // Host scope: db1 and db2 are apart already; consolidation may bring them into one rack.
+    const Plan host = run(f, Goal::kHotspot);
+    EXPECT_TRUE(host.moves.empty());
+    PlanOptions o;
+    o.anti_scope = model::AntiScope::kRack;
+    const Plan rack = run(f, Goal::kHotspot, o);
+    ASSERT_EQ(rack.moves.size(), 1u);
+    EXPECT_EQ(rack.moves[0].reason, MoveReason::kAntiAffinity);
+    EXPECT_EQ(f.vms[static_cast<size_t>(rack.moves[0].vm)].id, "db2");  // the lower id stays
+    EXPECT_EQ(f.hosts[static_cast<size_t>(rack.moves[0].target)].rack, "r2");
+    // Consolidation packs everything it can, but never the two into one rack.
+    for (const Plan& p : {run(f, Goal::kConsolidate, o), run(f, Goal::kBalance, o)}) {
+        const std::vector<int32_t> at = hosts_after(f, p);
+        EXPECT_NE(f.hosts[static_cast<size_t>(at[0])].rack,
+                  f.hosts[static_cast<size_t>(at[1])].rack);
+    }
+}
+
+TEST(AntiGroupScope, EvacuationKeepsMembersInDifferentRacks) {
+    // db1's host goes into maintenance; db1 and db2 both start in r1, so with rack scope they
+    // end in different racks.
+    model::Fleet f = two_racks();
+    f.hosts[0].state = model::HostState::kMaintenance;
+    PlanOptions o;
+    o.anti_scope = model::AntiScope::kRack;
+    const Plan p = run(f, Goal::kEvacuate, o);
+    const std::vector<int32_t> at = hosts_after(f, p);
+    EXPECT_NE(at[0], 0);
+    EXPECT_NE(f.hosts[static_cast<size_t>(at[0])].rack, f.hosts[static_cast<size_t>(at[1])].rack);
+}
+
 TEST(Cooldown, AHostLeftHotByVmsInCooldownSaysSo) {
     auto f = testing::FleetBuilder()
                  .host("a", 10, 10240, 1000)

@@ -64,5 +64,27 @@ TEST(AssignWaves, LaterMoveNeverInvalidatesAnEarlierWave) {
     EXPECT_EQ(moves[2].step, 2);
 }
 
+TEST(AssignWaves, RackScopeKeepsGroupMembersOutOfARackWhileOneIsStillThere) {
+    // x (group g) leaves rack r2 (host c → e in r3) and y (group g) enters r2 (a → d): on
+    // different hosts they may share a wave; with rack scope y waits for x to have left r2.
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 1000, 1000)
+                 .host("c", 10, 1000, 1000)
+                 .host("d", 10, 1000, 1000)
+                 .host("e", 10, 1000, 1000)
+                 .vm("x", "c", 1, 10, 1)
+                 .vm("y", "a", 1, 10, 1)
+                 .build();
+    f.hosts[0].rack = "r1";
+    f.hosts[1].rack = f.hosts[2].rack = "r2";
+    f.hosts[3].rack = "r3";
+    f.vms[0].anti_group = f.vms[1].anti_group = "g";
+    std::vector<Move> moves = {mv(f, "x", "e"), mv(f, "y", "d")};
+    EXPECT_EQ(assign_waves(f, moves, WaveLimits{0, 0}), 1);
+    EXPECT_EQ(assign_waves(f, moves, WaveLimits{0, 0}, model::AntiScope::kRack), 2);
+    EXPECT_EQ(moves[0].step, 1);
+    EXPECT_EQ(moves[1].step, 2);
+}
+
 }  // namespace
 }  // namespace fp::plan
