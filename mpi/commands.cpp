@@ -30,6 +30,7 @@
 #include "mpi/wire.hpp"
 #include "src/dispatch/dispatch.hpp"
 #include "src/model/generator.hpp"
+#include "src/plan/fleet_after.hpp"
 #include "src/plan/planner.hpp"
 #include "src/plan/sharded.hpp"
 #include "src/plan/summary.hpp"
@@ -67,6 +68,14 @@ const char* kPlanHelp =
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
     "on DIR finishes it after a crash).\n";
+
+const char* kApplyHelp =
+    "usage: fleetplan apply PLAN_DIR --out DIR\n"
+    "Writes DIR/hosts.csv and DIR/vms.csv: the fleet of PLAN_DIR/checkpoint.h5 once its whole\n"
+    "plan is carried out. Every VM is on its move's target (new VMs placed), resizes are\n"
+    "applied, hosts the plan switched on are active and, for the goals consolidate and auto,\n"
+    "the hosts it emptied are off (maintenance and --evacuate hosts keep their state). The same\n"
+    "checkpoint gives the same bytes. Plan them next with --previous PLAN_DIR/checkpoint.h5.\n";
 
 struct PlanInputs {
     model::Fleet fleet;
@@ -163,7 +172,8 @@ std::string usage() {
            "  inspect    summarise a checkpoint (.h5)\n"
            "  simulate   replay utilisation traces through a policy chain\n"
            "  dispatch   carry a plan out through libvirt (live migrations, journal, resume)\n"
-           "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n";
+           "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n"
+           "  apply      write the fleet after a plan (hosts.csv, vms.csv) from its checkpoint\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
@@ -668,6 +678,50 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
     if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(fleet)); !r) return r;
     std::cout << "wrote " << *out << "/hosts.csv (" << fleet.hosts.size() << " hosts) and " << *out
               << "/vms.csv (" << fleet.vms.size() << " VMs)\n";
+    return {};
+}
+
+Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0) std::cout << kApplyHelp;
+        return {};
+    }
+    FlagSpec spec;
+    spec.with_value = {"out"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (args->positional().size() != 1) return bad_input("apply: give exactly one PLAN_DIR");
+    auto out = args->get("out");
+    if (!out) return bad_input("apply: --out DIR is required");
+    if (env.rank != 0) return {};  // rank 0 reads and writes; no collective follows
+    const std::string plan_dir = args->positional()[0];
+    if (std::error_code ec; std::filesystem::is_regular_file(plan_dir, ec))
+        return bad_input("apply: " + plan_dir + " is a file; give the plan's directory");
+    if (auto r = io::complete_pending_commit(plan_dir); !r) return r;
+    const std::string path = plan_dir + "/checkpoint.h5";
+    if (io::is_sim_checkpoint(path))
+        return bad_input(path + ": not a plan checkpoint (written by fleetplan simulate)");
+    auto ck = io::read_checkpoint(path);
+    if (!ck) return tl::unexpected(ck.error());
+    if (ck->command != "plan")
+        return bad_input(path + ": not a plan checkpoint (command '" + ck->command + "')");
+    auto goal = plan::parse_goal(ck->goal);
+    if (!goal) return bad_input(path + ": goal: " + goal.error().msg);
+    std::vector<int32_t> evacuate;
+    for (const std::string& id : ck->evacuate) {
+        auto h = ck->fleet.host_index(id);
+        if (!h) return bad_input(path + ":/inputs/evacuate: unknown host '" + id + "'");
+        evacuate.push_back(*h);
+    }
+    auto after = plan::fleet_after(ck->fleet, ck->plan, *goal, evacuate);
+    if (!after) return bad_input(path + ":" + after.error().msg);
+    if (auto r = io::make_dir(*out); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/hosts.csv", io::hosts_csv(*after)); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(*after)); !r) return r;
+    std::cout << "wrote " << *out << "/hosts.csv (" << after->hosts.size() << " hosts) and " << *out
+              << "/vms.csv (" << after->vms.size() << " VMs): the fleet after "
+              << ck->plan.moves.size() << " moves and " << ck->plan.resizes.size() << " resizes of "
+              << path << "\n";
     return {};
 }
 
