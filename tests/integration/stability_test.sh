@@ -2,38 +2,28 @@
 # --previous the VMs just moved stay put during the cooldown; --now, --traffic and --previous
 # reach the checkpoint so --resume stays exact.
 source "$(dirname "$0")/common.sh"
-apply_plan() {  # apply_plan VMS PLAN_DIR OUT_VMS
-    "$PYTHON" - "$1" "$2/plan.csv" "$3" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-target = {r["vm"]: r["target"] for r in csv.DictReader(open(sys.argv[2], newline=""))}
-w = csv.DictWriter(open(sys.argv[3], "w", newline=""), fieldnames=list(rows[0].keys()), lineterminator="\n")
-w.writeheader()
-for r in rows:
-    r["host"] = target.get(r["id"], r["host"])
-    w.writerow(r)
-PY
-}
 migrations() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['migrations'])" "$1/summary.json"; }
 # balance's own memory budget (balance_mem_frac) can stop it short of its fixed point; without
-# the budget it reaches one, and with it successive re-plans converge to one.
+# the budget it reaches one, and with it successive re-plans converge to one. `fleetplan apply`
+# writes the fleet each plan leaves (apply_test.sh checks it in detail).
 printf '[plan]\nbalance_mem_frac = -1.0\n' >"$T/unbudgeted.toml"
 for goal in auto consolidate balance hotspot; do
     "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal $goal --config "$T/unbudgeted.toml" --out "$T/$goal-1" >/dev/null
-    apply_plan "$DEMO/vms.csv" "$T/$goal-1" "$T/$goal-vms2.csv"
-    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$T/$goal-vms2.csv" --goal $goal --config "$T/unbudgeted.toml" --out "$T/$goal-2" >/dev/null
+    "$FLEETPLAN" apply "$T/$goal-1" --out "$T/$goal-fleet2" >/dev/null
+    "$FLEETPLAN" plan --hosts "$T/$goal-fleet2/hosts.csv" --vms "$T/$goal-fleet2/vms.csv" --goal $goal --config "$T/unbudgeted.toml" --out "$T/$goal-2" >/dev/null
     n=$(migrations "$T/$goal-2")
     [ "$n" = 0 ] && ok "$goal: re-plan of the planned fleet migrates nothing" || bad "$goal: re-plan migrates $n"
 done
-cp "$DEMO/vms.csv" "$T/round-0.csv"
+fleet="$DEMO"
 prev=999999
 for i in 1 2 3 4 5 6 7 8; do
-    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$T/round-$((i - 1)).csv" --goal balance --out "$T/round-$i" >/dev/null
+    "$FLEETPLAN" plan --hosts "$fleet/hosts.csv" --vms "$fleet/vms.csv" --goal balance --out "$T/round-$i" >/dev/null
     n=$(migrations "$T/round-$i")
     [ "$n" -le "$prev" ] || { bad "balance re-plan $i migrates more ($n) than the one before ($prev)"; break; }
     prev=$n
     [ "$n" = 0 ] && break
-    apply_plan "$T/round-$((i - 1)).csv" "$T/round-$i" "$T/round-$i.csv"
+    "$FLEETPLAN" apply "$T/round-$i" --out "$T/round-$i-fleet" >/dev/null
+    fleet="$T/round-$i-fleet"
 done
 [ "$prev" = 0 ] && ok "budgeted balance converges: re-plan $i migrates nothing" || bad "budgeted balance still migrates $prev after $i rounds"
 # Cooldown: the previous plan's VMs are frozen until cooldown_s (default 3600 s) has passed.
