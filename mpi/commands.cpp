@@ -64,10 +64,13 @@ const char* kPlanHelp =
     "                         estimated schedule ends within it\n"
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
+    "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
-    "on DIR finishes it after a crash).\n";
+    "on DIR finishes it after a crash).\n"
+    "Exit codes: 0 done (also when something is unresolved), 2 bad input, 3 environment failure,\n"
+    "1 internal error; 4 with --fail-on-unresolved when something is unresolved.\n";
 
 const char* kApplyHelp =
     "usage: fleetplan apply PLAN_DIR --out DIR\n"
@@ -201,6 +204,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                        "resume",
                        "traffic",
                        "window"};
+    spec.boolean = {"fail-on-unresolved"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -641,6 +645,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run); !r) return r;
     std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
               << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
+    if (args->has("fail-on-unresolved") && !g.plan.unresolved.empty()) {
+        const std::string n = std::to_string(g.plan.unresolved.size());
+        return fail(ErrorCode::kUnresolved, "plan: " + n + " unresolved item(s), listed in " +
+                                                *out_dir + "/summary.json (--fail-on-unresolved)");
+    }
     return {};
 }
 
