@@ -409,6 +409,13 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             const io::Checkpoint& prev = *in.previous;
             const bool cooling =
                 prev.now_s < 0 || in.now_s < 0 || in.now_s - prev.now_s < rc->options.cooldown_s;
+            if (env.rank == 0 && in.now_s < 0)
+                std::cerr << "warning: --previous without --now: cooldowns cannot expire, so the "
+                             "VMs the previous plan moved stay put for good (give --now)\n";
+            else if (env.rank == 0 && prev.now_s < 0)
+                std::cerr << "warning: --previous " << *args->get("previous")
+                          << " was planned without --now: cooldowns cannot expire, so the VMs it "
+                             "moved stay put for good (give --now to every plan)\n";
             in.frozen.assign(in.fleet.vms.size(), 0);
             if (cooling)
                 for (const auto& m : prev.plan.moves) {

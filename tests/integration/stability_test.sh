@@ -40,9 +40,24 @@ assert s["vms_in_cooldown"] >= len(first), s["vms_in_cooldown"]
 assert s["fleet_changes"]["hosts_added"] == [], s["fleet_changes"]
 PY
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-11-25T12:00:00Z \
-    --previous "$T/p1/checkpoint.h5" --out "$T/p3" >/dev/null
+    --previous "$T/p1/checkpoint.h5" --out "$T/p3" >/dev/null 2>"$T/p3.err"
 c=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vms_in_cooldown'])" "$T/p3/summary.json")
 [ "$c" = 0 ] && ok "cooldown over after 2 h" || bad "still $c VMs in cooldown after 2 h"
+grep -q "warning" "$T/p3.err" && bad "--previous with --now on both plans warns: $(cat "$T/p3.err")" || ok "--now on both plans: no warning"
+# Without --now (now or in the previous plan) a cooldown cannot expire: a warning says so, and
+# the previous plan's VMs stay put even days later.
+cooling() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vms_in_cooldown'])" "$1/summary.json"; }
+first=$(($(grep -c . "$T/p1/plan.csv") - 1))
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance \
+    --previous "$T/p1/checkpoint.h5" --out "$T/nonow" >/dev/null 2>"$T/nonow.err"
+grep -q "warning: --previous without --now: cooldowns cannot expire" "$T/nonow.err" && [ "$(cooling "$T/nonow")" -ge "$first" ] &&
+    ok "--previous without --now: warning, and the previous plan's VMs stay put" || bad "--previous without --now: $(cat "$T/nonow.err")"
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --out "$T/q1" >/dev/null
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-12-25T10:00:00Z \
+    --previous "$T/q1/checkpoint.h5" --out "$T/q2" >/dev/null 2>"$T/q2.err"
+grep -q "warning: --previous $T/q1/checkpoint.h5 was planned without --now: cooldowns cannot expire" "$T/q2.err" &&
+    [ "$(cooling "$T/q2")" -ge "$first" ] &&
+    ok "--previous of a plan without --now: warning, VMs still in cooldown a month later" || bad "previous plan without --now: $(cat "$T/q2.err")"
 check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$T/p2"
 # --traffic and --previous survive a resume from the checkpoint alone.
 head -1 "$DEMO/vms.csv" >/dev/null
