@@ -423,6 +423,20 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         c.plan.powered_on = r.dataset<int32_t>("/plan/powered_on", H5T_NATIVE_INT32);
         for (int32_t h : c.plan.powered_on)
             check(h >= 0 && h < nh, "/plan/powered_on: index out of range");
+        if (r.exists("/plan/resizes")) {  // absent from files written before resizes
+            const auto rv = r.dataset<int32_t>("/plan/resizes/vm", H5T_NATIVE_INT32);
+            const auto rh = r.dataset<int32_t>("/plan/resizes/host", H5T_NATIVE_INT32);
+            const auto rcpu = r.dataset<int64_t>("/plan/resizes/cpu_alloc", H5T_NATIVE_INT64);
+            const auto rmem = r.dataset<int64_t>("/plan/resizes/mem_alloc", H5T_NATIVE_INT64);
+            check(rv.size() == rh.size() && rh.size() == rcpu.size() && rcpu.size() == rmem.size(),
+                  "/plan/resizes: columns differ in length");
+            for (size_t i = 0; i < rv.size(); ++i) {
+                check(rv[i] >= 0 && rv[i] < nv && rh[i] >= 0 && rh[i] < nh,
+                      "/plan/resizes: index out of range");
+                check(rcpu[i] >= 0 && rmem[i] >= 0, "/plan/resizes: negative allocation");
+                c.plan.resizes.push_back({rv[i], rh[i], rcpu[i], rmem[i]});
+            }
+        }
     }
     c.summary_json = r.scalar_string("/summary/json");
     if (H5Aexists(root.get(), "now_s") > 0)

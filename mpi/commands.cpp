@@ -30,6 +30,7 @@
 #include "mpi/wire.hpp"
 #include "src/dispatch/dispatch.hpp"
 #include "src/model/generator.hpp"
+#include "src/plan/fleet_after.hpp"
 #include "src/plan/planner.hpp"
 #include "src/plan/sharded.hpp"
 #include "src/plan/summary.hpp"
@@ -63,10 +64,21 @@ const char* kPlanHelp =
     "                         estimated schedule ends within it\n"
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
+    "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
-    "on DIR finishes it after a crash).\n";
+    "on DIR finishes it after a crash).\n"
+    "Exit codes: 0 done (also when something is unresolved), 2 bad input, 3 environment failure,\n"
+    "1 internal error; 4 with --fail-on-unresolved when something is unresolved.\n";
+
+const char* kApplyHelp =
+    "usage: fleetplan apply PLAN_DIR --out DIR\n"
+    "Writes DIR/hosts.csv and DIR/vms.csv: the fleet of PLAN_DIR/checkpoint.h5 once its whole\n"
+    "plan is carried out. Every VM is on its move's target (new VMs placed), resizes are\n"
+    "applied, hosts the plan switched on are active and, for the goals consolidate and auto,\n"
+    "the hosts it emptied are off (maintenance and --evacuate hosts keep their state). The same\n"
+    "checkpoint gives the same bytes. Plan them next with --previous PLAN_DIR/checkpoint.h5.\n";
 
 struct PlanInputs {
     model::Fleet fleet;
@@ -163,7 +175,8 @@ std::string usage() {
            "  inspect    summarise a checkpoint (.h5)\n"
            "  simulate   replay utilisation traces through a policy chain\n"
            "  dispatch   carry a plan out through libvirt (live migrations, journal, resume)\n"
-           "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n";
+           "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n"
+           "  apply      write the fleet after a plan (hosts.csv, vms.csv) from its checkpoint\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
@@ -177,6 +190,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
         "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
         "threads",  "seed",    "out",      "resume",   "traffic",           "window"};
+    spec.boolean = {"fail-on-unresolved"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -381,6 +395,13 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             const io::Checkpoint& prev = *in.previous;
             const bool cooling =
                 prev.now_s < 0 || in.now_s < 0 || in.now_s - prev.now_s < rc->options.cooldown_s;
+            if (env.rank == 0 && in.now_s < 0)
+                std::cerr << "warning: --previous without --now: cooldowns cannot expire, so the "
+                             "VMs the previous plan moved stay put for good (give --now)\n";
+            else if (env.rank == 0 && prev.now_s < 0)
+                std::cerr << "warning: --previous " << *args->get("previous")
+                          << " was planned without --now: cooldowns cannot expire, so the VMs it "
+                             "moved stay put for good (give --now to every plan)\n";
             in.frozen.assign(in.fleet.vms.size(), 0);
             if (cooling)
                 for (const auto& m : prev.plan.moves) {
@@ -617,6 +638,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run); !r) return r;
     std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
               << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
+    if (args->has("fail-on-unresolved") && !g.plan.unresolved.empty()) {
+        const std::string n = std::to_string(g.plan.unresolved.size());
+        return fail(ErrorCode::kUnresolved, "plan: " + n + " unresolved item(s), listed in " +
+                                                *out_dir + "/summary.json (--fail-on-unresolved)");
+    }
     return {};
 }
 
@@ -654,6 +680,50 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
     if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(fleet)); !r) return r;
     std::cout << "wrote " << *out << "/hosts.csv (" << fleet.hosts.size() << " hosts) and " << *out
               << "/vms.csv (" << fleet.vms.size() << " VMs)\n";
+    return {};
+}
+
+Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0) std::cout << kApplyHelp;
+        return {};
+    }
+    FlagSpec spec;
+    spec.with_value = {"out"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (args->positional().size() != 1) return bad_input("apply: give exactly one PLAN_DIR");
+    auto out = args->get("out");
+    if (!out) return bad_input("apply: --out DIR is required");
+    if (env.rank != 0) return {};  // rank 0 reads and writes; no collective follows
+    const std::string plan_dir = args->positional()[0];
+    if (std::error_code ec; std::filesystem::is_regular_file(plan_dir, ec))
+        return bad_input("apply: " + plan_dir + " is a file; give the plan's directory");
+    if (auto r = io::complete_pending_commit(plan_dir); !r) return r;
+    const std::string path = plan_dir + "/checkpoint.h5";
+    if (io::is_sim_checkpoint(path))
+        return bad_input(path + ": not a plan checkpoint (written by fleetplan simulate)");
+    auto ck = io::read_checkpoint(path);
+    if (!ck) return tl::unexpected(ck.error());
+    if (ck->command != "plan")
+        return bad_input(path + ": not a plan checkpoint (command '" + ck->command + "')");
+    auto goal = plan::parse_goal(ck->goal);
+    if (!goal) return bad_input(path + ": goal: " + goal.error().msg);
+    std::vector<int32_t> evacuate;
+    for (const std::string& id : ck->evacuate) {
+        auto h = ck->fleet.host_index(id);
+        if (!h) return bad_input(path + ":/inputs/evacuate: unknown host '" + id + "'");
+        evacuate.push_back(*h);
+    }
+    auto after = plan::fleet_after(ck->fleet, ck->plan, *goal, evacuate);
+    if (!after) return bad_input(path + ":" + after.error().msg);
+    if (auto r = io::make_dir(*out); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/hosts.csv", io::hosts_csv(*after)); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(*after)); !r) return r;
+    std::cout << "wrote " << *out << "/hosts.csv (" << after->hosts.size() << " hosts) and " << *out
+              << "/vms.csv (" << after->vms.size() << " VMs): the fleet after "
+              << ck->plan.moves.size() << " moves and " << ck->plan.resizes.size() << " resizes of "
+              << path << "\n";
     return {};
 }
 

@@ -41,6 +41,8 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_dispatch(rest, env);
     } else if (cmd == "collect") {
         r = fp::mpi::cmd_collect(rest, env);
+    } else if (cmd == "apply") {
+        r = fp::mpi::cmd_apply(rest, env);
     } else {
         if (env.rank == 0)
             std::cerr << "fleetplan: unknown command '" << cmd << "'\n" << fp::mpi::usage();

@@ -13,6 +13,9 @@ enum class ErrorCode : int {
     kInternal = 1,     // a bug
     kBadInput = 2,     // a file, flag or config value is wrong
     kEnvironment = 3,  // I/O error, disk full, MPI or libvirt failure
+    // Not a failure: `plan --fail-on-unresolved` wrote every output, and summary.json lists
+    // unresolved items. main() prints the message as a note and exits 4.
+    kUnresolved = 4,
 };
 
 struct Error {

@@ -2,38 +2,28 @@
 # --previous the VMs just moved stay put during the cooldown; --now, --traffic and --previous
 # reach the checkpoint so --resume stays exact.
 source "$(dirname "$0")/common.sh"
-apply_plan() {  # apply_plan VMS PLAN_DIR OUT_VMS
-    "$PYTHON" - "$1" "$2/plan.csv" "$3" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-target = {r["vm"]: r["target"] for r in csv.DictReader(open(sys.argv[2], newline=""))}
-w = csv.DictWriter(open(sys.argv[3], "w", newline=""), fieldnames=list(rows[0].keys()), lineterminator="\n")
-w.writeheader()
-for r in rows:
-    r["host"] = target.get(r["id"], r["host"])
-    w.writerow(r)
-PY
-}
 migrations() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['migrations'])" "$1/summary.json"; }
 # balance's own memory budget (balance_mem_frac) can stop it short of its fixed point; without
-# the budget it reaches one, and with it successive re-plans converge to one.
+# the budget it reaches one, and with it successive re-plans converge to one. `fleetplan apply`
+# writes the fleet each plan leaves (apply_test.sh checks it in detail).
 printf '[plan]\nbalance_mem_frac = -1.0\n' >"$T/unbudgeted.toml"
 for goal in auto consolidate balance hotspot; do
     "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal $goal --config "$T/unbudgeted.toml" --out "$T/$goal-1" >/dev/null
-    apply_plan "$DEMO/vms.csv" "$T/$goal-1" "$T/$goal-vms2.csv"
-    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$T/$goal-vms2.csv" --goal $goal --config "$T/unbudgeted.toml" --out "$T/$goal-2" >/dev/null
+    "$FLEETPLAN" apply "$T/$goal-1" --out "$T/$goal-fleet2" >/dev/null
+    "$FLEETPLAN" plan --hosts "$T/$goal-fleet2/hosts.csv" --vms "$T/$goal-fleet2/vms.csv" --goal $goal --config "$T/unbudgeted.toml" --out "$T/$goal-2" >/dev/null
     n=$(migrations "$T/$goal-2")
     [ "$n" = 0 ] && ok "$goal: re-plan of the planned fleet migrates nothing" || bad "$goal: re-plan migrates $n"
 done
-cp "$DEMO/vms.csv" "$T/round-0.csv"
+fleet="$DEMO"
 prev=999999
 for i in 1 2 3 4 5 6 7 8; do
-    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$T/round-$((i - 1)).csv" --goal balance --out "$T/round-$i" >/dev/null
+    "$FLEETPLAN" plan --hosts "$fleet/hosts.csv" --vms "$fleet/vms.csv" --goal balance --out "$T/round-$i" >/dev/null
     n=$(migrations "$T/round-$i")
     [ "$n" -le "$prev" ] || { bad "balance re-plan $i migrates more ($n) than the one before ($prev)"; break; }
     prev=$n
     [ "$n" = 0 ] && break
-    apply_plan "$T/round-$((i - 1)).csv" "$T/round-$i" "$T/round-$i.csv"
+    "$FLEETPLAN" apply "$T/round-$i" --out "$T/round-$i-fleet" >/dev/null
+    fleet="$T/round-$i-fleet"
 done
 [ "$prev" = 0 ] && ok "budgeted balance converges: re-plan $i migrates nothing" || bad "budgeted balance still migrates $prev after $i rounds"
 # Cooldown: the previous plan's VMs are frozen until cooldown_s (default 3600 s) has passed.
@@ -50,9 +40,24 @@ assert s["vms_in_cooldown"] >= len(first), s["vms_in_cooldown"]
 assert s["fleet_changes"]["hosts_added"] == [], s["fleet_changes"]
 PY
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-11-25T12:00:00Z \
-    --previous "$T/p1/checkpoint.h5" --out "$T/p3" >/dev/null
+    --previous "$T/p1/checkpoint.h5" --out "$T/p3" >/dev/null 2>"$T/p3.err"
 c=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vms_in_cooldown'])" "$T/p3/summary.json")
 [ "$c" = 0 ] && ok "cooldown over after 2 h" || bad "still $c VMs in cooldown after 2 h"
+grep -q "warning" "$T/p3.err" && bad "--previous with --now on both plans warns: $(cat "$T/p3.err")" || ok "--now on both plans: no warning"
+# Without --now (now or in the previous plan) a cooldown cannot expire: a warning says so, and
+# the previous plan's VMs stay put even days later.
+cooling() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vms_in_cooldown'])" "$1/summary.json"; }
+first=$(($(grep -c . "$T/p1/plan.csv") - 1))
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance \
+    --previous "$T/p1/checkpoint.h5" --out "$T/nonow" >/dev/null 2>"$T/nonow.err"
+grep -q "warning: --previous without --now: cooldowns cannot expire" "$T/nonow.err" && [ "$(cooling "$T/nonow")" -ge "$first" ] &&
+    ok "--previous without --now: warning, and the previous plan's VMs stay put" || bad "--previous without --now: $(cat "$T/nonow.err")"
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --out "$T/q1" >/dev/null
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal balance --now 2026-12-25T10:00:00Z \
+    --previous "$T/q1/checkpoint.h5" --out "$T/q2" >/dev/null 2>"$T/q2.err"
+grep -q "warning: --previous $T/q1/checkpoint.h5 was planned without --now: cooldowns cannot expire" "$T/q2.err" &&
+    [ "$(cooling "$T/q2")" -ge "$first" ] &&
+    ok "--previous of a plan without --now: warning, VMs still in cooldown a month later" || bad "previous plan without --now: $(cat "$T/q2.err")"
 check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$T/p2"
 # --traffic and --previous survive a resume from the checkpoint alone.
 head -1 "$DEMO/vms.csv" >/dev/null

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -39,6 +40,10 @@ class CheckpointTest : public ::testing::Test {
         plan::PhaseTimes t;
         c.plan = plan::make_plan(c.fleet, rc->options, rc->policies, t);
         c.plan.unresolved.push_back({3, -1, "a reason"});
+        const auto placed = std::find_if(c.fleet.vms.begin(), c.fleet.vms.end(),
+                                         [](const model::Vm& v) { return !v.is_new(); });
+        c.plan.resizes.push_back({static_cast<int32_t>(placed - c.fleet.vms.begin()), placed->host,
+                                  2500, 3 * 1024 * 1024 + 1});
         c.program_version = "test";
         c.command = "plan";
         c.seed = 42;
@@ -95,6 +100,11 @@ TEST_F(CheckpointTest, RoundTripKeepsEverything) {
     }
     ASSERT_EQ(r->plan.unresolved.size(), c.plan.unresolved.size());
     EXPECT_EQ(r->plan.unresolved.back().reason, "a reason");
+    ASSERT_EQ(r->plan.resizes.size(), 1u);
+    EXPECT_EQ(r->plan.resizes[0].vm, c.plan.resizes[0].vm);
+    EXPECT_EQ(r->plan.resizes[0].host, c.plan.resizes[0].host);
+    EXPECT_EQ(r->plan.resizes[0].cpu_alloc_millicores, 2500);
+    EXPECT_EQ(r->plan.resizes[0].mem_alloc_kib, 3 * 1024 * 1024 + 1);
     EXPECT_EQ(r->fleet.host_index(c.fleet.hosts[5].id), 5);
 }
 
