@@ -730,7 +730,11 @@ class Planner {
             if (la != lb) return la > lb;
             return state_.id_rank(a.second) < state_.id_rank(b.second);
         });
-        const Resources total = fleet_.total_demand();
+        // The demand to cover: every VM that fits some host (one larger than any host at
+        // max-util is unresolved, or keeps its own host, whatever is kept).
+        Resources total;
+        for (int32_t vm = 0; vm < state_.vm_count(); ++vm)
+            if (may_fit_somewhere(vm)) total += state_.demand(vm);
         std::vector<uint8_t>& targets = kept_;
         targets.assign(allowed_.size(), 0);
         Resources covered;
@@ -754,7 +758,7 @@ class Planner {
             std::vector<Resources> site_demand(static_cast<size_t>(sites_));
             for (int32_t vm = 0; vm < state_.vm_count(); ++vm) {
                 const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
-                if (h == kNoHost ||
+                if (h == kNoHost || !may_fit_somewhere(vm) ||
                     (opt_.cross_site == CrossSite::kEvacuations && evac_[static_cast<size_t>(h)]))
                     continue;
                 site_demand[static_cast<size_t>(site_of_[static_cast<size_t>(h)])] +=

@@ -76,6 +76,7 @@ Checks:
 
 import argparse
 import csv
+import heapq
 import json
 import math
 import sys
@@ -605,7 +606,7 @@ def main(argv=None):
         while k < len(migr) and migr[k][0] == migr[i][0]:
             k += 1
         queue = list(range(i, k))
-        running = []          # (end time, index)
+        running = []          # heap of (end time, index)
         busy = {}
         now = t_wave
         end_wave = t_wave
@@ -617,15 +618,14 @@ def main(argv=None):
                     busy[m[2]] = busy.get(m[2], 0) + 1
                     busy[m[3]] = busy.get(m[3], 0) + 1
                     starts[queue[q]] = now
-                    running.append((now + max(0.0, m[5]), queue[q]))
+                    heapq.heappush(running, (now + max(0.0, m[5]), queue[q]))
                     del queue[q]
                 else:
                     q += 1
             if not running:
                 V(f"wave {migr[i][0]}: a migration can never start under the limits")
                 break
-            running.sort()
-            end, idx = running.pop(0)
+            end, idx = heapq.heappop(running)
             now = end
             end_wave = max(end_wave, end)
             busy[migr[idx][2]] -= 1
@@ -775,20 +775,26 @@ def main(argv=None):
     members = [j for j in range(N) if v_anti[j]]
     if members:
         where = {j: host0[j] for j in members}
+        present = {}      # (group, domain) -> members there (departing ones until wave end)
+        for j in members:
+            if where[j] >= 0:
+                present.setdefault((v_anti[j], domain(where[j])), set()).add(j)
         for step in sorted(moves):
-            present = {}
-            for j in members:
-                if where[j] >= 0:
-                    present.setdefault((v_anti[j], domain(where[j])), set()).add(j)
+            arriving = {}
             for j, t in moves[step]:
                 if v_anti[j]:
-                    present.setdefault((v_anti[j], domain(t)), set()).add(j)
-            for j, t in moves[step]:
-                if v_anti[j] and len(present[(v_anti[j], domain(t))]) > 1:
+                    arriving.setdefault((v_anti[j], domain(t)), set()).add(j)
+            for key, js in arriving.items():
+                if len(present.get(key, set()) | js) > 1:
+                    j = min(js)
                     V(f"wave {step}: VM {v_ids[j]!r} of anti_group {v_anti[j]!r} arrives at "
-                      f"{h_ids[t]!r} while another member is in its {args.anti_scope}")
+                      f"{h_ids[[t for jj, t in moves[step] if jj == j][0]]!r} while another "
+                      f"member is in its {args.anti_scope}")
             for j, t in moves[step]:
                 if v_anti[j]:
+                    if where[j] >= 0:
+                        present[(v_anti[j], domain(where[j]))].discard(j)
+                    present.setdefault((v_anti[j], domain(t)), set()).add(j)
                     where[j] = t
         final = {}
         for j in members:
