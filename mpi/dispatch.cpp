@@ -375,9 +375,11 @@ Result<void> run(const std::vector<std::string>& argv) {
     };
     auto rep =
         dispatch::run_dispatch(plan->moves, *hosts, opt, connector, **journal, *prior, hooks);
-    if (!rep && rep.error().code == ErrorCode::kBadInput &&
-        rep.error().msg.rfind("journal:", 0) == 0)
-        return bad_input(journal_path + ": " + rep.error().msg.substr(9));
+    if (!rep && rep.error().source == ErrorSource::kJournal) {
+        Error e = rep.error();
+        e.msg = journal_path + ": " + e.msg;
+        return tl::unexpected(std::move(e));
+    }
     std::fprintf(stderr, "\n");
     if (!rep) return tl::unexpected(rep.error());
     const double secs =

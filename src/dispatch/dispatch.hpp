@@ -107,7 +107,9 @@ struct DispatchHooks {
     std::function<double()> now;                // wall clock for the journal
 };
 
-// `prior`: the journal of an interrupted dispatch of the same plan (empty for a new one).
+// `prior`: the journal of an interrupted dispatch of the same plan (empty for a new one). An
+// entry of it that does not fit the plan is bad input with ErrorSource::kJournal, its message
+// saying what is wrong with the entry but not naming the file (the caller read it and does).
 Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
                                     const std::vector<HostAddr>& hosts, const DispatchOptions& opt,
                                     Connector& connector, Journal& journal,

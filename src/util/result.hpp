@@ -18,10 +18,20 @@ enum class ErrorCode : int {
     kUnresolved = 4,
 };
 
+// What an error is about, when the function that found it cannot name it and its caller can
+// (say, a file the caller read and passed in as values). Callers tell errors apart by this,
+// never by their message text.
+enum class ErrorSource : int {
+    kUnspecified = 0,
+    kJournal,  // an entry of the dispatch journal given to run_dispatch as `prior`
+};
+
 struct Error {
     ErrorCode code = ErrorCode::kBadInput;
     std::string msg;      // complete, user-facing (e.g. "hosts.csv:4:cpu: not a number")
     std::string context;  // optional extra detail (which command, which file)
+    // Set: msg says what is wrong but leaves naming the source to the caller, who prefixes it.
+    ErrorSource source = ErrorSource::kUnspecified;
 };
 
 template <typename T>

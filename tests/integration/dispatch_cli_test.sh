@@ -99,6 +99,10 @@ expect2 "--resume with other flags" "cannot be given with it" dispatch --resume 
 mkdir -p "$T/q" && cp "$T/p/plan.csv" "$T/q/" && printf 'time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason\n1,0,flying,db-1,h2,h1,1,0,-1,\n' >"$T/q/dispatch.journal"
 cp "$T/p/dispatch.json" "$T/q/"
 expect2 "a malformed journal names line and field" "dispatch.journal:2:event" dispatch --resume "$T/q"
+# A well-formed journal of another plan: named by its path, as bad input.
+printf 'time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason\n1,0,queued,other-vm,h2,h1,0,0,-1,\n' >"$T/q/dispatch.journal"
+expect2 "a journal of another plan names the journal" "$T/q/dispatch.journal: move 0 does not match the plan" \
+    dispatch --resume "$T/q"
 expect2 "bad --mode" "valid: precopy, postcopy, auto" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1" --mode fast
 printf 'step,vm,source,target\n1,db-1,h2\n' >"$T/q/plan.csv"
 rm -f "$T/q/dispatch.journal"

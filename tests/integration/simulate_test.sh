@@ -46,18 +46,28 @@ grep -q "stopped after 100 of 288" <("$FLEETPLAN" simulate --preset cloudsim-pla
     --trace-order "$ORDER" --policy lr-mmt --stop-after 100 --out "$T/lr-stop2") &&
     ok "a stopped run says so and how to resume" || bad "stopped run message"
 
-# 3. kill -9 while running (checkpoint every interval), then resume: the same outputs.
-for chain in best lr-mc; do
+# 3. Killed (SIGKILL, as by kill -9) mid-run while checkpointing every interval, then resumed:
+# the same outputs. FP_CRASH_AT=sim-interval:N kills the run as it reaches interval N, before
+# that interval's checkpoint, so the checkpoint must say N-1 of 288 intervals, not complete: a run
+# that got to the end would test no resume.
+for run in best:40 lr-mc:150; do
+    chain=${run%:*} n=${run#*:}
     "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
-        --policy $chain --out "$T/$chain" >/dev/null
-    "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" \
-        --policy $chain --checkpoint-every 1 --out "$T/$chain-k" >/dev/null &
-    pid=$!
-    for _ in $(seq 1 200); do [ -e "$T/$chain-k/checkpoint.h5" ] && break; sleep 0.01; done
-    sleep 0.05
-    kill -9 $pid 2>/dev/null || true
-    wait $pid 2>/dev/null || true
-    done_k=$("$PYTHON" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r')['/sim'].attrs['intervals_done'])" "$T/$chain-k/checkpoint.h5")
+        --policy "$chain" --out "$T/$chain" >/dev/null
+    set +e
+    FP_CRASH_AT=sim-interval:$n "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" \
+        --trace-order "$ORDER" --policy "$chain" --checkpoint-every 1 --out "$T/$chain-k" >/dev/null 2>&1
+    rc=$?
+    set -e
+    read -r done_k target complete <<<"$("$FLEETPLAN" inspect --json "$T/$chain-k/checkpoint.h5" 2>/dev/null |
+        "$PYTHON" -c "import json,sys; c=json.load(sys.stdin); print(c['intervals_done'], c['target_interval'], c['complete'])" 2>/dev/null || true)"
+    if [ $rc -eq 137 ] && [ "$done_k" = $((n - 1)) ] && [ "$target" = 288 ] && [ "$complete" = False ] &&
+        [ ! -e "$T/$chain-k/metrics.json" ]; then
+        ok "$chain: killed at interval $n, the checkpoint holds $done_k of $target intervals, incomplete"
+    else
+        bad "$chain: FP_CRASH_AT=sim-interval:$n: want exit 137 and a checkpoint of $((n - 1)) of 288 intervals, not complete; got exit $rc and ${done_k:-?} of ${target:-?}, complete ${complete:-?}"
+        continue
+    fi
     "$FLEETPLAN" simulate --resume "$T/$chain-k/checkpoint.h5" --out "$T/$chain-k" >/dev/null
     if [ "$(stable_sim "$T/$chain")" = "$(stable_sim "$T/$chain-k")" ]; then
         ok "$chain: kill -9 after $done_k intervals + resume = uninterrupted"

@@ -169,6 +169,30 @@ TEST_F(DispatchTest, ResumeKeepsFinishedMovesAndSettlesOnesInFlight) {
     EXPECT_FALSE(run_dispatch(moves, hosts_, opt_, connector_, j, prior, hooks_).has_value());
 }
 
+TEST_F(DispatchTest, AJournalThatDoesNotFitThePlanIsBadInputAboutTheJournal) {
+    // The error says it is about the journal in its source field (the caller names the file),
+    // whatever its message; other bad input does not.
+    const std::vector<PlannedMove> moves = {{0, 1, "vm1", "a", "b"}};
+    MemoryJournal j;
+    std::vector<JournalEntry> prior = {
+        {1, 0, MoveEvent::kStarted, "other", "a", "b", 1, 0, -1, ""}};
+    auto rep = run_dispatch(moves, hosts_, opt_, connector_, j, prior, hooks_);
+    ASSERT_FALSE(rep.has_value());
+    EXPECT_EQ(rep.error().code, ErrorCode::kBadInput);
+    EXPECT_EQ(rep.error().source, ErrorSource::kJournal);
+    EXPECT_EQ(rep.error().msg, "move 0 does not match the plan (another plan's journal?)");
+    prior[0] = {1, 5, MoveEvent::kStarted, "vm1", "a", "b", 1, 0, -1, ""};
+    rep = run_dispatch(moves, hosts_, opt_, connector_, j, prior, hooks_);
+    ASSERT_FALSE(rep.has_value());
+    EXPECT_EQ(rep.error().source, ErrorSource::kJournal);
+    EXPECT_EQ(rep.error().msg, "move 5 is not in the plan");
+    rep = run_dispatch({{0, 1, "vm1", "a", "nowhere"}}, hosts_, opt_, connector_, j, {}, hooks_);
+    ASSERT_FALSE(rep.has_value());
+    EXPECT_EQ(rep.error().code, ErrorCode::kBadInput);
+    EXPECT_EQ(rep.error().source, ErrorSource::kUnspecified) << rep.error().msg;
+    EXPECT_TRUE(j.entries.empty());  // nothing was done
+}
+
 TEST_F(DispatchTest, AJournalThatCannotBeWrittenStopsBeforeAnyMigration) {
     MemoryJournal j;
     j.fail_after = 1;  // "queued" is written, "started" is not
