@@ -6,26 +6,22 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "src/plan/lower_bound.hpp"
 #include "src/plan/planner.hpp"
 #include "src/plan/summary.hpp"
 #include "tests/unit/core/fleet_builder.hpp"
+#include "tests/unit/core/plan_test_util.hpp"
 
 namespace fp::plan {
 namespace {
 
 Plan run(const model::Fleet& f, Goal goal, PlanOptions o = {}) {
-    o.goal = goal;
-    PhaseTimes t;
-    return make_plan(f, o, testing::policies(), t);
+    return testing::plan_goal(f, goal, std::move(o));
 }
 
-const Move* move_of(const model::Fleet& f, const Plan& p, const std::string& vm) {
-    for (const Move& m : p.moves)
-        if (f.vms[static_cast<size_t>(m.vm)].id == vm) return &m;
-    return nullptr;
-}
+using testing::move_of;
 
 std::string site_of(const model::Fleet& f, int32_t h) {
     return f.hosts[static_cast<size_t>(h)].site;
