@@ -144,8 +144,9 @@ void note_defaults(const std::vector<std::pair<std::optional<std::string>, std::
     std::vector<std::pair<std::string, std::string>> notes;  // (reason, settings), first seen first
     for (const auto& [why, setting] : set) {
         if (!why) continue;
+        const std::string& reason = *why;  // clang 14 cannot capture a structured binding
         auto it = std::find_if(notes.begin(), notes.end(),
-                               [&](const auto& n) { return n.first == *why; });
+                               [&](const auto& n) { return n.first == reason; });
         if (it == notes.end())
             notes.emplace_back(*why, setting);
         else
