@@ -35,7 +35,7 @@ class ErrorList {
     // Records that checking stopped early with input left unchecked.
     void mark_truncated() { ++dropped_; }
     // All messages, one per line, as a bad-input Error.
-    Error to_error() const;
+    [[nodiscard]] Error to_error() const;
     // Adds another list's messages (kept in line order: lists from chunks of one file merge
     // into what one reader would have found).
     void merge(const ErrorList& other);

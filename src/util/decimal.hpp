@@ -10,7 +10,8 @@
 
 namespace fp {
 
-enum class DecimalStatus { kOk, kEmpty, kUnparsable, kNonFinite, kNegative, kOutOfRange };
+enum class [[nodiscard]] DecimalStatus{kOk,        kEmpty,    kUnparsable,
+                                       kNonFinite, kNegative, kOutOfRange};
 enum class Rounding { kUp, kDown };
 
 struct Decimal {
@@ -35,7 +36,7 @@ struct PlainDecimal {
     int64_t scaled(int64_t factor, Rounding rounding) const;
 };
 // False when the text is not plain (then use parse_decimal, which also names every fault).
-bool parse_plain_decimal(std::string_view text, double max_value, PlainDecimal& out);
+[[nodiscard]] bool parse_plain_decimal(std::string_view text, double max_value, PlainDecimal& out);
 
 // value × factor rounded as asked, as an exact integer. Requires value × factor < 2^62.
 int64_t scale_decimal(const Decimal& d, int64_t factor, Rounding rounding);

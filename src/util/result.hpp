@@ -4,6 +4,7 @@
 
 #include <string>
 #include <tl/expected.hpp>
+#include <type_traits>
 #include <utility>
 
 namespace fp {
@@ -34,13 +35,35 @@ struct Error {
     ErrorSource source = ErrorSource::kUnspecified;
 };
 
+// tl::expected<T, Error> that cannot be dropped: a call whose Result is ignored does not compile
+// (-Werror). Where ignoring an error really is intended, say so with a cast to void and a comment.
+// A class rather than an alias, as an alias cannot carry [[nodiscard]]; it adds no state and
+// converts to and from tl::expected<T, Error>.
 template <typename T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+    using Base = tl::expected<T, Error>;
 
-inline tl::unexpected<Error> fail(ErrorCode code, std::string msg, std::string context = {}) {
+  public:
+    using Base::Base;
+    Result() = default;
+    Result(const Base& b) : Base(b) {}        // NOLINT(google-explicit-constructor)
+    Result(Base&& b) : Base(std::move(b)) {}  // NOLINT(google-explicit-constructor)
+    // Whatever tl::expected takes (a value, an unexpected<Error>); a Result uses the implicit
+    // copy and move assignments.
+    template <typename U,
+              typename = std::enable_if_t<!std::is_same_v<std::remove_cvref_t<U>, Result> &&
+                                          std::is_assignable_v<Base&, U&&>>>
+    Result& operator=(U&& u) {
+        Base::operator=(std::forward<U>(u));
+        return *this;
+    }
+};
+
+[[nodiscard]] inline tl::unexpected<Error> fail(ErrorCode code, std::string msg,
+                                                std::string context = {}) {
     return tl::unexpected<Error>(Error{code, std::move(msg), std::move(context)});
 }
-inline tl::unexpected<Error> bad_input(std::string msg) {
+[[nodiscard]] inline tl::unexpected<Error> bad_input(std::string msg) {
     return fail(ErrorCode::kBadInput, std::move(msg));
 }
 
