@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -41,6 +42,26 @@ void to_node(const toml::table& t, ConfigNode& node, const std::string& file,
     }
 }
 
+// A TOML basic string (also a quoted key): quotes, backslashes and control characters escaped,
+// as TOML allows none of them raw, so that the expanded config always loads again.
+std::string toml_string(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20 || u == 0x7f) {
+            char esc[8];
+            std::snprintf(esc, sizeof esc, "\\u%04X", static_cast<unsigned>(u));
+            out += esc;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
 std::string toml_value(const ConfigValue& v) {
     if (const double* d = std::get_if<double>(&v)) {
         std::ostringstream ss;
@@ -50,14 +71,7 @@ std::string toml_value(const ConfigValue& v) {
         if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
         return s;
     }
-    if (const std::string* s = std::get_if<std::string>(&v)) {
-        std::string out = "\"";
-        for (char c : *s) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        return out + "\"";
-    }
+    if (const std::string* s = std::get_if<std::string>(&v)) return toml_string(*s);
     return policy::to_string(v);
 }
 
@@ -389,7 +403,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     for (const char* role : {"trigger", "selection", "placement"}) {
         ConfigNode& node = policy_nodes.at(role);
         // effective() includes "name"; it goes first.
-        std::string s = "{ name = \"" + names[role] + "\"";
+        std::string s = "{ name = " + toml_string(names[role]);
         for (const auto& [k, v] : node.effective())
             if (k != "name") s += ", " + k + " = " + toml_value(v);
         x += std::string(role) + " = " + s + " }\n";
@@ -399,8 +413,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (!site_pairs.empty()) {
         x += "\n[migration.site_pairs]\n";
         for (const auto& [pair, sp] : site_pairs)
-            x += "\"" + pair.first + "/" + pair.second +
-                 "\" = { bandwidth_mibps = " + toml_value(sp.bandwidth_mibps) +
+            x += toml_string(pair.first + "/" + pair.second) +
+                 " = { bandwidth_mibps = " + toml_value(sp.bandwidth_mibps) +
                  ", reconfig_s = " + toml_value(sp.reconfig_s) + " }\n";
     }
     rc.sim_toml = "[sim]\n" + table_lines(sim_node);

@@ -36,6 +36,22 @@ TEST(LoadConfig, ExpandedConfigLoadsBackToTheSameExpansion) {
     EXPECT_EQ(again->options.goal, plan::Goal::kConsolidate);
 }
 
+TEST(LoadConfig, ExpandedConfigEscapesWhatTomlStringsCannotHoldRaw) {
+    // A site-pair key holding a newline (written as \n), a tab, a quote and a backslash.
+    const std::string text =
+        "[migration.site_pairs]\n"
+        "\"s\\n1\\t\\\"x\\\\/s2\" = { bandwidth_mibps = 40.0, reconfig_s = 8.0 }\n";
+    auto rc = load_config("c.toml", {}, registries(), text);
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    const std::pair<std::string, std::string> pair{"s\n1\t\"x\\", "s2"};
+    ASSERT_EQ(rc->options.cost.site_pairs.count(pair), 1u);
+    auto again = load_config("x.toml", {}, registries(), rc->expanded_toml);
+    ASSERT_TRUE(again.has_value()) << again.error().msg << "\n" << rc->expanded_toml;
+    EXPECT_EQ(again->expanded_toml, rc->expanded_toml);
+    ASSERT_EQ(again->options.cost.site_pairs.count(pair), 1u);
+    EXPECT_EQ(again->options.cost.site_pairs.at(pair).bandwidth_mibps, 40.0);
+}
+
 TEST(LoadConfig, OverridesWin) {
     ConfigOverrides o;
     o.max_util = 0.75;
