@@ -107,10 +107,13 @@ void site_pairs_from(
             file + ":" + std::to_string(v.source().begin.line) + ":migration.site_pairs." + key;
         const size_t slash = key.find('/');
         const toml::table* e = v.as_table();
-        if (slash == std::string::npos || slash == 0 || slash + 1 == key.size() || !e) {
-            errors.push_back(
-                where +
-                ": expected \"SITE_A/SITE_B\" = { bandwidth_mibps = ..., reconfig_s = ... }");
+        // Exactly one '/': with more, the pair would be ambiguous (and would not read back the
+        // same from the expanded config).
+        if (slash == std::string::npos || slash == 0 || slash + 1 == key.size() ||
+            key.find('/', slash + 1) != std::string::npos || !e) {
+            errors.push_back(where +
+                             ": expected \"SITE_A/SITE_B\" (two sites, one '/') = { "
+                             "bandwidth_mibps = ..., reconfig_s = ... }");
             continue;
         }
         std::string a = key.substr(0, slash), b = key.substr(slash + 1);

@@ -52,6 +52,19 @@ TEST(LoadConfig, ExpandedConfigEscapesWhatTomlStringsCannotHoldRaw) {
     EXPECT_EQ(again->options.cost.site_pairs.at(pair).bandwidth_mibps, 40.0);
 }
 
+TEST(LoadConfig, ASitePairKeyHasExactlyOneSlash) {
+    for (const char* key : {"s1/s2/s3", "s1//s2", "/s1", "s1/", "s1"}) {
+        auto rc = load_config(
+            "c.toml", {}, registries(),
+            std::string("[migration.site_pairs]\n\"") + key + "\" = { bandwidth_mibps = 40.0 }\n");
+        ASSERT_FALSE(rc.has_value()) << key;
+        EXPECT_NE(rc.error().msg.find(std::string("c.toml:2:migration.site_pairs.") + key +
+                                      ": expected \"SITE_A/SITE_B\" (two sites, one '/')"),
+                  std::string::npos)
+            << rc.error().msg;
+    }
+}
+
 TEST(LoadConfig, OverridesWin) {
     ConfigOverrides o;
     o.max_util = 0.75;
