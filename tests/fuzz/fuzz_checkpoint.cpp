@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string& path = fp::fuzz::write_scratch(data, size, ".h5");
-    auto r = fp::io::read_checkpoint(path);
-    (void)r;
+    // An error is the expected outcome for most inputs: the fuzzer looks for crashes.
+    (void)fp::io::read_checkpoint(path);
     return 0;
 }

@@ -2,6 +2,8 @@
 // built-in policies registered.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "io/config.hpp"
@@ -20,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The expanded config is what a checkpoint stores; it must load again.
     const auto again = fp::io::load_config("expanded.toml", fp::io::ConfigOverrides{}, registries,
                                            r->expanded_toml);
-    (void)again;
+    if (!again) {
+        std::fprintf(stderr, "the expanded config does not load again: %s\n%s",
+                     again.error().msg.c_str(), r->expanded_toml.c_str());
+        std::abort();
+    }
     return 0;
 }

@@ -19,8 +19,9 @@
 static void try_blob(const std::string& blob) {
     auto engine = fp::fuzz::make_engine();
     if (!engine->load_state(blob)) return;
-    (void)engine->run(fp::fuzz::scenario().intervals,
-                      [](const fp::sim::IntervalRow&) { return true; });
+    const auto ran = engine->run(fp::fuzz::scenario().intervals,
+                                 [](const fp::sim::IntervalRow&) { return true; });
+    FP_ASSERT(ran.has_value());
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
