@@ -105,7 +105,7 @@ Result<std::string> expand_uri(const std::string& tpl, const HostAddr& host) {
 namespace {
 
 // Bad input in `prior`: the caller knows the journal's file and names it.
-tl::unexpected<Error> journal_error(std::string msg) {
+tl::unexpected<Error> bad_journal_entry(std::string msg) {
     return tl::unexpected(Error{ErrorCode::kBadInput, std::move(msg), {}, ErrorSource::kJournal});
 }
 
@@ -451,11 +451,11 @@ Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
     std::vector<std::optional<MoveEvent>> before(n);
     for (const JournalEntry& e : prior) {
         if (e.move < 0 || static_cast<size_t>(e.move) >= n)
-            return journal_error("move " + std::to_string(e.move) + " is not in the plan");
+            return bad_journal_entry("move " + std::to_string(e.move) + " is not in the plan");
         const PlannedMove& m = moves[static_cast<size_t>(e.move)];
         if (e.vm != m.vm || e.source != m.source || e.target != m.target)
-            return journal_error("move " + std::to_string(e.move) +
-                                 " does not match the plan (another plan's journal?)");
+            return bad_journal_entry("move " + std::to_string(e.move) +
+                                     " does not match the plan (another plan's journal?)");
         before[static_cast<size_t>(e.move)] = e.event;
     }
     std::vector<uint8_t> pending(n, 1);
