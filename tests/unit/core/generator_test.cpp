@@ -62,6 +62,7 @@ TEST(GenerateFleet, IsMessyHeterogeneousAndHasNewVms) {
     EXPECT_GT(cold, 50);
     EXPECT_GT(empty, 10);
     EXPECT_GT(off, 0);
+    EXPECT_GT(maintenance, 0);
     int new_vms = 0;
     for (const Vm& v : f.vms) new_vms += v.is_new();
     EXPECT_EQ(new_vms, 50);
