@@ -325,7 +325,11 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             if (auto ok = agree_on(t, env); !ok) return ok;
             config_text = *t;
         }
-        if (auto r = load_cfg(cfg_path, std::nullopt); !r) return r;
+        // From the text read above: a second read could fail on one rank alone.
+        if (auto r = load_cfg(cfg_path, cfg_path.empty() ? std::nullopt
+                                                         : std::optional<std::string>(config_text));
+            !r)
+            return r;
         auto interval = args->get_int("interval", 1, 86400 * 366);
         if (!interval) return tl::unexpected(interval.error());
         if (*interval) rc->sim.interval_s = **interval;
