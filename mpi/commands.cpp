@@ -446,7 +446,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         return {};
     };
     if (auto r = run_agreed(split, env); !r) return r;
-    allreduce_sum(demand_sums, env);
+    if (auto r = allreduce_sum(demand_sums, env); !r) return r;
     std::vector<plan::ShardDemand> demand(static_cast<size_t>(map.shards));
     for (size_t s = 0; s < demand.size(); ++s)
         demand[s] = {demand_sums[3 * s], demand_sums[3 * s + 1], demand_sums[3 * s + 2]};
@@ -464,14 +464,18 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     // ---- The reduction: shard outcomes (summaries and decisions) to rank 0, then the VM rows
     // the checkpoint keeps.
     const auto t_resolve = Clock::now();
-    std::vector<plan::ShardOutcome> outcomes = gather_to_root(std::move(mine), env);
+    auto gathered = gather_to_root("shard-outcomes", std::move(mine), env);
+    if (!gathered) return tl::unexpected(gathered.error());
+    std::vector<plan::ShardOutcome> outcomes = std::move(*gathered);
     const double gather_s = since(t_resolve);
     // The VM rows travel only for the checkpoint: their time counts as writing.
     const auto t_rows = Clock::now();
     std::vector<ShardRows> rows;  // other ranks' rows (rank 0 keeps its own in `inputs`)
     {
+        // Building them may run out of memory on one rank: agreed before the gather.
         std::vector<ShardRows> my_rows;
-        if (env.rank != 0) {
+        auto build_rows = [&]() -> Result<void> {
+            if (env.rank == 0) return {};
             for (plan::ShardInput& si : inputs) {
                 ShardRows r;
                 r.shard = si.shard;
@@ -485,8 +489,12 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                 my_rows.push_back(std::move(r));
             }
             inputs.clear();
-        }
-        rows = gather_to_root(std::move(my_rows), env);
+            return {};
+        };
+        if (auto r = run_agreed(build_rows, env); !r) return r;
+        auto got = gather_to_root("shard-rows", std::move(my_rows), env);
+        if (!got) return tl::unexpected(got.error());
+        rows = std::move(*got);
     }
     const double rows_s = since(t_rows);
     if (env.rank != 0) return {};

@@ -548,9 +548,9 @@ Result<void> cmd_dispatch(const std::vector<std::string>& argv, const MpiEnv& en
         if (env.rank == 0) std::cout << kDispatchHelp;
         return {};
     }
-    Result<void> r;
-    if (env.rank == 0) r = run(argv);
-    return agree(r, env);
+    // Rank 0 works; an exception there must not leave the others waiting in agree().
+    return run_agreed([&]() -> Result<void> { return env.rank == 0 ? run(argv) : Result<void>{}; },
+                      env);
 }
 
 Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env) {
@@ -558,9 +558,9 @@ Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env
         if (env.rank == 0) std::cout << kCollectHelp;
         return {};
     }
-    Result<void> r;
-    if (env.rank == 0) r = run_collect(argv);
-    return agree(r, env);
+    // Rank 0 works; an exception there must not leave the others waiting in agree().
+    return run_agreed(
+        [&]() -> Result<void> { return env.rank == 0 ? run_collect(argv) : Result<void>{}; }, env);
 }
 
 }  // namespace fp::mpi

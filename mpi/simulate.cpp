@@ -321,10 +321,15 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         const std::string cfg_path = args->get("config").value_or("");
         if (!cfg_path.empty()) {
             auto t = io::read_file(cfg_path);
-            if (!t) return tl::unexpected(t.error());
+            // Read by every rank: one that fails alone must not leave the others in agree().
+            if (auto ok = agree_on(t, env); !ok) return ok;
             config_text = *t;
         }
-        if (auto r = load_cfg(cfg_path, std::nullopt); !r) return r;
+        // From the text read above: a second read could fail on one rank alone.
+        if (auto r = load_cfg(cfg_path, cfg_path.empty() ? std::nullopt
+                                                         : std::optional<std::string>(config_text));
+            !r)
+            return r;
         auto interval = args->get_int("interval", 1, 86400 * 366);
         if (!interval) return tl::unexpected(interval.error());
         if (*interval) rc->sim.interval_s = **interval;
@@ -378,52 +383,60 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         if (static_cast<int>(i % static_cast<size_t>(env.size)) == env.rank) mine.push_back(i);
     }
     std::vector<Result<std::string>> results(chains.size(), std::string());
-    tbb::parallel_for(size_t{0}, mine.size(), [&](size_t j) {
-        const size_t i = mine[j];
-        RunSpec rs;
-        rs.chain = chains[i];
-        rs.out_dir = grid ? *out + "/" + chains[i] : *out;
-        rs.target = target;
-        rs.stop_after = stop_after->value_or(-1);
-        rs.every = static_cast<int32_t>(every->value_or(12));
-        rs.seed = static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed)));
-        rs.inputs = inputs;
-        rs.factory = factory;
-        rs.hosts_csv = hosts_text;
-        rs.vms_csv = vms_text;
-        rs.config_toml = config_text;
-        rs.resume = resumed ? &*resumed : nullptr;
-        results[i] = run_chain(sc, rs);
-    });
-    // Agree on failure, then gather every chain's metrics to rank 0.
-    Result<void> local;
-    for (size_t i : mine) {
-        if (!results[i]) {
-            local = tl::unexpected(results[i].error());
-            break;
-        }
-    }
-    auto agreed = agree(local, env);
-    if (!agreed) return agreed;
-    std::string mine_bytes;
-    for (size_t i : mine) {
-        nlohmann::json e;
-        e["i"] = i;
-        e["m"] = *results[i];
-        mine_bytes += e.dump() + "\n";
-    }
-    const auto all = gather_bytes(mine_bytes, env);
-    if (env.rank != 0) return {};
+    // Agree on failure (an exception in a chain included), then gather every chain's metrics to
+    // rank 0.
+    auto run_mine = [&]() -> Result<void> {
+        tbb::parallel_for(size_t{0}, mine.size(), [&](size_t j) {
+            const size_t i = mine[j];
+            RunSpec rs;
+            rs.chain = chains[i];
+            rs.out_dir = grid ? *out + "/" + chains[i] : *out;
+            rs.target = target;
+            rs.stop_after = stop_after->value_or(-1);
+            rs.every = static_cast<int32_t>(every->value_or(12));
+            rs.seed = static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed)));
+            rs.inputs = inputs;
+            rs.factory = factory;
+            rs.hosts_csv = hosts_text;
+            rs.vms_csv = vms_text;
+            rs.config_toml = config_text;
+            rs.resume = resumed ? &*resumed : nullptr;
+            results[i] = run_chain(sc, rs);
+        });
+        for (size_t i : mine)
+            if (!results[i]) return tl::unexpected(results[i].error());
+        return {};
+    };
+    if (auto r = run_agreed(run_mine, env); !r) return r;
+    Result<std::string> mine_bytes = std::string();
+    if (auto r = local_step("sim-metrics", "pack", env,
+                            [&] {
+                                for (size_t i : mine) {
+                                    nlohmann::json e;
+                                    e["i"] = i;
+                                    e["m"] = *results[i];
+                                    *mine_bytes += e.dump() + "\n";
+                                }
+                            });
+        !r)
+        mine_bytes = tl::unexpected(r.error());
+    const auto all = gather_bytes("sim-metrics", mine_bytes, env);
+    if (!all) return tl::unexpected(all.error());
     std::vector<std::string> metrics(chains.size());
-    for (const auto& part : all) {
-        std::istringstream in(part);
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line.empty()) continue;
-            const auto e = nlohmann::json::parse(line);
-            metrics[e["i"].get<size_t>()] = e["m"].get<std::string>();
+    const Result<void> unpacked = local_step("sim-metrics", "unpack", env, [&] {
+        if (env.rank != 0) return;
+        for (const auto& part : *all) {
+            std::istringstream in(part);
+            std::string line;
+            while (std::getline(in, line)) {
+                if (line.empty()) continue;
+                const auto e = nlohmann::json::parse(line);
+                metrics.at(e["i"].get<size_t>()) = e["m"].get<std::string>();
+            }
         }
-    }
+    });
+    if (auto r = agree(unpacked, env); !r) return r;
+    if (env.rank != 0) return {};
     if (grid) {
         const std::string table = grid_table(chains, metrics);
         std::cout << table;

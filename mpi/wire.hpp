@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "mpi/collective.hpp"
 #include "src/plan/sharded.hpp"
@@ -158,21 +159,39 @@ void unpack(const std::string& bytes, T& value) {
     ar >> value;
 }
 
-// Every rank's items, concatenated in rank order on rank 0 (others get nothing back).
+// Every rank's items, concatenated in rank order on rank 0 (others get nothing back), or the
+// same error on every rank. Each fallible step is agreed before the next collective: the
+// senders' serialisation (step `pack`), rank 0 making room (`receive`, in gather_bytes) and
+// decoding (`unpack`); an exception in any becomes an environment error (exit 3) naming the
+// collective, the step and the rank. `collective` also names it for FP_FAIL_AT.
 template <class T>
-std::vector<T> gather_to_root(std::vector<T>&& mine, const MpiEnv& env) {
+Result<std::vector<T>> gather_to_root(std::string_view collective, std::vector<T>&& mine,
+                                      const MpiEnv& env, int64_t chunk_bytes = kMaxChunkBytes) {
     if (env.size == 1) return std::move(mine);
     // Rank 0 keeps its own items as they are; only the others' travel.
-    const std::vector<std::string> parts =
-        gather_bytes(env.rank == 0 ? std::string() : pack(mine), env);
+    Result<std::string> bytes = std::string();
+    if (auto r = local_step(collective, "pack", env,
+                            [&] {
+                                if (env.rank != 0) *bytes = pack(mine);
+                            });
+        !r)
+        bytes = tl::unexpected(r.error());
+    if (env.rank != 0) mine = std::vector<T>();
+    Result<std::vector<std::string>> parts = gather_bytes(collective, bytes, env, chunk_bytes);
+    if (!parts) return tl::unexpected(parts.error());
+    bytes = std::string();
     std::vector<T> all;
-    if (env.rank == 0) all = std::move(mine);
-    mine.clear();
-    for (size_t r = 1; r < parts.size(); ++r) {
-        std::vector<T> got;
-        unpack(parts[r], got);
-        for (auto& item : got) all.push_back(std::move(item));
-    }
+    const Result<void> unpacked = local_step(collective, "unpack", env, [&] {
+        if (env.rank != 0) return;
+        all = std::move(mine);
+        for (size_t r = 1; r < parts->size(); ++r) {
+            std::vector<T> got;
+            unpack((*parts)[r], got);
+            (*parts)[r] = std::string();
+            for (auto& item : got) all.push_back(std::move(item));
+        }
+    });
+    if (auto r = agree(unpacked, env); !r) return tl::unexpected(r.error());
     return all;
 }
 
