@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,9 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 
+#include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
 
 namespace fp::io {
@@ -273,6 +276,29 @@ void write_all(hid_t file, const Checkpoint& c) {
     }
 }
 
+// The root attributes seed, goal and max_util repeat the expanded config's [plan] values
+// (which --resume uses): they must agree, or one of them was damaged.
+void cross_check_config(const Checkpoint& c) {
+    toml::table t;
+    try {
+        t = toml::parse(c.config_toml);
+    } catch (const toml::parse_error& e) {
+        throw H5Failure{"/config/toml: not valid TOML (damaged file): " +
+                        std::string(e.description())};
+    }
+    const toml::node_view plan = t["plan"];
+    if (auto mu = plan["max_util"].value<double>())
+        check(model::to_ppm(*mu) == c.max_util_ppm,
+              "root attribute max_util disagrees with /config/toml's plan.max_util (damaged "
+              "file)");
+    if (auto seed = plan["seed"].value<int64_t>())
+        check(*seed >= 0 && static_cast<uint64_t>(*seed) == c.seed,
+              "root attribute seed disagrees with /config/toml's plan.seed (damaged file)");
+    if (auto goal = plan["goal"].value<std::string>())
+        check(*goal == c.goal,
+              "root attribute goal disagrees with /config/toml's plan.goal (damaged file)");
+}
+
 Checkpoint read_all(hid_t file, const std::string& path) {
     Reader r(file);
     Checkpoint c;
@@ -294,6 +320,7 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     c.max_util_ppm =
         model::to_ppm(Reader::attr_num<double>(root.get(), "max_util", H5T_NATIVE_DOUBLE));
     c.config_toml = r.scalar_string("/config/toml");
+    cross_check_config(c);
     {
         const auto roles = r.strings("/inputs/role");
         const auto srcs = r.strings("/inputs/source");
@@ -370,6 +397,18 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             if (calloc_[i] >= 0) v.cpu_alloc_millicores = calloc_[i];
             if (malloc_[i] >= 0) v.mem_alloc_kib = malloc_[i];
         }
+    }
+    if (auto v = validate_fleet(fleet, "/fleet/hosts", "/fleet/vms"); !v)
+        throw H5Failure{v.error().msg};
+    for (const char* g : {"/fleet/hosts", "/fleet/vms"}) {
+        // The row count is stated twice: the group's `count` attribute and the columns.
+        Hid grp(H5Gopen2(file, g, H5P_DEFAULT), H5Gclose);
+        if (!grp.ok() || H5Aexists(grp.get(), "count") <= 0) continue;  // older files
+        const auto count = Reader::attr_num<int64_t>(grp.get(), "count", H5T_NATIVE_INT64);
+        const size_t rows = g[7] == 'h' ? fleet.hosts.size() : fleet.vms.size();
+        check(count >= 0 && static_cast<size_t>(count) == rows,
+              std::string(g) + ": attribute count = " + std::to_string(count) + " but " +
+                  std::to_string(rows) + " rows (damaged file)");
     }
     fleet.index();
     {
@@ -494,8 +533,15 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             }
         }
     }
-    if (r.exists("/inputs/fleet_changes"))
+    if (r.exists("/inputs/fleet_changes")) {
         c.fleet_changes = r.scalar_string("/inputs/fleet_changes");
+        // summary.json embeds it as an object: a damaged one is bad input here, not later.
+        if (!c.fleet_changes.empty()) {
+            const auto j = nlohmann::json::parse(c.fleet_changes, nullptr, false);
+            check(!j.is_discarded() && j.is_object(),
+                  "/inputs/fleet_changes: not a JSON object (damaged file)");
+        }
+    }
     if (r.exists("/dispatch")) {
         const auto t = r.dataset<double>("/dispatch/time_s", H5T_NATIVE_DOUBLE);
         const auto mv = r.dataset<int64_t>("/dispatch/move", H5T_NATIVE_INT64);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -59,6 +60,18 @@ struct H5Failure {
 
 inline void check(bool ok, const std::string& what) {
     if (!ok) throw H5Failure{what};
+}
+
+// Every dataset fleetplan writes carries its CRC-32 (zlib's, as Python's zlib.crc32) in the
+// uint32 attribute `crc32`: over the raw values as stored (numbers in the file's byte order,
+// fixed-length strings NUL-padded to their width; a scalar string: its UTF-8 text). Readers
+// check it when present (files written before it have none) and refuse a mismatch naming the
+// dataset (docs/checkpoint.md, "Integrity").
+inline constexpr const char* kChecksumAttr = "crc32";
+
+inline uint32_t crc32_of(const void* data, size_t bytes) {
+    return static_cast<uint32_t>(
+        ::crc32_z(0L, static_cast<const Bytef*>(data), static_cast<z_size_t>(bytes)));
 }
 
 inline Hid string_type() {
@@ -147,6 +160,7 @@ class Writer {
         check(d.ok(), "create " + path);
         const char* p = value.c_str();
         check(H5Dwrite(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) >= 0, "write " + path);
+        seal(d.get(), value.data(), value.size());
         counted();
     }
 
@@ -185,11 +199,16 @@ class Writer {
             check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) >=
                       0,
                   "write " + path);
+        seal(d.get(), data.data(), rows * cols * sizeof(float));
         if (units) attr_string(d.get(), "units", units);
         counted();
     }
 
   private:
+    static void seal(hid_t d, const void* buf, size_t bytes) {
+        attr_num<uint32_t>(d, kChecksumAttr, H5T_NATIVE_UINT32, crc32_of(buf, bytes));
+    }
+
     void write_raw(const std::string& path, hid_t type, size_t n, const void* buf,
                    const char* units) {
         const hsize_t dims[1] = {n};
@@ -208,6 +227,7 @@ class Writer {
         if (n > 0)
             check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0,
                   "write " + path);
+        if (H5Tis_variable_str(type) <= 0) seal(d.get(), buf, n * H5Tget_size(type));
         if (units) attr_string(d.get(), "units", units);
         counted();
     }
@@ -242,6 +262,9 @@ class Reader {
         if (n > 0)
             check(H5Dread(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
                   "cannot read " + path);
+        Hid ft(H5Dget_type(d.get()), H5Tclose);
+        if (ft.ok() && H5Tequal(ft.get(), mem_type) > 0)  // as written (else: not ours)
+            verify(d.get(), path, out.data(), n * sizeof(T));
         return out;
     }
 
@@ -260,6 +283,7 @@ class Reader {
             if (n > 0)
                 check(H5Dread(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0,
                       "cannot read " + path);
+            verify(d.get(), path, buf.data(), buf.size());
             std::vector<std::string> out(n);
             for (size_t i = 0; i < n; ++i) {
                 std::string_view v(buf.data() + i * width, width);
@@ -304,6 +328,7 @@ class Reader {
               "cannot read " + path);
         std::string s = p ? p : "";
         H5free_memory(p);
+        verify(d.get(), path, s.data(), s.size());
         return s;
     }
 
@@ -347,10 +372,21 @@ class Reader {
             check(
                 H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
                 "cannot read " + path);
+        verify(d.get(), path, out.data(), out.size() * sizeof(float));
         return out;
     }
 
   private:
+    // The dataset's crc32 attribute (kChecksumAttr), when it has one, against what was read.
+    static void verify(hid_t d, const std::string& path, const void* data, size_t bytes) {
+        if (H5Aexists(d, kChecksumAttr) <= 0) return;  // written before checksums
+        const auto want = attr_num<uint32_t>(d, kChecksumAttr, H5T_NATIVE_UINT32);
+        check(want == crc32_of(data, bytes),
+              path +
+                  ": checksum mismatch (crc32 attribute): the file is damaged, or the "
+                  "dataset was changed without updating its checksum");
+    }
+
     size_t length(hid_t d, const std::string& path) const {
         Hid space(H5Dget_space(d), H5Sclose);
         check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 1, "bad shape of " + path);
