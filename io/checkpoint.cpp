@@ -59,6 +59,8 @@ void write_all(hid_t file, const Checkpoint& c) {
     Writer::attr_num<double>(root.get(), "max_util", H5T_NATIVE_DOUBLE,
                              static_cast<double>(c.max_util_ppm) / 1e6);
     Writer::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64, c.now_s);
+    if (!c.plan_csv_digest.empty())
+        Writer::attr_string(root.get(), "plan_csv_digest", c.plan_csv_digest);
     Writer::attr_string(root.get(), "units",
                         "cpu: millicores, mem: KiB, net: kbps, time: s, downtime: ms");
 
@@ -478,6 +480,8 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         }
     }
     c.summary_json = r.scalar_string("/summary/json");
+    if (H5Aexists(root.get(), "plan_csv_digest") > 0)
+        c.plan_csv_digest = Reader::attr_string(root.get(), "plan_csv_digest");
     if (H5Aexists(root.get(), "now_s") > 0)
         c.now_s = Reader::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64);
     const auto nv = fleet.vms.size();
