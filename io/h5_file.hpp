@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -247,6 +248,7 @@ class Writer {
 // ---- reading ----
 class Reader {
   public:
+    static constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
     explicit Reader(hid_t file) : file_(file) {}
 
     bool exists(const std::string& path) const {
@@ -254,10 +256,13 @@ class Reader {
     }
 
     template <typename T>
-    std::vector<T> dataset(const std::string& path, hid_t mem_type) const {
+    // `max_n`: the most elements the schema allows here for the fleet the file states (checked
+    // before anything is allocated; see length()).
+    std::vector<T> dataset(const std::string& path, hid_t mem_type,
+                           size_t max_n = kUnbounded) const {
         Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
         check(d.ok(), "missing dataset " + path);
-        const size_t n = length(d.get(), path);
+        const size_t n = length(d.get(), path, max_n);
         std::vector<T> out(n);
         if (n > 0)
             check(H5Dread(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
@@ -268,10 +273,10 @@ class Reader {
         return out;
     }
 
-    std::vector<std::string> strings(const std::string& path) const {
+    std::vector<std::string> strings(const std::string& path, size_t max_n = kUnbounded) const {
         Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
         check(d.ok(), "missing dataset " + path);
-        const size_t n = length(d.get(), path);
+        const size_t n = length(d.get(), path, max_n);
         Hid ft(H5Dget_type(d.get()), H5Tclose);
         check(ft.ok() && H5Tget_class(ft.get()) == H5T_STRING, path + ": not a string dataset");
         if (H5Tis_variable_str(ft.get()) == 0) {
@@ -307,9 +312,10 @@ class Reader {
         return out;
     }
 
-    std::vector<std::string> dictionary(const std::string& path) const {
-        const auto names = strings(path + "_names");
-        const auto codes = dataset<int32_t>(path, H5T_NATIVE_INT32);
+    // A dictionary has at most as many names as codes (each name is used).
+    std::vector<std::string> dictionary(const std::string& path, size_t max_n = kUnbounded) const {
+        const auto codes = dataset<int32_t>(path, H5T_NATIVE_INT32, max_n);
+        const auto names = strings(path + "_names", std::max<size_t>(codes.size(), 1));
         std::vector<std::string> out(codes.size());
         for (size_t i = 0; i < codes.size(); ++i) {
             check(codes[i] >= 0 && static_cast<size_t>(codes[i]) < names.size(),
@@ -387,23 +393,29 @@ class Reader {
                   "dataset was changed without updating its checksum");
     }
 
-    size_t length(hid_t d, const std::string& path) const {
+    size_t length(hid_t d, const std::string& path, size_t max_n) const {
         Hid space(H5Dget_space(d), H5Sclose);
         check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 1, "bad shape of " + path);
         hsize_t dims[1];
         H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        check(dims[0] <= max_n, "bad length of " + path + ": " + std::to_string(dims[0]) +
+                                    " elements, at most " + std::to_string(max_n) +
+                                    " for the fleet the file states (damaged file)");
         check_plausible(d, dims[0], path);
         return static_cast<size_t>(dims[0]);
     }
-    // A damaged file can claim any length; the reader would then allocate it. No dataset we
-    // write holds more elements than the file's bytes inflate to (deflate: at most 1032:1).
+    // A damaged file can claim any length; the reader would then allocate it (and HDF5 walk a
+    // chunk per element). No dataset we write holds more elements than its own stored bytes
+    // inflate to (deflate: at most 1032:1), and those are part of the file.
     void check_plausible(hid_t d, hsize_t n, const std::string& path) const {
         hsize_t file_bytes = 0;
         Hid type(H5Dget_type(d), H5Tclose);
         const size_t elem = type.ok() ? std::max<size_t>(H5Tget_size(type.get()), 1) : 1;
-        check(H5Fget_filesize(file_, &file_bytes) >= 0 &&
-                  n <= (file_bytes * 1032 + (hsize_t{1} << 20)) / elem,
-              "bad length of " + path + " (damaged file)");
+        const hsize_t stored = std::min<hsize_t>(
+            H5Dget_storage_size(d), H5Fget_filesize(file_, &file_bytes) >= 0 ? file_bytes : 0);
+        check(n <= (stored * 1032 + 4096) / elem,
+              "bad length of " + path + ": " + std::to_string(n) + " elements in " +
+                  std::to_string(stored) + " stored bytes (damaged file)");
     }
     hid_t file_;
 };

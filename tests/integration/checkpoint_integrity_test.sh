@@ -27,6 +27,10 @@ CASES = [
  ("host_count", 'f["/fleet/hosts"].attrs.modify("count", np.int64(99))', "reseal"),
  ("flip_demand", 'c = f["/fleet/vms/mem"][...]; c[0] ^= 1 << 20; put(f, "/fleet/vms/mem", c)', "keep"),
  ("bad_changes", r'put_str(f, "/inputs/fleet_changes", "{\"hosts_added\": [")', "reseal"),
+ ("huge_dictionary", 'del f["/fleet/hosts/rack_names"]; f.create_dataset("/fleet/hosts/rack_names", shape=(2000000,), dtype="S16", chunks=(1,), maxshape=(None,))', "keep"),
+ ("many_names", 'del f["/fleet/hosts/site_names"]; f.create_dataset("/fleet/hosts/site_names", data=np.array([b"s%d" % i for i in range(100)], dtype="S4"), maxshape=(None,), chunks=True)', "keep"),
+ ("huge_ids", 'del f["/fleet/vms/id"]; f.create_dataset("/fleet/vms/id", shape=(2000000,), dtype="S8", chunks=(1,), maxshape=(None,))', "keep"),
+ ("huge_moves", 'del f["/plan/moves/step"]; f.create_dataset("/plan/moves/step", data=np.ones(5000, dtype="i4"), maxshape=(None,), chunks=True)', "keep"),
 ]
 PY
 "$PYTHON" - "$CK" "$T" <<'PY'
@@ -100,5 +104,13 @@ refused flip_demand "/fleet/vms/mem: checksum mismatch"
 
 # ---- fleet_changes of a resumed checkpoint ----
 refused bad_changes "/inputs/fleet_changes"
+
+# ---- sizes bounded before reading: by the bytes stored, and by the fleet the file states ----
+start=$(date +%s)
+refused huge_dictionary "bad length of /fleet/hosts/rack_names" inspect
+[ $(($(date +%s) - start)) -lt 8 ] && ok "huge dictionary refused quickly" || bad "huge dictionary took $(($(date +%s) - start)) s"
+refused huge_ids "bad length of /fleet/vms/id: 2000000 elements in 0 stored bytes"
+refused many_names "bad length of /fleet/hosts/site_names: 100 elements"
+refused huge_moves "bad length of /plan/moves/step: 5000 elements"
 
 finish
