@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,9 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 
+#include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
 
 namespace fp::io {
@@ -56,6 +59,8 @@ void write_all(hid_t file, const Checkpoint& c) {
     Writer::attr_num<double>(root.get(), "max_util", H5T_NATIVE_DOUBLE,
                              static_cast<double>(c.max_util_ppm) / 1e6);
     Writer::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64, c.now_s);
+    if (!c.plan_csv_digest.empty())
+        Writer::attr_string(root.get(), "plan_csv_digest", c.plan_csv_digest);
     Writer::attr_string(root.get(), "units",
                         "cpu: millicores, mem: KiB, net: kbps, time: s, downtime: ms");
 
@@ -273,6 +278,29 @@ void write_all(hid_t file, const Checkpoint& c) {
     }
 }
 
+// The root attributes seed, goal and max_util repeat the expanded config's [plan] values
+// (which --resume uses): they must agree, or one of them was damaged.
+void cross_check_config(const Checkpoint& c) {
+    toml::table t;
+    try {
+        t = toml::parse(c.config_toml);
+    } catch (const toml::parse_error& e) {
+        throw H5Failure{"/config/toml: not valid TOML (damaged file): " +
+                        std::string(e.description())};
+    }
+    const toml::node_view plan = t["plan"];
+    if (auto mu = plan["max_util"].value<double>())
+        check(model::to_ppm(*mu) == c.max_util_ppm,
+              "root attribute max_util disagrees with /config/toml's plan.max_util (damaged "
+              "file)");
+    if (auto seed = plan["seed"].value<int64_t>())
+        check(*seed >= 0 && static_cast<uint64_t>(*seed) == c.seed,
+              "root attribute seed disagrees with /config/toml's plan.seed (damaged file)");
+    if (auto goal = plan["goal"].value<std::string>())
+        check(*goal == c.goal,
+              "root attribute goal disagrees with /config/toml's plan.goal (damaged file)");
+}
+
 Checkpoint read_all(hid_t file, const std::string& path) {
     Reader r(file);
     Checkpoint c;
@@ -294,6 +322,7 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     c.max_util_ppm =
         model::to_ppm(Reader::attr_num<double>(root.get(), "max_util", H5T_NATIVE_DOUBLE));
     c.config_toml = r.scalar_string("/config/toml");
+    cross_check_config(c);
     {
         const auto roles = r.strings("/inputs/role");
         const auto srcs = r.strings("/inputs/source");
@@ -305,15 +334,15 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     {
         const auto id = r.strings("/fleet/hosts/id");
         const size_t nh = id.size();
-        const auto cpu = r.dataset<int64_t>("/fleet/hosts/cpu", H5T_NATIVE_INT64);
-        const auto mem = r.dataset<int64_t>("/fleet/hosts/mem", H5T_NATIVE_INT64);
-        const auto net = r.dataset<int64_t>("/fleet/hosts/net", H5T_NATIVE_INT64);
-        const auto rack = r.dictionary("/fleet/hosts/rack");
-        const auto site = r.dictionary("/fleet/hosts/site");
-        const auto state = r.dictionary("/fleet/hosts/state");
-        const auto pidle = r.dataset<double>("/fleet/hosts/power_idle_w", H5T_NATIVE_DOUBLE);
-        const auto pmax = r.dataset<double>("/fleet/hosts/power_max_w", H5T_NATIVE_DOUBLE);
-        const auto addr = r.strings("/fleet/hosts/address");
+        const auto cpu = r.dataset<int64_t>("/fleet/hosts/cpu", H5T_NATIVE_INT64, nh);
+        const auto mem = r.dataset<int64_t>("/fleet/hosts/mem", H5T_NATIVE_INT64, nh);
+        const auto net = r.dataset<int64_t>("/fleet/hosts/net", H5T_NATIVE_INT64, nh);
+        const auto rack = r.dictionary("/fleet/hosts/rack", nh);
+        const auto site = r.dictionary("/fleet/hosts/site", nh);
+        const auto state = r.dictionary("/fleet/hosts/state", nh);
+        const auto pidle = r.dataset<double>("/fleet/hosts/power_idle_w", H5T_NATIVE_DOUBLE, nh);
+        const auto pmax = r.dataset<double>("/fleet/hosts/power_max_w", H5T_NATIVE_DOUBLE, nh);
+        const auto addr = r.strings("/fleet/hosts/address", nh);
         for (size_t n : {cpu.size(), mem.size(), net.size(), rack.size(), site.size(), state.size(),
                          pidle.size(), pmax.size(), addr.size()})
             check(n == nh, "/fleet/hosts: columns differ in length");
@@ -337,17 +366,17 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     {
         const auto id = r.strings("/fleet/vms/id");
         const size_t nv = id.size();
-        const auto host = r.dataset<int32_t>("/fleet/vms/host", H5T_NATIVE_INT32);
-        const auto cpu = r.dataset<int64_t>("/fleet/vms/cpu", H5T_NATIVE_INT64);
-        const auto mem = r.dataset<int64_t>("/fleet/vms/mem", H5T_NATIVE_INT64);
-        const auto net = r.dataset<int64_t>("/fleet/vms/net", H5T_NATIVE_INT64);
-        const auto mem_size = r.dataset<int64_t>("/fleet/vms/mem_size", H5T_NATIVE_INT64);
-        const auto disk = r.dataset<int64_t>("/fleet/vms/disk", H5T_NATIVE_INT64);
-        const auto dirty = r.dataset<double>("/fleet/vms/dirty_rate", H5T_NATIVE_DOUBLE);
-        const auto group = r.dictionary("/fleet/vms/group");
-        const auto anti = r.dictionary("/fleet/vms/anti_group");
-        const auto calloc_ = r.dataset<int64_t>("/fleet/vms/cpu_alloc", H5T_NATIVE_INT64);
-        const auto malloc_ = r.dataset<int64_t>("/fleet/vms/mem_alloc", H5T_NATIVE_INT64);
+        const auto host = r.dataset<int32_t>("/fleet/vms/host", H5T_NATIVE_INT32, nv);
+        const auto cpu = r.dataset<int64_t>("/fleet/vms/cpu", H5T_NATIVE_INT64, nv);
+        const auto mem = r.dataset<int64_t>("/fleet/vms/mem", H5T_NATIVE_INT64, nv);
+        const auto net = r.dataset<int64_t>("/fleet/vms/net", H5T_NATIVE_INT64, nv);
+        const auto mem_size = r.dataset<int64_t>("/fleet/vms/mem_size", H5T_NATIVE_INT64, nv);
+        const auto disk = r.dataset<int64_t>("/fleet/vms/disk", H5T_NATIVE_INT64, nv);
+        const auto dirty = r.dataset<double>("/fleet/vms/dirty_rate", H5T_NATIVE_DOUBLE, nv);
+        const auto group = r.dictionary("/fleet/vms/group", nv);
+        const auto anti = r.dictionary("/fleet/vms/anti_group", nv);
+        const auto calloc_ = r.dataset<int64_t>("/fleet/vms/cpu_alloc", H5T_NATIVE_INT64, nv);
+        const auto malloc_ = r.dataset<int64_t>("/fleet/vms/mem_alloc", H5T_NATIVE_INT64, nv);
         for (size_t n :
              {host.size(), cpu.size(), mem.size(), net.size(), mem_size.size(), disk.size(),
               dirty.size(), group.size(), anti.size(), calloc_.size(), malloc_.size()})
@@ -371,16 +400,32 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             if (malloc_[i] >= 0) v.mem_alloc_kib = malloc_[i];
         }
     }
+    if (auto v = validate_fleet(fleet, "/fleet/hosts", "/fleet/vms"); !v)
+        throw H5Failure{v.error().msg};
+    for (const char* g : {"/fleet/hosts", "/fleet/vms"}) {
+        // The row count is stated twice: the group's `count` attribute and the columns.
+        Hid grp(H5Gopen2(file, g, H5P_DEFAULT), H5Gclose);
+        if (!grp.ok() || H5Aexists(grp.get(), "count") <= 0) continue;  // older files
+        const auto count = Reader::attr_num<int64_t>(grp.get(), "count", H5T_NATIVE_INT64);
+        const size_t rows = g[7] == 'h' ? fleet.hosts.size() : fleet.vms.size();
+        check(count >= 0 && static_cast<size_t>(count) == rows,
+              std::string(g) + ": attribute count = " + std::to_string(count) + " but " +
+                  std::to_string(rows) + " rows (damaged file)");
+    }
     fleet.index();
     {
-        const auto step = r.dataset<int32_t>("/plan/moves/step", H5T_NATIVE_INT32);
-        const auto vm = r.dataset<int32_t>("/plan/moves/vm", H5T_NATIVE_INT32);
-        const auto src = r.dataset<int32_t>("/plan/moves/source", H5T_NATIVE_INT32);
-        const auto tgt = r.dataset<int32_t>("/plan/moves/target", H5T_NATIVE_INT32);
-        const auto reason = r.dictionary("/plan/moves/reason");
-        const auto est = r.dataset<double>("/plan/moves/est_seconds", H5T_NATIVE_DOUBLE);
-        const auto down = r.dataset<double>("/plan/moves/est_downtime_ms", H5T_NATIVE_DOUBLE);
-        const auto sent = r.dataset<double>("/plan/moves/est_sent_mib", H5T_NATIVE_DOUBLE);
+        // A plan moves each VM at most once.
+        const size_t max_moves = fleet.vms.size();
+        const auto step = r.dataset<int32_t>("/plan/moves/step", H5T_NATIVE_INT32, max_moves);
+        const auto vm = r.dataset<int32_t>("/plan/moves/vm", H5T_NATIVE_INT32, max_moves);
+        const auto src = r.dataset<int32_t>("/plan/moves/source", H5T_NATIVE_INT32, max_moves);
+        const auto tgt = r.dataset<int32_t>("/plan/moves/target", H5T_NATIVE_INT32, max_moves);
+        const auto reason = r.dictionary("/plan/moves/reason", max_moves);
+        const auto est = r.dataset<double>("/plan/moves/est_seconds", H5T_NATIVE_DOUBLE, max_moves);
+        const auto down =
+            r.dataset<double>("/plan/moves/est_downtime_ms", H5T_NATIVE_DOUBLE, max_moves);
+        const auto sent =
+            r.dataset<double>("/plan/moves/est_sent_mib", H5T_NATIVE_DOUBLE, max_moves);
         const size_t nm = step.size();
         for (size_t n : {vm.size(), src.size(), tgt.size(), reason.size(), est.size(), down.size(),
                          sent.size()})
@@ -420,14 +465,19 @@ Checkpoint read_all(hid_t file, const std::string& path) {
                   "/plan/unresolved: index out of range");
             c.plan.unresolved.push_back({uh[i], uv[i], ur[i]});
         }
-        c.plan.powered_on = r.dataset<int32_t>("/plan/powered_on", H5T_NATIVE_INT32);
+        c.plan.powered_on =
+            r.dataset<int32_t>("/plan/powered_on", H5T_NATIVE_INT32, fleet.hosts.size());
         for (int32_t h : c.plan.powered_on)
             check(h >= 0 && h < nh, "/plan/powered_on: index out of range");
         if (r.exists("/plan/resizes")) {  // absent from files written before resizes
-            const auto rv = r.dataset<int32_t>("/plan/resizes/vm", H5T_NATIVE_INT32);
-            const auto rh = r.dataset<int32_t>("/plan/resizes/host", H5T_NATIVE_INT32);
-            const auto rcpu = r.dataset<int64_t>("/plan/resizes/cpu_alloc", H5T_NATIVE_INT64);
-            const auto rmem = r.dataset<int64_t>("/plan/resizes/mem_alloc", H5T_NATIVE_INT64);
+            const auto rv =
+                r.dataset<int32_t>("/plan/resizes/vm", H5T_NATIVE_INT32, fleet.vms.size());
+            const auto rh =
+                r.dataset<int32_t>("/plan/resizes/host", H5T_NATIVE_INT32, fleet.vms.size());
+            const auto rcpu =
+                r.dataset<int64_t>("/plan/resizes/cpu_alloc", H5T_NATIVE_INT64, fleet.vms.size());
+            const auto rmem =
+                r.dataset<int64_t>("/plan/resizes/mem_alloc", H5T_NATIVE_INT64, fleet.vms.size());
             check(rv.size() == rh.size() && rh.size() == rcpu.size() && rcpu.size() == rmem.size(),
                   "/plan/resizes: columns differ in length");
             for (size_t i = 0; i < rv.size(); ++i) {
@@ -439,6 +489,8 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         }
     }
     c.summary_json = r.scalar_string("/summary/json");
+    if (H5Aexists(root.get(), "plan_csv_digest") > 0)
+        c.plan_csv_digest = Reader::attr_string(root.get(), "plan_csv_digest");
     if (H5Aexists(root.get(), "now_s") > 0)
         c.now_s = Reader::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64);
     const auto nv = fleet.vms.size();
@@ -449,8 +501,8 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         std::pair<const char*, std::vector<std::vector<float>>*> dims[] = {
             {"cpu", &c.history.cpu}, {"mem", &c.history.mem}, {"net", &c.history.net}};
         for (auto& [name, series] : dims) {
-            const auto off =
-                r.dataset<int64_t>(std::string("/history/") + name + "_offsets", H5T_NATIVE_INT64);
+            const auto off = r.dataset<int64_t>(std::string("/history/") + name + "_offsets",
+                                                H5T_NATIVE_INT64, nv + 1);
             const auto val =
                 r.dataset<float>(std::string("/history/") + name + "_values", H5T_NATIVE_FLOAT);
             if (off.size() <= 1) continue;
@@ -485,7 +537,7 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         }
     }
     if (r.exists("/inputs/frozen")) {
-        const auto fz = r.dataset<int32_t>("/inputs/frozen", H5T_NATIVE_INT32);
+        const auto fz = r.dataset<int32_t>("/inputs/frozen", H5T_NATIVE_INT32, nv);
         if (!fz.empty()) {
             c.frozen.assign(nv, 0);
             for (int32_t v : fz) {
@@ -494,8 +546,15 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             }
         }
     }
-    if (r.exists("/inputs/fleet_changes"))
+    if (r.exists("/inputs/fleet_changes")) {
         c.fleet_changes = r.scalar_string("/inputs/fleet_changes");
+        // summary.json embeds it as an object: a damaged one is bad input here, not later.
+        if (!c.fleet_changes.empty()) {
+            const auto j = nlohmann::json::parse(c.fleet_changes, nullptr, false);
+            check(!j.is_discarded() && j.is_object(),
+                  "/inputs/fleet_changes: not a JSON object (damaged file)");
+        }
+    }
     if (r.exists("/dispatch")) {
         const auto t = r.dataset<double>("/dispatch/time_s", H5T_NATIVE_DOUBLE);
         const auto mv = r.dataset<int64_t>("/dispatch/move", H5T_NATIVE_INT64);

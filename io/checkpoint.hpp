@@ -40,6 +40,9 @@ struct Checkpoint {
     std::vector<int32_t> vm_row_hosts;
     plan::Plan plan;
     std::string summary_json;
+    // "fnv1a64:HEX" of plan.csv's bytes as `plan` wrote them (root attribute plan_csv_digest;
+    // "" in files written before it): dispatch carries out only the plan.csv it matches.
+    std::string plan_csv_digest;
     // Inputs beyond the fleet, kept so that --resume recomputes the same plan.
     model::History history;
     model::Traffic traffic;

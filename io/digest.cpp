@@ -14,4 +14,8 @@ std::string hex64(uint64_t h) {
 
 std::string fnv1a64_hex(std::string_view bytes) { return hex64(fnv1a64(bytes)); }
 
+std::string plan_digest(std::string_view plan_csv_bytes) {
+    return "fnv1a64:" + fnv1a64_hex(plan_csv_bytes);
+}
+
 }  // namespace fp::io

@@ -9,8 +9,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 #include "io/csv.hpp"
+#include "io/digest.hpp"
 #include "io/fleet_csv.hpp"
 #include "src/util/crash_point.hpp"
 #include "src/util/decimal.hpp"
@@ -78,8 +80,10 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
                c_start = column("est_start_s"), c_reason = column("reason"),
                c_flags = column("flags");
     PlanToDispatch out;
+    out.digest = plan_digest(*text);
     ErrorList errors;
     int32_t last_step = 0;
+    std::unordered_map<std::string, int64_t> vm_line;  // VM id → its row's line
     for (const CsvRow& row : t->rows) {
         if (row.fields.size() != t->header.size()) {
             errors.add(path, row.line, "step",
@@ -96,9 +100,22 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
             errors.add(path, row.line, "step", "rows are not sorted by step");
             continue;
         }
+        if (*step > last_step + 1) {  // reported; the row is still checked
+            errors.add(path, row.line, "step",
+                       (last_step == 0 ? "the first wave is " + row.fields[0]
+                                       : "wave " + row.fields[0] + " follows wave " +
+                                             std::to_string(last_step)) +
+                           ": waves are numbered 1, 2, ... without a gap");
+        }
         last_step = static_cast<int32_t>(*step);
         if (row.fields[1].empty()) {
             errors.add(path, row.line, "vm", "empty");
+            continue;
+        }
+        if (auto [it, fresh] = vm_line.emplace(row.fields[1], row.line); !fresh) {
+            errors.add(path, row.line, "vm",
+                       "VM '" + row.fields[1] + "' is already moved on line " +
+                           std::to_string(it->second) + " (a plan moves a VM at most once)");
             continue;
         }
         if (row.fields[3].empty()) {

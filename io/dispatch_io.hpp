@@ -18,11 +18,14 @@ namespace fp::io {
 struct PlanToDispatch {
     std::vector<dispatch::PlannedMove> moves;  // migrations, in plan order (index = position)
     int64_t new_vms = 0;                       // placements of new VMs (not dispatched)
+    std::string digest;                        // io::plan_digest of the file's bytes
 };
 
 // plan.csv: header beginning step,vm,source,target; rows sorted by step. Optional columns,
 // found by name: est_seconds, est_downtime_ms and est_start_s (numbers in [0, 1e9]; empty: no
 // estimate), reason (plan::to_string(MoveReason)) and flags (plan::flags_to_string).
+// The planner's wave rules hold: waves are numbered 1, 2, … without a gap, each VM appears at
+// most once (a migration or a new VM's placement), and no move has its source as its target.
 Result<PlanToDispatch> read_plan_csv(const std::string& path);
 Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& hosts_csv);
 

@@ -97,12 +97,8 @@ std::optional<Decimal> quantity(const FieldCtx& c, std::string_view col,
 }
 
 bool check_id(const FieldCtx& c, std::string_view col, std::string_view id) {
-    if (id.empty()) {
-        c.errors.add(c.file, c.line, std::string(col), "missing value");
-        return false;
-    }
-    if (id.size() > kMaxIdBytes) {
-        c.errors.add(c.file, c.line, std::string(col), "id longer than 256 bytes");
+    if (auto p = id_problem(id)) {
+        c.errors.add(c.file, c.line, std::string(col), *p);
         return false;
     }
     return true;
@@ -368,6 +364,98 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
 
 }  // namespace
 
+std::optional<std::string> id_problem(std::string_view id) {
+    if (id.empty()) return "missing value";
+    if (id.size() > kMaxIdBytes) return "id longer than 256 bytes";
+    if (!valid_utf8(id)) return "not valid UTF-8";
+    return std::nullopt;
+}
+
+std::optional<std::string> capacity_problem(int64_t internal, int dim) {
+    if (internal <= 0) return "capacity rounds down to 0 (must be greater than 0)";
+    const int64_t max =
+        static_cast<int64_t>(kMaxQuantity) * model::kUnitFactor[static_cast<size_t>(dim)];
+    if (internal > max) return "out of range (at most 1e9)";
+    return std::nullopt;
+}
+
+std::optional<std::string> quantity_problem(int64_t internal, int64_t factor) {
+    if (internal < 0) return "negative";
+    if (internal > static_cast<int64_t>(kMaxQuantity) * factor) return "out of range (at most 1e9)";
+    return std::nullopt;
+}
+
+std::optional<std::string> number_problem(double v) {
+    if (!std::isfinite(v)) return "not a finite number";
+    if (v < 0) return "negative";
+    if (v > kMaxQuantity) return "out of range (at most 1e9)";
+    return std::nullopt;
+}
+
+Result<void> validate_fleet(const model::Fleet& fleet, const std::string& hosts_where,
+                            const std::string& vms_where) {
+    std::vector<std::string> errors;
+    size_t dropped = 0;
+    auto add = [&](const std::string& where, const char* col, size_t row, const char* kind,
+                   const std::string& id, const std::string& what) {
+        if (errors.size() >= ErrorList::kMaxErrors) {
+            ++dropped;
+            return;
+        }
+        errors.push_back(where + "/" + col + "[" + std::to_string(row) + "] (" + kind + " '" + id +
+                         "'): " + what);
+    };
+    std::unordered_map<std::string_view, size_t> seen;  // ids of the table being checked
+    auto check_id = [&](const std::string& where, size_t i, const char* kind,
+                        const std::string& id) {
+        if (auto p = id_problem(id)) add(where, "id", i, kind, id, *p);
+        if (auto [it, fresh] = seen.emplace(id, i); !fresh)
+            add(where, "id", i, kind, id,
+                "duplicate id (first at row " + std::to_string(it->second) + ")");
+    };
+    for (size_t i = 0; i < fleet.hosts.size(); ++i) {
+        const model::Host& h = fleet.hosts[i];
+        check_id(hosts_where, i, "host", h.id);
+        for (int d = 0; d < model::kDims; ++d)
+            if (auto p = capacity_problem(h.capacity[d], d))
+                add(hosts_where, model::kDimNames[static_cast<size_t>(d)], i, "host", h.id, *p);
+        for (auto [col, v] :
+             {std::pair{"power_idle_w", h.power_idle_w}, std::pair{"power_max_w", h.power_max_w}})
+            if (v)
+                if (auto p = number_problem(*v)) add(hosts_where, col, i, "host", h.id, *p);
+        if (h.power_idle_w && h.power_max_w && *h.power_idle_w > *h.power_max_w)
+            add(hosts_where, "power_idle_w", i, "host", h.id, "greater than power_max_w");
+    }
+    seen.clear();
+    for (size_t i = 0; i < fleet.vms.size(); ++i) {
+        const model::Vm& v = fleet.vms[i];
+        check_id(vms_where, i, "VM", v.id);
+        if (v.host < model::kNoHost || v.host >= static_cast<int32_t>(fleet.hosts.size()))
+            add(vms_where, "host", i, "VM", v.id, "host index out of range");
+        else if (v.host >= 0 &&
+                 fleet.hosts[static_cast<size_t>(v.host)].state == model::HostState::kOff)
+            add(vms_where, "host", i, "VM", v.id, "placed on an off host");
+        for (int d = 0; d < model::kDims; ++d)
+            if (auto p = quantity_problem(v.demand[d], model::kUnitFactor[static_cast<size_t>(d)]))
+                add(vms_where, model::kDimNames[static_cast<size_t>(d)], i, "VM", v.id, *p);
+        for (auto [col, q] : {std::pair{"mem_size", std::optional<int64_t>(v.mem_size_kib)},
+                              std::pair{"disk", std::optional<int64_t>(v.disk_kib)},
+                              std::pair{"mem_alloc", v.mem_alloc_kib}})
+            if (q)
+                if (auto p = quantity_problem(*q, 1024)) add(vms_where, col, i, "VM", v.id, *p);
+        if (v.cpu_alloc_millicores)
+            if (auto p = quantity_problem(*v.cpu_alloc_millicores, 1000))
+                add(vms_where, "cpu_alloc", i, "VM", v.id, *p);
+        if (auto p = number_problem(v.dirty_rate_mibps))
+            add(vms_where, "dirty_rate", i, "VM", v.id, *p);
+    }
+    if (errors.empty()) return {};
+    std::string msg;
+    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+    if (dropped > 0) msg += "\n(" + std::to_string(dropped) + " more errors not shown)";
+    return bad_input(msg);
+}
+
 Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& hosts_name,
                               std::string_view vms_text, const std::string& vms_name,
                               const VmRowFilter& keep) {
@@ -425,8 +513,8 @@ Result<FleetLoad> parse_hosts(std::string_view hosts_text, const std::string& ho
                 }
                 h.capacity[d] =
                     scale_decimal(*q, model::kUnitFactor[static_cast<size_t>(d)], Rounding::kDown);
-                if (h.capacity[d] <= 0) {
-                    errors.add(hosts_name, row.line, col, "capacity rounds down to 0");
+                if (auto p = capacity_problem(h.capacity[d], d)) {
+                    errors.add(hosts_name, row.line, col, *p);
                     ok = false;
                 }
             }

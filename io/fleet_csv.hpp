@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,24 @@ Result<FleetLoad> load_fleet(const std::string& hosts_path, const std::string& v
 Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& hosts_name,
                               std::string_view vms_text, const std::string& vms_name,
                               const VmRowFilter& keep = {});
+
+// The value rules of hosts.csv and vms.csv in the planner's internal units (millicores, KiB,
+// kbps), declared once: the CSV readers apply them to each row, and fleets that come from
+// elsewhere (checkpoints read by --resume, --previous and inspect) are held to them by
+// validate_fleet. Each returns what is wrong, or nullopt.
+std::optional<std::string> id_problem(std::string_view id);  // 1–256 bytes of UTF-8
+// A host capacity in dimension `dim`: > 0 and at most 1e9 in the input's units.
+std::optional<std::string> capacity_problem(int64_t internal, int dim);
+// A VM quantity (demand, size, disk, allocation) scaled by `factor`: 0 to 1e9 input units.
+std::optional<std::string> quantity_problem(int64_t internal, int64_t factor);
+// A plain number (dirty rate, power): finite, 0 to 1e9.
+std::optional<std::string> number_problem(double v);
+
+// Every rule above and the tables' own (unique ids, idle power at most the maximum, no VM on an
+// off host, hosts in range) on a fleet built elsewhere. Messages name `where` + the column
+// and row, e.g. "/fleet/hosts/cpu[3] (host 'h1'): must be greater than 0"; at most 20.
+[[nodiscard]] Result<void> validate_fleet(const model::Fleet& fleet, const std::string& hosts_where,
+                                          const std::string& vms_where);
 
 std::string hosts_csv(const model::Fleet& fleet);
 std::string vms_csv(const model::Fleet& fleet);

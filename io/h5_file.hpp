@@ -8,11 +8,13 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -59,6 +61,18 @@ struct H5Failure {
 
 inline void check(bool ok, const std::string& what) {
     if (!ok) throw H5Failure{what};
+}
+
+// Every dataset fleetplan writes carries its CRC-32 (zlib's, as Python's zlib.crc32) in the
+// uint32 attribute `crc32`: over the raw values as stored (numbers in the file's byte order,
+// fixed-length strings NUL-padded to their width; a scalar string: its UTF-8 text). Readers
+// check it when present (files written before it have none) and refuse a mismatch naming the
+// dataset (docs/checkpoint.md, "Integrity").
+inline constexpr const char* kChecksumAttr = "crc32";
+
+inline uint32_t crc32_of(const void* data, size_t bytes) {
+    return static_cast<uint32_t>(
+        ::crc32_z(0L, static_cast<const Bytef*>(data), static_cast<z_size_t>(bytes)));
 }
 
 inline Hid string_type() {
@@ -147,6 +161,7 @@ class Writer {
         check(d.ok(), "create " + path);
         const char* p = value.c_str();
         check(H5Dwrite(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) >= 0, "write " + path);
+        seal(d.get(), value.data(), value.size());
         counted();
     }
 
@@ -185,11 +200,16 @@ class Writer {
             check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) >=
                       0,
                   "write " + path);
+        seal(d.get(), data.data(), rows * cols * sizeof(float));
         if (units) attr_string(d.get(), "units", units);
         counted();
     }
 
   private:
+    static void seal(hid_t d, const void* buf, size_t bytes) {
+        attr_num<uint32_t>(d, kChecksumAttr, H5T_NATIVE_UINT32, crc32_of(buf, bytes));
+    }
+
     void write_raw(const std::string& path, hid_t type, size_t n, const void* buf,
                    const char* units) {
         const hsize_t dims[1] = {n};
@@ -208,6 +228,7 @@ class Writer {
         if (n > 0)
             check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0,
                   "write " + path);
+        if (H5Tis_variable_str(type) <= 0) seal(d.get(), buf, n * H5Tget_size(type));
         if (units) attr_string(d.get(), "units", units);
         counted();
     }
@@ -227,6 +248,7 @@ class Writer {
 // ---- reading ----
 class Reader {
   public:
+    static constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
     explicit Reader(hid_t file) : file_(file) {}
 
     bool exists(const std::string& path) const {
@@ -234,21 +256,27 @@ class Reader {
     }
 
     template <typename T>
-    std::vector<T> dataset(const std::string& path, hid_t mem_type) const {
+    // `max_n`: the most elements the schema allows here for the fleet the file states (checked
+    // before anything is allocated; see length()).
+    std::vector<T> dataset(const std::string& path, hid_t mem_type,
+                           size_t max_n = kUnbounded) const {
         Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
         check(d.ok(), "missing dataset " + path);
-        const size_t n = length(d.get(), path);
+        const size_t n = length(d.get(), path, max_n);
         std::vector<T> out(n);
         if (n > 0)
             check(H5Dread(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
                   "cannot read " + path);
+        Hid ft(H5Dget_type(d.get()), H5Tclose);
+        if (ft.ok() && H5Tequal(ft.get(), mem_type) > 0)  // as written (else: not ours)
+            verify(d.get(), path, out.data(), n * sizeof(T));
         return out;
     }
 
-    std::vector<std::string> strings(const std::string& path) const {
+    std::vector<std::string> strings(const std::string& path, size_t max_n = kUnbounded) const {
         Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
         check(d.ok(), "missing dataset " + path);
-        const size_t n = length(d.get(), path);
+        const size_t n = length(d.get(), path, max_n);
         Hid ft(H5Dget_type(d.get()), H5Tclose);
         check(ft.ok() && H5Tget_class(ft.get()) == H5T_STRING, path + ": not a string dataset");
         if (H5Tis_variable_str(ft.get()) == 0) {
@@ -260,6 +288,7 @@ class Reader {
             if (n > 0)
                 check(H5Dread(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0,
                       "cannot read " + path);
+            verify(d.get(), path, buf.data(), buf.size());
             std::vector<std::string> out(n);
             for (size_t i = 0; i < n; ++i) {
                 std::string_view v(buf.data() + i * width, width);
@@ -283,9 +312,10 @@ class Reader {
         return out;
     }
 
-    std::vector<std::string> dictionary(const std::string& path) const {
-        const auto names = strings(path + "_names");
-        const auto codes = dataset<int32_t>(path, H5T_NATIVE_INT32);
+    // A dictionary has at most as many names as codes (each name is used).
+    std::vector<std::string> dictionary(const std::string& path, size_t max_n = kUnbounded) const {
+        const auto codes = dataset<int32_t>(path, H5T_NATIVE_INT32, max_n);
+        const auto names = strings(path + "_names", std::max<size_t>(codes.size(), 1));
         std::vector<std::string> out(codes.size());
         for (size_t i = 0; i < codes.size(); ++i) {
             check(codes[i] >= 0 && static_cast<size_t>(codes[i]) < names.size(),
@@ -304,6 +334,7 @@ class Reader {
               "cannot read " + path);
         std::string s = p ? p : "";
         H5free_memory(p);
+        verify(d.get(), path, s.data(), s.size());
         return s;
     }
 
@@ -347,27 +378,44 @@ class Reader {
             check(
                 H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0,
                 "cannot read " + path);
+        verify(d.get(), path, out.data(), out.size() * sizeof(float));
         return out;
     }
 
   private:
-    size_t length(hid_t d, const std::string& path) const {
+    // The dataset's crc32 attribute (kChecksumAttr), when it has one, against what was read.
+    static void verify(hid_t d, const std::string& path, const void* data, size_t bytes) {
+        if (H5Aexists(d, kChecksumAttr) <= 0) return;  // written before checksums
+        const auto want = attr_num<uint32_t>(d, kChecksumAttr, H5T_NATIVE_UINT32);
+        check(want == crc32_of(data, bytes),
+              path +
+                  ": checksum mismatch (crc32 attribute): the file is damaged, or the "
+                  "dataset was changed without updating its checksum");
+    }
+
+    size_t length(hid_t d, const std::string& path, size_t max_n) const {
         Hid space(H5Dget_space(d), H5Sclose);
         check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 1, "bad shape of " + path);
         hsize_t dims[1];
         H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        check(dims[0] <= max_n, "bad length of " + path + ": " + std::to_string(dims[0]) +
+                                    " elements, at most " + std::to_string(max_n) +
+                                    " for the fleet the file states (damaged file)");
         check_plausible(d, dims[0], path);
         return static_cast<size_t>(dims[0]);
     }
-    // A damaged file can claim any length; the reader would then allocate it. No dataset we
-    // write holds more elements than the file's bytes inflate to (deflate: at most 1032:1).
+    // A damaged file can claim any length; the reader would then allocate it (and HDF5 walk a
+    // chunk per element). No dataset we write holds more elements than its own stored bytes
+    // inflate to (deflate: at most 1032:1), and those are part of the file.
     void check_plausible(hid_t d, hsize_t n, const std::string& path) const {
         hsize_t file_bytes = 0;
         Hid type(H5Dget_type(d), H5Tclose);
         const size_t elem = type.ok() ? std::max<size_t>(H5Tget_size(type.get()), 1) : 1;
-        check(H5Fget_filesize(file_, &file_bytes) >= 0 &&
-                  n <= (file_bytes * 1032 + (hsize_t{1} << 20)) / elem,
-              "bad length of " + path + " (damaged file)");
+        const hsize_t stored = std::min<hsize_t>(
+            H5Dget_storage_size(d), H5Fget_filesize(file_, &file_bytes) >= 0 ? file_bytes : 0);
+        check(n <= (stored * 1032 + 4096) / elem,
+              "bad length of " + path + ": " + std::to_string(n) + " elements in " +
+                  std::to_string(stored) + " stored bytes (damaged file)");
     }
     hid_t file_;
 };

@@ -16,9 +16,9 @@ namespace {
 constexpr int64_t kPlanetLabIntervalS = 300;
 constexpr double kMaxFraction = 10.0;  // a sane upper bound for a value relative to the VM's size
 constexpr double kMaxTimeS = 1e15;
-// Gap filling may not blow a small file up without bound: at most this many samples per series,
-// and in all at most kFillFactor × the samples given (+ kFillSlack).
-constexpr int64_t kMaxSeriesLength = 1000000;
+// Gap filling may not blow a small file up without bound: at most max_series_length samples per
+// series (kMaxHistorySeriesLength by default), and in all at most kFillFactor × the samples
+// given (+ kFillSlack).
 constexpr int64_t kFillFactor = 16;
 constexpr int64_t kFillSlack = 1000000;
 
@@ -207,7 +207,7 @@ std::optional<float> parse_fraction(const std::string& file, int64_t line, const
 }  // namespace
 
 Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& file,
-                                      const model::Fleet& fleet) {
+                                      const model::Fleet& fleet, int64_t max_series_length) {
     auto table = parse_csv(text, file);
     if (!table) return tl::unexpected(table.error());
     HistoryLoad out;
@@ -315,11 +315,21 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
         if (samples.empty()) continue;
         const int64_t span = samples.back().time_s - samples.front().time_s;
         const int64_t len = (span + interval / 2) / interval + 1;
-        if (len > kMaxSeriesLength) {
-            errors.add(file, samples.front().line, "time",
-                       "VM '" + fleet.vms[v].id + "' spans " + std::to_string(span) + " s: " +
+        if (len > max_series_length) {
+            size_t widest = samples.size() > 1 ? 1 : 0;  // the sample after the widest gap
+            for (size_t i = 2; i < samples.size(); ++i)
+                if (samples[i].time_s - samples[i - 1].time_s >
+                    samples[widest].time_s - samples[widest - 1].time_s)
+                    widest = i;
+            const int64_t gap =
+                widest > 0 ? samples[widest].time_s - samples[widest - 1].time_s : 0;
+            errors.add(file, samples[widest].line, "time",
+                       "VM '" + fleet.vms[v].id + "': " + std::to_string(gap) +
+                           " s after its previous sample (line " +
+                           std::to_string(samples[widest > 0 ? widest - 1 : 0].line) +
+                           "); its series spans " + std::to_string(span) + " s, " +
                            std::to_string(len) + " samples at the " + std::to_string(interval) +
-                           " s interval (at most " + std::to_string(kMaxSeriesLength) + ")");
+                           " s interval (at most " + std::to_string(max_series_length) + ")");
             if (errors.full()) break;
             continue;
         }
@@ -370,12 +380,13 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
     return out;
 }
 
-Result<HistoryLoad> load_history_with_warnings(const std::string& path, const model::Fleet& fleet) {
+Result<HistoryLoad> load_history_with_warnings(const std::string& path, const model::Fleet& fleet,
+                                               int64_t max_series_length) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return load_planetlab_dir(path, fleet);
     auto text = read_file(path);
     if (!text) return tl::unexpected(text.error());
-    return parse_history_csv(*text, path, fleet);
+    return parse_history_csv(*text, path, fleet, max_series_length);
 }
 
 Result<model::History> load_history(const std::string& path, const model::Fleet& fleet) {

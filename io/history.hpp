@@ -42,10 +42,17 @@ struct HistoryLoad {
     std::vector<std::string> warnings;  // e.g. unknown CSV columns, ignored
 };
 
+// The most samples a CSV history's series may expand to by gap filling (a caller may lower it:
+// simulate does, see io/sim_input.hpp). A series beyond it is refused naming the sample after
+// its widest gap (FILE:LINE:time).
+inline constexpr int64_t kMaxHistorySeriesLength = 1000000;
+
 // load_history, keeping the warnings.
-Result<HistoryLoad> load_history_with_warnings(const std::string& path, const model::Fleet& fleet);
+Result<HistoryLoad> load_history_with_warnings(const std::string& path, const model::Fleet& fleet,
+                                               int64_t max_series_length = kMaxHistorySeriesLength);
 // The CSV form from text; `file` names it in messages.
 Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& file,
-                                      const model::Fleet& fleet);
+                                      const model::Fleet& fleet,
+                                      int64_t max_series_length = kMaxHistorySeriesLength);
 
 }  // namespace fp::io

@@ -113,7 +113,7 @@ std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan) {
 
 Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
-                                const RunInfo& run) {
+                                const RunInfo& run, const std::string& plan_csv_text) {
     // resize.csv only when the plan grows allocations (a stale one from an earlier run goes);
     // plan.csv, what dispatch reads, is put in place last.
     if (plan.resizes.empty()) {
@@ -123,7 +123,7 @@ Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
     }
     if (auto r = out.stage("summary.json", summary_json(fleet, plan, s, run).dump(2) + "\n"); !r)
         return r;
-    if (auto r = out.stage("plan.csv", plan_csv(fleet, plan)); !r) return r;
+    if (auto r = out.stage("plan.csv", plan_csv_text); !r) return r;
     return out.commit();
 }
 

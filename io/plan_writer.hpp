@@ -29,11 +29,12 @@ std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan);
 nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan& plan,
                                     const plan::PlanSummary& s, const RunInfo& run);
 
-// Stages resize.csv (or its removal), summary.json and plan.csv in OUT, after what the caller
+// Stages resize.csv (or its removal), summary.json and plan.csv (`plan_csv_text`, from
+// plan_csv(), whose digest the caller put in the checkpoint) in OUT, after what the caller
 // staged there (the checkpoint), and commits them all as one (io::OutputCommit).
 Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
                                 const plan::Plan& plan, const plan::PlanSummary& s,
-                                const RunInfo& run);
+                                const RunInfo& run, const std::string& plan_csv_text);
 
 // A few readable lines for a terminal (the demo prints this).
 std::string summary_text(const nlohmann::ordered_json& summary);

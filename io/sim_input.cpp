@@ -104,7 +104,10 @@ Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string&
     // empty trace directory). `plan` accepts such a fleet: an empty plan is a valid answer.
     if (out.fleet.vms.empty())
         return bad_input(vms_csv + ": no VMs to simulate (the VMs' trace gives the time axis)");
-    auto hist = load_history_with_warnings(trace, out.fleet);
+    // Every VM's series is padded to the longest: the cells bound caps each series too.
+    const int64_t max_len = std::min<int64_t>(
+        kMaxSimTraceSamples, kMaxSimTraceCells / static_cast<int64_t>(out.fleet.vms.size()));
+    auto hist = load_history_with_warnings(trace, out.fleet, max_len);
     if (!hist) return tl::unexpected(hist.error());
     for (auto& w : hist->warnings) out.warnings.push_back(std::move(w));
     const model::History& h = hist->history;
@@ -116,6 +119,11 @@ Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string&
     sc.trace_step_s = h.interval_s;
     sc.interval_s = cfg.interval_s > 0 ? cfg.interval_s : h.interval_s;
     const int64_t duration = (h.length - 1) * h.interval_s;
+    if (duration / sc.interval_s > kMaxSimTraceSamples)
+        return bad_input(trace + ": the trace spans " + std::to_string(duration) + " s: " +
+                         std::to_string(duration / sc.interval_s) + " decision intervals of " +
+                         std::to_string(sc.interval_s) + " s (at most " +
+                         std::to_string(kMaxSimTraceSamples) + "; give a longer [sim] interval_s)");
     sc.intervals = static_cast<int32_t>(duration / sc.interval_s);
     if (sc.intervals < 1)
         return bad_input(trace + ": the trace spans " + std::to_string(duration) +

@@ -633,6 +633,9 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     ck.now_s = in.now_s;
     ck.fleet_changes = in.fleet_changes;
     ck.summary_json = io::summary_json(g.skeleton, g.plan, summary, run).dump(2);
+    // dispatch checks plan.csv against this digest before it migrates anything.
+    const std::string plan_text = io::plan_csv(g.skeleton, g.plan);
+    ck.plan_csv_digest = io::plan_digest(plan_text);
     auto out = io::OutputCommit::open(*out_dir, "plan-output");
     if (!out) return tl::unexpected(out.error());
     {
@@ -643,7 +646,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     // summary.json's times include the checkpoint on disk (staged, fsynced), not the commit.
     run.phases.write = since(tw);
     run.plan_seconds = since(t0);
-    if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run); !r) return r;
+    if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run, plan_text); !r)
+        return r;
     std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
               << "  outputs        " << *out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
     if (args->has("fail-on-unresolved") && !g.plan.unresolved.empty()) {

@@ -84,6 +84,7 @@ const char* mode_name(dispatch::MigrationMode m) {
 struct PlanLimits {
     plan::WaveLimits waves;
     double timeout_s = 0;
+    std::string plan_csv_digest;  // what plan.csv must hash to ("": the checkpoint predates it)
 };
 
 Result<std::optional<PlanLimits>> read_plan_limits(const std::string& dir) {
@@ -95,7 +96,29 @@ Result<std::optional<PlanLimits>> read_plan_limits(const std::string& dir) {
     policy::register_builtin_policies(reg);
     auto rc = io::load_config(path + ":/config", io::ConfigOverrides{}, reg, ck->config_toml);
     if (!rc) return tl::unexpected(rc.error());
-    return std::optional<PlanLimits>(PlanLimits{rc->options.waves, rc->options.cost.timeout_s});
+    return std::optional<PlanLimits>(
+        PlanLimits{rc->options.waves, rc->options.cost.timeout_s, ck->plan_csv_digest});
+}
+
+// plan.csv must be the one its checkpoint was written with (read_plan_csv already held it to
+// the wave rules): a plan edited by hand is refused before anything migrates. A checkpoint
+// written before plans had digests gets a warning; a plan directory without a checkpoint (a
+// hand-written plan) is carried out on the wave rules alone.
+Result<void> check_plan_digest(const std::string& dir, const io::PlanToDispatch& plan,
+                               const std::optional<PlanLimits>& from_plan) {
+    if (!from_plan) return {};
+    if (from_plan->plan_csv_digest.empty()) {
+        std::cerr << "warning: " << dir
+                  << "/checkpoint.h5 records no digest of plan.csv (written before fleetplan "
+                     "kept one): plan.csv is checked against the wave rules only\n";
+        return {};
+    }
+    if (from_plan->plan_csv_digest == plan.digest) return {};
+    return bad_input(dir + "/plan.csv does not match " + dir + "/checkpoint.h5 (plan.csv is " +
+                     plan.digest + ", the checkpoint records " + from_plan->plan_csv_digest +
+                     "): it was changed after planning; nothing was migrated. Restore it, or "
+                     "plan again (fleetplan plan --resume " +
+                     dir + "/checkpoint.h5 --out DIR)");
 }
 
 // A dispatch setting and where its value came from (for the dry run); `defaulted`: why the
@@ -178,7 +201,7 @@ Result<void> run(const std::vector<std::string>& argv) {
     nlohmann::json saved;
     const bool dry_run = args->has("dry-run");
     std::optional<io::DirLock> dir_lock;
-    std::optional<PlanLimits> from_plan;  // nullopt: no checkpoint, or not read (a resume)
+    std::optional<PlanLimits> from_plan;  // nullopt: the plan directory has no checkpoint
     // Where max_per_host, max_total and timeout_s came from (a resume: dispatch.json).
     std::array<std::string, 3> limits_from{"dispatch.json", "dispatch.json", "dispatch.json"};
     // Before anything in the plan directory is read. A dispatch holds two locks for as long as
@@ -296,6 +319,13 @@ Result<void> run(const std::vector<std::string>& argv) {
     }
     auto plan = io::read_plan_csv(dir + "/plan.csv");
     if (!plan) return tl::unexpected(plan.error());
+    const bool resuming = args->has("resume");
+    if (resuming) {  // the checkpoint, for plan.csv's digest (and a dry run's limits)
+        auto plan_limits = read_plan_limits(dir);
+        if (!plan_limits) return tl::unexpected(plan_limits.error());
+        from_plan = *plan_limits;
+    }
+    if (auto c = check_plan_digest(dir, *plan, from_plan); !c) return c;
     auto hosts = io::read_dispatch_hosts(hosts_path);
     if (!hosts) return tl::unexpected(hosts.error());
     // Validate every URI before anything happens.
@@ -313,15 +343,9 @@ Result<void> run(const std::vector<std::string>& argv) {
             }
         }
     }
-    const bool resuming = args->has("resume");
     if (dry_run) {
         auto text = dispatch::dry_run_text(plan->moves, *hosts, opt);
         if (!text) return tl::unexpected(text.error());
-        if (resuming) {
-            auto plan_limits = read_plan_limits(dir);
-            if (!plan_limits) return tl::unexpected(plan_limits.error());
-            from_plan = *plan_limits;
-        }
         std::optional<plan::WaveLimits> plan_waves;
         if (from_plan) plan_waves = from_plan->waves;
         std::cout << *text << "dispatch limits:\n"

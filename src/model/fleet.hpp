@@ -169,7 +169,8 @@ inline int64_t limit_at(int64_t capacity, int64_t util_ppm) {
     return static_cast<int64_t>((static_cast<__int128>(capacity) * util_ppm) / 1000000);
 }
 Resources limit_at(const Resources& capacity, int64_t util_ppm);
-// Parts per million of a fraction, rounded to nearest (0.9 → 900000).
+// Parts per million of a fraction, rounded to nearest, ties half away from zero (0.9 → 900000,
+// 0.0100005 → 10001); the contract's rounding, shared with the checker (README).
 int64_t to_ppm(double fraction);
 
 }  // namespace fp::model

@@ -19,7 +19,8 @@ line each, at most 50), 2 on unreadable/invalid inputs.
 Integer units: cpu -> millicores (x1000), mem -> KiB (x1024), net -> kbps
 (x1000), computed exactly with fractions.Fraction; VM demands rounded up, host
 capacities rounded down; max-util limit = capacity * ppm // 1_000_000 with
-ppm = round(float(max_util) * 1e6).  (Python's round: half to even.)
+ppm = float(max_util) * 1e6 rounded half away from zero, as the planner's
+llround (exactly, on the double's value: see ppm_of).
 
 Checks:
  1. plan.csv has exactly one header starting step,vm,source,target; rows are
@@ -241,6 +242,15 @@ def bkey(s):
     return s.encode("utf-8", "surrogatepass")
 
 
+def ppm_of(fraction):
+    """Parts per million of a fraction: fraction * 1e6 (a double, as the planner computes it)
+    rounded half away from zero, like C's llround; Python's round() rounds half to even and
+    disagreed with the planner at ties (--max-util 0.0100005 is 10000.5 ppm)."""
+    x = Fraction(fraction * 1e6)  # exact value of the double
+    q = math.floor(abs(x) + Fraction(1, 2))
+    return q if x >= 0 else -q
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Independent fleetplan plan checker")
     ap.add_argument("--hosts", required=True)
@@ -268,7 +278,7 @@ def main(argv=None):
         die(f"--max-util: not a number: {args.max_util!r}")
     if not math.isfinite(mu) or mu < 0:
         die(f"--max-util: invalid value {args.max_util!r}")
-    ppm = round(mu * 1e6)
+    ppm = ppm_of(mu)
 
     gap = None
     if args.max_gap is not None:

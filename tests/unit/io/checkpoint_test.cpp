@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "io/config.hpp"
 #include "src/model/generator.hpp"
@@ -34,9 +35,12 @@ class CheckpointTest : public ::testing::Test {
         c.fleet.hosts[0].rack = "rack, with \"quotes\" ünïcode";
         policy::Registries r;
         policy::register_builtin_policies(r);
-        auto rc = load_config("", {}, r);
+        // The root attributes seed and goal must agree with the stored config's.
+        ConfigOverrides ov;
+        ov.seed = 42;
+        ov.goal = "consolidate";
+        auto rc = load_config("", ov, r);
         EXPECT_TRUE(rc.has_value());
-        rc->options.goal = plan::Goal::kConsolidate;
         plan::PhaseTimes t;
         c.plan = plan::make_plan(c.fleet, rc->options, rc->policies, t);
         c.plan.unresolved.push_back({3, -1, "a reason"});
@@ -148,6 +152,47 @@ TEST_F(CheckpointTest, FailedWriteLeavesThePreviousCheckpoint) {
     EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
     EXPECT_EQ(std::filesystem::file_size(path("c.h5")), before);
     EXPECT_TRUE(read_checkpoint(path("c.h5")).has_value());
+}
+
+// Every dataset carries a CRC-32: one flipped bit in the stored config (which --resume plans
+// with) is refused naming the dataset, not planned with.
+TEST_F(CheckpointTest, FlippedBitIsRefusedNamingTheDataset) {
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), make()).has_value());
+    std::string bytes;
+    {
+        std::ifstream in(path("c.h5"), std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = bytes.find("max_util = 0.9");
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 13] ^= 0x01;  // 0.9 -> 0.8
+    std::ofstream(path("f.h5"), std::ios::binary) << bytes;
+    auto r = read_checkpoint(path("f.h5"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().msg.find("/config/toml: checksum mismatch"), std::string::npos)
+        << r.error().msg;
+}
+
+// The root attributes repeat the stored config's seed, goal and max_util: they must agree.
+TEST_F(CheckpointTest, RootAttributesMustAgreeWithTheConfig) {
+    Checkpoint c = make();
+    c.seed = 43;
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+    auto r = read_checkpoint(path("c.h5"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().msg.find("root attribute seed"), std::string::npos) << r.error().msg;
+}
+
+// A damaged fleet_changes (embedded in summary.json by --resume) is bad input when read.
+TEST_F(CheckpointTest, DamagedFleetChangesIsBadInput) {
+    Checkpoint c = make();
+    c.fleet_changes = "{\"hosts_added\": [";
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+    auto r = read_checkpoint(path("c.h5"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().msg.find("/inputs/fleet_changes"), std::string::npos) << r.error().msg;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/digest.hpp"
 #include "tests/unit/io/scratch_dir.hpp"
 
 namespace fp::io {
@@ -41,6 +42,27 @@ TEST_F(DispatchIoTest, PlanErrorsNameLineAndField) {
     EXPECT_NE(m.find("plan.csv:5:target: equals the source"), std::string::npos) << m;
     EXPECT_FALSE(read_plan_csv(write("bad.csv", "vm,step\n")).has_value());
     EXPECT_FALSE(read_plan_csv((dir_ / "none.csv").string()).has_value());
+}
+
+// The planner's wave rules: waves 1, 2, ... without a gap, each VM at most once (issue 15: a
+// hand-edited plan with the same VM twice or a lone wave 5 was carried out).
+TEST_F(DispatchIoTest, WaveRulesHold) {
+    auto r = read_plan_csv(write("plan.csv",
+                                 "step,vm,source,target\n1,a,h1,h2\n1,n,,h2\n2,a,h2,h3\n"
+                                 "2,n,,h1\n5,b,h1,h2\n"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    const std::string& m = r.error().msg;
+    EXPECT_NE(m.find("plan.csv:4:vm: VM 'a' is already moved on line 2"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:5:vm: VM 'n' is already moved on line 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("plan.csv:6:step: wave 5 follows wave 2"), std::string::npos) << m;
+    auto first = read_plan_csv(write("p2.csv", "step,vm,source,target\n2,a,h1,h2\n"));
+    ASSERT_FALSE(first.has_value());
+    EXPECT_NE(first.error().msg.find("p2.csv:2:step: the first wave is 2"), std::string::npos);
+    auto ok = read_plan_csv(write("p3.csv", "step,vm,source,target\n1,a,h1,h2\n2,b,h2,h1\n"));
+    ASSERT_TRUE(ok.has_value()) << ok.error().msg;
+    EXPECT_EQ(ok->digest,
+              "fnv1a64:" + fnv1a64_hex("step,vm,source,target\n1,a,h1,h2\n2,b,h2,h1\n"));
 }
 
 TEST_F(DispatchIoTest, ReadsTheOptionalColumnsByName) {

@@ -140,6 +140,34 @@ TEST(ParseFleet, OverlongIdsAreNotAlsoDuplicates) {
               "vms.csv:2:id: id longer than 256 bytes\nvms.csv:3:id: id longer than 256 bytes");
 }
 
+// Fleets from checkpoints are held to the CSV readers' rules (the same functions).
+TEST(ValidateFleet, AppliesTheCsvRulesToAFleetBuiltElsewhere) {
+    auto r = parse_fleet(kHosts, "hosts.csv", "id,host,cpu,mem,net\nv1,h1,1,1,1\nv2,,1,1,1\n",
+                         "vms.csv");
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    model::Fleet f = r->fleet;
+    EXPECT_TRUE(validate_fleet(f, "/h", "/v").has_value());
+    f.hosts[0].capacity[model::kCpu] = 0;
+    f.hosts[1].capacity[model::kNet] = int64_t{1000000000} * 1000 + 1;
+    f.hosts[2].id = f.hosts[0].id;
+    f.vms[0].demand[model::kMem] = -1;
+    f.vms[1].id = "\xff";
+    f.hosts[1].power_idle_w = 200;
+    f.hosts[1].power_max_w = 100;
+    auto v = validate_fleet(f, "/h", "/v");
+    ASSERT_FALSE(v.has_value());
+    EXPECT_EQ(v.error().code, ErrorCode::kBadInput);
+    EXPECT_EQ(v.error().msg,
+              "/h/cpu[0] (host 'h1'): capacity rounds down to 0 (must be greater than 0)\n"
+              "/h/net[1] (host 'h2'): out of range (at most 1e9)\n"
+              "/h/power_idle_w[1] (host 'h2'): greater than power_max_w\n"
+              "/h/id[2] (host 'h1'): duplicate id (first at row 0)\n"
+              "/v/mem[0] (VM 'v1'): negative\n"
+              "/v/id[1] (VM '\xff'): not valid UTF-8");
+    EXPECT_EQ(id_problem(std::string(257, 'a')), "id longer than 256 bytes");
+    EXPECT_EQ(id_problem(""), "missing value");
+}
+
 TEST(WriteFleet, RoundTripsThroughCsv) {
     auto r = parse_fleet(kHosts, "hosts.csv",
                          "id,host,cpu,mem,net,group\nv1,h1,0.813,1024.5,100,\"a,b\"\nv2,,1,1,1,\n",

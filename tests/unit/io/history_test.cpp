@@ -245,8 +245,8 @@ TEST(HistoryCsv, RefusesTimesTooFarApartForTheInterval) {
     // b would need 1,000,001 samples at a's 300 s interval.
     EXPECT_EQ(error_of("time,vm,cpu\n0,a,0.5\n300,a,0.5\n0,b,0.5\n300000000,b,0.5\n",
                        fleet_of({"a", "b"})),
-              "h.csv:4:time: VM 'b' spans 300000000 s: 1000001 samples at the 300 s interval "
-              "(at most 1000000)");
+              "h.csv:5:time: VM 'b': 300000000 s after its previous sample (line 4); its series "
+              "spans 300000000 s, 1000001 samples at the 300 s interval (at most 1000000)");
     // Within that bound each, but far more than the four samples given.
     EXPECT_EQ(error_of("time,vm,cpu\n0,a,0.5\n1,a,0.5\n0,b,0.5\n900000,b,0.5\n0,c,0.5\n"
                        "900000,c,0.5\n",
