@@ -9,7 +9,7 @@ PACKAGES=(
     build-essential cmake pkg-config git python3
     libopenmpi-dev openmpi-bin
     libtbb-dev
-    libhdf5-dev hdf5-tools
+    libhdf5-dev hdf5-tools zlib1g-dev
     libboost-serialization-dev
     libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 iproute2
     libgtest-dev libbenchmark-dev
