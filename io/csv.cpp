@@ -183,16 +183,45 @@ CsvScanner::Status CsvScanner::next() {
     }
 }
 
+namespace {
+
+// Bad input naming PATH unless MODE is a regular file's.
+Result<void> not_regular_file(const std::string& path, mode_t mode) {
+    if (S_ISREG(mode)) return {};
+    if (S_ISDIR(mode)) return bad_input(path + ": cannot open: is a directory");
+    return bad_input(path + ": not a regular file (" +
+                     (S_ISFIFO(mode)                   ? "a FIFO"
+                      : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+                      : S_ISSOCK(mode)                 ? "a socket"
+                                                       : "not a file") +
+                     "): give a file");
+}
+
+}  // namespace
+
+Result<void> require_regular_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};  // the caller's open names the fault
+    return not_regular_file(path, st.st_mode);
+}
+
 Result<std::string> read_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO does not wait for a writer (fstat then refuses it).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
     std::string text;
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
-    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (::fstat(fd, &st) != 0) {
+        const int e = errno;
         ::close(fd);
-        return bad_input(path + ": cannot open: is a directory");
+        return fail(ErrorCode::kEnvironment, path + ": cannot stat: " + std::strerror(e));
     }
+    // Only regular files: a FIFO would block and a device (/dev/zero) never end.
+    if (auto r = not_regular_file(path, st.st_mode); !r) {
+        ::close(fd);
+        return tl::unexpected(r.error());
+    }
+    text.reserve(static_cast<size_t>(st.st_size));
     char buf[1 << 16];
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);

@@ -79,7 +79,12 @@ class CsvScanner {
     size_t used_ = 0;
 };
 
+// The whole of a regular file. A FIFO, device, socket or directory is bad input naming PATH
+// (never read: a FIFO would block, /dev/zero never ends).
 Result<std::string> read_file(const std::string& path);
+// Bad input when PATH exists and is not a regular file (links followed); else nothing (a
+// missing file is for the caller's open to report). For readers that open PATH themselves.
+Result<void> require_regular_file(const std::string& path);
 // Parses CSV text. Blank lines are skipped; a UTF-8 byte-order mark is ignored; CRLF accepted.
 Result<CsvTable> parse_csv(std::string_view text, const std::string& file);
 

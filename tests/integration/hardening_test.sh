@@ -1,0 +1,48 @@
+# Hardening (issue 15, part A) through the real program: files written where they should not be,
+# resources, exit codes. Each section names the fault it plants; all of them are real (links,
+# FIFOs, device files, rlimits through prlimit) except thread creation, which root cannot make
+# fail with RLIMIT_NPROC: there an LD_PRELOAD double of pthread_create fails every thread
+# started after MPI_Init_thread (FP_THREAD_FAULT_SHIM, tests/fakes/thread_fault_shim.cpp).
+source "$(dirname "$0")/common.sh"
+
+# run_rc WHAT WANT_RC PATTERN CMD...: CMD exits WANT_RC (within 20 s: a hang fails) and its
+# output contains PATTERN.
+run_rc() {
+    local what=$1 want=$2 pattern=$3 rc
+    shift 3
+    set +e
+    timeout 20 "$@" >"$T/run.out" 2>&1 </dev/null
+    rc=$?
+    set -e
+    if [ $rc -eq "$want" ] && grep -qF -- "$pattern" "$T/run.out"; then
+        ok "$what: exit $rc, $(grep -F -- "$pattern" "$T/run.out" | head -1)"
+    else
+        bad "$what: rc $rc (want $want, '$pattern'): $(head -3 "$T/run.out")"
+    fi
+}
+regular() { # PATH: a regular file, not a link
+    if [ -f "$1" ] && [ ! -L "$1" ]; then ok "$(basename "$1") is a regular file"; else bad "$1 is not a regular file: $(ls -l "$1" 2>&1)"; fi
+}
+
+# A plan directory some sections read.
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$T/base" >/dev/null
+
+# ---- (5) non-regular input files: refused by name, never read (a FIFO would hang) ----
+mkfifo "$T/fifo"
+PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$T/o5")
+run_rc "inspect a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" inspect "$T/fifo"
+run_rc "--hosts a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" plan --hosts "$T/fifo" --vms "$DEMO/vms.csv" --out "$T/o5"
+run_rc "--vms a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$T/fifo" --out "$T/o5"
+run_rc "--hosts /dev/zero" 2 "/dev/zero: not a regular file" "$FLEETPLAN" plan --hosts /dev/zero --vms "$DEMO/vms.csv" --out "$T/o5"
+run_rc "--config a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" "${PLAN[@]}" --config "$T/fifo"
+run_rc "--history a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" "${PLAN[@]}" --history "$T/fifo"
+run_rc "--traffic a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" "${PLAN[@]}" --traffic "$T/fifo"
+run_rc "--evacuate-file a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" "${PLAN[@]}" --evacuate-file "$T/fifo"
+run_rc "--previous a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" "${PLAN[@]}" --previous "$T/fifo"
+run_rc "--resume a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" plan --resume "$T/fifo" --out "$T/o5"
+run_rc "simulate --resume a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" simulate --resume "$T/fifo" --out "$T/o5"
+run_rc "dispatch --hosts a FIFO" 2 "$T/fifo: not a regular file" "$FLEETPLAN" dispatch --plan "$T/base" --hosts "$T/fifo" --connect-uri-template 'test:///default' --dry-run
+mkdir -p "$T/fp" && mkfifo "$T/fp/plan.csv"
+run_rc "a plan.csv that is a FIFO" 2 "$T/fp/plan.csv: not a regular file" "$FLEETPLAN" dispatch --plan "$T/fp" --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default' --dry-run
+
+finish
