@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,24 @@ Result<void> apply(const std::string& dir,
 }
 
 }  // namespace
+
+Result<void> check_out_dir(const std::string& dir) {
+    if (dir.empty()) return bad_input("--out: empty: give a directory for the outputs");
+    const std::string what = "--out " + dir + ": ";  // names the flag and the path
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) return bad_input(what + "not a directory");
+    } else if (errno == ENOTDIR) {
+        return bad_input(what + "not a directory (a part of the path is a file)");
+    } else if (errno == ENOENT && ::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+        return bad_input(what + "a link to nothing (dangling): give a directory");
+    }
+    std::error_code ec;
+    if (std::filesystem::weakly_canonical(dir, ec) == "/" && !ec)
+        return bad_input(what +
+                         "the root directory cannot hold outputs; give a directory of their own");
+    return {};
+}
 
 std::string parent_dir(const std::string& path) {
     std::error_code ec;

@@ -79,6 +79,10 @@ class OutputCommit {
 Result<void> complete_pending_commit(const std::string& dir);
 // The same for a caller that holds DIR's lock.
 Result<void> complete_pending_commit_locked(const std::string& dir);
+// Bad input unless DIR can be a command's --out: not empty, not the root directory, and either
+// missing (it is created) or a directory. A regular file, a dangling link or a path through a
+// file is refused before anything is written.
+Result<void> check_out_dir(const std::string& dir);
 // The directory holding PATH, symbolic links resolved ("." for a bare file name).
 std::string parent_dir(const std::string& path);
 

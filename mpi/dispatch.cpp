@@ -413,6 +413,7 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     auto out = args->get("out");
     if (!h || !t1 || !out)
         return bad_input("collect: --hosts, --connect-uri-template and --out are required");
+    if (auto r = io::check_out_dir(*out); !r) return r;
     auto sample = args->get_double("sample-seconds", 0, 3600);
     if (!sample) return tl::unexpected(sample.error());
     const double gap = sample->value_or(1.0);

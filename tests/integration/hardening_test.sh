@@ -27,6 +27,37 @@ regular() { # PATH: a regular file, not a link
 # A plan directory some sections read.
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$T/base" >/dev/null
 
+# ---- (2) --out that cannot be a directory of outputs: exit 2, nothing written ----
+touch "$T/afile"
+ln -s "$T/nowhere" "$T/dangling"
+had_root_files=0
+[ -e /hosts.csv ] || [ -e /vms.csv ] && had_root_files=1
+for cmd in plan generate apply simulate collect; do
+    case $cmd in
+    plan) args=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv") ;;
+    generate) args=(generate --hosts 2 --vms 2 --seed 1) ;;
+    apply) args=(apply "$T/base") ;;
+    simulate) args=(simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/none.csv" --policy best) ;;
+    collect) args=(collect --hosts "$DEMO/hosts.csv" --connect-uri-template 'test:///default') ;;
+    esac
+    # Every case for plan and generate; one each for the others (the same check), in turn.
+    case $cmd in plan | generate) cases="empty root file dangling" ;; apply) cases=dangling ;; simulate) cases=empty ;; collect) cases="root file" ;; esac
+    for c in $cases; do
+        case $c in
+        empty) run_rc "$cmd --out ''" 2 "--out: empty" "$FLEETPLAN" "${args[@]}" --out "" ;;
+        root) run_rc "$cmd --out /" 2 "--out /: the root directory" "$FLEETPLAN" "${args[@]}" --out / ;;
+        file) run_rc "$cmd --out a regular file" 2 "--out $T/afile: not a directory" "$FLEETPLAN" "${args[@]}" --out "$T/afile" ;;
+        dangling) run_rc "$cmd --out a dangling link" 2 "--out $T/dangling: a link to nothing" "$FLEETPLAN" "${args[@]}" --out "$T/dangling" ;;
+        esac
+    done
+done
+[ -s "$T/afile" ] && bad "the regular file was written" || ok "the regular file is untouched"
+[ ! -e "$T/nowhere" ] && ok "nothing created through the dangling link" || bad "$T/nowhere created"
+if [ $had_root_files = 0 ] && { [ -e /hosts.csv ] || [ -e /vms.csv ]; }; then
+    bad "files written into /"
+    rm -f /hosts.csv /vms.csv
+fi
+
 # ---- (5) non-regular input files: refused by name, never read (a FIFO would hang) ----
 mkfifo "$T/fifo"
 PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$T/o5")
