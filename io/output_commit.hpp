@@ -1,5 +1,6 @@
 // Several output files replaced as one: the plan's checkpoint.h5, resize.csv, summary.json and
-// plan.csv. Each file is first staged (written and fsynced as DIR/NAME.tmp.PID). commit() then
+// plan.csv. Each file is first staged (written and fsynced as DIR/NAME.tmp.PID.RANDOM, created
+// exclusively, never through a link; io/csv.hpp stage_file). commit() then
 // writes DIR/commit.pending, the list of renames and removals to make, atomically: that is the
 // commit point. It carries the list out in order and removes it. A crash before the list exists
 // leaves the earlier files untouched (the next write removes the dead process's temporaries); a

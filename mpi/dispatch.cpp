@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -190,7 +191,8 @@ Result<void> run(const std::vector<std::string>& argv) {
     auto settle_dir = [&](const std::string& d) -> Result<void> {
         if (dry_run) return io::complete_pending_commit(d);
         const std::string lock_path = d + "/dispatch.lock";
-        const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        const int lock_fd =
+            ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (lock_fd < 0)
             return fail(ErrorCode::kEnvironment,
                         lock_path + ": cannot open: " + std::strerror(errno));
@@ -523,20 +525,27 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     }
     if (auto w = io::write_file_atomic(*out + "/vms.csv", csv); !w) return w;
     const std::string hist = args->get("history").value_or(*out + "/history.csv");
-    const bool fresh = ::access(hist.c_str(), F_OK) != 0;
-    std::ofstream hf(hist, std::ios::app);
-    if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
-    if (fresh) hf << "time,vm,cpu,mem,net\n";
+    // Appended to, never through a link (O_NOFOLLOW): a link planted in a shared --out as
+    // history.csv is refused.
+    const int hfd =
+        ::open(hist.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (hfd < 0)
+        return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + std::strerror(errno));
+    struct stat hst {};
+    std::string text = ::fstat(hfd, &hst) == 0 && hst.st_size == 0 ? "time,vm,cpu,mem,net\n" : "";
     const auto now = static_cast<int64_t>(std::time(nullptr));
     for (const Row& r : rows) {
-        hf << now << "," << io::csv_field(r.vm) << ","
-           << io::format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) << ","
-           << io::format_double(
-                  "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0)
-           << ",\n";
+        text += std::to_string(now) + "," + io::csv_field(r.vm) + "," +
+                io::format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) + "," +
+                io::format_double(
+                    "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0) +
+                ",\n";
     }
-    hf.flush();
-    if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
+    const bool written =
+        ::write(hfd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const int e = errno;
+    if (::close(hfd) != 0 || !written)
+        return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + std::strerror(e));
     std::cout << "collect: " << rows.size() << " running VMs on " << hosts->size()
               << " hosts; wrote " << *out << "/vms.csv and appended to " << hist << "\n";
     return {};

@@ -27,6 +27,48 @@ regular() { # PATH: a regular file, not a link
 # A plan directory some sections read.
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$T/base" >/dev/null
 
+# ---- (1) links planted in a shared (1777) --out are never followed ----
+S="$T/shared"
+mkdir -m 1777 "$S"
+echo precious >"$T/victim"
+# `exec` keeps the shell's PID: the links are planted under the very PID the command runs as,
+# for every temporary name of the old scheme (NAME.tmp.PID), as the outputs themselves (links
+# to nothing).
+plant_and_run() { # DIR NAMES CMD...
+    local dir=$1 names=$2
+    shift 2
+    bash -c 'dir=$1 names=$2 victim=$3; shift 3
+        for n in $names; do ln -s "$victim" "$dir/$n.tmp.$$"; ln -sf "$victim.$n" "$dir/$n"; done
+        exec "$@"' _ "$dir" "$names" "$T/victim" "$@" >"$T/plant.out" 2>&1 && ok "$2 into a dir with planted links: exit 0" ||
+        bad "$2 with planted links: $(head -3 "$T/plant.out")"
+}
+# A link planted as the directory's lock is refused (exit 3), not followed.
+ln -s "$T/victim.lock" "$S/commit.lock"
+run_rc "a link planted as commit.lock" 3 "$S/commit.lock: a link: not followed" \
+    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$S"
+rm "$S/commit.lock"
+plant_and_run "$S" "checkpoint.h5 plan.csv summary.json resize.csv commit.pending" \
+    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$S"
+for f in plan.csv summary.json checkpoint.h5; do regular "$S/$f"; done
+check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$S"
+mkdir -m 1777 "$T/gen"
+plant_and_run "$T/gen" "hosts.csv vms.csv" "$FLEETPLAN" generate --hosts 3 --vms 4 --seed 1 --out "$T/gen"
+for f in hosts.csv vms.csv; do regular "$T/gen/$f"; done
+[ "$(cat "$T/victim")" = precious ] && ok "the file the links name is untouched" || bad "the victim was overwritten: $(head -c 80 "$T/victim")"
+[ ! -e "$T/victim.lock" ] && ok "no lock file created through a link" || bad "commit.lock followed a link"
+# The outputs themselves were planted as links to nothing: replaced, never written through
+# (HDF5 builds the checkpoint in memory and never opens its path).
+ls "$T"/victim.* >/dev/null 2>&1 && bad "files created through links: $(ls "$T"/victim.*)" || ok "nothing created through the outputs' links"
+# A commit list (a crashed writer's, or a planted one) whose temporary is a link: refused, not
+# committed as an output.
+P="$T/pend"
+"$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$P" >/dev/null
+ln -s "$T/victim" "$P/plan.csv.tmp.999999"
+printf 'fleetplan commit 1\nrename\tplan.csv.tmp.999999\tplan.csv\n' >"$P/commit.pending"
+run_rc "a pending commit whose temporary is a link" 2 "plan.csv.tmp.999999: not a regular file" \
+    "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$P"
+regular "$P/plan.csv"
+
 # ---- (2) --out that cannot be a directory of outputs: exit 2, nothing written ----
 touch "$T/afile"
 ln -s "$T/nowhere" "$T/dangling"
