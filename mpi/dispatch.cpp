@@ -43,8 +43,8 @@ const char* kDispatchHelp =
     "                          [--dest-uri-template T2] [--migrate-uri-template T3]\n"
     "                          [--max-per-host N] [--max-total N] [--bandwidth MiBps]\n"
     "                          [--mode precopy|postcopy|auto] [--timeout S] [--retries N]\n"
-    "                          [--backoff S] [--dry-run]\n"
-    "       fleetplan dispatch --resume DIR\n"
+    "                          [--backoff S] [--allow-skips] [--dry-run]\n"
+    "       fleetplan dispatch --resume DIR [--allow-skips]\n"
     "Carries out DIR/plan.csv through libvirt, wave by wave. Templates take {id} and {address}\n"
     "of a host (hosts.csv): T1 is how fleetplan reaches a host (e.g. "
     "qemu+ssh://{address}/system),\n"
@@ -54,7 +54,9 @@ const char* kDispatchHelp =
     "three from DIR/checkpoint.h5; the config's defaults when it has none). Every state change\n"
     "goes to DIR/dispatch.journal (fsync) before the next action; after each wave the journal is\n"
     "folded into DIR/checkpoint.h5. --resume DIR continues an interrupted dispatch with its\n"
-    "original options. Exit 3 when a migration failed. --dry-run does nothing: it prints the\n"
+    "original options. Exit 3 when a migration failed, when another dispatch of DIR is running,\n"
+    "and when a move was skipped (its VM was on neither its source nor its target) unless\n"
+    "--allow-skips is given. --dry-run does nothing: it prints the\n"
     "calls per wave, the limits in force, the expected duration at them and at the plan's, the\n"
     "moves the plan flags as breaking a [migration] limit and the cross-site moves.\n";
 
@@ -172,7 +174,7 @@ Result<void> run(const std::vector<std::string>& argv) {
                        "retries",
                        "backoff",
                        "resume"};
-    spec.boolean = {"dry-run"};
+    spec.boolean = {"dry-run", "allow-skips"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     std::string dir;
@@ -196,8 +198,10 @@ Result<void> run(const std::vector<std::string>& argv) {
         if (lock_fd < 0)
             return fail(ErrorCode::kEnvironment,
                         lock_path + ": cannot open: " + std::strerror(errno));
+        // Like a plan into a locked directory: the environment (another process), not the input.
         if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-            return bad_input(d + ": another fleetplan dispatch of this plan is running");
+            return fail(ErrorCode::kEnvironment,
+                        d + ": another fleetplan dispatch of this plan is running");
         auto lock = io::DirLock::take(d, true);
         if (!lock) return tl::unexpected(lock.error());
         dir_lock.emplace(std::move(*lock));
@@ -402,6 +406,13 @@ Result<void> run(const std::vector<std::string>& argv) {
                     "dispatch: " + std::to_string(rep->failed) +
                         " migrations failed; their VMs stay on their sources (see " + journal_path +
                         ")");
+    if (rep->skipped > 0 && !args->has("allow-skips"))
+        return fail(ErrorCode::kEnvironment,
+                    "dispatch: " + std::to_string(rep->skipped) + " of " +
+                        std::to_string(plan->moves.size()) +
+                        " migrations skipped: their VMs ran on neither their planned source nor "
+                        "their target, so the fleet is not as planned (see " +
+                        journal_path + "); --allow-skips accepts this with exit 0");
     return {};
 }
 

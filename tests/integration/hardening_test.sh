@@ -151,4 +151,19 @@ for n in 16 24; do
         prlimit --nofile=$n "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --out "$T/o4"
 done
 
+# ---- (6) dispatch: a second dispatcher is an environment failure; skipped moves fail ----
+test_node "$T/h1.xml" web-1
+test_node "$T/h2.xml" # db-1 is not running anywhere: its move is skipped
+printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\n' >"$T/hosts.csv"
+printf 'id,host,cpu,mem,net\nweb-1,h1,1,256,1\ndb-1,h2,1,256,1\n' >"$T/vms.csv"
+"$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/vms.csv" --goal evacuate --evacuate h2 --out "$T/d" >/dev/null
+cp -r "$T/d" "$T/d2"
+DISP=(dispatch --hosts "$T/hosts.csv" --connect-uri-template "test://$T/{id}.xml" --retries 0)
+exec 9>"$T/d/dispatch.lock" # this shell holds the plan's dispatch lock, as a dispatcher would
+flock -x 9
+run_rc "a second dispatcher of one plan" 3 "another fleetplan dispatch of this plan is running" "$FLEETPLAN" "${DISP[@]}" --plan "$T/d"
+exec 9>&-
+run_rc "a dispatch whose every move was skipped" 3 "1 of 1 migrations skipped" "$FLEETPLAN" "${DISP[@]}" --plan "$T/d"
+run_rc "the same with --allow-skips" 0 "1 skipped of 1 migrations" "$FLEETPLAN" "${DISP[@]}" --plan "$T/d2" --allow-skips
+run_rc "--resume --allow-skips" 0 "1 skipped of 1 migrations" "$FLEETPLAN" dispatch --resume "$T/d" --allow-skips
 finish
