@@ -552,11 +552,12 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
                     "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0) +
                 ",\n";
     }
-    const bool written =
-        ::write(hfd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    const int e = errno;
-    if (::close(hfd) != 0 || !written)
-        return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + std::strerror(e));
+    std::string why;  // the first failure: of the write (or a short one), else of the close
+    if (const ssize_t n = ::write(hfd, text.data(), text.size());
+        n != static_cast<ssize_t>(text.size()))
+        why = n < 0 ? std::strerror(errno) : "short write";
+    if (::close(hfd) != 0 && why.empty()) why = std::strerror(errno);
+    if (!why.empty()) return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + why);
     std::cout << "collect: " << rows.size() << " running VMs on " << hosts->size()
               << " hosts; wrote " << *out << "/vms.csv and appended to " << hist << "\n";
     return {};
