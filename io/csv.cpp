@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "io/output_commit.hpp"
@@ -183,16 +184,45 @@ CsvScanner::Status CsvScanner::next() {
     }
 }
 
+namespace {
+
+// Bad input naming PATH unless MODE is a regular file's.
+Result<void> not_regular_file(const std::string& path, mode_t mode) {
+    if (S_ISREG(mode)) return {};
+    if (S_ISDIR(mode)) return bad_input(path + ": cannot open: is a directory");
+    return bad_input(path + ": not a regular file (" +
+                     (S_ISFIFO(mode)                   ? "a FIFO"
+                      : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+                      : S_ISSOCK(mode)                 ? "a socket"
+                                                       : "not a file") +
+                     "): give a file");
+}
+
+}  // namespace
+
+Result<void> require_regular_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};  // the caller's open names the fault
+    return not_regular_file(path, st.st_mode);
+}
+
 Result<std::string> read_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO does not wait for a writer (fstat then refuses it).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
     std::string text;
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
-    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (::fstat(fd, &st) != 0) {
+        const int e = errno;
         ::close(fd);
-        return bad_input(path + ": cannot open: is a directory");
+        return fail(ErrorCode::kEnvironment, path + ": cannot stat: " + std::strerror(e));
     }
+    // Only regular files: a FIFO would block and a device (/dev/zero) never end.
+    if (auto r = not_regular_file(path, st.st_mode); !r) {
+        ::close(fd);
+        return tl::unexpected(r.error());
+    }
+    text.reserve(static_cast<size_t>(st.st_size));
     char buf[1 << 16];
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -375,6 +405,28 @@ void sync_parent_dir(const std::string& path) {
     ::close(fd);
 }
 
+namespace {
+
+// The PID of a temporary's name NAME.tmp.PID[.RANDOM] given what follows "NAME.tmp."; 0 when
+// it is not one.
+long temporary_pid(const std::string& suffix) {
+    const size_t dot = suffix.find('.');
+    const std::string pid = suffix.substr(0, dot);
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) return 0;
+    if (dot != std::string::npos &&
+        (dot + 1 == suffix.size() ||
+         suffix.find_first_not_of("0123456789abcdef", dot + 1) != std::string::npos))
+        return 0;
+    return std::atol(pid.c_str());
+}
+
+}  // namespace
+
+bool is_temporary_name(const std::string& tmp, const std::string& name) {
+    return tmp.size() > name.size() + 5 && tmp.rfind(name + ".tmp.", 0) == 0 &&
+           temporary_pid(tmp.substr(name.size() + 5)) > 0;
+}
+
 void remove_stale_temporaries(const std::string& path) {
     namespace fs = std::filesystem;
     const fs::path target(path);
@@ -386,22 +438,43 @@ void remove_stale_temporaries(const std::string& path) {
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
         if (name.rfind(prefix, 0) != 0) continue;
-        const std::string pid = name.substr(prefix.size());
-        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        const long p = std::atol(pid.c_str());
+        const long p = temporary_pid(name.substr(prefix.size()));
         if (p <= 0 || p == static_cast<long>(::getpid())) continue;
         if (::kill(static_cast<pid_t>(p), 0) == 0 || errno == EPERM) continue;  // still alive
         std::error_code rm;
-        fs::remove(it->path(), rm);
+        fs::remove(it->path(), rm);  // unlinks the entry itself, a link included
     }
 }
 
 Result<std::string> stage_file(const std::string& path, std::string_view content) {
     remove_stale_temporaries(path);
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return fail(ErrorCode::kEnvironment, tmp + ": cannot create: " + std::strerror(errno));
+    const auto slash = path.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return fail(ErrorCode::kEnvironment, dir + ": cannot open: " + std::strerror(errno));
+    // Created exclusively (O_EXCL: an entry already there, a planted link included, is never
+    // opened) under a name no one can guess ahead: NAME.tmp.PID.RANDOM.
+    static std::random_device entropy;
+    std::string tmp;
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 16; ++attempt) {
+        char suffix[17];
+        std::snprintf(suffix, sizeof suffix, "%08x%08x", entropy(), entropy());
+        tmp = name + ".tmp." + std::to_string(::getpid()) + "." + suffix;
+        fd = ::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        const int e = errno;
+        ::close(dfd);
+        return fail(ErrorCode::kEnvironment,
+                    dir + "/" + tmp + ": cannot create: " + std::strerror(e));
+    }
+    ::close(dfd);
+    tmp = dir + "/" + tmp;
     size_t off = 0;
     while (off < content.size()) {
         const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
@@ -422,13 +495,30 @@ Result<std::string> stage_file(const std::string& path, std::string_view content
     return tmp;
 }
 
+Result<bool> rename_staged(const std::string& tmp, const std::string& path) {
+    struct stat st {};
+    if (::lstat(tmp.c_str(), &st) != 0) {
+        if (errno == ENOENT) return false;
+        return fail(ErrorCode::kEnvironment, tmp + ": " + std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+        return bad_input(tmp + ": not a regular file of this user (" +
+                         (S_ISLNK(st.st_mode) ? "a link" : "put there by someone else") +
+                         "): not committed as " + path + "; remove it");
+    // rename() follows neither name: a link at PATH is replaced, not written through.
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+        return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(errno));
+    return true;
+}
+
 Result<void> write_file_atomic(const std::string& path, std::string_view content) {
     auto tmp = stage_file(path, content);
     if (!tmp) return tl::unexpected(tmp.error());
-    if (::rename(tmp->c_str(), path.c_str()) != 0) {
-        const int e = errno;
+    auto renamed = rename_staged(*tmp, path);
+    if (!renamed || !*renamed) {
         ::unlink(tmp->c_str());
-        return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(e));
+        if (!renamed) return tl::unexpected(renamed.error());
+        return fail(ErrorCode::kEnvironment, *tmp + ": removed by someone else before the rename");
     }
     sync_parent_dir(path);
     return {};

@@ -79,7 +79,12 @@ class CsvScanner {
     size_t used_ = 0;
 };
 
+// The whole of a regular file. A FIFO, device, socket or directory is bad input naming PATH
+// (never read: a FIFO would block, /dev/zero never ends).
 Result<std::string> read_file(const std::string& path);
+// Bad input when PATH exists and is not a regular file (links followed); else nothing (a
+// missing file is for the caller's open to report). For readers that open PATH themselves.
+Result<void> require_regular_file(const std::string& path);
 // Parses CSV text. Blank lines are skipped; a UTF-8 byte-order mark is ignored; CRLF accepted.
 Result<CsvTable> parse_csv(std::string_view text, const std::string& file);
 
@@ -88,15 +93,24 @@ std::string csv_field(std::string_view s);
 // printf-style formatting of one double (e.g. "%.3f"), for CSV and messages.
 std::string format_double(const char* fmt, double v);
 
-// Writes `content` to `path` atomically (temporary file in the same directory, fsync, rename).
-// Environment failures (disk full, permissions) are ErrorCode::kEnvironment.
+// Writes `content` to `path` atomically (stage_file, then rename_staged, fsync of the
+// directory). Environment failures (disk full, permissions) are ErrorCode::kEnvironment.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
-// Writes `content` to PATH.tmp.PID and fsyncs it (after removing temporaries of PATH that dead
-// processes left); returns the temporary's path. On failure nothing is left behind.
+// Writes `content` to a new temporary PATH.tmp.PID.RANDOM and fsyncs it (after removing
+// temporaries of PATH that dead processes left); returns the temporary's path. The temporary is
+// created exclusively and never through a link (O_EXCL | O_NOFOLLOW, relative to the
+// directory), under a name no one can plant ahead. On failure nothing is left behind.
 Result<std::string> stage_file(const std::string& path, std::string_view content);
+// Renames the staged temporary TMP onto PATH. TMP must still be a regular file of this user: a
+// link or another user's file in its place is bad input naming it, and is not renamed. false:
+// TMP is not there (already renamed, for a commit list being finished).
+Result<bool> rename_staged(const std::string& tmp, const std::string& path);
+// Whether TMP is a name stage_file gives NAME's temporaries (NAME.tmp.PID[.RANDOM]).
+bool is_temporary_name(const std::string& tmp, const std::string& name);
 // fsyncs the directory holding PATH (after creating or renaming an entry in it; best effort).
 void sync_parent_dir(const std::string& path);
-// Removes PATH.tmp.PID files left by a process that died while writing PATH (PID not alive).
+// Removes NAME.tmp.PID[.RANDOM] files of PATH left by a process that died while writing PATH
+// (PID not alive).
 void remove_stale_temporaries(const std::string& path);
 // Creates DIR and its parents (an environment error when it cannot).
 Result<void> make_dir(const std::string& dir);

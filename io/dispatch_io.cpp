@@ -185,7 +185,9 @@ Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& h
 }
 
 Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: a link planted as the journal is never appended through.
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return fail(ErrorCode::kEnvironment,
                     path + ": cannot open the journal: " + std::strerror(errno));

@@ -464,6 +464,7 @@ Result<void> write_atomic(const std::string& path, const char* what, Fill fill) 
 template <typename T, typename Read>
 Result<T> read_file(const std::string& path, Read read) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    if (auto r = require_regular_file(path); !r) return tl::unexpected(r.error());
     if (::access(path.c_str(), R_OK) != 0)
         return bad_input(path + ": cannot open: " + std::strerror(errno));
     if (H5Fis_hdf5(path.c_str()) <= 0) return bad_input(path + ": not an HDF5 file, or truncated");

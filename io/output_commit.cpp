@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,8 +35,8 @@ Result<void> apply(const std::string& dir,
             if (::unlink(path.c_str()) != 0 && errno != ENOENT)
                 return fail(ErrorCode::kEnvironment,
                             path + ": cannot remove: " + std::strerror(errno));
-        } else if (::rename((dir + "/" + tmp).c_str(), path.c_str()) != 0 && errno != ENOENT) {
-            return fail(ErrorCode::kEnvironment, path + ": rename failed: " + std::strerror(errno));
+        } else if (auto r = rename_staged(dir + "/" + tmp, path); !r) {
+            return tl::unexpected(r.error());  // a temporary gone counts as renamed
         }
         if (crash) crash_point(crash);
     }
@@ -49,6 +50,24 @@ Result<void> apply(const std::string& dir,
 
 }  // namespace
 
+Result<void> check_out_dir(const std::string& dir) {
+    if (dir.empty()) return bad_input("--out: empty: give a directory for the outputs");
+    const std::string what = "--out " + dir + ": ";  // names the flag and the path
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) return bad_input(what + "not a directory");
+    } else if (errno == ENOTDIR) {
+        return bad_input(what + "not a directory (a part of the path is a file)");
+    } else if (errno == ENOENT && ::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+        return bad_input(what + "a link to nothing (dangling): give a directory");
+    }
+    std::error_code ec;
+    if (std::filesystem::weakly_canonical(dir, ec) == "/" && !ec)
+        return bad_input(what +
+                         "the root directory cannot hold outputs; give a directory of their own");
+    return {};
+}
+
 std::string parent_dir(const std::string& path) {
     std::error_code ec;
     std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
@@ -58,7 +77,11 @@ std::string parent_dir(const std::string& path) {
 
 Result<DirLock> DirLock::take(const std::string& dir, bool wait) {
     const std::string path = dir + "/commit.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno == ELOOP)
+        return fail(ErrorCode::kEnvironment,
+                    path + ": a link: not followed (someone else may write into " + dir +
+                        "; remove the link)");
     if (fd < 0)
         return fail(ErrorCode::kEnvironment, path + ": cannot open: " + std::strerror(errno));
     while (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
@@ -118,7 +141,6 @@ void OutputCommit::remove(const std::string& name) {
     FP_ASSERT(plain_name(name) && !committed_);
     const std::string path = dir_ + "/" + name;
     remove_stale_temporaries(path);
-    ::unlink((path + ".tmp." + std::to_string(::getpid())).c_str());  // a reused PID's leftover
     steps_.push_back({name, ""});
 }
 
@@ -160,6 +182,9 @@ Result<void> complete_pending_commit_locked(const std::string& dir) {
         if (errno == ENOENT) return {};
         return fail(ErrorCode::kEnvironment, list + ": " + std::strerror(errno));
     }
+    // Never read through a link: the list says what becomes the directory's outputs.
+    if (struct stat st{}; ::lstat(list.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        return bad_input(list + ": not a regular file (a link?): not carried out; remove it");
     auto text = read_file(list);
     if (!text) return fail(ErrorCode::kEnvironment, text.error().msg);
     std::vector<std::pair<std::string, std::string>> steps;
@@ -189,12 +214,11 @@ Result<void> complete_pending_commit_locked(const std::string& dir) {
         if (f[0] == "remove" && f.size() == 2 && plain_name(f[1])) {
             steps.emplace_back(f[1], "");
         } else if (f[0] == "rename" && f.size() == 3 && plain_name(f[2]) &&
-                   f[1].rfind(f[2] + ".tmp.", 0) == 0 && f[1].size() > f[2].size() + 5 &&
-                   f[1].find_first_not_of("0123456789", f[2].size() + 5) == std::string::npos) {
+                   is_temporary_name(f[1], f[2])) {
             steps.emplace_back(f[2], f[1]);
         } else {
             return bad_input(where +
-                             "expected 'rename<TAB>NAME.tmp.PID<TAB>NAME' or "
+                             "expected 'rename<TAB>NAME.tmp.PID[.RANDOM]<TAB>NAME' or "
                              "'remove<TAB>NAME'");
         }
     }

@@ -1,5 +1,6 @@
 // Several output files replaced as one: the plan's checkpoint.h5, resize.csv, summary.json and
-// plan.csv. Each file is first staged (written and fsynced as DIR/NAME.tmp.PID). commit() then
+// plan.csv. Each file is first staged (written and fsynced as DIR/NAME.tmp.PID.RANDOM, created
+// exclusively, never through a link; io/csv.hpp stage_file). commit() then
 // writes DIR/commit.pending, the list of renames and removals to make, atomically: that is the
 // commit point. It carries the list out in order and removes it. A crash before the list exists
 // leaves the earlier files untouched (the next write removes the dead process's temporaries); a
@@ -79,6 +80,10 @@ class OutputCommit {
 Result<void> complete_pending_commit(const std::string& dir);
 // The same for a caller that holds DIR's lock.
 Result<void> complete_pending_commit_locked(const std::string& dir);
+// Bad input unless DIR can be a command's --out: not empty, not the root directory, and either
+// missing (it is created) or a directory. A regular file, a dangling link or a path through a
+// file is refused before anything is written.
+Result<void> check_out_dir(const std::string& dir);
 // The directory holding PATH, symbolic links resolved ("." for a bare file name).
 std::string parent_dir(const std::string& path);
 

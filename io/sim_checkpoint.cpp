@@ -322,6 +322,7 @@ Result<SimCheckpoint> read_sim_checkpoint(const std::string& path) {
 
 bool is_sim_checkpoint(const std::string& path) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    if (!require_regular_file(path)) return false;  // never opened (a FIFO would block)
     if (H5Fis_hdf5(path.c_str()) <= 0) return false;
     Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     return file.ok() && H5Lexists(file.get(), "/sim", H5P_DEFAULT) > 0;

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <new>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace fp::mpi {
 namespace {
@@ -119,6 +122,27 @@ Result<std::vector<std::string>> gather_bytes(std::string_view collective,
     }
     if (auto r = agree_on(mine, env); !r) return tl::unexpected(r.error());
     return gather_rounds(collective, *mine, env, chunk_bytes, StepAgreement::kMessages);
+}
+
+Error error_from_exception(const std::exception& e) {
+    const std::string what = e.what();
+    if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr)
+        return Error{ErrorCode::kEnvironment,
+                     "fleetplan: out of memory (" + what +
+                         "): the inputs need more memory than this process may use (ulimit -v, "
+                         "the machine's or the job's memory limit)",
+                     {}};
+    // oneTBB reports a failed pthread_create as a std::runtime_error with this text (it has no
+    // type of its own); std::thread as a system_error with EAGAIN.
+    const auto* sys = dynamic_cast<const std::system_error*>(&e);
+    if (what.rfind("pthread_create has failed", 0) == 0 ||
+        (sys != nullptr && sys->code() == std::errc::resource_unavailable_try_again))
+        return Error{ErrorCode::kEnvironment,
+                     "fleetplan: cannot start a thread (" + what +
+                         "): too many processes or threads for this user (ulimit -u), or too "
+                         "little memory for a thread's stack; try fewer --threads",
+                     {}};
+    return Error{ErrorCode::kInternal, "internal error: " + what, {}};
 }
 
 Result<void> agree(const Result<void>& mine, const MpiEnv& env) {

@@ -34,14 +34,19 @@ Result<void> agree_on(const Result<T>& mine, const MpiEnv& env) {
     return agree(mine ? Result<void>{} : Result<void>(tl::unexpected(mine.error())), env);
 }
 
-// Runs a fallible step on every rank (an exception becomes an internal error) and agrees.
+// The error an exception stands for: running out of memory (std::bad_alloc) or failing to
+// start a thread (oneTBB's or std::thread's) is the environment failing (exit 3, saying
+// which); anything else is an internal error.
+Error error_from_exception(const std::exception& e);
+
+// Runs a fallible step on every rank (an exception becomes error_from_exception's) and agrees.
 template <typename Step>
 Result<void> run_agreed(Step&& step, const MpiEnv& env) {
     Result<void> mine;
     try {
         mine = step();
     } catch (const std::exception& e) {
-        mine = fail(ErrorCode::kInternal, std::string("internal error: ") + e.what());
+        mine = tl::unexpected(error_from_exception(e));
     }
     return agree(mine, env);
 }

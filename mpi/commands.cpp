@@ -197,6 +197,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         return bad_input("plan: unexpected argument '" + args->positional()[0] + "'");
     auto out_dir = args->get("out");
     if (!out_dir) return bad_input("plan: --out DIR is required");
+    if (auto r = io::check_out_dir(*out_dir); !r) return r;
     auto threads = args->get_int("threads", 1, 4096);
     if (!threads) return tl::unexpected(threads.error());
     const int nthreads = threads->value_or(default_threads(env));
@@ -680,6 +681,7 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
     auto out = args->get("out");
     if (!*hosts || !*vms || !out)
         return bad_input("generate: --hosts, --vms and --out are required");
+    if (auto r = io::check_out_dir(*out); !r) return r;
     model::GeneratorOptions opt;
     opt.hosts = **hosts;
     opt.vms = **vms;
@@ -707,6 +709,7 @@ Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) 
     if (args->positional().size() != 1) return bad_input("apply: give exactly one PLAN_DIR");
     auto out = args->get("out");
     if (!out) return bad_input("apply: --out DIR is required");
+    if (auto r = io::check_out_dir(*out); !r) return r;
     if (env.rank != 0) return {};  // rank 0 reads and writes; no collective follows
     const std::string plan_dir = args->positional()[0];
     if (std::error_code ec; std::filesystem::is_regular_file(plan_dir, ec))

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,8 +43,8 @@ const char* kDispatchHelp =
     "                          [--dest-uri-template T2] [--migrate-uri-template T3]\n"
     "                          [--max-per-host N] [--max-total N] [--bandwidth MiBps]\n"
     "                          [--mode precopy|postcopy|auto] [--timeout S] [--retries N]\n"
-    "                          [--backoff S] [--dry-run]\n"
-    "       fleetplan dispatch --resume DIR\n"
+    "                          [--backoff S] [--allow-skips] [--dry-run]\n"
+    "       fleetplan dispatch --resume DIR [--allow-skips]\n"
     "Carries out DIR/plan.csv through libvirt, wave by wave. Templates take {id} and {address}\n"
     "of a host (hosts.csv): T1 is how fleetplan reaches a host (e.g. "
     "qemu+ssh://{address}/system),\n"
@@ -53,7 +54,9 @@ const char* kDispatchHelp =
     "three from DIR/checkpoint.h5; the config's defaults when it has none). Every state change\n"
     "goes to DIR/dispatch.journal (fsync) before the next action; after each wave the journal is\n"
     "folded into DIR/checkpoint.h5. --resume DIR continues an interrupted dispatch with its\n"
-    "original options. Exit 3 when a migration failed. --dry-run does nothing: it prints the\n"
+    "original options. Exit 3 when a migration failed, when another dispatch of DIR is running,\n"
+    "and when a move was skipped (its VM was on neither its source nor its target) unless\n"
+    "--allow-skips is given. --dry-run does nothing: it prints the\n"
     "calls per wave, the limits in force, the expected duration at them and at the plan's, the\n"
     "moves the plan flags as breaking a [migration] limit and the cross-site moves.\n";
 
@@ -194,7 +197,7 @@ Result<void> run(const std::vector<std::string>& argv) {
                        "retries",
                        "backoff",
                        "resume"};
-    spec.boolean = {"dry-run"};
+    spec.boolean = {"dry-run", "allow-skips"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     std::string dir;
@@ -213,12 +216,15 @@ Result<void> run(const std::vector<std::string>& argv) {
     auto settle_dir = [&](const std::string& d) -> Result<void> {
         if (dry_run) return io::complete_pending_commit(d);
         const std::string lock_path = d + "/dispatch.lock";
-        const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        const int lock_fd =
+            ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (lock_fd < 0)
             return fail(ErrorCode::kEnvironment,
                         lock_path + ": cannot open: " + std::strerror(errno));
+        // Like a plan into a locked directory: the environment (another process), not the input.
         if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-            return bad_input(d + ": another fleetplan dispatch of this plan is running");
+            return fail(ErrorCode::kEnvironment,
+                        d + ": another fleetplan dispatch of this plan is running");
         auto lock = io::DirLock::take(d, true);
         if (!lock) return tl::unexpected(lock.error());
         dir_lock.emplace(std::move(*lock));
@@ -424,6 +430,13 @@ Result<void> run(const std::vector<std::string>& argv) {
                     "dispatch: " + std::to_string(rep->failed) +
                         " migrations failed; their VMs stay on their sources (see " + journal_path +
                         ")");
+    if (rep->skipped > 0 && !args->has("allow-skips"))
+        return fail(ErrorCode::kEnvironment,
+                    "dispatch: " + std::to_string(rep->skipped) + " of " +
+                        std::to_string(plan->moves.size()) +
+                        " migrations skipped: their VMs ran on neither their planned source nor "
+                        "their target, so the fleet is not as planned (see " +
+                        journal_path + "); --allow-skips accepts this with exit 0");
     return {};
 }
 
@@ -437,6 +450,7 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     auto out = args->get("out");
     if (!h || !t1 || !out)
         return bad_input("collect: --hosts, --connect-uri-template and --out are required");
+    if (auto r = io::check_out_dir(*out); !r) return r;
     auto sample = args->get_double("sample-seconds", 0, 3600);
     if (!sample) return tl::unexpected(sample.error());
     const double gap = sample->value_or(1.0);
@@ -546,20 +560,28 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     }
     if (auto w = io::write_file_atomic(*out + "/vms.csv", csv); !w) return w;
     const std::string hist = args->get("history").value_or(*out + "/history.csv");
-    const bool fresh = ::access(hist.c_str(), F_OK) != 0;
-    std::ofstream hf(hist, std::ios::app);
-    if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
-    if (fresh) hf << "time,vm,cpu,mem,net\n";
+    // Appended to, never through a link (O_NOFOLLOW): a link planted in a shared --out as
+    // history.csv is refused.
+    const int hfd =
+        ::open(hist.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (hfd < 0)
+        return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + std::strerror(errno));
+    struct stat hst {};
+    std::string text = ::fstat(hfd, &hst) == 0 && hst.st_size == 0 ? "time,vm,cpu,mem,net\n" : "";
     const auto now = static_cast<int64_t>(std::time(nullptr));
     for (const Row& r : rows) {
-        hf << now << "," << io::csv_field(r.vm) << ","
-           << io::format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) << ","
-           << io::format_double(
-                  "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0)
-           << ",\n";
+        text += std::to_string(now) + "," + io::csv_field(r.vm) + "," +
+                io::format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) + "," +
+                io::format_double(
+                    "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0) +
+                ",\n";
     }
-    hf.flush();
-    if (!hf) return fail(ErrorCode::kEnvironment, hist + ": cannot append");
+    std::string why;  // the first failure: of the write (or a short one), else of the close
+    if (const ssize_t n = ::write(hfd, text.data(), text.size());
+        n != static_cast<ssize_t>(text.size()))
+        why = n < 0 ? std::strerror(errno) : "short write";
+    if (::close(hfd) != 0 && why.empty()) why = std::strerror(errno);
+    if (!why.empty()) return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + why);
     std::cout << "collect: " << rows.size() << " running VMs on " << hosts->size()
               << " hosts; wrote " << *out << "/vms.csv and appended to " << hist << "\n";
     return {};

@@ -2,17 +2,54 @@
 // becomes a message and an exit code (CONTRACT.md). Every rank runs the command; rank 0 prints
 // and writes. The exit code is agreed by an allreduce-max, so no rank waits on a failed peer.
 #include <mpi.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
 
 namespace {
+
+// MPI start-up opens about 25 files (shared libraries, pipes, sockets); with fewer it aborts
+// with exit 1 from inside MPI_Init. The outputs need a few more.
+constexpr rlim_t kMinOpenFiles = 32;
+
+// An exception that escapes a thread other than main's (a oneTBB worker that fails to start
+// another) ends in std::terminate: out of memory and thread-start failures still exit 3.
+[[noreturn]] void on_terminate() {
+    if (std::exception_ptr p = std::current_exception()) {
+        try {
+            std::rethrow_exception(p);
+        } catch (const std::exception& e) {
+            const fp::Error err = fp::mpi::error_from_exception(e);
+            std::fprintf(stderr, "%s\n", err.msg.c_str());
+            std::fflush(stderr);
+            if (err.code == fp::ErrorCode::kEnvironment) _exit(3);
+        } catch (...) {
+        }
+    }
+    std::abort();
+}
+
+// Raises the soft limit on open files to the hard one when it is below kMinOpenFiles; false
+// when even the hard limit is below it (reported before MPI could abort on it).
+bool enough_open_files(rlim_t& limit) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return true;
+    if (rl.rlim_cur >= kMinOpenFiles) return true;
+    rl.rlim_cur = rl.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &rl);  // best effort: the check below decides
+    limit = rl.rlim_cur;
+    return rl.rlim_cur >= kMinOpenFiles;
+}
 
 int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
@@ -64,6 +101,15 @@ int main(int argc, char** argv) {
     // temporary file behind; ignored, the write fails with EFBIG like a full disk: exit 3 with a
     // message naming the file, the previous outputs intact.
     std::signal(SIGXFSZ, SIG_IGN);
+    std::set_terminate(on_terminate);
+    if (rlim_t limit = 0; !enough_open_files(limit)) {
+        std::fprintf(stderr,
+                     "fleetplan: too few file descriptors: the limit on open files (ulimit -n) is "
+                     "%llu; MPI start-up and the outputs need at least %llu\n",
+                     static_cast<unsigned long long>(limit),
+                     static_cast<unsigned long long>(kMinOpenFiles));
+        return 3;
+    }
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         std::fprintf(stderr, "fleetplan: MPI initialisation failed\n");
@@ -81,8 +127,9 @@ int main(int argc, char** argv) {
     try {
         code = run(std::vector<std::string>(argv + 1, argv + argc), env);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "fleetplan: internal error: %s\n", e.what());
-        code = 1;
+        const fp::Error err = fp::mpi::error_from_exception(e);
+        std::fprintf(stderr, "%s\n", err.msg.c_str());
+        code = static_cast<int>(err.code);
     }
     int agreed = code;
     MPI_Allreduce(&code, &agreed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

@@ -17,6 +17,7 @@
 #include "io/config.hpp"
 #include "io/csv.hpp"
 #include "io/fleet_csv.hpp"
+#include "io/output_commit.hpp"
 #include "io/sim_checkpoint.hpp"
 #include "io/sim_input.hpp"
 #include "mpi/cli.hpp"
@@ -227,6 +228,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     if (!args) return tl::unexpected(args.error());
     auto out = args->get("out");
     if (!out) return bad_input("simulate: --out DIR is required");
+    if (auto r = io::check_out_dir(*out); !r) return r;
     auto intervals = args->get_int("intervals", 1, 10000000);
     auto stop_after = args->get_int("stop-after", 1, 10000000);
     auto every = args->get_int("checkpoint-every", 0, 10000000);

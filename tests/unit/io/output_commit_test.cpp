@@ -1,9 +1,13 @@
 #include "io/output_commit.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 
 #include "io/csv.hpp"
 #include "tests/unit/io/scratch_dir.hpp"
@@ -55,18 +59,25 @@ TEST_F(OutputCommitTest, ReplacesAddsAndRemovesInOneCommit) {
 TEST_F(OutputCommitTest, AFailedStageLeavesThePreviousFilesAndNoTemporaries) {
     write("a.txt", "old a");
     write("last.txt", "old last");
-    // last.txt's temporary cannot be created (a directory has its name).
-    std::filesystem::create_directory(dir_ / ("last.txt.tmp." + std::to_string(::getpid())));
     {
         auto c = OutputCommit::open(dir());
         ASSERT_TRUE(c.has_value());
         ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
-        auto r = c->stage("last.txt", "new last");
+        // last.txt cannot be written: a file-size limit below its size (SIGXFSZ ignored, as
+        // fleetplan's main() does: the write fails with EFBIG).
+        const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit old_limit{};
+        ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+        rlimit small = old_limit;
+        small.rlim_cur = 4096;
+        ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+        auto r = c->stage("last.txt", std::string(3 * 4096, 'x'));
+        ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+        std::signal(SIGXFSZ, old_handler);
         ASSERT_FALSE(r.has_value());
         EXPECT_EQ(r.error().code, ErrorCode::kEnvironment);
         EXPECT_NE(r.error().msg.find("last.txt"), std::string::npos) << r.error().msg;
     }  // never committed: the staged a.txt goes
-    std::filesystem::remove(dir_ / ("last.txt.tmp." + std::to_string(::getpid())));
     EXPECT_EQ(read("a.txt"), "old a");
     EXPECT_EQ(read("last.txt"), "old last");
     EXPECT_EQ(others({"a.txt", "last.txt"}), 0);
@@ -162,6 +173,48 @@ TEST_F(OutputCommitTest, ASecondWriterOfTheDirectoryIsRefusedWhileTheFirstHoldsI
         << second.error().msg;
     ASSERT_TRUE(first->stage("a.txt", "a").has_value());
     ASSERT_TRUE(first->commit().has_value());
+}
+
+// Issue 15: in a shared --out, a link planted under the name of the next temporary (the old
+// NAME.tmp.PID) was followed: the file it named was overwritten and the output became the link.
+TEST_F(OutputCommitTest, ALinkPlantedAsATemporaryIsNeverFollowed) {
+    const std::filesystem::path victim = dir_ / "outside" / "victim";
+    std::filesystem::create_directories(victim.parent_path());
+    std::ofstream(victim) << "precious";
+    std::filesystem::create_directory(dir_ / "out");
+    const std::string out = (dir_ / "out").string();
+    const std::string pid = std::to_string(::getpid());
+    for (const char* n : {"a.txt", "b.txt", kCommitList})
+        std::filesystem::create_symlink(victim, dir_ / "out" / (std::string(n) + ".tmp." + pid));
+    std::filesystem::create_symlink(dir_ / "outside" / "b", dir_ / "out" / "b.txt");
+    {
+        auto c = OutputCommit::open(out);
+        ASSERT_TRUE(c.has_value()) << c.error().msg;
+        ASSERT_TRUE(c->stage("a.txt", "new a").has_value());
+        ASSERT_TRUE(c->stage("b.txt", "new b").has_value());
+        ASSERT_TRUE(c->commit().has_value());
+    }
+    ASSERT_TRUE(write_file_atomic(out + "/c.txt", "new c").has_value());
+    EXPECT_EQ(*read_file(victim.string()), "precious");
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "outside" / "b"));  // nothing written through
+    for (const char* n : {"a.txt", "b.txt", "c.txt"}) {
+        struct stat st {};
+        ASSERT_EQ(::lstat((out + "/" + n).c_str(), &st), 0) << n;
+        EXPECT_TRUE(S_ISREG(st.st_mode)) << n << " is not a regular file";
+    }
+    EXPECT_EQ(*read_file(out + "/b.txt"), "new b");
+}
+
+TEST_F(OutputCommitTest, APendingListWhoseTemporaryIsALinkIsRefused) {
+    write("victim", "precious");
+    std::filesystem::create_symlink(dir_ / "victim", dir_ / "a.txt.tmp.999999942");
+    write(kCommitList, "fleetplan commit 1\nrename\ta.txt.tmp.999999942\ta.txt\n");
+    auto r = complete_pending_commit(dir());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().msg.find("a.txt.tmp.999999942: not a regular file"), std::string::npos)
+        << r.error().msg;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "a.txt"));
 }
 
 }  // namespace
