@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "io/csv.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -284,16 +285,16 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         if (*v == "host" || *v == "rack") {
             o.anti_scope = *v == "rack" ? model::AntiScope::kRack : model::AntiScope::kHost;
         } else {
-            errors.push_back(file + ": plan.anti_group_scope: unknown value '" + *v +
-                             "' (valid: host, rack)");
+            errors.push_back(file + ": plan.anti_group_scope: unknown value " + in_quotes(*v) +
+                             " (valid: host, rack)");
         }
     }
     if (auto v = plan_node.get_string("migration_limits", "enforce"); collect(v)) {
         if (*v == "enforce" || *v == "flag") {
             o.enforce_migration_limits = *v == "enforce";
         } else {
-            errors.push_back(file + ": plan.migration_limits: unknown value '" + *v +
-                             "' (valid: enforce, flag)");
+            errors.push_back(file + ": plan.migration_limits: unknown value " + in_quotes(*v) +
+                             " (valid: enforce, flag)");
         }
     }
     if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))

@@ -12,6 +12,7 @@
 #include "io/csv.hpp"
 #include "src/util/assert.hpp"
 #include "src/util/crash_point.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -175,7 +176,7 @@ Result<void> complete_pending_commit_locked(const std::string& dir) {
         ++line;
         const std::string where = list + ":" + std::to_string(line) + ": ";
         if (!header) {
-            if (l != kListHeader) return bad_input(where + "expected '" + kListHeader + "'");
+            if (l != kListHeader) return bad_input(where + "expected " + in_quotes(kListHeader));
             header = true;
             continue;
         }
@@ -198,7 +199,7 @@ Result<void> complete_pending_commit_locked(const std::string& dir) {
                              "'remove<TAB>NAME'");
         }
     }
-    if (!header) return bad_input(list + ":1: expected '" + std::string(kListHeader) + "'");
+    if (!header) return bad_input(list + ":1: expected " + in_quotes(std::string(kListHeader)));
     return apply(dir, steps, nullptr);
 }
 

@@ -10,6 +10,7 @@
 #include "io/fleet_csv.hpp"
 #include "io/history.hpp"
 #include "src/model/history.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 
@@ -37,7 +38,7 @@ Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir_in,
             if (!name.empty() && name.back() == '\r') name.pop_back();
             if (name.empty()) continue;
             if (name.find('/') != std::string::npos || name == "." || name == "..") {
-                errors.add(*order_file, line, "name", "not a file name: '" + name + "'");
+                errors.add(*order_file, line, "name", "not a file name: " + in_quotes(name));
                 continue;
             }
             day.names.push_back(name);
@@ -46,7 +47,7 @@ Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir_in,
         std::sort(sorted.begin(), sorted.end());
         const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
         if (dup != sorted.end())
-            errors.add(*order_file, 1, "name", "'" + *dup + "' is listed twice");
+            errors.add(*order_file, 1, "name", in_quotes(*dup) + " is listed twice");
         if (day.names.empty()) errors.add(*order_file, 1, "name", "no trace file names");
     } else {
         fs::directory_iterator it(dir, ec);

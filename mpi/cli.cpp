@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "io/csv.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::mpi {
 
@@ -21,7 +22,7 @@ Result<std::optional<int64_t>> Args::get_int(const std::string& flag, int64_t mi
     errno = 0;
     const long long x = std::strtoll(v->c_str(), &end, 10);
     if (v->empty() || *end != '\0' || errno != 0)
-        return bad_input("--" + flag + ": expected an integer, got '" + *v + "'");
+        return bad_input("--" + flag + ": expected an integer, got " + in_quotes(*v));
     if (x < min || x > max)
         return bad_input("--" + flag + ": " + *v + " is out of range [" + std::to_string(min) +
                          ", " + std::to_string(max) + "]");
@@ -35,7 +36,7 @@ Result<std::optional<double>> Args::get_double(const std::string& flag, double m
     char* end = nullptr;
     const double x = std::strtod(v->c_str(), &end);
     if (v->empty() || *end != '\0' || !std::isfinite(x))
-        return bad_input("--" + flag + ": expected a finite number, got '" + *v + "'");
+        return bad_input("--" + flag + ": expected a finite number, got " + in_quotes(*v));
     if (x < min || x > max)
         return bad_input("--" + flag + ": " + *v + " is out of range [" +
                          io::format_double("%g", min) + ", " + io::format_double("%g", max) + "]");
