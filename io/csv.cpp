@@ -230,6 +230,7 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
         std::string field;
         bool record_done = false;
         bool bad = false;
+        bool lone_cr = false;  // a CR not before LF, outside quotes
         // A blank physical line is skipped.
         if (text[i] == '\n' || (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
             i += text[i] == '\r' ? 2 : 1;
@@ -281,6 +282,7 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
                         ++i;
                         continue;
                     }
+                    lone_cr |= text[i] == '\r';
                     field += text[i];
                     ++i;
                 }
@@ -302,6 +304,12 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
             }
         }
         if (!have_header) {
+            if (lone_cr) {
+                errors.add(file, 1, "header",
+                           "lines end at LF or CRLF; this file has lone CRs (old Mac line "
+                           "endings), so it reads as one line");
+                return tl::unexpected(errors.to_error());
+            }
             table.header = fields;
             have_header = true;
             continue;

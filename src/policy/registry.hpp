@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ class Registry {
                              "' (valid: " + valid + ")");
         }
         return it->second.factory(node, all);
+    }
+    std::optional<PolicyInfo> info(const std::string& name) const {
+        auto it = entries_.find(name);
+        if (it == entries_.end()) return std::nullopt;
+        return it->second.info;
     }
     std::vector<PolicyInfo> list() const {
         std::vector<PolicyInfo> out;
