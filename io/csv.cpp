@@ -342,6 +342,12 @@ std::string name_list(const std::vector<std::string>& names, size_t max_names) {
     return list;
 }
 
+std::string spreadsheet_field(std::string_view s) {
+    if (!s.empty() && std::string_view("=+-@\t\r'").find(s.front()) != std::string_view::npos)
+        return csv_field("'" + std::string(s));
+    return csv_field(s);
+}
+
 std::string csv_field(std::string_view s) {
     if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
     std::string out = "\"";

@@ -90,6 +90,10 @@ std::string name_list(const std::vector<std::string>& names, size_t max_names = 
 
 // Quotes a field when it needs it.
 std::string csv_field(std::string_view s);
+// csv_field for a file meant for a spreadsheet: a value beginning with = + - @ TAB or CR (which a
+// spreadsheet may run as a formula) gets a leading ' (OWASP's advice), and so does one beginning
+// with ', so that removing one leading ' always gives the value back.
+std::string spreadsheet_field(std::string_view s);
 // printf-style formatting of one double (e.g. "%.3f"), for CSV and messages.
 std::string format_double(const char* fmt, double v);
 

@@ -66,6 +66,8 @@ const char* kPlanHelp =
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
     "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
+    "  --csv-safe             also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
+    "                         leading ' (no formula runs); plan.csv is unchanged\n"
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
@@ -207,7 +209,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
         "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
         "threads",  "seed",    "out",      "resume",   "traffic",           "window"};
-    spec.boolean = {"fail-on-unresolved"};
+    spec.boolean = {"fail-on-unresolved", "csv-safe"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -547,6 +549,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     run.frozen = g.frozen;
     run.limits = rc->options.waves;
     run.window_s = rc->options.window_s;
+    run.spreadsheet_copy = args->has("csv-safe");
 
     // The checkpoint's fleet: every VM row, shard by shard (written where it lies, not copied),
     // and the plan indexing it.

@@ -77,4 +77,19 @@ printf 'id,cpu,mem,net,address\nh1,16,65536,10000,[::1]\nh2,16,65536,10000,10.0.
     ok "bracketed IPv6, IPv4 and a host name are accepted" || bad "valid addresses refused"
 expect2 "an empty connect URI template is refused" "--connect-uri-template: empty" \
     dispatch --plan "$T/o-good" --hosts "$T/good.csv" --connect-uri-template '' --dry-run
+# Spreadsheet formula injection: plan.csv stays byte-exact (dispatch reads it); --csv-safe adds
+# plan.spreadsheet.csv, where a cell beginning with = + - @ TAB CR or ' gets a leading '.
+printf 'id,host,cpu,mem,net\n=1+1,h1,1,1,1\n-x,h1,1,1,1\n@y,h1,1,1,1\nplain,h1,1,1,1\n' >"$T/f.vms.csv"
+"$FLEETPLAN" plan --hosts "$H" --vms "$T/f.vms.csv" --goal evacuate --evacuate h1 --out "$T/o-f" >/dev/null
+"$FLEETPLAN" plan --hosts "$H" --vms "$T/f.vms.csv" --goal evacuate --evacuate h1 --csv-safe --out "$T/o-fs" >/dev/null 2>&1 || true
+if cmp -s "$T/o-f/plan.csv" "$T/o-fs/plan.csv" && [ ! -e "$T/o-f/plan.spreadsheet.csv" ] &&
+    [ "$(cut -d, -f2 "$T/o-fs/plan.spreadsheet.csv" | sort | tr '\n' ' ')" = "'-x '=1+1 '@y plain vm " ] &&
+    grep -q '^1,=1+1,h1,h2,' "$T/o-f/plan.csv"; then
+    ok "--csv-safe: plan.spreadsheet.csv escapes formula cells, plan.csv unchanged"
+else
+    bad "--csv-safe: $(cat "$T/o-fs/plan.spreadsheet.csv" 2>&1 | head -5)"
+fi
+"$FLEETPLAN" plan --hosts "$H" --vms "$T/f.vms.csv" --goal evacuate --evacuate h1 --out "$T/o-fs" >/dev/null
+[ ! -e "$T/o-fs/plan.spreadsheet.csv" ] && ok "a run without --csv-safe removes a stale plan.spreadsheet.csv" ||
+    bad "stale plan.spreadsheet.csv kept"
 finish

@@ -66,6 +66,19 @@ TEST(CsvField, QuotesOnlyWhenNeeded) {
 namespace fp::io {
 namespace {
 
+// OWASP's CSV-injection advice for files meant for spreadsheets; reversible (strip one ').
+TEST(SpreadsheetField, PrefixesFormulaStartsAndQuotes) {
+    EXPECT_EQ(spreadsheet_field("=1+1"), "'=1+1");
+    EXPECT_EQ(spreadsheet_field("+x"), "'+x");
+    EXPECT_EQ(spreadsheet_field("-x"), "'-x");
+    EXPECT_EQ(spreadsheet_field("@SUM(A1)"), "'@SUM(A1)");
+    EXPECT_EQ(spreadsheet_field("\tx"), "'\tx");
+    EXPECT_EQ(spreadsheet_field("'x"), "''x");
+    EXPECT_EQ(spreadsheet_field("=a,b"), "\"'=a,b\"");
+    EXPECT_EQ(spreadsheet_field("a=b"), "a=b");
+    EXPECT_EQ(spreadsheet_field(""), "");
+}
+
 // Lines end at LF or CRLF. A file with lone CRs (old Mac line endings) is one line; say so
 // rather than report its "columns".
 TEST(ParseCsv, LoneCrLineEndingsAreNamed) {
