@@ -14,6 +14,7 @@
 #include "src/policy/config_node.hpp"
 #include "src/policy/policy.hpp"
 #include "src/util/result.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::policy {
 
@@ -52,8 +53,8 @@ class Registry {
         if (it == entries_.end()) {
             std::string valid;
             for (const auto& [k, e] : entries_) valid += (valid.empty() ? "" : ", ") + k;
-            return bad_input(node.path() + ".name: unknown " + family_ + " policy '" + name +
-                             "' (valid: " + valid + ")");
+            return bad_input(node.path() + ".name: unknown " + family_ + " policy " +
+                             in_quotes(name) + " (valid: " + valid + ")");
         }
         return it->second.factory(node, all);
     }

@@ -67,6 +67,18 @@ fi
 [ "$(wc -c <"$T/wide.err")" -lt 2000 ] && grep -qF 'xxx... (100000 bytes)' "$T/wide.err" &&
     ok "a 100 kB unknown column name is echoed capped" || bad "echo not capped: $(wc -c <"$T/wide.err") bytes"
 
+# Every echo of a flag's value or name is escaped and capped, not only those of the CSV readers.
+set +e
+"$FLEETPLAN" plan --hosts "$H" --vms "$T/ok.vms.csv" --goal "$(head -c 100000 /dev/zero | tr '\0' 'g')" --out "$T/o-g" >/dev/null 2>"$T/goal.err"
+rc1=$?
+"$FLEETPLAN" plan --hosts "$H" --vms "$T/ok.vms.csv" $'--x\nFORGED: all is well' --out "$T/o-g" >/dev/null 2>"$T/opt.err"
+rc2=$?
+set -e
+[ $rc1 -eq 2 ] && [ "$(wc -c <"$T/goal.err")" -lt 2000 ] && grep -qF "ggg... (100000 bytes)" "$T/goal.err" &&
+    ok "a 100 kB --goal value is echoed capped" || bad "--goal echo: rc $rc1, $(wc -c <"$T/goal.err") bytes"
+[ $rc2 -eq 2 ] && ! grep -q '^FORGED' "$T/opt.err" && grep -qF 'unknown option --x\nFORGED' "$T/opt.err" &&
+    ok "an unknown option's name is echoed escaped" || bad "option echo: rc $rc2, $(cat "$T/opt.err")"
+
 # Addresses: syntax, not just characters; an empty template is refused.
 for addr in '[' ':::' '::1' '[::1]]' '..' '-h' 'a..b' '[fe80::1' '300.1.1.1.1'; do
     printf 'id,cpu,mem,net,address\nh1,16,65536,10000,%s\nh2,16,65536,10000,\n' "$addr" >"$T/addr.csv"
