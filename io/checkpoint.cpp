@@ -16,6 +16,7 @@
 
 #include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -350,13 +351,15 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         for (size_t i = 0; i < nh; ++i) {
             model::Host& h = fleet.hosts[i];
             h.id = id[i];
+            const auto fault = id_fault(h.id);
+            check(!fault, "/fleet/hosts/id: row " + std::to_string(i) + ": " + fault.value_or(""));
             h.capacity[model::kCpu] = cpu[i];
             h.capacity[model::kMem] = mem[i];
             h.capacity[model::kNet] = net[i];
             h.rack = rack[i];
             h.site = site[i];
             auto st = model::parse_host_state(state[i]);
-            check(st.has_value(), "/fleet/hosts/state: unknown state '" + state[i] + "'");
+            check(st.has_value(), "/fleet/hosts/state: unknown state " + in_quotes(state[i]));
             h.state = *st;
             if (!std::isnan(pidle[i])) h.power_idle_w = pidle[i];
             if (!std::isnan(pmax[i])) h.power_max_w = pmax[i];
@@ -385,6 +388,8 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         for (size_t i = 0; i < nv; ++i) {
             model::Vm& v = fleet.vms[i];
             v.id = id[i];
+            const auto fault = id_fault(v.id);
+            check(!fault, "/fleet/vms/id: row " + std::to_string(i) + ": " + fault.value_or(""));
             check(host[i] >= -1 && host[i] < static_cast<int32_t>(fleet.hosts.size()),
                   "/fleet/vms/host: index out of range");
             v.host = host[i];
@@ -444,7 +449,8 @@ Checkpoint read_all(hid_t file, const std::string& path) {
                       tgt[i] < nh,
                   "/plan/moves: index out of range");
             auto it = kReasons.find(reason[i]);
-            check(it != kReasons.end(), "/plan/moves/reason: unknown reason '" + reason[i] + "'");
+            check(it != kReasons.end(),
+                  "/plan/moves/reason: unknown reason " + in_quotes(reason[i]));
             plan::Move m;
             m.step = step[i];
             m.vm = vm[i];
@@ -573,7 +579,7 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         for (size_t i = 0; i < n; ++i) {
             dispatch::JournalEntry e;
             auto kind = dispatch::parse_move_event(ev[i]);
-            check(kind.has_value(), "/dispatch/event: unknown event '" + ev[i] + "'");
+            check(kind.has_value(), "/dispatch/event: unknown event " + in_quotes(ev[i]));
             e.time_s = t[i];
             e.move = mv[i];
             e.event = *kind;

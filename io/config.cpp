@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "io/csv.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -21,13 +22,15 @@ std::string join(const std::vector<std::string>& v, const char* sep = "\n") {
 }
 
 // Copies a TOML table's scalar entries into a ConfigNode; nested tables are errors.
+// `lines` gets each key's line (by its full path, e.g. "plan.max_util"), for with_line().
 void to_node(const toml::table& t, ConfigNode& node, const std::string& file,
-             std::vector<std::string>& errors) {
+             std::vector<std::string>& errors, std::map<std::string, int64_t>& lines) {
     for (const auto& [k, v] : t) {
         const std::string key(k.str());
         const auto line = v.source().begin.line;
-        const std::string where = file + ":" + std::to_string(line) + ":" +
-                                  (node.path().empty() ? key : node.path() + "." + key);
+        const std::string path = node.path().empty() ? key : node.path() + "." + key;
+        lines.emplace(path, line);
+        const std::string where = file + ":" + std::to_string(line) + ":" + path;
         if (auto b = v.as_boolean()) {
             node.set(key, b->get());
         } else if (auto i = v.as_integer()) {
@@ -40,6 +43,35 @@ void to_node(const toml::table& t, ConfigNode& node, const std::string& file,
             errors.push_back(where + ": expected a number, string or boolean");
         }
     }
+}
+
+// "FILE: KEY: what" (a value's fault, found after parsing) as "FILE:LINE:KEY: what" when the
+// key's line is known, like the parser's own errors.
+std::string with_line(const std::string& error, const std::string& file,
+                      const std::map<std::string, int64_t>& lines) {
+    const std::string prefix = file + ": ";
+    if (error.compare(0, prefix.size(), prefix) != 0) return error;
+    const std::string rest = error.substr(prefix.size());
+    const auto it = lines.find(rest.substr(0, rest.find(':')));
+    if (it == lines.end()) return error;
+    return file + ":" + std::to_string(it->second) + ":" + rest;
+}
+
+// Whether `key` (the last part of an unread key's path) is a documented parameter of `info`
+// (a ParamDoc may name several, "cpu_high, mem_high, net_high").
+bool documented(const std::optional<policy::PolicyInfo>& info, const std::string& key) {
+    if (!info) return false;
+    for (const auto& p : info->params) {
+        size_t start = 0;
+        while (start <= p.name.size()) {
+            const size_t comma = std::min(p.name.find(',', start), p.name.size());
+            std::string name = p.name.substr(start, comma - start);
+            while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+            if (name == key) return true;
+            start = comma + 1;
+        }
+    }
+    return false;
 }
 
 // A TOML basic string (also a quoted key): quotes, backslashes and control characters escaped,
@@ -168,6 +200,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         }
     }
     std::vector<std::string> errors;
+    std::map<std::string, int64_t> key_lines;
     ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration"), sim_node("sim");
     std::map<std::pair<std::string, std::string>, plan::MigrationCostConfig::SitePair> site_pairs;
     std::map<std::string, ConfigNode> policy_nodes = {
@@ -190,7 +223,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                     rest.erase("site_pairs");
                     site_pairs_from(*sp, file, site_pairs, errors);
                 }
-                to_node(rest, mig_node, file, errors);
+                to_node(rest, mig_node, file, errors, key_lines);
                 continue;
             }
             to_node(*t,
@@ -198,7 +231,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                     : key == "waves" ? waves_node
                     : key == "sim"   ? sim_node
                                      : mig_node,
-                    file, errors);
+                    file, errors, key_lines);
         } else if (key == "policy") {
             if (!t) {
                 errors.push_back(where + ": expected a table");
@@ -215,9 +248,10 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                     continue;
                 }
                 if (const toml::table* pt = pv.as_table()) {
-                    to_node(*pt, it->second, file, errors);
+                    to_node(*pt, it->second, file, errors, key_lines);
                 } else if (auto s = pv.as_string()) {
                     it->second.set("name", s->get());
+                    key_lines.emplace("policy." + role + ".name", pv.source().begin.line);
                 } else {
                     errors.push_back(pwhere +
                                      ": expected a table like { name = \"...\" } or a name");
@@ -284,16 +318,16 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         if (*v == "host" || *v == "rack") {
             o.anti_scope = *v == "rack" ? model::AntiScope::kRack : model::AntiScope::kHost;
         } else {
-            errors.push_back(file + ": plan.anti_group_scope: unknown value '" + *v +
-                             "' (valid: host, rack)");
+            errors.push_back(file + ": plan.anti_group_scope: unknown value " + in_quotes(*v) +
+                             " (valid: host, rack)");
         }
     }
     if (auto v = plan_node.get_string("migration_limits", "enforce"); collect(v)) {
         if (*v == "enforce" || *v == "flag") {
             o.enforce_migration_limits = *v == "enforce";
         } else {
-            errors.push_back(file + ": plan.migration_limits: unknown value '" + *v +
-                             "' (valid: enforce, flag)");
+            errors.push_back(file + ": plan.migration_limits: unknown value " + in_quotes(*v) +
+                             " (valid: enforce, flag)");
         }
     }
     if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))
@@ -367,36 +401,52 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         {"selection", goal_preset_selection(o.goal)},
         {"placement", "bfd"}};
     std::map<std::string, std::string> names;
+    // Roles whose policy refused a parameter: it stopped reading there, so its later documented
+    // parameters are unread but not unknown.
+    std::map<std::string, std::optional<policy::PolicyInfo>> failed;
     for (auto& [role, node] : policy_nodes) {
         auto n = node.get_string("name", default_names.at(role));
         if (!collect(n)) continue;
         names[role] = *n;
         if (role == "trigger") {
             auto p = registries.triggers.create(*n, node, registries);
-            if (p)
+            if (p) {
                 rc.policies.trigger = std::move(*p);
-            else
+            } else {
                 errors.push_back(file + ": " + p.error().msg);
+                failed[role] = registries.triggers.info(*n);
+            }
         } else if (role == "selection") {
             auto p = registries.selections.create(*n, node, registries);
-            if (p)
+            if (p) {
                 rc.policies.selection = std::move(*p);
-            else
+            } else {
                 errors.push_back(file + ": " + p.error().msg);
+                failed[role] = registries.selections.info(*n);
+            }
         } else {
             auto p = registries.placements.create(*n, node, registries);
-            if (p)
+            if (p) {
                 rc.policies.placement = std::move(*p);
-            else
+            } else {
                 errors.push_back(file + ": " + p.error().msg);
+                failed[role] = registries.placements.info(*n);
+                if (failed[role])  // placements also take the size function's parameters
+                    for (const auto& d : policy::size_params()) failed[role]->params.push_back(d);
+            }
         }
     }
     for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node, &sim_node})
         for (const auto& k : n->unread_keys()) errors.push_back(file + ": " + k + ": unknown key");
     for (const auto& [role, node] : policy_nodes)
-        for (const auto& k : node.unread_keys())
+        for (const auto& k : node.unread_keys()) {
+            if (auto f = failed.find(role);
+                f != failed.end() && documented(f->second, k.substr(k.rfind('.') + 1)))
+                continue;
             errors.push_back(file + ": " + k + ": unknown parameter for policy '" +
                              (names.count(role) ? names[role] : "?") + "'");
+        }
+    for (auto& e : errors) e = with_line(e, file, key_lines);
     if (!errors.empty()) return bad_input(join(errors));
 
     // The expanded config: every value in force, in a fixed order.

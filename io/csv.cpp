@@ -26,7 +26,9 @@ void ErrorList::add(const std::string& file, int64_t line, const std::string& co
         ++dropped_;
         return;
     }
-    messages_.emplace_back(line, file + ":" + std::to_string(line) + ":" + column + ": " + what);
+    // The column may be a header's name, which is input: escaped and capped like any echo.
+    messages_.emplace_back(
+        line, file + ":" + std::to_string(line) + ":" + printable(column) + ": " + what);
 }
 
 Error ErrorList::to_error() const {
@@ -239,31 +241,6 @@ Result<std::string> read_file(const std::string& path) {
     return text;
 }
 
-bool valid_utf8(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        size_t n;
-        if (c < 0x80) {
-            n = 0;
-        } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-            n = 1;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-        } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-            n = 3;
-        } else {
-            return false;
-        }
-        for (size_t k = 1; k <= n; ++k) {
-            if (i + k >= s.size()) return false;
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        }
-        i += n + 1;
-    }
-    return true;
-}
-
 Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
     CsvTable table;
     table.file = file;
@@ -283,6 +260,7 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
         std::string field;
         bool record_done = false;
         bool bad = false;
+        bool lone_cr = false;  // a CR not before LF, outside quotes
         // A blank physical line is skipped.
         if (text[i] == '\n' || (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
             i += text[i] == '\r' ? 2 : 1;
@@ -334,6 +312,7 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
                         ++i;
                         continue;
                     }
+                    lone_cr |= text[i] == '\r';
                     field += text[i];
                     ++i;
                 }
@@ -355,6 +334,12 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
             }
         }
         if (!have_header) {
+            if (lone_cr) {
+                errors.add(file, 1, "header",
+                           "lines end at LF or CRLF; this file has lone CRs (old Mac line "
+                           "endings), so it reads as one line");
+                return tl::unexpected(errors.to_error());
+            }
             table.header = fields;
             have_header = true;
             continue;
@@ -376,6 +361,21 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
     }
     if (!errors.empty()) return tl::unexpected(errors.to_error());
     return table;
+}
+
+std::string name_list(const std::vector<std::string>& names, size_t max_names) {
+    std::string list;
+    for (size_t i = 0; i < names.size() && i < max_names; ++i)
+        list += (i ? ", " : "") + printable(names[i]);
+    if (names.size() > max_names)
+        list += " and " + std::to_string(names.size() - max_names) + " more";
+    return list;
+}
+
+std::string spreadsheet_field(std::string_view s) {
+    if (!s.empty() && std::string_view("=+-@\t\r'").find(s.front()) != std::string_view::npos)
+        return csv_field("'" + std::string(s));
+    return csv_field(s);
 }
 
 std::string csv_field(std::string_view s) {

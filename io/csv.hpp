@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/util/result.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 
@@ -88,8 +89,16 @@ Result<void> require_regular_file(const std::string& path);
 // Parses CSV text. Blank lines are skipped; a UTF-8 byte-order mark is ignored; CRLF accepted.
 Result<CsvTable> parse_csv(std::string_view text, const std::string& file);
 
+// "a, b, c and 7 more": names (say, of unknown columns) for a message, each escaped and capped
+// (src/util/text.hpp), at most max_names of them.
+std::string name_list(const std::vector<std::string>& names, size_t max_names = 10);
+
 // Quotes a field when it needs it.
 std::string csv_field(std::string_view s);
+// csv_field for a file meant for a spreadsheet: a value beginning with = + - @ TAB or CR (which a
+// spreadsheet may run as a formula) gets a leading ' (OWASP's advice), and so does one beginning
+// with ', so that removing one leading ' always gives the value back.
+std::string spreadsheet_field(std::string_view s);
 // printf-style formatting of one double (e.g. "%.3f"), for CSV and messages.
 std::string format_double(const char* fmt, double v);
 
@@ -115,6 +124,7 @@ void remove_stale_temporaries(const std::string& path);
 // Creates DIR and its parents (an environment error when it cannot).
 Result<void> make_dir(const std::string& dir);
 
-bool valid_utf8(std::string_view s);
+// Strict UTF-8 (src/util/text.hpp): every field of every CSV input is checked with it.
+using fp::valid_utf8;
 
 }  // namespace fp::io

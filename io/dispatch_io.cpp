@@ -16,6 +16,7 @@
 #include "io/fleet_csv.hpp"
 #include "src/util/crash_point.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -53,11 +54,28 @@ std::optional<double> estimate(const std::string& file, int64_t line, const std:
     if (st != DecimalStatus::kOk) {
         std::string what = describe(st);
         if (st == DecimalStatus::kOutOfRange) what += " (at most 1e9)";
-        errors.add(file, line, col, what + ": '" + text + "'");
+        errors.add(file, line, col, what + ": " + in_quotes(text));
         ok = false;
         return std::nullopt;
     }
     return d.value;
+}
+
+// Checks the ids in fields[first..first+2] (vm, source, target; an empty source is a new VM's
+// and allowed): false after recording what is wrong.
+bool ids_ok(const std::string& file, int64_t line, std::initializer_list<const char*> columns,
+            const std::vector<std::string>& fields, size_t first, ErrorList& errors) {
+    bool ok = true;
+    size_t i = first;
+    for (const char* col : columns) {
+        const std::string& id = fields[i++];
+        if (id.empty() && std::string_view(col) == "source") continue;
+        if (auto fault = id_fault(id)) {
+            errors.add(file, line, col, *fault);
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 }  // namespace
@@ -93,7 +111,8 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
         }
         const auto step = to_int(row.fields[0]);
         if (!step || *step < 1 || *step > 100000000) {
-            errors.add(path, row.line, "step", "not a wave number >= 1: '" + row.fields[0] + "'");
+            errors.add(path, row.line, "step",
+                       "not a wave number >= 1: " + in_quotes(row.fields[0]));
             continue;
         }
         if (*step < last_step) {
@@ -122,6 +141,8 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
             errors.add(path, row.line, "target", "empty");
             continue;
         }
+        // Ids go to libvirt as C strings: one with a NUL would name another domain or host.
+        if (!ids_ok(path, row.line, {"vm", "source", "target"}, row.fields, 1, errors)) continue;
         dispatch::PlannedMove m;
         bool ok = true;
         auto number = [&](std::optional<size_t> c) -> std::optional<double> {
@@ -267,7 +288,8 @@ Result<std::vector<dispatch::JournalEntry>> read_journal(const std::string& path
     std::string got;
     for (size_t i = 0; i < t->header.size(); ++i) got += (i ? "," : "") + t->header[i];
     if (got != want)
-        return bad_input(path + ":1:time_s: not a dispatch journal (header '" + got + "')");
+        return bad_input(path + ":1:time_s: not a dispatch journal (header " + in_quotes(got) +
+                         ")");
     ErrorList errors;
     for (const CsvRow& row : t->rows) {
         if (row.fields.size() != 10) {
@@ -282,18 +304,20 @@ Result<std::vector<dispatch::JournalEntry>> read_journal(const std::string& path
         const auto attempt = to_int(row.fields[6]);
         const auto secs = to_double(row.fields[7]);
         const auto down = to_double(row.fields[8]);
-        if (!time) errors.add(path, row.line, "time_s", "not a number: '" + row.fields[0] + "'");
+        if (!time)
+            errors.add(path, row.line, "time_s", "not a number: " + in_quotes(row.fields[0]));
         if (!move || *move < 0)
-            errors.add(path, row.line, "move", "not a move number: '" + row.fields[1] + "'");
-        if (!ev) errors.add(path, row.line, "event", "unknown event '" + row.fields[2] + "'");
+            errors.add(path, row.line, "move", "not a move number: " + in_quotes(row.fields[1]));
+        if (!ev) errors.add(path, row.line, "event", "unknown event " + in_quotes(row.fields[2]));
         if (!attempt || *attempt < 0)
-            errors.add(path, row.line, "attempt", "not a count: '" + row.fields[6] + "'");
+            errors.add(path, row.line, "attempt", "not a count: " + in_quotes(row.fields[6]));
         if (!secs || *secs < 0)
-            errors.add(path, row.line, "seconds", "not a duration: '" + row.fields[7] + "'");
+            errors.add(path, row.line, "seconds", "not a duration: " + in_quotes(row.fields[7]));
         if (!down)
-            errors.add(path, row.line, "downtime_ms", "not a number: '" + row.fields[8] + "'");
+            errors.add(path, row.line, "downtime_ms", "not a number: " + in_quotes(row.fields[8]));
+        const bool ids = ids_ok(path, row.line, {"vm", "source", "target"}, row.fields, 3, errors);
         if (!time || !move || *move < 0 || !ev || !attempt || *attempt < 0 || !secs || *secs < 0 ||
-            !down)
+            !down || !ids)
             continue;
         e.time_s = *time;
         e.move = *move;

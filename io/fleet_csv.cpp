@@ -13,12 +13,12 @@
 #include "io/csv.hpp"
 #include "src/util/decimal.hpp"
 #include "src/util/hash.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
 
 constexpr double kMaxQuantity = 1e9;
-constexpr size_t kMaxIdBytes = 256;
 
 // Column lookup for one table, with missing/duplicate/unknown column checks.
 class Columns {
@@ -31,8 +31,10 @@ class Columns {
             std::string name = t.header[i];
             while (!name.empty() && name.back() == ' ') name.pop_back();
             while (!name.empty() && name.front() == ' ') name.erase(name.begin());
-            if (index_.count(name)) {
-                errors.add(t.file, 1, name, "duplicate column '" + name + "'");
+            if (auto it = index_.find(name); it != index_.end()) {
+                errors.add(t.file, 1, name.empty() ? "column " + std::to_string(i + 1) : name,
+                           "duplicate column " + in_quotes(name) + " (also column " +
+                               std::to_string(it->second + 1) + ")");
                 continue;
             }
             index_[name] = i;
@@ -42,12 +44,10 @@ class Columns {
             if (!known) unknown.push_back(name);
         }
         for (const auto& r : required)
-            if (!index_.count(r)) errors.add(t.file, 1, r, "missing required column '" + r + "'");
-        if (!unknown.empty()) {
-            std::string list;
-            for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
-            warnings.push_back(t.file + ":1: ignoring unknown column(s): " + list);
-        }
+            if (!index_.count(r))
+                errors.add(t.file, 1, r, "missing required column " + in_quotes(r));
+        if (!unknown.empty())
+            warnings.push_back(t.file + ":1: ignoring unknown column(s): " + name_list(unknown));
     }
     std::optional<size_t> index_of(const std::string& col) const {
         auto it = index_.find(col);
@@ -86,7 +86,7 @@ std::optional<Decimal> quantity(const FieldCtx& c, std::string_view col,
     if (st != DecimalStatus::kOk) {
         std::string what = describe(st);
         if (st == DecimalStatus::kOutOfRange) what += " (at most 1e9)";
-        c.errors.add(c.file, c.line, std::string(col), what + ": '" + std::string(*text) + "'");
+        c.errors.add(c.file, c.line, std::string(col), what + ": " + in_quotes(std::string(*text)));
         return std::nullopt;
     }
     if (positive && d.digits == 0 && !d.tail_nonzero) {
@@ -97,8 +97,8 @@ std::optional<Decimal> quantity(const FieldCtx& c, std::string_view col,
 }
 
 bool check_id(const FieldCtx& c, std::string_view col, std::string_view id) {
-    if (auto p = id_problem(id)) {
-        c.errors.add(c.file, c.line, std::string(col), *p);
+    if (auto fault = id_fault(id)) {
+        c.errors.add(c.file, c.line, std::string(col), *fault);
         return false;
     }
     return true;
@@ -154,11 +154,12 @@ std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Ge
     if (!host.empty()) {
         const std::optional<int32_t> h = hidx >= 0 ? std::optional<int32_t>(hidx) : std::nullopt;
         if (!h) {
-            c.errors.add(c.file, c.line, "host", "unknown host '" + std::string(host) + "'");
+            c.errors.add(c.file, c.line, "host", "unknown host " + in_quotes(std::string(host)));
             ok = false;
         } else if (fleet.hosts[static_cast<size_t>(*h)].state == model::HostState::kOff) {
-            c.errors.add(c.file, c.line, "host",
-                         "host '" + std::string(host) + "' is off but the VM is placed on it");
+            c.errors.add(
+                c.file, c.line, "host",
+                "host " + in_quotes(std::string(host)) + " is off but the VM is placed on it");
             ok = false;
         } else {
             vm.host = *h;
@@ -344,12 +345,11 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
         while (b < ids.size() && ids[b].hash == ids[a].hash) ++b;
         for (size_t x = a + 1; x < b; ++x)
             for (size_t y = a; y < x; ++y)
-                // Ids that fail their own check (empty, too long) are not compared, as before.
-                if (ids[y].id == ids[x].id && !ids[x].id.empty() &&
-                    ids[x].id.size() <= kMaxIdBytes) {
+                // Ids that fail their own check (empty, too long, NUL, UTF-8) are not compared.
+                if (ids[y].id == ids[x].id && !id_fault(ids[x].id)) {
                     dups.add(file, ids[x].line, "id",
-                             "duplicate id '" + std::string(ids[x].id) + "' (first on line " +
-                                 std::to_string(ids[y].line) + ")");
+                             "duplicate id " + in_quotes(std::string(ids[x].id)) +
+                                 " (first on line " + std::to_string(ids[y].line) + ")");
                     break;
                 }
         a = b;
@@ -363,13 +363,6 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
 }
 
 }  // namespace
-
-std::optional<std::string> id_problem(std::string_view id) {
-    if (id.empty()) return "missing value";
-    if (id.size() > kMaxIdBytes) return "id longer than 256 bytes";
-    if (!valid_utf8(id)) return "not valid UTF-8";
-    return std::nullopt;
-}
 
 std::optional<std::string> capacity_problem(int64_t internal, int dim) {
     if (internal <= 0) return "capacity rounds down to 0 (must be greater than 0)";
@@ -402,13 +395,13 @@ Result<void> validate_fleet(const model::Fleet& fleet, const std::string& hosts_
             ++dropped;
             return;
         }
-        errors.push_back(where + "/" + col + "[" + std::to_string(row) + "] (" + kind + " '" + id +
-                         "'): " + what);
+        errors.push_back(where + "/" + col + "[" + std::to_string(row) + "] (" + kind + " " +
+                         in_quotes(id) + "): " + what);
     };
     std::unordered_map<std::string_view, size_t> seen;  // ids of the table being checked
     auto check_id = [&](const std::string& where, size_t i, const char* kind,
                         const std::string& id) {
-        if (auto p = id_problem(id)) add(where, "id", i, kind, id, *p);
+        if (auto p = id_fault(id)) add(where, "id", i, kind, id, *p);
         if (auto [it, fresh] = seen.emplace(id, i); !fresh)
             add(where, "id", i, kind, id,
                 "duplicate id (first at row " + std::to_string(it->second) + ")");
@@ -499,7 +492,7 @@ Result<FleetLoad> parse_hosts(std::string_view hosts_text, const std::string& ho
                 auto [it, inserted] = host_line.emplace(h.id, row.line);
                 if (!inserted) {
                     errors.add(hosts_name, row.line, "id",
-                               "duplicate id '" + h.id + "' (first on line " +
+                               "duplicate id " + in_quotes(h.id) + " (first on line " +
                                    std::to_string(it->second) + ")");
                     ok = false;
                 }
@@ -522,8 +515,8 @@ Result<FleetLoad> parse_hosts(std::string_view hosts_text, const std::string& ho
                 auto st = model::parse_host_state(trimmed(*s));
                 if (!st) {
                     errors.add(hosts_name, row.line, "state",
-                               "unknown state '" + std::string(*s) +
-                                   "' (valid: active, maintenance, off)");
+                               "unknown state " + in_quotes(std::string(*s)) +
+                                   " (valid: active, maintenance, off)");
                     ok = false;
                 } else {
                     h.state = *st;
@@ -541,7 +534,13 @@ Result<FleetLoad> parse_hosts(std::string_view hosts_text, const std::string& ho
             }
             if (auto s = cols.get(row, "rack")) h.rack = std::string(*s);
             if (auto s = cols.get(row, "site")) h.site = std::string(*s);
-            if (auto s = cols.get(row, "address")) h.address = std::string(*s);
+            if (auto s = cols.get(row, "address"); s && !s->empty()) {
+                if (auto fault = address_fault(*s)) {
+                    errors.add(hosts_name, row.line, "address", *fault + ": " + in_quotes(*s));
+                    ok = false;
+                }
+                h.address = std::string(*s);
+            }
             if (ok) fleet.hosts.push_back(std::move(h));
         }
         if (!errors.empty()) return tl::unexpected(errors.to_error());

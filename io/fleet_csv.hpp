@@ -48,8 +48,7 @@ Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& ho
 // The value rules of hosts.csv and vms.csv in the planner's internal units (millicores, KiB,
 // kbps), declared once: the CSV readers apply them to each row, and fleets that come from
 // elsewhere (checkpoints read by --resume, --previous and inspect) are held to them by
-// validate_fleet. Each returns what is wrong, or nullopt.
-std::optional<std::string> id_problem(std::string_view id);  // 1–256 bytes of UTF-8
+// validate_fleet. Each returns what is wrong, or nullopt. Ids: fp::id_fault (src/util/text.hpp).
 // A host capacity in dimension `dim`: > 0 and at most 1e9 in the input's units.
 std::optional<std::string> capacity_problem(int64_t internal, int dim);
 // A VM quantity (demand, size, disk, allocation) scaled by `factor`: 0 to 1e9 input units.

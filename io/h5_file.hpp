@@ -116,6 +116,11 @@ class Writer {
         std::string buf(n * width, '\0');
         for (size_t i = 0; i < n; ++i) {
             const std::string& v = get(i);
+            // The padding is NULs, so a value's own trailing NULs would be lost on reading:
+            // refuse rather than store a different value (ids cannot hold NULs; see
+            // src/util/text.hpp). Every other byte, trailing spaces included, reads back as is.
+            check(v.find('\0') == std::string::npos,
+                  path + ": a value holds a NUL byte, which the stored form cannot keep");
             std::copy(v.begin(), v.end(), buf.begin() + static_cast<std::ptrdiff_t>(i * width));
         }
         Hid t(H5Tcopy(H5T_C_S1), H5Tclose);

@@ -9,6 +9,7 @@
 
 #include "io/csv.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -96,7 +97,7 @@ Result<std::optional<std::vector<int>>> read_planetlab_file(const std::string& f
                 break;
             }
             errors.add(file, static_cast<int64_t>(i + 1), "cpu",
-                       "not an integer percentage 0-100: '" + lines[i] + "'");
+                       "not an integer percentage 0-100: " + in_quotes(lines[i]));
             continue;
         }
         out.push_back(*pct);
@@ -138,7 +139,7 @@ Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fle
         const std::string file = (dir == "/" ? "" : dir) + "/" + name;
         const auto vm = fleet.vm_index(name);
         if (!vm) {
-            errors.add(file, 1, "cpu", "unknown VM '" + name + "'");
+            errors.add(file, 1, "cpu", "unknown VM " + in_quotes(name));
             continue;
         }
         auto pcts = read_planetlab_file(file, errors);
@@ -174,13 +175,13 @@ std::optional<int64_t> parse_time(const std::string& file, int64_t line, std::st
     if (st != DecimalStatus::kOk) {
         std::string what = describe(st);
         if (st == DecimalStatus::kOutOfRange) what += " (at most 1e15)";
-        errors.add(file, line, "time", what + ": '" + std::string(text) + "'");
+        errors.add(file, line, "time", what + ": " + in_quotes(std::string(text)));
         return std::nullopt;
     }
     const int64_t down = scale_decimal(d, 1, Rounding::kDown);
     if (down != scale_decimal(d, 1, Rounding::kUp)) {
         errors.add(file, line, "time",
-                   "not a whole number of seconds: '" + std::string(text) + "'");
+                   "not a whole number of seconds: " + in_quotes(std::string(text)));
         return std::nullopt;
     }
     return down;
@@ -198,7 +199,7 @@ std::optional<float> parse_fraction(const std::string& file, int64_t line, const
     if (st != DecimalStatus::kOk) {
         std::string what = describe(st);
         if (st == DecimalStatus::kOutOfRange) what += " (at most 10)";
-        errors.add(file, line, col, what + ": '" + std::string(text) + "'");
+        errors.add(file, line, col, what + ": " + in_quotes(std::string(text)));
         return std::nullopt;
     }
     return static_cast<float>(d.value);
@@ -215,23 +216,25 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
 
     // Columns: time, vm, cpu required; mem, net optional; others ignored with a warning.
     std::map<std::string, size_t> index;
-    std::string unknown;
+    std::vector<std::string> unknown;
     for (size_t i = 0; i < table->header.size(); ++i) {
         const std::string name = trim(table->header[i]);
-        if (index.count(name)) {
-            errors.add(file, 1, name, "duplicate column '" + name + "'");
+        if (auto it = index.find(name); it != index.end()) {
+            errors.add(file, 1, name.empty() ? "column " + std::to_string(i + 1) : name,
+                       "duplicate column " + in_quotes(name) + " (also column " +
+                           std::to_string(it->second + 1) + ")");
             continue;
         }
         index[name] = i;
         if (name != "time" && name != "vm" && name != "cpu" && name != "mem" && name != "net")
-            unknown += (unknown.empty() ? "" : ", ") + name;
+            unknown.push_back(name);
     }
     for (const char* req : {"time", "vm", "cpu"})
         if (!index.count(req))
-            errors.add(file, 1, req, "missing required column '" + std::string(req) + "'");
+            errors.add(file, 1, req, "missing required column " + in_quotes(std::string(req)));
     if (!errors.empty()) return tl::unexpected(errors.to_error());
     if (!unknown.empty())
-        out.warnings.push_back(file + ":1: ignoring unknown column(s): " + unknown);
+        out.warnings.push_back(file + ":1: ignoring unknown column(s): " + name_list(unknown));
 
     std::vector<std::vector<Sample>> per_vm(fleet.vms.size());
     int64_t given = 0;
@@ -254,7 +257,7 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
             errors.add(file, row.line, "vm", "missing value");
             ok = false;
         } else if (!(vm = fleet.vm_index(vm_id))) {
-            errors.add(file, row.line, "vm", "unknown VM '" + vm_id + "'");
+            errors.add(file, row.line, "vm", "unknown VM " + in_quotes(vm_id));
             ok = false;
         }
         const auto t = parse_time(file, row.line, *field("time"), errors);
@@ -286,9 +289,10 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
             const int64_t diff = samples[i].time_s - samples[i - 1].time_s;
             if (diff == 0) {
                 duplicates.emplace_back(
-                    samples[i].line, "duplicate sample for VM '" + fleet.vms[v].id + "' at time " +
-                                         std::to_string(samples[i].time_s) + " (first on line " +
-                                         std::to_string(samples[i - 1].line) + ")");
+                    samples[i].line, "duplicate sample for VM " + in_quotes(fleet.vms[v].id) +
+                                         " at time " + std::to_string(samples[i].time_s) +
+                                         " (first on line " + std::to_string(samples[i - 1].line) +
+                                         ")");
             } else if (interval == 0 || diff < interval) {
                 interval = diff;
             }
@@ -324,7 +328,7 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
             const int64_t gap =
                 widest > 0 ? samples[widest].time_s - samples[widest - 1].time_s : 0;
             errors.add(file, samples[widest].line, "time",
-                       "VM '" + fleet.vms[v].id + "': " + std::to_string(gap) +
+                       "VM " + in_quotes(fleet.vms[v].id) + ": " + std::to_string(gap) +
                            " s after its previous sample (line " +
                            std::to_string(samples[widest > 0 ? widest - 1 : 0].line) +
                            "); its series spans " + std::to_string(span) + " s, " +

@@ -13,6 +13,7 @@
 #include "io/csv.hpp"
 #include "src/util/assert.hpp"
 #include "src/util/crash_point.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 namespace {
@@ -200,7 +201,7 @@ Result<void> complete_pending_commit_locked(const std::string& dir) {
         ++line;
         const std::string where = list + ":" + std::to_string(line) + ": ";
         if (!header) {
-            if (l != kListHeader) return bad_input(where + "expected '" + kListHeader + "'");
+            if (l != kListHeader) return bad_input(where + "expected " + in_quotes(kListHeader));
             header = true;
             continue;
         }
@@ -222,7 +223,7 @@ Result<void> complete_pending_commit_locked(const std::string& dir) {
                              "'remove<TAB>NAME'");
         }
     }
-    if (!header) return bad_input(list + ":1: expected '" + std::string(kListHeader) + "'");
+    if (!header) return bad_input(list + ":1: expected " + in_quotes(std::string(kListHeader)));
     return apply(dir, steps, nullptr);
 }
 

@@ -16,14 +16,14 @@ double round3(double v) { return std::strtod(fixed3(v).c_str(), nullptr); }
 
 }  // namespace
 
-std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan) {
+std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan, IdCells cells) {
+    const auto field = cells == IdCells::kExact ? csv_field : spreadsheet_field;
     std::string out =
         "step,vm,source,target,est_seconds,est_downtime_ms,reason,est_start_s,flags\n";
     for (const plan::Move& m : plan.moves) {
-        out += std::to_string(m.step) + "," + csv_field(fleet.vms[static_cast<size_t>(m.vm)].id) +
-               "," +
-               (m.source >= 0 ? csv_field(fleet.hosts[static_cast<size_t>(m.source)].id) : "") +
-               "," + csv_field(fleet.hosts[static_cast<size_t>(m.target)].id) + "," +
+        out += std::to_string(m.step) + "," + field(fleet.vms[static_cast<size_t>(m.vm)].id) + "," +
+               (m.source >= 0 ? field(fleet.hosts[static_cast<size_t>(m.source)].id) : "") + "," +
+               field(fleet.hosts[static_cast<size_t>(m.target)].id) + "," +
                fixed3(m.estimate.seconds) + "," + fixed3(m.estimate.downtime_ms) + "," +
                plan::to_string(m.reason) + "," + fixed3(m.est_start_s) + "," +
                plan::flags_to_string(m.flags) + "\n";
@@ -123,6 +123,13 @@ Result<void> write_plan_outputs(OutputCommit& out, const model::Fleet& fleet,
     }
     if (auto r = out.stage("summary.json", summary_json(fleet, plan, s, run).dump(2) + "\n"); !r)
         return r;
+    if (!run.spreadsheet_copy) {
+        out.remove("plan.spreadsheet.csv");
+    } else if (auto r =
+                   out.stage("plan.spreadsheet.csv", plan_csv(fleet, plan, IdCells::kSpreadsheet));
+               !r) {
+        return r;
+    }
     if (auto r = out.stage("plan.csv", plan_csv_text); !r) return r;
     return out.commit();
 }

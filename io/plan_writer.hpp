@@ -22,9 +22,15 @@ struct RunInfo {
     int64_t frozen = 0;         // VMs in cooldown
     plan::WaveLimits limits;    // the schedule's concurrency limits
     double window_s = 0;        // --window (0: none)
+    // --csv-safe: also write plan.spreadsheet.csv (plan.csv itself never changes).
+    bool spreadsheet_copy = false;
 };
 
-std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan);
+// How ids are written: exactly (plan.csv, which dispatch reads), or escaped for a spreadsheet
+// (io::spreadsheet_field).
+enum class IdCells { kExact, kSpreadsheet };
+std::string plan_csv(const model::Fleet& fleet, const plan::Plan& plan,
+                     IdCells cells = IdCells::kExact);
 std::string resize_csv(const model::Fleet& fleet, const plan::Plan& plan);
 nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan& plan,
                                     const plan::PlanSummary& s, const RunInfo& run);

@@ -10,6 +10,7 @@
 #include "io/fleet_csv.hpp"
 #include "io/history.hpp"
 #include "src/model/history.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 
@@ -27,7 +28,7 @@ Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir_in,
         if (!text) return tl::unexpected(text.error());
         size_t start = 0;
         int64_t line = 0;
-        std::vector<std::string> seen;
+        std::map<std::string, int64_t> first_line;  // name -> the line that first lists it
         while (start < text->size()) {
             size_t end = text->find('\n', start);
             if (end == std::string::npos) end = text->size();
@@ -36,17 +37,22 @@ Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir_in,
             start = end + 1;
             if (!name.empty() && name.back() == '\r') name.pop_back();
             if (name.empty()) continue;
+            if (auto fault = id_fault(name)) {  // the name becomes the VM's id
+                errors.add(*order_file, line, "name", *fault);
+                continue;
+            }
             if (name.find('/') != std::string::npos || name == "." || name == "..") {
-                errors.add(*order_file, line, "name", "not a file name: '" + name + "'");
+                errors.add(*order_file, line, "name", "not a file name: " + in_quotes(name));
+                continue;
+            }
+            if (auto [it, added] = first_line.emplace(name, line); !added) {
+                errors.add(*order_file, line, "name",
+                           in_quotes(name) + " is listed twice (first on line " +
+                               std::to_string(it->second) + ")");
                 continue;
             }
             day.names.push_back(name);
         }
-        std::vector<std::string> sorted = day.names;
-        std::sort(sorted.begin(), sorted.end());
-        const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
-        if (dup != sorted.end())
-            errors.add(*order_file, 1, "name", "'" + *dup + "' is listed twice");
         if (day.names.empty()) errors.add(*order_file, 1, "name", "no trace file names");
     } else {
         fs::directory_iterator it(dir, ec);
@@ -57,6 +63,8 @@ Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir_in,
             if (name.empty() || name[0] == '.') continue;
             std::error_code sec;
             if (!fs::is_regular_file(it->status(sec)) || sec) continue;
+            if (auto fault = id_fault(name))  // the name becomes the VM's id
+                return bad_input(dir + "/" + printable(name) + ": trace file name: " + *fault);
             day.names.push_back(name);
         }
         if (ec) return fail(ErrorCode::kEnvironment, dir + ": cannot list: " + ec.message());

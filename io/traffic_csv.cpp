@@ -5,6 +5,7 @@
 
 #include "io/csv.hpp"
 #include "src/util/decimal.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::io {
 
@@ -37,7 +38,7 @@ Result<model::Traffic> parse_traffic(std::string_view text, const std::string& n
                 errors.add(name, row.line, c, "missing value");
                 ok = false;
             } else if (!v) {
-                errors.add(name, row.line, c, "unknown VM '" + id + "'");
+                errors.add(name, row.line, c, "unknown VM " + in_quotes(id));
                 ok = false;
             } else {
                 ends[k] = *v;
@@ -47,7 +48,7 @@ Result<model::Traffic> parse_traffic(std::string_view text, const std::string& n
         const std::string& mbps = row.fields[col["mbps"]];
         const DecimalStatus st = parse_decimal(mbps, 1e9, d);
         if (st != DecimalStatus::kOk) {
-            errors.add(name, row.line, "mbps", describe(st) + ": '" + mbps + "'");
+            errors.add(name, row.line, "mbps", describe(st) + ": " + in_quotes(mbps));
             ok = false;
         }
         if (!ok) continue;

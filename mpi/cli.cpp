@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "io/csv.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::mpi {
 
@@ -21,10 +22,10 @@ Result<std::optional<int64_t>> Args::get_int(const std::string& flag, int64_t mi
     errno = 0;
     const long long x = std::strtoll(v->c_str(), &end, 10);
     if (v->empty() || *end != '\0' || errno != 0)
-        return bad_input("--" + flag + ": expected an integer, got '" + *v + "'");
+        return bad_input("--" + flag + ": expected an integer, got " + in_quotes(*v));
     if (x < min || x > max)
-        return bad_input("--" + flag + ": " + *v + " is out of range [" + std::to_string(min) +
-                         ", " + std::to_string(max) + "]");
+        return bad_input("--" + flag + ": " + printable(*v) + " is out of range [" +
+                         std::to_string(min) + ", " + std::to_string(max) + "]");
     return std::optional<int64_t>(x);
 }
 
@@ -35,9 +36,9 @@ Result<std::optional<double>> Args::get_double(const std::string& flag, double m
     char* end = nullptr;
     const double x = std::strtod(v->c_str(), &end);
     if (v->empty() || *end != '\0' || !std::isfinite(x))
-        return bad_input("--" + flag + ": expected a finite number, got '" + *v + "'");
+        return bad_input("--" + flag + ": expected a finite number, got " + in_quotes(*v));
     if (x < min || x > max)
-        return bad_input("--" + flag + ": " + *v + " is out of range [" +
+        return bad_input("--" + flag + ": " + printable(*v) + " is out of range [" +
                          io::format_double("%g", min) + ", " + io::format_double("%g", max) + "]");
     return std::optional<double>(x);
 }
@@ -67,7 +68,7 @@ Result<Args> parse_args(const std::vector<std::string>& argv, const FlagSpec& sp
             if (value) return bad_input("--" + name + " takes no value");
             a.values_[name] = "1";
         } else {
-            return bad_input("unknown option --" + name + " (see --help)");
+            return bad_input("unknown option --" + printable(name) + " (see --help)");
         }
     }
     return a;

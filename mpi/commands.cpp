@@ -38,6 +38,7 @@
 #include "src/util/decimal.hpp"
 #include "src/util/duration.hpp"
 #include "src/util/iso8601.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::mpi {
 namespace {
@@ -65,6 +66,8 @@ const char* kPlanHelp =
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
     "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
+    "  --csv-safe             also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
+    "                         leading ' (no formula runs); plan.csv is unchanged\n"
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
@@ -122,7 +125,11 @@ std::string fleet_changes_json(const model::Fleet& prev, const model::Fleet& now
     return j.dump();
 }
 
-Result<std::vector<std::string>> evacuate_list(const Args& args) {
+// The hosts --evacuate or --evacuate-file names, each checked against the fleet. The file has one
+// id per line; blank lines and lines starting with '#' are skipped, a UTF-8 byte-order mark and
+// blanks around an id are not part of it, and errors read FILE:LINE: what. Lines end at LF (a
+// CRLF's CR is dropped); a file with lone CRs is one line.
+Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fleet& fleet) {
     std::vector<std::string> ids;
     if (args.has("evacuate") && args.has("evacuate-file"))
         return bad_input("give --evacuate or --evacuate-file, not both");
@@ -132,7 +139,10 @@ Result<std::vector<std::string>> evacuate_list(const Args& args) {
             const size_t comma = e->find(',', start);
             const std::string id =
                 e->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-            if (id.empty()) return bad_input("--evacuate: empty host id in '" + *e + "'");
+            if (id.empty()) return bad_input("--evacuate: empty host id in " + in_quotes(*e));
+            if (auto fault = id_fault(id)) return bad_input("--evacuate: " + *fault);
+            if (!fleet.host_index(id))
+                return bad_input("--evacuate: unknown host " + in_quotes(id));
             ids.push_back(id);
             if (comma == std::string::npos) break;
             start = comma + 1;
@@ -141,17 +151,26 @@ Result<std::vector<std::string>> evacuate_list(const Args& args) {
     if (auto f = args.get("evacuate-file")) {
         auto text = io::read_file(*f);
         if (!text) return tl::unexpected(text.error());
-        size_t line_no = 0, start = 0;
-        while (start < text->size()) {
-            size_t nl = text->find('\n', start);
-            if (nl == std::string::npos) nl = text->size();
-            std::string id = text->substr(start, nl - start);
-            ++line_no;
-            start = nl + 1;
-            while (!id.empty() && (id.back() == '\r' || id.back() == ' ')) id.pop_back();
+        io::ErrorList errors;
+        std::string_view rest = *text;
+        if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
+        for (int64_t line_no = 1; !rest.empty(); ++line_no) {
+            const size_t nl = std::min(rest.find('\n'), rest.size());
+            std::string_view id = rest.substr(0, nl);
+            rest.remove_prefix(std::min(nl + 1, rest.size()));
+            while (!id.empty() && (id.back() == '\r' || id.back() == ' ' || id.back() == '\t'))
+                id.remove_suffix(1);
+            while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.remove_prefix(1);
             if (id.empty() || id[0] == '#') continue;
-            ids.push_back(id);
+            if (auto fault = id_fault(id)) {
+                errors.add(*f, line_no, "host", *fault);
+            } else if (!fleet.host_index(std::string(id))) {
+                errors.add(*f, line_no, "host", "unknown host " + in_quotes(id));
+            } else {
+                ids.emplace_back(id);
+            }
         }
+        if (!errors.empty()) return tl::unexpected(errors.to_error());
     }
     return ids;
 }
@@ -190,11 +209,11 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
         "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
         "threads",  "seed",    "out",      "resume",   "traffic",           "window"};
-    spec.boolean = {"fail-on-unresolved"};
+    spec.boolean = {"fail-on-unresolved", "csv-safe"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
-        return bad_input("plan: unexpected argument '" + args->positional()[0] + "'");
+        return bad_input("plan: unexpected argument " + in_quotes(args->positional()[0]));
     auto out_dir = args->get("out");
     if (!out_dir) return bad_input("plan: --out DIR is required");
     if (auto r = io::check_out_dir(*out_dir); !r) return r;
@@ -253,8 +272,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             auto ck = io::read_checkpoint(*resume);
             if (!ck) return tl::unexpected(ck.error());
             if (ck->command != "plan")
-                return bad_input(*resume + ": a '" + ck->command +
-                                 "' checkpoint cannot resume a plan");
+                return bad_input(*resume + ": a " + in_quotes(ck->command) +
+                                 " checkpoint cannot resume a plan");
             in.fleet = std::move(ck->fleet);
             in.config_toml = ck->config_toml;
             in.config_name = *resume + ":/config/toml";
@@ -293,8 +312,8 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
             if (auto w = args->get("window")) {
                 const auto secs = parse_duration(*w);
                 if (!secs || *secs <= 0)
-                    return bad_input("--window: '" + *w +
-                                     "' is not a positive duration (e.g. 4h, 90m, 1h30m, 3600)");
+                    return bad_input("--window: " + in_quotes(*w) +
+                                     " is not a positive duration (e.g. 4h, 90m, 1h30m, 3600)");
                 in.overrides.window_s = *secs;
             }
             in.now = args->get("now").value_or("");
@@ -348,14 +367,14 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                 "hosts", *args->get("hosts") + " fnv1a64:" + io::hex64(hosts_load->hosts_digest));
             in.digests.emplace_back("vms",
                                     vms_path + " fnv1a64:" + io::hex64(hosts_load->vms_digest));
-            auto ev = evacuate_list(*args);
+            auto ev = evacuate_list(*args, in.fleet);
             if (!ev) return tl::unexpected(ev.error());
             in.evacuate_ids = *ev;
             if (!in.now.empty()) {
                 auto t = parse_iso8601(in.now);
                 if (!t)
-                    return bad_input("--now: '" + in.now +
-                                     "' is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
+                    return bad_input("--now: " + in_quotes(in.now) +
+                                     " is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
                 in.now_s = *t;
             }
             if (auto h = args->get("history")) {
@@ -384,7 +403,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
         }
         for (const auto& id : in.evacuate_ids) {
             auto h = in.fleet.host_index(id);
-            if (!h) return bad_input("--evacuate: unknown host '" + id + "'");
+            if (!h) return bad_input("--evacuate: unknown host " + in_quotes(id));
             if (std::find(rc->options.evacuate.begin(), rc->options.evacuate.end(), *h) ==
                 rc->options.evacuate.end())
                 rc->options.evacuate.push_back(*h);
@@ -539,6 +558,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     run.frozen = g.frozen;
     run.limits = rc->options.waves;
     run.window_s = rc->options.window_s;
+    run.spreadsheet_copy = args->has("csv-safe");
 
     // The checkpoint's fleet: every VM row, shard by shard (written where it lies, not copied),
     // and the plan indexing it.
@@ -721,13 +741,13 @@ Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) 
     auto ck = io::read_checkpoint(path);
     if (!ck) return tl::unexpected(ck.error());
     if (ck->command != "plan")
-        return bad_input(path + ": not a plan checkpoint (command '" + ck->command + "')");
+        return bad_input(path + ": not a plan checkpoint (command " + in_quotes(ck->command) + ")");
     auto goal = plan::parse_goal(ck->goal);
     if (!goal) return bad_input(path + ": goal: " + goal.error().msg);
     std::vector<int32_t> evacuate;
     for (const std::string& id : ck->evacuate) {
         auto h = ck->fleet.host_index(id);
-        if (!h) return bad_input(path + ":/inputs/evacuate: unknown host '" + id + "'");
+        if (!h) return bad_input(path + ":/inputs/evacuate: unknown host " + in_quotes(id));
         evacuate.push_back(*h);
     }
     auto after = plan::fleet_after(ck->fleet, ck->plan, *goal, evacuate);
@@ -747,7 +767,7 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
         if (env.rank == 0) std::cout << "usage: fleetplan policies\nLists every policy.\n";
         return {};
     }
-    if (!argv.empty()) return bad_input("policies: unexpected argument '" + argv[0] + "'");
+    if (!argv.empty()) return bad_input("policies: unexpected argument " + in_quotes(argv[0]));
     policy::Registries r;
     policy::register_builtin_policies(r);
     if (env.rank != 0) return {};

@@ -34,6 +34,7 @@
 #include "src/dispatch/dry_run.hpp"
 #include "src/dispatch/libvirt/libvirt_connection.hpp"
 #include "src/policy/registry.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::mpi {
 namespace {
@@ -72,7 +73,7 @@ Result<dispatch::MigrationMode> parse_mode(const std::string& s) {
     if (s == "precopy") return dispatch::MigrationMode::kPrecopy;
     if (s == "postcopy") return dispatch::MigrationMode::kPostcopy;
     if (s == "auto") return dispatch::MigrationMode::kAuto;
-    return bad_input("dispatch: --mode '" + s + "' (valid: precopy, postcopy, auto)");
+    return bad_input("dispatch: --mode " + in_quotes(s) + " (valid: precopy, postcopy, auto)");
 }
 
 const char* mode_name(dispatch::MigrationMode m) {
@@ -182,6 +183,19 @@ void note_defaults(const std::vector<std::pair<std::optional<std::string>, std::
         std::cerr << "note: " << why << "; using the config's defaults: " << settings << "\n";
 }
 
+// An empty URI template would make libvirt connect to its local default hypervisor (or pick a
+// data channel itself): a given template must say where to go.
+Result<void> no_empty_templates(const Args& args) {
+    for (const char* flag : {"connect-uri-template", "dest-uri-template", "migrate-uri-template"}) {
+        const auto t = args.get(flag);
+        if (t && t->find_first_not_of(" \t") == std::string::npos)
+            return bad_input(std::string("--") + flag +
+                             ": empty URI template (libvirt would use its local default; "
+                             "give the URI, or leave the flag out where it is optional)");
+    }
+    return {};
+}
+
 Result<void> run(const std::vector<std::string>& argv) {
     FlagSpec spec;
     spec.with_value = {"plan",
@@ -253,6 +267,7 @@ Result<void> run(const std::vector<std::string>& argv) {
         auto t1 = args->get("connect-uri-template");
         if (!p || !h || !t1)
             return bad_input("dispatch: --plan, --hosts and --connect-uri-template are required");
+        if (auto e = no_empty_templates(*args); !e) return e;
         dir = *p;
         auto mpn = args->get_int("max-per-host", 1, 1000);
         auto mt = args->get_int("max-total", 1, 100000);
@@ -340,7 +355,7 @@ Result<void> run(const std::vector<std::string>& argv) {
             auto it = std::find_if(hosts->begin(), hosts->end(),
                                    [&](const dispatch::HostAddr& a) { return a.id == *host; });
             if (it == hosts->end())
-                return bad_input(dir + "/plan.csv: host '" + *host + "' of VM '" + m.vm +
+                return bad_input(dir + "/plan.csv: host " + in_quotes(*host) + " of VM '" + m.vm +
                                  "' is not in " + hosts_path);
             for (const std::string* t :
                  {&opt.connect_template, &opt.dest_template, &opt.migrate_template}) {
@@ -422,8 +437,9 @@ Result<void> run(const std::vector<std::string>& argv) {
         const auto e = rep->final_event[i];
         if (e == dispatch::MoveEvent::kFinished) continue;
         const auto& m = plan->moves[i];
-        std::cout << "  " << dispatch::to_string(e) << ": " << m.vm << " " << m.source << " -> "
-                  << m.target << ": " << rep->final_reason[i] << "\n";
+        std::cout << "  " << dispatch::to_string(e) << ": " << printable(m.vm, kMaxIdBytes) << " "
+                  << printable(m.source, kMaxIdBytes) << " -> " << printable(m.target, kMaxIdBytes)
+                  << ": " << printable(rep->final_reason[i], 4096) << "\n";
     }
     if (rep->failed > 0)
         return fail(ErrorCode::kEnvironment,
@@ -451,6 +467,7 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     if (!h || !t1 || !out)
         return bad_input("collect: --hosts, --connect-uri-template and --out are required");
     if (auto r = io::check_out_dir(*out); !r) return r;
+    if (auto e = no_empty_templates(*args); !e) return e;
     auto sample = args->get_double("sample-seconds", 0, 3600);
     if (!sample) return tl::unexpected(sample.error());
     const double gap = sample->value_or(1.0);
@@ -538,9 +555,10 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
             }
             auto [pos, added] = seen.emplace(r.vm, rows.size());
             if (!added) {
-                std::cerr << "warning: VM '" << r.vm << "' runs on both " << rows[pos->second].host
-                          << " and " << r.host << " (a migration in flight?); keeping "
-                          << rows[pos->second].host << "\n";
+                std::cerr << "warning: VM " << in_quotes(r.vm) << " runs on both "
+                          << printable(rows[pos->second].host) << " and " << printable(r.host)
+                          << " (a migration in flight?); keeping "
+                          << printable(rows[pos->second].host) << "\n";
                 continue;
             }
             rows.push_back(r);

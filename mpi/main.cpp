@@ -15,6 +15,7 @@
 
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
+#include "src/util/text.hpp"
 
 namespace {
 
@@ -82,7 +83,8 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_apply(rest, env);
     } else {
         if (env.rank == 0)
-            std::cerr << "fleetplan: unknown command '" << cmd << "'\n" << fp::mpi::usage();
+            std::cerr << "fleetplan: unknown command " << fp::in_quotes(cmd) << "\n"
+                      << fp::mpi::usage();
         return 2;
     }
     if (r) return 0;

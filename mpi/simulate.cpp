@@ -29,6 +29,7 @@
 #include "src/sim/planner_chain.hpp"
 #include "src/sim/preset.hpp"
 #include "src/util/crash_point.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::mpi {
 namespace {
@@ -292,8 +293,8 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         }
     } else if (auto preset = args->get("preset")) {
         if (*preset != "cloudsim-planetlab")
-            return bad_input("simulate: unknown --preset '" + *preset +
-                             "' (valid: cloudsim-planetlab)");
+            return bad_input("simulate: unknown --preset " + in_quotes(*preset) +
+                             " (valid: cloudsim-planetlab)");
         auto trace = args->get("trace");
         if (!trace) return bad_input("simulate: --preset needs --trace DAY_DIR");
         for (const char* f : {"hosts", "vms", "config", "interval"}) {

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "src/util/text.hpp"
+
 namespace fp::dispatch {
 
 std::string_view to_string(MoveEvent e) {
@@ -71,24 +73,30 @@ double wall_now() {
 
 Result<std::string> expand_uri(const std::string& tpl, const HostAddr& host) {
     const std::string address = host.address.empty() ? host.id : host.address;
+    if (tpl.find_first_not_of(" \t") == std::string::npos)
+        return bad_input("empty URI template (libvirt would use its local default hypervisor)");
     std::string out;
     for (size_t i = 0; i < tpl.size();) {
         if (tpl.compare(i, 4, "{id}") == 0 || tpl.compare(i, 9, "{address}") == 0) {
             const bool is_id = tpl.compare(i, 4, "{id}") == 0;
             const std::string& v = is_id ? host.id : address;
             if (!safe_value(v))
-                return bad_input("host '" + host.id + "': its " + (is_id ? "id" : "address") +
-                                 " '" + v +
-                                 "' cannot be put in a URI (allowed: letters, digits, "
+                return bad_input("host " + in_quotes(host.id) + ": its " +
+                                 (is_id ? "id" : "address") + " " + in_quotes(v) +
+                                 " cannot be put in a URI (allowed: letters, digits, "
                                  ". _ - : [ ])");
+            // An address (or the id standing in for it) is a host name, IPv4 or [IPv6].
+            if (auto fault = is_id ? std::nullopt : address_fault(v))
+                return bad_input("host " + in_quotes(host.id) + ": its address " + in_quotes(v) +
+                                 " cannot be put in a URI: " + *fault);
             out += v;
             i += is_id ? 4 : 9;
             continue;
         }
         const char c = tpl[i];
         if (c == '{' || c == '}')
-            return bad_input("URI template '" + tpl +
-                             "': unknown placeholder (valid: {id}, {address})");
+            return bad_input("URI template " + in_quotes(tpl) +
+                             ": unknown placeholder (valid: {id}, {address})");
         if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f ||
             c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '|') {
             char buf[4];
@@ -176,7 +184,8 @@ struct Ctx {
 
     Result<std::string> uri(const std::string& tpl, const std::string& host_id) const {
         auto it = host.find(host_id);
-        if (it == host.end()) return bad_input("host '" + host_id + "' is not in hosts.csv");
+        if (it == host.end())
+            return bad_input("host " + in_quotes(host_id) + " is not in hosts.csv");
         return expand_uri(tpl, *it->second);
     }
 
@@ -401,7 +410,8 @@ Result<std::string> dry_run_text(const std::vector<PlannedMove>& moves,
             out += "wave " + std::to_string(wave) + ":\n";
         }
         for (const std::string* h : {&m.source, &m.target}) {
-            if (!by_id.count(*h)) return bad_input("host '" + *h + "' is not in hosts.csv");
+            if (!by_id.count(*h))
+                return bad_input("host " + in_quotes(*h) + " is not in hosts.csv");
         }
         auto su = expand_uri(opt.connect_template, *by_id[m.source]);
         auto du = expand_uri(opt.dest_template.empty() ? opt.connect_template : opt.dest_template,
@@ -417,8 +427,9 @@ Result<std::string> dry_run_text(const std::vector<PlannedMove>& moves,
         if (opt.mode == MigrationMode::kPostcopy || opt.mode == MigrationMode::kAuto)
             flags += "|POSTCOPY";
         if (opt.mode == MigrationMode::kAuto) flags += "|COMPRESSED";
-        out += "  virConnectOpen(\"" + *su + "\"); virDomainLookupByName(\"" + m.vm +
-               "\"); virDomainMigrateToURI3(dconnuri=\"" + *du + "\", {";
+        out += "  virConnectOpen(\"" + *su + "\"); virDomainLookupByName(\"" +
+               printable(m.vm, kMaxIdBytes) + "\"); virDomainMigrateToURI3(dconnuri=\"" + *du +
+               "\", {";
         if (!mu->empty()) out += "migrate_uri=\"" + *mu + "\", ";
         if (opt.bandwidth_mibps > 0)
             out += "bandwidth=" + std::to_string(static_cast<int64_t>(opt.bandwidth_mibps)) +
@@ -443,8 +454,8 @@ Result<DispatchReport> run_dispatch(const std::vector<PlannedMove>& moves,
         if (moves[i].index != static_cast<int64_t>(i)) return bad_input("plan moves out of order");
         for (const std::string* h : {&moves[i].source, &moves[i].target}) {
             if (!c.host.count(*h))
-                return bad_input("plan row " + std::to_string(i + 2) + ": host '" + *h +
-                                 "' is not in hosts.csv");
+                return bad_input("plan row " + std::to_string(i + 2) + ": host " + in_quotes(*h) +
+                                 " is not in hosts.csv");
         }
     }
     // What the interrupted run left: the last event of each move.

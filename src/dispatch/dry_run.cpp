@@ -7,6 +7,7 @@
 #include "src/plan/schedule.hpp"
 #include "src/util/assert.hpp"
 #include "src/util/duration.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::dispatch {
 namespace {
@@ -31,6 +32,10 @@ std::string limits_text(int32_t per_host, int32_t total) {
 std::string count(size_t n, const std::string& what) {
     return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
 }
+
+// An id as the operator sees it: control characters escaped, so it cannot forge a line.
+std::string shown(const std::string& id) { return printable(id, kMaxIdBytes); }
+std::string route(const PlannedMove& m) { return shown(m.source) + " -> " + shown(m.target); }
 
 std::string pad(std::string s, size_t width) {
     if (s.size() < width) s.append(width - s.size(), ' ');
@@ -108,8 +113,8 @@ std::string dry_run_estimate(const std::vector<PlannedMove>& moves,
         const size_t listed = std::min(flagged.size(), max_listed);
         size_t vm_w = 2, route_w = 16;  // the headings
         for (size_t k = 0; k < listed; ++k) {
-            vm_w = std::max(vm_w, flagged[k]->vm.size());
-            route_w = std::max(route_w, flagged[k]->source.size() + 4 + flagged[k]->target.size());
+            vm_w = std::max(vm_w, shown(flagged[k]->vm).size());
+            route_w = std::max(route_w, route(*flagged[k]).size());
         }
         const auto opt_num = [](const std::optional<double>& v, const char* unit) {
             return v ? fixed("%.1f", *v) + unit : std::string("?");
@@ -118,8 +123,8 @@ std::string dry_run_estimate(const std::vector<PlannedMove>& moves,
                "  est seconds  est downtime  flags\n";
         for (size_t k = 0; k < listed; ++k) {
             const PlannedMove& m = *flagged[k];
-            out += "  " + pad(m.vm, vm_w) + "  " + pad(m.source + " -> " + m.target, route_w) +
-                   "  " + pad(opt_num(m.est_seconds, " s"), 11) + "  " +
+            out += "  " + pad(shown(m.vm), vm_w) + "  " + pad(route(m), route_w) + "  " +
+                   pad(opt_num(m.est_seconds, " s"), 11) + "  " +
                    pad(opt_num(m.est_downtime_ms, " ms"), 12) + "  " +
                    plan::flags_to_string(*m.flags) + "\n";
         }

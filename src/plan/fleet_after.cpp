@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "src/util/text.hpp"
+
 namespace fp::plan {
 
 bool powers_down_freed_hosts(Goal goal) {
@@ -22,15 +24,16 @@ Result<model::Fleet> fleet_after(const model::Fleet& before, const Plan& plan, G
     for (size_t i = 0; i < plan.moves.size(); ++i) {
         const Move& m = plan.moves[i];
         model::Vm& vm = after.vms[static_cast<size_t>(m.vm)];
-        const std::string row = "/plan/moves row " + std::to_string(i + 1) + ": VM '" + vm.id + "'";
+        const std::string row =
+            "/plan/moves row " + std::to_string(i + 1) + ": VM " + in_quotes(vm.id);
         if (moved[static_cast<size_t>(m.vm)]) return bad_input(row + " moves twice");
         if (vm.host != m.source)
             return bad_input(row + " is on " + host_name(vm.host) + ", not on " +
                              host_name(m.source));
         const model::Host& target = after.hosts[static_cast<size_t>(m.target)];
         if (target.state == model::HostState::kOff && !on[static_cast<size_t>(m.target)])
-            return bad_input(row + " goes to host '" + target.id +
-                             "', which is off and not switched on by the plan");
+            return bad_input(row + " goes to host " + in_quotes(target.id) +
+                             ", which is off and not switched on by the plan");
         moved[static_cast<size_t>(m.vm)] = 1;
         vm.host = m.target;
     }
@@ -38,8 +41,9 @@ Result<model::Fleet> fleet_after(const model::Fleet& before, const Plan& plan, G
         const Resize& r = plan.resizes[i];
         model::Vm& vm = after.vms[static_cast<size_t>(r.vm)];
         if (vm.host != r.host)
-            return bad_input("/plan/resizes row " + std::to_string(i + 1) + ": VM '" + vm.id +
-                             "' ends on " + host_name(vm.host) + ", not on " + host_name(r.host));
+            return bad_input("/plan/resizes row " + std::to_string(i + 1) + ": VM " +
+                             in_quotes(vm.id) + " ends on " + host_name(vm.host) + ", not on " +
+                             host_name(r.host));
         vm.cpu_alloc_millicores = r.cpu_alloc_millicores;
         vm.mem_alloc_kib = r.mem_alloc_kib;
     }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "src/util/text.hpp"
+
 namespace fp::plan {
 
 MigrationCostConfig::SitePair MigrationCostConfig::wan(const std::string& a,
@@ -83,8 +85,8 @@ Result<CostModel> parse_cost_model(const std::string& s) {
     if (s == "suspend-copy") return CostModel::kSuspendCopy;
     if (s == "pre-copy") return CostModel::kPreCopy;
     if (s == "post-copy") return CostModel::kPostCopy;
-    return bad_input("migration.model: unknown model '" + s +
-                     "' (valid: suspend-copy, pre-copy, post-copy)");
+    return bad_input("migration.model: unknown model " + in_quotes(s) +
+                     " (valid: suspend-copy, pre-copy, post-copy)");
 }
 
 std::string to_string(PrecopyFallback f) {
@@ -94,8 +96,8 @@ std::string to_string(PrecopyFallback f) {
 Result<PrecopyFallback> parse_fallback(const std::string& s) {
     if (s == "post-copy") return PrecopyFallback::kPostCopy;
     if (s == "stop-copy") return PrecopyFallback::kStopCopy;
-    return bad_input("migration.fallback: unknown fallback '" + s +
-                     "' (valid: post-copy, stop-copy)");
+    return bad_input("migration.fallback: unknown fallback " + in_quotes(s) +
+                     " (valid: post-copy, stop-copy)");
 }
 
 }  // namespace fp::plan

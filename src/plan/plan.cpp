@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "src/util/text.hpp"
+
 namespace fp::plan {
 
 std::string to_string(Goal g) {
@@ -26,8 +28,8 @@ Result<Goal> parse_goal(const std::string& s) {
     if (s == "balance") return Goal::kBalance;
     if (s == "hotspot") return Goal::kHotspot;
     if (s == "evacuate") return Goal::kEvacuate;
-    return bad_input("unknown goal '" + s +
-                     "' (valid: auto, consolidate, balance, hotspot, evacuate)");
+    return bad_input("unknown goal " + in_quotes(s) +
+                     " (valid: auto, consolidate, balance, hotspot, evacuate)");
 }
 
 std::string to_string(MoveReason r) {
@@ -54,7 +56,7 @@ Result<MoveReason> parse_move_reason(std::string_view s) {
         if (to_string(r) == s) return r;
         valid += (valid.empty() ? "" : ", ") + to_string(r);
     }
-    return bad_input("unknown reason '" + std::string(s) + "' (valid: " + valid + ")");
+    return bad_input("unknown reason " + in_quotes(std::string(s)) + " (valid: " + valid + ")");
 }
 
 std::string to_string(CrossSite c) {
@@ -73,7 +75,7 @@ Result<CrossSite> parse_cross_site(const std::string& s) {
     if (s == "never") return CrossSite::kNever;
     if (s == "evacuations") return CrossSite::kEvacuations;
     if (s == "allow") return CrossSite::kAllow;
-    return bad_input("unknown value '" + s + "' (valid: never, evacuations, allow)");
+    return bad_input("unknown value " + in_quotes(s) + " (valid: never, evacuations, allow)");
 }
 
 bool is_mandatory(MoveReason r) {
@@ -102,8 +104,8 @@ Result<uint8_t> parse_flags(std::string_view s) {
         for (uint8_t b : {kFlagOverDowntime, kFlagNonConvergent, kFlagOverTimeout})
             if (flags_to_string(b) == token) bit = b;
         if (bit == 0)
-            return bad_input("unknown flag '" + std::string(token) +
-                             "' (valid: " + flags_to_string(all) + ", separated by ';')");
+            return bad_input("unknown flag " + in_quotes(std::string(token)) +
+                             " (valid: " + flags_to_string(all) + ", separated by ';')");
         flags |= bit;
         if (end == s.size()) return flags;
         begin = end + 1;

@@ -4,6 +4,7 @@
 #include "src/policy/resource_function.hpp"
 #include "src/policy/selection.hpp"
 #include "src/policy/trigger.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::policy {
 namespace {
@@ -25,8 +26,8 @@ Result<std::shared_ptr<const ResourceFunction>> size_function_from(const ConfigN
         if (!all.sizes.contains(*name)) {
             std::string valid;
             for (const auto& i : all.sizes.list()) valid += (valid.empty() ? "" : ", ") + i.name;
-            return bad_input(node.path() + ".size: unknown size function '" + *name +
-                             "' (valid: " + valid + ")");
+            return bad_input(node.path() + ".size: unknown size function " + in_quotes(*name) +
+                             " (valid: " + valid + ")");
         }
         return tl::unexpected(made.error());
     }

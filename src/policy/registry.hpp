@@ -7,12 +7,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "src/policy/config_node.hpp"
 #include "src/policy/policy.hpp"
 #include "src/util/result.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::policy {
 
@@ -51,10 +53,15 @@ class Registry {
         if (it == entries_.end()) {
             std::string valid;
             for (const auto& [k, e] : entries_) valid += (valid.empty() ? "" : ", ") + k;
-            return bad_input(node.path() + ".name: unknown " + family_ + " policy '" + name +
-                             "' (valid: " + valid + ")");
+            return bad_input(node.path() + ".name: unknown " + family_ + " policy " +
+                             in_quotes(name) + " (valid: " + valid + ")");
         }
         return it->second.factory(node, all);
+    }
+    std::optional<PolicyInfo> info(const std::string& name) const {
+        auto it = entries_.find(name);
+        if (it == entries_.end()) return std::nullopt;
+        return it->second.info;
     }
     std::vector<PolicyInfo> list() const {
         std::vector<PolicyInfo> out;

@@ -9,6 +9,7 @@
 #include "src/plan/migration_cost.hpp"
 #include "src/policy/registry.hpp"
 #include "src/policy/trigger.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::policy {
 namespace {
@@ -711,8 +712,8 @@ Factory regression_factory(int default_iterations) {
         } else if (*weights == "uniform") {
             w = detail::LoessWeights::kUniform;
         } else {
-            return bad_input(n.path() + ".weights: unknown weights '" + *weights +
-                             "' (valid: tricube, uniform)");
+            return bad_input(n.path() + ".weights: unknown weights " + in_quotes(*weights) +
+                             " (valid: tricube, uniform)");
         }
         int iterations = 0;
         if (default_iterations > 0) {
@@ -749,12 +750,12 @@ Factory gated_factory(Gate gate) {
         if (!end) return tl::unexpected(end.error());
         const auto s = parse_hh_mm(*start);
         if (!s)
-            return bad_input(n.path() + ".start: expected \"HH:MM\" (00:00-23:59), got '" + *start +
-                             "'");
+            return bad_input(n.path() + ".start: expected \"HH:MM\" (00:00-23:59), got " +
+                             in_quotes(*start));
         const auto e = parse_hh_mm(*end);
         if (!e)
-            return bad_input(n.path() + ".end: expected \"HH:MM\" (00:00-23:59), got '" + *end +
-                             "'");
+            return bad_input(n.path() + ".end: expected \"HH:MM\" (00:00-23:59), got " +
+                             in_quotes(*end));
         if (*s == *e) return bad_input(n.path() + ".end: equals start (an empty window)");
         return made(std::make_unique<TimeOfDayTrigger>(*high, *low, *s, *e));
     };
@@ -843,8 +844,8 @@ void register_history_triggers(Registries& r) {
             } else if (*model == "ar") {
                 m = ForecastTrigger::Model::kAr;
             } else {
-                return bad_input(n.path() + ".model: unknown model '" + *model +
-                                 "' (valid: ar, holt)");
+                return bad_input(n.path() + ".model: unknown model " + in_quotes(*model) +
+                                 " (valid: ar, holt)");
             }
             auto alpha = n.get_double("alpha", 0.5, 0.0, 1.0);
             if (!alpha) return tl::unexpected(alpha.error());

@@ -8,6 +8,7 @@
 
 #include "src/policy/trigger_history.hpp"
 #include "src/util/rng.hpp"
+#include "src/util/text.hpp"
 
 namespace fp::sim {
 
@@ -732,7 +733,7 @@ Result<CloudSimChainParams> cloudsim_chain_params(const std::string& name, uint6
     if (!det_ok || !sel_ok) {
         std::string list;
         for (const auto& n : cloudsim_chain_names()) list += (list.empty() ? "" : ", ") + n;
-        return bad_input("unknown policy chain '" + name + "' (valid: " + list +
+        return bad_input("unknown policy chain " + in_quotes(name) + " (valid: " + list +
                          ", best; or DETECTOR-SELECTION with detector thr, iqr, mad, lr, lrr and "
                          "selection mmt, mc, rs, mu)");
     }

@@ -89,7 +89,7 @@ grep -q "migrations in all    16  (default: the plan has no checkpoint.h5 with i
     ok "no checkpoint: the config's default limits, and a note" || bad "no checkpoint: $(cat "$T/dh.out" "$T/dh.err")"
 
 printf 'id,cpu,mem,net,address\nh1,4,8192,1000,a;reboot\nh2,4,8192,1000,b\n' >"$T/evil.csv"
-expect2 "an address unfit for a URI is refused before anything runs" "cannot be put in a URI" \
+expect2 "an address unfit for a URI is refused before anything runs" "evil.csv:2:address: not a host name" \
     dispatch --plan "$T/p" --hosts "$T/evil.csv" --connect-uri-template 'qemu+ssh://{address}/system' --dry-run
 expect2 "unknown placeholder" "unknown placeholder" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template 'qemu://{host}/' --dry-run
 printf 'id,cpu,mem,net\nh1,4,8192,1000\n' >"$T/one.csv"

@@ -226,6 +226,18 @@ TEST(ExpandUri, SubstitutesValidatedValuesAndEscapesTheRest) {
     EXPECT_FALSE(expand_uri("qemu://{host}/system", h).has_value());
 }
 
+// Addresses are checked for syntax, not only characters; an empty template would connect to
+// libvirt's local default hypervisor.
+TEST(ExpandUri, RefusesMalformedAddressesAndEmptyTemplates) {
+    for (const char* bad : {"[", ":::", "::1", "[::1]]", "..", "-h", "a..b"}) {
+        auto r = expand_uri("qemu+ssh://{address}/system", HostAddr{"h", bad, 0});
+        EXPECT_FALSE(r.has_value()) << bad;
+    }
+    EXPECT_EQ(*expand_uri("tcp://{address}", HostAddr{"h", "[::1]", 0}), "tcp://[::1]");
+    EXPECT_FALSE(expand_uri("", HostAddr{"h", "10.0.0.1", 0}).has_value());
+    EXPECT_FALSE(expand_uri("  ", HostAddr{"h", "10.0.0.1", 0}).has_value());
+}
+
 TEST(DryRun, ListsTheCallsPerWave) {
     DispatchOptions o;
     o.connect_template = "qemu+ssh://{address}/system";

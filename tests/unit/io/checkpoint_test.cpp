@@ -112,6 +112,32 @@ TEST_F(CheckpointTest, RoundTripKeepsEverything) {
     EXPECT_EQ(r->fleet.host_index(c.fleet.hosts[5].id), 5);
 }
 
+// Ids are stored as NUL-padded fixed-length strings: every byte but NUL reads back as it was
+// (trailing spaces, 4-byte UTF-8, a 256-byte id). A trailing NUL would be lost, so a value with a
+// NUL is refused on writing (input already refuses such ids), and so is one read from a file.
+TEST_F(CheckpointTest, IdsRoundTripByteExact) {
+    Checkpoint c = make();
+    c.fleet.hosts[0].id = "h0  ";
+    c.fleet.hosts[1].id = " lead\xF0\x9F\x98\x80\xC3\xBF";
+    c.fleet.vms[0].id = std::string(256, 'v');
+    c.fleet.vms[1].id = "v1\t ";
+    c.evacuate = {c.fleet.hosts[1].id};
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+    auto r = read_checkpoint(path("c.h5"));
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    EXPECT_EQ(r->fleet.hosts[0].id, "h0  ");
+    EXPECT_EQ(r->fleet.hosts[1].id, c.fleet.hosts[1].id);
+    EXPECT_EQ(r->fleet.vms[0].id, c.fleet.vms[0].id);
+    EXPECT_EQ(r->fleet.vms[1].id, "v1\t ");
+    EXPECT_EQ(r->evacuate, c.evacuate);
+
+    c.fleet.vms[2].id = std::string("v2\0", 3);
+    auto w = write_checkpoint(path("nul.h5"), c);
+    ASSERT_FALSE(w.has_value())
+        << "an id with a trailing NUL was stored (and would read back as 'v2')";
+    EXPECT_NE(w.error().msg.find("NUL"), std::string::npos) << w.error().msg;
+}
+
 TEST_F(CheckpointTest, TruncatedForeignAndNewerFilesAreBadInput) {
     ASSERT_TRUE(write_checkpoint(path("c.h5"), make()).has_value());
     const auto size = std::filesystem::file_size(path("c.h5"));

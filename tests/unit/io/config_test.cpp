@@ -92,6 +92,21 @@ TEST(LoadConfig, ReportsEveryProblemAtOnce) {
     EXPECT_NE(m.find("c.toml:7:other: unknown table"), std::string::npos) << m;
 }
 
+// Value errors name the line of their key, like syntax errors; after one out-of-range policy
+// parameter, the valid parameters of that policy that follow are not reported as unknown.
+TEST(LoadConfig, ValueErrorsNameTheLineAndStopAtTheFault) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[plan]\nmax_utl = 0.5\nmax_util = 3\n[policy]\n"
+                                      "trigger = { name = \"threshold\", cpu_low = 2.0, "
+                                      "mem_low = 0.1, net_lowe = 1 }\n"));
+    ASSERT_FALSE(rc.has_value());
+    EXPECT_EQ(rc.error().msg,
+              "c.toml:3:plan.max_util: 3 is out of range [0.01, 1]\n"
+              "c.toml:5:policy.trigger.cpu_low: 2 is out of range [0, 1]\n"
+              "c.toml:2:plan.max_utl: unknown key\n"
+              "c.toml:5:policy.trigger.net_lowe: unknown parameter for policy 'threshold'");
+}
+
 TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
     auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\ngoal = \n"));
     ASSERT_FALSE(rc.has_value());

@@ -62,3 +62,36 @@ TEST(CsvField, QuotesOnlyWhenNeeded) {
 
 }  // namespace
 }  // namespace fp::io
+
+namespace fp::io {
+namespace {
+
+// OWASP's CSV-injection advice for files meant for spreadsheets; reversible (strip one ').
+TEST(SpreadsheetField, PrefixesFormulaStartsAndQuotes) {
+    EXPECT_EQ(spreadsheet_field("=1+1"), "'=1+1");
+    EXPECT_EQ(spreadsheet_field("+x"), "'+x");
+    EXPECT_EQ(spreadsheet_field("-x"), "'-x");
+    EXPECT_EQ(spreadsheet_field("@SUM(A1)"), "'@SUM(A1)");
+    EXPECT_EQ(spreadsheet_field("\tx"), "'\tx");
+    EXPECT_EQ(spreadsheet_field("'x"), "''x");
+    EXPECT_EQ(spreadsheet_field("=a,b"), "\"'=a,b\"");
+    EXPECT_EQ(spreadsheet_field("a=b"), "a=b");
+    EXPECT_EQ(spreadsheet_field(""), "");
+}
+
+// Lines end at LF or CRLF. A file with lone CRs (old Mac line endings) is one line; say so
+// rather than report its "columns".
+TEST(ParseCsv, LoneCrLineEndingsAreNamed) {
+    auto t = parse_csv("id,cpu\rh1,1\rh2,2\r", "f.csv");
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().msg,
+              "f.csv:1:header: lines end at LF or CRLF; this file has lone CRs (old Mac line "
+              "endings), so it reads as one line");
+    // A CR inside a quoted field is data.
+    auto q = parse_csv("id,note\nv1,\"a\rb\"\n", "q.csv");
+    ASSERT_TRUE(q.has_value()) << q.error().msg;
+    EXPECT_EQ(q->rows[0].fields[1], "a\rb");
+}
+
+}  // namespace
+}  // namespace fp::io

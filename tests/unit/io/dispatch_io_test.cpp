@@ -177,5 +177,26 @@ TEST_F(DispatchIoTest, MalformedJournalLinesAreNamed) {
     EXPECT_TRUE(read_journal((dir_ / "missing").string())->empty());
 }
 
+// libvirt reads ids as C strings: 'test<NUL>evil' would migrate 'test'. Such ids, and ids that
+// are not UTF-8, are refused in plan.csv and in the journal, named by line and column.
+TEST_F(DispatchIoTest, IdsWithANulOrBadUtf8AreRefused) {
+    using namespace std::string_literals;
+    auto r = read_plan_csv(write("plan.csv",
+                                 "step,vm,source,target\n1,test\0evil,h1,h2\n"
+                                 "1,w,,h\0\n"s));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().msg,
+              (dir_ / "plan.csv").string() + ":2:vm: id holds a NUL byte (at byte 5)\n" +
+                  (dir_ / "plan.csv").string() + ":3:target: id holds a NUL byte (at byte 2)");
+    auto u = read_plan_csv(write("u.csv", "step,vm,source,target\n1,v,h\xED\xA0\x80,h2\n"));
+    ASSERT_FALSE(u.has_value());
+    EXPECT_NE(u.error().msg.find("u.csv:2:source: not valid UTF-8"), std::string::npos)
+        << u.error().msg;
+    auto j = read_journal(
+        write("j", std::string(kJournalHeader) + "\n1.0,0,started,test\0evil,a,b,1,0,-1,\n"s));
+    ASSERT_FALSE(j.has_value());
+    EXPECT_NE(j.error().msg.find(":2:vm: id holds a NUL byte"), std::string::npos) << j.error().msg;
+}
+
 }  // namespace
 }  // namespace fp::io

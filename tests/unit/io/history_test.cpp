@@ -196,7 +196,7 @@ TEST(HistoryCsv, MissingColumn) {
     EXPECT_EQ(error_of("time,vm,mem\n0,a,1\n", fleet_of({"a"})),
               "h.csv:1:cpu: missing required column 'cpu'");
     EXPECT_EQ(error_of("time,vm,cpu,cpu\n0,a,1,1\n", fleet_of({"a"})),
-              "h.csv:1:cpu: duplicate column 'cpu'");
+              "h.csv:1:cpu: duplicate column 'cpu' (also column 3)");
 }
 
 TEST(HistoryCsv, UnknownVm) {

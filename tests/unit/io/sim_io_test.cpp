@@ -72,6 +72,13 @@ TEST_F(SimIoTest, OrderFileProblemsAreReported) {
     auto d1 = read_planetlab_day(dir_.string(), dup);
     ASSERT_FALSE(d1.has_value());
     EXPECT_NE(d1.error().msg.find("'x' is listed twice"), std::string::npos) << d1.error().msg;
+    // The duplicate's own line, and the first's.
+    const std::string dup3 = write("dup3.txt", "x\n\n# not a comment: a name\nx\n");
+    auto d4 = read_planetlab_day(dir_.string(), dup3);
+    ASSERT_FALSE(d4.has_value());
+    EXPECT_NE(d4.error().msg.find("dup3.txt:4:name: 'x' is listed twice (first on line 1)"),
+              std::string::npos)
+        << d4.error().msg;
     const std::string missing = write("missing.txt", "x\nnot-there\n");
     auto d2 = read_planetlab_day(dir_.string(), missing);
     ASSERT_FALSE(d2.has_value());
