@@ -351,8 +351,6 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         for (size_t i = 0; i < nh; ++i) {
             model::Host& h = fleet.hosts[i];
             h.id = id[i];
-            const auto fault = id_fault(h.id);
-            check(!fault, "/fleet/hosts/id: row " + std::to_string(i) + ": " + fault.value_or(""));
             h.capacity[model::kCpu] = cpu[i];
             h.capacity[model::kMem] = mem[i];
             h.capacity[model::kNet] = net[i];
@@ -388,8 +386,6 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         for (size_t i = 0; i < nv; ++i) {
             model::Vm& v = fleet.vms[i];
             v.id = id[i];
-            const auto fault = id_fault(v.id);
-            check(!fault, "/fleet/vms/id: row " + std::to_string(i) + ": " + fault.value_or(""));
             check(host[i] >= -1 && host[i] < static_cast<int32_t>(fleet.hosts.size()),
                   "/fleet/vms/host: index out of range");
             v.host = host[i];
