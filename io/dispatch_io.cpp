@@ -133,7 +133,7 @@ Result<PlanToDispatch> read_plan_csv(const std::string& path) {
         }
         if (auto [it, fresh] = vm_line.emplace(row.fields[1], row.line); !fresh) {
             errors.add(path, row.line, "vm",
-                       "VM '" + row.fields[1] + "' is already moved on line " +
+                       "VM " + in_quotes(row.fields[1]) + " is already moved on line " +
                            std::to_string(it->second) + " (a plan moves a VM at most once)");
             continue;
         }

@@ -125,7 +125,9 @@ std::string fleet_changes_json(const model::Fleet& prev, const model::Fleet& now
     return j.dump();
 }
 
-// The hosts --evacuate or --evacuate-file names, each checked against the fleet. The file has one
+// The hosts --evacuate or --evacuate-file names. The file's ids are checked against the fleet
+// here, to name their line; cmd_plan checks every evacuated host (these and a resumed
+// checkpoint's) against the fleet once more, which covers --evacuate's. The file has one
 // id per line; blank lines and lines starting with '#' are skipped, a UTF-8 byte-order mark and
 // blanks around an id are not part of it, and errors read FILE:LINE: what. Lines end at LF (a
 // CRLF's CR is dropped); a file with lone CRs is one line.
@@ -141,8 +143,6 @@ Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fl
                 e->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
             if (id.empty()) return bad_input("--evacuate: empty host id in " + in_quotes(*e));
             if (auto fault = id_fault(id)) return bad_input("--evacuate: " + *fault);
-            if (!fleet.host_index(id))
-                return bad_input("--evacuate: unknown host " + in_quotes(id));
             ids.push_back(id);
             if (comma == std::string::npos) break;
             start = comma + 1;

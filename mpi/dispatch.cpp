@@ -355,8 +355,8 @@ Result<void> run(const std::vector<std::string>& argv) {
             auto it = std::find_if(hosts->begin(), hosts->end(),
                                    [&](const dispatch::HostAddr& a) { return a.id == *host; });
             if (it == hosts->end())
-                return bad_input(dir + "/plan.csv: host " + in_quotes(*host) + " of VM '" + m.vm +
-                                 "' is not in " + hosts_path);
+                return bad_input(dir + "/plan.csv: host " + in_quotes(*host) + " of VM " +
+                                 in_quotes(m.vm) + " is not in " + hosts_path);
             for (const std::string* t :
                  {&opt.connect_template, &opt.dest_template, &opt.migrate_template}) {
                 if (t->empty()) continue;
