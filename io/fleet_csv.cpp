@@ -1,5 +1,6 @@
 #include "io/fleet_csv.hpp"
 
+#include <sys/mman.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
@@ -196,6 +197,19 @@ std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Ge
     return vm;
 }
 
+// v.reserve(n), with the new storage marked for transparent huge pages: the VM table of a large
+// fleet is hundreds of MiB, and faulting it in 4 KiB pages cost more than parsing it (perf, on
+// a virtual machine; docs in bench/README.md). Only a hint: without THP nothing changes.
+template <typename T>
+void reserve_huge(std::vector<T>& v, size_t n) {
+    if (n <= v.capacity()) return;
+    v.reserve(n);
+    constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+    const auto lo = (reinterpret_cast<uintptr_t>(v.data()) + kHuge - 1) & ~(kHuge - 1);
+    const auto hi = (reinterpret_cast<uintptr_t>(v.data() + n)) & ~(kHuge - 1);
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+}
+
 int32_t filter_host(const model::Fleet& fleet, std::string_view host) {
     if (host.empty()) return model::kNoHost;
     auto h = fleet.host_index(host);
@@ -212,16 +226,29 @@ auto field_getter(const VmHeader& header, const Fields& f) {
     };
 }
 
+// The last host looked up while reading one range.
+struct HostCache {
+    std::string host;
+    int32_t index = model::kNoHost;
+    bool valid = false;
+};
+
 // A row's id, filter and values, appended to `r`. The id points into `text` when it lies there,
 // else (unescaped, or from parse_csv's rows: `text` empty) into r.id_copies.
 template <typename Get>
-void take_row(VmRange& r, std::string_view text, const VmHeader& header, const model::Fleet& hosts,
-              const VmRowFilter& keep, int64_t line, Get get) {
+void take_row(VmRange& r, HostCache& cache, std::string_view text, const VmHeader& header,
+              const model::Fleet& hosts, const VmRowFilter& keep, int64_t line, Get get) {
     std::string_view id = *get(kId);
     if (id.data() < text.data() || id.data() >= text.data() + text.size())
         id = r.id_copies.emplace_back(id);
     r.ids.push_back(VmIdSeen{fnv1a64(id), line, id});
-    const int32_t hidx = filter_host(hosts, *get(kHost));
+    const std::string_view host = *get(kHost);
+    if (!cache.valid || host != cache.host) {  // rows of one host often come together
+        cache.index = filter_host(hosts, host);
+        cache.host.assign(host);
+        cache.valid = true;
+    }
+    const int32_t hidx = cache.index;
     if (keep && !keep(hidx, id)) return;
     FieldCtx c{header.file, line, r.values};
     if (auto vm = vm_row(c, hosts, get, hidx)) r.vms.push_back(std::move(*vm));
@@ -235,8 +262,9 @@ Result<void> parse_vms_sequential(std::string_view text, const VmHeader& header,
     if (!table) return tl::unexpected(table.error());
     parts.assign(1, VmRange{});
     VmRange& r = parts[0];
+    HostCache cache;
     for (const CsvRow& row : table->rows)
-        take_row(r, {}, header, out.fleet, keep, row.line, field_getter(header, row.fields));
+        take_row(r, cache, {}, header, out.fleet, keep, row.line, field_getter(header, row.fields));
     r.rows = static_cast<int64_t>(r.ids.size());
     return {};
 }
@@ -286,9 +314,10 @@ VmRange parse_vm_range(std::string_view text, const CsvChunk& range, const VmHea
     VmRange r;
     // Rows are rarely shorter than 24 bytes; reserving avoids regrowth copies.
     const size_t guess = (range.end - range.begin) / 24 + 16;
-    r.ids.reserve(guess);
-    if (!keep) r.vms.reserve(guess);
+    reserve_huge(r.ids, guess);
+    if (!keep) reserve_huge(r.vms, guess);
     CsvScanner sc(text, range);
+    HostCache cache;
     for (;;) {
         const CsvScanner::Status st = sc.next();
         if (st == CsvScanner::kEnd) break;
@@ -301,10 +330,11 @@ VmRange parse_vm_range(std::string_view text, const CsvChunk& range, const VmHea
             parse_csv_records(text.substr(range.begin, range.end - range.begin), range.line,
                               header.file, names, true, r.syntax, rows);
             for (const CsvRow& row : rows)
-                take_row(r, {}, header, hosts, keep, row.line, field_getter(header, row.fields));
+                take_row(r, cache, {}, header, hosts, keep, row.line,
+                         field_getter(header, row.fields));
             break;
         }
-        take_row(r, text, header, hosts, keep, sc.line(), field_getter(header, sc.fields()));
+        take_row(r, cache, text, header, hosts, keep, sc.line(), field_getter(header, sc.fields()));
     }
     r.rows = static_cast<int64_t>(r.ids.size());
     return r;
@@ -370,17 +400,28 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
         total += p.vms.size();
         nids += p.ids.size();
     }
-    model::Fleet& fleet = out.fleet;
-    fleet.vms.reserve(total);
-    std::vector<VmIdSeen> ids;
-    ids.reserve(nids);
+    // The ranges' rows in range order, moved in parallel (each range to its own offsets).
+    std::vector<size_t> vm_at(parts.size() + 1, 0), id_at(parts.size() + 1, 0);
     ErrorList errors;
-    for (VmRange& p : parts) {
-        errors.merge(p.values);
-        for (auto& v : p.vms) fleet.vms.push_back(std::move(v));
-        ids.insert(ids.end(), p.ids.begin(), p.ids.end());
-        std::vector<model::Vm>().swap(p.vms);
+    for (size_t k = 0; k < parts.size(); ++k) {
+        errors.merge(parts[k].values);
+        vm_at[k + 1] = vm_at[k] + parts[k].vms.size();
+        id_at[k + 1] = id_at[k] + parts[k].ids.size();
     }
+    model::Fleet& fleet = out.fleet;
+    fleet.vms.clear();
+    reserve_huge(fleet.vms, total);
+    fleet.vms.resize(total);
+    std::vector<VmIdSeen> ids;
+    reserve_huge(ids, nids);
+    ids.resize(nids);
+    tbb::parallel_for(size_t{0}, parts.size(), [&](size_t k) {
+        std::move(parts[k].vms.begin(), parts[k].vms.end(),
+                  fleet.vms.begin() + static_cast<std::ptrdiff_t>(vm_at[k]));
+        std::copy(parts[k].ids.begin(), parts[k].ids.end(),
+                  ids.begin() + static_cast<std::ptrdiff_t>(id_at[k]));
+        std::vector<model::Vm>().swap(parts[k].vms);
+    });
     out.vm_rows = static_cast<int64_t>(ids.size());
     if (out.keep_id_hashes) {
         out.id_hashes.reserve(ids.size());
