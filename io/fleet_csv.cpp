@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 #include <tbb/parallel_sort.h>
 
 #include <algorithm>
@@ -534,8 +535,12 @@ Result<FleetLoad> parse_fleet(std::string_view hosts_text, const std::string& ho
 
 Result<void> parse_vms_into(std::string_view text, const std::string& name, const VmRowFilter& keep,
                             FleetLoad& out) {
-    out.vms_digest = fnv1a64(text);
-    if (auto r = parse_vms(text, name, keep, out); !r) return r;
+    // The whole-file digest is one sequential pass: it runs beside the parallel parse instead of
+    // before it.
+    Result<void> parsed;
+    tbb::parallel_invoke([&] { out.vms_digest = fnv1a64(text); },
+                         [&] { parsed = parse_vms(text, name, keep, out); });
+    if (!parsed) return parsed;
     out.fleet.index();
     return {};
 }
