@@ -18,6 +18,7 @@
 
 #include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
+#include "io/huge_pages.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::io {
@@ -32,7 +33,9 @@ using h5::Writer;
 // A column of n values f(i), filled in parallel (f reads only).
 template <typename T, typename F>
 std::vector<T> column(size_t n, F f) {
-    std::vector<T> v(n);
+    std::vector<T> v;
+    reserve_huge(v, n);
+    v.resize(n);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 16384), [&](const auto& r) {
         for (size_t i = r.begin(); i < r.end(); ++i) v[i] = f(i);
     });

@@ -1,6 +1,5 @@
 #include "io/fleet_csv.hpp"
 
-#include <sys/mman.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 #include <tbb/parallel_sort.h>
@@ -14,6 +13,7 @@
 #include <unordered_map>
 
 #include "io/csv.hpp"
+#include "io/huge_pages.hpp"
 #include "io/record_split.hpp"
 #include "src/util/decimal.hpp"
 #include "src/util/hash.hpp"
@@ -196,19 +196,6 @@ std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Ge
     if (auto s = get(kAnti)) vm.anti_group = std::string(*s);
     if (!ok) return std::nullopt;
     return vm;
-}
-
-// v.reserve(n), with the new storage marked for transparent huge pages: the VM table of a large
-// fleet is hundreds of MiB, and faulting it in 4 KiB pages cost more than parsing it (perf, on
-// a virtual machine; docs in bench/README.md). Only a hint: without THP nothing changes.
-template <typename T>
-void reserve_huge(std::vector<T>& v, size_t n) {
-    if (n <= v.capacity()) return;
-    v.reserve(n);
-    constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-    const auto lo = (reinterpret_cast<uintptr_t>(v.data()) + kHuge - 1) & ~(kHuge - 1);
-    const auto hi = (reinterpret_cast<uintptr_t>(v.data() + n)) & ~(kHuge - 1);
-    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
 }
 
 int32_t filter_host(const model::Fleet& fleet, std::string_view host) {
