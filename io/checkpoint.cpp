@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 
 #include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
+#include "io/huge_pages.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::io {
@@ -27,10 +30,15 @@ using h5::Hid;
 using h5::Reader;
 using h5::Writer;
 
+// A column of n values f(i), filled in parallel (f reads only).
 template <typename T, typename F>
 std::vector<T> column(size_t n, F f) {
-    std::vector<T> v(n);
-    for (size_t i = 0; i < n; ++i) v[i] = f(i);
+    std::vector<T> v;
+    reserve_huge(v, n);
+    v.resize(n);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 16384), [&](const auto& r) {
+        for (size_t i = r.begin(); i < r.end(); ++i) v[i] = f(i);
+    });
     return v;
 }
 
