@@ -11,6 +11,7 @@
 
 #include "src/dist/collectives.hpp"
 #include "src/dist/in_process.hpp"
+#include "src/dist/spread.hpp"
 #include "src/dist/wire.hpp"
 
 namespace fp::dist {
@@ -159,6 +160,41 @@ TEST(InProcessCommunicator, ARankThatLeavesEarlyCannotStrandItsPeers) {
     });
     EXPECT_TRUE(out[1]);
     EXPECT_FALSE(out[0] && out[2]);
+}
+
+TEST(RunSpread, ResultsReachRankZeroInItemOrderAndAFailureReachesEveryRank) {
+    for (int ranks : {1, 2, 3}) {
+        expect_all_ok(ranks, [](Communicator& comm) -> Result<void> {
+            auto got = run_spread(
+                "spread", 7,
+                [&](size_t i) -> Result<std::string> {
+                    if (static_cast<int>(i % static_cast<size_t>(comm.size())) != comm.rank())
+                        return fail(ErrorCode::kInternal, "item on the wrong rank");
+                    return std::string(i, 'a' + static_cast<char>(i));
+                },
+                comm);
+            if (!got) return tl::unexpected(got.error());
+            std::vector<std::string> want;
+            for (size_t i = 0; comm.rank() == 0 && i < 7; ++i)
+                want.emplace_back(i, 'a' + static_cast<char>(i));
+            return *got == want ? Result<void>{} : fail(ErrorCode::kInternal, "results");
+        });
+    }
+    const auto out = run_in_process(3, [](Communicator& comm) {
+        return run_spread(
+                   "spread", 5,
+                   [](size_t i) -> Result<std::string> {
+                       if (i == 4) return bad_input("item 4 is bad");
+                       return std::string("ok");
+                   },
+                   comm)
+            .map([](auto&&) {});
+    });
+    for (const auto& r : out) {
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    }
+    EXPECT_EQ(out[0].error().msg, "item 4 is bad");
 }
 
 TEST(LocalCommunicator, EveryCollectiveReturnsTheRanksOwnData) {
