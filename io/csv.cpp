@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <tbb/parallel_for.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include <sstream>
 
 #include "io/output_commit.hpp"
+#include "io/record_split.hpp"
 
 namespace fp::io {
 
@@ -51,63 +51,25 @@ void ErrorList::merge(const ErrorList& other) {
     messages_ = std::move(all);
 }
 
+std::optional<LineMessage> ErrorList::first() const {
+    if (messages_.empty()) return std::nullopt;
+    return LineMessage{messages_.front().first, messages_.front().second};
+}
+
+std::optional<LineMessage> first_in_file_order(const std::vector<std::optional<LineMessage>>& all) {
+    std::optional<LineMessage> best;
+    for (const auto& m : all)
+        if (m && (!best || m->line < best->line)) best = m;
+    return best;
+}
+
 std::vector<CsvChunk> csv_chunks(std::string_view text, size_t begin, int64_t line, size_t bytes) {
     const size_t n = text.size();
     if (begin >= n) return {};
     bytes = std::max<size_t>(bytes, 4096);
-    const size_t blocks = (n - begin + bytes - 1) / bytes;
-    // Per block: newlines and quotes in it, counted in parallel.
-    std::vector<int64_t> newlines(blocks, 0), quotes(blocks, 0);
-    tbb::parallel_for(size_t{0}, blocks, [&](size_t b) {
-        const size_t lo = begin + b * bytes, hi = std::min(n, lo + bytes);
-        int64_t nl = 0, q = 0;
-        for (size_t i = lo; i < hi; ++i) {
-            nl += text[i] == '\n';
-            q += text[i] == '"';
-        }
-        newlines[b] = nl;
-        quotes[b] = q;
-    });
-    std::vector<CsvChunk> chunks;
-    CsvChunk cur{begin, n, line};
-    int64_t lines_before = line, quotes_before = 0;
-    for (size_t b = 0; b < blocks; ++b) {
-        const size_t lo = begin + b * bytes;
-        if (b > 0 && lo > cur.begin) {
-            // The first newline outside quotes at or after lo starts the next chunk.
-            bool in_quotes = (quotes_before % 2) != 0;
-            int64_t l = lines_before;
-            for (size_t i = lo; i < n; ++i) {
-                const char c = text[i];
-                if (c == '"') in_quotes = !in_quotes;
-                if (c == '\n') {
-                    ++l;
-                    if (!in_quotes) {
-                        if (i + 1 > cur.begin && i + 1 < n) {
-                            cur.end = i + 1;
-                            chunks.push_back(cur);
-                            cur = CsvChunk{i + 1, n, l};
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-        lines_before += newlines[b];
-        quotes_before += quotes[b];
-        // Skip blocks already swallowed by the current chunk.
-    }
-    cur.end = n;
-    if (cur.begin < n) chunks.push_back(cur);
-    // Chunks found from different blocks may overlap when one boundary lies past the next block
-    // start; keep them disjoint and ordered.
     std::vector<CsvChunk> out;
-    for (const CsvChunk& c : chunks) {
-        if (!out.empty() && c.begin < out.back().end) continue;
-        if (!out.empty()) out.back().end = c.begin;
-        out.push_back(c);
-    }
-    if (!out.empty()) out.back().end = n;
+    for (const CsvChunk& c : split_records(text, begin, line, (n - begin + bytes - 1) / bytes))
+        if (c.begin < c.end) out.push_back(c);
     return out;
 }
 
@@ -241,16 +203,12 @@ Result<std::string> read_file(const std::string& path) {
     return text;
 }
 
-Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
-    CsvTable table;
-    table.file = file;
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    ErrorList errors;
-    int64_t line = 1;
+bool parse_csv_records(std::string_view text, int64_t line, const std::string& file,
+                       std::vector<std::string>& header, bool have_header, ErrorList& errors,
+                       std::vector<CsvRow>& rows) {
     size_t i = 0;
-    bool have_header = false;
     auto column_name = [&](size_t idx) {
-        if (have_header && idx < table.header.size()) return table.header[idx];
+        if (have_header && idx < header.size()) return header[idx];
         return "column " + std::to_string(idx + 1);
     };
     while (i < text.size() && !errors.full()) {
@@ -292,7 +250,7 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
                 if (!closed) {
                     errors.add(file, quote_line, column_name(fields.size()),
                                "unterminated quoted field");
-                    return tl::unexpected(errors.to_error());
+                    return true;  // stops here, as a reader must
                 }
                 if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
                     errors.add(file, line, column_name(fields.size()),
@@ -338,27 +296,34 @@ Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
                 errors.add(file, 1, "header",
                            "lines end at LF or CRLF; this file has lone CRs (old Mac line "
                            "endings), so it reads as one line");
-                return tl::unexpected(errors.to_error());
+                return true;
             }
-            table.header = fields;
+            header = fields;
             have_header = true;
             continue;
         }
         if (bad) continue;
-        if (fields.size() != table.header.size()) {
-            const std::string col = fields.size() < table.header.size()
-                                        ? table.header[fields.size()]
-                                        : "column " + std::to_string(table.header.size() + 1);
+        if (fields.size() != header.size()) {
+            const std::string col = fields.size() < header.size()
+                                        ? header[fields.size()]
+                                        : "column " + std::to_string(header.size() + 1);
             errors.add(file, start_line, col,
-                       "expected " + std::to_string(table.header.size()) + " fields, found " +
+                       "expected " + std::to_string(header.size()) + " fields, found " +
                            std::to_string(fields.size()));
             continue;
         }
-        table.rows.push_back(CsvRow{start_line, std::move(fields)});
+        rows.push_back(CsvRow{start_line, std::move(fields)});
     }
-    if (!have_header) {
+    return have_header;
+}
+
+Result<CsvTable> parse_csv(std::string_view text, const std::string& file) {
+    CsvTable table;
+    table.file = file;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    ErrorList errors;
+    if (!parse_csv_records(text, 1, file, table.header, false, errors, table.rows))
         errors.add(file, 1, "header", "empty file: expected a header line");
-    }
     if (!errors.empty()) return tl::unexpected(errors.to_error());
     return table;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,14 @@ struct CsvTable {
     std::vector<CsvRow> rows;
 };
 
+// One message and the physical line it is about.
+struct LineMessage {
+    int64_t line = 0;
+    std::string message;
+};
+// The first in file order (a tie goes to the earlier in the list); nullopt when all are.
+std::optional<LineMessage> first_in_file_order(const std::vector<std::optional<LineMessage>>& all);
+
 // Collects "FILE:LINE:COLUMN: what" messages, at most kMaxErrors.
 class ErrorList {
   public:
@@ -40,6 +49,8 @@ class ErrorList {
     // Adds another list's messages (kept in line order: lists from chunks of one file merge
     // into what one reader would have found).
     void merge(const ErrorList& other);
+    // The first message in line order, for picking the first error over ranges or processes.
+    std::optional<LineMessage> first() const;
 
   private:
     std::vector<std::pair<int64_t, std::string>> messages_;  // (line, message)
@@ -54,7 +65,8 @@ struct CsvChunk {
 };
 
 // Cuts text[begin, size) into chunks of about `bytes` each, at record boundaries (outside
-// quotes), in parallel. `line` is the physical line at `begin`.
+// quotes), in parallel (split_records of io/record_split.hpp, empty ranges left out). `line` is the
+// physical line at `begin`.
 std::vector<CsvChunk> csv_chunks(std::string_view text, size_t begin, int64_t line, size_t bytes);
 
 // Reads records of a chunk fast: fields are views into the text, or into the scanner's own
@@ -88,6 +100,13 @@ Result<std::string> read_file(const std::string& path);
 Result<void> require_regular_file(const std::string& path);
 // Parses CSV text. Blank lines are skipped; a UTF-8 byte-order mark is ignored; CRLF accepted.
 Result<CsvTable> parse_csv(std::string_view text, const std::string& file);
+// parse_csv's record loop on text that starts at a record boundary on physical line `line`: with
+// have_header false the first record becomes `header`. Rows with faults are left out; faults go to
+// `errors` (an unterminated quoted field stops the loop). Returns whether a header was read (or
+// reading stopped at a fault). For a record-aligned range of a file (io/record_split.hpp).
+bool parse_csv_records(std::string_view text, int64_t line, const std::string& file,
+                       std::vector<std::string>& header, bool have_header, ErrorList& errors,
+                       std::vector<CsvRow>& rows);
 
 // "a, b, c and 7 more": names (say, of unknown columns) for a message, each escaped and capped
 // (src/util/text.hpp), at most max_names of them.

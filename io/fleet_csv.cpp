@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "io/csv.hpp"
+#include "io/record_split.hpp"
 #include "src/util/decimal.hpp"
 #include "src/util/hash.hpp"
 #include "src/util/text.hpp"
@@ -194,149 +196,123 @@ std::optional<model::Vm> vm_row(const FieldCtx& c, const model::Fleet& fleet, Ge
     return vm;
 }
 
-// Where a row's id is, for the duplicate check over every row.
-struct IdSeen {
-    uint64_t hash;
-    int64_t line;
-    std::string_view id;  // into the text, or into its part's own copies
-};
-
-// What one chunk of the VM table gave.
-struct Part {
-    std::vector<model::Vm> vms;
-    std::vector<IdSeen> ids;
-    std::deque<std::string> id_copies;  // ids unescaped from quoted fields
-    ErrorList errors;
-    bool unclean = false;
-};
-
 int32_t filter_host(const model::Fleet& fleet, std::string_view host) {
     if (host.empty()) return model::kNoHost;
     auto h = fleet.host_index(host);
     return h ? *h : kUnknownHost;
 }
 
-// The VM table: chunks of it are read in parallel; a chunk with anything but plain records
-// sends the whole file through parse_csv, whose messages name the fault.
-Result<void> parse_vms(std::string_view text, const std::string& file, const VmRowFilter& keep,
-                       FleetLoad& out) {
-    model::Fleet& fleet = out.fleet;
+// One row's fields by VM column (nullopt: the column is absent), from views or owned strings.
+template <typename Fields>
+auto field_getter(const VmHeader& header, const Fields& f) {
+    return [&header, &f](int col) -> std::optional<std::string_view> {
+        const int i = header.column[static_cast<size_t>(col)];
+        if (i < 0) return std::nullopt;
+        return std::string_view(f[static_cast<size_t>(i)]);
+    };
+}
+
+// A row's id, filter and values, appended to `r`. The id points into `text` when it lies there,
+// else (unescaped, or from parse_csv's rows: `text` empty) into r.id_copies.
+template <typename Get>
+void take_row(VmRange& r, std::string_view text, const VmHeader& header, const model::Fleet& hosts,
+              const VmRowFilter& keep, int64_t line, Get get) {
+    std::string_view id = *get(kId);
+    if (id.data() < text.data() || id.data() >= text.data() + text.size())
+        id = r.id_copies.emplace_back(id);
+    r.ids.push_back(VmIdSeen{fnv1a64(id), line, id});
+    const int32_t hidx = filter_host(hosts, *get(kHost));
+    if (keep && !keep(hidx, id)) return;
+    FieldCtx c{header.file, line, r.values};
+    if (auto vm = vm_row(c, hosts, get, hidx)) r.vms.push_back(std::move(*vm));
+}
+
+// The whole file through parse_csv (a fault in its CSV syntax: its messages, all of them).
+Result<void> parse_vms_sequential(std::string_view text, const VmHeader& header,
+                                  const VmRowFilter& keep, FleetLoad& out,
+                                  std::vector<VmRange>& parts) {
+    auto table = parse_csv(text, header.file);
+    if (!table) return tl::unexpected(table.error());
+    parts.assign(1, VmRange{});
+    VmRange& r = parts[0];
+    for (const CsvRow& row : table->rows)
+        take_row(r, {}, header, out.fleet, keep, row.line, field_getter(header, row.fields));
+    r.rows = static_cast<int64_t>(r.ids.size());
+    return {};
+}
+
+}  // namespace
+
+Result<VmHeader> parse_vm_header(std::string_view text, const std::string& file) {
+    VmHeader h;
+    h.file = file;
     ErrorList errors;
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    CsvScanner head(text, CsvChunk{0, text.size(), 1});
+    size_t start = 0;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") start = 3;
+    CsvScanner head(text, CsvChunk{start, text.size(), 1});
     const CsvScanner::Status hs = head.next();
-    std::vector<std::string_view> header_views = head.fields();
-    bool fallback = hs == CsvScanner::kUnclean;
-    std::optional<CsvTable> slow;
     CsvTable header_only;
     header_only.file = file;
     if (hs == CsvScanner::kEnd) {
         errors.add(file, 1, "header", "empty file: expected a header line");
         return tl::unexpected(errors.to_error());
     }
-    size_t body = 0;
-    if (!fallback) {
-        for (auto f : header_views) header_only.header.emplace_back(f);
-        body = head.position();  // the first byte after the header record
-    }
-    std::vector<std::optional<size_t>> idx(kVmCols);
-    auto resolve_columns = [&](const CsvTable& t) -> bool {
-        Columns cols(
-            t, {"id", "host", "cpu", "mem", "net"},
-            {"mem_size", "disk", "dirty_rate", "group", "anti_group", "cpu_alloc", "mem_alloc"},
-            errors, out.warnings);
-        if (!errors.empty()) return false;
-        for (int k = 0; k < kVmCols; ++k)
-            idx[static_cast<size_t>(k)] = cols.index_of(kVmColNames[static_cast<size_t>(k)]);
-        return true;
-    };
-    std::vector<IdSeen> ids;
-    std::vector<Part> parts;  // the ids point into these (or into the text, or `slow`)
-    if (!fallback) {
-        if (!resolve_columns(header_only)) return tl::unexpected(errors.to_error());
-        const size_t width = header_only.header.size();
-        int64_t body_line = 1;
-        for (size_t i = 0; i < body; ++i) body_line += text[i] == '\n';
-        const std::vector<CsvChunk> chunks = csv_chunks(text, body, body_line, size_t{1} << 20);
-        parts.resize(chunks.size());
-        tbb::parallel_for(size_t{0}, chunks.size(), [&](size_t k) {
-            Part& p = parts[k];
-            // Rows are rarely shorter than 24 bytes; reserving avoids regrowth copies.
-            const size_t guess = (chunks[k].end - chunks[k].begin) / 24 + 16;
-            p.ids.reserve(guess);
-            if (!keep) p.vms.reserve(guess);
-            CsvScanner sc(text, chunks[k]);
-            for (;;) {
-                const CsvScanner::Status st = sc.next();
-                if (st == CsvScanner::kEnd) break;
-                const auto& f = sc.fields();
-                if (st == CsvScanner::kUnclean || f.size() != width) {
-                    p.unclean = true;
-                    break;
-                }
-                auto get = [&](int col) -> std::optional<std::string_view> {
-                    const auto& i = idx[static_cast<size_t>(col)];
-                    if (!i) return std::nullopt;
-                    return f[*i];
-                };
-                std::string_view id = *get(kId);
-                if (id.data() < text.data() || id.data() >= text.data() + text.size())
-                    id = p.id_copies.emplace_back(id);
-                p.ids.push_back(IdSeen{fnv1a64(id), sc.line(), id});
-                const int32_t hidx = filter_host(fleet, *get(kHost));
-                if (keep && !keep(hidx, id)) continue;
-                FieldCtx c{file, sc.line(), p.errors};
-                if (auto vm = vm_row(c, fleet, get, hidx)) p.vms.push_back(std::move(*vm));
-            }
-        });
-        size_t total = 0, nids = 0;
-        for (const Part& p : parts) {
-            fallback |= p.unclean;
-            total += p.vms.size();
-            nids += p.ids.size();
-        }
-        if (!fallback) {
-            fleet.vms.reserve(total);
-            ids.reserve(nids);
-            for (Part& p : parts) {
-                errors.merge(p.errors);
-                for (auto& v : p.vms) fleet.vms.push_back(std::move(v));
-                for (auto& i : p.ids) ids.push_back(i);
-                std::vector<model::Vm>().swap(p.vms);
-            }
-        }
-    }
-    if (fallback) {
-        fleet.vms.clear();
-        ids.clear();
-        errors = ErrorList();
+    if (hs == CsvScanner::kUnclean) {
+        // Not plain RFC 4180: parse_csv names the fault.
         auto table = parse_csv(text, file);
         if (!table) return tl::unexpected(table.error());
-        slow = std::move(*table);
-        if (!resolve_columns(*slow)) return tl::unexpected(errors.to_error());
-        for (const CsvRow& row : slow->rows) {
-            auto get = [&](int col) -> std::optional<std::string_view> {
-                const auto& i = idx[static_cast<size_t>(col)];
-                if (!i) return std::nullopt;
-                return std::string_view(row.fields[*i]);
-            };
-            const std::string_view id = *get(kId);
-            ids.push_back(IdSeen{fnv1a64(id), row.line, id});
-            const int32_t hidx = filter_host(fleet, *get(kHost));
-            if (keep && !keep(hidx, id)) continue;
-            ErrorList row_errors;
-            FieldCtx c{file, row.line, row_errors};
-            if (auto vm = vm_row(c, fleet, get, hidx)) fleet.vms.push_back(std::move(*vm));
-            errors.merge(row_errors);
+        return bad_input(file + ":1:header: cannot be read");
+    }
+    for (auto f : head.fields()) header_only.header.emplace_back(f);
+    h.body = head.position();
+    h.body_line = 1;
+    for (size_t i = 0; i < h.body; ++i) h.body_line += text[i] == '\n';
+    Columns cols(
+        header_only, {"id", "host", "cpu", "mem", "net"},
+        {"mem_size", "disk", "dirty_rate", "group", "anti_group", "cpu_alloc", "mem_alloc"}, errors,
+        h.warnings);
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    h.width = header_only.header.size();
+    h.names = std::move(header_only.header);
+    h.column.assign(kVmCols, -1);
+    for (int k = 0; k < kVmCols; ++k)
+        if (auto i = cols.index_of(kVmColNames[static_cast<size_t>(k)]))
+            h.column[static_cast<size_t>(k)] = static_cast<int>(*i);
+    return h;
+}
+
+VmRange parse_vm_range(std::string_view text, const CsvChunk& range, const VmHeader& header,
+                       const model::Fleet& hosts, const VmRowFilter& keep) {
+    VmRange r;
+    // Rows are rarely shorter than 24 bytes; reserving avoids regrowth copies.
+    const size_t guess = (range.end - range.begin) / 24 + 16;
+    r.ids.reserve(guess);
+    if (!keep) r.vms.reserve(guess);
+    CsvScanner sc(text, range);
+    for (;;) {
+        const CsvScanner::Status st = sc.next();
+        if (st == CsvScanner::kEnd) break;
+        if (st == CsvScanner::kUnclean || sc.fields().size() != header.width) {
+            // Not plain RFC 4180 (or a short row): the range again through parse_csv's own
+            // record loop, whose messages name each fault exactly.
+            r = VmRange{};
+            std::vector<std::string> names = header.names;
+            std::vector<CsvRow> rows;
+            parse_csv_records(text.substr(range.begin, range.end - range.begin), range.line,
+                              header.file, names, true, r.syntax, rows);
+            for (const CsvRow& row : rows)
+                take_row(r, {}, header, hosts, keep, row.line, field_getter(header, row.fields));
+            break;
         }
+        take_row(r, text, header, hosts, keep, sc.line(), field_getter(header, sc.fields()));
     }
-    out.vm_rows = static_cast<int64_t>(ids.size());
-    if (out.keep_id_hashes) {
-        out.id_hashes.reserve(ids.size());
-        for (const IdSeen& i : ids) out.id_hashes.push_back(i.hash);
-    }
-    // Duplicate ids, over every row: equal hashes, then equal ids.
-    tbb::parallel_sort(ids.begin(), ids.end(), [](const IdSeen& a, const IdSeen& b) {
+    r.rows = static_cast<int64_t>(r.ids.size());
+    return r;
+}
+
+ErrorList vm_duplicate_errors(std::vector<VmIdSeen>& ids, const std::string& file) {
+    // Equal hashes, then equal ids; each later row names the first row with its id.
+    tbb::parallel_sort(ids.begin(), ids.end(), [](const VmIdSeen& a, const VmIdSeen& b) {
         return a.hash != b.hash ? a.hash < b.hash : a.line < b.line;
     });
     ErrorList dups;
@@ -354,11 +330,67 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
                 }
         a = b;
     }
+    return dups;
+}
+
+int32_t vm_id_bucket(uint64_t hash, int32_t buckets) {
+    return static_cast<int32_t>(hash % static_cast<uint64_t>(buckets));
+}
+
+std::optional<LineMessage> vm_first_error(const std::vector<std::optional<LineMessage>>& syntax,
+                                          const std::vector<std::optional<LineMessage>>& duplicates,
+                                          const std::vector<std::optional<LineMessage>>& values) {
+    if (auto s = first_in_file_order(syntax)) return s;
+    // A row's duplicate id comes before its other faults.
+    std::vector<std::optional<LineMessage>> rest = duplicates;
+    rest.insert(rest.end(), values.begin(), values.end());
+    return first_in_file_order(rest);
+}
+
+namespace {
+
+// The VM table in record-aligned ranges parsed in parallel (TBB); a fault in the CSV syntax sends
+// the whole file through parse_csv, whose messages (all of them) a one-pass reader gives.
+Result<void> parse_vms(std::string_view text, const std::string& file, const VmRowFilter& keep,
+                       FleetLoad& out) {
+    auto header = parse_vm_header(text, file);
+    if (!header) return tl::unexpected(header.error());
+    out.warnings.insert(out.warnings.end(), header->warnings.begin(), header->warnings.end());
+    const size_t body_bytes = text.size() - header->body;
+    const std::vector<CsvChunk> ranges =
+        split_records(text, header->body, header->body_line, std::max<size_t>(1, body_bytes >> 20));
+    std::vector<VmRange> parts(ranges.size());
+    tbb::parallel_for(size_t{0}, ranges.size(), [&](size_t k) {
+        parts[k] = parse_vm_range(text, ranges[k], *header, out.fleet, keep);
+    });
+    if (std::any_of(parts.begin(), parts.end(), [](const VmRange& p) { return !p.syntax.empty(); }))
+        if (auto r = parse_vms_sequential(text, *header, keep, out, parts); !r) return r;
+    size_t total = 0, nids = 0;
+    for (const VmRange& p : parts) {
+        total += p.vms.size();
+        nids += p.ids.size();
+    }
+    model::Fleet& fleet = out.fleet;
+    fleet.vms.reserve(total);
+    std::vector<VmIdSeen> ids;
+    ids.reserve(nids);
+    ErrorList errors;
+    for (VmRange& p : parts) {
+        errors.merge(p.values);
+        for (auto& v : p.vms) fleet.vms.push_back(std::move(v));
+        ids.insert(ids.end(), p.ids.begin(), p.ids.end());
+        std::vector<model::Vm>().swap(p.vms);
+    }
+    out.vm_rows = static_cast<int64_t>(ids.size());
+    if (out.keep_id_hashes) {
+        out.id_hashes.reserve(ids.size());
+        for (const VmIdSeen& i : ids) out.id_hashes.push_back(i.hash);
+    }
+    ErrorList dups = vm_duplicate_errors(ids, file);
     // A row's duplicate id is reported before its other faults (the order of the row checks).
     dups.merge(errors);
-    errors = std::move(dups);
-    if (!errors.empty()) return tl::unexpected(errors.to_error());
-    if (out.keep_id_hashes) std::sort(out.id_hashes.begin(), out.id_hashes.end());
+    if (!dups.empty()) return tl::unexpected(dups.to_error());
+    if (out.keep_id_hashes) tbb::parallel_sort(out.id_hashes.begin(), out.id_hashes.end());
     return {};
 }
 

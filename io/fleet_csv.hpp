@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "io/csv.hpp"
 #include "src/model/fleet.hpp"
 #include "src/util/result.hpp"
 
@@ -37,6 +39,62 @@ using VmRowFilter = std::function<bool(int32_t host, std::string_view id)>;
 Result<FleetLoad> parse_hosts(std::string_view text, const std::string& name);
 Result<void> parse_vms_into(std::string_view text, const std::string& name, const VmRowFilter& keep,
                             FleetLoad& out);
+
+// ---- vms.csv in record-aligned ranges (io/record_split.hpp) ----
+// The per-range step (parse_vm_range) is a pure function of (range text, first line, header);
+// the cross-range steps take small values from every range, so a distributed reader can run
+// them across processes: the quote/line scan of record_split.hpp, the duplicate check over ids
+// sent to their bucket's process (vm_id_bucket, vm_duplicate_errors) and the first error
+// (vm_first_error). Ranges merged in file order give exactly the rows of one sequential pass;
+// the first error is the one a sequential pass reports first, with its FILE:LINE:COLUMN.
+
+// vms.csv's header record, read and checked once and handed to every range.
+struct VmHeader {
+    std::string file;                   // names the file in messages
+    std::vector<std::string> names;     // the header's fields as in the file
+    size_t width = 0;                   // fields per record
+    std::vector<int> column;            // per VM column (id, host, cpu, ...): field index or -1
+    size_t body = 0;                    // offset just past the header record (BOM included)
+    int64_t body_line = 2;              // physical line at `body`
+    std::vector<std::string> warnings;  // unknown columns
+};
+// `text` starts at the file's first byte and holds at least the whole header record.
+[[nodiscard]] Result<VmHeader> parse_vm_header(std::string_view text, const std::string& file);
+
+// A row's id where it was read: the duplicate check's input.
+struct VmIdSeen {
+    uint64_t hash = 0;  // fnv1a64 of the id
+    int64_t line = 0;   // physical line of the row
+    std::string_view id;
+};
+// What one range gave. Moving it keeps `ids` valid (they point into the range's text or into
+// id_copies, whose elements stay put).
+struct VmRange {
+    std::vector<model::Vm> vms;         // the rows kept by the filter, in file order
+    std::vector<VmIdSeen> ids;          // every row's id (kept or not), in file order
+    std::deque<std::string> id_copies;  // ids that are not plain views of the text
+    int64_t rows = 0;                   // rows read (ids.size())
+    ErrorList syntax;                   // CSV faults (a sequential pass reports only these)
+    ErrorList values;                   // value faults of the rows kept
+};
+// Parses text[range.begin, range.end), a record-aligned range whose first physical line is
+// range.line, against `header` and the host table of `hosts` (indexed). Pure; thread-safe.
+[[nodiscard]] VmRange parse_vm_range(std::string_view text, const CsvChunk& range,
+                                     const VmHeader& header, const model::Fleet& hosts,
+                                     const VmRowFilter& keep);
+// The process (of `buckets`) that checks an id with this hash for duplicates.
+[[nodiscard]] int32_t vm_id_bucket(uint64_t hash, int32_t buckets);
+// Duplicates among `ids` (all rows whose ids share a bucket, from any ranges, in any order):
+// "duplicate id 'x' (first on line N)" at each later row. Sorts `ids`.
+[[nodiscard]] ErrorList vm_duplicate_errors(std::vector<VmIdSeen>& ids, const std::string& file);
+// The message a sequential pass gives first, from each range's first CSV fault (ErrorList::first),
+// each bucket's first duplicate and each range's first value fault: CSV faults win (a
+// sequential pass stops checking values at them), then the earliest line, a duplicate before the
+// same row's value fault.
+[[nodiscard]] std::optional<LineMessage> vm_first_error(
+    const std::vector<std::optional<LineMessage>>& syntax,
+    const std::vector<std::optional<LineMessage>>& duplicates,
+    const std::vector<std::optional<LineMessage>>& values);
 
 Result<FleetLoad> load_fleet(const std::string& hosts_path, const std::string& vms_path,
                              const VmRowFilter& keep = {});
