@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,28 +17,18 @@
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
 #include "io/csv.hpp"
-#include "io/digest.hpp"
 #include "io/fleet_csv.hpp"
-#include "io/history.hpp"
 #include "io/output_commit.hpp"
 #include "io/plan_writer.hpp"
 #include "io/sim_checkpoint.hpp"
-#include "io/traffic_csv.hpp"
 #include "mpi/cli.hpp"
-#include "mpi/collective.hpp"
 #include "mpi/mpi_communicator.hpp"
-#include "mpi/wire.hpp"
 #include "src/dispatch/dispatch.hpp"
 #include "src/dist/plan_driver.hpp"
 #include "src/model/generator.hpp"
 #include "src/plan/fleet_after.hpp"
 #include "src/plan/planner.hpp"
-#include "src/plan/sharded.hpp"
-#include "src/plan/summary.hpp"
 #include "src/policy/registry.hpp"
-#include "src/util/decimal.hpp"
-#include "src/util/duration.hpp"
-#include "src/util/iso8601.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::mpi {

@@ -72,7 +72,7 @@ Result<io::Checkpoint> read_checkpoint_locked(const std::string& path) {
 }
 
 // The hosts --evacuate or --evacuate-file names. The file's ids are checked against the fleet
-// here, to name their line; cmd_plan checks every evacuated host (these and a resumed
+// here, to name their line; run_plan checks every evacuated host (these and a resumed
 // checkpoint's) against the fleet once more, which covers --evacuate's. The file has one
 // id per line; blank lines and lines starting with '#' are skipped, a UTF-8 byte-order mark and
 // blanks around an id are not part of it, and errors read FILE:LINE: what. Lines end at LF (a
