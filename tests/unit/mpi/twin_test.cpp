@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -77,17 +78,19 @@ class ShardedTwinTest : public ::testing::Test {
 
     // The driver on `ranks` in-process ranks with `threads` oneTBB threads in all; the
     // output directory's path.
-    fs::path run(int ranks, int threads) const {
+    fs::path run(int ranks, int threads, const std::string& tag = "") const {
         const fs::path out =
-            dir_ / ("out_p" + std::to_string(ranks) + "_t" + std::to_string(threads));
+            dir_ / ("out" + tag + "_p" + std::to_string(ranks) + "_t" + std::to_string(threads));
         dist::FlagSpec spec;
-        spec.with_value = {"hosts", "vms", "config", "evacuate", "out", "budget-migrations"};
+        spec.with_value = {"hosts",    "vms", "config", "evacuate", "out", "budget-migrations",
+                           "previous", "now"};
         auto args = dist::parse_args(flags(out.string()), spec);
         EXPECT_TRUE(args);
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                   static_cast<size_t>(threads));
         const auto outcomes = dist::run_in_process(ranks, [&](dist::Communicator& comm) {
-            const dist::PlanRequest request{*args, out.string(), threads, "twin-test", {}};
+            const dist::PlanRequest request{*args, out.string(), threads, "twin-test",
+                                            std::chrono::steady_clock::now()};
             return dist::run_plan(request, comm);
         });
         for (size_t r = 0; r < outcomes.size(); ++r)
@@ -236,6 +239,33 @@ TEST_F(ShardedTwinTest, ABudgetGoesToTheEvacuationFirstWhicheverShardNeedsIt) {
         const io::Checkpoint ck = checkpoint_of(run(ranks, 2));
         EXPECT_EQ(id_moves(ck.fleet, ck.plan), want) << ranks << " ranks";
         EXPECT_EQ(ck.plan.unresolved.size(), one.plan.unresolved.size());
+    }
+}
+
+TEST_F(ShardedTwinTest, APreviousPlansCooldownIsTheSameForEveryRankCount) {
+    // Every rank reads the previous checkpoint (in-process: threads, one HDF5 reader at a time);
+    // the VMs it moved stay put, and the plan is the same bytes for 1 and 3 ranks.
+    const fs::path first = run(1, 2);
+    const io::Checkpoint prev = checkpoint_of(first);
+    ASSERT_GT(prev.plan.moves.size(), 100u);
+    extra_ = {"--previous", (first / "checkpoint.h5").string(), "--now", "2026-01-01T00:00:00Z"};
+    const fs::path one = run(1, 2, "_again");
+    const fs::path three = run(3, 2, "_again");
+    EXPECT_EQ(read(three / "plan.csv"), read(one / "plan.csv"));
+    EXPECT_EQ(plan_summary(three), plan_summary(one));
+    const io::Checkpoint again = checkpoint_of(three);
+    // Evacuations are mandatory and override a cooldown; every other move leaves a VM the
+    // previous plan moved where it is.
+    std::set<std::string> cooled;
+    for (const Move& m : prev.plan.moves)
+        if (m.source >= 0 && m.reason != MoveReason::kEvacuate)
+            cooled.insert(prev.fleet.vms[static_cast<size_t>(m.vm)].id);
+    ASSERT_FALSE(cooled.empty());
+    for (const Move& m : again.plan.moves) {
+        const std::string& id = again.fleet.vms[static_cast<size_t>(m.vm)].id;
+        if (m.reason != MoveReason::kEvacuate) {
+            EXPECT_FALSE(cooled.count(id)) << "moved again within the cooldown: " << id;
+        }
     }
 }
 
