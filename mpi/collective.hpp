@@ -1,18 +1,10 @@
-// The few collectives the commands use, so that no rank ever waits in one that a failed peer
-// never reaches. The rules every helper here follows (STYLE.md §3 and §9):
-// - a rank's fallible work (serialising, allocating, decoding) runs as a local step whose outcome
-//   every rank agrees on (agree(): an allreduce-max of the error code) before the next
-//   collective, so all ranks go on or all fail together with the same code;
-// - between two matching MPI calls nothing can throw (arithmetic and memcpy only);
-// - sizes travel first, as 64-bit counts, and payloads in rounds of at most a chunk of bytes per
-//   rank, so no `int` count or displacement overflows (a gather may exceed 2 GiB);
-// - data arrives in rank order, so results do not depend on how the work was split.
-// MPI failures themselves abort the job (MPI_ERRORS_ARE_FATAL): no rank is left waiting.
+// The collectives of src/dist/collectives.hpp over MPI_COMM_WORLD, for commands that hold an
+// MpiEnv rather than a communicator (simulate, dispatch, collect). The rules (agree before
+// moving data, sizes first, rounds, nothing thrown between matching MPI calls) and the fault
+// points FP_FAIL_AT=collective:NAME.STEP:RANK are those of the generic layer, written once.
 // Thread-safety: call from the main thread only (MPI_THREAD_FUNNELED).
 #pragma once
 
-#include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <exception>
 #include <string>
@@ -20,89 +12,44 @@
 #include <vector>
 
 #include "mpi/commands.hpp"
+#include "mpi/mpi_communicator.hpp"
+#include "src/dist/collectives.hpp"
 #include "src/util/result.hpp"
 
 namespace fp::mpi {
 
-// Every rank passes its own outcome; all get the same: success when every rank succeeded, else
-// the highest error code with the messages of every failing rank merged (input errors in line
-// order, duplicates once, at most 20).
+using dist::effective_chunk;
+using dist::error_from_exception;
+using dist::kMaxChunkBytes;
+using dist::round_bytes;
+
 Result<void> agree(const Result<void>& mine, const MpiEnv& env);
-// agree() on whether a step that produced a value succeeded (its value stays with the caller).
 template <typename T>
 Result<void> agree_on(const Result<T>& mine, const MpiEnv& env) {
-    return agree(mine ? Result<void>{} : Result<void>(tl::unexpected(mine.error())), env);
+    MpiCommunicator comm(env);
+    return dist::agree_on(mine, comm);
 }
 
-// The error an exception stands for: running out of memory (std::bad_alloc) or failing to
-// start a thread (oneTBB's or std::thread's) is the environment failing (exit 3, saying
-// which); anything else is an internal error.
-Error error_from_exception(const std::exception& e);
-
-// Runs a fallible step on every rank (an exception becomes error_from_exception's) and agrees.
 template <typename Step>
 Result<void> run_agreed(Step&& step, const MpiEnv& env) {
-    Result<void> mine;
-    try {
-        mine = step();
-    } catch (const std::exception& e) {
-        mine = tl::unexpected(error_from_exception(e));
-    }
-    return agree(mine, env);
+    MpiCommunicator comm(env);
+    return dist::run_agreed(std::forward<Step>(step), comm);
 }
 
-// Fault injection for the collective tests (README, "Robustness checks"):
-// FP_FAIL_AT=collective:NAME.STEP:RANK makes the local step STEP (pack, receive, unpack) of the
-// collective NAME throw on rank RANK. A real MPI library cannot be made to fail there on demand.
-// Without the variable it costs one getenv.
 void fault_point(std::string_view collective, std::string_view step, const MpiEnv& env);
 
-// A rank's local step of a collective (no MPI inside): fault_point, then `work`; an exception
-// (a decoding error, std::bad_alloc) becomes an environment error naming collective, step and
-// rank. The caller agrees on the outcome before any further collective.
 template <typename Work>
 Result<void> local_step(std::string_view collective, std::string_view step, const MpiEnv& env,
                         Work&& work) {
-    try {
-        fault_point(collective, step, env);
-        work();
-        return {};
-    } catch (const std::exception& e) {
-        return fail(ErrorCode::kEnvironment, "MPI collective " + std::string(collective) + ": " +
-                                                 std::string(step) + " failed on rank " +
-                                                 std::to_string(env.rank) + ": " + e.what());
-    }
+    const MpiCommunicator comm(env);
+    return dist::local_step(collective, step, comm, std::forward<Work>(work));
 }
 
-// The most bytes one rank sends in one MPI call of a gather (counts are `int`): rank 0's round
-// buffer holds one round, at most ranks × this (and below 2 GiB). Larger rounds gained nothing
-// in the measured 2 GiB gather (bench/README.md) and cost memory. Tests pass a few bytes to
-// exercise the rounds cheaply.
-inline constexpr int64_t kMaxChunkBytes = int64_t{64} << 20;
-
-// Rank 0 receives every rank's bytes in rank order; other ranks get an empty vector. `mine` is
-// this rank's outcome of producing its bytes: the ranks agree on it first, then exchange the
-// sizes (64-bit), then rank 0 makes room (step `receive`, agreed), then the payload moves in
-// rounds of at most `chunk_bytes` per rank. `collective` names the gather in errors and in
-// FP_FAIL_AT.
 Result<std::vector<std::string>> gather_bytes(std::string_view collective,
                                               const Result<std::string>& mine, const MpiEnv& env,
                                               int64_t chunk_bytes = kMaxChunkBytes);
 
-// The size of rank r's part in gather round k: the bytes of [k·chunk, (k+1)·chunk) it has.
-inline int64_t round_bytes(int64_t size, int64_t round, int64_t chunk) {
-    const int64_t from = round * chunk;
-    return size <= from ? 0 : std::min(chunk, size - from);
-}
-// The chunk a gather among `ranks` uses: at most `chunk_bytes`, and small enough that one
-// round's parts together (MPI_Gatherv's displacements are `int`) stay below 2 GiB.
-inline int64_t effective_chunk(int64_t chunk_bytes, int ranks) {
-    return std::max<int64_t>(1, std::min<int64_t>(chunk_bytes, INT_MAX / std::max(ranks, 1)));
-}
-
 int64_t allreduce_max(int64_t v, const MpiEnv& env);
-// Element-wise sum over the ranks, in place; the ranks first check that they hold the same
-// number of elements (an internal error on every rank if not).
 [[nodiscard]] Result<void> allreduce_sum(std::vector<int64_t>& v, const MpiEnv& env);
 int64_t allreduce_sum(int64_t v, const MpiEnv& env);
 double allreduce_max(double v, const MpiEnv& env);

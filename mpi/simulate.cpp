@@ -23,6 +23,8 @@
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
+#include "mpi/mpi_communicator.hpp"
+#include "src/dist/spread.hpp"
 #include "src/policy/registry.hpp"
 #include "src/sim/chains.hpp"
 #include "src/sim/engine.hpp"
@@ -380,17 +382,12 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                                    : static_cast<int32_t>(std::min<int64_t>(
                                          intervals->value_or(sc.intervals), sc.intervals));
 
-    // Chains are independent: rank r runs chains r, r+P, ...; threads run a rank's chains.
-    std::vector<size_t> mine;
-    for (size_t i = 0; i < chains.size(); ++i) {
-        if (static_cast<int>(i % static_cast<size_t>(env.size)) == env.rank) mine.push_back(i);
-    }
-    std::vector<Result<std::string>> results(chains.size(), std::string());
-    // Agree on failure (an exception in a chain included), then gather every chain's metrics to
-    // rank 0.
-    auto run_mine = [&]() -> Result<void> {
-        tbb::parallel_for(size_t{0}, mine.size(), [&](size_t j) {
-            const size_t i = mine[j];
+    // Chains are independent: rank r runs chains r, r+P, ...; threads run a rank's chains;
+    // rank 0 gets every chain's metrics.
+    MpiCommunicator comm(env);
+    const auto gathered = dist::run_spread(
+        "sim-metrics", chains.size(),
+        [&](size_t i) {
             RunSpec rs;
             rs.chain = chains[i];
             rs.out_dir = grid ? *out + "/" + chains[i] : *out;
@@ -404,41 +401,11 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             rs.vms_csv = vms_text;
             rs.config_toml = config_text;
             rs.resume = resumed ? &*resumed : nullptr;
-            results[i] = run_chain(sc, rs);
-        });
-        for (size_t i : mine)
-            if (!results[i]) return tl::unexpected(results[i].error());
-        return {};
-    };
-    if (auto r = run_agreed(run_mine, env); !r) return r;
-    Result<std::string> mine_bytes = std::string();
-    if (auto r = local_step("sim-metrics", "pack", env,
-                            [&] {
-                                for (size_t i : mine) {
-                                    nlohmann::json e;
-                                    e["i"] = i;
-                                    e["m"] = *results[i];
-                                    *mine_bytes += e.dump() + "\n";
-                                }
-                            });
-        !r)
-        mine_bytes = tl::unexpected(r.error());
-    const auto all = gather_bytes("sim-metrics", mine_bytes, env);
-    if (!all) return tl::unexpected(all.error());
-    std::vector<std::string> metrics(chains.size());
-    const Result<void> unpacked = local_step("sim-metrics", "unpack", env, [&] {
-        if (env.rank != 0) return;
-        for (const auto& part : *all) {
-            std::istringstream in(part);
-            std::string line;
-            while (std::getline(in, line)) {
-                if (line.empty()) continue;
-                const auto e = nlohmann::json::parse(line);
-                metrics.at(e["i"].get<size_t>()) = e["m"].get<std::string>();
-            }
-        }
-    });
-    if (auto r = agree(unpacked, env); !r) return r;
+            return run_chain(sc, rs);
+        },
+        comm);
+    if (!gathered) return tl::unexpected(gathered.error());
+    const std::vector<std::string>& metrics = *gathered;
     if (env.rank != 0) return {};
     if (grid) {
         const std::string table = grid_table(chains, metrics);

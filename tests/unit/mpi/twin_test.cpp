@@ -1,151 +1,271 @@
-// The in-process twin of the distributed planner: P simulated ranks each plan the shards they
-// own, their outcomes travel through the same Boost.Serialization archives as under MPI, and the
-// global step resolves them. The plan must equal the one-process plan for every P, and the
-// reduction must honour every host's limit whichever rank decided the moves.
+// The in-process twin of the distributed planner, on the production code path: the plan driver
+// (dist::run_plan, the one `fleetplan plan` runs under MPI) on P simulated ranks, P threads of
+// this process meeting through the in-process communicator. Its shard outcomes and VM rows
+// travel through the same Boost.Serialization archives and collectives as under MPI. The plan
+// must equal the one-process plan for every P, honour every host's limit whichever rank decided
+// the moves, and be the same bytes for any rank and thread count.
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <tuple>
 
-#include "mpi/wire.hpp"
+#include "io/checkpoint.hpp"
+#include "io/config.hpp"
+#include "io/csv.hpp"
+#include "io/fleet_csv.hpp"
+#include "src/dist/in_process.hpp"
+#include "src/dist/plan_driver.hpp"
 #include "src/model/generator.hpp"
 #include "src/model/placement_state.hpp"
-#include "tests/unit/core/fleet_builder.hpp"
+#include "src/plan/planner.hpp"
+#include "src/plan/sharded.hpp"
+#include "src/policy/registry.hpp"
 
 namespace fp::plan {
 namespace {
 
-struct Fixture {
-    model::Fleet fleet;
-    PlanOptions options;
-    policy::PolicySet policies = testing::policies();
+namespace fs = std::filesystem;
+
+// 240 hosts, 3,000 VMs in shards of 20 hosts, one migration per host and wave, and one whole rack
+// (r02) evacuated: its VMs can only be placed by the global step.
+class ShardedTwinTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("fp_twin_" +
+                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        model::GeneratorOptions g;
+        g.hosts = 240;
+        g.vms = 3000;
+        g.seed = 11;
+        const model::Fleet generated = model::generate_fleet(g);
+        write(dir_ / "hosts.csv", io::hosts_csv(generated));
+        write(dir_ / "vms.csv", io::vms_csv(generated));
+        write(dir_ / "twin.toml", "[plan]\nshard_hosts = 20\n[waves]\nmax_per_host = 1\n");
+        for (const auto& h : generated.hosts)
+            if (h.rack == "r02") evacuate_ += (evacuate_.empty() ? "" : ",") + h.id;
+        ASSERT_FALSE(evacuate_.empty());
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    static void write(const fs::path& p, const std::string& text) {
+        std::ofstream(p, std::ios::binary) << text;
+    }
+    static std::string read(const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+
+    std::vector<std::string> flags(const std::string& out) const {
+        std::vector<std::string> f = {"--hosts",    (dir_ / "hosts.csv").string(),
+                                      "--vms",      (dir_ / "vms.csv").string(),
+                                      "--config",   (dir_ / "twin.toml").string(),
+                                      "--evacuate", evacuate_,
+                                      "--out",      out};
+        f.insert(f.end(), extra_.begin(), extra_.end());
+        return f;
+    }
+
+    // The driver on `ranks` in-process ranks with `threads` oneTBB threads in all; the
+    // output directory's path.
+    fs::path run(int ranks, int threads, const std::string& tag = "") const {
+        const fs::path out =
+            dir_ / ("out" + tag + "_p" + std::to_string(ranks) + "_t" + std::to_string(threads));
+        dist::FlagSpec spec;
+        spec.with_value = {"hosts",    "vms", "config", "evacuate", "out", "budget-migrations",
+                           "previous", "now"};
+        auto args = dist::parse_args(flags(out.string()), spec);
+        EXPECT_TRUE(args);
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<size_t>(threads));
+        const auto outcomes = dist::run_in_process(ranks, [&](dist::Communicator& comm) {
+            const dist::PlanRequest request{*args, out.string(), threads, "twin-test",
+                                            std::chrono::steady_clock::now()};
+            return dist::run_plan(request, comm);
+        });
+        for (size_t r = 0; r < outcomes.size(); ++r)
+            EXPECT_TRUE(outcomes[r]) << ranks << " ranks, rank " << r << ": "
+                                     << (outcomes[r] ? "" : outcomes[r].error().msg);
+        return out;
+    }
+
+    // The one-process plan of the same files and config (make_plan, no shards' exchange).
+    struct OneProcess {
+        io::FleetLoad load;
+        io::RunConfig rc;
+        Plan plan;
+    };
+    OneProcess one_process() const {
+        policy::Registries reg;
+        policy::register_builtin_policies(reg);
+        auto load = io::load_fleet((dir_ / "hosts.csv").string(), (dir_ / "vms.csv").string());
+        EXPECT_TRUE(load);
+        io::ConfigOverrides o;
+        for (size_t i = 0; i + 1 < extra_.size(); ++i)
+            if (extra_[i] == "--budget-migrations") o.budget_migrations = std::stoll(extra_[i + 1]);
+        auto rc = io::load_config((dir_ / "twin.toml").string(), o, reg, read(dir_ / "twin.toml"));
+        EXPECT_TRUE(rc) << (rc ? "" : rc.error().msg);
+        for (size_t h = 0; h < load->fleet.hosts.size(); ++h)
+            if (load->fleet.hosts[h].rack == "r02")
+                rc->options.evacuate.push_back(static_cast<int32_t>(h));
+        PhaseTimes t;
+        Plan p = make_plan(load->fleet, rc->options, rc->policies, t);
+        return {std::move(*load), std::move(*rc), std::move(p)};
+    }
+
+    fs::path dir_;
+    std::string evacuate_;
+    std::vector<std::string> extra_;
 };
 
-Fixture make_fixture() {
-    Fixture f;
-    model::GeneratorOptions g;
-    g.hosts = 240;
-    g.vms = 3000;
-    g.seed = 11;
-    f.fleet = model::generate_fleet(g);
-    f.options.shard_hosts = 20;
-    f.options.waves.max_per_host = 1;
-    // Evacuate one whole rack: its VMs can only be placed by the global step.
-    for (size_t h = 0; h < f.fleet.hosts.size(); ++h)
-        if (f.fleet.hosts[h].rack == "r02") f.options.evacuate.push_back(static_cast<int32_t>(h));
-    return f;
+// A move by ids: (step, vm, source, target, reason).
+using IdMove = std::tuple<int32_t, std::string, std::string, std::string, std::string>;
+
+std::vector<IdMove> id_moves(const model::Fleet& fleet, const Plan& p) {
+    std::vector<IdMove> out;
+    auto host = [&](int32_t h) { return h < 0 ? std::string() : fleet.hosts[size_t(h)].id; };
+    for (const Move& m : p.moves)
+        out.emplace_back(m.step, fleet.vms[static_cast<size_t>(m.vm)].id, host(m.source),
+                         host(m.target), std::string(to_string(m.reason)));
+    return out;
 }
 
-// The distributed pipeline with P simulated ranks; the plan indexed by the fleet's VMs.
-Plan twin(const Fixture& f, int32_t ranks, size_t* bytes_moved) {
-    const ShardMap map = make_shards(f.fleet.hosts, f.options.shard_hosts);
-    const std::vector<int32_t> owner = shard_owners(map, ranks);
-    // The budget split's inputs, as the ranks' allreduce gives them: every shard's.
-    std::vector<ShardDemand> demand;
-    {
-        model::Fleet copy = f.fleet;
-        for (const ShardInput& in :
-             split_shards(std::move(copy), model::History{}, model::Traffic{}, {}, map,
-                          std::vector<uint8_t>(static_cast<size_t>(map.shards), 1)))
-            demand.push_back(shard_demand(in, map, f.options));
-    }
-    std::vector<ShardOutcome> outcomes;
-    *bytes_moved = 0;
-    for (int32_t r = 0; r < ranks; ++r) {
-        std::vector<uint8_t> take(static_cast<size_t>(map.shards), 0);
-        for (int32_t s = 0; s < map.shards; ++s)
-            take[static_cast<size_t>(s)] = owner[static_cast<size_t>(s)] == r;
-        model::Fleet copy = f.fleet;
-        std::vector<ShardInput> inputs =
-            split_shards(std::move(copy), model::History{}, model::Traffic{}, {}, map, take);
-        std::vector<ShardOutcome> mine;
-        for (const ShardInput& in : inputs)
-            mine.push_back(plan_shard(in, map, f.options, f.policies, demand));
-        const std::string wire = mpi::pack(mine);
-        *bytes_moved += wire.size();
-        std::vector<ShardOutcome> got;
-        mpi::unpack(wire, got);
-        for (auto& o : got) outcomes.push_back(std::move(o));
-    }
-    std::sort(outcomes.begin(), outcomes.end(),
-              [](const auto& a, const auto& b) { return a.shard < b.shard; });
-    PhaseTimes t;
-    GlobalPlan g = resolve_global(f.fleet.hosts, map, outcomes, f.options, f.policies, t);
-    Plan p = std::move(g.plan);
-    auto vm = [&](int32_t v) {
-        return v < 0 ? v : static_cast<int32_t>(g.listed[static_cast<size_t>(v)]->origin);
-    };
-    for (Move& m : p.moves) m.vm = vm(m.vm);
-    for (Unresolved& u : p.unresolved) u.vm = vm(u.vm);
-    return p;
+io::Checkpoint checkpoint_of(const fs::path& out) {
+    auto ck = io::read_checkpoint((out / "checkpoint.h5").string());
+    EXPECT_TRUE(ck) << (ck ? "" : ck.error().msg);
+    return std::move(*ck);
 }
 
-TEST(ShardedTwin, EveryRankCountGivesTheOneProcessPlan) {
-    const Fixture f = make_fixture();
-    PhaseTimes t;
-    const Plan one = make_plan(f.fleet, f.options, f.policies, t);
-    ASSERT_GT(one.moves.size(), 100u);
-    int32_t waves = 0;
-    for (const Move& m : one.moves) waves = std::max(waves, m.step);
-    EXPECT_GE(waves, 3);
-    for (int32_t ranks : {1, 2, 3, 4, 7}) {
-        size_t bytes = 0;
-        const Plan p = twin(f, ranks, &bytes);
-        ASSERT_EQ(p.moves.size(), one.moves.size()) << ranks << " ranks";
-        for (size_t i = 0; i < p.moves.size(); ++i) {
-            EXPECT_EQ(p.moves[i].vm, one.moves[i].vm) << ranks << " ranks, move " << i;
-            EXPECT_EQ(p.moves[i].source, one.moves[i].source);
-            EXPECT_EQ(p.moves[i].target, one.moves[i].target);
-            EXPECT_EQ(p.moves[i].step, one.moves[i].step);
+// summary.json without what depends on the run (times, ranks, threads, rows per rank).
+nlohmann::json plan_summary(const fs::path& out) {
+    std::ifstream in(out / "summary.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    for (const char* k :
+         {"plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank"})
+        j.erase(k);
+    return j;
+}
+
+TEST_F(ShardedTwinTest, EveryRankCountGivesTheOneProcessPlan) {
+    const OneProcess one = one_process();
+    const std::vector<IdMove> want = id_moves(one.load.fleet, one.plan);
+    ASSERT_GT(want.size(), 100u);
+    EXPECT_GE(std::get<0>(want.back()), 3);  // waves
+    std::string plan_csv;
+    nlohmann::json summary;
+    for (int ranks : {1, 2, 3, 4}) {
+        const fs::path out = run(ranks, 2);
+        const io::Checkpoint ck = checkpoint_of(out);
+        EXPECT_EQ(id_moves(ck.fleet, ck.plan), want) << ranks << " ranks";
+        EXPECT_EQ(ck.plan.unresolved.size(), one.plan.unresolved.size()) << ranks << " ranks";
+        // The outputs are the same bytes for every rank count.
+        if (ranks == 1) {
+            plan_csv = read(out / "plan.csv");
+            summary = plan_summary(out);
+            EXPECT_EQ(ck.fleet.vms.size(), one.load.fleet.vms.size());
+        } else {
+            EXPECT_EQ(read(out / "plan.csv"), plan_csv) << ranks << " ranks";
+            EXPECT_EQ(plan_summary(out), summary) << ranks << " ranks";
         }
-        EXPECT_EQ(p.unresolved.size(), one.unresolved.size());
-        // What travels is summaries and decisions: far less than the VM table.
-        EXPECT_LT(bytes, f.fleet.vms.size() * 64) << ranks << " ranks";
     }
 }
 
-TEST(ShardedTwin, TheGlobalStepNeverOverCommitsAHost) {
-    const Fixture f = make_fixture();
-    size_t bytes = 0;
-    const Plan p = twin(f, 3, &bytes);
+TEST_F(ShardedTwinTest, PlansAreIdenticalAtOneTwoAndFourThreadsUnderInProcessRanks) {
+    for (int ranks : {2, 3}) {
+        const std::string first = read(run(ranks, 1) / "plan.csv");
+        ASSERT_GT(first.size(), 1000u);
+        for (int threads : {2, 4})
+            EXPECT_EQ(read(run(ranks, threads) / "plan.csv"), first)
+                << ranks << " ranks, " << threads << " threads";
+    }
+}
+
+TEST_F(ShardedTwinTest, TheGlobalStepNeverOverCommitsAHost) {
+    const OneProcess one = one_process();
+    const model::Fleet& fleet = one.load.fleet;
+    const io::Checkpoint ck = checkpoint_of(run(3, 2));
     // After the plan every host that received a VM is within its max-util limit (the waves'
     // in-flight capacity is the checker's job in the integration tests), whichever rank or the
     // global step decided the moves; no evacuated host holds a VM.
-    model::PlacementState st(f.fleet, f.options.max_util_ppm);
+    model::PlacementState st(fleet, one.rc.options.max_util_ppm);
+    const ShardMap map = make_shards(fleet.hosts, one.rc.options.shard_hosts);
     size_t cross_shard = 0;
-    const ShardMap map = make_shards(f.fleet.hosts, f.options.shard_hosts);
-    for (const Move& m : p.moves) {
-        st.move(m.vm, m.target);
-        if (m.source >= 0 && map.shard_of_host[static_cast<size_t>(m.source)] !=
-                                 map.shard_of_host[static_cast<size_t>(m.target)])
-            ++cross_shard;
+    std::vector<int32_t> targets;
+    for (const Move& m : ck.plan.moves) {
+        const auto vm = fleet.vm_index(ck.fleet.vms[static_cast<size_t>(m.vm)].id);
+        const auto target = fleet.host_index(ck.fleet.hosts[static_cast<size_t>(m.target)].id);
+        ASSERT_TRUE(vm && target);
+        st.move(*vm, *target);
+        targets.push_back(*target);
+        if (m.source >= 0) {
+            const auto source = fleet.host_index(ck.fleet.hosts[static_cast<size_t>(m.source)].id);
+            ASSERT_TRUE(source);
+            if (map.shard_of_host[static_cast<size_t>(*source)] !=
+                map.shard_of_host[static_cast<size_t>(*target)])
+                ++cross_shard;
+        }
     }
-    for (const Move& m : p.moves)
-        EXPECT_FALSE(st.overloaded(m.target)) << f.fleet.hosts[static_cast<size_t>(m.target)].id;
+    for (int32_t h : targets)
+        EXPECT_FALSE(st.overloaded(h)) << fleet.hosts[static_cast<size_t>(h)].id;
     EXPECT_GT(cross_shard, 0u);
-    for (int32_t h : f.options.evacuate) EXPECT_TRUE(st.vms_on(h).empty());
+    for (int32_t h : one.rc.options.evacuate) EXPECT_TRUE(st.vms_on(h).empty());
 }
 
-TEST(ShardedTwin, ABudgetGoesToTheEvacuationFirstWhicheverShardNeedsIt) {
+TEST_F(ShardedTwinTest, ABudgetGoesToTheEvacuationFirstWhicheverShardNeedsIt) {
     // Rack r02 (one shard) is evacuated under a budget of 10 migrations: all ten go to its VMs,
     // not a tenth to each shard's optional moves; the same for every rank count.
-    Fixture f = make_fixture();
-    f.options.budget_migrations = 10;
-    PhaseTimes t;
-    const Plan one = make_plan(f.fleet, f.options, f.policies, t);
+    extra_ = {"--budget-migrations", "10"};
+    const OneProcess one = one_process();
     int64_t migrations = 0, evacuations = 0;
-    for (const Move& m : one.moves)
+    for (const Move& m : one.plan.moves)
         if (m.source >= 0) {
             ++migrations;
             evacuations += m.reason == MoveReason::kEvacuate;
         }
     EXPECT_EQ(migrations, 10);
     EXPECT_EQ(evacuations, 10);
-    for (int32_t ranks : {2, 3}) {
-        size_t bytes = 0;
-        const Plan p = twin(f, ranks, &bytes);
-        ASSERT_EQ(p.moves.size(), one.moves.size()) << ranks << " ranks";
-        for (size_t i = 0; i < p.moves.size(); ++i) EXPECT_EQ(p.moves[i].vm, one.moves[i].vm);
-        EXPECT_EQ(p.unresolved.size(), one.unresolved.size());
+    const std::vector<IdMove> want = id_moves(one.load.fleet, one.plan);
+    for (int ranks : {2, 3}) {
+        const io::Checkpoint ck = checkpoint_of(run(ranks, 2));
+        EXPECT_EQ(id_moves(ck.fleet, ck.plan), want) << ranks << " ranks";
+        EXPECT_EQ(ck.plan.unresolved.size(), one.plan.unresolved.size());
+    }
+}
+
+TEST_F(ShardedTwinTest, APreviousPlansCooldownIsTheSameForEveryRankCount) {
+    // Every rank reads the previous checkpoint (in-process: threads, one HDF5 reader at a time);
+    // the VMs it moved stay put, and the plan is the same bytes for 1 and 3 ranks.
+    const fs::path first = run(1, 2);
+    const io::Checkpoint prev = checkpoint_of(first);
+    ASSERT_GT(prev.plan.moves.size(), 100u);
+    extra_ = {"--previous", (first / "checkpoint.h5").string(), "--now", "2026-01-01T00:00:00Z"};
+    const fs::path one = run(1, 2, "_again");
+    const fs::path three = run(3, 2, "_again");
+    EXPECT_EQ(read(three / "plan.csv"), read(one / "plan.csv"));
+    EXPECT_EQ(plan_summary(three), plan_summary(one));
+    const io::Checkpoint again = checkpoint_of(three);
+    // Evacuations are mandatory and override a cooldown; every other move leaves a VM the
+    // previous plan moved where it is.
+    std::set<std::string> cooled;
+    for (const Move& m : prev.plan.moves)
+        if (m.source >= 0 && m.reason != MoveReason::kEvacuate)
+            cooled.insert(prev.fleet.vms[static_cast<size_t>(m.vm)].id);
+    ASSERT_FALSE(cooled.empty());
+    for (const Move& m : again.plan.moves) {
+        const std::string& id = again.fleet.vms[static_cast<size_t>(m.vm)].id;
+        if (m.reason != MoveReason::kEvacuate) {
+            EXPECT_FALSE(cooled.count(id)) << "moved again within the cooldown: " << id;
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-#include "mpi/cli.hpp"
+#include "src/dist/cli.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 #include "io/csv.hpp"
 #include "src/util/text.hpp"
 
-namespace fp::mpi {
+namespace fp::dist {
 
 std::optional<std::string> Args::get(const std::string& flag) const {
     auto it = values_.find(flag);
@@ -74,4 +74,4 @@ Result<Args> parse_args(const std::vector<std::string>& argv, const FlagSpec& sp
     return a;
 }
 
-}  // namespace fp::mpi
+}  // namespace fp::dist

@@ -1,0 +1,571 @@
+#include "src/dist/plan_driver.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "io/checkpoint.hpp"
+#include "io/config.hpp"
+#include "io/csv.hpp"
+#include "io/digest.hpp"
+#include "io/fleet_csv.hpp"
+#include "io/history.hpp"
+#include "io/output_commit.hpp"
+#include "io/plan_writer.hpp"
+#include "io/traffic_csv.hpp"
+#include "src/dist/collectives.hpp"
+#include "src/dist/wire.hpp"
+#include "src/plan/planner.hpp"
+#include "src/plan/replan.hpp"
+#include "src/plan/sharded.hpp"
+#include "src/plan/summary.hpp"
+#include "src/policy/registry.hpp"
+#include "src/util/duration.hpp"
+#include "src/util/iso8601.hpp"
+#include "src/util/text.hpp"
+
+namespace fp::dist {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct PlanInputs {
+    model::Fleet fleet;
+    std::string config_toml;  // a config file's text (or the checkpoint's expanded config)
+    std::string config_name;  // for messages
+    std::vector<std::string> evacuate_ids;
+    std::vector<std::pair<std::string, std::string>> digests;
+    io::ConfigOverrides overrides;
+    std::string now;
+    int64_t now_s = -1;
+    model::History history;
+    model::Traffic traffic;
+    std::vector<uint8_t> frozen;  // from --previous (or the resumed checkpoint)
+    std::optional<io::Checkpoint> previous;
+    std::string fleet_changes;  // JSON object, "" when no --previous
+};
+
+// summary.json's and the checkpoint's form of the fleet changes.
+std::string fleet_changes_json(const plan::FleetChanges& c) {
+    nlohmann::ordered_json j;
+    j["hosts_added"] = c.hosts_added;
+    j["hosts_removed"] = c.hosts_removed;
+    j["hosts_entered_maintenance"] = c.hosts_entered_maintenance;
+    j["new_vms"] = c.new_vms;
+    return j.dump();
+}
+
+// io::read_checkpoint is not thread-safe (HDF5 without its thread-safe build): in-process
+// ranks read one at a time.
+Result<io::Checkpoint> read_checkpoint_locked(const std::string& path) {
+    static std::mutex m;
+    std::lock_guard lock(m);
+    return io::read_checkpoint(path);
+}
+
+// The hosts --evacuate or --evacuate-file names. The file's ids are checked against the fleet
+// here, to name their line; run_plan checks every evacuated host (these and a resumed
+// checkpoint's) against the fleet once more, which covers --evacuate's. The file has one
+// id per line; blank lines and lines starting with '#' are skipped, a UTF-8 byte-order mark and
+// blanks around an id are not part of it, and errors read FILE:LINE: what. Lines end at LF (a
+// CRLF's CR is dropped); a file with lone CRs is one line.
+Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fleet& fleet) {
+    std::vector<std::string> ids;
+    if (args.has("evacuate") && args.has("evacuate-file"))
+        return bad_input("give --evacuate or --evacuate-file, not both");
+    if (auto e = args.get("evacuate")) {
+        size_t start = 0;
+        while (start <= e->size()) {
+            const size_t comma = e->find(',', start);
+            const std::string id =
+                e->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (id.empty()) return bad_input("--evacuate: empty host id in " + in_quotes(*e));
+            if (auto fault = id_fault(id)) return bad_input("--evacuate: " + *fault);
+            ids.push_back(id);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    if (auto f = args.get("evacuate-file")) {
+        auto text = io::read_file(*f);
+        if (!text) return tl::unexpected(text.error());
+        io::ErrorList errors;
+        std::string_view rest = *text;
+        if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
+        for (int64_t line_no = 1; !rest.empty(); ++line_no) {
+            const size_t nl = std::min(rest.find('\n'), rest.size());
+            std::string_view id = rest.substr(0, nl);
+            rest.remove_prefix(std::min(nl + 1, rest.size()));
+            while (!id.empty() && (id.back() == '\r' || id.back() == ' ' || id.back() == '\t'))
+                id.remove_suffix(1);
+            while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.remove_prefix(1);
+            if (id.empty() || id[0] == '#') continue;
+            if (auto fault = id_fault(id)) {
+                errors.add(*f, line_no, "host", *fault);
+            } else if (!fleet.host_index(std::string(id))) {
+                errors.add(*f, line_no, "host", "unknown host " + in_quotes(id));
+            } else {
+                ids.emplace_back(id);
+            }
+        }
+        if (!errors.empty()) return tl::unexpected(errors.to_error());
+    }
+    return ids;
+}
+}  // namespace
+
+Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
+    const Args& args = request.args;
+    const std::string& out_dir = request.out_dir;
+    PlanInputs in;
+    plan::PhaseTimes times;
+    const policy::Registries registries = [] {
+        policy::Registries r;
+        policy::register_builtin_policies(r);
+        return r;
+    }();
+
+    if (args.has("resume")) {
+        for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
+                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
+                              "history", "previous", "traffic", "window"})
+            if (args.has(f))
+                return bad_input(std::string("--resume takes the inputs and config from the "
+                                             "checkpoint; --") +
+                                 f + " cannot be combined with it");
+    }
+    // A plan run that was killed while putting its outputs in place left DIR/commit.pending:
+    // rank 0 finishes it before any rank reads a checkpoint from that directory (even when
+    // this command then stops on bad input: that commit was another run's, and complete).
+    auto settle = [&]() -> Result<void> {
+        if (comm.rank() != 0) return {};
+        for (const char* f : {"resume", "previous"})
+            if (auto p = args.get(f))
+                if (auto r = io::complete_pending_commit(io::parent_dir(*p)); !r) return r;
+        return {};
+    };
+    if (auto r = run_agreed(settle, comm); !r) return r;
+
+    // ---- Stage 1, every rank on its own: inputs and config. Each rank keeps the VM rows of its
+    // shards only (all rows when --history, --traffic or --previous need every id).
+    std::optional<io::RunConfig> rc;
+    plan::ShardMap map;
+    std::vector<uint8_t> mine_shards;  // per shard: does this rank plan it?
+    int64_t rows_held = 0;
+    auto stage1 = [&]() -> Result<void> {
+        std::optional<io::FleetLoad> hosts_load;
+        std::string vms_path;
+        if (auto resume = args.get("resume")) {
+            auto ck = read_checkpoint_locked(*resume);
+            if (!ck) return tl::unexpected(ck.error());
+            if (ck->command != "plan")
+                return bad_input(*resume + ": a " + in_quotes(ck->command) +
+                                 " checkpoint cannot resume a plan");
+            in.fleet = std::move(ck->fleet);
+            in.config_toml = ck->config_toml;
+            in.config_name = *resume + ":/config/toml";
+            in.evacuate_ids = ck->evacuate;
+            in.digests = ck->inputs;
+            in.history = std::move(ck->history);
+            in.traffic = std::move(ck->traffic);
+            in.frozen = std::move(ck->frozen);
+            in.now_s = ck->now_s;
+            in.fleet_changes = ck->fleet_changes;
+            rows_held = static_cast<int64_t>(in.fleet.vms.size());
+        } else {
+            auto hosts = args.get("hosts");
+            auto vms = args.get("vms");
+            if (!hosts || !vms)
+                return bad_input("plan: --hosts and --vms are required (or --resume)");
+            vms_path = *vms;
+            auto goal = args.get("goal");
+            if (goal) {
+                if (auto g = plan::parse_goal(*goal); !g)
+                    return bad_input("--goal: " + g.error().msg);
+                in.overrides.goal = *goal;
+            }
+            auto mu = args.get_double("max-util", 0.01, 1.0);
+            if (!mu) return tl::unexpected(mu.error());
+            in.overrides.max_util = *mu;
+            auto seed = args.get_int("seed", 0, INT64_MAX);
+            if (!seed) return tl::unexpected(seed.error());
+            in.overrides.seed = *seed;
+            auto bm = args.get_int("budget-migrations", 0, INT64_MAX);
+            if (!bm) return tl::unexpected(bm.error());
+            in.overrides.budget_migrations = *bm;
+            auto bf = args.get_double("budget-mem-frac", 0.0, 1.0);
+            if (!bf) return tl::unexpected(bf.error());
+            in.overrides.budget_mem_frac = *bf;
+            if (auto w = args.get("window")) {
+                const auto secs = parse_duration(*w);
+                if (!secs || *secs <= 0)
+                    return bad_input("--window: " + in_quotes(*w) +
+                                     " is not a positive duration (e.g. 4h, 90m, 1h30m, 3600)");
+                in.overrides.window_s = *secs;
+            }
+            in.now = args.get("now").value_or("");
+            if (auto c = args.get("config")) {
+                auto text = io::read_file(*c);
+                if (!text) return tl::unexpected(text.error());
+                in.config_toml = *text;
+                in.config_name = *c;
+            }
+            auto htext = io::read_file(*hosts);
+            if (!htext) return tl::unexpected(htext.error());
+            auto hl = io::parse_hosts(*htext, *hosts);
+            if (!hl) return tl::unexpected(hl.error());
+            hosts_load = std::move(*hl);
+        }
+        auto loaded = io::load_config(in.config_name, in.overrides, registries,
+                                      in.config_toml.empty() && in.config_name.empty()
+                                          ? std::nullopt
+                                          : std::optional<std::string>(in.config_toml));
+        if (!loaded) return tl::unexpected(loaded.error());
+        rc = std::move(*loaded);
+        if (!in.config_name.empty() && !args.has("resume"))
+            in.digests.emplace_back("config",
+                                    in.config_name + " fnv1a64:" + io::fnv1a64_hex(in.config_toml));
+        const std::vector<model::Host>& host_table =
+            hosts_load ? hosts_load->fleet.hosts : in.fleet.hosts;
+        map = plan::make_shards(host_table, rc->options.shard_hosts);
+        const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
+        mine_shards.assign(static_cast<size_t>(map.shards), 0);
+        for (int32_t s = 0; s < map.shards; ++s)
+            mine_shards[static_cast<size_t>(s)] = owner[static_cast<size_t>(s)] == comm.rank();
+        if (hosts_load) {
+            // Without inputs keyed by every VM id, a rank reads only its shards' VM rows.
+            const bool need_all =
+                args.has("history") || args.has("traffic") || args.has("previous");
+            io::VmRowFilter keep;
+            if (comm.size() > 1 && !need_all)
+                keep = [&](int32_t h, std::string_view id) {
+                    const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
+                                             : plan::shard_of_new_vm(id, map.shards);
+                    return mine_shards[static_cast<size_t>(s)] != 0;
+                };
+            auto vtext = io::read_file(vms_path);
+            if (!vtext) return tl::unexpected(vtext.error());
+            if (auto r = io::parse_vms_into(*vtext, vms_path, keep, *hosts_load); !r) return r;
+            if (comm.rank() == 0)
+                for (const auto& w : hosts_load->warnings) std::cerr << "warning: " << w << "\n";
+            in.fleet = std::move(hosts_load->fleet);
+            rows_held = static_cast<int64_t>(in.fleet.vms.size());
+            in.digests.emplace_back(
+                "hosts", *args.get("hosts") + " fnv1a64:" + io::hex64(hosts_load->hosts_digest));
+            in.digests.emplace_back("vms",
+                                    vms_path + " fnv1a64:" + io::hex64(hosts_load->vms_digest));
+            auto ev = evacuate_list(args, in.fleet);
+            if (!ev) return tl::unexpected(ev.error());
+            in.evacuate_ids = *ev;
+            if (!in.now.empty()) {
+                auto t = parse_iso8601(in.now);
+                if (!t)
+                    return bad_input("--now: " + in_quotes(in.now) +
+                                     " is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
+                in.now_s = *t;
+            }
+            if (auto h = args.get("history")) {
+                auto hist = io::load_history_with_warnings(*h, in.fleet);
+                if (!hist) return tl::unexpected(hist.error());
+                if (comm.rank() == 0)
+                    for (const auto& w : hist->warnings) std::cerr << "warning: " << w << "\n";
+                in.history = std::move(hist->history);
+                in.digests.emplace_back("history", *h);
+            }
+            if (auto t = args.get("traffic")) {
+                auto text = io::read_file(*t);
+                if (!text) return tl::unexpected(text.error());
+                auto tr = io::parse_traffic(*text, *t, in.fleet);
+                if (!tr) return tl::unexpected(tr.error());
+                in.traffic = std::move(*tr);
+                in.digests.emplace_back("traffic", *t + " fnv1a64:" + io::fnv1a64_hex(*text));
+            }
+            if (auto p = args.get("previous")) {
+                auto prev = read_checkpoint_locked(*p);
+                if (!prev) return tl::unexpected(prev.error());
+                in.fleet_changes = fleet_changes_json(plan::fleet_changes(prev->fleet, in.fleet));
+                in.previous = std::move(*prev);
+                in.digests.emplace_back("previous", *p);
+            }
+        }
+        for (const auto& id : in.evacuate_ids) {
+            auto h = in.fleet.host_index(id);
+            if (!h) return bad_input("--evacuate: unknown host " + in_quotes(id));
+            if (std::find(rc->options.evacuate.begin(), rc->options.evacuate.end(), *h) ==
+                rc->options.evacuate.end())
+                rc->options.evacuate.push_back(*h);
+        }
+        std::sort(rc->options.evacuate.begin(), rc->options.evacuate.end());
+        if (in.previous) {
+            // Cooldown: VMs the previous plan moved stay put until cooldown_s has passed since
+            // its --now (without both times, conservatively, they stay).
+            const io::Checkpoint& prev = *in.previous;
+            const bool cooling = plan::cooling_down(prev.now_s, in.now_s, rc->options.cooldown_s);
+            if (comm.rank() == 0 && in.now_s < 0)
+                std::cerr << "warning: --previous without --now: cooldowns cannot expire, so the "
+                             "VMs the previous plan moved stay put for good (give --now)\n";
+            else if (comm.rank() == 0 && prev.now_s < 0)
+                std::cerr << "warning: --previous " << *args.get("previous")
+                          << " was planned without --now: cooldowns cannot expire, so the VMs it "
+                             "moved stay put for good (give --now to every plan)\n";
+            in.frozen = plan::cooldown_frozen(prev.fleet, prev.plan, in.fleet, cooling);
+            in.previous.reset();
+        }
+        rc->options.now_s = in.now_s;
+        if (rc->options.goal == plan::Goal::kEvacuate && rc->options.evacuate.empty() &&
+            std::none_of(in.fleet.hosts.begin(), in.fleet.hosts.end(), [](const model::Host& h) {
+                return h.state == model::HostState::kMaintenance;
+            }))
+            return bad_input(
+                "goal evacuate: no host to evacuate (give --evacuate or --evacuate-file, "
+                "or mark hosts state=maintenance)");
+        if (comm.rank() == 0)
+            if (auto r = io::make_dir(out_dir); !r) return r;
+        return {};
+    };
+    if (auto r = run_agreed(stage1, comm); !r) return r;
+    times.parse = allreduce_max(since(request.started), comm);
+
+    // ---- Stage 2, every rank: its shards, in parallel.
+    const auto t_plan = Clock::now();
+    std::vector<plan::ShardInput> inputs;
+    std::vector<plan::ShardOutcome> mine;
+    std::vector<int64_t> demand_sums;
+    auto split = [&]() -> Result<void> {
+        inputs = plan::split_shards(std::move(in.fleet), std::move(in.history), in.traffic,
+                                    in.frozen, map, mine_shards);
+        in.traffic = model::Traffic{};
+        // Every shard's evacuation needs, for the budget split (summed over the ranks below).
+        demand_sums.assign(3 * static_cast<size_t>(map.shards), 0);
+        for (const plan::ShardInput& si : inputs) {
+            const plan::ShardDemand d = plan::shard_demand(si, map, rc->options);
+            const auto k = 3 * static_cast<size_t>(si.shard);
+            demand_sums[k] = d.must_moves;
+            demand_sums[k + 1] = d.must_mem_kib;
+            demand_sums[k + 2] = d.mem_kib;
+        }
+        return {};
+    };
+    if (auto r = run_agreed(split, comm); !r) return r;
+    if (auto r = allreduce_sum(demand_sums, comm); !r) return r;
+    std::vector<plan::ShardDemand> demand(static_cast<size_t>(map.shards));
+    for (size_t s = 0; s < demand.size(); ++s)
+        demand[s] = {demand_sums[3 * s], demand_sums[3 * s + 1], demand_sums[3 * s + 2]};
+    auto stage2 = [&]() -> Result<void> {
+        mine.resize(inputs.size());
+        tbb::parallel_for(size_t{0}, inputs.size(), [&](size_t s) {
+            mine[s] = plan::plan_shard(inputs[s], map, rc->options, rc->policies, demand);
+        });
+        return {};
+    };
+    if (auto r = run_agreed(stage2, comm); !r) return r;
+    const double local_wall = allreduce_max(since(t_plan), comm);
+    const int64_t max_rows = allreduce_max(rows_held, comm);
+
+    // ---- The reduction: shard outcomes (summaries and decisions) to rank 0, then the VM rows
+    // the checkpoint keeps.
+    const auto t_resolve = Clock::now();
+    auto gathered = gather_to_root("shard-outcomes", std::move(mine), comm);
+    if (!gathered) return tl::unexpected(gathered.error());
+    std::vector<plan::ShardOutcome> outcomes = std::move(*gathered);
+    const double gather_s = since(t_resolve);
+    // The VM rows travel only for the checkpoint: their time counts as writing.
+    const auto t_rows = Clock::now();
+    std::vector<ShardRows> rows;  // other ranks' rows (rank 0 keeps its own in `inputs`)
+    {
+        // Building them may run out of memory on one rank: agreed before the gather.
+        std::vector<ShardRows> my_rows;
+        auto build_rows = [&]() -> Result<void> {
+            if (comm.rank() == 0) return {};
+            for (plan::ShardInput& si : inputs) {
+                ShardRows r;
+                r.shard = si.shard;
+                const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si.shard)];
+                r.vms = std::move(si.fleet.vms);
+                for (model::Vm& v : r.vms)
+                    if (!v.is_new()) v.host = hosts_of[static_cast<size_t>(v.host)];
+                r.history = std::move(si.history);
+                r.traffic = std::move(si.traffic.neighbours);
+                r.frozen = std::move(si.frozen);
+                my_rows.push_back(std::move(r));
+            }
+            inputs.clear();
+            return {};
+        };
+        if (auto r = run_agreed(build_rows, comm); !r) return r;
+        auto got = gather_to_root("shard-rows", std::move(my_rows), comm);
+        if (!got) return tl::unexpected(got.error());
+        rows = std::move(*got);
+    }
+    const double rows_s = since(t_rows);
+    if (comm.rank() != 0) return {};
+    const auto t_global = Clock::now();
+
+    // ---- Stage 3, rank 0: the global step, waves, outputs.
+    // Ranks own shards in any pattern; the global step takes them in shard order.
+    std::sort(outcomes.begin(), outcomes.end(),
+              [](const auto& a, const auto& b) { return a.shard < b.shard; });
+    plan::PhaseTimes shard_times;
+    for (const auto& o : outcomes) {
+        shard_times.detect += o.times.detect;
+        shard_times.select += o.times.select;
+        shard_times.place += o.times.place;
+        shard_times.resolve += o.times.resolve;
+    }
+    // Wall time of the shards' planning, split by what their phases took in all.
+    const double cpu =
+        shard_times.detect + shard_times.select + shard_times.place + shard_times.resolve;
+    const double scale = cpu > 0 ? local_wall / cpu : 0.0;
+    times.detect = shard_times.detect * scale;
+    times.select = shard_times.select * scale;
+    times.place = (shard_times.place + shard_times.resolve) * scale;
+    plan::PhaseTimes global_times;
+    const plan::GlobalPlan g = plan::resolve_global(in.fleet.hosts, map, outcomes, rc->options,
+                                                    rc->policies, global_times);
+    plan::PlanSummary summary = plan::summarize(g.skeleton, g.plan, rc->options);
+    summary.vms = g.vms;
+    times.resolve = gather_s + since(t_global);
+
+    const auto tw = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(rows_s));
+    io::RunInfo run;
+    run.ranks = comm.size();
+    run.threads = request.threads;
+    run.max_vm_rows_per_rank = max_rows;
+    run.goal = plan::to_string(rc->options.goal);
+    run.phases = times;
+    run.plan_seconds = since(request.started);
+    run.fleet_changes = in.fleet_changes;
+    run.frozen = g.frozen;
+    run.limits = rc->options.waves;
+    run.window_s = rc->options.window_s;
+    run.spreadsheet_copy = args.has("csv-safe");
+
+    // The checkpoint's fleet: every VM row, shard by shard (written where it lies, not copied),
+    // and the plan indexing it.
+    io::Checkpoint ck;
+    {
+        struct RowView {
+            int32_t shard;
+            const std::vector<model::Vm>* vms;
+            const std::vector<int32_t>* to_global;  // local host → host table; null: global
+            model::History* history;
+            std::vector<std::vector<model::TrafficEdge>>* traffic;
+            std::vector<uint8_t>* frozen;
+        };
+        std::vector<RowView> views;
+        for (plan::ShardInput& si : inputs)
+            views.push_back({si.shard, &si.fleet.vms, &map.hosts[static_cast<size_t>(si.shard)],
+                             &si.history, &si.traffic.neighbours, &si.frozen});
+        for (ShardRows& r : rows)
+            views.push_back({r.shard, &r.vms, nullptr, &r.history, &r.traffic, &r.frozen});
+        std::sort(views.begin(), views.end(),
+                  [](const RowView& a, const RowView& b) { return a.shard < b.shard; });
+        std::vector<int64_t> offset(static_cast<size_t>(map.shards) + 1, 0);
+        for (const RowView& v : views)
+            offset[static_cast<size_t>(v.shard) + 1] = static_cast<int64_t>(v.vms->size());
+        for (size_t s = 1; s < offset.size(); ++s) offset[s] += offset[s - 1];
+        ck.fleet.hosts = in.fleet.hosts;
+        const auto nv = static_cast<size_t>(offset.back());
+        ck.vm_rows.resize(nv);
+        ck.vm_row_hosts.resize(nv);
+        tbb::parallel_for(size_t{0}, views.size(), [&](size_t k) {
+            const RowView& v = views[k];
+            const auto base = static_cast<size_t>(offset[static_cast<size_t>(v.shard)]);
+            for (size_t i = 0; i < v.vms->size(); ++i) {
+                const model::Vm& vm = (*v.vms)[i];
+                ck.vm_rows[base + i] = &vm;
+                ck.vm_row_hosts[base + i] = vm.is_new() || !v.to_global
+                                                ? vm.host
+                                                : (*v.to_global)[static_cast<size_t>(vm.host)];
+            }
+        });
+        bool any_history = false, any_traffic = false, any_frozen = false;
+        for (const RowView& v : views) {
+            any_history |= !v.history->empty();
+            any_traffic |= !v.traffic->empty();
+            any_frozen |= std::find(v.frozen->begin(), v.frozen->end(), 1) != v.frozen->end();
+        }
+        for (const RowView& v : views) {
+            const size_t n = v.vms->size();
+            if (any_history) {
+                ck.history.interval_s = v.history->interval_s;
+                ck.history.length = std::max(ck.history.length, v.history->length);
+                for (const auto& pr : {std::pair{&v.history->cpu, &ck.history.cpu},
+                                       std::pair{&v.history->mem, &ck.history.mem},
+                                       std::pair{&v.history->net, &ck.history.net}}) {
+                    pr.first->resize(n);
+                    for (auto& series : *pr.first) pr.second->push_back(std::move(series));
+                }
+            }
+            if (any_traffic) {
+                v.traffic->resize(n);
+                for (auto& edges : *v.traffic) {
+                    for (auto& e : edges)
+                        e.vm += static_cast<int32_t>(offset[static_cast<size_t>(v.shard)]);
+                    ck.traffic.neighbours.push_back(std::move(edges));
+                }
+            }
+            if (any_frozen) {
+                v.frozen->resize(n, 0);
+                ck.frozen.insert(ck.frozen.end(), v.frozen->begin(), v.frozen->end());
+            }
+        }
+        ck.fleet.index();
+        ck.plan = g.plan;
+        auto vm = [&](int32_t v) {
+            if (v < 0) return v;
+            const auto s = static_cast<size_t>(g.listed_shard[static_cast<size_t>(v)]);
+            return static_cast<int32_t>(offset[s] + g.listed[static_cast<size_t>(v)]->local);
+        };
+        for (auto& m : ck.plan.moves) m.vm = vm(m.vm);
+        for (auto& u : ck.plan.unresolved) u.vm = vm(u.vm);
+        for (auto& r : ck.plan.resizes) r.vm = vm(r.vm);
+    }
+    ck.program_version = request.program_version;
+    ck.command = "plan";
+    ck.seed = rc->options.seed;
+    ck.goal = run.goal;
+    ck.max_util_ppm = rc->options.max_util_ppm;
+    ck.config_toml = rc->expanded_toml;
+    ck.inputs = in.digests;
+    if (!in.now.empty()) ck.inputs.emplace_back("now", in.now);
+    for (int32_t h : rc->options.evacuate)
+        ck.evacuate.push_back(in.fleet.hosts[static_cast<size_t>(h)].id);
+    ck.now_s = in.now_s;
+    ck.fleet_changes = in.fleet_changes;
+    ck.summary_json = io::summary_json(g.skeleton, g.plan, summary, run).dump(2);
+    // dispatch checks plan.csv against this digest before it migrates anything.
+    const std::string plan_text = io::plan_csv(g.skeleton, g.plan);
+    ck.plan_csv_digest = io::plan_digest(plan_text);
+    auto out = io::OutputCommit::open(out_dir, "plan-output");
+    if (!out) return tl::unexpected(out.error());
+    {
+        auto image = io::checkpoint_image(out_dir + "/checkpoint.h5", ck);
+        if (!image) return tl::unexpected(image.error());
+        if (auto r = out->stage("checkpoint.h5", *image); !r) return r;
+    }
+    // summary.json's times include the checkpoint on disk (staged, fsynced), not the commit.
+    run.phases.write = since(tw);
+    run.plan_seconds = since(request.started);
+    if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run, plan_text); !r)
+        return r;
+    std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
+              << "  outputs        " << out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
+    if (args.has("fail-on-unresolved") && !g.plan.unresolved.empty()) {
+        const std::string n = std::to_string(g.plan.unresolved.size());
+        return fail(ErrorCode::kUnresolved, "plan: " + n + " unresolved item(s), listed in " +
+                                                out_dir + "/summary.json (--fail-on-unresolved)");
+    }
+    return {};
+}
+
+}  // namespace fp::dist

@@ -1,0 +1,198 @@
+// What ranks send each other, serialised with Boost.Serialization (binary archives; every rank
+// runs the same build on the same kind of machine): shard outcomes (summaries and decisions) for
+// the global step, and shard inputs (the VM rows) for the checkpoint writer.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "src/dist/collectives.hpp"
+#include "src/plan/sharded.hpp"
+
+namespace boost::serialization {
+
+template <class A, class T>
+void save_opt(A& ar, const std::optional<T>& o) {
+    const bool has = o.has_value();
+    ar << has;
+    if (has) ar << *o;
+}
+template <class A, class T>
+void load_opt(A& ar, std::optional<T>& o) {
+    bool has = false;
+    ar >> has;
+    if (has) {
+        T v{};
+        ar >> v;
+        o = v;
+    } else {
+        o.reset();
+    }
+}
+
+template <class A>
+void serialize(A& ar, fp::model::Resources& r, unsigned) {
+    ar& r.v[0] & r.v[1] & r.v[2];
+}
+
+template <class A>
+void save(A& ar, const fp::model::Vm& v, unsigned) {
+    ar << v.id << v.host << v.demand << v.mem_size_kib << v.disk_kib << v.dirty_rate_mibps
+       << v.group << v.anti_group;
+    save_opt(ar, v.cpu_alloc_millicores);
+    save_opt(ar, v.mem_alloc_kib);
+}
+template <class A>
+void load(A& ar, fp::model::Vm& v, unsigned) {
+    ar >> v.id >> v.host >> v.demand >> v.mem_size_kib >> v.disk_kib >> v.dirty_rate_mibps >>
+        v.group >> v.anti_group;
+    load_opt(ar, v.cpu_alloc_millicores);
+    load_opt(ar, v.mem_alloc_kib);
+}
+template <class A>
+void serialize(A& ar, fp::model::Vm& v, unsigned version) {
+    split_free(ar, v, version);
+}
+
+template <class A>
+void serialize(A& ar, fp::model::TrafficEdge& e, unsigned) {
+    ar& e.vm& e.mbps;
+}
+
+template <class A>
+void serialize(A& ar, fp::model::History& h, unsigned) {
+    ar& h.interval_s& h.length& h.cpu& h.mem& h.net;
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::MigrationEstimate& e, unsigned) {
+    ar& e.seconds& e.downtime_ms& e.sent_mib& e.rounds& e.converged;
+}
+
+template <class A>
+void save(A& ar, const fp::plan::Move& m, unsigned) {
+    const int reason = static_cast<int>(m.reason);
+    ar << m.vm << m.source << m.target << m.step << reason << m.estimate;
+}
+template <class A>
+void load(A& ar, fp::plan::Move& m, unsigned) {
+    int reason = 0;
+    ar >> m.vm >> m.source >> m.target >> m.step >> reason >> m.estimate;
+    m.reason = static_cast<fp::plan::MoveReason>(reason);
+}
+template <class A>
+void serialize(A& ar, fp::plan::Move& m, unsigned version) {
+    split_free(ar, m, version);
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::Unresolved& u, unsigned) {
+    ar& u.host& u.vm& u.reason;
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::Resize& r, unsigned) {
+    ar& r.vm& r.host& r.cpu_alloc_millicores& r.mem_alloc_kib;
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::Plan& p, unsigned) {
+    ar& p.moves& p.unresolved& p.resizes& p.powered_on& p.deferred& p.migrations& p.moved_mem_kib;
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::PhaseTimes& t, unsigned) {
+    ar& t.parse& t.detect& t.select& t.place& t.resolve& t.write;
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::ListedVm& l, unsigned) {
+    ar& l.vm& l.local& l.origin& l.frozen& l.cpu& l.mem& l.net;
+}
+
+template <class A>
+void serialize(A& ar, fp::plan::ShardOutcome& o, unsigned) {
+    ar& o.shard& o.vms& o.frozen& o.mem_kib& o.static_load& o.static_count& o.anti& o.listed& o
+        .plan& o.times& o.history_interval_s& o.history_length;
+}
+
+}  // namespace boost::serialization
+
+namespace fp::dist {
+
+// A shard's VM rows as the checkpoint writer needs them (its hosts are in every rank's table).
+struct ShardRows {
+    int32_t shard = 0;
+    std::vector<model::Vm> vms;  // hosts: index in the full host table
+    model::History history;
+    std::vector<std::vector<model::TrafficEdge>> traffic;  // other VM: index within the shard
+    std::vector<uint8_t> frozen;
+
+    template <class A>
+    void serialize(A& ar, unsigned) {
+        ar& shard& vms& history& traffic& frozen;
+    }
+};
+
+template <class T>
+std::string pack(const T& value) {
+    std::ostringstream os(std::ios::binary);
+    {
+        boost::archive::binary_oarchive ar(os, boost::archive::no_header);
+        ar << value;
+    }
+    return std::move(os).str();
+}
+
+template <class T>
+void unpack(const std::string& bytes, T& value) {
+    std::istringstream is(bytes, std::ios::binary);
+    boost::archive::binary_iarchive ar(is, boost::archive::no_header);
+    ar >> value;
+}
+
+// Every rank's items, concatenated in rank order on rank 0 (others get nothing back), or the
+// same error on every rank. Each fallible step is agreed before the next collective: the
+// senders' serialisation (step `pack`), rank 0 making room (`receive`, in gather_bytes) and
+// decoding (`unpack`); an exception in any becomes an environment error (exit 3) naming the
+// collective, the step and the rank. `collective` also names it for FP_FAIL_AT.
+template <class T>
+Result<std::vector<T>> gather_to_root(std::string_view collective, std::vector<T>&& mine,
+                                      Communicator& comm, int64_t chunk_bytes = kMaxChunkBytes) {
+    if (comm.size() == 1) return std::move(mine);
+    // Rank 0 keeps its own items as they are; only the others' travel.
+    Result<std::string> bytes = std::string();
+    if (auto r = local_step(collective, "pack", comm,
+                            [&] {
+                                if (comm.rank() != 0) *bytes = pack(mine);
+                            });
+        !r)
+        bytes = tl::unexpected(r.error());
+    if (comm.rank() != 0) mine = std::vector<T>();
+    Result<std::vector<std::string>> parts = gather_bytes(collective, bytes, comm, chunk_bytes);
+    if (!parts) return tl::unexpected(parts.error());
+    bytes = std::string();
+    std::vector<T> all;
+    const Result<void> unpacked = local_step(collective, "unpack", comm, [&] {
+        if (comm.rank() != 0) return;
+        all = std::move(mine);
+        for (size_t r = 1; r < parts->size(); ++r) {
+            std::vector<T> got;
+            unpack((*parts)[r], got);
+            (*parts)[r] = std::string();
+            for (auto& item : got) all.push_back(std::move(item));
+        }
+    });
+    if (auto r = agree(unpacked, comm); !r) return tl::unexpected(r.error());
+    return all;
+}
+
+}  // namespace fp::dist
