@@ -203,6 +203,55 @@ Result<std::string> read_file(const std::string& path) {
     return text;
 }
 
+namespace {
+// An open regular file (O_NONBLOCK, as read_file), or the error naming PATH.
+Result<int> open_regular(const std::string& path, struct stat& st) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
+    if (::fstat(fd, &st) != 0) {
+        const int e = errno;
+        ::close(fd);
+        return fail(ErrorCode::kEnvironment, path + ": cannot stat: " + std::strerror(e));
+    }
+    if (auto r = not_regular_file(path, st.st_mode); !r) {
+        ::close(fd);
+        return tl::unexpected(r.error());
+    }
+    return fd;
+}
+}  // namespace
+
+Result<int64_t> regular_file_size(const std::string& path) {
+    struct stat st {};
+    auto fd = open_regular(path, st);
+    if (!fd) return tl::unexpected(fd.error());
+    ::close(*fd);
+    return static_cast<int64_t>(st.st_size);
+}
+
+Result<std::string> read_file_range(const std::string& path, int64_t offset, int64_t length) {
+    struct stat st {};
+    auto fd = open_regular(path, st);
+    if (!fd) return tl::unexpected(fd.error());
+    std::string bytes(static_cast<size_t>(std::max<int64_t>(0, length)), '\0');
+    size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = ::pread(*fd, bytes.data() + got, bytes.size() - got,
+                                  static_cast<off_t>(offset + static_cast<int64_t>(got)));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int e = errno;
+            ::close(*fd);
+            return fail(ErrorCode::kEnvironment, path + ": read error: " + std::strerror(e));
+        }
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    ::close(*fd);
+    bytes.resize(got);
+    return bytes;
+}
+
 bool parse_csv_records(std::string_view text, int64_t line, const std::string& file,
                        std::vector<std::string>& header, bool have_header, ErrorList& errors,
                        std::vector<CsvRow>& rows) {

@@ -95,6 +95,11 @@ class CsvScanner {
 // The whole of a regular file. A FIFO, device, socket or directory is bad input naming PATH
 // (never read: a FIFO would block, /dev/zero never ends).
 Result<std::string> read_file(const std::string& path);
+// The size of a regular file, with read_file's checks (a split reader plans its ranges by it).
+Result<int64_t> regular_file_size(const std::string& path);
+// Bytes [offset, offset + length) of a regular file (fewer when it ends first), with read_file's
+// checks: each rank of a split read reads only its range.
+Result<std::string> read_file_range(const std::string& path, int64_t offset, int64_t length);
 // Bad input when PATH exists and is not a regular file (links followed); else nothing (a
 // missing file is for the caller's open to report). For readers that open PATH themselves.
 Result<void> require_regular_file(const std::string& path);

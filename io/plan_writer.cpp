@@ -1,5 +1,6 @@
 #include "io/plan_writer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -93,6 +94,11 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
     j["ranks"] = run.ranks;
     j["threads"] = run.threads;
     j["max_vm_rows_per_rank"] = run.max_vm_rows_per_rank;
+    j["vm_rows_parsed_per_rank"] = run.vm_rows_parsed_per_rank;
+    j["max_vm_rows_parsed_per_rank"] = run.vm_rows_parsed_per_rank.empty()
+                                           ? int64_t{0}
+                                           : *std::max_element(run.vm_rows_parsed_per_rank.begin(),
+                                                               run.vm_rows_parsed_per_rank.end());
     j["plan_seconds"] = run.plan_seconds;
     j["phase_seconds"] = {{"parse", run.phases.parse},     {"detect", run.phases.detect},
                           {"select", run.phases.select},   {"place", run.phases.place},

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "io/output_commit.hpp"
 #include "src/plan/summary.hpp"
@@ -15,6 +16,9 @@ struct RunInfo {
     int ranks = 1;
     int threads = 1;
     int64_t max_vm_rows_per_rank = 0;
+    // vms.csv rows each rank parsed (its byte range when the input is split; every row when an
+    // input keyed by every VM id needs them, or on --resume every row of the checkpoint).
+    std::vector<int64_t> vm_rows_parsed_per_rank;
     double plan_seconds = 0;
     plan::PhaseTimes phases;
     std::string goal;

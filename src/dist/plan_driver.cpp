@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "io/plan_writer.hpp"
 #include "io/traffic_csv.hpp"
 #include "src/dist/collectives.hpp"
+#include "src/dist/split_vms.hpp"
 #include "src/dist/wire.hpp"
 #include "src/plan/planner.hpp"
 #include "src/plan/replan.hpp"
@@ -160,9 +162,14 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     plan::ShardMap map;
     std::vector<uint8_t> mine_shards;  // per shard: does this rank plan it?
     int64_t rows_held = 0;
+    std::optional<io::FleetLoad> hosts_load;
+    std::string vms_path;
+    // Ranks read vms.csv split (src/dist/split_vms.hpp) unless an input keyed by every VM id
+    // (--history, --traffic, --previous) needs every row on every rank.
+    bool split_input = false;
+    std::optional<std::string> vms_digest;  // "fnv1a64-1m:HEX" of the whole vms.csv
+    std::vector<int64_t> rows_parsed;       // per rank
     auto stage1 = [&]() -> Result<void> {
-        std::optional<io::FleetLoad> hosts_load;
-        std::string vms_path;
         if (auto resume = args.get("resume")) {
             auto ck = read_checkpoint_locked(*resume);
             if (!ck) return tl::unexpected(ck.error());
@@ -244,24 +251,55 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             // Without inputs keyed by every VM id, a rank reads only its shards' VM rows.
             const bool need_all =
                 args.has("history") || args.has("traffic") || args.has("previous");
-            io::VmRowFilter keep;
-            if (comm.size() > 1 && !need_all)
-                keep = [&](int32_t h, std::string_view id) {
-                    const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
-                                             : plan::shard_of_new_vm(id, map.shards);
-                    return mine_shards[static_cast<size_t>(s)] != 0;
-                };
+            split_input = comm.size() > 1 && !need_all;
+            if (split_input) return {};
             auto vtext = io::read_file(vms_path);
             if (!vtext) return tl::unexpected(vtext.error());
-            if (auto r = io::parse_vms_into(*vtext, vms_path, keep, *hosts_load); !r) return r;
+            if (auto r = io::parse_vms_into(*vtext, vms_path, {}, *hosts_load); !r) return r;
+            rows_parsed.assign(1, hosts_load->vm_rows);
+            vms_digest = io::blocked_digest_text(*vtext);
+        }
+        return {};
+    };
+    if (auto r = run_agreed(stage1, comm); !r) return r;
+    if (split_input) {
+        const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
+        auto split = read_vms_split(
+            vms_path, hosts_load->fleet,
+            [&](int32_t h, std::string_view id) {
+                const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
+                                         : plan::shard_of_new_vm(id, map.shards);
+                return owner[static_cast<size_t>(s)];
+            },
+            comm);
+        if (!split) return tl::unexpected(split.error());
+        hosts_load->fleet.vms = std::move(split->vms);
+        hosts_load->fleet.index();
+        hosts_load->warnings.insert(hosts_load->warnings.end(), split->warnings.begin(),
+                                    split->warnings.end());
+        vms_digest = io::kBlockDigestPrefix + io::hex64(split->digest);
+        auto parsed_all = allgather_bytes(
+            "vms-split.rows-parsed",
+            std::string(reinterpret_cast<const char*>(&split->rows_parsed), 8), comm);
+        if (!parsed_all) return tl::unexpected(parsed_all.error());
+        for (const std::string& b : *parsed_all) {
+            int64_t n = 0;
+            std::memcpy(&n, b.data(), 8);
+            rows_parsed.push_back(n);
+        }
+    } else if (hosts_load && comm.size() > 1) {
+        // Every rank parsed every row (inputs keyed by every VM id); the count is the same.
+        rows_parsed.assign(static_cast<size_t>(comm.size()), rows_parsed.at(0));
+    }
+    auto stage1b = [&]() -> Result<void> {
+        if (hosts_load) {
             if (comm.rank() == 0)
                 for (const auto& w : hosts_load->warnings) std::cerr << "warning: " << w << "\n";
             in.fleet = std::move(hosts_load->fleet);
             rows_held = static_cast<int64_t>(in.fleet.vms.size());
             in.digests.emplace_back(
                 "hosts", *args.get("hosts") + " fnv1a64:" + io::hex64(hosts_load->hosts_digest));
-            in.digests.emplace_back("vms",
-                                    vms_path + " fnv1a64:" + io::hex64(hosts_load->vms_digest));
+            in.digests.emplace_back("vms", vms_path + " " + *vms_digest);
             auto ev = evacuate_list(args, in.fleet);
             if (!ev) return tl::unexpected(ev.error());
             in.evacuate_ids = *ev;
@@ -331,7 +369,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             if (auto r = io::make_dir(out_dir); !r) return r;
         return {};
     };
-    if (auto r = run_agreed(stage1, comm); !r) return r;
+    if (auto r = run_agreed(stage1b, comm); !r) return r;
     times.parse = allreduce_max(since(request.started), comm);
 
     // ---- Stage 2, every rank: its shards, in parallel.
@@ -440,6 +478,9 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     run.ranks = comm.size();
     run.threads = request.threads;
     run.max_vm_rows_per_rank = max_rows;
+    run.vm_rows_parsed_per_rank = rows_parsed;
+    if (run.vm_rows_parsed_per_rank.empty())  // --resume: every rank read the checkpoint's rows
+        run.vm_rows_parsed_per_rank.assign(static_cast<size_t>(comm.size()), max_rows);
     run.goal = plan::to_string(rc->options.goal);
     run.phases = times;
     run.plan_seconds = since(request.started);

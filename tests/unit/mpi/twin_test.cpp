@@ -151,7 +151,8 @@ nlohmann::json plan_summary(const fs::path& out) {
     std::ifstream in(out / "summary.json");
     nlohmann::json j = nlohmann::json::parse(in);
     for (const char* k :
-         {"plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank"})
+         {"plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank",
+          "vm_rows_parsed_per_rank", "max_vm_rows_parsed_per_rank"})
         j.erase(k);
     return j;
 }
