@@ -1,6 +1,7 @@
 #include "src/policy/placement.hpp"
 
 #include "src/policy/placement_scan.hpp"
+#include "src/policy/resource_function.hpp"
 
 namespace fp::policy {
 
@@ -20,9 +21,13 @@ std::optional<int32_t> BestFitDecreasing::choose(const model::PlacementState& st
                                                  const std::vector<uint8_t>& allowed,
                                                  const PolicyContext&) const {
     const model::Resources& dem = state.demand(vm);
+    // The default size function is called directly (inlined), not through the interface.
+    if (const auto* volume = dynamic_cast<const VolumeFunction*>(size_.get()))
+        return detail::scan_best(state, vm, allowed, [&](int32_t h) {
+            return volume->score(state.headroom(h) - dem, state.capacity(h));
+        });
     return detail::scan_best(state, vm, allowed, [&](int32_t h) {
-        const model::Resources residual = state.limit(h) - state.load(h) - dem;
-        return size_->score(residual, state.capacity(h));
+        return size_->score(state.headroom(h) - dem, state.capacity(h));
     });
 }
 

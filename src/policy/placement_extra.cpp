@@ -33,7 +33,7 @@ std::vector<ParamDoc> with_params(const std::vector<ParamDoc>& size, std::vector
 
 // What the host has left below its limit after taking the VM.
 model::Resources residual_after(const model::PlacementState& state, int32_t vm, int32_t h) {
-    return state.limit(h) - state.load(h) - state.demand(vm);
+    return state.headroom(h) - state.demand(vm);
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ std::optional<int32_t> DotProductPlacement::choose(const model::PlacementState& 
                                                    const PolicyContext&) const {
     const model::Resources& dem = state.demand(vm);
     return detail::scan_best(state, vm, allowed, [&](int32_t h) {
-        const auto r = fractions(state.limit(h) - state.load(h), state.capacity(h));
+        const auto r = fractions(state.headroom(h), state.capacity(h));
         const auto d = fractions(dem, state.capacity(h));
         double dot = 0, rr = 0, dd = 0;
         for (size_t i = 0; i < r.size(); ++i) {
@@ -159,8 +159,7 @@ std::optional<int32_t> AffinityPlacement::choose(const model::PlacementState& st
         state, vm, allowed,
         [&](int32_t h) { return blocked.empty() || !blocked[static_cast<size_t>(h)]; },
         [&](int32_t h) {
-            const double residual =
-                size_->score(state.limit(h) - state.load(h) - dem, state.capacity(h));
+            const double residual = size_->score(state.headroom(h) - dem, state.capacity(h));
             return std::pair<double, double>(-affinity(h), residual);
         });
 }

@@ -49,9 +49,20 @@ std::optional<int32_t> scan_best_if(const model::PlacementState& state, int32_t 
                                     ScoreFn score) {
     using Score = decltype(score(int32_t{}));
     const int32_t n = state.host_count();
+    if (n == 0) return std::nullopt;
+    // PlacementState::fits, with the VM's demand read once and the anti-affinity lookup only
+    // for a VM that has a group: the loop touches the allowed flags and the headroom array.
+    static_assert(model::kDims == 3);
+    const model::Resources dem = state.demand(vm);
+    const bool grouped = state.anti_id(vm) >= 0;
+    const uint8_t* ok = allowed.data();
+    const model::Resources* room = &state.headroom(0);
     auto body = [&](int32_t lo, int32_t hi, ScanBest<Score> b) {
         for (int32_t h = lo; h < hi; ++h) {
-            if (!allowed[static_cast<size_t>(h)] || !state.fits(vm, h) || !accept(h)) continue;
+            if (!ok[h]) continue;
+            const model::Resources& r = room[h];
+            if (dem[0] > r[0] || dem[1] > r[1] || dem[2] > r[2]) continue;
+            if ((grouped && state.anti_conflict(vm, h)) || !accept(h)) continue;
             b.offer(score(h), state.id_rank(h), h);
         }
         return b;
