@@ -87,7 +87,14 @@ class Planner {
                         std::max(usable_max_[d], state_.limit(static_cast<int32_t>(h))[d]);
             }
         }
-        for (const auto& vm : fleet.vms) total_mem_kib_ += vm.mem_size_kib;
+        // Compact copies of what the loops over a host's VMs read (not the 184-byte VM records).
+        mem_kib_.reserve(fleet.vms.size());
+        start_host_.reserve(fleet.vms.size());
+        for (const auto& vm : fleet.vms) {
+            total_mem_kib_ += vm.mem_size_kib;
+            mem_kib_.push_back(vm.mem_size_kib);
+            start_host_.push_back(vm.host);
+        }
         if (opt.budget_mem_kib >= 0) {
             mem_budget_kib_ = static_cast<double>(opt.budget_mem_kib);
         } else if (opt.budget_mem_frac >= 0) {
@@ -201,7 +208,9 @@ class Planner {
             return false;
         return true;
     }
-    int64_t mem_of(int32_t vm) const { return fleet_.vms[static_cast<size_t>(vm)].mem_size_kib; }
+    int64_t mem_of(int32_t vm) const { return mem_kib_[static_cast<size_t>(vm)]; }
+    // The host a VM starts on (kNoHost: new), from the compact copy.
+    int32_t start_host(int32_t vm) const { return start_host_[static_cast<size_t>(vm)]; }
     // May this VM move (again) in this plan? Not twice, not during its cooldown.
     bool movable(int32_t vm) const {
         return !moved_[static_cast<size_t>(vm)] && !frozen_[static_cast<size_t>(vm)];
@@ -277,12 +286,12 @@ class Planner {
 
     // The site a VM starts from (-1 for a new VM, which may go anywhere).
     int32_t home_site(int32_t vm) const {
-        const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+        const int32_t h = start_host(vm);
         return h == kNoHost ? -1 : site_of_[static_cast<size_t>(h)];
     }
     // May this VM's mandatory move leave its site when the site has no room?
     bool may_cross(int32_t vm) const {
-        const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+        const int32_t h = start_host(vm);
         if (h == kNoHost || sites_ < 2) return false;
         return opt_.cross_site == CrossSite::kAllow ||
                (opt_.cross_site == CrossSite::kEvacuations && evac_[static_cast<size_t>(h)]);
@@ -290,7 +299,7 @@ class Planner {
     // Does a move of the VM from its site to `site` stay within [migration]'s limits (downtime,
     // convergence, timeout), estimated at the bandwidth the wave limits leave it?
     bool acceptable(int32_t vm, int32_t site) {
-        const int32_t src = fleet_.vms[static_cast<size_t>(vm)].host;
+        const int32_t src = start_host(vm);
         if (src == kNoHost || !opt_.enforce_migration_limits) return true;
         const bool same = site == site_of_[static_cast<size_t>(src)];
         int8_t& cached = acceptable_[static_cast<size_t>(vm)];
@@ -1136,6 +1145,8 @@ class Planner {
     std::vector<uint8_t> receiver_;    // hosts that received a VM (never drained afterwards)
     std::vector<uint8_t> moved_;       // a VM moves at most once per plan
     std::vector<uint8_t> frozen_;      // in cooldown since the previous plan
+    std::vector<int64_t> mem_kib_;     // per VM: mem_size_kib
+    std::vector<int32_t> start_host_;  // per VM: its host in the fleet (kNoHost: new)
     std::vector<int32_t> move_index_;  // per VM: its move in plan_.moves, -1 if none
     std::vector<std::vector<int32_t>> arrivals_;  // per host: live moves into it, ascending
     std::vector<uint8_t> dead_;                   // per entry of plan_.moves: retargeted away
