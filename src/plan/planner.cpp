@@ -10,6 +10,7 @@
 #include <map>
 #include <numeric>
 #include <string>
+#include <string_view>
 
 #include "src/model/placement_state.hpp"
 #include "src/plan/plan_costs.hpp"
@@ -1171,14 +1172,48 @@ class Planner {
 
 namespace {
 
+// Output order: by step, then VM id (a VM moves at most once, so the order is total). Sorts
+// small keys holding each id's first 16 bytes (big-endian, zero-padded: a prefix that differs
+// orders the ids as std::string does), comparing whole ids only when those are equal, then
+// puts the moves in that order: no string compare through the VM table per comparison, no
+// 80-byte moves shuffled by the sort.
+void sort_for_output(const model::Fleet& fleet, std::vector<Move>& moves) {
+    struct Key {
+        int32_t step;
+        uint32_t index;
+        uint64_t head, tail;
+    };
+    auto pack = [](std::string_view id, size_t from) {
+        uint64_t x = 0;
+        for (size_t i = from; i < from + 8; ++i)
+            x = (x << 8) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+        return x;
+    };
+    auto id_of = [&](const Key& k) -> const std::string& {
+        return fleet.vms[static_cast<size_t>(moves[k.index].vm)].id;
+    };
+    std::vector<Key> keys(moves.size());
+    for (size_t i = 0; i < moves.size(); ++i) {
+        const std::string_view id = fleet.vms[static_cast<size_t>(moves[i].vm)].id;
+        keys[i] = {moves[i].step, static_cast<uint32_t>(i), pack(id, 0), pack(id, 8)};
+    }
+    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+        if (a.step != b.step) return a.step < b.step;
+        if (a.head != b.head) return a.head < b.head;
+        if (a.tail != b.tail) return a.tail < b.tail;
+        return id_of(a) < id_of(b);
+    });
+    std::vector<Move> sorted;
+    sorted.reserve(moves.size());
+    for (const Key& k : keys) sorted.push_back(moves[k.index]);
+    moves = std::move(sorted);
+}
+
 // Waves, cost estimates, output order and start times; returns the estimated makespan.
 double assemble(const model::Fleet& fleet, std::vector<Move>& moves, const PlanOptions& options) {
     assign_waves(fleet, moves, options.waves, options.anti_scope);
     estimate_plan_costs(fleet, moves, options.cost);
-    std::sort(moves.begin(), moves.end(), [&](const Move& a, const Move& b) {
-        if (a.step != b.step) return a.step < b.step;
-        return fleet.vms[static_cast<size_t>(a.vm)].id < fleet.vms[static_cast<size_t>(b.vm)].id;
-    });
+    sort_for_output(fleet, moves);
     return schedule_moves(moves, options.waves);
 }
 
