@@ -34,8 +34,12 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm, AntiSco
     limit_.resize(nh);
     vms_on_.resize(nh);
     capacity_.resize(nh);
+    inverse_capacity_.resize(nh);
     for (size_t h = 0; h < nh; ++h) {
         capacity_[h] = fleet.hosts[h].capacity;
+        for (int d = 0; d < kDims; ++d)
+            inverse_capacity_[h][static_cast<size_t>(d)] =
+                capacity_[h][d] > 0 ? 1.0 / static_cast<double>(capacity_[h][d]) : 0.0;
         limit_[h] = limit_at(capacity_[h], max_util_ppm);
     }
     anti_id_.assign(fleet.vms.size(), -1);

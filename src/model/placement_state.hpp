@@ -3,6 +3,7 @@
 // nobody mutates. Determinism: VM lists per host keep ascending VM index order.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -31,6 +32,11 @@ class PlacementState {
     const Resources& load(int32_t h) const { return load_[static_cast<size_t>(h)]; }
     const Resources& limit(int32_t h) const { return limit_[static_cast<size_t>(h)]; }
     const Resources& capacity(int32_t h) const { return capacity_[static_cast<size_t>(h)]; }
+    // 1 / capacity per dimension (0 where the capacity is 0), for approximate scores that only
+    // rule hosts out (policy/placement_scan.hpp); exact scores divide.
+    const std::array<double, kDims>& inverse_capacity(int32_t h) const {
+        return inverse_capacity_[static_cast<size_t>(h)];
+    }
     // limit(h) − load(h): what the host may still take at max-util (negative when above it).
     const Resources& headroom(int32_t h) const { return headroom_[static_cast<size_t>(h)]; }
     // A compact copy of the VMs' demands: loops over a host's VMs read 24 bytes per VM, not a
@@ -86,6 +92,7 @@ class PlacementState {
     // limit − load, and the capacity (a copy of the host table's).
     std::vector<Resources> headroom_;
     std::vector<Resources> capacity_;
+    std::vector<std::array<double, kDims>> inverse_capacity_;
     std::vector<std::vector<int32_t>> vms_on_;
     std::vector<int32_t> id_rank_;
     std::vector<int32_t> hosts_by_id_;
