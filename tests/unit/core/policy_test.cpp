@@ -88,17 +88,16 @@ TEST(Placement, HeadroomScanAgreesWithLoadAndLimit) {
     const PolicySet dot = testing::policies("threshold", "resource-constrained", "dot-product");
     const VolumeFunction volume;
     std::vector<uint8_t> allowed(f.hosts.size(), 1);
-    // What bfd chose before the headroom array: the least volume of limit − load − demand among
-    // hosts where load + demand stays within the limit, ties by id.
-    auto reference = [&](int32_t vm) -> std::optional<int32_t> {
+    // The exact scan as it was before the headroom array and the bounds: among allowed hosts
+    // where load + demand stays within the limit, the least score(h), ties by id.
+    auto reference_scan = [&](int32_t vm, auto score) -> std::optional<int32_t> {
         std::optional<int32_t> best;
         double best_score = 0;
         for (int32_t h = 0; h < s.host_count(); ++h) {
             if (!allowed[static_cast<size_t>(h)] ||
                 !(s.load(h) + s.demand(vm)).fits_within(s.limit(h)) || s.anti_conflict(vm, h))
                 continue;
-            const double sc = volume.score(s.limit(h) - s.load(h) - s.demand(vm),
-                                           f.hosts[static_cast<size_t>(h)].capacity);
+            const double sc = score(h, f.hosts[static_cast<size_t>(h)].capacity);
             if (!best || sc < best_score || (sc == best_score && s.id_rank(h) < s.id_rank(*best))) {
                 best = h;
                 best_score = sc;
@@ -106,16 +105,15 @@ TEST(Placement, HeadroomScanAgreesWithLoadAndLimit) {
         }
         return best;
     };
-    // What dot-product chose before: the least negated cosine of headroom and demand, both as
-    // fractions of the capacity, among the same hosts.
-    auto dot_reference = [&](int32_t vm) -> std::optional<int32_t> {
-        std::optional<int32_t> best;
-        double best_score = 0;
-        for (int32_t h = 0; h < s.host_count(); ++h) {
-            if (!allowed[static_cast<size_t>(h)] ||
-                !(s.load(h) + s.demand(vm)).fits_within(s.limit(h)) || s.anti_conflict(vm, h))
-                continue;
-            const auto& cap = f.hosts[static_cast<size_t>(h)].capacity;
+    // bfd: the least volume of limit − load − demand.
+    auto reference = [&](int32_t vm) {
+        return reference_scan(vm, [&](int32_t h, const model::Resources& cap) {
+            return volume.score(s.limit(h) - s.load(h) - s.demand(vm), cap);
+        });
+    };
+    // dot-product: the least negated cosine of headroom and demand as fractions of capacity.
+    auto dot_reference = [&](int32_t vm) {
+        return reference_scan(vm, [&](int32_t h, const model::Resources& cap) {
             const auto r = fractions(s.limit(h) - s.load(h), cap);
             const auto d = fractions(s.demand(vm), cap);
             double dot = 0, rr = 0, dd = 0;
@@ -124,13 +122,8 @@ TEST(Placement, HeadroomScanAgreesWithLoadAndLimit) {
                 rr += r[i] * r[i];
                 dd += d[i] * d[i];
             }
-            const double sc = rr > 0 && dd > 0 ? -dot / std::sqrt(rr * dd) : 0.0;
-            if (!best || sc < best_score || (sc == best_score && s.id_rank(h) < s.id_rank(*best))) {
-                best = h;
-                best_score = sc;
-            }
-        }
-        return best;
+            return rr > 0 && dd > 0 ? -dot / std::sqrt(rr * dd) : 0.0;
+        });
     };
     int chosen = 0;
     for (int step = 0; step < 400; ++step) {
