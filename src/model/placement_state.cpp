@@ -28,10 +28,20 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm, AntiSco
     : fleet_(&fleet), max_util_ppm_(max_util_ppm) {
     const size_t nh = fleet.hosts.size();
     host_of_.resize(fleet.vms.size(), kNoHost);
+    demand_.resize(fleet.vms.size());
+    for (size_t v = 0; v < fleet.vms.size(); ++v) demand_[v] = fleet.vms[v].demand;
     load_.resize(nh);
     limit_.resize(nh);
     vms_on_.resize(nh);
-    for (size_t h = 0; h < nh; ++h) limit_[h] = limit_at(fleet.hosts[h].capacity, max_util_ppm);
+    capacity_.resize(nh);
+    inverse_capacity_.resize(nh);
+    for (size_t h = 0; h < nh; ++h) {
+        capacity_[h] = fleet.hosts[h].capacity;
+        for (int d = 0; d < kDims; ++d)
+            inverse_capacity_[h][static_cast<size_t>(d)] =
+                capacity_[h][d] > 0 ? 1.0 / static_cast<double>(capacity_[h][d]) : 0.0;
+        limit_[h] = limit_at(capacity_[h], max_util_ppm);
+    }
     anti_id_.assign(fleet.vms.size(), -1);
     domain_of_ = anti_domains(fleet, scope);
     anti_on_.resize(2 * nh);
@@ -50,6 +60,8 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm, AntiSco
             vms_on_[static_cast<size_t>(h)].push_back(static_cast<int32_t>(v));
         }
     }
+    headroom_.resize(nh);
+    for (size_t h = 0; h < nh; ++h) headroom_[h] = limit_[h] - load_[h];
     std::vector<int32_t> order(nh);
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
@@ -64,9 +76,8 @@ PlacementState::PlacementState(const Fleet& fleet, int64_t max_util_ppm, AntiSco
         id_rank_[static_cast<size_t>(order[i])] = static_cast<int32_t>(i);
 }
 
-bool PlacementState::anti_conflict(int32_t vm, int32_t h) const {
+bool PlacementState::anti_conflict_slow(int32_t vm, int32_t h) const {
     const int32_t g = anti_id_[static_cast<size_t>(vm)];
-    if (g < 0) return false;
     const int32_t dom = anti_domain(h);
     const int32_t own = host_of(vm);
     for (const auto& [id, n] : anti_on_[static_cast<size_t>(dom)])
@@ -103,19 +114,21 @@ void PlacementState::move(int32_t vm, int32_t to) {
     const size_t v = static_cast<size_t>(vm);
     const int32_t from = host_of_[v];
     if (from == to) return;
-    const Resources& dem = fleet_->vms[v].demand;
+    const Resources& dem = demand_[v];
     if (from != kNoHost) {
         auto& list = vms_on_[static_cast<size_t>(from)];
         auto it = std::lower_bound(list.begin(), list.end(), vm);
         FP_ASSERT(it != list.end() && *it == vm);
         list.erase(it);
         load_[static_cast<size_t>(from)] -= dem;
+        headroom_[static_cast<size_t>(from)] += dem;
         add_anti(vm, from, -1);
     }
     if (to != kNoHost) {
         auto& list = vms_on_[static_cast<size_t>(to)];
         list.insert(std::lower_bound(list.begin(), list.end(), vm), vm);
         load_[static_cast<size_t>(to)] += dem;
+        headroom_[static_cast<size_t>(to)] -= dem;
         add_anti(vm, to, +1);
     }
     host_of_[v] = to;

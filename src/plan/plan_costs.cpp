@@ -3,20 +3,28 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
-#include <unordered_map>
+#include <vector>
 
 namespace fp::plan {
 
 void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
                          const MigrationCostConfig& cfg) {
-    // Migrations in flight per (wave, host), as source or target.
-    std::unordered_map<int64_t, int32_t> busy;
+    // Migrations in flight per (wave, host), as source or target: every (wave, host) key once
+    // per migration touching it, sorted, so a key's count is the length of its run (one sort
+    // instead of a hash map with an entry per key).
     auto key = [](int32_t step, int32_t host) { return (int64_t{step} << 32) | uint32_t(host); };
+    std::vector<int64_t> keys;
+    keys.reserve(2 * moves.size());
     for (const Move& m : moves) {
         if (m.source < 0) continue;
-        ++busy[key(m.step, m.source)];
-        ++busy[key(m.step, m.target)];
+        keys.push_back(key(m.step, m.source));
+        keys.push_back(key(m.step, m.target));
     }
+    std::sort(keys.begin(), keys.end());
+    auto busy = [&](int64_t k) {
+        const auto [lo, hi] = std::equal_range(keys.begin(), keys.end(), k);
+        return static_cast<int32_t>(hi - lo);
+    };
     // Gang members: the same group, wave, source and target; the first by VM id pays in full.
     std::map<std::tuple<int32_t, int32_t, int32_t, std::string>, std::vector<size_t>> gangs;
     for (size_t i = 0; i < moves.size(); ++i) {
@@ -41,7 +49,7 @@ void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
             continue;
         }
         const model::Vm& vm = fleet.vms[static_cast<size_t>(m.vm)];
-        const int32_t sharers = std::max(busy[key(m.step, m.source)], busy[key(m.step, m.target)]);
+        const int32_t sharers = std::max(busy(key(m.step, m.source)), busy(key(m.step, m.target)));
         const double bw =
             std::min(cfg.bandwidth_mibps, cfg.host_bandwidth_mibps / std::max(1, sharers));
         double mem_mib = static_cast<double>(vm.mem_size_kib) / 1024.0;

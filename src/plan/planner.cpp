@@ -10,6 +10,7 @@
 #include <map>
 #include <numeric>
 #include <string>
+#include <string_view>
 
 #include "src/model/placement_state.hpp"
 #include "src/plan/plan_costs.hpp"
@@ -87,7 +88,14 @@ class Planner {
                         std::max(usable_max_[d], state_.limit(static_cast<int32_t>(h))[d]);
             }
         }
-        for (const auto& vm : fleet.vms) total_mem_kib_ += vm.mem_size_kib;
+        // Compact copies of what the loops over a host's VMs read (not the 184-byte VM records).
+        mem_kib_.reserve(fleet.vms.size());
+        start_host_.reserve(fleet.vms.size());
+        for (const auto& vm : fleet.vms) {
+            total_mem_kib_ += vm.mem_size_kib;
+            mem_kib_.push_back(vm.mem_size_kib);
+            start_host_.push_back(vm.host);
+        }
         if (opt.budget_mem_kib >= 0) {
             mem_budget_kib_ = static_cast<double>(opt.budget_mem_kib);
         } else if (opt.budget_mem_frac >= 0) {
@@ -201,7 +209,9 @@ class Planner {
             return false;
         return true;
     }
-    int64_t mem_of(int32_t vm) const { return fleet_.vms[static_cast<size_t>(vm)].mem_size_kib; }
+    int64_t mem_of(int32_t vm) const { return mem_kib_[static_cast<size_t>(vm)]; }
+    // The host a VM starts on (kNoHost: new), from the compact copy.
+    int32_t start_host(int32_t vm) const { return start_host_[static_cast<size_t>(vm)]; }
     // May this VM move (again) in this plan? Not twice, not during its cooldown.
     bool movable(int32_t vm) const {
         return !moved_[static_cast<size_t>(vm)] && !frozen_[static_cast<size_t>(vm)];
@@ -277,12 +287,12 @@ class Planner {
 
     // The site a VM starts from (-1 for a new VM, which may go anywhere).
     int32_t home_site(int32_t vm) const {
-        const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+        const int32_t h = start_host(vm);
         return h == kNoHost ? -1 : site_of_[static_cast<size_t>(h)];
     }
     // May this VM's mandatory move leave its site when the site has no room?
     bool may_cross(int32_t vm) const {
-        const int32_t h = fleet_.vms[static_cast<size_t>(vm)].host;
+        const int32_t h = start_host(vm);
         if (h == kNoHost || sites_ < 2) return false;
         return opt_.cross_site == CrossSite::kAllow ||
                (opt_.cross_site == CrossSite::kEvacuations && evac_[static_cast<size_t>(h)]);
@@ -290,7 +300,7 @@ class Planner {
     // Does a move of the VM from its site to `site` stay within [migration]'s limits (downtime,
     // convergence, timeout), estimated at the bandwidth the wave limits leave it?
     bool acceptable(int32_t vm, int32_t site) {
-        const int32_t src = fleet_.vms[static_cast<size_t>(vm)].host;
+        const int32_t src = start_host(vm);
         if (src == kNoHost || !opt_.enforce_migration_limits) return true;
         const bool same = site == site_of_[static_cast<size_t>(src)];
         int8_t& cached = acceptable_[static_cast<size_t>(vm)];
@@ -1136,6 +1146,8 @@ class Planner {
     std::vector<uint8_t> receiver_;    // hosts that received a VM (never drained afterwards)
     std::vector<uint8_t> moved_;       // a VM moves at most once per plan
     std::vector<uint8_t> frozen_;      // in cooldown since the previous plan
+    std::vector<int64_t> mem_kib_;     // per VM: mem_size_kib
+    std::vector<int32_t> start_host_;  // per VM: its host in the fleet (kNoHost: new)
     std::vector<int32_t> move_index_;  // per VM: its move in plan_.moves, -1 if none
     std::vector<std::vector<int32_t>> arrivals_;  // per host: live moves into it, ascending
     std::vector<uint8_t> dead_;                   // per entry of plan_.moves: retargeted away
@@ -1160,14 +1172,48 @@ class Planner {
 
 namespace {
 
+// Output order: by step, then VM id (a VM moves at most once, so the order is total). Sorts
+// small keys holding each id's first 16 bytes (big-endian, zero-padded: a prefix that differs
+// orders the ids as std::string does), comparing whole ids only when those are equal, then
+// puts the moves in that order: no string compare through the VM table per comparison, no
+// 80-byte moves shuffled by the sort.
+void sort_for_output(const model::Fleet& fleet, std::vector<Move>& moves) {
+    struct Key {
+        int32_t step;
+        uint32_t index;
+        uint64_t head, tail;
+    };
+    auto pack = [](std::string_view id, size_t from) {
+        uint64_t x = 0;
+        for (size_t i = from; i < from + 8; ++i)
+            x = (x << 8) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+        return x;
+    };
+    auto id_of = [&](const Key& k) -> const std::string& {
+        return fleet.vms[static_cast<size_t>(moves[k.index].vm)].id;
+    };
+    std::vector<Key> keys(moves.size());
+    for (size_t i = 0; i < moves.size(); ++i) {
+        const std::string_view id = fleet.vms[static_cast<size_t>(moves[i].vm)].id;
+        keys[i] = {moves[i].step, static_cast<uint32_t>(i), pack(id, 0), pack(id, 8)};
+    }
+    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+        if (a.step != b.step) return a.step < b.step;
+        if (a.head != b.head) return a.head < b.head;
+        if (a.tail != b.tail) return a.tail < b.tail;
+        return id_of(a) < id_of(b);
+    });
+    std::vector<Move> sorted;
+    sorted.reserve(moves.size());
+    for (const Key& k : keys) sorted.push_back(moves[k.index]);
+    moves = std::move(sorted);
+}
+
 // Waves, cost estimates, output order and start times; returns the estimated makespan.
 double assemble(const model::Fleet& fleet, std::vector<Move>& moves, const PlanOptions& options) {
     assign_waves(fleet, moves, options.waves, options.anti_scope);
     estimate_plan_costs(fleet, moves, options.cost);
-    std::sort(moves.begin(), moves.end(), [&](const Move& a, const Move& b) {
-        if (a.step != b.step) return a.step < b.step;
-        return fleet.vms[static_cast<size_t>(a.vm)].id < fleet.vms[static_cast<size_t>(b.vm)].id;
-    });
+    sort_for_output(fleet, moves);
     return schedule_moves(moves, options.waves);
 }
 

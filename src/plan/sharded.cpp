@@ -334,6 +334,7 @@ ShardOutcome plan_shard(const ShardInput& in, const ShardMap& map, const PlanOpt
         return slot;
     };
     auto host = [&](int32_t h) { return h < 0 ? h : global[static_cast<size_t>(h)]; };
+    out.plan.moves.reserve(local.moves.size());
     for (Move m : local.moves) {
         m.vm = list(m.vm);
         m.source = host(m.source);
@@ -436,6 +437,9 @@ GlobalPlan resolve_global(const std::vector<model::Host>& hosts, const ShardMap&
     Plan& plan = g.plan;
     std::vector<uint8_t> frozen(sk.vms.size(), 1);
     std::vector<int32_t> deferred;
+    size_t shard_moves = 0;
+    for (const ShardOutcome& o : outcomes) shard_moves += o.plan.moves.size();
+    plan.moves.reserve(shard_moves);
     for (size_t s = 0; s < outcomes.size(); ++s) {
         const Plan& p = outcomes[s].plan;
         auto vm = [&](int32_t v) { return v < 0 ? v : base[s] + v; };
@@ -460,6 +464,7 @@ GlobalPlan resolve_global(const std::vector<model::Host>& hosts, const ShardMap&
         opt.phase = Phase::kGlobal;
         opt.frozen = frozen;
         opt.preapplied.clear();
+        opt.preapplied.reserve(plan.moves.size());
         for (const Move& m : plan.moves) opt.preapplied.emplace_back(m.vm, m.target);
         // The budget left after the shards.
         if (options.budget_migrations >= 0)

@@ -41,11 +41,11 @@ int32_t busy_at(const Timeline& t, int32_t wave) {
 // The earliest wave from which the target holds `dem` on top of its load in that wave and every
 // later one (1 if always). The load changes only at the waves of its events (an arrival from its
 // wave on, a departure from the wave after), so only those points are looked at.
+// `points` is scratch space, reused from move to move.
 int32_t earliest_fit(const Timeline& t, model::Resources load, const model::Resources& dem,
-                     const model::Resources& cap) {
+                     const model::Resources& cap, std::vector<std::pair<int32_t, int>>& points) {
     // Change points: wave → delta, in wave order (arrivals at w, departures at w + 1).
-    std::vector<std::pair<int32_t, int>> points;  // (wave, index*2 + kind)
-    points.reserve(2 * t.size());
+    points.clear();  // (wave, index*2 + kind)
     for (size_t i = 0; i < t.size(); ++i) {
         points.emplace_back(t[i].wave, static_cast<int>(2 * i));
         points.emplace_back(t[i].wave + 1, static_cast<int>(2 * i + 1));
@@ -117,6 +117,7 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves, const 
     // may arrive there only in a later wave, so the two never share it even in flight.
     std::map<std::pair<int32_t, std::string>, int32_t> anti_departed;
     NextOpen not_full;
+    std::vector<std::pair<int32_t, int>> points;
 
     for (Move& m : moves) {
         const model::Resources& dem = fleet.vms[static_cast<size_t>(m.vm)].demand;
@@ -127,7 +128,7 @@ int32_t assign_waves(const model::Fleet& fleet, std::vector<Move>& moves, const 
             per_wave.resize(static_cast<size_t>(waves) + 2, 0);
 
         // The earliest wave from which the target holds the VM in every later wave.
-        int32_t earliest = earliest_fit(tt, base[static_cast<size_t>(m.target)], dem, cap);
+        int32_t earliest = earliest_fit(tt, base[static_cast<size_t>(m.target)], dem, cap, points);
         // The wave after all others holds the sequential state, which the planner made feasible.
         FP_ASSERT(earliest >= 1 && earliest <= waves + 1);
         const std::string& anti = fleet.vms[static_cast<size_t>(m.vm)].anti_group;

@@ -1,6 +1,9 @@
 #include "src/policy/placement.hpp"
 
+#include <algorithm>
+
 #include "src/policy/placement_scan.hpp"
+#include "src/policy/resource_function.hpp"
 
 namespace fp::policy {
 
@@ -20,9 +23,28 @@ std::optional<int32_t> BestFitDecreasing::choose(const model::PlacementState& st
                                                  const std::vector<uint8_t>& allowed,
                                                  const PolicyContext&) const {
     const model::Resources& dem = state.demand(vm);
+    // The default size function is called directly (inlined), not through the interface.
+    if (const auto* volume = dynamic_cast<const VolumeFunction*>(size_.get())) {
+        // volume = 1 / Π(1 − f_d): a host loses for certain when Π(1 − f_d)·best < 1 by more
+        // than the margin, with f_d from multiplications by 1/capacity (no division per host).
+        auto beaten = [&](int32_t h, double best) {
+            const model::Resources& room = state.headroom(h);
+            const auto& inv = state.inverse_capacity(h);
+            double p = best;
+            for (int d = 0; d < model::kDims; ++d) {
+                const double f =
+                    static_cast<double>(room[d] - dem[d]) * inv[static_cast<size_t>(d)];
+                p *= 1.0 - std::clamp(f, 0.0, 0.999);
+            }
+            return p < 1.0 - detail::kBoundMargin;
+        };
+        return detail::scan_best_pruned(
+            state, vm, allowed, [](int32_t) { return true; },
+            [&](int32_t h) { return volume->score(state.headroom(h) - dem, state.capacity(h)); },
+            beaten);
+    }
     return detail::scan_best(state, vm, allowed, [&](int32_t h) {
-        const model::Resources residual = state.limit(h) - state.load(h) - dem;
-        return size_->score(residual, state.capacity(h));
+        return size_->score(state.headroom(h) - dem, state.capacity(h));
     });
 }
 

@@ -33,7 +33,7 @@ std::vector<ParamDoc> with_params(const std::vector<ParamDoc>& size, std::vector
 
 // What the host has left below its limit after taking the VM.
 model::Resources residual_after(const model::PlacementState& state, int32_t vm, int32_t h) {
-    return state.limit(h) - state.load(h) - state.demand(vm);
+    return state.headroom(h) - state.demand(vm);
 }
 
 }  // namespace
@@ -44,18 +44,38 @@ std::optional<int32_t> DotProductPlacement::choose(const model::PlacementState& 
                                                    const std::vector<uint8_t>& allowed,
                                                    const PolicyContext&) const {
     const model::Resources& dem = state.demand(vm);
-    return detail::scan_best(state, vm, allowed, [&](int32_t h) {
-        const auto r = fractions(state.limit(h) - state.load(h), state.capacity(h));
-        const auto d = fractions(dem, state.capacity(h));
+    // A host loses for certain when its cosine, from multiplications by 1/capacity, falls short
+    // of the best one's by more than the margin (every term is >= 0: no cancellation).
+    auto beaten = [&](int32_t h, double best) {
+        if (best >= 0) return false;
+        const model::Resources& room = state.headroom(h);
+        const auto& inv = state.inverse_capacity(h);
         double dot = 0, rr = 0, dd = 0;
-        for (size_t i = 0; i < r.size(); ++i) {
-            dot += r[i] * d[i];
-            rr += r[i] * r[i];
-            dd += d[i] * d[i];
+        for (int d = 0; d < model::kDims; ++d) {
+            const double r = static_cast<double>(room[d]) * inv[static_cast<size_t>(d)];
+            const double q = static_cast<double>(dem[d]) * inv[static_cast<size_t>(d)];
+            dot += r * q;
+            rr += r * r;
+            dd += q * q;
         }
-        // Least score wins: the negated cosine; a zero vector aligns with nothing.
-        return rr > 0 && dd > 0 ? -dot / std::sqrt(rr * dd) : 0.0;
-    });
+        if (rr <= 0 || dd <= 0) return false;
+        return dot * dot < best * best * (rr * dd) * (1.0 - detail::kBoundMargin);
+    };
+    return detail::scan_best_pruned(
+        state, vm, allowed, [](int32_t) { return true; },
+        [&](int32_t h) {
+            const auto r = fractions(state.headroom(h), state.capacity(h));
+            const auto d = fractions(dem, state.capacity(h));
+            double dot = 0, rr = 0, dd = 0;
+            for (size_t i = 0; i < r.size(); ++i) {
+                dot += r[i] * d[i];
+                rr += r[i] * r[i];
+                dd += d[i] * d[i];
+            }
+            // Least score wins: the negated cosine; a zero vector aligns with nothing.
+            return rr > 0 && dd > 0 ? -dot / std::sqrt(rr * dd) : 0.0;
+        },
+        beaten);
 }
 
 // ---- vector-imbalance ----
@@ -159,8 +179,7 @@ std::optional<int32_t> AffinityPlacement::choose(const model::PlacementState& st
         state, vm, allowed,
         [&](int32_t h) { return blocked.empty() || !blocked[static_cast<size_t>(h)]; },
         [&](int32_t h) {
-            const double residual =
-                size_->score(state.limit(h) - state.load(h) - dem, state.capacity(h));
+            const double residual = size_->score(state.headroom(h) - dem, state.capacity(h));
             return std::pair<double, double>(-affinity(h), residual);
         });
 }

@@ -42,16 +42,30 @@ struct ScanBest {
 
 // The allowed host that fits `vm` and passes `accept(h)`, with the least `score(h)`; ties by id
 // rank. `accept` and `score` are called only for allowed hosts that fit, possibly from several
-// threads at once.
-template <typename AcceptFn, typename ScoreFn>
-std::optional<int32_t> scan_best_if(const model::PlacementState& state, int32_t vm,
-                                    const std::vector<uint8_t>& allowed, AcceptFn accept,
-                                    ScoreFn score) {
+// threads at once. `beaten(h, best)` may skip computing score(h): it returns true only when
+// score(h) > best for certain (a cheap bound with a wide margin for rounding), so the result is
+// the same as without it.
+template <typename AcceptFn, typename ScoreFn, typename BeatenFn>
+std::optional<int32_t> scan_best_pruned(const model::PlacementState& state, int32_t vm,
+                                        const std::vector<uint8_t>& allowed, AcceptFn accept,
+                                        ScoreFn score, BeatenFn beaten) {
     using Score = decltype(score(int32_t{}));
     const int32_t n = state.host_count();
+    if (n == 0) return std::nullopt;
+    // PlacementState::fits, with the VM's demand read once and the anti-affinity lookup only
+    // for a VM that has a group: the loop touches the allowed flags and the headroom array.
+    static_assert(model::kDims == 3);
+    const model::Resources dem = state.demand(vm);
+    const bool grouped = state.anti_id(vm) >= 0;
+    const uint8_t* ok = allowed.data();
+    const model::Resources* room = &state.headroom(0);
     auto body = [&](int32_t lo, int32_t hi, ScanBest<Score> b) {
         for (int32_t h = lo; h < hi; ++h) {
-            if (!allowed[static_cast<size_t>(h)] || !state.fits(vm, h) || !accept(h)) continue;
+            if (!ok[h]) continue;
+            const model::Resources& r = room[h];
+            if (dem[0] > r[0] || dem[1] > r[1] || dem[2] > r[2]) continue;
+            if ((grouped && state.anti_conflict(vm, h)) || !accept(h)) continue;
+            if (b.host != model::kNoHost && beaten(h, b.score)) continue;
             b.offer(score(h), state.id_rank(h), h);
         }
         return b;
@@ -73,6 +87,19 @@ std::optional<int32_t> scan_best_if(const model::PlacementState& state, int32_t 
     if (best.host == model::kNoHost) return std::nullopt;
     return best.host;
 }
+
+template <typename AcceptFn, typename ScoreFn>
+std::optional<int32_t> scan_best_if(const model::PlacementState& state, int32_t vm,
+                                    const std::vector<uint8_t>& allowed, AcceptFn accept,
+                                    ScoreFn score) {
+    using Score = decltype(score(int32_t{}));
+    return scan_best_pruned(state, vm, allowed, accept, score,
+                            [](int32_t, const Score&) { return false; });
+}
+
+// A relative margin far above the rounding error of the few products and sums a bound takes:
+// a host is ruled out only when its approximate score is worse by more than this.
+inline constexpr double kBoundMargin = 1e-9;
 
 // scan_best_if accepting every allowed host that fits.
 template <typename ScoreFn>

@@ -4,8 +4,11 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "src/model/generator.hpp"
 #include "src/plan/sharded.hpp"
@@ -321,6 +324,56 @@ TEST(Planner, ConsolidateOnAGeneratedFleetIsWithinTenPercentOfTheLowerBound) {
     EXPECT_LE(static_cast<double>(s.active_hosts_after),
               1.1 * static_cast<double>(s.lower_bound_hosts));
     EXPECT_LT(s.active_hosts_after, s.active_hosts_before);
+}
+
+}  // namespace
+}  // namespace fp::plan
+
+namespace fp::plan {
+namespace {
+
+// resolve_plan orders moves by step, then VM id as std::string orders it (bytes as unsigned,
+// a proper prefix first). Its sort compares the ids' first 16 bytes packed into integers and
+// the whole ids only on a tie: ids here share 16-byte prefixes, differ only past them, are
+// prefixes of each other, hold bytes above 0x7f (UTF-8) and an embedded NUL.
+TEST(ResolvePlan, OrdersMovesByStepThenIdAsStringsCompare) {
+    testing::FleetBuilder b;
+    for (int h = 0; h < 4; ++h) b.host("h" + std::to_string(h), 64, 262144, 10000);
+    const std::vector<std::string> ids = {"vm-0123456789abcdef-2",
+                                          "vm-0123456789abcdef-10",
+                                          "vm-0123456789abcdef",
+                                          "vm-0123456789abcde",
+                                          "vm-0123456789abcdeg",
+                                          "\xc3\xa9t\xc3\xa9",
+                                          "zz",
+                                          "z",
+                                          std::string("z\0a", 3),
+                                          "Z",
+                                          "vm-0123456789abcdef-1",
+                                          "\xc3\xa9",
+                                          "a",
+                                          "b"};
+    for (const std::string& id : ids) b.vm(id, "", 1, 1024, 1);
+    const model::Fleet f = b.build();
+    Plan p;
+    // New VMs only, in a scrambled order, spread over the hosts (waves as the limits allow).
+    for (size_t k = 0; k < ids.size(); ++k) {
+        Move m;
+        m.vm = static_cast<int32_t>((k * 5) % ids.size());
+        m.target = static_cast<int32_t>(k % 4);
+        m.reason = MoveReason::kNewVm;
+        p.moves.push_back(m);
+    }
+    resolve_plan(f, p, PlanOptions{});
+    ASSERT_EQ(p.moves.size(), ids.size());
+    std::vector<std::pair<int32_t, std::string>> got;
+    for (const Move& m : p.moves) got.emplace_back(m.step, f.vms[static_cast<size_t>(m.vm)].id);
+    std::vector<std::pair<int32_t, std::string>> want = got;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+    EXPECT_GT(std::count_if(got.begin(), got.end(),
+                            [&](const auto& g) { return g.first == got.front().first; }),
+              3);
 }
 
 }  // namespace

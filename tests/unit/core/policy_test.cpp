@@ -1,6 +1,11 @@
 // Each policy shows, on a crafted fixture, a decision its siblings do not make.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "src/model/placement_state.hpp"
 #include "src/policy/registry.hpp"
 #include "src/policy/resource_function.hpp"
@@ -57,6 +62,95 @@ TEST(Placement, NeverCreatesAHotSpot) {
                  .build();
     model::PlacementState s(f, 900000);
     EXPECT_FALSE(testing::policies().placement->choose(s, 1, {1}, {}).has_value());
+}
+
+// The scan reads PlacementState's headroom (limit − load, kept up to date by move and set_limit)
+// instead of load and limit: after any sequence of moves and limit changes, bfd and dot-product
+// still choose what a scan of load, limit and the host table chooses, although they skip
+// scoring hosts that a bound (multiplications by 1/capacity) shows to lose.
+TEST(Placement, HeadroomScanAgreesWithLoadAndLimit) {
+    testing::FleetBuilder b;
+    for (int h = 0; h < 24; ++h)
+        b.host("h" + std::to_string(100 + h), 8 + 8 * (h % 3), 16384 * (1 + h % 4), 1000);
+    uint64_t x = 12345;
+    auto next = [&](uint64_t n) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        return (x >> 33) % n;
+    };
+    for (int v = 0; v < 120; ++v)
+        b.vm("v" + std::to_string(1000 + v), v % 5 == 0 ? "" : "h" + std::to_string(100 + v % 24),
+             0.5 + static_cast<double>(next(6)), 512.0 * static_cast<double>(1 + next(12)),
+             static_cast<double>(next(50)));
+    model::Fleet f = b.build();
+    for (size_t v = 0; v < f.vms.size(); v += 7) f.vms[v].anti_group = "g" + std::to_string(v % 3);
+    model::PlacementState s(f, 900000);
+    const PolicySet bfd = testing::policies("threshold", "resource-constrained", "bfd");
+    const PolicySet dot = testing::policies("threshold", "resource-constrained", "dot-product");
+    const VolumeFunction volume;
+    std::vector<uint8_t> allowed(f.hosts.size(), 1);
+    // The exact scan as it was before the headroom array and the bounds: among allowed hosts
+    // where load + demand stays within the limit, the least score(h), ties by id.
+    auto reference_scan = [&](int32_t vm, auto score) -> std::optional<int32_t> {
+        std::optional<int32_t> best;
+        double best_score = 0;
+        for (int32_t h = 0; h < s.host_count(); ++h) {
+            if (!allowed[static_cast<size_t>(h)] ||
+                !(s.load(h) + s.demand(vm)).fits_within(s.limit(h)) || s.anti_conflict(vm, h))
+                continue;
+            const double sc = score(h, f.hosts[static_cast<size_t>(h)].capacity);
+            if (!best || sc < best_score || (sc == best_score && s.id_rank(h) < s.id_rank(*best))) {
+                best = h;
+                best_score = sc;
+            }
+        }
+        return best;
+    };
+    // bfd: the least volume of limit − load − demand.
+    auto reference = [&](int32_t vm) {
+        return reference_scan(vm, [&](int32_t h, const model::Resources& cap) {
+            return volume.score(s.limit(h) - s.load(h) - s.demand(vm), cap);
+        });
+    };
+    // dot-product: the least negated cosine of headroom and demand as fractions of capacity.
+    auto dot_reference = [&](int32_t vm) {
+        return reference_scan(vm, [&](int32_t h, const model::Resources& cap) {
+            const auto r = fractions(s.limit(h) - s.load(h), cap);
+            const auto d = fractions(s.demand(vm), cap);
+            double dot = 0, rr = 0, dd = 0;
+            for (size_t i = 0; i < r.size(); ++i) {
+                dot += r[i] * d[i];
+                rr += r[i] * r[i];
+                dd += d[i] * d[i];
+            }
+            return rr > 0 && dd > 0 ? -dot / std::sqrt(rr * dd) : 0.0;
+        });
+    };
+    int chosen = 0;
+    for (int step = 0; step < 400; ++step) {
+        for (int32_t h = 0; h < s.host_count(); ++h) {
+            for (int d = 0; d < model::kDims; ++d)
+                ASSERT_EQ(s.headroom(h)[d], s.limit(h)[d] - s.load(h)[d]) << "step " << step;
+            ASSERT_EQ(s.capacity(h), f.hosts[static_cast<size_t>(h)].capacity);
+        }
+        const auto vm = static_cast<int32_t>(next(f.vms.size()));
+        for (size_t h = 0; h < allowed.size(); ++h) allowed[h] = next(4) != 0;
+        const auto want = reference(vm);
+        ASSERT_EQ(bfd.placement->choose(s, vm, allowed, {}), want) << "step " << step;
+        ASSERT_EQ(dot.placement->choose(s, vm, allowed, {}), dot_reference(vm)) << "step " << step;
+        if (want) {
+            ++chosen;
+            s.move(vm, *want);
+        } else if (next(3) == 0) {
+            s.move(vm, model::kNoHost);
+        }
+        if (next(10) == 0) {  // a brief limit change, as the planner's proactive relief makes
+            const auto h = static_cast<int32_t>(next(f.hosts.size()));
+            model::Resources tight = s.limit(h);
+            tight[model::kCpu] -= 500;
+            s.set_limit(h, tight);
+        }
+    }
+    EXPECT_GT(chosen, 100);  // the moves did happen
 }
 
 TEST(ResourceFunction, SizeFunctionsRankVmsDifferently) {
