@@ -24,10 +24,10 @@ Result<sim::PlanetLabDay> read_planetlab_day(const std::string& dir,
 // How far a fleet trace may expand (gaps are filled at the smallest interval between samples,
 // and every VM's series is padded to the longest): at most kMaxSimTraceSamples samples, hence
 // intervals, per VM (366 days at 300 s), and at most kMaxSimTraceCells samples over all VMs
-// (160 MB of trace). Beyond either, fleet_scenario refuses the trace (FILE:LINE:time of the
-// sample after the widest gap of the offending VM).
+// (512 MB of trace: a day at 300 s for 220,000 VMs). Beyond either, fleet_scenario refuses the
+// trace (FILE:LINE:time of the sample after the widest gap of the offending VM).
 inline constexpr int64_t kMaxSimTraceSamples = 105408;
-inline constexpr int64_t kMaxSimTraceCells = 20000000;
+inline constexpr int64_t kMaxSimTraceCells = 64000000;
 
 struct FleetSim {
     model::Fleet fleet;  // as read; the scenario's hosts and VMs are in the same order

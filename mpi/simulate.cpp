@@ -4,12 +4,15 @@
 // (time axis + resumable state) in DIR (DIR/<chain>/ with --grid).
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -53,6 +56,8 @@ const char* kSimulateHelp =
     "  --checkpoint-every K write the checkpoint every K intervals (default 12) and at the end\n"
     "  --seed S             seed of randomised policies (default 1)\n"
     "  --threads N          chains run in parallel under --grid (default: cores / ranks)\n"
+    "  --progress           progress (intervals/s, ETA) on stderr also when it is not a terminal\n"
+    "                       (on a terminal it is always shown; rank 0, at most once a second)\n"
     "Writes DIR/metrics.json, DIR/intervals.csv and DIR/checkpoint.h5.\n";
 
 nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState& st,
@@ -115,6 +120,42 @@ std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
     return out;
 }
 
+// The progress line on stderr: intervals done over all of this rank's chains, the rate since the
+// start and the time left at that rate. At most one line a second; on a terminal the line is
+// rewritten in place. Called from the chains' threads.
+class Progress {
+  public:
+    Progress(int64_t total, bool tty) : total_(total), tty_(tty) {}
+    void step() {
+        const int64_t done = ++done_;
+        const auto now = std::chrono::steady_clock::now();
+        std::unique_lock lock(mu_, std::try_to_lock);
+        if (!lock.owns_lock() || (now - last_ < std::chrono::seconds(1) && done < total_)) return;
+        last_ = now;
+        const double s = std::chrono::duration<double>(now - start_).count();
+        const double rate = s > 0 ? static_cast<double>(done) / s : 0.0;
+        const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "simulate: %lld/%lld intervals, %.2f intervals/s, %.1f s elapsed, ETA %.0f s",
+                      static_cast<long long>(done), static_cast<long long>(total_), rate, s, eta);
+        if (tty_) {
+            std::fprintf(stderr, "\r%s\033[K%s", line, done >= total_ ? "\n" : "");
+        } else {
+            std::fprintf(stderr, "%s\n", line);
+        }
+        std::fflush(stderr);
+    }
+
+  private:
+    const int64_t total_;
+    const bool tty_;
+    std::atomic<int64_t> done_{0};
+    std::mutex mu_;
+    const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_ = start_;
+};
+
 using ChainFactory = std::function<Result<std::unique_ptr<sim::Chain>>(const std::string&)>;
 
 struct RunSpec {
@@ -128,6 +169,7 @@ struct RunSpec {
     uint64_t seed = 1;
     std::string inputs;
     const io::SimCheckpoint* resume = nullptr;
+    Progress* progress = nullptr;
 };
 
 // Runs one chain over the scenario, writing its outputs; returns metrics.json's text.
@@ -164,6 +206,7 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
     bool stopped = false;
     auto r = engine.run(spec.target, [&](const sim::IntervalRow& row) {
         rows.push_back(row);
+        if (spec.progress) spec.progress->step();
         crash_point("sim-interval");
         const bool last = row.k >= spec.target;
         if (spec.stop_after >= 0 && row.k >= spec.stop_after && !last) {
@@ -226,7 +269,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                        "out",      "hosts",     "vms",         "config",
                        "interval", "intervals", "stop-after",  "checkpoint-every",
                        "seed",     "threads",   "resume"};
-    spec.boolean = {"grid", "keep-idle-vms"};
+    spec.boolean = {"grid", "keep-idle-vms", "progress"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto out = args->get("out");
@@ -385,6 +428,17 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     // Chains are independent: rank r runs chains r, r+P, ...; threads run a rank's chains;
     // rank 0 gets every chain's metrics.
     MpiCommunicator comm(env);
+    // Rank 0's chains only (other ranks stay quiet): on a terminal, or when asked for.
+    std::optional<Progress> progress;
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    if (env.rank == 0 && (tty || args->has("progress"))) {
+        int64_t mine = 0;
+        for (size_t i = 0; i < chains.size(); ++i)
+            mine += static_cast<int>(i % static_cast<size_t>(env.size)) == env.rank;
+        const int64_t from =
+            resumed ? std::max(0, resumed->rows.empty() ? 0 : resumed->rows.back().k) : 0;
+        progress.emplace(mine * std::max<int64_t>(0, target - from), tty);
+    }
     const auto gathered = dist::run_spread(
         "sim-metrics", chains.size(),
         [&](size_t i) {
@@ -401,6 +455,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             rs.vms_csv = vms_text;
             rs.config_toml = config_text;
             rs.resume = resumed ? &*resumed : nullptr;
+            rs.progress = progress ? &*progress : nullptr;
             return run_chain(sc, rs);
         },
         comm);

@@ -55,6 +55,7 @@ Engine::Engine(const Scenario& sc, std::unique_ptr<Chain> chain)
     st_.vm_req_mips.assign(v, 0);
     st_.vm_alloc_mips.assign(v, 0);
     req_now_.assign(v, 0);
+    dirty_.assign(h, 0);
 }
 
 bool Engine::holds_vm(int32_t h) const {
@@ -64,45 +65,88 @@ bool Engine::holds_vm(int32_t h) const {
 void Engine::allocate_host(int32_t h, double t) {
     const HostType& ty = sc_.type_of(h);
     const double cap = ty.mips();
-    auto capped = [&](int32_t v) {
-        const double r = sc_.vm_mips[v] * sc_.utilisation(v, t);
-        return std::min(r / sc_.vm_pes[v], ty.pe_mips) * sc_.vm_pes[v];
-    };
+    // Each VM's request at t, and its request capped at a core per core, once per VM (the
+    // utilisation is a pure function of (v, t): the same values as computing them per use).
+    auto& req = alloc_req_;
+    auto& capped = alloc_capped_;
+    const auto& vms = st_.host_vms[h];
+    const auto& in = st_.host_in[h];
+    req.resize(vms.size() + in.size());
+    capped.resize(req.size());
+    for (size_t i = 0; i < req.size(); ++i) {
+        const int32_t v = i < vms.size() ? vms[i] : in[i - vms.size()];
+        req[i] = sc_.vm_mips[v] * sc_.utilisation(v, t);
+        capped[i] = std::min(req[i] / sc_.vm_pes[v], ty.pe_mips) * sc_.vm_pes[v];
+    }
     double total = 0;
-    for (int32_t v : st_.host_vms[h]) total += capped(v);
-    for (int32_t v : st_.host_in[h]) total += sc_.target_share * capped(v);
+    for (size_t i = 0; i < vms.size(); ++i) total += capped[i];
+    for (size_t i = vms.size(); i < req.size(); ++i) total += sc_.target_share * capped[i];
     const bool over = total > cap;
     const double scale = over ? cap / total : 1.0;
-    double util = 0, req = 0, alloc = 0;
+    double util = 0, req_sum = 0, alloc = 0;
     const double keep = 1.0 - sc_.degradation;
-    for (int32_t v : st_.host_vms[h]) {
-        const double r = sc_.vm_mips[v] * sc_.utilisation(v, t);
-        double a = capped(v) * scale;
+    for (size_t i = 0; i < vms.size(); ++i) {
+        const int32_t v = vms[i];
+        const double r = req[i];
+        double a = capped[i] * scale;
         if (st_.vm_moving[v] > 0) a *= keep;
         if (over) a = std::floor(a);
         st_.vm_req_mips[v] = r;
         st_.vm_alloc_mips[v] = a;
-        req += r;
+        req_sum += r;
         alloc += a;
         // CloudSim counts a migrating VM's host load without the degradation.
         util += st_.vm_moving[v] > 0 ? a / keep : a;
     }
-    for (int32_t v : st_.host_in[h]) {
-        double a = sc_.target_share * capped(v) * scale;
+    for (size_t i = vms.size(); i < req.size(); ++i) {
+        double a = sc_.target_share * capped[i] * scale;
         if (over) a = std::floor(a);
-        const double r = sc_.vm_mips[v] * sc_.utilisation(v, t);
-        req += sc_.incoming == IncomingDemand::kFull ? r : sc_.target_share * r;
+        const double r = req[i];
+        req_sum += sc_.incoming == IncomingDemand::kFull ? r : sc_.target_share * r;
         alloc += a;
         util += a;
     }
     st_.host_util_mips[h] = util;
-    st_.host_req_mips[h] = req;
+    st_.host_req_mips[h] = req_sum;
     st_.host_alloc_mips[h] = alloc;
     st_.host_on[h] = holds_vm(h) ? 1 : 0;
 }
 
+void Engine::mark_dirty(int32_t h) {
+    if (h < 0 || dirty_[h]) return;
+    dirty_[h] = 1;
+    dirty_list_.push_back(h);
+}
+
+void Engine::finish_idle_vms(int32_t h) {
+    auto& l = st_.host_vms[h];
+    for (size_t i = 0; i < l.size();) {
+        const int32_t v = l[i];
+        if (st_.vm_moving[v] == 0 && st_.vm_req_mips[v] == 0) {
+            l.erase(l.begin() + static_cast<std::ptrdiff_t>(i));
+            st_.vm_host[v] = kFinished;
+            st_.vm_alloc_mips[v] = 0;
+            ++st_.finished_vms;
+        } else {
+            ++i;
+        }
+    }
+}
+
 void Engine::frame(double t) {
     const double dt = t - st_.frame_t;
+    if (dt <= 0 && !all_dirty_) {
+        // A frame at the same time as the last one integrates nothing, and only the hosts a
+        // migration's start or end touched since can hold other values: the rest would be
+        // recomputed from the same inputs to the same values.
+        for (int32_t h : dirty_list_) allocate_host(h, t);
+        st_.frame_t = t;
+        if (sc_.finish_idle_vms)
+            for (int32_t h : dirty_list_) finish_idle_vms(h);
+        for (int32_t h : dirty_list_) dirty_[h] = 0;
+        dirty_list_.clear();
+        return;
+    }
     Figures& f = st_.pending;
     const int32_t nh = sc_.hosts(), nv = sc_.vms();
     if (dt > 0) {
@@ -119,47 +163,30 @@ void Engine::frame(double t) {
             f.allocated_mips_s += a * dt;
             if (st_.vm_moving[v] > 0 && a < r) f.migration_loss_mips_s += (r - a) * dt;
         }
-    }
-    std::vector<double> util_prev;
-    if (dt > 0) util_prev = st_.host_util_mips;
-    std::vector<uint8_t> on_prev;
-    if (dt > 0) on_prev = st_.host_on;
-    std::vector<double> req_prev, alloc_prev;
-    if (dt > 0) {
-        req_prev = st_.host_req_mips;
-        alloc_prev = st_.host_alloc_mips;
+        util_prev_ = st_.host_util_mips;
+        on_prev_ = st_.host_on;
+        req_prev_ = st_.host_req_mips;
     }
     for (int32_t h = 0; h < nh; ++h) allocate_host(h, t);
     if (dt > 0) {
         for (int32_t h = 0; h < nh; ++h) {
             const HostType& ty = sc_.type_of(h);
             const bool active =
-                sc_.power_state == PowerState::kUtilisation ? util_prev[h] > 0 : on_prev[h] != 0;
+                sc_.power_state == PowerState::kUtilisation ? util_prev_[h] > 0 : on_prev_[h] != 0;
             if (!active) continue;
-            const double u0 = std::min(1.0, util_prev[h] / ty.mips());
+            const double u0 = std::min(1.0, util_prev_[h] / ty.mips());
             const double u1 = std::min(1.0, st_.host_util_mips[h] / ty.mips());
             f.energy_j += (ty.power.at(u0) + ty.power.at(u1)) / 2 * dt;
             f.active_host_s += dt;
-            if (less_beyond_rounding(util_prev[h], req_prev[h])) f.overload_host_s += dt;
+            if (less_beyond_rounding(util_prev_[h], req_prev_[h])) f.overload_host_s += dt;
         }
     }
     st_.frame_t = t;
-    if (sc_.finish_idle_vms) {
-        for (int32_t h = 0; h < nh; ++h) {
-            auto& l = st_.host_vms[h];
-            for (size_t i = 0; i < l.size();) {
-                const int32_t v = l[i];
-                if (st_.vm_moving[v] == 0 && st_.vm_req_mips[v] == 0) {
-                    l.erase(l.begin() + static_cast<std::ptrdiff_t>(i));
-                    st_.vm_host[v] = kFinished;
-                    st_.vm_alloc_mips[v] = 0;
-                    ++st_.finished_vms;
-                } else {
-                    ++i;
-                }
-            }
-        }
-    }
+    if (sc_.finish_idle_vms)
+        for (int32_t h = 0; h < nh; ++h) finish_idle_vms(h);
+    for (int32_t h : dirty_list_) dirty_[h] = 0;
+    dirty_list_.clear();
+    all_dirty_ = false;
 }
 
 void Engine::start_migration(int32_t vm, int32_t dst, double t) {
@@ -169,6 +196,7 @@ void Engine::start_migration(int32_t vm, int32_t dst, double t) {
         st_.vm_host[vm] = dst;
         st_.host_vms[dst].push_back(vm);
         --st_.unplaced_vms;
+        mark_dirty(dst);
         return;
     }
     if (sc_.power_state == PowerState::kHoldsVm && !holds_vm(dst)) {
@@ -188,6 +216,8 @@ void Engine::start_migration(int32_t vm, int32_t dst, double t) {
     st_.inflight.insert(pos, m);
     st_.host_in[dst].push_back(vm);
     ++st_.vm_moving[vm];
+    mark_dirty(m.src);
+    mark_dirty(dst);
     ++st_.pending.migrations;
     st_.pending.mem_moved_mb += sc_.vm_ram_mb[vm];
 }
@@ -203,6 +233,8 @@ void Engine::finish_migration(const Inflight& m) {
     st_.host_vms[m.dst].push_back(m.vm);
     st_.vm_host[m.vm] = m.dst;
     --st_.vm_moving[m.vm];
+    mark_dirty(src);
+    mark_dirty(m.dst);
 }
 
 void Engine::start() {
@@ -263,6 +295,7 @@ void Engine::start() {
         std::fill(st_.host_on_at_tick.begin(), st_.host_on_at_tick.end(), uint8_t{0});
     }
     st_.tick = 0;
+    all_dirty_ = true;
 }
 
 void Engine::tick(int32_t k, IntervalRow& row) {
@@ -563,6 +596,7 @@ Result<void> Engine::load_state(const std::string& blob) {
         return bad_input("simulator state: the chain's state is corrupt");
     st_ = std::move(s);
     req_now_ = std::move(req_now);
+    all_dirty_ = true;
     return {};
 }
 

@@ -135,12 +135,22 @@ class Engine {
     void finish_migration(const Inflight& m);
     void start_migration(int32_t vm, int32_t dst, double t);
     bool holds_vm(int32_t h) const;
+    void mark_dirty(int32_t h);
+    void finish_idle_vms(int32_t h);
 
     const Scenario& sc_;
     std::unique_ptr<Chain> chain_;
     SimState st_;
     std::vector<double> req_now_;
     std::vector<uint8_t> migrating_out_;  // scratch
+    // Hosts whose VMs changed since the last frame (a migration started or ended there): a
+    // frame at the same time recomputes only them. all_dirty_: recompute every host.
+    std::vector<uint8_t> dirty_;
+    std::vector<int32_t> dirty_list_;
+    bool all_dirty_ = true;
+    // Scratch of frame() and allocate_host().
+    std::vector<double> util_prev_, req_prev_, alloc_req_, alloc_capped_;
+    std::vector<uint8_t> on_prev_;
 };
 
 // Summary metrics of a run (fractions, not percent).

@@ -12,8 +12,10 @@ namespace {
 class PlannerChain final : public Chain {
   public:
     PlannerChain(model::Fleet fleet, plan::PlanOptions options, policy::PolicySet policies)
-        : base_(std::move(fleet)), opt_(std::move(options)), pol_(std::move(policies)) {
-        base_.index();
+        : fleet_(std::move(fleet)), opt_(std::move(options)), pol_(std::move(policies)) {
+        fleet_.index();
+        base_demand_.reserve(fleet_.vms.size());
+        for (const model::Vm& vm : fleet_.vms) base_demand_.push_back(vm.demand);
     }
     std::string name() const override { return "planner"; }
 
@@ -33,23 +35,29 @@ class PlannerChain final : public Chain {
         const int32_t nv = sc.vms();
         if (static_cast<int32_t>(last_moved_s_.size()) != nv)
             last_moved_s_.assign(nv, -std::numeric_limits<double>::infinity());
-        model::Fleet fleet = base_;
+        // The fleet and the history are updated in place (a copy of 200,000 VMs and their
+        // series every interval cost more than planning); every field set here is set for every
+        // VM, so nothing of the previous interval remains.
+        model::Fleet& fleet = fleet_;
         std::vector<uint8_t> frozen(nv, 0);
         std::vector<int32_t> dest(nv, -1);
         for (const Inflight& m : view.st.inflight) dest[m.vm] = m.dst;
-        model::History hist;
+        model::History& hist = hist_;
         hist.interval_s = sc.interval_s;
-        hist.cpu.assign(nv, {});
+        hist.length = 0;
+        hist.cpu.resize(nv);
         hist.mem.assign(nv, {});
         hist.net.assign(nv, {});
         for (int32_t v = 0; v < nv; ++v) {
             model::Vm& vm = fleet.vms[v];
             const int32_t h = view.st.vm_host[v];
+            vm.demand = base_demand_[v];
             vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
             if (h == kFinished) {
                 vm.host = model::kNoHost;
                 vm.demand = model::Resources{};
                 frozen[v] = 1;
+                hist.cpu[v].clear();
                 continue;
             }
             vm.host = h < 0 ? model::kNoHost : (dest[v] >= 0 ? dest[v] : h);
@@ -79,7 +87,9 @@ class PlannerChain final : public Chain {
         return out;
     }
 
-    model::Fleet base_;
+    model::Fleet fleet_;  // as read; hosts and demands of the VMs rewritten at each decision
+    std::vector<model::Resources> base_demand_;  // the VMs' demand as read
+    model::History hist_;
     plan::PlanOptions opt_;
     policy::PolicySet pol_;
     std::vector<double> last_moved_s_;

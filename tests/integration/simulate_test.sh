@@ -107,6 +107,20 @@ printf '[sim]\nchain = "planner"\nboot_s = 30\n\n[policy]\ntrigger = { name = "l
 import json,sys; m=json.load(open(sys.argv[1])); assert m['policy']=='planner' and m['intervals']==24 and m['hosts']==6, m" "$T/fleet/metrics.json" &&
     ok "fleet metrics: planner, 24 intervals, 6 hosts" || bad "fleet metrics"
 
+# 5b. Progress (issue 16): --progress prints rate and ETA lines on stderr; without it and without a
+# terminal, stderr stays quiet. Also for --grid, counted over every chain.
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --policy thr-mmt \
+    --intervals 30 --progress --out "$T/prog" >/dev/null 2>"$T/prog.err"
+grep -Eq '^simulate: 30/30 intervals, [0-9.]+ intervals/s, [0-9.]+ s elapsed, ETA 0 s$' "$T/prog.err" &&
+    ok "--progress: a last line with rate and ETA" || bad "--progress: $(cat "$T/prog.err")"
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --grid \
+    --intervals 10 --progress --out "$T/prog-grid" >/dev/null 2>"$T/prog-grid.err"
+grep -q '^simulate: 90/90 intervals' "$T/prog-grid.err" && ok "--grid --progress counts every chain" ||
+    bad "--grid --progress: $(cat "$T/prog-grid.err")"
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --policy thr-mmt \
+    --intervals 5 --out "$T/noprog" >/dev/null 2>"$T/noprog.err"
+[ ! -s "$T/noprog.err" ] && ok "no progress without --progress or a terminal" || bad "stderr: $(cat "$T/noprog.err")"
+
 # 6. Bad input: exit 2, and the message names the file (and line and field).
 mkdir -p "$T/badday"
 cp "$PL/$(head -1 "$ORDER")" "$T/badday/a"

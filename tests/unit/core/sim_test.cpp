@@ -179,6 +179,29 @@ TEST(SimEngine, BootDelayPostponesTheMoveAndCostsEnergy) {
                 1e-6);
 }
 
+TEST(SimEngine, MigrationsEndingTogetherUpdateEveryHostTheyTouch) {
+    // Two VMs leave host 0 for hosts 1 and 2; both copies take 16 s and end at 316 s. A frame at
+    // an instant already computed recomputes only the hosts a migration touched since: after the
+    // second end, host 0 must be empty and off and hosts 1 and 2 must serve 500 MIPS each.
+    Scenario sc = tiny(3, 2, 2);
+    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5});
+    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5});
+    auto chain = std::make_unique<ScriptChain>();
+    chain->script = {{1, Move{0, 1}}, {1, Move{1, 2}}};
+    SimState st;
+    const Metrics m = run(sc, std::move(chain), nullptr, &st);
+    EXPECT_EQ(st.vm_host[0], 1);
+    EXPECT_EQ(st.vm_host[1], 2);
+    EXPECT_DOUBLE_EQ(st.host_util_mips[0], 0);
+    EXPECT_DOUBLE_EQ(st.host_util_mips[1], 500);
+    EXPECT_DOUBLE_EQ(st.host_util_mips[2], 500);
+    EXPECT_EQ(m.switched_on, 2);
+    EXPECT_EQ(m.switched_off, 1);
+    // [0,300] host 0 at 50%: 150 W; [300,316] host 0 150 W (both VMs counted whole) + hosts 1
+    // and 2 at 2.5% (10% share): 102.5 W each; [316,600] hosts 1 and 2 at 25%: 125 W each.
+    EXPECT_NEAR(st.totals.energy_j, 150.0 * 300 + (150.0 + 2 * 102.5) * 16 + 2 * 125.0 * 284, 1e-6);
+}
+
 TEST(CloudSimMath, MatchesMathUtil) {
     EXPECT_DOUBLE_EQ(cloudsim_math::median({3, 1, 2}), 2);
     EXPECT_DOUBLE_EQ(cloudsim_math::median({4, 1, 2, 3}), 2.5);
