@@ -11,7 +11,7 @@
 #include "io/fleet_csv.hpp"
 #include "io/record_split.hpp"
 #include "src/dist/collectives.hpp"
-#include "src/dist/wire.hpp"
+#include "src/dist/vm_codec.hpp"
 
 namespace fp::dist {
 namespace {
@@ -239,31 +239,45 @@ Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hos
         return out;
     }
 
-    // Rows to the ranks that own their shards.
+    // Rows to the ranks that own their shards (flat codec; a rank's own rows stay in place).
+    std::vector<std::vector<model::Vm>> to(static_cast<size_t>(P));
     Result<std::vector<std::string>> row_parts = std::vector<std::string>(static_cast<size_t>(P));
-    if (auto r = local_step(
-            "vms-split.rows", "pack", comm,
-            [&] {
-                std::vector<std::vector<model::Vm>> to(static_cast<size_t>(P));
-                for (io::VmRange& g : parsed)
-                    for (model::Vm& v : g.vms)
-                        to[static_cast<size_t>(owner(v.host, v.id))].push_back(std::move(v));
-                parsed.clear();
-                for (int d = 0; d < P; ++d)
-                    (*row_parts)[static_cast<size_t>(d)] = pack(to[static_cast<size_t>(d)]);
-            });
+    if (auto r = local_step("vms-split.rows", "pack", comm,
+                            [&] {
+                                for (io::VmRange& g : parsed)
+                                    for (model::Vm& v : g.vms)
+                                        to[static_cast<size_t>(owner(v.host, v.id))].push_back(
+                                            std::move(v));
+                                parsed.clear();
+                                for (int d = 0; d < P; ++d) {
+                                    if (d == me) continue;
+                                    auto& rows = to[static_cast<size_t>(d)];
+                                    encode_vms(rows, (*row_parts)[static_cast<size_t>(d)]);
+                                    std::vector<model::Vm>().swap(rows);
+                                }
+                            });
         !r)
         row_parts = tl::unexpected(r.error());
     auto rows_in = all_to_all_bytes("vms-split.rows", row_parts, comm);
     if (!rows_in) return tl::unexpected(rows_in.error());
     row_parts = std::vector<std::string>();
     const Result<void> unpacked = local_step("vms-split.rows", "unpack", comm, [&] {
-        for (std::string& b : *rows_in) {
-            std::vector<model::Vm> got;
-            unpack(b, got);
-            b = std::string();
-            out.vms.insert(out.vms.end(), std::make_move_iterator(got.begin()),
-                           std::make_move_iterator(got.end()));
+        size_t n = 0;
+        for (int s = 0; s < P; ++s)
+            n += s == me ? to[static_cast<size_t>(me)].size()
+                         : (*rows_in)[static_cast<size_t>(s)].size() / 64;
+        out.vms.reserve(n);
+        for (int s = 0; s < P; ++s) {
+            if (s == me) {
+                auto& own = to[static_cast<size_t>(me)];
+                out.vms.insert(out.vms.end(), std::make_move_iterator(own.begin()),
+                               std::make_move_iterator(own.end()));
+                std::vector<model::Vm>().swap(own);
+            } else {
+                std::string& b = (*rows_in)[static_cast<size_t>(s)];
+                decode_vms(b, out.vms);
+                b = std::string();
+            }
         }
     });
     if (auto r = agree(unpacked, comm); !r) return tl::unexpected(r.error());
