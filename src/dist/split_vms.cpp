@@ -48,9 +48,16 @@ Result<io::VmHeader> read_header(const std::string& path, int64_t size) {
 }  // namespace
 
 NominalRange nominal_range(int64_t size, int rank, int ranks) {
-    const int64_t blocks = (size + kBlock - 1) / kBlock;
-    auto at = [&](int r) { return std::min(size, blocks * r / ranks * kBlock); };
-    return {at(rank), at(rank + 1)};
+    auto at = [&](int r) {
+        return static_cast<int64_t>(static_cast<__int128>(size) * r / std::max(ranks, 1));
+    };
+    NominalRange n{at(rank), at(rank + 1)};
+    // The digest blocks starting in [first, last) are this rank's: it reads up to their end.
+    const int64_t first_block = (n.first + kBlock - 1) / kBlock;
+    const int64_t end_block = (n.last + kBlock - 1) / kBlock;
+    n.blocks = end_block - first_block;
+    n.read_end = n.blocks > 0 ? std::max(n.last, std::min(size, end_block * kBlock)) : n.last;
+    return n;
 }
 
 Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hosts,
@@ -82,20 +89,21 @@ Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hos
     std::string bytes;  // the file from nom.first on (grown in step 3)
     std::string counts_mine;
     auto read_nominal = [&]() -> Result<void> {
-        auto b = io::read_file_range(path, nom.first, nom.last - nom.first);
+        auto b = io::read_file_range(path, nom.first, nom.read_end - nom.first);
         if (!b) return tl::unexpected(b.error());
         bytes = std::move(*b);
-        if (static_cast<int64_t>(bytes.size()) != nom.last - nom.first)
+        if (static_cast<int64_t>(bytes.size()) != nom.read_end - nom.first)
             return fail(ErrorCode::kEnvironment, path + ": changed while being read (expected " +
                                                      std::to_string(size) + " bytes)");
-        const size_t nb = (bytes.size() + io::kDigestBlockBytes - 1) / io::kDigestBlockBytes;
-        std::vector<uint64_t> digests(nb);
-        tbb::parallel_for(size_t{0}, nb, [&](size_t b) {
-            digests[b] = io::block_digest(
-                std::string_view(bytes).substr(b * io::kDigestBlockBytes, io::kDigestBlockBytes));
+        // My digest blocks: those starting in my range (the last may run past it).
+        const auto skip = static_cast<size_t>((kBlock - nom.first % kBlock) % kBlock);
+        std::vector<uint64_t> digests(static_cast<size_t>(nom.blocks));
+        tbb::parallel_for(size_t{0}, digests.size(), [&](size_t b) {
+            digests[b] = io::block_digest(std::string_view(bytes).substr(
+                skip + b * io::kDigestBlockBytes, io::kDigestBlockBytes));
         });
-        const io::BlockCounts c = io::count_block(
-            std::string_view(bytes).substr(static_cast<size_t>(scan_from - nom.first)));
+        const io::BlockCounts c = io::count_block(std::string_view(bytes).substr(
+            static_cast<size_t>(scan_from - nom.first), static_cast<size_t>(nom.last - scan_from)));
         std::vector<int64_t> v{c.quotes, c.newlines};
         for (uint64_t d : digests) v.push_back(static_cast<int64_t>(d));
         counts_mine = pack_i64(v);
@@ -124,7 +132,8 @@ Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hos
             start = io::RecordStart{static_cast<size_t>(scan_from - nom.first), header->body_line};
     } else {
         start = io::find_record_start(
-            std::string_view(bytes).substr(static_cast<size_t>(scan_from - nom.first)),
+            std::string_view(bytes).substr(static_cast<size_t>(scan_from - nom.first),
+                                           static_cast<size_t>(nom.last - scan_from)),
             states[static_cast<size_t>(me)]);
         if (start) start->offset += static_cast<size_t>(scan_from - nom.first);
     }
@@ -152,9 +161,9 @@ Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hos
     std::vector<io::VmRange> parsed;
     bool faults = false;
     auto parse = [&]() -> Result<void> {
-        if (static_cast<int64_t>(mine.end) > nom.last) {
-            auto more =
-                io::read_file_range(path, nom.last, static_cast<int64_t>(mine.end) - nom.last);
+        const int64_t have = nom.first + static_cast<int64_t>(bytes.size());
+        if (static_cast<int64_t>(mine.end) > have) {
+            auto more = io::read_file_range(path, have, static_cast<int64_t>(mine.end) - have);
             if (!more) return tl::unexpected(more.error());
             bytes += *more;
         }

@@ -4,9 +4,10 @@
 //
 // The steps, each agreed before the next collective:
 //   1. every rank reads the header record (a few bytes) and the file's size;
-//   2. rank r reads its nominal range, the 1 MiB blocks [r·B/P, (r+1)·B/P) of the B blocks, and
-//      counts its quotes and newlines; an allgather of the counts gives each range its quote
-//      parity and first line, and of the block digests the whole file's `fnv1a64-1m` digest;
+//   2. rank r reads its nominal range [S·r/P, S·(r+1)/P) of the S bytes (and on to the end of
+//      the last 1 MiB digest block starting in it) and counts its quotes and newlines; an
+//      allgather of the counts gives each range its quote parity and first line, and of the
+//      block digests the whole file's `fnv1a64-1m` digest;
 //   3. each rank finds its first record start; an allgather of them gives every record-aligned
 //      range; a rank reads the bytes its last record runs into beyond its nominal range;
 //   4. each rank parses its range (TBB over sub-ranges), sends every id to the rank of its hash
@@ -45,11 +46,14 @@ using RowOwner = std::function<int(int32_t host, std::string_view id)>;
 [[nodiscard]] Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hosts,
                                               const RowOwner& owner, Communicator& comm);
 
-// The nominal byte range [first, last) of rank r among `ranks` in a file of `size` bytes: whole
-// 1 MiB digest blocks, so that block digests need no bytes of another rank.
+// The nominal byte range [first, last) of rank r among `ranks` in a file of `size` bytes
+// (size·r/P to size·(r+1)/P), and the 1 MiB digest blocks it computes: those starting in it
+// (`blocks` of them), for which it reads on to `read_end`.
 struct NominalRange {
     int64_t first = 0;
     int64_t last = 0;
+    int64_t blocks = 0;
+    int64_t read_end = 0;
 };
 [[nodiscard]] NominalRange nominal_range(int64_t size, int rank, int ranks);
 

@@ -1,6 +1,6 @@
 # A real single-node Slurm (munge, slurmctld, slurmd, all started here, on their own socket and
-# ports) runs slurm/plan.sbatch with 2 tasks; its plan equals the one-process plan and its
-# summary says ranks: 2. Every daemon started here is stopped by its PID, also on failure.
+# ports) runs slurm/plan.sbatch with 2 tasks; its plan equals the one-process plan, its
+# summary says ranks: 2, and each task parsed only its part of vms.csv (the split input). Every daemon started here is stopped by its PID, also on failure.
 source "$(dirname "$0")/common.sh"
 for b in munged slurmctld slurmd sbatch squeue; do
     command -v "$b" >/dev/null || { bad "$b not installed (tools/setup.sh installs slurm-wlm munge)"; finish; exit 1; }
@@ -92,5 +92,12 @@ cmp -s "$T/one/plan.csv" "$T/slurm_out/plan.csv" && ok "the Slurm job's plan equ
     bad "plans differ: $(head -5 "$T/job.err" 2>/dev/null)"
 ranks=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['ranks'])" "$T/slurm_out/summary.json" 2>/dev/null || echo none)
 [ "$ranks" = 2 ] && ok "summary.json says ranks: 2" || bad "ranks: $ranks"
+# The split input: each task parsed its own byte range of vms.csv, together every row once.
+read -r parsed total <<<"$("$PYTHON" -c "
+import json,sys; s=json.load(open(sys.argv[1])); p=s['vm_rows_parsed_per_rank']
+print(','.join(map(str,p)), s['vms'])" "$T/slurm_out/summary.json" 2>/dev/null || echo none 0)"
+"$PYTHON" -c "import sys; p=[int(x) for x in sys.argv[1].split(',')]; t=int(sys.argv[2])
+sys.exit(0 if len(p) == 2 and sum(p) == t and max(p) < t else 1)" "$parsed" "$total" 2>/dev/null &&
+    ok "each task parsed part of vms.csv: $parsed of $total rows" || bad "rows parsed per task: $parsed of $total"
 [ "$(grep -c '^goal auto' "$T/job.out")" = 1 ] && ok "one summary printed" || bad "job output: $(cat "$T/job.out")"
 finish
