@@ -170,22 +170,31 @@ Result<void> require_regular_file(const std::string& path) {
     return not_regular_file(path, st.st_mode);
 }
 
-Result<std::string> read_file(const std::string& path) {
-    // O_NONBLOCK: opening a FIFO does not wait for a writer (fstat then refuses it).
+namespace {
+// An open regular file, or the error naming PATH. O_NONBLOCK: opening a FIFO does not wait
+// for a writer (fstat then refuses it); a FIFO would block and a device (/dev/zero) never end.
+Result<int> open_regular(const std::string& path, struct stat& st) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
-    std::string text;
-    struct stat st {};
     if (::fstat(fd, &st) != 0) {
         const int e = errno;
         ::close(fd);
         return fail(ErrorCode::kEnvironment, path + ": cannot stat: " + std::strerror(e));
     }
-    // Only regular files: a FIFO would block and a device (/dev/zero) never end.
     if (auto r = not_regular_file(path, st.st_mode); !r) {
         ::close(fd);
         return tl::unexpected(r.error());
     }
+    return fd;
+}
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+    struct stat st {};
+    auto opened = open_regular(path, st);
+    if (!opened) return tl::unexpected(opened.error());
+    const int fd = *opened;
+    std::string text;
     text.reserve(static_cast<size_t>(st.st_size));
     char buf[1 << 16];
     for (;;) {
@@ -202,24 +211,6 @@ Result<std::string> read_file(const std::string& path) {
     ::close(fd);
     return text;
 }
-
-namespace {
-// An open regular file (O_NONBLOCK, as read_file), or the error naming PATH.
-Result<int> open_regular(const std::string& path, struct stat& st) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
-    if (::fstat(fd, &st) != 0) {
-        const int e = errno;
-        ::close(fd);
-        return fail(ErrorCode::kEnvironment, path + ": cannot stat: " + std::strerror(e));
-    }
-    if (auto r = not_regular_file(path, st.st_mode); !r) {
-        ::close(fd);
-        return tl::unexpected(r.error());
-    }
-    return fd;
-}
-}  // namespace
 
 Result<int64_t> regular_file_size(const std::string& path) {
     struct stat st {};
