@@ -107,19 +107,6 @@ std::string toml_value(const ConfigValue& v) {
     return policy::to_string(v);
 }
 
-// The VM selection of each goal's preset: consolidation copies the least (MMT), hot-spot relief
-// takes the cheapest set that clears the excess (holistic), the rest the most direct fix.
-std::string goal_preset_selection(plan::Goal g) {
-    switch (g) {
-        case plan::Goal::kConsolidate:
-            return "min-migration-time";
-        case plan::Goal::kHotspot:
-            return "holistic";
-        default:
-            return "resource-constrained";
-    }
-}
-
 // [migration.site_pairs] entries: "A/B" = { bandwidth_mibps = X, reconfig_s = Y }.
 void site_pairs_from(
     const toml::node& n, const std::string& file,
@@ -395,11 +382,11 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         errors.push_back(file + ": sim.max_power_w: must be at least sim.idle_power_w");
 
     // Policies by name.
-    // Each goal's preset (README "Goals"); every part can be swapped in [policy].
+    const plan::GoalPreset preset = plan::goal_preset(o.goal);
     const std::map<std::string, std::string> default_names = {
-        {"trigger", "threshold"},
-        {"selection", goal_preset_selection(o.goal)},
-        {"placement", "bfd"}};
+        {"trigger", std::string(preset.trigger)},
+        {"selection", std::string(preset.selection)},
+        {"placement", std::string(preset.placement)}};
     std::map<std::string, std::string> names;
     // Roles whose policy refused a parameter: it stopped reading there, so its later documented
     // parameters are unread but not unknown.

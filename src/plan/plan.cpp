@@ -32,6 +32,17 @@ Result<Goal> parse_goal(const std::string& s) {
                      " (valid: auto, consolidate, balance, hotspot, evacuate)");
 }
 
+GoalPreset goal_preset(Goal g) {
+    switch (g) {
+        case Goal::kConsolidate:
+            return {"threshold", "min-migration-time", "bfd"};
+        case Goal::kHotspot:
+            return {"threshold", "holistic", "bfd"};
+        default:
+            return {"threshold", "resource-constrained", "bfd"};
+    }
+}
+
 std::string to_string(MoveReason r) {
     switch (r) {
         case MoveReason::kEvacuate:

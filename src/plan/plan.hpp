@@ -14,6 +14,13 @@ namespace fp::plan {
 enum class Goal { kAuto, kConsolidate, kBalance, kHotspot, kEvacuate };
 std::string to_string(Goal g);
 Result<Goal> parse_goal(const std::string& s);
+// Each goal's preset (README "Goals"): the policy names a config gets for a role it leaves out.
+// Consolidation copies the least (MMT), hot-spot relief takes the cheapest set that clears the
+// excess (holistic), the rest the most direct fix; every part can be swapped in [policy].
+struct GoalPreset {
+    std::string_view trigger, selection, placement;
+};
+GoalPreset goal_preset(Goal g);
 
 // Whether a migration may leave its site: never; only VMs of evacuated or maintenance hosts,
 // and only when their own site has no room; or always (priced by the WAN cost model).

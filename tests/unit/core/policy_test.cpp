@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "src/model/placement_state.hpp"
+#include "src/plan/plan.hpp"
 #include "src/policy/registry.hpp"
 #include "src/policy/resource_function.hpp"
 #include "tests/unit/core/fleet_builder.hpp"
@@ -198,6 +199,22 @@ TEST(Registry, UnknownNameListsTheValidOnes) {
     for (const auto& info : r.placements.list()) valid += (valid.empty() ? "" : ", ") + info.name;
     EXPECT_NE(p.error().msg.find("(valid: " + valid + ")"), std::string::npos) << p.error().msg;
     EXPECT_NE(valid.find("bfd, "), std::string::npos);
+}
+
+// The goal presets live in the core (src/plan) while the policies register in src/policy: a
+// renamed policy must not leave a preset naming nothing.
+TEST(Registry, EveryGoalPresetNamesARegisteredPolicy) {
+    Registries r;
+    register_builtin_policies(r);
+    for (const plan::Goal g : {plan::Goal::kAuto, plan::Goal::kConsolidate, plan::Goal::kBalance,
+                               plan::Goal::kHotspot, plan::Goal::kEvacuate}) {
+        const plan::GoalPreset p = plan::goal_preset(g);
+        EXPECT_TRUE(r.triggers.contains(std::string(p.trigger))) << plan::to_string(g);
+        EXPECT_TRUE(r.selections.contains(std::string(p.selection))) << plan::to_string(g);
+        EXPECT_TRUE(r.placements.contains(std::string(p.placement))) << plan::to_string(g);
+    }
+    EXPECT_NE(plan::goal_preset(plan::Goal::kConsolidate).selection,
+              plan::goal_preset(plan::Goal::kBalance).selection);
 }
 
 }  // namespace
