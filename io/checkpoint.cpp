@@ -260,9 +260,13 @@ void write_all(hid_t file, const Checkpoint& c) {
     Writer w(file);
     Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
     Writer::attr_string(root.get(), "format", kCheckpointFormatName);
-    // Always the current layout, whatever version the checkpoint was read from.
-    Writer::attr_num<int32_t>(root.get(), "format_version", H5T_NATIVE_INT32,
-                              c.vm_parts ? kCheckpointFormatVersion : kSelfContainedFormatVersion);
+    // The version of the layout written (whatever version the checkpoint was read from): 3
+    // with parts, else 2, which older readers read too. A version above this reader's is
+    // kept (tests write such files).
+    const int layout = c.vm_parts ? kCheckpointFormatVersion : kSelfContainedFormatVersion;
+    Writer::attr_num<int32_t>(
+        root.get(), "format_version", H5T_NATIVE_INT32,
+        c.format_version > kCheckpointFormatVersion ? c.format_version : layout);
     Writer::attr_string(root.get(), "program_version", c.program_version);
     Writer::attr_string(root.get(), "command", c.command);
     Writer::attr_num<uint64_t>(root.get(), "seed", H5T_NATIVE_UINT64, c.seed);
