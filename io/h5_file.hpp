@@ -111,12 +111,20 @@ inline std::vector<unsigned char> pack_chunk(const unsigned char* src, size_t co
         unsigned char* out = shuffled.data() + j * chunk;
         for (size_t i = 0; i < count; ++i) out[i] = src[i * elem + j];
     }
-    uLongf packed_bytes = ::compressBound(static_cast<uLong>(shuffled.size()));
-    std::vector<unsigned char> packed(packed_bytes);
-    if (::compress2(packed.data(), &packed_bytes, shuffled.data(),
-                    static_cast<uLong>(shuffled.size()), kDeflateLevel) != Z_OK)
-        return {};
-    packed.resize(packed_bytes);
+    // Run-length matching only (Z_RLE): after the shuffle, a column's high bytes are long runs
+    // (small integers, repeated values), which RLE finds as well as level 1's search does, at
+    // a fraction of its time. The stream is ordinary zlib, which HDF5's deflate filter reads.
+    std::vector<unsigned char> packed(::compressBound(static_cast<uLong>(shuffled.size())));
+    z_stream z{};
+    if (::deflateInit2(&z, kDeflateLevel, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) return {};
+    z.next_in = shuffled.data();
+    z.avail_in = static_cast<uInt>(shuffled.size());
+    z.next_out = packed.data();
+    z.avail_out = static_cast<uInt>(packed.size());
+    const int rc = ::deflate(&z, Z_FINISH);
+    packed.resize(z.total_out);
+    ::deflateEnd(&z);
+    if (rc != Z_STREAM_END) return {};
     return packed;
 }
 
