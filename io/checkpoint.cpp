@@ -470,7 +470,8 @@ void cross_check_config(const Checkpoint& c) {
 // source as fill values, silently. So before anything is read: every part a column maps is a
 // regular HDF5 file, found where HDF5 looks for it (relative names: next to the checkpoint),
 // holding the dataset with at least the rows mapped, and the mappings cover the column.
-void check_parts(hid_t file, const std::string& path) {
+// Returns the part files mapped, comma-separated ("" for none).
+std::string check_parts(hid_t file, const std::string& path) {
     std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (dir.empty()) dir = ".";
     std::map<std::string, Hid> opened;
@@ -532,6 +533,10 @@ void check_parts(hid_t file, const std::string& path) {
                   vdims[0] == mapped,
               dpath + ": its part files do not cover its rows (damaged file)");
     }
+    std::string names;
+    for (const auto& [name, f] : opened)
+        names += (names.empty() ? "" : ", ") + (dir / name).string();
+    return names;
 }
 
 Checkpoint read_all(hid_t file, const std::string& path) {
@@ -565,8 +570,17 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     }
     auto& fleet = c.fleet;
     h5::read_columns(r, "/fleet/hosts", host_columns(), fleet.hosts);
-    if (c.format_version >= 3) check_parts(file, path);
-    h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);
+    if (c.format_version >= 3) {
+        const std::string parts = check_parts(file, path);
+        try {
+            h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);
+        } catch (const H5Failure& f) {
+            // A checksum over rows from parts: name them (a stale or swapped part).
+            throw H5Failure{parts.empty() ? f.what : f.what + " (rows read from " + parts + ")"};
+        }
+    } else {
+        h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);
+    }
     for (const model::Vm& v : fleet.vms)
         check(v.host >= -1 && v.host < static_cast<int32_t>(fleet.hosts.size()),
               "/fleet/vms/host: index out of range");
