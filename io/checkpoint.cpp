@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -23,6 +25,9 @@
 
 namespace fp::io {
 namespace {
+
+constexpr const char* kPartPrefix = "checkpoint.part-";
+constexpr const char* kPartFormatName = "fleetplan-checkpoint-part";
 
 using h5::check;
 using h5::H5Failure;
@@ -54,13 +59,214 @@ const std::vector<std::string>& event_names() {
     return names;
 }
 
+// The VM rows a checkpoint writes: the fleet's own, or rows held elsewhere (by pointer, with
+// their hosts' indices in the full host table).
+struct VmSource {
+    const model::Vm* const* ptrs = nullptr;
+    const model::Vm* vms = nullptr;
+    const int32_t* hosts = nullptr;
+    const model::Vm& vm(size_t i) const { return ptrs ? *ptrs[i] : vms[i]; }
+    int32_t host(size_t i) const { return hosts ? hosts[i] : vm(i).host; }
+};
+using Hosts = std::vector<model::Host>;
+using Vms = std::vector<model::Vm>;
+using h5::TextForm;
+template <typename T>
+using VmNum = h5::NumColumn<VmSource, Vms, T>;
+template <typename T>
+using HostNum = h5::NumColumn<Hosts, Hosts, T>;
+using h5::grow_at;
+
+// /fleet/hosts: one line per column, for the writer and the reader.
+const h5::Table<Hosts, Hosts>& host_columns() {
+    static const h5::Table<Hosts, Hosts> t = {
+        {"id", nullptr,
+         h5::TextColumn<Hosts, Hosts>{
+             TextForm::kFixed, [](const Hosts& h, size_t i) -> std::string_view { return h[i].id; },
+             [](Hosts& h, size_t i, std::string&& v) { grow_at(h, i).id = std::move(v); }}},
+        {"cpu", "millicores",
+         HostNum<int64_t>{
+             [](const Hosts& h, size_t i) { return h[i].capacity[model::kCpu]; },
+             [](Hosts& h, size_t i, int64_t v) { grow_at(h, i).capacity[model::kCpu] = v; }}},
+        {"mem", "KiB",
+         HostNum<int64_t>{
+             [](const Hosts& h, size_t i) { return h[i].capacity[model::kMem]; },
+             [](Hosts& h, size_t i, int64_t v) { grow_at(h, i).capacity[model::kMem] = v; }}},
+        {"net", "kbps",
+         HostNum<int64_t>{
+             [](const Hosts& h, size_t i) { return h[i].capacity[model::kNet]; },
+             [](Hosts& h, size_t i, int64_t v) { grow_at(h, i).capacity[model::kNet] = v; }}},
+        {"rack", nullptr,
+         h5::TextColumn<Hosts, Hosts>{
+             TextForm::kDictionary,
+             [](const Hosts& h, size_t i) -> std::string_view { return h[i].rack; },
+             [](Hosts& h, size_t i, std::string&& v) { grow_at(h, i).rack = std::move(v); }}},
+        {"site", nullptr,
+         h5::TextColumn<Hosts, Hosts>{
+             TextForm::kDictionary,
+             [](const Hosts& h, size_t i) -> std::string_view { return h[i].site; },
+             [](Hosts& h, size_t i, std::string&& v) { grow_at(h, i).site = std::move(v); }}},
+        {"state", nullptr,
+         h5::TextColumn<Hosts, Hosts>{
+             TextForm::kDictionary,
+             [](const Hosts& h, size_t i) -> std::string_view {
+                 return model::to_string(h[i].state);
+             },
+             [](Hosts& h, size_t i, std::string&& v) {
+                 auto st = model::parse_host_state(v);
+                 check(st.has_value(), "/fleet/hosts/state: unknown state " + in_quotes(v));
+                 grow_at(h, i).state = *st;
+             }}},
+        {"power_idle_w", "W",
+         HostNum<double>{[](const Hosts& h, size_t i) { return h[i].power_idle_w.value_or(kNaN); },
+                         [](Hosts& h, size_t i, double v) {
+                             if (!std::isnan(v)) grow_at(h, i).power_idle_w = v;
+                         }}},
+        {"power_max_w", "W",
+         HostNum<double>{[](const Hosts& h, size_t i) { return h[i].power_max_w.value_or(kNaN); },
+                         [](Hosts& h, size_t i, double v) {
+                             if (!std::isnan(v)) grow_at(h, i).power_max_w = v;
+                         }}},
+        {"address", nullptr,
+         h5::TextColumn<Hosts, Hosts>{
+             TextForm::kFixed,
+             [](const Hosts& h, size_t i) -> std::string_view { return h[i].address; },
+             [](Hosts& h, size_t i, std::string&& v) { grow_at(h, i).address = std::move(v); }}},
+    };
+    return t;
+}
+
+// /fleet/vms: one line per column, for the writer, the reader and the per-rank parts.
+const h5::Table<VmSource, Vms>& vm_columns() {
+    static const h5::Table<VmSource, Vms> t = {
+        {"id", nullptr,
+         h5::TextColumn<VmSource, Vms>{
+             TextForm::kFixed,
+             [](const VmSource& s, size_t i) -> std::string_view { return s.vm(i).id; },
+             [](Vms& v, size_t i, std::string&& x) { grow_at(v, i).id = std::move(x); }}},
+        {"host", "host index, -1 = new",
+         VmNum<int32_t>{[](const VmSource& s, size_t i) { return s.host(i); },
+                        [](Vms& v, size_t i, int32_t x) { grow_at(v, i).host = x; }}},
+        {"cpu", "millicores",
+         VmNum<int64_t>{
+             [](const VmSource& s, size_t i) { return s.vm(i).demand[model::kCpu]; },
+             [](Vms& v, size_t i, int64_t x) { grow_at(v, i).demand[model::kCpu] = x; }}},
+        {"mem", "KiB",
+         VmNum<int64_t>{
+             [](const VmSource& s, size_t i) { return s.vm(i).demand[model::kMem]; },
+             [](Vms& v, size_t i, int64_t x) { grow_at(v, i).demand[model::kMem] = x; }}},
+        {"net", "kbps",
+         VmNum<int64_t>{
+             [](const VmSource& s, size_t i) { return s.vm(i).demand[model::kNet]; },
+             [](Vms& v, size_t i, int64_t x) { grow_at(v, i).demand[model::kNet] = x; }}},
+        {"mem_size", "KiB",
+         VmNum<int64_t>{[](const VmSource& s, size_t i) { return s.vm(i).mem_size_kib; },
+                        [](Vms& v, size_t i, int64_t x) { grow_at(v, i).mem_size_kib = x; }}},
+        {"disk", "KiB",
+         VmNum<int64_t>{[](const VmSource& s, size_t i) { return s.vm(i).disk_kib; },
+                        [](Vms& v, size_t i, int64_t x) { grow_at(v, i).disk_kib = x; }}},
+        {"dirty_rate", "MiB/s",
+         VmNum<double>{[](const VmSource& s, size_t i) { return s.vm(i).dirty_rate_mibps; },
+                       [](Vms& v, size_t i, double x) { grow_at(v, i).dirty_rate_mibps = x; }}},
+        {"group", nullptr,
+         h5::TextColumn<VmSource, Vms>{
+             TextForm::kDictionary,
+             [](const VmSource& s, size_t i) -> std::string_view { return s.vm(i).group; },
+             [](Vms& v, size_t i, std::string&& x) { grow_at(v, i).group = std::move(x); }}},
+        {"anti_group", nullptr,
+         h5::TextColumn<VmSource, Vms>{
+             TextForm::kDictionary,
+             [](const VmSource& s, size_t i) -> std::string_view { return s.vm(i).anti_group; },
+             [](Vms& v, size_t i, std::string&& x) { grow_at(v, i).anti_group = std::move(x); }}},
+        {"cpu_alloc", "millicores, -1 = not given",
+         VmNum<int64_t>{
+             [](const VmSource& s, size_t i) { return s.vm(i).cpu_alloc_millicores.value_or(-1); },
+             [](Vms& v, size_t i, int64_t x) {
+                 if (x >= 0) grow_at(v, i).cpu_alloc_millicores = x;
+             }}},
+        {"mem_alloc", "KiB, -1 = not given",
+         VmNum<int64_t>{
+             [](const VmSource& s, size_t i) { return s.vm(i).mem_alloc_kib.value_or(-1); },
+             [](Vms& v, size_t i, int64_t x) {
+                 if (x >= 0) grow_at(v, i).mem_alloc_kib = x;
+             }}},
+    };
+    return t;
+}
+
+// The stored type of a /fleet/vms column (`width`: a fixed string column's).
+template <typename In, typename Out>
+Hid stored_type(const h5::Column<In, Out>& c, int64_t width) {
+    if (const auto* t = std::get_if<h5::TextColumn<In, Out>>(&c.access)) {
+        if (t->form == TextForm::kFixed)
+            return Writer::fixed_string_type(c.name,
+                                             static_cast<size_t>(std::max<int64_t>(width, 1)));
+        return Hid(H5Tcopy(H5T_NATIVE_INT32), H5Tclose);
+    }
+    return std::visit(
+        [](const auto& a) -> Hid {
+            using A = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<A, h5::TextColumn<In, Out>>) {
+                return Hid();
+            } else {
+                using T = decltype(a.get(std::declval<const In&>(), 0));
+                return Hid(H5Tcopy(h5::native_type<T>()), H5Tclose);
+            }
+        },
+        c.access);
+}
+
+// /fleet/vms as virtual datasets over the ranks' parts, shard by shard in shard order.
+void join_parts(Writer& w, const VmParts& parts) {
+    Hid gv = w.group("/fleet/vms");
+    int64_t total = 0;
+    for (const VmParts::Span& sp : parts.shards) total += sp.rows;
+    Writer::attr_num<int64_t>(gv.get(), "count", H5T_NATIVE_INT64, total);
+    const auto& table = vm_columns();
+    for (size_t k = 0; k < table.size(); ++k) {
+        const auto& col = table[k];
+        const std::string path = std::string("/fleet/vms/") + col.name;
+        const auto* text = std::get_if<h5::TextColumn<VmSource, Vms>>(&col.access);
+        if (text && text->form == TextForm::kDictionary) w.strings(path + "_names", parts.names[k]);
+        Hid type = stored_type(col, parts.widths[k]);
+        const size_t elem = H5Tget_size(type.get());
+        std::vector<Writer::Source> sources;
+        uLong crc = 0;
+        int64_t at = 0;
+        for (size_t s = 0; s < parts.shards.size(); ++s) {
+            const VmParts::Span& sp = parts.shards[s];
+            if (sp.rows == 0) continue;
+            crc = ::crc32_combine(crc, parts.crc[k][s], static_cast<z_off_t>(sp.rows * elem));
+            Writer::Source* last = sources.empty() ? nullptr : &sources.back();
+            const auto file = parts.files[static_cast<size_t>(sp.rank)];
+            if (last && last->file == file &&
+                last->src_first + last->count == static_cast<hsize_t>(sp.first)) {
+                last->count += static_cast<hsize_t>(sp.rows);  // contiguous in both
+            } else {
+                sources.push_back(
+                    {file, path,
+                     static_cast<hsize_t>(parts.part_rows[static_cast<size_t>(sp.rank)]),
+                     static_cast<hsize_t>(sp.first), static_cast<hsize_t>(at),
+                     static_cast<hsize_t>(sp.rows)});
+            }
+            at += sp.rows;
+        }
+        w.virtual_dataset(path, type.get(), static_cast<size_t>(total), sources,
+                          static_cast<uint32_t>(crc), col.units);
+    }
+}
+
 void write_all(hid_t file, const Checkpoint& c) {
     Writer w(file);
     Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
     Writer::attr_string(root.get(), "format", kCheckpointFormatName);
-    // Always the current layout, whatever version the checkpoint was read from.
-    Writer::attr_num<int32_t>(root.get(), "format_version", H5T_NATIVE_INT32,
-                              std::max(c.format_version, kCheckpointFormatVersion));
+    // The version of the layout written (whatever version the checkpoint was read from): 3
+    // with parts, else 2, which older readers read too. A version above this reader's is
+    // kept (tests write such files).
+    const int layout = c.vm_parts ? kCheckpointFormatVersion : kSelfContainedFormatVersion;
+    Writer::attr_num<int32_t>(
+        root.get(), "format_version", H5T_NATIVE_INT32,
+        c.format_version > kCheckpointFormatVersion ? c.format_version : layout);
     Writer::attr_string(root.get(), "program_version", c.program_version);
     Writer::attr_string(root.get(), "command", c.command);
     Writer::attr_num<uint64_t>(root.get(), "seed", H5T_NATIVE_UINT64, c.seed);
@@ -88,80 +294,30 @@ void write_all(hid_t file, const Checkpoint& c) {
         w.strings("/inputs/source", digests);
         w.strings("/inputs/evacuate", c.evacuate);
     }
-    const auto& hosts = c.fleet.hosts;
-    // The VM rows: the fleet's own, or rows the caller holds elsewhere (Checkpoint::vm_rows).
-    const bool by_pointer = !c.vm_rows.empty();
-    const size_t nh = hosts.size(), nv = by_pointer ? c.vm_rows.size() : c.fleet.vms.size();
-    auto vm_at = [&](size_t i) -> const model::Vm& {
-        return by_pointer ? *c.vm_rows[i] : c.fleet.vms[i];
-    };
-    auto host_at = [&](size_t i) -> int32_t {
-        return by_pointer ? c.vm_row_hosts[i] : c.fleet.vms[i].host;
-    };
     {
         Hid g = w.group("/fleet");
         Hid gh = w.group("/fleet/hosts");
+        const size_t nh = c.fleet.hosts.size();
         Writer::attr_num<int64_t>(gh.get(), "count", H5T_NATIVE_INT64, static_cast<int64_t>(nh));
-        w.strings("/fleet/hosts/id",
-                  column<std::string>(nh, [&](size_t i) { return hosts[i].id; }));
-        w.dataset("/fleet/hosts/cpu", H5T_NATIVE_INT64,
-                  column<int64_t>(nh, [&](size_t i) { return hosts[i].capacity[model::kCpu]; }),
-                  "millicores");
-        w.dataset("/fleet/hosts/mem", H5T_NATIVE_INT64,
-                  column<int64_t>(nh, [&](size_t i) { return hosts[i].capacity[model::kMem]; }),
-                  "KiB");
-        w.dataset("/fleet/hosts/net", H5T_NATIVE_INT64,
-                  column<int64_t>(nh, [&](size_t i) { return hosts[i].capacity[model::kNet]; }),
-                  "kbps");
-        w.dictionary("/fleet/hosts/rack",
-                     column<std::string>(nh, [&](size_t i) { return hosts[i].rack; }));
-        w.dictionary("/fleet/hosts/site",
-                     column<std::string>(nh, [&](size_t i) { return hosts[i].site; }));
-        w.dictionary("/fleet/hosts/state", column<std::string>(nh, [&](size_t i) {
-                         return std::string(model::to_string(hosts[i].state));
-                     }));
-        w.dataset(
-            "/fleet/hosts/power_idle_w", H5T_NATIVE_DOUBLE,
-            column<double>(nh, [&](size_t i) { return hosts[i].power_idle_w.value_or(kNaN); }),
-            "W");
-        w.dataset("/fleet/hosts/power_max_w", H5T_NATIVE_DOUBLE,
-                  column<double>(nh, [&](size_t i) { return hosts[i].power_max_w.value_or(kNaN); }),
-                  "W");
-        w.strings("/fleet/hosts/address",
-                  column<std::string>(nh, [&](size_t i) { return hosts[i].address; }));
-
-        Hid gv = w.group("/fleet/vms");
-        Writer::attr_num<int64_t>(gv.get(), "count", H5T_NATIVE_INT64, static_cast<int64_t>(nv));
-        w.strings("/fleet/vms/id", nv, [&](size_t i) -> const std::string& { return vm_at(i).id; });
-        w.dataset("/fleet/vms/host", H5T_NATIVE_INT32, column<int32_t>(nv, host_at),
-                  "host index, -1 = new");
-        w.dataset("/fleet/vms/cpu", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).demand[model::kCpu]; }),
-                  "millicores");
-        w.dataset("/fleet/vms/mem", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).demand[model::kMem]; }),
-                  "KiB");
-        w.dataset("/fleet/vms/net", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).demand[model::kNet]; }),
-                  "kbps");
-        w.dataset("/fleet/vms/mem_size", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).mem_size_kib; }), "KiB");
-        w.dataset("/fleet/vms/disk", H5T_NATIVE_INT64,
-                  column<int64_t>(nv, [&](size_t i) { return vm_at(i).disk_kib; }), "KiB");
-        w.dataset("/fleet/vms/dirty_rate", H5T_NATIVE_DOUBLE,
-                  column<double>(nv, [&](size_t i) { return vm_at(i).dirty_rate_mibps; }), "MiB/s");
-        w.dictionary("/fleet/vms/group", nv,
-                     [&](size_t i) -> const std::string& { return vm_at(i).group; });
-        w.dictionary("/fleet/vms/anti_group", nv,
-                     [&](size_t i) -> const std::string& { return vm_at(i).anti_group; });
-        w.dataset("/fleet/vms/cpu_alloc", H5T_NATIVE_INT64,
-                  column<int64_t>(
-                      nv, [&](size_t i) { return vm_at(i).cpu_alloc_millicores.value_or(-1); }),
-                  "millicores, -1 = not given");
-        w.dataset(
-            "/fleet/vms/mem_alloc", H5T_NATIVE_INT64,
-            column<int64_t>(nv, [&](size_t i) { return vm_at(i).mem_alloc_kib.value_or(-1); }),
-            "KiB, -1 = not given");
+        h5::write_columns(w, "/fleet/hosts", host_columns(), c.fleet.hosts, nh);
+        // The VM rows: the fleet's own, or rows the caller holds elsewhere (Checkpoint::vm_rows).
+        const bool by_pointer = !c.vm_rows.empty();
+        const size_t nv = by_pointer ? c.vm_rows.size() : c.fleet.vms.size();
+        VmSource src;
+        if (by_pointer) {
+            src.ptrs = c.vm_rows.data();
+            src.hosts = c.vm_row_hosts.data();
+        } else {
+            src.vms = c.fleet.vms.data();
+        }
+        if (c.vm_parts) {
+            join_parts(w, *c.vm_parts);
+        } else {
+            Hid gv = w.group("/fleet/vms");
+            Writer::attr_num<int64_t>(gv.get(), "count", H5T_NATIVE_INT64,
+                                      static_cast<int64_t>(nv));
+            h5::write_columns(w, "/fleet/vms", vm_columns(), src, nv);
+        }
     }
     {
         const auto& mv = c.plan.moves;
@@ -310,6 +466,79 @@ void cross_check_config(const Checkpoint& c) {
               "root attribute goal disagrees with /config/toml's plan.goal (damaged file)");
 }
 
+// A virtual /fleet/vms column reads its rows from part files (format 3); HDF5 reads a missing
+// source as fill values, silently. So before anything is read: every part a column maps is a
+// regular HDF5 file, found where HDF5 looks for it (relative names: next to the checkpoint),
+// holding the dataset with at least the rows mapped, and the mappings cover the column.
+// Returns the part files mapped, comma-separated ("" for none).
+std::string check_parts(hid_t file, const std::string& path) {
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    std::map<std::string, Hid> opened;
+    for (const auto& col : vm_columns()) {
+        const std::string dpath = std::string("/fleet/vms/") + col.name;
+        Hid d(H5Dopen2(file, dpath.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + dpath);
+        Hid dcpl(H5Dget_create_plist(d.get()), H5Pclose);
+        if (!dcpl.ok() || H5Pget_layout(dcpl.get()) != H5D_VIRTUAL) continue;
+        size_t count = 0;
+        check(H5Pget_virtual_count(dcpl.get(), &count) >= 0, dpath + ": cannot read its mappings");
+        hsize_t mapped = 0;
+        for (size_t i = 0; i < count; ++i) {
+            std::string name(
+                static_cast<size_t>(H5Pget_virtual_filename(dcpl.get(), i, nullptr, 0)), '\0');
+            H5Pget_virtual_filename(dcpl.get(), i, name.data(), name.size() + 1);
+            std::string src(static_cast<size_t>(H5Pget_virtual_dsetname(dcpl.get(), i, nullptr, 0)),
+                            '\0');
+            H5Pget_virtual_dsetname(dcpl.get(), i, src.data(), src.size() + 1);
+            Hid space(H5Pget_virtual_srcspace(dcpl.get(), i), H5Sclose);
+            hsize_t start[1] = {0}, end[1] = {0};
+            check(space.ok() && H5Sget_select_bounds(space.get(), start, end) >= 0,
+                  dpath + ": bad mapping");
+            mapped += end[0] - start[0] + 1;
+            const std::string where = dpath + ": part file " + (dir / name).string() + ": ";
+            check(!name.empty() && name != "." && name.find('/') == std::string::npos &&
+                      is_part_file_name(name),
+                  dpath + ": maps " + in_quotes(name) + ", not a part file next to the checkpoint");
+            auto it = opened.find(name);
+            if (it == opened.end()) {
+                const std::string file_path = (dir / name).string();
+                if (auto r = require_regular_file(file_path); !r)
+                    throw H5Failure{where + "missing or not a regular file (" + r.error().msg +
+                                    ")"};
+                check(::access(file_path.c_str(), R_OK) == 0,
+                      where + "cannot open: " + std::strerror(errno));
+                check(H5Fis_hdf5(file_path.c_str()) > 0, where + "not an HDF5 file, or truncated");
+                Hid pf(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+                check(pf.ok(), where + "not an HDF5 file, or truncated");
+                Hid proot(H5Gopen2(pf.get(), "/", H5P_DEFAULT), H5Gclose);
+                check(proot.ok() && H5Aexists(proot.get(), "format") > 0 &&
+                          Reader::attr_string(proot.get(), "format") == kPartFormatName,
+                      where + "not a checkpoint part");
+                it = opened.emplace(name, std::move(pf)).first;
+            }
+            Hid sd(H5Dopen2(it->second.get(), src.c_str(), H5P_DEFAULT), H5Dclose);
+            check(sd.ok(), where + "no dataset " + src);
+            Hid sspace(H5Dget_space(sd.get()), H5Sclose);
+            hsize_t dims[1] = {0};
+            check(sspace.ok() && H5Sget_simple_extent_ndims(sspace.get()) == 1 &&
+                      H5Sget_simple_extent_dims(sspace.get(), dims, nullptr) == 1 &&
+                      dims[0] > end[0],
+                  where + src + " is shorter than the checkpoint maps (a stale or damaged part)");
+        }
+        Hid vspace(H5Dget_space(d.get()), H5Sclose);
+        hsize_t vdims[1] = {0};
+        check(vspace.ok() && H5Sget_simple_extent_ndims(vspace.get()) == 1 &&
+                  H5Sget_simple_extent_dims(vspace.get(), vdims, nullptr) == 1 &&
+                  vdims[0] == mapped,
+              dpath + ": its part files do not cover its rows (damaged file)");
+    }
+    std::string names;
+    for (const auto& [name, f] : opened)
+        names += (names.empty() ? "" : ", ") + (dir / name).string();
+    return names;
+}
+
 Checkpoint read_all(hid_t file, const std::string& path) {
     Reader r(file);
     Checkpoint c;
@@ -340,75 +569,21 @@ Checkpoint read_all(hid_t file, const std::string& path) {
         c.evacuate = r.strings("/inputs/evacuate");
     }
     auto& fleet = c.fleet;
-    {
-        const auto id = r.strings("/fleet/hosts/id");
-        const size_t nh = id.size();
-        const auto cpu = r.dataset<int64_t>("/fleet/hosts/cpu", H5T_NATIVE_INT64, nh);
-        const auto mem = r.dataset<int64_t>("/fleet/hosts/mem", H5T_NATIVE_INT64, nh);
-        const auto net = r.dataset<int64_t>("/fleet/hosts/net", H5T_NATIVE_INT64, nh);
-        const auto rack = r.dictionary("/fleet/hosts/rack", nh);
-        const auto site = r.dictionary("/fleet/hosts/site", nh);
-        const auto state = r.dictionary("/fleet/hosts/state", nh);
-        const auto pidle = r.dataset<double>("/fleet/hosts/power_idle_w", H5T_NATIVE_DOUBLE, nh);
-        const auto pmax = r.dataset<double>("/fleet/hosts/power_max_w", H5T_NATIVE_DOUBLE, nh);
-        const auto addr = r.strings("/fleet/hosts/address", nh);
-        for (size_t n : {cpu.size(), mem.size(), net.size(), rack.size(), site.size(), state.size(),
-                         pidle.size(), pmax.size(), addr.size()})
-            check(n == nh, "/fleet/hosts: columns differ in length");
-        fleet.hosts.resize(nh);
-        for (size_t i = 0; i < nh; ++i) {
-            model::Host& h = fleet.hosts[i];
-            h.id = id[i];
-            h.capacity[model::kCpu] = cpu[i];
-            h.capacity[model::kMem] = mem[i];
-            h.capacity[model::kNet] = net[i];
-            h.rack = rack[i];
-            h.site = site[i];
-            auto st = model::parse_host_state(state[i]);
-            check(st.has_value(), "/fleet/hosts/state: unknown state " + in_quotes(state[i]));
-            h.state = *st;
-            if (!std::isnan(pidle[i])) h.power_idle_w = pidle[i];
-            if (!std::isnan(pmax[i])) h.power_max_w = pmax[i];
-            h.address = addr[i];
+    h5::read_columns(r, "/fleet/hosts", host_columns(), fleet.hosts);
+    if (c.format_version >= 3) {
+        const std::string parts = check_parts(file, path);
+        try {
+            h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);
+        } catch (const H5Failure& f) {
+            // A checksum over rows from parts: name them (a stale or swapped part).
+            throw H5Failure{parts.empty() ? f.what : f.what + " (rows read from " + parts + ")"};
         }
+    } else {
+        h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);
     }
-    {
-        const auto id = r.strings("/fleet/vms/id");
-        const size_t nv = id.size();
-        const auto host = r.dataset<int32_t>("/fleet/vms/host", H5T_NATIVE_INT32, nv);
-        const auto cpu = r.dataset<int64_t>("/fleet/vms/cpu", H5T_NATIVE_INT64, nv);
-        const auto mem = r.dataset<int64_t>("/fleet/vms/mem", H5T_NATIVE_INT64, nv);
-        const auto net = r.dataset<int64_t>("/fleet/vms/net", H5T_NATIVE_INT64, nv);
-        const auto mem_size = r.dataset<int64_t>("/fleet/vms/mem_size", H5T_NATIVE_INT64, nv);
-        const auto disk = r.dataset<int64_t>("/fleet/vms/disk", H5T_NATIVE_INT64, nv);
-        const auto dirty = r.dataset<double>("/fleet/vms/dirty_rate", H5T_NATIVE_DOUBLE, nv);
-        const auto group = r.dictionary("/fleet/vms/group", nv);
-        const auto anti = r.dictionary("/fleet/vms/anti_group", nv);
-        const auto calloc_ = r.dataset<int64_t>("/fleet/vms/cpu_alloc", H5T_NATIVE_INT64, nv);
-        const auto malloc_ = r.dataset<int64_t>("/fleet/vms/mem_alloc", H5T_NATIVE_INT64, nv);
-        for (size_t n :
-             {host.size(), cpu.size(), mem.size(), net.size(), mem_size.size(), disk.size(),
-              dirty.size(), group.size(), anti.size(), calloc_.size(), malloc_.size()})
-            check(n == nv, "/fleet/vms: columns differ in length");
-        fleet.vms.resize(nv);
-        for (size_t i = 0; i < nv; ++i) {
-            model::Vm& v = fleet.vms[i];
-            v.id = id[i];
-            check(host[i] >= -1 && host[i] < static_cast<int32_t>(fleet.hosts.size()),
-                  "/fleet/vms/host: index out of range");
-            v.host = host[i];
-            v.demand[model::kCpu] = cpu[i];
-            v.demand[model::kMem] = mem[i];
-            v.demand[model::kNet] = net[i];
-            v.mem_size_kib = mem_size[i];
-            v.disk_kib = disk[i];
-            v.dirty_rate_mibps = dirty[i];
-            v.group = group[i];
-            v.anti_group = anti[i];
-            if (calloc_[i] >= 0) v.cpu_alloc_millicores = calloc_[i];
-            if (malloc_[i] >= 0) v.mem_alloc_kib = malloc_[i];
-        }
-    }
+    for (const model::Vm& v : fleet.vms)
+        check(v.host >= -1 && v.host < static_cast<int32_t>(fleet.hosts.size()),
+              "/fleet/vms/host: index out of range");
     if (auto v = validate_fleet(fleet, "/fleet/hosts", "/fleet/vms"); !v)
         throw H5Failure{v.error().msg};
     for (const char* g : {"/fleet/hosts", "/fleet/vms"}) {
@@ -597,11 +772,106 @@ Checkpoint read_all(hid_t file, const std::string& path) {
             c.dispatch_journal.push_back(std::move(e));
         }
     }
-    (void)path;
     return c;
 }
 
 }  // namespace
+
+std::string part_file_name(const std::string& token, int rank) {
+    char r[16];
+    std::snprintf(r, sizeof r, "%04d", rank);
+    return std::string(kPartPrefix) + token + "-" + r + ".h5";
+}
+
+bool is_part_file_name(const std::string& name) {
+    return name.rfind(kPartPrefix, 0) == 0 && name.find('/') == std::string::npos;
+}
+
+VmPartWriter::VmPartWriter(VmPartRows rows) : rows_(std::move(rows)) {
+    const auto& table = vm_columns();
+    names_.resize(table.size());
+    codes_.resize(table.size());
+    const VmSource src{rows_.rows.data(), nullptr, rows_.hosts.data()};
+    const size_t n = rows_.rows.size();
+    for (size_t k = 0; k < table.size(); ++k)
+        if (const auto* t = std::get_if<h5::TextColumn<VmSource, Vms>>(&table[k].access);
+            t && t->form == TextForm::kDictionary) {
+            auto d = Writer::make_dictionary(n, [&](size_t i) { return t->get(src, i); });
+            names_[k] = std::move(d.names);
+            codes_[k] = std::move(d.codes);
+        }
+}
+
+std::vector<int64_t> VmPartWriter::widths() const {
+    const auto& table = vm_columns();
+    const VmSource src{rows_.rows.data(), nullptr, rows_.hosts.data()};
+    std::vector<int64_t> out(table.size(), 0);
+    for (size_t k = 0; k < table.size(); ++k)
+        if (const auto* t = std::get_if<h5::TextColumn<VmSource, Vms>>(&table[k].access);
+            t && t->form == TextForm::kFixed)
+            for (size_t i = 0; i < rows_.rows.size(); ++i)
+                out[k] = std::max(out[k], static_cast<int64_t>(t->get(src, i).size()));
+    return out;
+}
+
+Result<std::vector<std::vector<uint32_t>>> VmPartWriter::write(
+    const std::string& path, const std::vector<int64_t>& widths,
+    const std::vector<int32_t>& code_base) {
+    const auto& table = vm_columns();
+    const VmSource src{rows_.rows.data(), nullptr, rows_.hosts.data()};
+    const size_t n = rows_.rows.size();
+    std::vector<std::vector<uint32_t>> crc(table.size());
+    // Per shard of this part: the crc32 of each column's slice, as stored.
+    auto slices = [&](size_t k, const void* buf, size_t elem) {
+        const auto* p = static_cast<const unsigned char*>(buf);
+        size_t at = 0;
+        for (int64_t rows : rows_.shard_rows) {
+            crc[k].push_back(h5::crc32_of(p + at * elem, static_cast<size_t>(rows) * elem));
+            at += static_cast<size_t>(rows);
+        }
+    };
+    auto image = h5::build_image(path, "checkpoint part", [&](hid_t file) {
+        Writer w(file);
+        Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+        Writer::attr_string(root.get(), "format", kPartFormatName);
+        Writer::attr_num<int64_t>(root.get(), "rows", H5T_NATIVE_INT64, static_cast<int64_t>(n));
+        w.group("/fleet");
+        w.group("/fleet/vms");
+        for (size_t k = 0; k < table.size(); ++k) {
+            const auto& col = table[k];
+            const std::string dpath = std::string("/fleet/vms/") + col.name;
+            std::visit(
+                [&](const auto& a) {
+                    using A = std::decay_t<decltype(a)>;
+                    if constexpr (std::is_same_v<A, h5::TextColumn<VmSource, Vms>>) {
+                        if (a.form == TextForm::kFixed) {
+                            const auto width = static_cast<size_t>(std::max<int64_t>(widths[k], 1));
+                            const std::string buf = Writer::fixed_strings(
+                                dpath, n, width, [&](size_t i) { return a.get(src, i); });
+                            w.write_raw(dpath, Writer::fixed_string_type(dpath, width).get(), n,
+                                        n ? buf.data() : nullptr, nullptr);
+                            slices(k, buf.data(), width);
+                        } else {
+                            std::vector<int32_t> codes = codes_[k];
+                            for (int32_t& x : codes) x += code_base[k];
+                            w.dataset(dpath, H5T_NATIVE_INT32, codes);
+                            slices(k, codes.data(), sizeof(int32_t));
+                        }
+                    } else {
+                        auto v = h5::column_values(a, src, 0, n);
+                        using T = typename decltype(v)::value_type;
+                        w.dataset(dpath, h5::native_type<T>(), v, col.units);
+                        slices(k, v.data(), sizeof(T));
+                    }
+                },
+                col.access);
+        }
+    });
+    if (!image) return tl::unexpected(image.error());
+    if (auto r = write_file_atomic(path, *image); !r)
+        return fail(ErrorCode::kEnvironment, r.error().msg + " (while writing a checkpoint part)");
+    return crc;
+}
 
 Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
     return h5::write_atomic(path, "checkpoint", [&](hid_t file) { write_all(file, ckpt); });

@@ -5,6 +5,7 @@
 // hid_t never leaves checkpoint.cpp. Thread-safety: not thread-safe (HDF5 serial library).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,9 +19,72 @@
 
 namespace fp::io {
 
-// 2: string columns are fixed-length (1: variable-length); readers accept both.
-inline constexpr int kCheckpointFormatVersion = 2;
+// 2: string columns are fixed-length (1: variable-length). 3: as 2, but /fleet/vms's columns
+// may be virtual datasets over part files written by every rank (VmParts). Readers accept all
+// three; a self-contained file is written as version 2, which older readers read too.
+inline constexpr int kCheckpointFormatVersion = 3;
+inline constexpr int kSelfContainedFormatVersion = 2;
 inline constexpr const char* kCheckpointFormatName = "fleetplan-checkpoint";
+
+// ---- Checkpoints written by every rank ----
+// Under MPI each rank writes the VM rows of its shards to a part file next to checkpoint.h5
+// (VmPartWriter), and rank 0's checkpoint.h5 joins them: each /fleet/vms column is a virtual
+// dataset mapping every shard's rows, in shard order, from the part that holds them (the rows
+// are in the same order as in a one-process checkpoint). docs/checkpoint.md, "Parts".
+
+// The part file name of `rank` for the run `token` (a plain file name, in the checkpoint's
+// directory), and whether NAME is some run's part file.
+std::string part_file_name(const std::string& token, int rank);
+bool is_part_file_name(const std::string& name);
+
+// One rank's VM rows: its shards in increasing order, each shard's rows contiguous.
+struct VmPartRows {
+    std::vector<const model::Vm*> rows;
+    std::vector<int32_t> hosts;       // per row: index in the full host table (-1: new VM)
+    std::vector<int32_t> shards;      // the shards, increasing
+    std::vector<int64_t> shard_rows;  // per shard: its number of rows
+};
+
+// What rank 0 needs to join the parts, gathered from every rank.
+struct VmParts {
+    std::vector<std::string> files;  // per rank: its part's file name (relative)
+    std::vector<int64_t> part_rows;  // per rank: rows in its part
+    struct Span {
+        int32_t rank = 0;
+        int64_t first = 0;  // first row within the rank's part
+        int64_t rows = 0;
+    };
+    std::vector<Span> shards;  // per shard, in shard order (global row order)
+    // Per column of /fleet/vms (in table order): text columns' agreed width (fixed strings),
+    // dictionary columns' names (every rank's, concatenated in rank order), and per shard the
+    // crc32 of its slice as stored (combined here into the column's checksum).
+    std::vector<int64_t> widths;
+    std::vector<std::vector<std::string>> names;
+    std::vector<std::vector<uint32_t>> crc;
+};
+
+// A rank's part: prepare (local), agree on widths and dictionary codes with the other ranks,
+// then write.
+class VmPartWriter {
+  public:
+    explicit VmPartWriter(VmPartRows rows);
+    // Per /fleet/vms column (table order): the longest value of a text column (0 for others).
+    std::vector<int64_t> widths() const;
+    // Per column: a dictionary column's names in this part (empty for others).
+    const std::vector<std::vector<std::string>>& names() const { return names_; }
+    // Writes DIR/NAME atomically with the agreed widths (max over ranks) and, per column, this
+    // rank's first dictionary code (the names of lower ranks come first). Returns per column,
+    // per shard of this part, the crc32 of the slice as stored.
+    Result<std::vector<std::vector<uint32_t>>> write(const std::string& path,
+                                                     const std::vector<int64_t>& widths,
+                                                     const std::vector<int32_t>& code_base);
+    int64_t rows() const { return static_cast<int64_t>(rows_.rows.size()); }
+
+  private:
+    VmPartRows rows_;
+    std::vector<std::vector<std::string>> names_;
+    std::vector<std::vector<int32_t>> codes_;
+};
 
 struct Checkpoint {
     int format_version = kCheckpointFormatVersion;
@@ -38,6 +102,8 @@ struct Checkpoint {
     // without copying them. Reading always fills fleet.vms.
     std::vector<const model::Vm*> vm_rows;
     std::vector<int32_t> vm_row_hosts;
+    // Writing only: when set, /fleet/vms joins the ranks' part files (format 3) instead.
+    std::optional<VmParts> vm_parts;
     plan::Plan plan;
     std::string summary_json;
     // "fnv1a64:HEX" of plan.csv's bytes as `plan` wrote them (root attribute plan_csv_digest;

@@ -19,7 +19,12 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "io/csv.hpp"
@@ -106,12 +111,20 @@ inline std::vector<unsigned char> pack_chunk(const unsigned char* src, size_t co
         unsigned char* out = shuffled.data() + j * chunk;
         for (size_t i = 0; i < count; ++i) out[i] = src[i * elem + j];
     }
-    uLongf packed_bytes = ::compressBound(static_cast<uLong>(shuffled.size()));
-    std::vector<unsigned char> packed(packed_bytes);
-    if (::compress2(packed.data(), &packed_bytes, shuffled.data(),
-                    static_cast<uLong>(shuffled.size()), kDeflateLevel) != Z_OK)
-        return {};
-    packed.resize(packed_bytes);
+    // Run-length matching only (Z_RLE): after the shuffle, a column's high bytes are long runs
+    // (small integers, repeated values), which RLE finds as well as level 1's search does, at
+    // a fraction of its time. The stream is ordinary zlib, which HDF5's deflate filter reads.
+    std::vector<unsigned char> packed(::compressBound(static_cast<uLong>(shuffled.size())));
+    z_stream z{};
+    if (::deflateInit2(&z, kDeflateLevel, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) return {};
+    z.next_in = shuffled.data();
+    z.avail_in = static_cast<uInt>(shuffled.size());
+    z.next_out = packed.data();
+    z.avail_out = static_cast<uInt>(packed.size());
+    const int rc = ::deflate(&z, Z_FINISH);
+    packed.resize(z.total_out);
+    ::deflateEnd(&z);
+    if (rc != Z_STREAM_END) return {};
     return packed;
 }
 
@@ -147,12 +160,25 @@ class Writer {
     // compressed with the rest, and an order of magnitude faster to write than variable-length
     // strings (whose heap objects are neither compact nor compressed). h5py reads them as bytes.
     void strings(const std::string& path, const std::vector<std::string>& data) {
-        strings(path, data.size(), [&](size_t i) -> const std::string& { return data[i]; });
+        strings(path, data.size(), [&](size_t i) -> std::string_view { return data[i]; });
     }
     template <typename Get>
     void strings(const std::string& path, size_t n, Get get) {
         size_t width = 1;
-        for (size_t i = 0; i < n; ++i) width = std::max(width, get(i).size());
+        for (size_t i = 0; i < n; ++i) width = std::max(width, std::string_view(get(i)).size());
+        strings(path, n, width, get);
+    }
+    // The same with a given width (at least the longest value's): parts of one column written
+    // by several processes agree on it.
+    template <typename Get>
+    void strings(const std::string& path, size_t n, size_t width, Get get) {
+        const std::string buf = fixed_strings(path, n, width, get);
+        write_raw(path, fixed_string_type(path, width).get(), n, n == 0 ? nullptr : buf.data(),
+                  nullptr);
+    }
+    // n values get(i) as fixed-length NUL-padded strings of `width` bytes.
+    template <typename Get>
+    static std::string fixed_strings(const std::string& path, size_t n, size_t width, Get get) {
         std::string buf(n * width, '\0');
         // The padding is NULs, so a value's own trailing NULs would be lost on reading: refuse
         // rather than store a different value (ids cannot hold NULs; see src/util/text.hpp).
@@ -161,44 +187,62 @@ class Writer {
         std::atomic<bool> has_nul{false};
         tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 4096), [&](const auto& r) {
             for (size_t i = r.begin(); i < r.end(); ++i) {
-                const std::string& v = get(i);
-                if (v.find('\0') != std::string::npos) has_nul = true;
+                const std::string_view v = get(i);
+                if (v.find('\0') != std::string_view::npos || v.size() > width) has_nul = true;
                 std::copy(v.begin(), v.end(), buf.begin() + static_cast<std::ptrdiff_t>(i * width));
             }
         });
         check(!has_nul, path + ": a value holds a NUL byte, which the stored form cannot keep");
+        return buf;
+    }
+    static Hid fixed_string_type(const std::string& path, size_t width) {
         Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
         check(t.ok() && H5Tset_size(t.get(), width) >= 0 &&
                   H5Tset_strpad(t.get(), H5T_STR_NULLPAD) >= 0 &&
                   H5Tset_cset(t.get(), H5T_CSET_UTF8) >= 0,
               "string type " + path);
-        write_raw(path, t.get(), n, n == 0 ? nullptr : buf.data(), nullptr);
+        return t;
     }
 
     // A string column stored once per distinct value: PATH_names (strings) + PATH (int32 codes).
     void dictionary(const std::string& path, const std::vector<std::string>& values) {
-        dictionary(path, values.size(), [&](size_t i) -> const std::string& { return values[i]; });
+        dictionary(path, values.size(), [&](size_t i) -> std::string_view { return values[i]; });
     }
     template <typename Get>
     void dictionary(const std::string& path, size_t n, Get get) {
-        std::map<std::string, int32_t, std::less<>> code;
+        Dictionary d = make_dictionary(n, get);
+        strings(path + "_names", d.names);
+        dataset(path, H5T_NATIVE_INT32, d.codes);
+    }
+    // A column's distinct values in order of first appearance and each row's code.
+    struct Dictionary {
         std::vector<std::string> names;
-        std::vector<int32_t> codes(n);
-        const std::string* last = nullptr;  // runs of one value (often "") skip the map
+        std::vector<int32_t> codes;
+    };
+    template <typename Get>
+    static Dictionary make_dictionary(size_t n, Get get) {
+        Dictionary d;
+        std::map<std::string, int32_t, std::less<>> code;
+        d.codes.resize(n);
+        std::string_view last;  // runs of one value (often "") skip the map
+        bool have_last = false;
         int32_t last_code = 0;
         for (size_t i = 0; i < n; ++i) {
-            const std::string& v = get(i);
-            if (last && v == *last) {
-                codes[i] = last_code;
+            const std::string_view v = get(i);
+            if (have_last && v == last) {
+                d.codes[i] = last_code;
                 continue;
             }
-            auto [it, inserted] = code.emplace(v, static_cast<int32_t>(names.size()));
-            if (inserted) names.push_back(v);
-            codes[i] = last_code = it->second;
-            last = &v;
+            auto it = code.find(v);
+            if (it == code.end()) {
+                it = code.emplace(std::string(v), static_cast<int32_t>(d.names.size())).first;
+                d.names.emplace_back(v);
+            }
+            d.codes[i] = last_code = it->second;
+            last = v;
+            have_last = true;
         }
-        strings(path + "_names", names);
-        dataset(path, H5T_NATIVE_INT32, codes);
+        return d;
     }
 
     void scalar_string(const std::string& path, const std::string& value) {
@@ -254,11 +298,12 @@ class Writer {
         counted();
     }
 
-  private:
     static void seal(hid_t d, const void* buf, size_t bytes) {
         attr_num<uint32_t>(d, kChecksumAttr, H5T_NATIVE_UINT32, crc32_of(buf, bytes));
     }
 
+    // n elements of `type` at buf as a chunked, shuffled and deflated 1-D dataset, sealed with
+    // their crc32 (fixed-size types) and the units attribute when given.
     void write_raw(const std::string& path, hid_t type, size_t n, const void* buf,
                    const char* units) {
         const hsize_t dims[1] = {n};
@@ -305,6 +350,47 @@ class Writer {
         counted();
     }
 
+    // A virtual dataset of n elements of `type` whose pieces lie in other files: each source
+    // maps its dataset's elements [src_first, src_first + count) to [first, first + count) here.
+    // File names are relative to this file's directory (HDF5 looks there when a relative source
+    // is not found from the working directory).
+    struct Source {
+        std::string file, dataset;
+        hsize_t src_n = 0;  // the source dataset's length
+        hsize_t src_first = 0, first = 0, count = 0;
+    };
+    void virtual_dataset(const std::string& path, hid_t type, size_t n,
+                         const std::vector<Source>& sources, uint32_t crc, const char* units) {
+        const hsize_t dims[1] = {n};
+        Hid space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+        Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+        check(space.ok() && dcpl.ok(), "virtual " + path);
+        for (const Source& s : sources) {
+            if (s.count == 0) continue;
+            const hsize_t vstart[1] = {s.first}, sstart[1] = {s.src_first}, cnt[1] = {s.count};
+            check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, vstart, nullptr, cnt, nullptr) >=
+                      0,
+                  "virtual " + path);
+            const hsize_t src_dims[1] = {s.src_n};
+            Hid src_space(H5Screate_simple(1, src_dims, nullptr), H5Sclose);
+            check(src_space.ok() && H5Sselect_hyperslab(src_space.get(), H5S_SELECT_SET, sstart,
+                                                        nullptr, cnt, nullptr) >= 0,
+                  "virtual " + path);
+            check(H5Pset_virtual(dcpl.get(), space.get(), s.file.c_str(), s.dataset.c_str(),
+                                 src_space.get()) >= 0,
+                  "virtual mapping " + path);
+        }
+        check(H5Sselect_all(space.get()) >= 0, "virtual " + path);
+        Hid d(H5Dcreate2(file_, path.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(),
+                         H5P_DEFAULT),
+              H5Dclose);
+        check(d.ok(), "create " + path);
+        attr_num<uint32_t>(d.get(), kChecksumAttr, H5T_NATIVE_UINT32, crc);
+        if (units) attr_string(d.get(), "units", units);
+        counted();
+    }
+
+  private:
     // Test hook (issue: atomic writes): abort the process after N datasets.
     void counted() {
         crash_point("ckpt");
@@ -318,6 +404,13 @@ class Writer {
 };
 
 // ---- reading ----
+// Whether dataset d is a virtual dataset (its elements lie in other datasets, see
+// Writer::virtual_dataset).
+inline bool is_virtual(hid_t d) {
+    Hid p(H5Dget_create_plist(d), H5Pclose);
+    return p.ok() && H5Pget_layout(p.get()) == H5D_VIRTUAL;
+}
+
 class Reader {
   public:
     static constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
@@ -480,6 +573,9 @@ class Reader {
     // chunk per element). No dataset we write holds more elements than its own stored bytes
     // inflate to (deflate: at most 1032:1), and those are part of the file.
     void check_plausible(hid_t d, hsize_t n, const std::string& path) const {
+        // A virtual dataset stores nothing here; its readers check each source (whose
+        // mappings bound its length) before reading it.
+        if (is_virtual(d)) return;
         hsize_t file_bytes = 0;
         Hid type(H5Dget_type(d), H5Tclose);
         const size_t elem = type.ok() ? std::max<size_t>(H5Tget_size(type.get()), 1) : 1;
@@ -496,8 +592,16 @@ class Reader {
 // fill() writes its content. `path` and `what` name it in messages. HDF5 never touches the disk
 // here: a full disk or a file-size limit while HDF5 itself wrote left a file id HDF5 could not
 // close, and the library crashed at exit (issue 8, disk full).
+// The serial HDF5 library is not thread-safe: threads of one process (in-process ranks) build
+// and read files one at a time.
+inline std::mutex& library_mutex() {
+    static std::mutex m;
+    return m;
+}
+
 template <typename Fill>
 Result<std::string> build_image(const std::string& path, const char* what, Fill fill) {
+    std::lock_guard lock(library_mutex());
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     std::string image;
     try {
@@ -535,6 +639,7 @@ Result<void> write_atomic(const std::string& path, const char* what, Fill fill) 
 // input naming the file.
 template <typename T, typename Read>
 Result<T> read_file(const std::string& path, Read read) {
+    std::lock_guard lock(library_mutex());
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     if (auto r = require_regular_file(path); !r) return tl::unexpected(r.error());
     if (::access(path.c_str(), R_OK) != 0)
@@ -547,6 +652,121 @@ Result<T> read_file(const std::string& path, Read read) {
     } catch (const H5Failure& f) {
         return bad_input(path + ": " + f.what);
     }
+}
+
+// ---- column tables ----
+// One description per group of columns (name, stored type, units, how to get a row's value and
+// how to set it), read by both the writer (write_columns) and the reader (read_columns), so
+// that adding a field touches one line. `In` is what the writer reads rows from, `Out` what
+// the reader fills; both are indexed by row.
+// HDF5's native type of T (the numeric types the tables use).
+template <typename T>
+hid_t native_type() {
+    if constexpr (std::is_same_v<T, int32_t>) return H5T_NATIVE_INT32;
+    if constexpr (std::is_same_v<T, int64_t>) return H5T_NATIVE_INT64;
+    if constexpr (std::is_same_v<T, uint8_t>) return H5T_NATIVE_UINT8;
+    static_assert(std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t> ||
+                      std::is_same_v<T, uint8_t> || std::is_same_v<T, double>,
+                  "no HDF5 type for this column type");
+    return H5T_NATIVE_DOUBLE;
+}
+
+enum class TextForm { kFixed, kDictionary };
+
+template <typename In, typename Out, typename T>
+struct NumColumn {
+    T (*get)(const In&, size_t);
+    void (*set)(Out&, size_t, T);  // may throw H5Failure (a value out of range)
+};
+template <typename In, typename Out>
+struct TextColumn {
+    TextForm form;
+    std::string_view (*get)(const In&, size_t);
+    void (*set)(Out&, size_t, std::string&&);
+};
+template <typename In, typename Out>
+struct Column {
+    const char* name;
+    const char* units;  // nullptr: none
+    std::variant<NumColumn<In, Out, int32_t>, NumColumn<In, Out, int64_t>,
+                 NumColumn<In, Out, uint8_t>, NumColumn<In, Out, double>, TextColumn<In, Out>>
+        access;
+};
+template <typename In, typename Out>
+using Table = std::vector<Column<In, Out>>;
+
+// Row i of a vector a reader fills in row order (grown geometrically as it goes).
+template <typename V>
+auto& grow_at(V& v, size_t i) {
+    if (v.size() <= i) v.resize(i + 1);
+    return v[i];
+}
+
+// A numeric column's n values, filled in parallel (get only reads).
+template <typename In, typename Out, typename T>
+std::vector<T> column_values(const NumColumn<In, Out, T>& c, const In& in, size_t first, size_t n) {
+    std::vector<T> v(n);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 16384), [&](const auto& r) {
+        for (size_t i = r.begin(); i < r.end(); ++i) v[i] = c.get(in, first + i);
+    });
+    return v;
+}
+
+template <typename In, typename Out>
+void write_columns(Writer& w, const std::string& group, const Table<In, Out>& table, const In& in,
+                   size_t n) {
+    for (const Column<In, Out>& c : table) {
+        const std::string path = group + "/" + c.name;
+        std::visit(
+            [&](const auto& a) {
+                using A = std::decay_t<decltype(a)>;
+                if constexpr (std::is_same_v<A, TextColumn<In, Out>>) {
+                    auto get = [&](size_t i) { return a.get(in, i); };
+                    if (a.form == TextForm::kDictionary)
+                        w.dictionary(path, n, get);
+                    else
+                        w.strings(path, n, get);
+                } else {
+                    auto v = column_values(a, in, 0, n);
+                    w.dataset(path, native_type<typename decltype(v)::value_type>(), v, c.units);
+                }
+            },
+            c.access);
+    }
+}
+
+// Reads every column of `table` under `group` into `out` and returns the row count; the
+// columns must agree in length (at most max_n rows).
+template <typename In, typename Out>
+size_t read_columns(const Reader& r, const std::string& group, const Table<In, Out>& table,
+                    Out& out, size_t max_n = Reader::kUnbounded) {
+    size_t n = 0;
+    bool first = true;
+    for (const Column<In, Out>& c : table) {
+        const std::string path = group + "/" + c.name;
+        std::visit(
+            [&](const auto& a) {
+                using A = std::decay_t<decltype(a)>;
+                auto fill = [&](auto&& v) {
+                    if (first) {
+                        n = v.size();
+                        max_n = n;
+                        first = false;
+                    }
+                    check(v.size() == n, group + ": columns differ in length");
+                    for (size_t i = 0; i < n; ++i) a.set(out, i, std::move(v[i]));
+                };
+                if constexpr (std::is_same_v<A, TextColumn<In, Out>>) {
+                    fill(a.form == TextForm::kDictionary ? r.dictionary(path, max_n)
+                                                         : r.strings(path, max_n));
+                } else {
+                    using T = decltype(a.get(std::declval<const In&>(), 0));
+                    fill(r.template dataset<T>(path, native_type<T>(), max_n));
+                }
+            },
+            c.access);
+    }
+    return n;
 }
 
 }  // namespace fp::io::h5

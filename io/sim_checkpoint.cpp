@@ -12,12 +12,67 @@ using h5::Hid;
 using h5::Reader;
 using h5::Writer;
 
-template <typename T, typename F>
-std::vector<T> col(const std::vector<sim::IntervalRow>& rows, F f) {
-    std::vector<T> v;
-    v.reserve(rows.size());
-    for (const auto& r : rows) v.push_back(f(r));
-    return v;
+using Rows = std::vector<sim::IntervalRow>;
+using h5::grow_at;
+using sim::Scenario;
+template <typename T>
+using RowNum = h5::NumColumn<Rows, Rows, T>;
+template <typename T>
+using VmNum = h5::NumColumn<Scenario, Scenario, T>;
+
+// /time: one line per column of the time axis, for the writer and the reader.
+const h5::Table<Rows, Rows>& time_columns() {
+#define FP_TIME_COLUMN(NAME, T, UNITS, FIELD)                                   \
+    {                                                                           \
+        NAME, UNITS, RowNum<T> {                                                \
+            [](const Rows& r, size_t i) { return static_cast<T>(r[i].FIELD); }, \
+                [](Rows& r, size_t i, T v) { grow_at(r, i).FIELD = v; }         \
+        }                                                                       \
+    }
+    static const h5::Table<Rows, Rows> t = {
+        FP_TIME_COLUMN("interval", int32_t, nullptr, k),
+        FP_TIME_COLUMN("t", double, "s", t),
+        FP_TIME_COLUMN("active_hosts", int32_t, nullptr, active_hosts),
+        FP_TIME_COLUMN("energy_j", double, "J", fig.energy_j),
+        FP_TIME_COLUMN("active_host_s", double, "host·s", fig.active_host_s),
+        FP_TIME_COLUMN("overload_host_s", double, "host·s", fig.overload_host_s),
+        FP_TIME_COLUMN("requested_mips_s", double, "MIPS·s", fig.requested_mips_s),
+        FP_TIME_COLUMN("allocated_mips_s", double, "MIPS·s", fig.allocated_mips_s),
+        FP_TIME_COLUMN("migration_loss_mips_s", double, "MIPS·s", fig.migration_loss_mips_s),
+        FP_TIME_COLUMN("mem_moved_mb", double, "MB", fig.mem_moved_mb),
+        FP_TIME_COLUMN("migrations", int64_t, nullptr, fig.migrations),
+        FP_TIME_COLUMN("hotspot_hosts", int64_t, nullptr, fig.hotspot_host_intervals),
+        FP_TIME_COLUMN("switched_on", int64_t, nullptr, fig.switched_on),
+        FP_TIME_COLUMN("switched_off", int64_t, nullptr, fig.switched_off),
+        FP_TIME_COLUMN("decision_s", double, "s (wall clock)", decision_s),
+    };
+#undef FP_TIME_COLUMN
+    return t;
+}
+
+// /scenario/vms (but the ragged traces): the scenario's per-VM vectors, one line each.
+const h5::Table<Scenario, Scenario>& vm_columns() {
+#define FP_VM_COLUMN(NAME, T, UNITS, VEC)                                         \
+    {                                                                             \
+        NAME, UNITS, VmNum<T> {                                                   \
+            [](const Scenario& s, size_t i) { return static_cast<T>(s.VEC[i]); }, \
+                [](Scenario& s, size_t i, T v) { grow_at(s.VEC, i) = v; }         \
+        }                                                                         \
+    }
+    static const h5::Table<Scenario, Scenario> t = {
+        {"id", nullptr,
+         h5::TextColumn<Scenario, Scenario>{
+             h5::TextForm::kFixed,
+             [](const Scenario& s, size_t i) -> std::string_view { return s.vm_ids[i]; },
+             [](Scenario& s, size_t i, std::string&& v) { grow_at(s.vm_ids, i) = std::move(v); }}},
+        FP_VM_COLUMN("mips", double, "MIPS", vm_mips),
+        FP_VM_COLUMN("pes", int32_t, nullptr, vm_pes),
+        FP_VM_COLUMN("ram_mb", double, "MB", vm_ram_mb),
+        FP_VM_COLUMN("bw_mbps", double, "Mbit/s", vm_bw_mbps),
+        FP_VM_COLUMN("initial_host", int32_t, nullptr, vm_initial_host),
+    };
+#undef FP_VM_COLUMN
+    return t;
 }
 
 void write_all(hid_t file, const SimCheckpoint& c) {
@@ -80,12 +135,7 @@ void write_all(hid_t file, const SimCheckpoint& c) {
     w.dataset("/scenario/hosts/type", H5T_NATIVE_INT32, sc.host_type);
     w.dataset("/scenario/hosts/accepts", H5T_NATIVE_UINT8, sc.host_accepts);
     w.group("/scenario/vms");
-    w.strings("/scenario/vms/id", sc.vm_ids);
-    w.dataset("/scenario/vms/mips", H5T_NATIVE_DOUBLE, sc.vm_mips, "MIPS");
-    w.dataset("/scenario/vms/pes", H5T_NATIVE_INT32, sc.vm_pes);
-    w.dataset("/scenario/vms/ram_mb", H5T_NATIVE_DOUBLE, sc.vm_ram_mb, "MB");
-    w.dataset("/scenario/vms/bw_mbps", H5T_NATIVE_DOUBLE, sc.vm_bw_mbps, "Mbit/s");
-    w.dataset("/scenario/vms/initial_host", H5T_NATIVE_INT32, sc.vm_initial_host);
+    h5::write_columns(w, "/scenario/vms", vm_columns(), sc, sc.vm_ids.size());
     std::vector<int64_t> offsets{0};
     std::vector<double> samples;
     for (const auto& tr : sc.trace) {
@@ -98,34 +148,7 @@ void write_all(hid_t file, const SimCheckpoint& c) {
 
     const auto& rows = c.rows;
     w.group("/time");
-    w.dataset("/time/interval", H5T_NATIVE_INT32, col<int32_t>(rows, [](auto& r) { return r.k; }));
-    w.dataset("/time/t", H5T_NATIVE_DOUBLE, col<double>(rows, [](auto& r) { return r.t; }), "s");
-    w.dataset("/time/active_hosts", H5T_NATIVE_INT32,
-              col<int32_t>(rows, [](auto& r) { return r.active_hosts; }));
-    w.dataset("/time/energy_j", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.energy_j; }), "J");
-    w.dataset("/time/active_host_s", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.active_host_s; }), "host·s");
-    w.dataset("/time/overload_host_s", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.overload_host_s; }), "host·s");
-    w.dataset("/time/requested_mips_s", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.requested_mips_s; }), "MIPS·s");
-    w.dataset("/time/allocated_mips_s", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.allocated_mips_s; }), "MIPS·s");
-    w.dataset("/time/migration_loss_mips_s", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.migration_loss_mips_s; }), "MIPS·s");
-    w.dataset("/time/mem_moved_mb", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.fig.mem_moved_mb; }), "MB");
-    w.dataset("/time/migrations", H5T_NATIVE_INT64,
-              col<int64_t>(rows, [](auto& r) { return r.fig.migrations; }));
-    w.dataset("/time/hotspot_hosts", H5T_NATIVE_INT64,
-              col<int64_t>(rows, [](auto& r) { return r.fig.hotspot_host_intervals; }));
-    w.dataset("/time/switched_on", H5T_NATIVE_INT64,
-              col<int64_t>(rows, [](auto& r) { return r.fig.switched_on; }));
-    w.dataset("/time/switched_off", H5T_NATIVE_INT64,
-              col<int64_t>(rows, [](auto& r) { return r.fig.switched_off; }));
-    w.dataset("/time/decision_s", H5T_NATIVE_DOUBLE,
-              col<double>(rows, [](auto& r) { return r.decision_s; }), "s (wall clock)");
+    h5::write_columns(w, "/time", time_columns(), rows, rows.size());
     std::vector<float> util;
     const size_t nh = static_cast<size_t>(sc.hosts());
     util.reserve(rows.size() * nh);
@@ -228,19 +251,11 @@ SimCheckpoint read_all(hid_t file) {
           "host columns of different lengths");
     for (int32_t t : sc.host_type)
         check(t >= 0 && static_cast<size_t>(t) < nt, "bad host type index");
-    sc.vm_ids = r.strings("/scenario/vms/id");
-    sc.vm_mips = r.dataset<double>("/scenario/vms/mips", H5T_NATIVE_DOUBLE);
-    sc.vm_pes = r.dataset<int32_t>("/scenario/vms/pes", H5T_NATIVE_INT32);
-    sc.vm_ram_mb = r.dataset<double>("/scenario/vms/ram_mb", H5T_NATIVE_DOUBLE);
-    sc.vm_bw_mbps = r.dataset<double>("/scenario/vms/bw_mbps", H5T_NATIVE_DOUBLE);
-    sc.vm_initial_host = r.dataset<int32_t>("/scenario/vms/initial_host", H5T_NATIVE_INT32);
+    h5::read_columns(r, "/scenario/vms", vm_columns(), sc);
     const auto offsets = r.dataset<int64_t>("/scenario/vms/trace_offset", H5T_NATIVE_INT64);
     const auto samples = r.dataset<double>("/scenario/vms/trace", H5T_NATIVE_DOUBLE);
     const size_t nv = sc.vm_ids.size();
-    check(sc.vm_mips.size() == nv && sc.vm_pes.size() == nv && sc.vm_ram_mb.size() == nv &&
-              sc.vm_bw_mbps.size() == nv && sc.vm_initial_host.size() == nv &&
-              offsets.size() == nv + 1,
-          "VM columns of different lengths");
+    check(offsets.size() == nv + 1, "VM columns of different lengths");
     for (size_t v = 0; v < nv; ++v) {
         check(sc.vm_pes[v] > 0 && std::isfinite(sc.vm_mips[v]) && sc.vm_mips[v] >= 0 &&
                   std::isfinite(sc.vm_ram_mb[v]) && sc.vm_ram_mb[v] >= 0 &&
@@ -256,51 +271,14 @@ SimCheckpoint read_all(hid_t file) {
         for (double x : sc.trace.back()) check(std::isfinite(x) && x >= 0, "bad trace sample");
     }
 
-    const auto k = r.dataset<int32_t>("/time/interval", H5T_NATIVE_INT32);
-    const auto t = r.dataset<double>("/time/t", H5T_NATIVE_DOUBLE);
-    const auto active = r.dataset<int32_t>("/time/active_hosts", H5T_NATIVE_INT32);
-    const auto energy = r.dataset<double>("/time/energy_j", H5T_NATIVE_DOUBLE);
-    const auto act_s = r.dataset<double>("/time/active_host_s", H5T_NATIVE_DOUBLE);
-    const auto ovl_s = r.dataset<double>("/time/overload_host_s", H5T_NATIVE_DOUBLE);
-    const auto req = r.dataset<double>("/time/requested_mips_s", H5T_NATIVE_DOUBLE);
-    const auto alloc = r.dataset<double>("/time/allocated_mips_s", H5T_NATIVE_DOUBLE);
-    const auto loss = r.dataset<double>("/time/migration_loss_mips_s", H5T_NATIVE_DOUBLE);
-    const auto mem = r.dataset<double>("/time/mem_moved_mb", H5T_NATIVE_DOUBLE);
-    const auto mig = r.dataset<int64_t>("/time/migrations", H5T_NATIVE_INT64);
-    const auto hot = r.dataset<int64_t>("/time/hotspot_hosts", H5T_NATIVE_INT64);
-    const auto on = r.dataset<int64_t>("/time/switched_on", H5T_NATIVE_INT64);
-    const auto off = r.dataset<int64_t>("/time/switched_off", H5T_NATIVE_INT64);
-    const auto dec = r.dataset<double>("/time/decision_s", H5T_NATIVE_DOUBLE);
+    const size_t n = h5::read_columns(r, "/time", time_columns(), c.rows);
     size_t rows = 0, cols = 0;
     const auto util = r.matrix("/time/host_util", rows, cols);
-    const size_t n = k.size();
-    for (size_t len : {t.size(), active.size(), energy.size(), act_s.size(), ovl_s.size(),
-                       req.size(), alloc.size(), loss.size(), mem.size(), mig.size(), hot.size(),
-                       on.size(), off.size(), dec.size(), rows}) {
-        check(len == n, "time axis columns of different lengths");
-    }
+    check(rows == n, "time axis columns of different lengths");
     check(rows == 0 || cols == sc.host_ids.size(), "host_util has the wrong number of hosts");
-    for (size_t i = 0; i < n; ++i) {
-        sim::IntervalRow row;
-        row.k = k[i];
-        row.t = t[i];
-        row.active_hosts = active[i];
-        row.fig.energy_j = energy[i];
-        row.fig.active_host_s = act_s[i];
-        row.fig.overload_host_s = ovl_s[i];
-        row.fig.requested_mips_s = req[i];
-        row.fig.allocated_mips_s = alloc[i];
-        row.fig.migration_loss_mips_s = loss[i];
-        row.fig.mem_moved_mb = mem[i];
-        row.fig.migrations = mig[i];
-        row.fig.hotspot_host_intervals = hot[i];
-        row.fig.switched_on = on[i];
-        row.fig.switched_off = off[i];
-        row.decision_s = dec[i];
-        row.host_util.assign(util.begin() + static_cast<std::ptrdiff_t>(i * cols),
-                             util.begin() + static_cast<std::ptrdiff_t>((i + 1) * cols));
-        c.rows.push_back(std::move(row));
-    }
+    for (size_t i = 0; i < n; ++i)
+        c.rows[i].host_util.assign(util.begin() + static_cast<std::ptrdiff_t>(i * cols),
+                                   util.begin() + static_cast<std::ptrdiff_t>((i + 1) * cols));
     const auto blob = r.dataset<uint8_t>("/state", H5T_NATIVE_UINT8);
     c.state.assign(blob.begin(), blob.end());
     c.metrics_json = r.scalar_string("/metrics_json");

@@ -58,8 +58,10 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 FORMAT = "fleetplan-checkpoint"
-FORMAT_VERSION = 2          # the newest version this reader understands (1 and 2 differ only
-                            # in how string columns are stored; h5py's asstr() reads both)
+FORMAT_VERSION = 3          # the newest version this reader understands (1 and 2 differ only
+                            # in how string columns are stored; h5py's asstr() reads both; 3:
+                            # /fleet/vms may be virtual datasets over part files, read by h5py
+                            # as any dataset)
 DIMS = ("cpu", "mem", "net")
 MAX_RACKS = 40
 KIB_PER_GIB = 1024.0 ** 2

@@ -1,13 +1,17 @@
 #include "src/dist/plan_driver.hpp"
 
 #include <tbb/parallel_for.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
 
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
@@ -26,6 +30,7 @@
 #include "src/plan/sharded.hpp"
 #include "src/plan/summary.hpp"
 #include "src/policy/registry.hpp"
+#include "src/util/assert.hpp"
 #include "src/util/duration.hpp"
 #include "src/util/iso8601.hpp"
 #include "src/util/text.hpp"
@@ -121,6 +126,162 @@ Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fl
         if (!errors.empty()) return tl::unexpected(errors.to_error());
     }
     return ids;
+}
+// ---- The checkpoint's VM rows, written by every rank (io/checkpoint.hpp, VmPartWriter).
+
+void put_i64(std::string& b, int64_t v) { b.append(reinterpret_cast<const char*>(&v), 8); }
+int64_t get_i64(std::string_view& b) {
+    FP_ASSERT(b.size() >= 8);
+    int64_t v = 0;
+    std::memcpy(&v, b.data(), 8);
+    b.remove_prefix(8);
+    return v;
+}
+void put_str(std::string& b, std::string_view s) {
+    put_i64(b, static_cast<int64_t>(s.size()));
+    b.append(s);
+}
+std::string get_str(std::string_view& b) {
+    const auto n = static_cast<size_t>(get_i64(b));
+    FP_ASSERT(b.size() >= n);
+    std::string s(b.substr(0, n));
+    b.remove_prefix(n);
+    return s;
+}
+
+// Removes this run's part files unless released (the run committed its outputs).
+struct PartsGuard {
+    std::vector<std::string> paths;
+    void release() { paths.clear(); }
+    ~PartsGuard() {
+        for (const std::string& p : paths) ::unlink(p.c_str());
+    }
+};
+
+// Every rank writes the VM rows of its shards to its part file; the ranks first agree on the
+// run's token (rank 0's), on the string columns' widths and on the dictionary codes. Returns
+// the token and, on rank 0, what joins the parts into checkpoint.h5.
+Result<std::pair<std::string, io::VmParts>> write_vm_parts(
+    const std::vector<plan::ShardInput>& inputs, const plan::ShardMap& map,
+    const std::vector<int64_t>& shard_rows, const std::string& out_dir, Communicator& comm) {
+    auto token = broadcast_bytes(
+        "ckpt-parts.token",
+        Result<std::string>(comm.rank() == 0 ? io::hex64((uint64_t{std::random_device{}()} << 32) ^
+                                                         std::random_device{}())
+                                             : std::string()),
+        0, comm);
+    if (!token) return tl::unexpected(token.error());
+    const std::string name = io::part_file_name(*token, comm.rank());
+    PartsGuard mine_guard;
+    mine_guard.paths.push_back(out_dir + "/" + name);
+    std::optional<io::VmPartWriter> writer;
+    std::string layout;
+    auto prepare = [&]() -> Result<void> {
+        std::vector<const plan::ShardInput*> order;
+        for (const plan::ShardInput& si : inputs) order.push_back(&si);
+        std::sort(order.begin(), order.end(),
+                  [](const auto* a, const auto* b) { return a->shard < b->shard; });
+        io::VmPartRows rows;
+        for (const plan::ShardInput* si : order) {
+            const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si->shard)];
+            rows.shards.push_back(si->shard);
+            rows.shard_rows.push_back(static_cast<int64_t>(si->fleet.vms.size()));
+            for (const model::Vm& v : si->fleet.vms) {
+                rows.rows.push_back(&v);
+                rows.hosts.push_back(v.is_new() ? v.host : hosts_of[static_cast<size_t>(v.host)]);
+            }
+        }
+        writer.emplace(std::move(rows));
+        for (int64_t w : writer->widths()) put_i64(layout, w);
+        for (const auto& names : writer->names()) {
+            put_i64(layout, static_cast<int64_t>(names.size()));
+            for (const std::string& n : names) put_str(layout, n);
+        }
+        return {};
+    };
+    if (auto r = run_agreed(prepare, comm); !r) return tl::unexpected(r.error());
+    auto layouts = allgather_bytes("ckpt-parts.layout", layout, comm);
+    if (!layouts) return tl::unexpected(layouts.error());
+    const size_t cols = writer->names().size();
+    std::vector<int64_t> widths(cols, 0);
+    std::vector<int32_t> code_base(cols, 0);
+    std::vector<std::vector<std::string>> names(cols);
+    for (size_t r = 0; r < layouts->size(); ++r) {
+        std::string_view b = (*layouts)[r];
+        for (size_t k = 0; k < cols; ++k) widths[k] = std::max(widths[k], get_i64(b));
+        for (size_t k = 0; k < cols; ++k) {
+            const int64_t n = get_i64(b);
+            if (static_cast<int>(r) == comm.rank())
+                code_base[k] = static_cast<int32_t>(names[k].size());
+            for (int64_t i = 0; i < n; ++i) names[k].push_back(get_str(b));
+        }
+    }
+    layouts->clear();
+    std::string sums;
+    auto write = [&]() -> Result<void> {
+        auto crc = writer->write(out_dir + "/" + name, widths, code_base);
+        if (!crc) return tl::unexpected(crc.error());
+        put_i64(sums, writer->rows());
+        for (size_t k = 0; k < cols; ++k) {
+            put_i64(sums, static_cast<int64_t>((*crc)[k].size()));
+            for (uint32_t c : (*crc)[k]) put_i64(sums, c);
+        }
+        return {};
+    };
+    if (auto r = run_agreed(write, comm); !r) return tl::unexpected(r.error());
+    writer.reset();
+    auto all = gather_bytes("ckpt-parts.sums", sums, comm);
+    if (!all) return tl::unexpected(all.error());
+    mine_guard.release();  // rank 0 guards them all from here
+    io::VmParts parts;
+    if (comm.rank() != 0) return std::pair{*token, std::move(parts)};
+    const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
+    const auto ranks = static_cast<size_t>(comm.size());
+    std::vector<std::vector<std::vector<uint32_t>>> crc(ranks);  // rank, column, own shard
+    for (size_t r = 0; r < ranks; ++r) {
+        std::string_view b = (*all)[r];
+        parts.files.push_back(io::part_file_name(*token, static_cast<int>(r)));
+        parts.part_rows.push_back(get_i64(b));
+        crc[r].resize(cols);
+        for (size_t k = 0; k < cols; ++k) {
+            const int64_t n = get_i64(b);
+            for (int64_t i = 0; i < n; ++i) crc[r][k].push_back(static_cast<uint32_t>(get_i64(b)));
+        }
+    }
+    // A rank's part holds its shards in increasing order (prepare above), every owned shard.
+    std::vector<int64_t> first(ranks, 0);
+    std::vector<size_t> nth(ranks, 0);
+    parts.crc.assign(cols, {});
+    for (size_t sh = 0; sh < shard_rows.size(); ++sh) {
+        const auto r = static_cast<size_t>(owner[sh]);
+        parts.shards.push_back({owner[sh], first[r], shard_rows[sh]});
+        first[r] += shard_rows[sh];
+        for (size_t k = 0; k < cols; ++k)
+            parts.crc[k].push_back(nth[r] < crc[r][k].size() ? crc[r][k][nth[r]] : 0);
+        ++nth[r];
+    }
+    for (size_t r = 0; r < ranks; ++r)
+        FP_ASSERT(first[r] == parts.part_rows[r] && nth[r] == crc[r][0].size());
+    parts.widths = std::move(widths);
+    parts.names = std::move(names);
+    return std::pair{*token, std::move(parts)};
+}
+
+// Stages the removal of every part file in DIR but this run's (token; "": all of them).
+void remove_old_parts(io::OutputCommit& out, const std::string& dir, const std::string& token) {
+    std::string keep;  // this run's names begin with it
+    if (!token.empty()) {
+        keep = io::part_file_name(token, 0);
+        keep.resize(keep.size() - std::string_view("0000.h5").size());
+    }
+    std::error_code ec;
+    std::vector<std::string> old;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string n = e.path().filename().string();
+        if (io::is_part_file_name(n) && (keep.empty() || n.rfind(keep, 0) != 0)) old.push_back(n);
+    }
+    std::sort(old.begin(), old.end());
+    for (const std::string& n : old) out.remove(n);
 }
 }  // namespace
 
@@ -415,9 +576,35 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     if (!gathered) return tl::unexpected(gathered.error());
     std::vector<plan::ShardOutcome> outcomes = std::move(*gathered);
     const double gather_s = since(t_resolve);
-    // The VM rows travel only for the checkpoint: their time counts as writing.
+    // The VM rows for the checkpoint: their time counts as writing.
     const auto t_rows = Clock::now();
-    std::vector<ShardRows> rows;  // other ranks' rows (rank 0 keeps its own in `inputs`)
+    // Rank 0 takes the output directory (its lock) before any rank writes there.
+    std::optional<io::OutputCommit> out;
+    auto open_out = [&]() -> Result<void> {
+        if (comm.rank() != 0) return {};
+        auto o = io::OutputCommit::open(out_dir, "plan-output");
+        if (!o) return tl::unexpected(o.error());
+        out.emplace(std::move(*o));
+        return {};
+    };
+    if (auto r = run_agreed(open_out, comm); !r) return r;
+    std::vector<int64_t> shard_rows(static_cast<size_t>(map.shards), 0);
+    for (const plan::ShardInput& si : inputs)
+        shard_rows[static_cast<size_t>(si.shard)] = static_cast<int64_t>(si.fleet.vms.size());
+    if (auto r = allreduce_sum(shard_rows, comm); !r) return r;
+    // Under MPI every rank writes its own VM rows (a part file) and rank 0 joins them; one
+    // process writes one self-contained file.
+    const bool use_parts = comm.size() > 1;
+    std::optional<io::VmParts> vm_parts;
+    std::string part_token;
+    if (use_parts) {
+        auto parts = write_vm_parts(inputs, map, shard_rows, out_dir, comm);
+        if (!parts) return tl::unexpected(parts.error());
+        part_token = parts->first;
+        vm_parts = std::move(parts->second);
+        for (plan::ShardInput& si : inputs) std::vector<model::Vm>().swap(si.fleet.vms);
+    }
+    std::vector<ShardRows> rows;  // other ranks' per-VM inputs (rank 0 keeps its own in `inputs`)
     {
         // Building them may run out of memory on one rank: agreed before the gather.
         std::vector<ShardRows> my_rows;
@@ -427,7 +614,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
                 ShardRows r;
                 r.shard = si.shard;
                 const std::vector<int32_t>& hosts_of = map.hosts[static_cast<size_t>(si.shard)];
-                r.vms = std::move(si.fleet.vms);
+                r.vms = std::move(si.fleet.vms);  // none with parts: they are written
                 for (model::Vm& v : r.vms)
                     if (!v.is_new()) v.host = hosts_of[static_cast<size_t>(v.host)];
                 r.history = std::move(si.history);
@@ -445,6 +632,11 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     }
     const double rows_s = since(t_rows);
     if (comm.rank() != 0) return {};
+    // Until the outputs are committed, a failure here leaves this run's parts unreferenced:
+    // they go (an earlier checkpoint never names them).
+    PartsGuard parts_guard;
+    if (vm_parts)
+        for (const std::string& f : vm_parts->files) parts_guard.paths.push_back(out_dir + "/" + f);
     const auto t_global = Clock::now();
 
     // ---- Stage 3, rank 0: the global step, waves, outputs.
@@ -511,24 +703,27 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         std::sort(views.begin(), views.end(),
                   [](const RowView& a, const RowView& b) { return a.shard < b.shard; });
         std::vector<int64_t> offset(static_cast<size_t>(map.shards) + 1, 0);
-        for (const RowView& v : views)
-            offset[static_cast<size_t>(v.shard) + 1] = static_cast<int64_t>(v.vms->size());
-        for (size_t s = 1; s < offset.size(); ++s) offset[s] += offset[s - 1];
+        for (size_t sh = 0; sh < shard_rows.size(); ++sh) offset[sh + 1] = shard_rows[sh];
+        for (size_t sh = 1; sh < offset.size(); ++sh) offset[sh] += offset[sh - 1];
         ck.fleet.hosts = in.fleet.hosts;
-        const auto nv = static_cast<size_t>(offset.back());
-        ck.vm_rows.resize(nv);
-        ck.vm_row_hosts.resize(nv);
-        tbb::parallel_for(size_t{0}, views.size(), [&](size_t k) {
-            const RowView& v = views[k];
-            const auto base = static_cast<size_t>(offset[static_cast<size_t>(v.shard)]);
-            for (size_t i = 0; i < v.vms->size(); ++i) {
-                const model::Vm& vm = (*v.vms)[i];
-                ck.vm_rows[base + i] = &vm;
-                ck.vm_row_hosts[base + i] = vm.is_new() || !v.to_global
-                                                ? vm.host
-                                                : (*v.to_global)[static_cast<size_t>(vm.host)];
-            }
-        });
+        if (vm_parts) {
+            ck.vm_parts = std::move(vm_parts);
+        } else {
+            const auto nv = static_cast<size_t>(offset.back());
+            ck.vm_rows.resize(nv);
+            ck.vm_row_hosts.resize(nv);
+            tbb::parallel_for(size_t{0}, views.size(), [&](size_t k) {
+                const RowView& v = views[k];
+                const auto base = static_cast<size_t>(offset[static_cast<size_t>(v.shard)]);
+                for (size_t i = 0; i < v.vms->size(); ++i) {
+                    const model::Vm& vm = (*v.vms)[i];
+                    ck.vm_rows[base + i] = &vm;
+                    ck.vm_row_hosts[base + i] = vm.is_new() || !v.to_global
+                                                    ? vm.host
+                                                    : (*v.to_global)[static_cast<size_t>(vm.host)];
+                }
+            });
+        }
         bool any_history = false, any_traffic = false, any_frozen = false;
         for (const RowView& v : views) {
             any_history |= !v.history->empty();
@@ -536,7 +731,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             any_frozen |= std::find(v.frozen->begin(), v.frozen->end(), 1) != v.frozen->end();
         }
         for (const RowView& v : views) {
-            const size_t n = v.vms->size();
+            const auto n = static_cast<size_t>(shard_rows[static_cast<size_t>(v.shard)]);
             if (any_history) {
                 ck.history.interval_s = v.history->interval_s;
                 ck.history.length = std::max(ck.history.length, v.history->length);
@@ -587,18 +782,20 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     // dispatch checks plan.csv against this digest before it migrates anything.
     const std::string plan_text = io::plan_csv(g.skeleton, g.plan);
     ck.plan_csv_digest = io::plan_digest(plan_text);
-    auto out = io::OutputCommit::open(out_dir, "plan-output");
-    if (!out) return tl::unexpected(out.error());
     {
         auto image = io::checkpoint_image(out_dir + "/checkpoint.h5", ck);
         if (!image) return tl::unexpected(image.error());
         if (auto r = out->stage("checkpoint.h5", *image); !r) return r;
     }
+    // The parts of earlier checkpoints go once this one is in place (the list removes them
+    // after renaming it); this run's parts were published before it.
+    remove_old_parts(*out, out_dir, part_token);
     // summary.json's times include the checkpoint on disk (staged, fsynced), not the commit.
     run.phases.write = since(tw);
     run.plan_seconds = since(request.started);
     if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run, plan_text); !r)
         return r;
+    parts_guard.release();
     std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
               << "  outputs        " << out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
     if (args.has("fail-on-unresolved") && !g.plan.unresolved.empty()) {

@@ -1,11 +1,13 @@
 // The distributed pipeline of `fleetplan plan`, over any Communicator (MPI, in-process threads,
 // one local rank): every rank stages the inputs it needs and keeps the VM rows of the shards it
-// owns, plans those shards, and the outcomes go to rank 0, which resolves the global step, stitches
-// the checkpoint's VM rows shard by shard and writes the outputs. Every fallible step is agreed
+// owns, plans those shards, and the outcomes go to rank 0, which resolves the global step and
+// writes the outputs; under P>1 every rank writes its own VM rows to a checkpoint part, which
+// rank 0's checkpoint.h5 joins (io/checkpoint.hpp, VmPartWriter). Every fallible step is agreed
 // (src/dist/collectives.hpp), so all ranks return the same error code.
 // Thread-safety: one call per rank, each on its own thread with its own communicator; the
-// caller limits oneTBB's threads. Determinism: the outputs (plan.csv, summary.json but for its
-// timings, checkpoint.h5) are the same bytes for every rank count and thread count.
+// caller limits oneTBB's threads. Determinism: plan.csv and summary.json (but for its timings)
+// are the same bytes for every rank count and thread count; checkpoint.h5 holds the same data
+// (self-contained at P=1, joined parts under P>1: its layout and dictionary codes differ).
 #pragma once
 
 #include <chrono>

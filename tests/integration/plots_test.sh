@@ -63,14 +63,14 @@ fi
 # Bad input: exit 2 with a message naming the file.
 head -c 2000 "$T/consolidate/checkpoint.h5" >"$T/trunc.h5"
 cp "$T/small/checkpoint.h5" "$T/newer.h5"
-"$PYTHON" -c 'import h5py, sys; h5py.File(sys.argv[1], "a").attrs["format_version"] = 3' "$T/newer.h5"
+"$PYTHON" -c 'import h5py, sys; h5py.File(sys.argv[1], "a").attrs["format_version"] = 4' "$T/newer.h5"
 for f in trunc newer; do
     set +e
     "$PYTHON" "$PLOTS" "$T/$f.h5" --out "$T/$f" >/dev/null 2>"$T/$f.err"; rc=$?
     set -e
     [ $rc -eq 2 ] && grep -q "$T/$f.h5" "$T/$f.err" && ok "$f checkpoint: exit 2, names the file" || bad "$f checkpoint: exit $rc: $(cat "$T/$f.err")"
 done
-grep -q 'version 3' "$T/newer.err" && ok "newer version named" || bad "newer: $(cat "$T/newer.err")"
+grep -q 'version 4' "$T/newer.err" && ok "newer version named" || bad "newer: $(cat "$T/newer.err")"
 set +e
 "$PYTHON" "$PLOTS" "$T/small/checkpoint.h5" >/dev/null 2>&1; rc=$?
 set -e

@@ -138,6 +138,97 @@ TEST_F(CheckpointTest, IdsRoundTripByteExact) {
     EXPECT_NE(w.error().msg.find("NUL"), std::string::npos) << w.error().msg;
 }
 
+// Two ranks' parts, joined by checkpoint.h5's virtual datasets, read back as the self-contained
+// file of the same rows: three shards, rank 0 holding the first and the last (so the mappings
+// interleave), dictionary values in both parts, each part's own string widths.
+TEST_F(CheckpointTest, PartsJoinedByVirtualDatasetsReadAsTheSelfContainedFile) {
+    Checkpoint c = make();
+    for (size_t i = 0; i < c.fleet.vms.size(); ++i) {
+        c.fleet.vms[i].group = i % 3 ? "g" + std::to_string(i % 5) : "";
+        c.fleet.vms[i].anti_group = i > 300 && i % 7 == 0 ? "anti" : "";
+    }
+    c.fleet.vms[470].id += "-a-longer-id";  // only rank 0's part holds this width
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+
+    const int64_t cut[4] = {0, 200, 450, 600};
+    const int owner[3] = {0, 1, 0};
+    std::vector<VmPartRows> rows(2);
+    for (int s = 0; s < 3; ++s) {
+        VmPartRows& pr = rows[static_cast<size_t>(owner[s])];
+        pr.shards.push_back(s);
+        pr.shard_rows.push_back(cut[s + 1] - cut[s]);
+        for (int64_t i = cut[s]; i < cut[s + 1]; ++i) {
+            pr.rows.push_back(&c.fleet.vms[static_cast<size_t>(i)]);
+            pr.hosts.push_back(c.fleet.vms[static_cast<size_t>(i)].host);
+        }
+    }
+    std::vector<VmPartWriter> w;
+    for (auto& r : rows) w.emplace_back(std::move(r));
+    VmParts parts;
+    const size_t cols = w[0].names().size();
+    parts.widths.assign(cols, 0);
+    parts.names.resize(cols);
+    std::vector<std::vector<int32_t>> base(2, std::vector<int32_t>(cols, 0));
+    for (size_t r = 0; r < 2; ++r)
+        for (size_t k = 0; k < cols; ++k) {
+            parts.widths[k] = std::max(parts.widths[k], w[r].widths()[k]);
+            base[r][k] = static_cast<int32_t>(parts.names[k].size());
+            parts.names[k].insert(parts.names[k].end(), w[r].names()[k].begin(),
+                                  w[r].names()[k].end());
+        }
+    std::vector<std::vector<std::vector<uint32_t>>> crc;  // rank, column, own shard
+    for (size_t r = 0; r < 2; ++r) {
+        parts.files.push_back(part_file_name("t0", static_cast<int>(r)));
+        parts.part_rows.push_back(w[r].rows());
+        auto sums = w[r].write(path(parts.files.back().c_str()), parts.widths, base[r]);
+        ASSERT_TRUE(sums.has_value()) << sums.error().msg;
+        crc.push_back(*sums);
+    }
+    parts.shards = {{0, 0, 200}, {1, 0, 250}, {0, 200, 150}};
+    parts.crc.assign(cols, {});
+    for (size_t k = 0; k < cols; ++k) parts.crc[k] = {crc[0][k][0], crc[1][k][0], crc[0][k][1]};
+    Checkpoint joined = c;
+    joined.fleet.vms.clear();
+    joined.vm_parts = parts;
+    ASSERT_TRUE(write_checkpoint(path("j.h5"), joined).has_value());
+
+    auto a = read_checkpoint(path("c.h5"));
+    auto b = read_checkpoint(path("j.h5"));
+    ASSERT_TRUE(a.has_value()) << a.error().msg;
+    ASSERT_TRUE(b.has_value()) << b.error().msg;
+    EXPECT_EQ(a->format_version, kSelfContainedFormatVersion);
+    EXPECT_EQ(b->format_version, 3);
+    ASSERT_EQ(b->fleet.vms.size(), c.fleet.vms.size());
+    for (size_t i = 0; i < c.fleet.vms.size(); ++i) {
+        const model::Vm &x = a->fleet.vms[i], &y = b->fleet.vms[i];
+        EXPECT_EQ(x.id, y.id);
+        EXPECT_EQ(y.id, c.fleet.vms[i].id);
+        EXPECT_EQ(x.host, y.host);
+        EXPECT_EQ(x.demand, y.demand);
+        EXPECT_EQ(x.mem_size_kib, y.mem_size_kib);
+        EXPECT_EQ(x.disk_kib, y.disk_kib);
+        EXPECT_EQ(x.dirty_rate_mibps, y.dirty_rate_mibps);
+        EXPECT_EQ(x.group, y.group);
+        EXPECT_EQ(x.anti_group, y.anti_group);
+        EXPECT_EQ(x.cpu_alloc_millicores, y.cpu_alloc_millicores);
+        EXPECT_EQ(x.mem_alloc_kib, y.mem_alloc_kib);
+    }
+    EXPECT_EQ(b->plan.moves.size(), a->plan.moves.size());
+
+    // Rank 1's part swapped for rank 0's: the joined checksum refuses it.
+    std::filesystem::copy_file(path(parts.files[0].c_str()), path(parts.files[1].c_str()),
+                               std::filesystem::copy_options::overwrite_existing);
+    auto swapped = read_checkpoint(path("j.h5"));
+    ASSERT_FALSE(swapped.has_value());
+    EXPECT_EQ(swapped.error().code, ErrorCode::kBadInput);
+    // Rank 1's part gone: bad input naming it (HDF5 alone would read zeros).
+    std::filesystem::remove(path(parts.files[1].c_str()));
+    auto gone = read_checkpoint(path("j.h5"));
+    ASSERT_FALSE(gone.has_value());
+    EXPECT_EQ(gone.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(gone.error().msg.find(parts.files[1]), std::string::npos) << gone.error().msg;
+}
+
 TEST_F(CheckpointTest, TruncatedForeignAndNewerFilesAreBadInput) {
     ASSERT_TRUE(write_checkpoint(path("c.h5"), make()).has_value());
     const auto size = std::filesystem::file_size(path("c.h5"));

@@ -1,0 +1,109 @@
+# Checkpoints written by every rank (format 3, docs/checkpoint.md "Parts"): under mpirun each
+# rank writes its VM rows to a part file and checkpoint.h5 joins them with virtual datasets.
+# The joined checkpoint reads like a one-process one for inspect, --resume, --previous, h5py
+# and h5dump, from any working directory and after its directory moved; a missing or cut part
+# is bad input naming the part; a new run removes the parts of the checkpoint it replaces.
+source "$(dirname "$0")/common.sh"
+: "${MPIRUN:?}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+CFG="$SRC/tests/data/configs/sharded.toml"
+"$FLEETPLAN" generate --hosts 240 --vms 3000 --seed 11 --out "$T/fleet" >/dev/null
+H="$T/fleet/hosts.csv"
+V="$T/fleet/vms.csv"
+# Groups, so that the dictionary columns hold values from every rank.
+"$PYTHON" - "$V" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for i, r in enumerate(rows):
+    r["group"] = "g%d" % (i % 7) if i % 3 else ""
+    r["anti_group"] = "a%d" % (i % 11) if i % 5 == 0 else ""
+w = csv.DictWriter(open(sys.argv[1], "w", newline=""), fieldnames=list(rows[0]))
+w.writeheader()
+w.writerows(rows)
+PY
+run() {  # run P DIR [args...]
+    local p=$1 d=$2
+    shift 2
+    timeout 300 "$MPIRUN" -np "$p" "$FLEETPLAN" plan --hosts "$H" --vms "$V" --config "$CFG" \
+        --out "$d" "$@" >"$d.out" 2>"$d.err"
+}
+parts() { find "$1" -maxdepth 1 -name 'checkpoint.part-*' | wc -l; }
+
+run 1 "$T/p1" || bad "P=1 failed: $(cat "$T/p1.err")"
+[ "$(parts "$T/p1")" = 0 ] && ok "P=1: one self-contained file" || bad "P=1 wrote parts"
+for P in 2 4; do
+    run "$P" "$T/p$P" || bad "P=$P failed: $(cat "$T/p$P.err")"
+    cmp -s "$T/p1/plan.csv" "$T/p$P/plan.csv" && ok "P=$P: plan.csv identical" || bad "P=$P: plan differs"
+    [ "$(parts "$T/p$P")" = "$P" ] && ok "P=$P: $P part files" || bad "P=$P: $(parts "$T/p$P") parts"
+    v=$("$FLEETPLAN" inspect --json "$T/p$P/checkpoint.h5" | "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); print(d['vms'], d['format_version'])")
+    [ "$v" = "3000 3" ] && ok "P=$P: inspect reads 3000 VMs, format 3" || bad "P=$P inspect: $v"
+    "$FLEETPLAN" plan --resume "$T/p$P/checkpoint.h5" --out "$T/resumed$P" >/dev/null 2>"$T/resumed$P.err" &&
+        cmp -s "$T/p1/plan.csv" "$T/resumed$P/plan.csv" && ok "P=$P checkpoint resumes to the same plan" ||
+        bad "resume of the P=$P checkpoint: $(cat "$T/resumed$P.err")"
+done
+timeout 300 "$MPIRUN" -np 2 "$FLEETPLAN" plan --resume "$T/p4/checkpoint.h5" --out "$T/resumed42" >/dev/null &&
+    cmp -s "$T/p1/plan.csv" "$T/resumed42/plan.csv" && ok "P=4 checkpoint resumes under P=2" || bad "P=4 → P=2 resume"
+# --previous: the same cooldowns from a joined checkpoint as from a self-contained one.
+for P in 1 4; do
+    "$FLEETPLAN" plan --hosts "$H" --vms "$V" --config "$CFG" --previous "$T/p$P/checkpoint.h5" \
+        --now 2026-01-01T00:00:00Z --out "$T/prev$P" >/dev/null 2>"$T/prev$P.err" || bad "--previous P=$P: $(cat "$T/prev$P.err")"
+done
+cmp -s "$T/prev1/plan.csv" "$T/prev4/plan.csv" && ok "--previous of the P=4 checkpoint plans as of the P=1 one" ||
+    bad "--previous differs"
+
+# Readers outside fleetplan, from another working directory: h5py and h5dump see the same rows.
+(cd / && "$PYTHON" - "$T/p1/checkpoint.h5" "$T/p4/checkpoint.h5" <<'PY'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r")["fleet/vms"] for p in sys.argv[1:])
+for k in a:
+    if k.endswith("_names"):
+        continue
+    x, y = a[k][()], b[k][()]
+    if k + "_names" in a:  # dictionary: compare the values, not the codes
+        x, y = a[k + "_names"][()][x], b[k + "_names"][()][y]
+    assert x.shape == y.shape == (3000,) and np.array_equal(x, y), k
+assert set(b["group_names"][()]) == set(a["group_names"][()]) and len(a["group_names"]) == 8
+PY
+) && ok "h5py (cwd /) reads every VM column of the P=4 checkpoint as the P=1 one" || bad "h5py read differs"
+(cd / && h5dump -d /fleet/vms/mem "$T/p4/checkpoint.h5" | sed -n '/DATA {/,$p') >"$T/dump4"
+(cd / && h5dump -d /fleet/vms/mem "$T/p1/checkpoint.h5" | sed -n '/DATA {/,$p') >"$T/dump1"
+[ -s "$T/dump4" ] && cmp -s "$T/dump1" "$T/dump4" && ok "h5dump dumps the joined column as the P=1 one" ||
+    bad "h5dump differs"
+
+# The directory moved elsewhere: the parts are found next to the checkpoint.
+cp -r "$T/p4" "$T/copy" && mv "$T/copy" "$T/moved"
+(cd / && "$FLEETPLAN" plan --resume "$T/moved/checkpoint.h5" --out "$T/resumed_moved" >/dev/null) &&
+    cmp -s "$T/p1/plan.csv" "$T/resumed_moved/plan.csv" && ok "moved directory: resumes to the same plan" ||
+    bad "moved directory does not resume"
+
+# A missing or cut part: exit 2, naming the part file.
+part=$(find "$T/moved" -name 'checkpoint.part-*-0002.h5')
+mv "$part" "$T/saved.h5"
+set +e
+"$FLEETPLAN" inspect "$T/moved/checkpoint.h5" >/dev/null 2>"$T/missing.err"; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "$(basename "$part")" "$T/missing.err" && ok "missing part: exit 2 naming it" ||
+    bad "missing part: exit $rc: $(cat "$T/missing.err")"
+head -c 4000 "$T/saved.h5" >"$part"
+set +e
+"$FLEETPLAN" plan --resume "$T/moved/checkpoint.h5" --out "$T/cut" >/dev/null 2>"$T/cut.err"; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "$(basename "$part").*truncated" "$T/cut.err" && ok "truncated part: exit 2 naming it" ||
+    bad "truncated part: exit $rc: $(cat "$T/cut.err")"
+# A part of another run under the right name: its rows are not the ones checkpoint.h5 sealed.
+other=$(find "$T/p2" -name 'checkpoint.part-*-0001.h5')
+cp "$other" "$part"
+set +e
+"$FLEETPLAN" inspect "$T/moved/checkpoint.h5" >/dev/null 2>"$T/stale.err"; rc=$?
+set -e
+[ $rc = 2 ] && ok "a stale part: exit 2 ($(head -c 150 "$T/stale.err"))" || bad "stale part: exit $rc"
+
+# A new run removes the parts of the checkpoint it replaces, whatever its rank count.
+run 2 "$T/p4" || bad "P=2 over P=4 failed"
+[ "$(parts "$T/p4")" = 2 ] && ok "P=2 over P=4: the old parts are gone" || bad "$(parts "$T/p4") parts left"
+run 1 "$T/p4" || bad "P=1 over P=2 failed"
+[ "$(parts "$T/p4")" = 0 ] && ok "P=1 over P=2: no part left" || bad "$(parts "$T/p4") parts left"
+"$FLEETPLAN" inspect "$T/p4/checkpoint.h5" >/dev/null && ok "and the checkpoint reads" || bad "unreadable"
+
+echo "passed $passes, failed $fails"
+[ "$fails" -eq 0 ]
