@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "io/plan_writer.hpp"
 #include "io/traffic_csv.hpp"
 #include "src/dist/collectives.hpp"
+#include "src/dist/split_inputs.hpp"
 #include "src/dist/split_vms.hpp"
 #include "src/dist/wire.hpp"
 #include "src/plan/planner.hpp"
@@ -122,6 +124,88 @@ Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fl
     }
     return ids;
 }
+// --history and --traffic for the fleet `in` holds: with the input split, each rank parses a
+// range of each file and keeps its VMs' rows (src/dist/split_inputs.hpp); else the one process
+// reads them whole. Rows parsed per rank go to history_rows and traffic_rows.
+Result<void> stage_keyed_inputs(const Args& args, const std::string& vms_path,
+                                const std::vector<int32_t>& owner,
+                                const std::function<int32_t(int32_t, std::string_view)>& shard_of,
+                                bool split_input, PlanInputs& in,
+                                std::vector<int64_t>& history_rows,
+                                std::vector<int64_t>& traffic_rows, Communicator& comm) {
+    const auto history = args.get("history");
+    const auto traffic = args.get("traffic");
+    if (args.has("resume") || (!history && !traffic)) return {};
+    auto warn = [&](const std::vector<std::string>& warnings) {
+        if (comm.rank() == 0)
+            for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+    };
+    if (!split_input) {
+        auto read = [&]() -> Result<void> {
+            if (history) {
+                auto hist = io::load_history_with_warnings(*history, in.fleet);
+                if (!hist) return tl::unexpected(hist.error());
+                warn(hist->warnings);
+                in.history = std::move(hist->history);
+                in.digests.emplace_back("history", *history);
+                history_rows.assign(1, hist->rows);
+            }
+            if (traffic) {
+                auto text = io::read_file(*traffic);
+                if (!text) return tl::unexpected(text.error());
+                auto tr = io::parse_traffic(*text, *traffic, in.fleet);
+                if (!tr) return tl::unexpected(tr.error());
+                int64_t pairs = 0;
+                for (const auto& n : tr->neighbours) pairs += static_cast<int64_t>(n.size());
+                traffic_rows.assign(1, pairs / 2);  // each row is one pair, listed both ways
+                in.traffic = std::move(*tr);
+                in.digests.emplace_back("traffic", *traffic + " " + io::blocked_digest_text(*text));
+            }
+            return {};
+        };
+        return run_agreed(read, comm);
+    }
+    // The directory of every VM's shard, by id bucket.
+    std::vector<int32_t> shard_of_mine(in.fleet.vms.size());
+    for (size_t i = 0; i < in.fleet.vms.size(); ++i)
+        shard_of_mine[i] = shard_of(in.fleet.vms[i].host, in.fleet.vms[i].id);
+    auto dir = VmDirectory::build(in.fleet.vms, shard_of_mine, comm);
+    if (!dir) return tl::unexpected(dir.error());
+    const SplitFleet fleet{in.fleet, *dir, owner, [&]() -> Result<model::Fleet> {
+                               // The fault path: every VM row, for one process's messages.
+                               auto text = io::read_file(vms_path);
+                               if (!text) return tl::unexpected(text.error());
+                               io::FleetLoad load;
+                               load.fleet.hosts = in.fleet.hosts;
+                               load.fleet.index();
+                               if (auto r = io::parse_vms_into(*text, vms_path, {}, load); !r)
+                                   return tl::unexpected(r.error());
+                               return std::move(load.fleet);
+                           }};
+    auto per_rank = [&](const char* name, int64_t mine, std::vector<int64_t>& all) -> Result<void> {
+        auto got = allgather_i64(name, {mine}, comm);
+        if (!got) return tl::unexpected(got.error());
+        for (const auto& v : *got) all.push_back(v.at(0));
+        return {};
+    };
+    if (history) {
+        auto hist = read_history_split(*history, fleet, comm);
+        if (!hist) return tl::unexpected(hist.error());
+        warn(hist->load.warnings);
+        in.history = std::move(hist->load.history);
+        in.digests.emplace_back("history", *history);
+        if (auto r = per_rank("history-split.rows", hist->rows_parsed, history_rows); !r) return r;
+    }
+    if (traffic) {
+        auto tr = read_traffic_split(*traffic, fleet, comm);
+        if (!tr) return tl::unexpected(tr.error());
+        in.traffic = std::move(tr->traffic);
+        in.digests.emplace_back("traffic",
+                                *traffic + " " + io::kBlockDigestPrefix + io::hex64(tr->digest));
+        if (auto r = per_rank("traffic-split.rows", tr->rows_parsed, traffic_rows); !r) return r;
+    }
+    return {};
+}
 }  // namespace
 
 Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
@@ -157,18 +241,20 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     if (auto r = run_agreed(settle, comm); !r) return r;
 
     // ---- Stage 1, every rank on its own: inputs and config. Each rank keeps the VM rows of its
-    // shards only (all rows when --history, --traffic or --previous need every id).
+    // shards only, and the history and traffic rows of those VMs.
     std::optional<io::RunConfig> rc;
     plan::ShardMap map;
     std::vector<uint8_t> mine_shards;  // per shard: does this rank plan it?
     int64_t rows_held = 0;
     std::optional<io::FleetLoad> hosts_load;
     std::string vms_path;
-    // Ranks read vms.csv split (src/dist/split_vms.hpp) unless an input keyed by every VM id
-    // (--history, --traffic, --previous) needs every row on every rank.
+    // Ranks read vms.csv, --history and --traffic split (src/dist/split_vms.hpp,
+    // src/dist/split_inputs.hpp).
     bool split_input = false;
     std::optional<std::string> vms_digest;  // "fnv1a64-1m:HEX" of the whole vms.csv
     std::vector<int64_t> rows_parsed;       // per rank
+    std::vector<int64_t> history_rows;      // per rank (--history)
+    std::vector<int64_t> traffic_rows;      // per rank (--traffic)
     auto stage1 = [&]() -> Result<void> {
         if (auto resume = args.get("resume")) {
             auto ck = read_checkpoint_locked(*resume);
@@ -248,10 +334,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         for (int32_t s = 0; s < map.shards; ++s)
             mine_shards[static_cast<size_t>(s)] = owner[static_cast<size_t>(s)] == comm.rank();
         if (hosts_load) {
-            // Without inputs keyed by every VM id, a rank reads only its shards' VM rows.
-            const bool need_all =
-                args.has("history") || args.has("traffic") || args.has("previous");
-            split_input = comm.size() > 1 && !need_all;
+            split_input = comm.size() > 1;
             if (split_input) return {};
             auto vtext = io::read_file(vms_path);
             if (!vtext) return tl::unexpected(vtext.error());
@@ -262,14 +345,16 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         return {};
     };
     if (auto r = run_agreed(stage1, comm); !r) return r;
+    const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
+    auto shard_of = [&](int32_t h, std::string_view id) {
+        return h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
+                      : plan::shard_of_new_vm(id, map.shards);
+    };
     if (split_input) {
-        const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
         auto split = read_vms_split(
             vms_path, hosts_load->fleet,
             [&](int32_t h, std::string_view id) {
-                const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
-                                         : plan::shard_of_new_vm(id, map.shards);
-                return owner[static_cast<size_t>(s)];
+                return owner[static_cast<size_t>(shard_of(h, id))];
             },
             comm);
         if (!split) return tl::unexpected(split.error());
@@ -287,9 +372,6 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             std::memcpy(&n, b.data(), 8);
             rows_parsed.push_back(n);
         }
-    } else if (hosts_load && comm.size() > 1) {
-        // Every rank parsed every row (inputs keyed by every VM id); the count is the same.
-        rows_parsed.assign(static_cast<size_t>(comm.size()), rows_parsed.at(0));
     }
     auto stage1b = [&]() -> Result<void> {
         if (hosts_load) {
@@ -310,30 +392,36 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
                                      " is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
                 in.now_s = *t;
             }
-            if (auto h = args.get("history")) {
-                auto hist = io::load_history_with_warnings(*h, in.fleet);
-                if (!hist) return tl::unexpected(hist.error());
-                if (comm.rank() == 0)
-                    for (const auto& w : hist->warnings) std::cerr << "warning: " << w << "\n";
-                in.history = std::move(hist->history);
-                in.digests.emplace_back("history", *h);
-            }
-            if (auto t = args.get("traffic")) {
-                auto text = io::read_file(*t);
-                if (!text) return tl::unexpected(text.error());
-                auto tr = io::parse_traffic(*text, *t, in.fleet);
-                if (!tr) return tl::unexpected(tr.error());
-                in.traffic = std::move(*tr);
-                in.digests.emplace_back("traffic", *t + " fnv1a64:" + io::fnv1a64_hex(*text));
-            }
-            if (auto p = args.get("previous")) {
-                auto prev = read_checkpoint_locked(*p);
-                if (!prev) return tl::unexpected(prev.error());
-                in.fleet_changes = fleet_changes_json(plan::fleet_changes(prev->fleet, in.fleet));
-                in.previous = std::move(*prev);
-                in.digests.emplace_back("previous", *p);
-            }
         }
+        return {};
+    };
+    if (auto r = run_agreed(stage1b, comm); !r) return r;
+    // --history and --traffic: split like vms.csv (each rank parses a range and keeps the rows
+    // of its VMs), or read whole by the one process.
+    if (auto r = stage_keyed_inputs(args, vms_path, owner, shard_of, split_input, in, history_rows,
+                                    traffic_rows, comm);
+        !r)
+        return r;
+    std::optional<plan::FleetChanges> changes;
+    auto stage1c = [&]() -> Result<void> {
+        if (!hosts_load) return {};
+        if (auto p = args.get("previous")) {
+            // Every rank reads the previous checkpoint and takes what concerns its VMs.
+            auto prev = read_checkpoint_locked(*p);
+            if (!prev) return tl::unexpected(prev.error());
+            changes = plan::fleet_changes(prev->fleet, in.fleet);
+            in.previous = std::move(*prev);
+            in.digests.emplace_back("previous", *p);
+        }
+        return {};
+    };
+    if (auto r = run_agreed(stage1c, comm); !r) return r;
+    if (changes) {
+        // New VMs: each rank counted its own.
+        if (split_input) changes->new_vms = allreduce_sum(changes->new_vms, comm);
+        in.fleet_changes = fleet_changes_json(*changes);
+    }
+    auto stage1d = [&]() -> Result<void> {
         for (const auto& id : in.evacuate_ids) {
             auto h = in.fleet.host_index(id);
             if (!h) return bad_input("--evacuate: unknown host " + in_quotes(id));
@@ -369,7 +457,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             if (auto r = io::make_dir(out_dir); !r) return r;
         return {};
     };
-    if (auto r = run_agreed(stage1b, comm); !r) return r;
+    if (auto r = run_agreed(stage1d, comm); !r) return r;
     times.parse = allreduce_max(since(request.started), comm);
 
     // ---- Stage 2, every rank: its shards, in parallel.
@@ -479,6 +567,8 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     run.threads = request.threads;
     run.max_vm_rows_per_rank = max_rows;
     run.vm_rows_parsed_per_rank = rows_parsed;
+    run.history_rows_parsed_per_rank = history_rows;
+    run.traffic_rows_parsed_per_rank = traffic_rows;
     if (run.vm_rows_parsed_per_rank.empty())  // --resume: every rank read the checkpoint's rows
         run.vm_rows_parsed_per_rank.assign(static_cast<size_t>(comm.size()), max_rows);
     run.goal = plan::to_string(rc->options.goal);
