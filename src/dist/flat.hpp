@@ -6,6 +6,7 @@
 // Thread-safety: pure functions; a Reader belongs to one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -60,6 +61,14 @@ class Reader {
         return s;
     }
     std::string get_str() { return std::string(get_view()); }
+    // A count of items of at least `min_bytes` each: one the bytes left cannot hold is a damaged
+    // buffer (thrown before anything is allocated for it).
+    size_t get_count(size_t min_bytes) {
+        const auto n = get<uint64_t>();
+        if (n > (b_.size() - at_) / std::max<size_t>(min_bytes, 1))
+            throw std::runtime_error(std::string(what_) + ": count beyond the buffer");
+        return static_cast<size_t>(n);
+    }
 
   private:
     void need(size_t n) const {
