@@ -322,5 +322,38 @@ TEST_F(ShardedTwinTest, HistoryAndTrafficSplitAcrossRanksGiveTheOneProcessPlan) 
     }
 }
 
+TEST_F(ShardedTwinTest, APlanetLabHistoryIsReadByTheOwnersOfItsVms) {
+    // A PlanetLab directory (one file per VM): each in-process rank reads the files of its own
+    // VMs, and the plan is the one-process plan.
+    const auto load = io::load_fleet((dir_ / "hosts.csv").string(), (dir_ / "vms.csv").string());
+    ASSERT_TRUE(load);
+    const fs::path pl = dir_ / "planetlab";
+    fs::create_directories(pl);
+    int64_t files = 0;
+    for (size_t v = 0; v < load->fleet.vms.size(); v += 4, ++files) {
+        std::string series;
+        for (size_t k = 0; k < 2 + v % 6; ++k)
+            series += std::to_string((v * 7 + k * 13) % 101) + "\n";
+        write(pl / load->fleet.vms[v].id, series);
+    }
+    write(dir_ / "twin.toml",
+          "[plan]\nshard_hosts = 20\n[waves]\nmax_per_host = 1\n[policy]\ntrigger = { name = "
+          "\"lr\", safety = 1.2, window = 4 }\n");
+    const fs::path without = run(1, 2, "_plain");
+    extra_ = {"--history", pl.string()};
+    const fs::path one = run(1, 2);
+    ASSERT_NE(read(one / "plan.csv"), read(without / "plan.csv"))
+        << "the history changes nothing: the case tests nothing";
+    const fs::path three = run(3, 2);
+    EXPECT_EQ(read(three / "plan.csv"), read(one / "plan.csv"));
+    EXPECT_EQ(plan_summary(three), plan_summary(one));
+    std::ifstream in(three / "summary.json");
+    const auto per_rank =
+        nlohmann::json::parse(in)["history_rows_parsed_per_rank"].get<std::vector<int64_t>>();
+    ASSERT_EQ(per_rank.size(), 3u);
+    EXPECT_EQ(per_rank[0] + per_rank[1] + per_rank[2], files);
+    for (int64_t n : per_rank) EXPECT_LT(n, files);
+}
+
 }  // namespace
 }  // namespace fp::plan
