@@ -60,6 +60,12 @@ std::optional<int> percentage(std::string_view s) {
     return v;
 }
 
+std::string planetlab_dir(const std::string& path) {
+    std::string dir = path;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir;
+}
+
 }  // namespace
 
 Result<std::optional<std::vector<int>>> read_planetlab_file(const std::string& file,
@@ -106,12 +112,9 @@ Result<std::optional<std::vector<int>>> read_planetlab_file(const std::string& f
     return std::optional<std::vector<int>>(std::move(out));
 }
 
-namespace {
-
-Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fleet& fleet) {
+Result<std::vector<std::string>> planetlab_names(const std::string& path) {
     namespace fs = std::filesystem;
-    std::string dir = path;
-    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    const std::string dir = planetlab_dir(path);
     std::error_code ec;
     fs::directory_iterator it(dir, ec);
     if (ec) return fail(ErrorCode::kEnvironment, dir + ": cannot list: " + ec.message());
@@ -126,7 +129,17 @@ Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fle
     }
     if (ec) return fail(ErrorCode::kEnvironment, dir + ": cannot list: " + ec.message());
     std::sort(names.begin(), names.end());  // byte order: errors come in a stable order
+    return names;
+}
 
+namespace {
+
+enum class UnknownNames { kError, kSkip };
+
+Result<HistoryLoad> load_planetlab_files(const std::string& dir,
+                                         const std::vector<std::string>& names,
+                                         const model::Fleet& fleet, UnknownNames unknown,
+                                         int64_t& matched) {
     HistoryLoad out;
     out.history = empty_history(fleet);
     out.history.interval_s = kPlanetLabIntervalS;
@@ -139,9 +152,12 @@ Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fle
         const std::string file = (dir == "/" ? "" : dir) + "/" + name;
         const auto vm = fleet.vm_index(name);
         if (!vm) {
-            errors.add(file, 1, "cpu", "unknown VM " + in_quotes(name));
+            if (unknown == UnknownNames::kError)
+                errors.add(file, 1, "cpu", "unknown VM " + in_quotes(name));
             continue;
         }
+        ++matched;
+        ++out.rows;
         auto pcts = read_planetlab_file(file, errors);
         if (!pcts) return tl::unexpected(pcts.error());
         if (!*pcts) continue;
@@ -155,13 +171,14 @@ Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fle
     return out;
 }
 
-// ---- CSV ----
+Result<HistoryLoad> load_planetlab_dir(const std::string& path, const model::Fleet& fleet) {
+    auto names = planetlab_names(path);
+    if (!names) return tl::unexpected(names.error());
+    int64_t matched = 0;
+    return load_planetlab_files(planetlab_dir(path), *names, fleet, UnknownNames::kError, matched);
+}
 
-struct Sample {
-    int64_t time_s = 0;
-    int64_t line = 0;
-    std::array<std::optional<float>, model::kDims> value;
-};
+// ---- CSV ----
 
 // A time in whole seconds >= 0, or nullopt after recording the error.
 std::optional<int64_t> parse_time(const std::string& file, int64_t line, std::string_view text,
@@ -207,18 +224,13 @@ std::optional<float> parse_fraction(const std::string& file, int64_t line, const
 
 }  // namespace
 
-Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& file,
-                                      const model::Fleet& fleet, int64_t max_series_length) {
-    auto table = parse_csv(text, file);
-    if (!table) return tl::unexpected(table.error());
-    HistoryLoad out;
-    ErrorList errors;
-
+HistoryColumns history_columns(const std::vector<std::string>& header, const std::string& file,
+                               ErrorList& errors, std::vector<std::string>& warnings) {
     // Columns: time, vm, cpu required; mem, net optional; others ignored with a warning.
     std::map<std::string, size_t> index;
     std::vector<std::string> unknown;
-    for (size_t i = 0; i < table->header.size(); ++i) {
-        const std::string name = trim(table->header[i]);
+    for (size_t i = 0; i < header.size(); ++i) {
+        const std::string name = trim(header[i]);
         if (auto it = index.find(name); it != index.end()) {
             errors.add(file, 1, name.empty() ? "column " + std::to_string(i + 1) : name,
                        "duplicate column " + in_quotes(name) + " (also column " +
@@ -232,59 +244,63 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
     for (const char* req : {"time", "vm", "cpu"})
         if (!index.count(req))
             errors.add(file, 1, req, "missing required column " + in_quotes(std::string(req)));
-    if (!errors.empty()) return tl::unexpected(errors.to_error());
-    if (!unknown.empty())
-        out.warnings.push_back(file + ":1: ignoring unknown column(s): " + name_list(unknown));
+    if (errors.empty() && !unknown.empty())
+        warnings.push_back(file + ":1: ignoring unknown column(s): " + name_list(unknown));
+    HistoryColumns c;
+    auto at = [&](const std::string& name) {
+        auto it = index.find(name);
+        return it == index.end() ? -1 : static_cast<int>(it->second);
+    };
+    c.time = at("time");
+    c.vm = at("vm");
+    for (int d = 0; d < model::kDims; ++d)
+        c.value[static_cast<size_t>(d)] = at(model::kDimNames[static_cast<size_t>(d)]);
+    return c;
+}
 
-    std::vector<std::vector<Sample>> per_vm(fleet.vms.size());
-    int64_t given = 0;
-    for (const CsvRow& row : table->rows) {
-        if (errors.full()) {
-            errors.mark_truncated();
-            break;
-        }
-        const auto field = [&](const char* col) -> std::optional<std::string_view> {
-            auto it = index.find(col);
-            if (it == index.end()) return std::nullopt;
-            return std::string_view(row.fields[it->second]);
-        };
-        bool ok = true;
-        Sample s;
-        s.line = row.line;
-        const std::string vm_id(*field("vm"));
-        std::optional<int32_t> vm;
-        if (vm_id.empty()) {
-            errors.add(file, row.line, "vm", "missing value");
-            ok = false;
-        } else if (!(vm = fleet.vm_index(vm_id))) {
-            errors.add(file, row.line, "vm", "unknown VM " + in_quotes(vm_id));
-            ok = false;
-        }
-        const auto t = parse_time(file, row.line, *field("time"), errors);
-        if (!t) ok = false;
-        for (int d = 0; d < model::kDims; ++d) {
-            const std::string col = model::kDimNames[static_cast<size_t>(d)];
-            const auto text = field(col.c_str());
-            if (!text) continue;
-            auto v = parse_fraction(file, row.line, col, *text, d == model::kCpu, errors);
-            if (!v && (d == model::kCpu || !trim(*text).empty())) ok = false;
-            s.value[static_cast<size_t>(d)] = v;
-        }
-        if (!ok) continue;
-        s.time_s = *t;
-        per_vm[static_cast<size_t>(*vm)].push_back(s);
-        ++given;
+std::optional<HistoryRow> parse_history_row(const CsvRow& row, const HistoryColumns& columns,
+                                            const std::string& file, const VmKnown* known,
+                                            ErrorList& errors) {
+    bool ok = true;
+    HistoryRow out;
+    out.sample.line = row.line;
+    out.vm = row.fields[static_cast<size_t>(columns.vm)];
+    if (out.vm.empty()) {
+        errors.add(file, row.line, "vm", "missing value");
+        ok = false;
+    } else if (known && !(*known)(std::string(out.vm))) {
+        errors.add(file, row.line, "vm", "unknown VM " + in_quotes(out.vm));
+        ok = false;
     }
-    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    const auto t =
+        parse_time(file, row.line, row.fields[static_cast<size_t>(columns.time)], errors);
+    if (!t) ok = false;
+    for (int d = 0; d < model::kDims; ++d) {
+        const int col = columns.value[static_cast<size_t>(d)];
+        if (col < 0) continue;
+        const std::string name = model::kDimNames[static_cast<size_t>(d)];
+        const std::string_view text = row.fields[static_cast<size_t>(col)];
+        auto v = parse_fraction(file, row.line, name, text, d == model::kCpu, errors);
+        if (!v && (d == model::kCpu || !trim(text).empty())) ok = false;
+        out.sample.value[static_cast<size_t>(d)] = v;
+    }
+    if (!ok) return std::nullopt;
+    out.sample.time_s = *t;
+    return out;
+}
 
+int64_t sort_history_samples(std::vector<std::vector<HistorySample>>& per_vm,
+                             const model::Fleet& fleet, const std::string& file,
+                             ErrorList& errors) {
     // Sort each VM's samples by time; report duplicate times (in line order).
     std::vector<std::pair<int64_t, std::string>> duplicates;
     int64_t interval = 0;
     for (size_t v = 0; v < per_vm.size(); ++v) {
         auto& samples = per_vm[v];
-        std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
-            return a.time_s != b.time_s ? a.time_s < b.time_s : a.line < b.line;
-        });
+        std::sort(samples.begin(), samples.end(),
+                  [](const HistorySample& a, const HistorySample& b) {
+                      return a.time_s != b.time_s ? a.time_s < b.time_s : a.line < b.line;
+                  });
         for (size_t i = 1; i < samples.size(); ++i) {
             const int64_t diff = samples[i].time_s - samples[i - 1].time_s;
             if (diff == 0) {
@@ -298,22 +314,24 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
             }
         }
     }
-    if (!duplicates.empty()) {
-        std::sort(duplicates.begin(), duplicates.end());
-        for (const auto& [line, msg] : duplicates) {
-            if (errors.full()) {
-                errors.mark_truncated();
-                break;
-            }
-            errors.add(file, line, "time", msg);
+    std::sort(duplicates.begin(), duplicates.end());
+    for (const auto& [line, msg] : duplicates) {
+        if (errors.full()) {
+            errors.mark_truncated();
+            break;
         }
-        return tl::unexpected(errors.to_error());
+        errors.add(file, line, "time", msg);
     }
-    if (interval == 0) interval = kPlanetLabIntervalS;
+    return interval;
+}
 
+std::vector<int64_t> history_lengths(const std::vector<std::vector<HistorySample>>& per_vm,
+                                     const model::Fleet& fleet, int64_t interval,
+                                     int64_t max_series_length, const std::string& file,
+                                     ErrorList& errors, int64_t& total) {
     // Slot counts per VM (nearest slot back from its last sample), bounded.
     std::vector<int64_t> lengths(per_vm.size(), 0);
-    int64_t total = 0;
+    total = 0;
     for (size_t v = 0; v < per_vm.size(); ++v) {
         const auto& samples = per_vm[v];
         if (samples.empty()) continue;
@@ -340,19 +358,27 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
         lengths[v] = len;
         total += len;
     }
-    if (!errors.empty()) return tl::unexpected(errors.to_error());
-    if (total > kFillFactor * given + kFillSlack) {
-        errors.add(file, 1, "time",
-                   "filling gaps at the " + std::to_string(interval) + " s interval would make " +
-                       std::to_string(total) + " samples from the " + std::to_string(given) +
-                       " given (times too far apart for the smallest interval)");
-        return tl::unexpected(errors.to_error());
-    }
+    return lengths;
+}
 
-    out.history = empty_history(fleet);
-    out.history.interval_s = interval;
-    std::array<std::vector<std::vector<float>>*, model::kDims> dest = {
-        &out.history.cpu, &out.history.mem, &out.history.net};
+bool history_fill_bounded(int64_t total, int64_t given, int64_t interval, const std::string& file,
+                          ErrorList& errors) {
+    if (total <= kFillFactor * given + kFillSlack) return true;
+    errors.add(file, 1, "time",
+               "filling gaps at the " + std::to_string(interval) + " s interval would make " +
+                   std::to_string(total) + " samples from the " + std::to_string(given) +
+                   " given (times too far apart for the smallest interval)");
+    return false;
+}
+
+model::History fill_history(const std::vector<std::vector<HistorySample>>& per_vm,
+                            const std::vector<int64_t>& lengths, int64_t interval) {
+    model::History h;
+    h.cpu.resize(per_vm.size());
+    h.mem.resize(per_vm.size());
+    h.net.resize(per_vm.size());
+    h.interval_s = interval;
+    std::array<std::vector<std::vector<float>>*, model::kDims> dest = {&h.cpu, &h.mem, &h.net};
     for (size_t v = 0; v < per_vm.size(); ++v) {
         const auto& samples = per_vm[v];
         if (samples.empty()) continue;
@@ -363,7 +389,7 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
             std::vector<float> slot(static_cast<size_t>(len), 0.0f);
             std::vector<uint8_t> have(static_cast<size_t>(len), 0);
             int64_t first = len;
-            for (const Sample& s : samples) {
+            for (const HistorySample& s : samples) {
                 if (!s.value[di]) continue;
                 const int64_t back = (last - s.time_s + interval / 2) / interval;
                 const int64_t idx = len - 1 - back;
@@ -380,7 +406,45 @@ Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& 
             (*dest[di])[v] = std::move(series);
         }
     }
-    finish_length(out.history);
+    finish_length(h);
+    return h;
+}
+
+Result<HistoryLoad> parse_history_csv(std::string_view text, const std::string& file,
+                                      const model::Fleet& fleet, int64_t max_series_length) {
+    auto table = parse_csv(text, file);
+    if (!table) return tl::unexpected(table.error());
+    HistoryLoad out;
+    ErrorList errors;
+    const HistoryColumns columns = history_columns(table->header, file, errors, out.warnings);
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+
+    const VmKnown known = [&](const std::string& id) { return fleet.vm_index(id).has_value(); };
+    std::vector<std::vector<HistorySample>> per_vm(fleet.vms.size());
+    int64_t given = 0;
+    for (const CsvRow& row : table->rows) {
+        if (errors.full()) {
+            errors.mark_truncated();
+            break;
+        }
+        auto r = parse_history_row(row, columns, file, &known, errors);
+        if (!r) continue;
+        per_vm[static_cast<size_t>(*fleet.vm_index(std::string(r->vm)))].push_back(r->sample);
+        ++given;
+    }
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+
+    int64_t interval = sort_history_samples(per_vm, fleet, file, errors);
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    if (interval == 0) interval = kDefaultHistoryIntervalS;
+    int64_t total = 0;
+    const std::vector<int64_t> lengths =
+        history_lengths(per_vm, fleet, interval, max_series_length, file, errors, total);
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    if (!history_fill_bounded(total, given, interval, file, errors))
+        return tl::unexpected(errors.to_error());
+    out.history = fill_history(per_vm, lengths, interval);
+    out.rows = static_cast<int64_t>(table->rows.size());
     return out;
 }
 
@@ -397,6 +461,12 @@ Result<model::History> load_history(const std::string& path, const model::Fleet&
     auto r = load_history_with_warnings(path, fleet);
     if (!r) return tl::unexpected(r.error());
     return std::move(r->history);
+}
+
+Result<HistoryLoad> load_planetlab_subset(const std::string& dir,
+                                          const std::vector<std::string>& names,
+                                          const model::Fleet& fleet, int64_t& matched) {
+    return load_planetlab_files(planetlab_dir(dir), names, fleet, UnknownNames::kSkip, matched);
 }
 
 }  // namespace fp::io

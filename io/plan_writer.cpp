@@ -99,6 +99,10 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
                                            ? int64_t{0}
                                            : *std::max_element(run.vm_rows_parsed_per_rank.begin(),
                                                                run.vm_rows_parsed_per_rank.end());
+    for (const auto& [key, rows] :
+         {std::pair{"history_rows_parsed_per_rank", &run.history_rows_parsed_per_rank},
+          std::pair{"traffic_rows_parsed_per_rank", &run.traffic_rows_parsed_per_rank}})
+        if (!rows->empty()) j[key] = *rows;
     j["plan_seconds"] = run.plan_seconds;
     j["phase_seconds"] = {{"parse", run.phases.parse},     {"detect", run.phases.detect},
                           {"select", run.phases.select},   {"place", run.phases.place},

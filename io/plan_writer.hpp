@@ -19,6 +19,9 @@ struct RunInfo {
     // vms.csv rows each rank parsed (its byte range when the input is split; every row when an
     // input keyed by every VM id needs them, or on --resume every row of the checkpoint).
     std::vector<int64_t> vm_rows_parsed_per_rank;
+    // --history and --traffic rows each rank parsed (empty without the flag).
+    std::vector<int64_t> history_rows_parsed_per_rank;
+    std::vector<int64_t> traffic_rows_parsed_per_rank;
     double plan_seconds = 0;
     plan::PhaseTimes phases;
     std::string goal;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,8 @@
 #include "io/plan_writer.hpp"
 #include "io/traffic_csv.hpp"
 #include "src/dist/collectives.hpp"
+#include "src/dist/flat.hpp"
+#include "src/dist/split_inputs.hpp"
 #include "src/dist/split_vms.hpp"
 #include "src/dist/wire.hpp"
 #include "src/plan/planner.hpp"
@@ -127,27 +130,8 @@ Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fl
     }
     return ids;
 }
-// ---- The checkpoint's VM rows, written by every rank (io/checkpoint.hpp, VmPartWriter).
 
-void put_i64(std::string& b, int64_t v) { b.append(reinterpret_cast<const char*>(&v), 8); }
-int64_t get_i64(std::string_view& b) {
-    FP_ASSERT(b.size() >= 8);
-    int64_t v = 0;
-    std::memcpy(&v, b.data(), 8);
-    b.remove_prefix(8);
-    return v;
-}
-void put_str(std::string& b, std::string_view s) {
-    put_i64(b, static_cast<int64_t>(s.size()));
-    b.append(s);
-}
-std::string get_str(std::string_view& b) {
-    const auto n = static_cast<size_t>(get_i64(b));
-    FP_ASSERT(b.size() >= n);
-    std::string s(b.substr(0, n));
-    b.remove_prefix(n);
-    return s;
-}
+// ---- The checkpoint's VM rows, written by every rank (io/checkpoint.hpp, VmPartWriter).
 
 // Removes this run's part files unless released (the run committed its outputs).
 struct PartsGuard {
@@ -192,10 +176,10 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
             }
         }
         writer.emplace(std::move(rows));
-        for (int64_t w : writer->widths()) put_i64(layout, w);
+        for (int64_t w : writer->widths()) flat::append<int64_t>(layout, w);
         for (const auto& names : writer->names()) {
-            put_i64(layout, static_cast<int64_t>(names.size()));
-            for (const std::string& n : names) put_str(layout, n);
+            flat::append<int64_t>(layout, static_cast<int64_t>(names.size()));
+            for (const std::string& n : names) flat::append_str(layout, n);
         }
         return {};
     };
@@ -207,13 +191,13 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
     std::vector<int32_t> code_base(cols, 0);
     std::vector<std::vector<std::string>> names(cols);
     for (size_t r = 0; r < layouts->size(); ++r) {
-        std::string_view b = (*layouts)[r];
-        for (size_t k = 0; k < cols; ++k) widths[k] = std::max(widths[k], get_i64(b));
+        flat::Reader b((*layouts)[r], "checkpoint part layouts");
+        for (size_t k = 0; k < cols; ++k) widths[k] = std::max(widths[k], b.get<int64_t>());
         for (size_t k = 0; k < cols; ++k) {
-            const int64_t n = get_i64(b);
+            const int64_t n = b.get<int64_t>();
             if (static_cast<int>(r) == comm.rank())
                 code_base[k] = static_cast<int32_t>(names[k].size());
-            for (int64_t i = 0; i < n; ++i) names[k].push_back(get_str(b));
+            for (int64_t i = 0; i < n; ++i) names[k].push_back(b.get_str());
         }
     }
     layouts->clear();
@@ -221,10 +205,10 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
     auto write = [&]() -> Result<void> {
         auto crc = writer->write(out_dir + "/" + name, widths, code_base);
         if (!crc) return tl::unexpected(crc.error());
-        put_i64(sums, writer->rows());
+        flat::append<int64_t>(sums, writer->rows());
         for (size_t k = 0; k < cols; ++k) {
-            put_i64(sums, static_cast<int64_t>((*crc)[k].size()));
-            for (uint32_t c : (*crc)[k]) put_i64(sums, c);
+            flat::append<int64_t>(sums, static_cast<int64_t>((*crc)[k].size()));
+            for (uint32_t c : (*crc)[k]) flat::append<int64_t>(sums, c);
         }
         return {};
     };
@@ -239,13 +223,14 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
     const auto ranks = static_cast<size_t>(comm.size());
     std::vector<std::vector<std::vector<uint32_t>>> crc(ranks);  // rank, column, own shard
     for (size_t r = 0; r < ranks; ++r) {
-        std::string_view b = (*all)[r];
+        flat::Reader b((*all)[r], "checkpoint part checksums");
         parts.files.push_back(io::part_file_name(*token, static_cast<int>(r)));
-        parts.part_rows.push_back(get_i64(b));
+        parts.part_rows.push_back(b.get<int64_t>());
         crc[r].resize(cols);
         for (size_t k = 0; k < cols; ++k) {
-            const int64_t n = get_i64(b);
-            for (int64_t i = 0; i < n; ++i) crc[r][k].push_back(static_cast<uint32_t>(get_i64(b)));
+            const int64_t n = b.get<int64_t>();
+            for (int64_t i = 0; i < n; ++i)
+                crc[r][k].push_back(static_cast<uint32_t>(b.get<int64_t>()));
         }
     }
     // A rank's part holds its shards in increasing order (prepare above), every owned shard.
@@ -283,6 +268,89 @@ void remove_old_parts(io::OutputCommit& out, const std::string& dir, const std::
     std::sort(old.begin(), old.end());
     for (const std::string& n : old) out.remove(n);
 }
+
+// --history and --traffic for the fleet `in` holds: with the input split, each rank parses a
+// range of each file and keeps its VMs' rows (src/dist/split_inputs.hpp); else the one process
+// reads them whole. Rows parsed per rank go to history_rows and traffic_rows.
+Result<void> stage_keyed_inputs(const Args& args, const std::string& vms_path,
+                                const std::vector<int32_t>& owner,
+                                const std::function<int32_t(int32_t, std::string_view)>& shard_of,
+                                bool split_input, PlanInputs& in,
+                                std::vector<int64_t>& history_rows,
+                                std::vector<int64_t>& traffic_rows, Communicator& comm) {
+    const auto history = args.get("history");
+    const auto traffic = args.get("traffic");
+    if (args.has("resume") || (!history && !traffic)) return {};
+    auto warn = [&](const std::vector<std::string>& warnings) {
+        if (comm.rank() == 0)
+            for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+    };
+    if (!split_input) {
+        auto read = [&]() -> Result<void> {
+            if (history) {
+                auto hist = io::load_history_with_warnings(*history, in.fleet);
+                if (!hist) return tl::unexpected(hist.error());
+                warn(hist->warnings);
+                in.history = std::move(hist->history);
+                in.digests.emplace_back("history", *history);
+                history_rows.assign(1, hist->rows);
+            }
+            if (traffic) {
+                auto text = io::read_file(*traffic);
+                if (!text) return tl::unexpected(text.error());
+                auto tr = io::parse_traffic(*text, *traffic, in.fleet);
+                if (!tr) return tl::unexpected(tr.error());
+                int64_t pairs = 0;
+                for (const auto& n : tr->neighbours) pairs += static_cast<int64_t>(n.size());
+                traffic_rows.assign(1, pairs / 2);  // each row is one pair, listed both ways
+                in.traffic = std::move(*tr);
+                in.digests.emplace_back("traffic", *traffic + " " + io::blocked_digest_text(*text));
+            }
+            return {};
+        };
+        return run_agreed(read, comm);
+    }
+    // The directory of every VM's shard, by id bucket.
+    std::vector<int32_t> shard_of_mine(in.fleet.vms.size());
+    for (size_t i = 0; i < in.fleet.vms.size(); ++i)
+        shard_of_mine[i] = shard_of(in.fleet.vms[i].host, in.fleet.vms[i].id);
+    auto dir = VmDirectory::build(in.fleet.vms, shard_of_mine, comm);
+    if (!dir) return tl::unexpected(dir.error());
+    const SplitFleet fleet{in.fleet, *dir, owner, [&]() -> Result<model::Fleet> {
+                               // The fault path: every VM row, for one process's messages.
+                               auto text = io::read_file(vms_path);
+                               if (!text) return tl::unexpected(text.error());
+                               io::FleetLoad load;
+                               load.fleet.hosts = in.fleet.hosts;
+                               load.fleet.index();
+                               if (auto r = io::parse_vms_into(*text, vms_path, {}, load); !r)
+                                   return tl::unexpected(r.error());
+                               return std::move(load.fleet);
+                           }};
+    auto per_rank = [&](const char* name, int64_t mine, std::vector<int64_t>& all) -> Result<void> {
+        auto got = allgather_i64(name, {mine}, comm);
+        if (!got) return tl::unexpected(got.error());
+        for (const auto& v : *got) all.push_back(v.at(0));
+        return {};
+    };
+    if (history) {
+        auto hist = read_history_split(*history, fleet, comm);
+        if (!hist) return tl::unexpected(hist.error());
+        warn(hist->load.warnings);
+        in.history = std::move(hist->load.history);
+        in.digests.emplace_back("history", *history);
+        if (auto r = per_rank("history-split.rows", hist->rows_parsed, history_rows); !r) return r;
+    }
+    if (traffic) {
+        auto tr = read_traffic_split(*traffic, fleet, comm);
+        if (!tr) return tl::unexpected(tr.error());
+        in.traffic = std::move(tr->traffic);
+        in.digests.emplace_back("traffic",
+                                *traffic + " " + io::kBlockDigestPrefix + io::hex64(tr->digest));
+        if (auto r = per_rank("traffic-split.rows", tr->rows_parsed, traffic_rows); !r) return r;
+    }
+    return {};
+}
 }  // namespace
 
 Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
@@ -318,18 +386,20 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     if (auto r = run_agreed(settle, comm); !r) return r;
 
     // ---- Stage 1, every rank on its own: inputs and config. Each rank keeps the VM rows of its
-    // shards only (all rows when --history, --traffic or --previous need every id).
+    // shards only, and the history and traffic rows of those VMs.
     std::optional<io::RunConfig> rc;
     plan::ShardMap map;
     std::vector<uint8_t> mine_shards;  // per shard: does this rank plan it?
     int64_t rows_held = 0;
     std::optional<io::FleetLoad> hosts_load;
     std::string vms_path;
-    // Ranks read vms.csv split (src/dist/split_vms.hpp) unless an input keyed by every VM id
-    // (--history, --traffic, --previous) needs every row on every rank.
+    // Ranks read vms.csv, --history and --traffic split (src/dist/split_vms.hpp,
+    // src/dist/split_inputs.hpp).
     bool split_input = false;
     std::optional<std::string> vms_digest;  // "fnv1a64-1m:HEX" of the whole vms.csv
     std::vector<int64_t> rows_parsed;       // per rank
+    std::vector<int64_t> history_rows;      // per rank (--history)
+    std::vector<int64_t> traffic_rows;      // per rank (--traffic)
     auto stage1 = [&]() -> Result<void> {
         if (auto resume = args.get("resume")) {
             auto ck = read_checkpoint_locked(*resume);
@@ -409,10 +479,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         for (int32_t s = 0; s < map.shards; ++s)
             mine_shards[static_cast<size_t>(s)] = owner[static_cast<size_t>(s)] == comm.rank();
         if (hosts_load) {
-            // Without inputs keyed by every VM id, a rank reads only its shards' VM rows.
-            const bool need_all =
-                args.has("history") || args.has("traffic") || args.has("previous");
-            split_input = comm.size() > 1 && !need_all;
+            split_input = comm.size() > 1;
             if (split_input) return {};
             auto vtext = io::read_file(vms_path);
             if (!vtext) return tl::unexpected(vtext.error());
@@ -423,14 +490,16 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         return {};
     };
     if (auto r = run_agreed(stage1, comm); !r) return r;
+    const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
+    auto shard_of = [&](int32_t h, std::string_view id) {
+        return h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
+                      : plan::shard_of_new_vm(id, map.shards);
+    };
     if (split_input) {
-        const std::vector<int32_t> owner = plan::shard_owners(map, comm.size());
         auto split = read_vms_split(
             vms_path, hosts_load->fleet,
             [&](int32_t h, std::string_view id) {
-                const int32_t s = h >= 0 ? map.shard_of_host[static_cast<size_t>(h)]
-                                         : plan::shard_of_new_vm(id, map.shards);
-                return owner[static_cast<size_t>(s)];
+                return owner[static_cast<size_t>(shard_of(h, id))];
             },
             comm);
         if (!split) return tl::unexpected(split.error());
@@ -448,9 +517,6 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             std::memcpy(&n, b.data(), 8);
             rows_parsed.push_back(n);
         }
-    } else if (hosts_load && comm.size() > 1) {
-        // Every rank parsed every row (inputs keyed by every VM id); the count is the same.
-        rows_parsed.assign(static_cast<size_t>(comm.size()), rows_parsed.at(0));
     }
     auto stage1b = [&]() -> Result<void> {
         if (hosts_load) {
@@ -471,30 +537,36 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
                                      " is not an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)");
                 in.now_s = *t;
             }
-            if (auto h = args.get("history")) {
-                auto hist = io::load_history_with_warnings(*h, in.fleet);
-                if (!hist) return tl::unexpected(hist.error());
-                if (comm.rank() == 0)
-                    for (const auto& w : hist->warnings) std::cerr << "warning: " << w << "\n";
-                in.history = std::move(hist->history);
-                in.digests.emplace_back("history", *h);
-            }
-            if (auto t = args.get("traffic")) {
-                auto text = io::read_file(*t);
-                if (!text) return tl::unexpected(text.error());
-                auto tr = io::parse_traffic(*text, *t, in.fleet);
-                if (!tr) return tl::unexpected(tr.error());
-                in.traffic = std::move(*tr);
-                in.digests.emplace_back("traffic", *t + " fnv1a64:" + io::fnv1a64_hex(*text));
-            }
-            if (auto p = args.get("previous")) {
-                auto prev = read_checkpoint_locked(*p);
-                if (!prev) return tl::unexpected(prev.error());
-                in.fleet_changes = fleet_changes_json(plan::fleet_changes(prev->fleet, in.fleet));
-                in.previous = std::move(*prev);
-                in.digests.emplace_back("previous", *p);
-            }
         }
+        return {};
+    };
+    if (auto r = run_agreed(stage1b, comm); !r) return r;
+    // --history and --traffic: split like vms.csv (each rank parses a range and keeps the rows
+    // of its VMs), or read whole by the one process.
+    if (auto r = stage_keyed_inputs(args, vms_path, owner, shard_of, split_input, in, history_rows,
+                                    traffic_rows, comm);
+        !r)
+        return r;
+    std::optional<plan::FleetChanges> changes;
+    auto stage1c = [&]() -> Result<void> {
+        if (!hosts_load) return {};
+        if (auto p = args.get("previous")) {
+            // Every rank reads the previous checkpoint and takes what concerns its VMs.
+            auto prev = read_checkpoint_locked(*p);
+            if (!prev) return tl::unexpected(prev.error());
+            changes = plan::fleet_changes(prev->fleet, in.fleet);
+            in.previous = std::move(*prev);
+            in.digests.emplace_back("previous", *p);
+        }
+        return {};
+    };
+    if (auto r = run_agreed(stage1c, comm); !r) return r;
+    if (changes) {
+        // New VMs: each rank counted its own.
+        if (split_input) changes->new_vms = allreduce_sum(changes->new_vms, comm);
+        in.fleet_changes = fleet_changes_json(*changes);
+    }
+    auto stage1d = [&]() -> Result<void> {
         for (const auto& id : in.evacuate_ids) {
             auto h = in.fleet.host_index(id);
             if (!h) return bad_input("--evacuate: unknown host " + in_quotes(id));
@@ -530,7 +602,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             if (auto r = io::make_dir(out_dir); !r) return r;
         return {};
     };
-    if (auto r = run_agreed(stage1b, comm); !r) return r;
+    if (auto r = run_agreed(stage1d, comm); !r) return r;
     times.parse = allreduce_max(since(request.started), comm);
 
     // ---- Stage 2, every rank: its shards, in parallel.
@@ -671,6 +743,8 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     run.threads = request.threads;
     run.max_vm_rows_per_rank = max_rows;
     run.vm_rows_parsed_per_rank = rows_parsed;
+    run.history_rows_parsed_per_rank = history_rows;
+    run.traffic_rows_parsed_per_rank = traffic_rows;
     if (run.vm_rows_parsed_per_rank.empty())  // --resume: every rank read the checkpoint's rows
         run.vm_rows_parsed_per_rank.assign(static_cast<size_t>(comm.size()), max_rows);
     run.goal = plan::to_string(rc->options.goal);

@@ -2,7 +2,8 @@
 // the file, aligned to record boundaries (quoted newlines included, io/record_split.hpp), and the
 // rows reach the rank that owns their host's shard through one all-to-all exchange.
 //
-// The steps, each agreed before the next collective:
+// The steps, each agreed before the next collective (2 and 3 are read_record_range of
+// src/dist/split_file.hpp, shared with the other inputs split the same way):
 //   1. every rank reads the header record (a few bytes) and the file's size;
 //   2. rank r reads its nominal range [S·r/P, S·(r+1)/P) of the S bytes (and on to the end of
 //      the last 1 MiB digest block starting in it) and counts its quotes and newlines; an
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "src/dist/communicator.hpp"
+#include "src/dist/split_file.hpp"
 #include "src/model/fleet.hpp"
 #include "src/util/result.hpp"
 
@@ -45,16 +47,5 @@ using RowOwner = std::function<int(int32_t host, std::string_view id)>;
 // `hosts` is the indexed host table (io::parse_hosts's fleet) every rank holds.
 [[nodiscard]] Result<SplitVms> read_vms_split(const std::string& path, const model::Fleet& hosts,
                                               const RowOwner& owner, Communicator& comm);
-
-// The nominal byte range [first, last) of rank r among `ranks` in a file of `size` bytes
-// (size·r/P to size·(r+1)/P), and the 1 MiB digest blocks it computes: those starting in it
-// (`blocks` of them), for which it reads on to `read_end`.
-struct NominalRange {
-    int64_t first = 0;
-    int64_t last = 0;
-    int64_t blocks = 0;
-    int64_t read_end = 0;
-};
-[[nodiscard]] NominalRange nominal_range(int64_t size, int rank, int ranks);
 
 }  // namespace fp::dist

@@ -1,52 +1,16 @@
 #include "src/dist/vm_codec.hpp"
 
 #include <cstdint>
-#include <cstring>
-#include <stdexcept>
+
+#include "src/dist/flat.hpp"
 
 namespace fp::dist {
 namespace {
 
 constexpr size_t kFixed = 4 + 4 + 8 * model::kDims + 8 + 8 + 8 + 4 + 4 + 1 + 8 + 8;
 
-template <typename T>
-char* put(char* at, T v) {
-    std::memcpy(at, &v, sizeof v);
-    return at + sizeof v;
-}
-char* put_str(char* at, const std::string& s) {
-    at = put(at, static_cast<uint32_t>(s.size()));
-    std::memcpy(at, s.data(), s.size());
-    return at + s.size();
-}
-
-class Reader {
-  public:
-    explicit Reader(std::string_view b) : b_(b) {}
-    bool done() const { return at_ == b_.size(); }
-    template <typename T>
-    T get() {
-        need(sizeof(T));
-        T v;
-        std::memcpy(&v, b_.data() + at_, sizeof v);
-        at_ += sizeof v;
-        return v;
-    }
-    std::string get_str() {
-        const auto n = get<uint32_t>();
-        need(n);
-        std::string s(b_.substr(at_, n));
-        at_ += n;
-        return s;
-    }
-
-  private:
-    void need(size_t n) const {
-        if (n > b_.size() - at_) throw std::runtime_error("VM rows: truncated buffer");
-    }
-    std::string_view b_;
-    size_t at_ = 0;
-};
+using flat::put;
+using flat::put_str;
 
 }  // namespace
 
@@ -74,7 +38,7 @@ void encode_vms(std::span<const model::Vm> vms, std::string& out) {
 }
 
 void decode_vms(std::string_view bytes, std::vector<model::Vm>& out) {
-    Reader r(bytes);
+    flat::Reader r(bytes, "VM rows");
     while (!r.done()) {
         model::Vm v;
         v.id = r.get_str();

@@ -1,6 +1,7 @@
-// What ranks send each other, serialised with Boost.Serialization (binary archives; every rank
-// runs the same build on the same kind of machine): shard outcomes (summaries and decisions) for
-// the global step, and shard inputs (the VM rows) for the checkpoint writer.
+// What ranks send each other for the global step and the checkpoint writer: shard outcomes
+// (summaries and decisions) in a flat codec (src/dist/outcome_codec.hpp), and shard inputs (the
+// VM rows in the flat VM codec, the rest serialised with Boost.Serialization: binary archives;
+// every rank runs the same build on the same kind of machine).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -10,59 +11,16 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 
 #include "src/dist/collectives.hpp"
+#include "src/dist/outcome_codec.hpp"
 #include "src/dist/vm_codec.hpp"
 #include "src/plan/sharded.hpp"
 
 namespace boost::serialization {
-
-template <class A, class T>
-void save_opt(A& ar, const std::optional<T>& o) {
-    const bool has = o.has_value();
-    ar << has;
-    if (has) ar << *o;
-}
-template <class A, class T>
-void load_opt(A& ar, std::optional<T>& o) {
-    bool has = false;
-    ar >> has;
-    if (has) {
-        T v{};
-        ar >> v;
-        o = v;
-    } else {
-        o.reset();
-    }
-}
-
-template <class A>
-void serialize(A& ar, fp::model::Resources& r, unsigned) {
-    ar& r.v[0] & r.v[1] & r.v[2];
-}
-
-template <class A>
-void save(A& ar, const fp::model::Vm& v, unsigned) {
-    ar << v.id << v.host << v.demand << v.mem_size_kib << v.disk_kib << v.dirty_rate_mibps
-       << v.group << v.anti_group;
-    save_opt(ar, v.cpu_alloc_millicores);
-    save_opt(ar, v.mem_alloc_kib);
-}
-template <class A>
-void load(A& ar, fp::model::Vm& v, unsigned) {
-    ar >> v.id >> v.host >> v.demand >> v.mem_size_kib >> v.disk_kib >> v.dirty_rate_mibps >>
-        v.group >> v.anti_group;
-    load_opt(ar, v.cpu_alloc_millicores);
-    load_opt(ar, v.mem_alloc_kib);
-}
-template <class A>
-void serialize(A& ar, fp::model::Vm& v, unsigned version) {
-    split_free(ar, v, version);
-}
 
 template <class A>
 void serialize(A& ar, fp::model::TrafficEdge& e, unsigned) {
@@ -72,58 +30,6 @@ void serialize(A& ar, fp::model::TrafficEdge& e, unsigned) {
 template <class A>
 void serialize(A& ar, fp::model::History& h, unsigned) {
     ar& h.interval_s& h.length& h.cpu& h.mem& h.net;
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::MigrationEstimate& e, unsigned) {
-    ar& e.seconds& e.downtime_ms& e.sent_mib& e.rounds& e.converged;
-}
-
-template <class A>
-void save(A& ar, const fp::plan::Move& m, unsigned) {
-    const int reason = static_cast<int>(m.reason);
-    ar << m.vm << m.source << m.target << m.step << reason << m.estimate;
-}
-template <class A>
-void load(A& ar, fp::plan::Move& m, unsigned) {
-    int reason = 0;
-    ar >> m.vm >> m.source >> m.target >> m.step >> reason >> m.estimate;
-    m.reason = static_cast<fp::plan::MoveReason>(reason);
-}
-template <class A>
-void serialize(A& ar, fp::plan::Move& m, unsigned version) {
-    split_free(ar, m, version);
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::Unresolved& u, unsigned) {
-    ar& u.host& u.vm& u.reason;
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::Resize& r, unsigned) {
-    ar& r.vm& r.host& r.cpu_alloc_millicores& r.mem_alloc_kib;
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::Plan& p, unsigned) {
-    ar& p.moves& p.unresolved& p.resizes& p.powered_on& p.deferred& p.migrations& p.moved_mem_kib;
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::PhaseTimes& t, unsigned) {
-    ar& t.parse& t.detect& t.select& t.place& t.resolve& t.write;
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::ListedVm& l, unsigned) {
-    ar& l.vm& l.local& l.origin& l.frozen& l.cpu& l.mem& l.net;
-}
-
-template <class A>
-void serialize(A& ar, fp::plan::ShardOutcome& o, unsigned) {
-    ar& o.shard& o.vms& o.frozen& o.mem_kib& o.static_load& o.static_count& o.anti& o.listed& o
-        .plan& o.times& o.history_interval_s& o.history_length;
 }
 
 }  // namespace boost::serialization
@@ -171,6 +77,17 @@ void unpack(const std::string& bytes, T& value) {
     std::istringstream is(bytes, std::ios::binary);
     boost::archive::binary_iarchive ar(is, boost::archive::no_header);
     ar >> value;
+}
+
+// Shard outcomes travel in their flat codec (found by overload resolution in gather_to_root).
+inline std::string pack(const std::vector<plan::ShardOutcome>& outcomes) {
+    std::string out;
+    encode_outcomes(outcomes, out);
+    return out;
+}
+inline void unpack(const std::string& bytes, std::vector<plan::ShardOutcome>& outcomes) {
+    outcomes.clear();
+    decode_outcomes(bytes, outcomes);
 }
 
 // Every rank's items, concatenated in rank order on rank 0 (others get nothing back), or the

@@ -82,8 +82,8 @@ class ShardedTwinTest : public ::testing::Test {
         const fs::path out =
             dir_ / ("out" + tag + "_p" + std::to_string(ranks) + "_t" + std::to_string(threads));
         dist::FlagSpec spec;
-        spec.with_value = {"hosts",    "vms", "config", "evacuate", "out", "budget-migrations",
-                           "previous", "now"};
+        spec.with_value = {"hosts",    "vms", "config",  "evacuate", "out", "budget-migrations",
+                           "previous", "now", "history", "traffic"};
         auto args = dist::parse_args(flags(out.string()), spec);
         EXPECT_TRUE(args);
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
@@ -152,7 +152,8 @@ nlohmann::json plan_summary(const fs::path& out) {
     nlohmann::json j = nlohmann::json::parse(in);
     for (const char* k :
          {"plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank",
-          "vm_rows_parsed_per_rank", "max_vm_rows_parsed_per_rank"})
+          "vm_rows_parsed_per_rank", "max_vm_rows_parsed_per_rank", "history_rows_parsed_per_rank",
+          "traffic_rows_parsed_per_rank"})
         j.erase(k);
     return j;
 }
@@ -268,6 +269,90 @@ TEST_F(ShardedTwinTest, APreviousPlansCooldownIsTheSameForEveryRankCount) {
             EXPECT_FALSE(cooled.count(id)) << "moved again within the cooldown: " << id;
         }
     }
+}
+
+TEST_F(ShardedTwinTest, HistoryAndTrafficSplitAcrossRanksGiveTheOneProcessPlan) {
+    // history.csv and traffic.csv for the fleet, read split across in-process ranks (each rank
+    // parses a part, rows reach their VM's owner): the plan is the same bytes for every rank
+    // count, every rank parses part of each file, and together they parse each row once.
+    const auto load = io::load_fleet((dir_ / "hosts.csv").string(), (dir_ / "vms.csv").string());
+    ASSERT_TRUE(load);
+    const model::Fleet& fleet = load->fleet;
+    std::string history = "time,vm,cpu,mem,net\n";
+    int64_t history_rows = 0;
+    for (size_t v = 0; v < fleet.vms.size(); v += 3)
+        for (int k = 0; k < 1 + static_cast<int>(v % 5); ++k, ++history_rows)
+            history += std::to_string(1000 + 300 * k) + "," + fleet.vms[v].id + "," +
+                       std::to_string(0.1 * static_cast<double>((v + k) % 11)) + "," +
+                       (k % 2 ? "" : "0.5") + ",0.2\n";
+    std::string traffic = "vm_a,vm_b,mbps\n";
+    int64_t traffic_rows = 0;
+    for (size_t v = 0; v + 7 < fleet.vms.size(); v += 2, ++traffic_rows)
+        traffic += fleet.vms[v].id + "," + fleet.vms[v + (v % 3 ? 1 : 7)].id + "," +
+                   std::to_string(10 + v % 90) + "\n";
+    write(dir_ / "history.csv", history);
+    write(dir_ / "traffic.csv", traffic);
+    write(dir_ / "twin.toml",
+          "[plan]\nshard_hosts = 20\n[waves]\nmax_per_host = 1\n[policy]\ntrigger = { name = "
+          "\"lr\", safety = 1.2, window = 4 }\nplacement = { name = \"affinity\" }\n");
+    const fs::path without = run(1, 2, "_plain");
+    extra_ = {"--history", (dir_ / "history.csv").string(), "--traffic",
+              (dir_ / "traffic.csv").string()};
+    const fs::path one = run(1, 2);
+    ASSERT_NE(read(one / "plan.csv"), read(without / "plan.csv"))
+        << "history and traffic change nothing: the case tests nothing";
+    for (int ranks : {2, 3, 4}) {
+        const fs::path out = run(ranks, 2);
+        EXPECT_EQ(read(out / "plan.csv"), read(one / "plan.csv")) << ranks << " ranks";
+        EXPECT_EQ(plan_summary(out), plan_summary(one)) << ranks << " ranks";
+        std::ifstream in(out / "summary.json");
+        const nlohmann::json s = nlohmann::json::parse(in);
+        for (const auto& [key, total] : {std::pair{"history_rows_parsed_per_rank", history_rows},
+                                         std::pair{"traffic_rows_parsed_per_rank", traffic_rows}}) {
+            ASSERT_TRUE(s.contains(key)) << key;
+            const auto per_rank = s[key].get<std::vector<int64_t>>();
+            ASSERT_EQ(per_rank.size(), static_cast<size_t>(ranks)) << key;
+            int64_t sum = 0;
+            for (int64_t n : per_rank) {
+                EXPECT_LT(n, total) << key << " at " << ranks << " ranks: a rank read them all";
+                sum += n;
+            }
+            EXPECT_EQ(sum, total) << key << " at " << ranks << " ranks";
+        }
+    }
+}
+
+TEST_F(ShardedTwinTest, APlanetLabHistoryIsReadByTheOwnersOfItsVms) {
+    // A PlanetLab directory (one file per VM): each in-process rank reads the files of its own
+    // VMs, and the plan is the one-process plan.
+    const auto load = io::load_fleet((dir_ / "hosts.csv").string(), (dir_ / "vms.csv").string());
+    ASSERT_TRUE(load);
+    const fs::path pl = dir_ / "planetlab";
+    fs::create_directories(pl);
+    int64_t files = 0;
+    for (size_t v = 0; v < load->fleet.vms.size(); v += 4, ++files) {
+        std::string series;
+        for (size_t k = 0; k < 2 + v % 6; ++k)
+            series += std::to_string((v * 7 + k * 13) % 101) + "\n";
+        write(pl / load->fleet.vms[v].id, series);
+    }
+    write(dir_ / "twin.toml",
+          "[plan]\nshard_hosts = 20\n[waves]\nmax_per_host = 1\n[policy]\ntrigger = { name = "
+          "\"lr\", safety = 1.2, window = 4 }\n");
+    const fs::path without = run(1, 2, "_plain");
+    extra_ = {"--history", pl.string()};
+    const fs::path one = run(1, 2);
+    ASSERT_NE(read(one / "plan.csv"), read(without / "plan.csv"))
+        << "the history changes nothing: the case tests nothing";
+    const fs::path three = run(3, 2);
+    EXPECT_EQ(read(three / "plan.csv"), read(one / "plan.csv"));
+    EXPECT_EQ(plan_summary(three), plan_summary(one));
+    std::ifstream in(three / "summary.json");
+    const auto per_rank =
+        nlohmann::json::parse(in)["history_rows_parsed_per_rank"].get<std::vector<int64_t>>();
+    ASSERT_EQ(per_rank.size(), 3u);
+    EXPECT_EQ(per_rank[0] + per_rank[1] + per_rank[2], files);
+    for (int64_t n : per_rank) EXPECT_LT(n, files);
 }
 
 }  // namespace
