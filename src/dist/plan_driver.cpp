@@ -149,7 +149,7 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
     const std::vector<plan::ShardInput>& inputs, const plan::ShardMap& map,
     const std::vector<int64_t>& shard_rows, const std::string& out_dir, Communicator& comm) {
     auto token = broadcast_bytes(
-        "ckpt-parts.token",
+        "ckpt-parts-token",
         Result<std::string>(comm.rank() == 0 ? io::hex64((uint64_t{std::random_device{}()} << 32) ^
                                                          std::random_device{}())
                                              : std::string()),
@@ -184,7 +184,7 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
         return {};
     };
     if (auto r = run_agreed(prepare, comm); !r) return tl::unexpected(r.error());
-    auto layouts = allgather_bytes("ckpt-parts.layout", layout, comm);
+    auto layouts = allgather_bytes("ckpt-parts-layout", layout, comm);
     if (!layouts) return tl::unexpected(layouts.error());
     const size_t cols = writer->names().size();
     std::vector<int64_t> widths(cols, 0);
@@ -214,7 +214,7 @@ Result<std::pair<std::string, io::VmParts>> write_vm_parts(
     };
     if (auto r = run_agreed(write, comm); !r) return tl::unexpected(r.error());
     writer.reset();
-    auto all = gather_bytes("ckpt-parts.sums", sums, comm);
+    auto all = gather_bytes("ckpt-parts-sums", sums, comm);
     if (!all) return tl::unexpected(all.error());
     mine_guard.release();  // rank 0 guards them all from here
     io::VmParts parts;

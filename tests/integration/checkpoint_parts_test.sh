@@ -72,6 +72,7 @@ PY
 
 # The directory moved elsewhere: the parts are found next to the checkpoint.
 cp -r "$T/p4" "$T/copy" && mv "$T/copy" "$T/moved"
+cp -r "$T/p4" "$T/p4copy"
 (cd / && "$FLEETPLAN" plan --resume "$T/moved/checkpoint.h5" --out "$T/resumed_moved" >/dev/null) &&
     cmp -s "$T/p1/plan.csv" "$T/resumed_moved/plan.csv" && ok "moved directory: resumes to the same plan" ||
     bad "moved directory does not resume"
@@ -104,6 +105,26 @@ run 2 "$T/p4" || bad "P=2 over P=4 failed"
 run 1 "$T/p4" || bad "P=1 over P=2 failed"
 [ "$(parts "$T/p4")" = 0 ] && ok "P=1 over P=2: no part left" || bad "$(parts "$T/p4") parts left"
 "$FLEETPLAN" inspect "$T/p4/checkpoint.h5" >/dev/null && ok "and the checkpoint reads" || bad "unreadable"
+
+# kill -9 anywhere in a P=2 run over a P=4 checkpoint (FP_CRASH_AT reaches every rank): while
+# the parts are written (ckpt:N counts each rank's datasets), or at each step of the commit
+# (plan-output:N on rank 0: staged, list written, each file in place, each old part removed).
+# The directory's checkpoint always reads with all its parts, and resumes to the same plan.
+for point in ckpt:3 ckpt:12 plan-output:1 plan-output:2 plan-output:3 plan-output:6 plan-output:8; do
+    d="$T/crash-${point/:/-}"
+    rm -rf "$d" && cp -r "$T/p4copy" "$d"
+    set +e
+    FP_CRASH_AT=$point timeout 120 "$MPIRUN" -np 2 "$FLEETPLAN" plan --hosts "$H" --vms "$V" \
+        --config "$CFG" --out "$d" >/dev/null 2>&1
+    rc=$?
+    "$FLEETPLAN" inspect "$d/checkpoint.h5" >/dev/null 2>"$d.err"; irc=$?
+    set -e
+    [ $rc != 0 ] || bad "FP_CRASH_AT=$point: the run did not die"
+    [ $irc = 0 ] && "$FLEETPLAN" plan --resume "$d/checkpoint.h5" --out "$d.r" >/dev/null 2>>"$d.err" &&
+        cmp -s "$T/p1/plan.csv" "$d.r/plan.csv" &&
+        ok "killed at $point: the checkpoint reads with its parts and resumes" ||
+        bad "killed at $point: $(head -c 300 "$d.err")"
+done
 
 echo "passed $passes, failed $fails"
 [ "$fails" -eq 0 ]

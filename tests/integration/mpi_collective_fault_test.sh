@@ -11,7 +11,7 @@ source "$(dirname "$0")/common.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 PL="$SRC/tests/data/planetlab/20110306-subset"
 ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
-# 10 shards of 20 hosts: every rank plans some and sends outcomes and VM rows to rank 0.
+# 10 shards of 20 hosts: every rank plans some, sends outcomes to rank 0 and writes a part.
 printf '[plan]\nshard_hosts = 20\n' >"$T/shards.toml"
 PLAN=(plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate --config "$T/shards.toml"
     --threads 1 --out "$T/plan")
@@ -44,6 +44,18 @@ for f in shard-outcomes.pack.1 shard-outcomes.pack.2 shard-outcomes.receive.0 sh
     IFS=. read -r name step rank <<<"$f"
     fault "$name" "$step" "$rank" "${PLAN[@]}"
 done
+# The checkpoint's parts (every rank writes its VM rows): a failure while the ranks agree on
+# their layout, or after every part is written, leaves only the previous checkpoint's parts.
+parts_before=$(cd "$T/plan" && ls checkpoint.part-* | sort | tr '\n' ' ')
+for f in ckpt-parts-layout.prepare.1 ckpt-parts-sums.receive.0; do
+    IFS=. read -r name step rank <<<"$f"
+    fault "$name" "$step" "$rank" "${PLAN[@]}"
+done
+[ "$(cd "$T/plan" && ls checkpoint.part-* | sort | tr '\n' ' ')" = "$parts_before" ] &&
+    ok "failed runs removed their parts; the previous checkpoint's $P remain" ||
+    bad "parts after failed runs: $(ls "$T/plan")"
+"$FLEETPLAN" inspect "$T/plan/checkpoint.h5" >/dev/null && ok "the previous checkpoint still reads" ||
+    bad "the previous checkpoint no longer reads"
 cmp -s "$T/plan.before" "$T/plan/plan.csv" && ok "the previous plan.csv is intact" ||
     bad "a failed run changed plan.csv"
 for f in sim-metrics.pack.1 sim-metrics.receive.0 sim-metrics.unpack.0; do
