@@ -9,8 +9,15 @@ summary.json), the whole command's wall time, the peak resident memory of the la
 speed-ups on the planning phases (detect + select + place + resolve): (1,1)/(1,2) and
 (2,1) against (1,2). Prints a Markdown table per size; nothing here passes or fails.
 
+With --runs N every figure is the median of N runs, and with --baseline OLD_BINARY the old
+binary runs interleaved with this one in the same rounds (old, new, old, new, ...), its rows
+labelled `base`, and each pair's plan.csv is compared byte for byte: on a machine shared with
+others, only figures taken side by side in one run compare. `cpu s` is user + system CPU of the
+largest rank's process (steadier than wall time under load).
+
 Usage: bench/scale_bench.py [--sizes 10000 50000 100000] [--goals auto consolidate balance]
                             [--configs 1x1 1x2 2x1 4x1] [--work /tmp/fleetplan-scale]
+                            [--runs 3] [--baseline /path/to/old/fleetplan]
 """
 import argparse
 import json
@@ -26,12 +33,12 @@ FLEETPLAN = os.environ.get("FLEETPLAN", str(ROOT / "build" / "fleetplan"))
 PLANNING = ("detect", "select", "place", "resolve")
 
 
-def run_one(fleet, goal, ranks, threads, out):
+def run_one(fleet, goal, ranks, threads, out, binary=FLEETPLAN):
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
     # Open MPI binds each rank to one core by default: threads would share it.
-    cmd = ["mpirun", "--bind-to", "none", "-np", str(ranks), "/usr/bin/time", "-f", "peak_rss_kib=%M",
-           FLEETPLAN, "plan", "--hosts", str(fleet / "hosts.csv"), "--vms",
+    cmd = ["mpirun", "--bind-to", "none", "-np", str(ranks), "/usr/bin/time", "-f",
+           "peak_rss_kib=%M cpu_s=%U+%S", binary, "plan", "--hosts", str(fleet / "hosts.csv"), "--vms",
            str(fleet / "vms.csv"), "--goal", goal, "--threads", str(threads), "--out", str(out)]
     t0 = time.monotonic()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -39,11 +46,22 @@ def run_one(fleet, goal, ranks, threads, out):
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
     rss = [int(x) for x in re.findall(r"peak_rss_kib=(\d+)", p.stderr)]
+    cpu = [float(u) + float(k) for u, k in re.findall(r"cpu_s=([\d.]+)\+([\d.]+)", p.stderr)]
     s = json.load(open(out / "summary.json"))
-    return {"wall": wall, "rss_mib": max(rss) / 1024.0, "phases": s["phase_seconds"],
+    return {"wall": wall, "rss_mib": max(rss) / 1024.0, "cpu": max(cpu), "phases": s["phase_seconds"],
             "migrations": s["migrations"], "gap": s["gap_to_lower_bound"],
             "active": (s["active_hosts_before"], s["active_hosts_after"]),
             "lb": s["lower_bound_hosts"], "rows": s["max_vm_rows_per_rank"], "vms": s["vms"]}
+
+
+def median_run(runs):
+    """Each figure's median over runs (the plan's own figures are the same in every run)."""
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    r = dict(runs[0])
+    for k in ("wall", "rss_mib", "cpu"):
+        r[k] = med([x[k] for x in runs])
+    r["phases"] = {k: med([x["phases"][k] for x in runs]) for k in runs[0]["phases"]}
+    return r
 
 
 def main():
@@ -52,7 +70,10 @@ def main():
     ap.add_argument("--goals", nargs="+", default=["auto", "consolidate", "balance"])
     ap.add_argument("--configs", nargs="+", default=["1x1", "1x2", "2x1", "4x1"])
     ap.add_argument("--work", default="/tmp/fleetplan-scale")
+    ap.add_argument("--runs", type=int, default=1, help="runs per figure (medians)")
+    ap.add_argument("--baseline", help="an older fleetplan to run side by side")
     a = ap.parse_args()
+    binaries = ([("base", a.baseline)] if a.baseline else []) + [("new", FLEETPLAN)]
     work = pathlib.Path(a.work)
     configs = [tuple(int(x) for x in c.split("x")) for c in a.configs]
     growth = {}
@@ -64,21 +85,34 @@ def main():
                            stdout=subprocess.DEVNULL)
         size_mb = (fleet / "vms.csv").stat().st_size / 1e6
         print(f"\n### {n:,} hosts, {20 * n:,} VMs (vms.csv {size_mb:.0f} MB)\n")
-        print("| goal | P×T | parse | detect | select | place | resolve | write | wall s "
-              "| peak MiB/rank | VM rows/rank | migrations | active → after (LB) | gap |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| goal | P×T | binary | parse | detect | select | place | resolve | write | wall s "
+              "| cpu s | peak MiB/rank | VM rows/rank | migrations | active → after (LB) | gap |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for goal in a.goals:
             res = {}
             for ranks, threads in configs:
-                r = run_one(fleet, goal, ranks, threads, work / f"out-{n}-{goal}-{ranks}x{threads}")
-                res[(ranks, threads)] = r
-                ph = r["phases"]
-                print(f"| {goal} | {ranks}×{threads} | "
-                      + " | ".join(f"{ph[k]:.2f}" for k in
-                                   ("parse", "detect", "select", "place", "resolve", "write"))
-                      + f" | {r['wall']:.2f} | {r['rss_mib']:.0f} | {r['rows']:,} | "
-                      f"{r['migrations']:,} | {r['active'][0]:,} → {r['active'][1]:,} "
-                      f"({r['lb']:,}) | {100 * r['gap']:.1f}% |", flush=True)
+                runs = {label: [] for label, _ in binaries}
+                for k in range(a.runs):
+                    for label, binary in binaries:
+                        out = work / f"out-{n}-{goal}-{ranks}x{threads}-{label}"
+                        runs[label].append(run_one(fleet, goal, ranks, threads, out, binary))
+                    if a.baseline:
+                        same = [(work / f"out-{n}-{goal}-{ranks}x{threads}-{label}" / "plan.csv")
+                                .read_bytes() for label, _ in binaries]
+                        if same[0] != same[1]:
+                            print(f"**plan.csv differs between the binaries: {goal} "
+                                  f"{ranks}×{threads} run {k + 1}**", flush=True)
+                for label, _ in binaries:
+                    r = median_run(runs[label])
+                    if label == "new":
+                        res[(ranks, threads)] = r
+                    ph = r["phases"]
+                    print(f"| {goal} | {ranks}×{threads} | {label} | "
+                          + " | ".join(f"{ph[k]:.2f}" for k in
+                                       ("parse", "detect", "select", "place", "resolve", "write"))
+                          + f" | {r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_mib']:.0f} | "
+                          f"{r['rows']:,} | {r['migrations']:,} | {r['active'][0]:,} → "
+                          f"{r['active'][1]:,} ({r['lb']:,}) | {100 * r['gap']:.1f}% |", flush=True)
             plan = {c: sum(res[c]["phases"][k] for k in PLANNING) for c in res}
             notes = []
             if (1, 1) in plan and (1, 2) in plan:

@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 
+#include "io/huge_pages.hpp"
 #include "io/output_commit.hpp"
 #include "io/record_split.hpp"
 
@@ -194,11 +195,18 @@ Result<std::string> read_file(const std::string& path) {
     auto opened = open_regular(path, st);
     if (!opened) return tl::unexpected(opened.error());
     const int fd = *opened;
+    // Straight into the string (the kernel's copy only), sized by fstat and advised huge pages
+    // (a 122 MB vms.csv faulted in 4 KiB pages, then copied again from a bounce buffer, cost
+    // more than reading it); a file that changes size while read still reads whole.
     std::string text;
-    text.reserve(static_cast<size_t>(st.st_size));
-    char buf[1 << 16];
+    const size_t expected = static_cast<size_t>(std::max<off_t>(0, st.st_size));
+    text.reserve(expected + 1);  // one byte more: a read that fills it has not met the end
+    advise_huge(text.data(), expected + 1);
+    text.resize(expected + 1);
+    size_t got = 0;
     for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (got == text.size()) text.resize(text.size() + (text.size() >> 1) + (size_t{1} << 16));
+        const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
         if (n < 0) {
             if (errno == EINTR) continue;
             const int e = errno;
@@ -206,9 +214,10 @@ Result<std::string> read_file(const std::string& path) {
             return fail(ErrorCode::kEnvironment, path + ": read error: " + std::strerror(e));
         }
         if (n == 0) break;
-        text.append(buf, static_cast<size_t>(n));
+        got += static_cast<size_t>(n);
     }
     ::close(fd);
+    text.resize(got);
     return text;
 }
 

@@ -20,7 +20,8 @@ struct FleetLoad {
     model::Fleet fleet;
     std::vector<std::string> warnings;  // e.g. unknown columns (one warning per file)
     int64_t vm_rows = 0;                // VM rows in the file (kept or not)
-    uint64_t vms_digest = 0;            // FNV-1a 64 of the vms file's bytes (0 when not read)
+    uint64_t vms_digest = 0;            // blocked_digest (io/digest.hpp) of the vms file's bytes
+                                        // (0 when not read)
     uint64_t hosts_digest = 0;
     // Set before parse_vms_into: keep the sorted FNV-1a hashes of every VM row's id, so that a
     // process holding only some rows can tell a VM another process holds from an unknown one.

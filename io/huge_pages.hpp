@@ -12,15 +12,20 @@
 
 namespace fp::io {
 
-// v.reserve(n), the new storage advised MADV_HUGEPAGE (whole 2 MiB pages inside it only).
+// [p, p + bytes) advised MADV_HUGEPAGE (whole 2 MiB pages inside it only), before first touch.
+inline void advise_huge(void* p, size_t bytes) {
+    constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+    const auto lo = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+    const auto hi = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+}
+
+// v.reserve(n), the new storage advised MADV_HUGEPAGE.
 template <typename T>
 void reserve_huge(std::vector<T>& v, size_t n) {
     if (n <= v.capacity()) return;
     v.reserve(n);
-    constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-    const auto lo = (reinterpret_cast<uintptr_t>(v.data()) + kHuge - 1) & ~(kHuge - 1);
-    const auto hi = reinterpret_cast<uintptr_t>(v.data() + n) & ~(kHuge - 1);
-    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+    advise_huge(v.data(), n * sizeof(T));
 }
 
 }  // namespace fp::io

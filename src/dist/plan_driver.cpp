@@ -485,7 +485,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             if (!vtext) return tl::unexpected(vtext.error());
             if (auto r = io::parse_vms_into(*vtext, vms_path, {}, *hosts_load); !r) return r;
             rows_parsed.assign(1, hosts_load->vm_rows);
-            vms_digest = io::blocked_digest_text(*vtext);
+            vms_digest = io::kBlockDigestPrefix + io::hex64(hosts_load->vms_digest);
         }
         return {};
     };

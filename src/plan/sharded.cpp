@@ -218,6 +218,9 @@ std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& hist
         }
         in.fleet.index();
     });
+    std::vector<model::Vm>().swap(fleet.vms);
+    fleet.index();
+    history = model::History{};
     return out;
 }
 

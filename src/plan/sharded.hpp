@@ -53,7 +53,9 @@ struct ShardInput {
 
 // Splits a process's VMs (hosts indexed in the full host table; hosts must hold every host)
 // into the shards it owns (take[s] != 0), in shard order. History, traffic and frozen are
-// indexed like fleet.vms.
+// indexed like fleet.vms. The VMs and history are moved into the shards and their storage
+// released (fleet.vms and history come back empty; fleet.hosts is untouched): at 2M VMs the
+// emptied table alone held 368 MB through the whole plan.
 std::vector<ShardInput> split_shards(model::Fleet&& fleet, model::History&& history,
                                      const model::Traffic& traffic,
                                      const std::vector<uint8_t>& frozen, const ShardMap& map,

@@ -277,6 +277,33 @@ Plan run_on_threads(int threads, const model::Fleet& f, Goal goal, const PlanOpt
     });
 }
 
+// split_shards takes the caller's VM table: the rows move into the shards in shard order and the
+// emptied table's storage is released (at 2M VMs it held 368 MB through the whole plan); the
+// hosts stay for the global step.
+TEST(SplitShards, MovesEveryVmIntoItsShardAndReleasesTheCallersTable) {
+    model::GeneratorOptions g;
+    g.hosts = 300;
+    g.vms = 3000;
+    g.seed = 5;
+    const model::Fleet f = model::generate_fleet(g);
+    const ShardMap map = make_shards(f.hosts, 100);
+    ASSERT_GT(map.shards, 1);
+    model::Fleet moved = f;
+    const auto inputs = split_shards(std::move(moved), model::History{}, model::Traffic{}, {}, map,
+                                     std::vector<uint8_t>(static_cast<size_t>(map.shards), 1));
+    EXPECT_EQ(moved.vms.capacity(), 0u);
+    EXPECT_EQ(moved.hosts.size(), f.hosts.size());
+    EXPECT_EQ(moved.host_index(f.hosts[7].id), 7);
+    size_t n = 0;
+    for (const ShardInput& in : inputs) {
+        ASSERT_EQ(in.fleet.vms.size(), in.origin.size());
+        for (size_t i = 0; i < in.origin.size(); ++i)
+            EXPECT_EQ(in.fleet.vms[i].id, f.vms[static_cast<size_t>(in.origin[i])].id);
+        n += in.origin.size();
+    }
+    EXPECT_EQ(n, f.vms.size());
+}
+
 TEST(Planner, IsByteIdenticalOnOneTwoAndFourThreadsAndOrdersRowsByStepThenVmId) {
     // Two sites of twenty racks in shards of 100 hosts: eight shards planned in parallel and,
     // for consolidation, inside each the six variants in parallel (on this fleet dot-product wins

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/io/scratch_dir.hpp"
+
 namespace fp::io {
 namespace {
 
@@ -91,6 +93,23 @@ TEST(ParseCsv, LoneCrLineEndingsAreNamed) {
     auto q = parse_csv("id,note\nv1,\"a\rb\"\n", "q.csv");
     ASSERT_TRUE(q.has_value()) << q.error().msg;
     EXPECT_EQ(q->rows[0].fields[1], "a\rb");
+}
+
+class ReadFileTest : public fp::testing::ScratchDirTest {};
+
+// read_file reads straight into a string sized by fstat: files larger than any one read, empty
+// ones and ones with NUL bytes come back byte for byte.
+TEST_F(ReadFileTest, ReadsEveryByteOfLargeEmptyAndBinaryFiles) {
+    std::string big;
+    for (int i = 0; i < 300000; ++i) big += static_cast<char>('a' + i % 26);
+    big[12345] = '\0';
+    for (const std::string& text : {big, std::string(), std::string("x")}) {
+        const std::string p = write("f" + std::to_string(text.size()), text);
+        auto got = read_file(p);
+        ASSERT_TRUE(got.has_value()) << got.error().msg;
+        EXPECT_EQ(got->size(), text.size());
+        EXPECT_TRUE(*got == text);
+    }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "io/digest.hpp"
+
 namespace fp::io {
 namespace {
 
@@ -15,6 +17,24 @@ const char* kHosts =
 std::string error_of(const std::string& hosts, const std::string& vms) {
     auto r = parse_fleet(hosts, "hosts.csv", vms, "vms.csv");
     return r.has_value() ? "(no error)" : r.error().msg;
+}
+
+// Every field of every VM, in order.
+void expect_same_vms(const std::vector<model::Vm>& got, const std::vector<model::Vm>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+        const model::Vm &x = want[i], &y = got[i];
+        EXPECT_EQ(y.id, x.id);
+        EXPECT_EQ(y.host, x.host);
+        EXPECT_EQ(y.demand, x.demand);
+        EXPECT_EQ(y.mem_size_kib, x.mem_size_kib);
+        EXPECT_EQ(y.disk_kib, x.disk_kib);
+        EXPECT_EQ(y.dirty_rate_mibps, x.dirty_rate_mibps);
+        EXPECT_EQ(y.group, x.group);
+        EXPECT_EQ(y.anti_group, x.anti_group);
+        EXPECT_EQ(y.cpu_alloc_millicores, x.cpu_alloc_millicores);
+        EXPECT_EQ(y.mem_alloc_kib, x.mem_alloc_kib);
+    }
 }
 
 TEST(ParseFleet, ReadsValidInputInExactUnits) {
@@ -178,6 +198,83 @@ TEST(ParseFleet, OverlongIdsAreNotAlsoDuplicates) {
 }
 
 // Fleets from checkpoints are held to the CSV readers' rules (the same functions).
+// A vms.csv of several 1 MiB ranges, each written straight into the table's storage by its
+// bound (its newlines): blank lines and quoted newlines leave a range fewer rows than its bound,
+// and the gaps must close with every row in file order, exactly as the per-range vectors (the
+// path a row filter takes) give them.
+TEST(ParseFleet, RowsOfManyRangesWithBlankLinesAndQuotedNewlinesStayInFileOrder) {
+    std::string vms = "id,host,cpu,mem,net,group,dirty_rate\n";
+    const int kRows = 200000;  // about 6 MB: six ranges
+    for (int i = 0; i < kRows; ++i) {
+        vms += "vm" + std::to_string(i) + "," +
+               (i % 7 == 0 ? ""
+                : i % 2    ? "h1"
+                           : "h2") +
+               "," + std::to_string(i % 5) + ".5,1024,10,";
+        vms += i % 1000 == 3 ? "\"two\nlines\"" : "g" + std::to_string(i % 13);
+        vms += "," + std::to_string(i % 3) + "\n";
+        if (i % 4999 == 0) vms += "\n\r\n";  // blank lines
+    }
+    auto fast = parse_fleet(kHosts, "hosts.csv", vms, "vms.csv");
+    ASSERT_TRUE(fast.has_value()) << fast.error().msg;
+    auto gathered = parse_fleet(kHosts, "hosts.csv", vms, "vms.csv",
+                                [](int32_t, std::string_view) { return true; });
+    ASSERT_TRUE(gathered.has_value()) << gathered.error().msg;
+    ASSERT_EQ(fast->fleet.vms.size(), static_cast<size_t>(kRows));
+    EXPECT_EQ(fast->vm_rows, kRows);
+    expect_same_vms(fast->fleet.vms, gathered->fleet.vms);
+    for (int i = 0; i < kRows; ++i) {
+        const model::Vm& v = fast->fleet.vms[static_cast<size_t>(i)];
+        ASSERT_EQ(v.id, "vm" + std::to_string(i));
+        EXPECT_EQ(v.host, i % 7 == 0 ? model::kNoHost : i % 2 ? 0 : 1);
+        EXPECT_EQ(v.group, i % 1000 == 3 ? "two\nlines" : "g" + std::to_string(i % 13));
+    }
+    // A duplicate in the last range names the first row's line (blank lines counted).
+    auto dup = parse_fleet(kHosts, "hosts.csv", vms + "vm7,h1,1,1,1,g,0\n", "vms.csv");
+    ASSERT_FALSE(dup.has_value());
+    EXPECT_NE(dup.error().msg.find(":id: duplicate id 'vm7' (first on line 12)"), std::string::npos)
+        << dup.error().msg;
+}
+
+// The host column is looked up in a table of ids packed up to 16 bytes; longer ids, and ids
+// that share a 16-byte prefix or differ only in length, must resolve as Fleet::host_index does.
+TEST(ParseFleet, HostIdsAroundSixteenBytesResolveExactly) {
+    const std::string hosts =
+        "id,cpu,mem,net\n"
+        "a,1,1,1\n"
+        "abcdefghijklmnop,1,1,1\n"    // 16 bytes
+        "abcdefghijklmnopq,1,1,1\n"   // 17
+        "abcdefghijklmnopqr,1,1,1\n"  // 18
+        "abcdefghijklmno,1,1,1\n";    // 15
+    auto r = parse_fleet(hosts, "hosts.csv",
+                         "id,host,cpu,mem,net\n"
+                         "v1,abcdefghijklmnopqr,1,1,1\n"
+                         "v2,abcdefghijklmno,1,1,1\n"
+                         "v3,abcdefghijklmnop,1,1,1\n"
+                         "v4,a,1,1,1\n"
+                         "v5,abcdefghijklmnopq,1,1,1\n",
+                         "vms.csv");
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    std::vector<int32_t> got;
+    for (const model::Vm& v : r->fleet.vms) got.push_back(v.host);
+    EXPECT_EQ(got, (std::vector<int32_t>{3, 4, 1, 0, 2}));
+    EXPECT_EQ(error_of(hosts,
+                       "id,host,cpu,mem,net\nv1,abcdefghijklmnopqrs,1,1,1\n"
+                       "v2,abcdefghijklmn,1,1,1\nv3,b,1,1,1\n"),
+              "vms.csv:2:host: unknown host 'abcdefghijklmnopqrs'\n"
+              "vms.csv:3:host: unknown host 'abcdefghijklmn'\n"
+              "vms.csv:4:host: unknown host 'b'");
+}
+
+// The parse records the vms file's block digest (io/digest.hpp), the one a checkpoint records,
+// so that the command needs no second pass over the file.
+TEST(ParseFleet, RecordsTheBlockDigestOfTheVmsFile) {
+    const std::string vms = "id,host,cpu,mem,net\nv1,h1,1,1,1\n";
+    auto r = parse_fleet(kHosts, "hosts.csv", vms, "vms.csv");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->vms_digest, blocked_digest(vms));
+}
+
 TEST(ValidateFleet, AppliesTheCsvRulesToAFleetBuiltElsewhere) {
     auto r = parse_fleet(kHosts, "hosts.csv", "id,host,cpu,mem,net\nv1,h1,1,1,1\nv2,,1,1,1\n",
                          "vms.csv");
@@ -283,20 +380,7 @@ TEST(WriteFleet, EveryColumnRoundTripsExactly) {
         EXPECT_EQ(y.power_max_w, x.power_max_w);
         EXPECT_EQ(y.address, x.address);
     }
-    ASSERT_EQ(g.vms.size(), f.vms.size());
-    for (size_t i = 0; i < f.vms.size(); ++i) {
-        const model::Vm &x = f.vms[i], &y = g.vms[i];
-        EXPECT_EQ(y.id, x.id);
-        EXPECT_EQ(y.host, x.host);
-        EXPECT_EQ(y.demand, x.demand);
-        EXPECT_EQ(y.mem_size_kib, x.mem_size_kib);
-        EXPECT_EQ(y.disk_kib, x.disk_kib);
-        EXPECT_EQ(y.dirty_rate_mibps, x.dirty_rate_mibps);
-        EXPECT_EQ(y.group, x.group);
-        EXPECT_EQ(y.anti_group, x.anti_group);
-        EXPECT_EQ(y.cpu_alloc_millicores, x.cpu_alloc_millicores);
-        EXPECT_EQ(y.mem_alloc_kib, x.mem_alloc_kib);
-    }
+    expect_same_vms(g.vms, f.vms);
     EXPECT_EQ(hosts_csv(g), hosts);
     EXPECT_EQ(vms_csv(g), vms);
 }
