@@ -6,7 +6,8 @@ its trace with bench/fleet_trace.py (288 intervals of 300 s, seed 7), then runs
 `fleetplan simulate --hosts --vms --trace --config configs/simulate-fleet.toml --threads 2`
 --runs times and prints, per run and as the median: wall time, time per interval (from the
 progress lines: the wall time between the first and the last interval, over the intervals),
-the chain's mean decision time (metrics.json) and peak RSS (/usr/bin/time's %M).
+the chain's mean decision time (metrics.json), the time to read the inputs (hosts, VMs and the
+trace: simulate's "inputs read in" line) and peak RSS (/usr/bin/time's %M).
 
 Usage: bench/sim_fleet_bench.py [--hosts 10000] [--vms 200000] [--intervals 288]
        [--runs 3] [--policy NAME] [--work /tmp/fleetplan-simfleet] [--fleetplan PATH]
@@ -47,7 +48,7 @@ def main():
         t0 = time.monotonic()
         fleet_trace.write_trace(fleet / "vms.csv", trace, a.intervals, 300, 7)
         print(f"trace: {trace} written in {time.monotonic() - t0:.0f} s", file=sys.stderr)
-    walls, per, rss, step = [], [], [], []
+    walls, per, rss, step, inputs = [], [], [], [], []
     for i in range(a.runs):
         out = work / f"run{i}"
         cmd = ["/usr/bin/time", "-f", "%M", a.fleetplan, "simulate", "--hosts", str(fleet / "hosts.csv"),
@@ -66,6 +67,8 @@ def main():
         prog = [re.match(r"simulate: (\d+)/\d+ intervals, [\d.]+ intervals/s, ([\d.]+) s elapsed", l)
                 for l in lines]
         prog = [(int(m.group(1)), float(m.group(2))) for m in prog if m]
+        read = [re.match(r"simulate: inputs read in ([\d.]+) s", l) for l in lines]
+        inputs.append(next((float(r.group(1)) for r in read if r), float("nan")))
         m = json.load(open(out / "metrics.json"))
         walls.append(wall)
         step.append(m["mean_step_seconds"])
@@ -74,10 +77,12 @@ def main():
             per.append((prog[-1][1] - prog[0][1]) / (prog[-1][0] - prog[0][0]))
         else:
             per.append(wall / max(1, m["intervals"]))
-        print(f"run {i + 1}: {wall:.1f} s wall, {per[-1]:.3f} s per interval, decision "
+        print(f"run {i + 1}: {wall:.1f} s wall, inputs read in {inputs[-1]:.1f} s, "
+              f"{per[-1]:.3f} s per interval, decision "
               f"{step[-1]:.3f} s per interval, peak RSS {rss[-1]:.0f} MiB, "
               f"{m['intervals']} intervals, {m['migrations']} migrations")
-    print(f"median of {a.runs}: {statistics.median(walls):.1f} s wall, "
+    print(f"median of {a.runs}: {statistics.median(walls):.1f} s wall, inputs read in "
+          f"{statistics.median(inputs):.1f} s, "
           f"{statistics.median(per):.3f} s per interval, decision {statistics.median(step):.3f} s, "
           f"peak RSS {statistics.median(rss):.0f} MiB")
 

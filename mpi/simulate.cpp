@@ -438,6 +438,8 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         const int64_t from =
             resumed ? std::max(0, resumed->rows.empty() ? 0 : resumed->rows.back().k) : 0;
         progress.emplace(mine * std::max<int64_t>(0, target - from), tty);
+        // What the intervals' rate leaves out: reading the inputs (a fleet's trace can be GBs).
+        std::fprintf(stderr, "simulate: inputs read in %.1f s\n", since(t0));
     }
     const auto gathered = dist::run_spread(
         "sim-metrics", chains.size(),

@@ -113,6 +113,8 @@ import json,sys; m=json.load(open(sys.argv[1])); assert m['policy']=='planner' a
     --intervals 30 --progress --out "$T/prog" >/dev/null 2>"$T/prog.err"
 grep -Eq '^simulate: 30/30 intervals, [0-9.]+ intervals/s, [0-9.]+ s elapsed, ETA 0 s$' "$T/prog.err" &&
     ok "--progress: a last line with rate and ETA" || bad "--progress: $(cat "$T/prog.err")"
+grep -Eq '^simulate: inputs read in [0-9.]+ s$' "$T/prog.err" &&
+    ok "--progress: the input reading time" || bad "--progress: $(cat "$T/prog.err")"
 "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --grid \
     --intervals 10 --progress --out "$T/prog-grid" >/dev/null 2>"$T/prog-grid.err"
 grep -q '^simulate: 90/90 intervals' "$T/prog-grid.err" && ok "--grid --progress counts every chain" ||

@@ -220,6 +220,34 @@ TEST(CloudSimMath, MatchesMathUtil) {
     EXPECT_EQ(cloudsim_math::robust_loess({1, 2, 3, 4, 5})[1], 1);
 }
 
+// A decision's migrations join those in flight in (end, start) order: the engine merges them
+// at once (issue 16: one sorted insert per move cost O(n) each at 70,000 moves).
+TEST(Engine, MigrationsInFlightStayInEndThenStartOrder) {
+    Scenario sc = tiny(3, 4, 2);
+    // Migration time = RAM / (1000 Mbit/s × 0.5 / 8): 96 s, 9.6 s, 48 s and 800 s.
+    for (double ram : {6000.0, 600.0, 3000.0, 50000.0}) add_vm(sc, 1000, ram, 0, {0.2, 0.2, 0.2});
+    auto chain = std::make_unique<ScriptChain>();
+    chain->script = {{1, {3, 1}}, {2, {0, 2}}, {2, {1, 2}}, {2, {2, 1}}};
+    SimState st;
+    run(sc, std::move(chain), nullptr, &st);
+    std::vector<int32_t> order;
+    for (const Inflight& m : st.inflight) order.push_back(m.vm);
+    EXPECT_EQ(order, (std::vector<int32_t>{1, 2, 0, 3}));
+    // Started at 600 s, except v3 (300 s, ending at 1100 s).
+    EXPECT_DOUBLE_EQ(st.inflight[0].end, 609.6);
+    EXPECT_DOUBLE_EQ(st.inflight[3].end, 1100);
+    // One interval more: the three end in that order, v3 is still moving.
+    sc.intervals = 3;
+    for (auto& tr : sc.trace) tr.push_back(0.2);
+    auto again = std::make_unique<ScriptChain>();
+    again->script = {{1, {3, 1}}, {2, {0, 2}}, {2, {1, 2}}, {2, {2, 1}}};
+    run(sc, std::move(again), nullptr, &st);
+    ASSERT_EQ(st.inflight.size(), 1u);
+    EXPECT_EQ(st.inflight[0].vm, 3);
+    EXPECT_EQ(st.vm_host[0], 2);
+    EXPECT_EQ(st.vm_host[2], 1);
+}
+
 TEST(CloudSimChain, ThrMmtMovesTheSmallestVmWhereItAddsLeastPower) {
     // Hosts A, B, C with 2 × 1000 MIPS and G5's SPECpower table. A runs v0 (900 MIPS, 1000 MB)
     // and v1 (900 MIPS, 500 MB): 90% > THR 0.8. MMT picks v1 (less memory); after it A is at 45%.

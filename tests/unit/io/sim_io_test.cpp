@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/fleet_csv.hpp"
+#include "io/history.hpp"
 #include "io/sim_checkpoint.hpp"
 #include "io/sim_input.hpp"
 #include "src/sim/chains.hpp"
@@ -183,6 +185,150 @@ TEST_F(SimIoTest, TraceExpansionIsBoundedAndNamesTheSample) {
     ASSERT_FALSE(f.has_value());
     EXPECT_EQ(f.error().code, ErrorCode::kBadInput);
     EXPECT_NE(f.error().msg.find("intervals"), std::string::npos) << f.error().msg;
+}
+
+// Issue 16: simulate's trace reader (parallel, flat arrays) gives what the history reader gives:
+// the same series, interval, length and warnings, or the same messages, word for word.
+class TraceReaderTest : public fp::testing::ScratchDirTest {
+  protected:
+    void SetUp() override {
+        ScratchDirTest::SetUp();
+        std::string vms = "id,host,cpu,mem,net\n";
+        for (int i = 0; i < 6; ++i) vms += "v" + std::to_string(i) + ",h1,1,1024,10\n";
+        auto f = parse_fleet("id,cpu,mem,net\nh1,8,16384,1000\n", "hosts.csv", vms, "vms.csv");
+        ASSERT_TRUE(f.has_value()) << f.error().msg;
+        fleet_ = std::move(f->fleet);
+        fleet_.index();
+    }
+    // Both readers on TEXT (written to NAME); the failure text when they differ.
+    std::string differences(const std::string& name, const std::string& text,
+                            int64_t max_len = kMaxHistorySeriesLength) {
+        const std::string path = write(name, text);
+        auto fast = read_trace_cpu(path, fleet_, max_len);
+        auto ref = load_history_with_warnings(path, fleet_, max_len);
+        if (fast.has_value() != ref.has_value())
+            return name + ": one reader accepts, the other refuses: " +
+                   (fast ? ref.error().msg : fast.error().msg);
+        if (!fast) {
+            if (fast.error().code != ref.error().code) return name + ": error codes differ";
+            if (fast.error().msg != ref.error().msg)
+                return name + ":\nfast: " + fast.error().msg + "\nhistory: " + ref.error().msg;
+            last_error_ = fast.error().msg;
+            return "";
+        }
+        const model::History& h = ref->history;
+        if (fast->interval_s != h.interval_s || fast->length != h.length)
+            return name + ": interval or length differ";
+        if (fast->warnings != ref->warnings) return name + ": warnings differ";
+        for (size_t v = 0; v < fleet_.vms.size(); ++v) {
+            const std::vector<float> series(fast->values.begin() + fast->begin[v],
+                                            fast->values.begin() + fast->begin[v + 1]);
+            if (series != h.cpu[v]) return name + ": VM " + std::to_string(v) + "'s series differ";
+        }
+        last_error_.clear();
+        return "";
+    }
+    model::Fleet fleet_;
+    std::string last_error_;
+};
+
+TEST_F(TraceReaderTest, AcceptsWhatTheHistoryReaderAcceptsWithTheSameSeries) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"plain", "time,vm,cpu\n0,v0,0.5\n0,v1,0.25\n300,v0,0.75\n300,v1,1\n"},
+        // Out of time order, gaps carried forward, a slot taken twice (the later wins), a VM
+        // with one sample, VMs without any.
+        {"unsorted",
+         "time,vm,cpu\n900,v0,0.9\n0,v0,0.1\n300,v2,0.3\n1500,v0,0.5\n1400,v0,0.4\n"
+         "0,v2,0.2\n600,v3,0.6\n"},
+        // The general number forms, quoted fields, spaces, an unknown column (a warning), a
+        // byte-order mark, CRLF and blank lines, mem and net with empty fields.
+        {"forms",
+         "\xEF\xBB\xBFtime, vm ,cpu,mem,net,note\r\n300.0,\"v0\",5e-1,,0.1,x\r\n\r\n"
+         "0,v0, 0.25 ,0.5,,\"a,b\"\r\n+600,v0,+1.0E0,0,0,\n"},
+        {"lone CR in a field", "time,vm,cpu,note\n0,v0,0.5,a\rb\n300,v0,0.5,\n"},
+        {"one time", "time,vm,cpu\n42,v4,0.4\n42,v5,0.5\n"},
+    };
+    for (const auto& [name, text] : cases) EXPECT_EQ(differences("t.csv", text), "") << name;
+}
+
+TEST_F(TraceReaderTest, RefusesWhatTheHistoryReaderRefusesWithItsMessages) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"bad number", "time,vm,cpu\n0,v0,abc\n"},
+        {"missing field", "time,vm,cpu,mem\n0,v0,,0.5\n0,,0.5,\n,v1,0.5,\n"},
+        {"unknown VM", "time,vm,cpu\n0,v0,0.5\n0,nope,0.5\n"},
+        {"NaN", "time,vm,cpu,net\n0,v0,nan,0.1\n300,v0,0.5,NaN\n600,v0,inf,0.1\n"},
+        {"negative", "time,vm,cpu,mem\n0,v0,-0.1,0.1\n-300,v1,0.5,0.5\n0,v2,0.5,-1e-9\n"},
+        {"out of range", "time,vm,cpu\n0,v0,10.5\n1e16,v1,0.5\n"},
+        {"not whole seconds", "time,vm,cpu\n0.5,v0,0.5\n"},
+        {"duplicate (time,vm)",
+         "time,vm,cpu\n0,v0,0.5\n300,v1,0.5\n0,v0,0.6\n300,v1,0.1\n"
+         "0,v0,0.7\n300,v0,0.5\n"},
+        {"missing column", "time,cpu\n0,0.5\n"},
+        {"duplicate column", "time,vm,cpu,cpu\n0,v0,0.5,0.5\n"},
+        {"field count", "time,vm,cpu\n0,v0,0.5\n300,v0\n"},
+        {"unterminated quote", "time,vm,cpu\n0,\"v0,0.5\n"},
+        {"header fault and a row fault", "time,cpu\n0,\"v0,0.5\n"},
+        {"empty file", ""},
+        {"row fault after a quoted newline",
+         "time,vm,cpu,note\n0,v0,0.5,\"two\nlines\"\n"
+         "300,v0,x,\n"},
+    };
+    for (const auto& [name, text] : cases) {
+        EXPECT_EQ(differences("t.csv", text), "") << name;
+        EXPECT_FALSE(last_error_.empty()) << name << " was accepted";
+    }
+    // The bounds: a series longer than allowed, and gaps too wide for the samples given.
+    EXPECT_EQ(differences("long.csv", "time,vm,cpu\n0,v0,0.5\n300,v0,0.5\n0,v1,1\n9000,v1,1\n", 10),
+              "");
+    EXPECT_NE(last_error_.find("long.csv:5:time: VM 'v1': 9000 s after"), std::string::npos)
+        << last_error_;
+    std::string sparse = "time,vm,cpu\n";
+    for (int v = 0; v < 6; ++v)
+        sparse += "0,v" + std::to_string(v) + ",0.5\n1,v" + std::to_string(v) + ",0.5\n" +
+                  std::to_string(200000 + v) + ",v" + std::to_string(v) + ",0.5\n";
+    EXPECT_EQ(differences("sparse.csv", sparse), "");
+    EXPECT_NE(last_error_.find("filling gaps"), std::string::npos) << last_error_;
+}
+
+// Errors spread over a file of several MiB (several parallel ranges): the first 20 in line
+// order, and "(further errors not shown)" exactly when a row was left unchecked.
+TEST_F(TraceReaderTest, ListsTheFirstTwentyErrorsOverRangesAsTheHistoryReaderDoes) {
+    const auto big = [](const std::vector<int>& bad_rows, int rows) {
+        std::string t = "time,vm,cpu,mem\n";
+        size_t next = 0;
+        for (int r = 0; r < rows; ++r) {
+            const bool bad = next < bad_rows.size() && bad_rows[next] == r;
+            next += bad ? 1 : 0;
+            t += std::to_string((r / 6) * 300) + ",v" + std::to_string(r % 6) + "," +
+                 (bad ? (r % 2 ? "x,0.25" : "0.5,-1") : "0.5,0.25") + "\n";
+        }
+        return t;
+    };
+    std::vector<int> spread;
+    for (int i = 0; i < 30; ++i) spread.push_back(i * 9001 + 7);
+    EXPECT_EQ(differences("spread.csv", big(spread, 300000)), "");
+    EXPECT_NE(last_error_.find("(further errors not shown)"), std::string::npos);
+    // Exactly 20 messages on the last row: nothing left unchecked.
+    std::vector<int> last;
+    for (int i = 0; i < 19; ++i) last.push_back(299981 + i);
+    std::string exact = big(last, 300000) + "1,v0,x,0.25\n";
+    EXPECT_EQ(differences("exact.csv", exact), "");
+    EXPECT_EQ(last_error_.find("(further errors not shown)"), std::string::npos) << last_error_;
+    // 19 messages, then a row with two: one is left out.
+    EXPECT_EQ(differences("over.csv", big(last, 300000) + "1,v0,x,x\n"), "");
+    EXPECT_NE(last_error_.find("(further errors not shown)"), std::string::npos);
+    // 20 messages, then one good row: that row was left unchecked.
+    EXPECT_EQ(differences("then.csv", exact + "1,v1,0.5,0.5\n"), "");
+    EXPECT_NE(last_error_.find("(further errors not shown)"), std::string::npos);
+    // A duplicate far from its first sample (the lines come from a second scan).
+    std::string dup = big({}, 300000) + "0,v3,0.5,0.5\n";
+    EXPECT_EQ(differences("dup.csv", dup), "");
+    EXPECT_NE(last_error_.find(":300002:time: duplicate sample for VM 'v3' at time 0 (first on "
+                               "line 5)"),
+              std::string::npos)
+        << last_error_;
+    // And a clean file of that size reads the same.
+    EXPECT_EQ(differences("clean.csv", big({}, 300000)), "");
 }
 
 }  // namespace
