@@ -60,6 +60,8 @@ class OutputCommit {
     // written leaves the earlier files untouched; after it (a rename failing), the new files
     // are committed and the next complete_pending_commit(DIR) finishes putting them in place.
     Result<void> commit();
+    // Whether commit() reached its commit point (the list is on disk), even if it then failed.
+    bool committed() const { return committed_; }
 
   private:
     OutputCommit(std::string dir, const char* crash_point_name, DirLock lock);

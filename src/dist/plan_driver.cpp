@@ -669,11 +669,15 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     const bool use_parts = comm.size() > 1;
     std::optional<io::VmParts> vm_parts;
     std::string part_token;
+    PartsGuard parts_guard;
     if (use_parts) {
         auto parts = write_vm_parts(inputs, map, shard_rows, out_dir, comm);
         if (!parts) return tl::unexpected(parts.error());
         part_token = parts->first;
         vm_parts = std::move(parts->second);
+        // Until the outputs are committed, a failure leaves this run's parts unreferenced: rank 0
+        // removes them (an earlier checkpoint never names them; vm_parts->files is rank 0's).
+        for (const std::string& f : vm_parts->files) parts_guard.paths.push_back(out_dir + "/" + f);
         for (plan::ShardInput& si : inputs) std::vector<model::Vm>().swap(si.fleet.vms);
     }
     std::vector<ShardRows> rows;  // other ranks' per-VM inputs (rank 0 keeps its own in `inputs`)
@@ -704,11 +708,6 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     }
     const double rows_s = since(t_rows);
     if (comm.rank() != 0) return {};
-    // Until the outputs are committed, a failure here leaves this run's parts unreferenced:
-    // they go (an earlier checkpoint never names them).
-    PartsGuard parts_guard;
-    if (vm_parts)
-        for (const std::string& f : vm_parts->files) parts_guard.paths.push_back(out_dir + "/" + f);
     const auto t_global = Clock::now();
 
     // ---- Stage 3, rank 0: the global step, waves, outputs.
@@ -867,9 +866,11 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     // summary.json's times include the checkpoint on disk (staged, fsynced), not the commit.
     run.phases.write = since(tw);
     run.plan_seconds = since(request.started);
-    if (auto r = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run, plan_text); !r)
-        return r;
-    parts_guard.release();
+    auto written = io::write_plan_outputs(*out, g.skeleton, g.plan, summary, run, plan_text);
+    // Past the commit point the new checkpoint.h5 is the directory's (put in place now or by the
+    // next command), so its parts stay even when a later rename failed.
+    if (written || out->committed()) parts_guard.release();
+    if (!written) return written;
     std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
               << "  outputs        " << out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
     if (args.has("fail-on-unresolved") && !g.plan.unresolved.empty()) {

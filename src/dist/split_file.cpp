@@ -248,11 +248,11 @@ Result<VmDirectory> VmDirectory::build(const std::vector<model::Vm>& vms,
     const Result<void> built = local_step("vm-directory", "unpack", comm, [&] {
         size_t bytes = 0;
         for (const std::string& b : *in) bytes += b.size();
-        dir.ids_.reserve(bytes);
-        for (const std::string& b : *in) dir.ids_ += b;
+        dir.ids_->reserve(bytes);
+        for (const std::string& b : *in) *dir.ids_ += b;
         in->clear();
         dir.shard_.reserve(bytes / 16);
-        flat::Reader r(dir.ids_, "VM directory");
+        flat::Reader r(*dir.ids_, "VM directory");
         while (!r.done()) {
             const auto shard = r.get<int32_t>();
             dir.shard_.emplace(r.get_view(), shard);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -92,7 +93,9 @@ class VmDirectory {
     static int bucket(std::string_view id, int ranks);
 
   private:
-    std::string ids_;  // the ids received, back to back (the map's keys point into it)
+    // The ids received, back to back. The map's keys point into it, so it lives on the heap: a
+    // short string's bytes sit inside the string object and would move with the directory.
+    std::unique_ptr<std::string> ids_ = std::make_unique<std::string>();
     std::unordered_map<std::string_view, int32_t> shard_;
 };
 

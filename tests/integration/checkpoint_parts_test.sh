@@ -106,6 +106,20 @@ run 1 "$T/p4" || bad "P=1 over P=2 failed"
 [ "$(parts "$T/p4")" = 0 ] && ok "P=1 over P=2: no part left" || bad "$(parts "$T/p4") parts left"
 "$FLEETPLAN" inspect "$T/p4/checkpoint.h5" >/dev/null && ok "and the checkpoint reads" || bad "unreadable"
 
+# A commit that fails past its commit point (plan.csv cannot be renamed: a directory holds its
+# name) has put checkpoint.h5 in place already: its parts must stay with it.
+mkdir -p "$T/late/plan.csv" && touch "$T/late/plan.csv/x"
+set +e
+run 2 "$T/late"
+rc=$?
+set -e
+[ $rc = 3 ] && grep -q "the new outputs are committed" "$T/late.err" &&
+    ok "a rename failing after the commit point is an environment error" ||
+    bad "late commit failure: rc=$rc $(head -c 300 "$T/late.err")"
+[ "$(parts "$T/late")" = 2 ] && "$FLEETPLAN" inspect "$T/late/checkpoint.h5" >/dev/null 2>"$T/late.inspect" &&
+    ok "and the checkpoint it committed reads with its parts" ||
+    bad "the committed checkpoint lost its parts: $(head -c 300 "$T/late.inspect")"
+
 # kill -9 anywhere in a P=2 run over a P=4 checkpoint (FP_CRASH_AT reaches every rank): while
 # the parts are written (ckpt:N counts each rank's datasets), or at each step of the commit
 # (plan-output:N on rank 0: staged, list written, each file in place, each old part removed).
