@@ -1,14 +1,10 @@
 #include "io/sim_input.hpp"
 
-#include <fcntl.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -146,35 +142,6 @@ struct TraceRange {
     std::vector<BadTraceRow> bad;  // the first ErrorList::kMaxErrors rows with a fault
     bool unclean = false;          // a record not plain RFC 4180, or of another width
 };
-
-// The bytes of a regular file, with read_file's checks and messages, read straight into storage
-// advised for huge pages: faulting in 1.2 GB of a trace page by page and copying it through a
-// buffer took longer than parsing it (on this virtual machine).
-Result<std::vector<char>> read_whole(const std::string& path) {
-    auto size = regular_file_size(path);
-    if (!size) return tl::unexpected(size.error());
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return bad_input(path + ": cannot open: " + std::strerror(errno));
-    std::vector<char> bytes;
-    reserve_huge(bytes, static_cast<size_t>(*size) + 1);
-    bytes.resize(static_cast<size_t>(*size) + 1);  // one more: a file that grew is read whole
-    size_t got = 0;
-    for (;;) {
-        if (got == bytes.size()) bytes.resize(2 * bytes.size());
-        const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const int e = errno;
-            ::close(fd);
-            return fail(ErrorCode::kEnvironment, path + ": read error: " + std::strerror(e));
-        }
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    bytes.resize(got);
-    return bytes;
-}
 
 // A time in whole seconds, as the history reader accepts it; nullopt when it refuses it.
 std::optional<int64_t> trace_time(std::string_view text) {
@@ -359,7 +326,7 @@ TraceCpu flat_cpu(HistoryLoad h) {
 Result<std::vector<std::vector<int64_t>>> lines_of(
     const std::string& path, size_t body, int64_t body_line, const TraceColumns& col,
     const model::Fleet& fleet, const std::vector<std::pair<int32_t, int64_t>>& keys) {
-    auto bytes = read_whole(path);
+    auto bytes = read_file(path);
     if (!bytes) return tl::unexpected(bytes.error());
     const std::string_view text(bytes->data(), bytes->size());
     std::vector<std::vector<int64_t>> lines(keys.size());
@@ -392,7 +359,7 @@ Result<TraceCpu> read_trace_cpu(const std::string& path, const model::Fleet& fle
         if (!h) return tl::unexpected(h.error());
         return flat_cpu(std::move(*h));
     }
-    auto bytes = read_whole(path);
+    auto bytes = read_file(path);
     if (!bytes) return tl::unexpected(bytes.error());
     const std::string_view text(bytes->data(), bytes->size());
     // The history reader on the whole file: for a file that is not plain RFC 4180.
@@ -439,7 +406,7 @@ Result<TraceCpu> read_trace_cpu(const std::string& path, const model::Fleet& fle
     if (!header) return tl::unexpected(header.error());
     if (std::any_of(parts.begin(), parts.end(), [](const TraceRange& p) { return !p.bad.empty(); }))
         return tl::unexpected(row_errors(parts, header_text, body_line, path, fleet));
-    std::vector<char>().swap(*bytes);
+    std::string().swap(*bytes);
 
     // Samples per VM, in file order (so a stable sort by time orders them by (time, line)).
     const size_t nv = fleet.vms.size();
