@@ -110,7 +110,7 @@ std::string toml_value(const ConfigValue& v) {
 // [migration.site_pairs] entries: "A/B" = { bandwidth_mibps = X, reconfig_s = Y }.
 void site_pairs_from(
     const toml::node& n, const std::string& file,
-    std::map<std::pair<std::string, std::string>, plan::MigrationCostConfig::SitePair>& out,
+    std::map<std::pair<std::string, std::string>, model::MigrationCostConfig::SitePair>& out,
     std::vector<std::string>& errors) {
     const toml::table* t = n.as_table();
     const std::string at =
@@ -137,7 +137,7 @@ void site_pairs_from(
         }
         std::string a = key.substr(0, slash), b = key.substr(slash + 1);
         if (b < a) std::swap(a, b);
-        plan::MigrationCostConfig::SitePair sp{100.0, 5.0};
+        model::MigrationCostConfig::SitePair sp{100.0, 5.0};
         for (const auto& [pk, pv] : *e) {
             const std::string p(pk.str());
             const auto num = pv.value<double>();
@@ -189,7 +189,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     std::vector<std::string> errors;
     std::map<std::string, int64_t> key_lines;
     ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration"), sim_node("sim");
-    std::map<std::pair<std::string, std::string>, plan::MigrationCostConfig::SitePair> site_pairs;
+    std::map<std::pair<std::string, std::string>, model::MigrationCostConfig::SitePair> site_pairs;
     std::map<std::string, ConfigNode> policy_nodes = {
         {"trigger", ConfigNode("policy.trigger")},
         {"selection", ConfigNode("policy.selection")},
@@ -326,7 +326,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (auto w = waves_node.get_int(total_key, 16, 0, 100000000); collect(w))
         o.waves.max_total = static_cast<int32_t>(*w);
     if (auto m = mig_node.get_string("model", "pre-copy"); collect(m)) {
-        auto cm = plan::parse_cost_model(*m);
+        auto cm = model::parse_cost_model(*m);
         if (cm) {
             o.cost.model = *cm;
         } else {
@@ -342,7 +342,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (auto v = mig_node.get_double("min_shrink", 0.9, 0.0, 1.0); collect(v))
         o.cost.min_shrink = *v;
     if (auto m = mig_node.get_string("fallback", "post-copy"); collect(m)) {
-        auto f = plan::parse_fallback(*m);
+        auto f = model::parse_fallback(*m);
         if (f) {
             o.cost.fallback = *f;
         } else {

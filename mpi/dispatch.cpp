@@ -163,7 +163,7 @@ Chosen<double> choose_timeout(std::optional<double> given, std::optional<double>
     if (given) return {*given, "--timeout", std::nullopt};
     const auto none = no_plan_value(plan_value);
     if (!none) return {*plan_value, "the plan's", std::nullopt};
-    return {plan::MigrationCostConfig{}.timeout_s, "default: " + *none, none};
+    return {model::MigrationCostConfig{}.timeout_s, "default: " + *none, none};
 }
 
 // One note on stderr per reason for the settings that fell back to the config's defaults.

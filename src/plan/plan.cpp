@@ -123,7 +123,7 @@ Result<uint8_t> parse_flags(std::string_view s) {
     }
 }
 
-uint8_t limit_flags(const MigrationEstimate& e, const MigrationCostConfig& cfg) {
+uint8_t limit_flags(const model::MigrationEstimate& e, const model::MigrationCostConfig& cfg) {
     uint8_t f = 0;
     if (e.downtime_ms > cfg.max_downtime_ms) f |= kFlagOverDowntime;
     if (!e.converged) f |= kFlagNonConvergent;

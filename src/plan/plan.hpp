@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "src/plan/migration_cost.hpp"
+#include "src/model/migration_cost.hpp"
 
 namespace fp::plan {
 
@@ -52,7 +52,7 @@ std::string flags_to_string(uint8_t flags);
 // The inverse of flags_to_string (tokens in any order); an unknown or empty token is bad input
 // naming the valid ones.
 Result<uint8_t> parse_flags(std::string_view s);
-uint8_t limit_flags(const MigrationEstimate& e, const MigrationCostConfig& cfg);
+uint8_t limit_flags(const model::MigrationEstimate& e, const model::MigrationCostConfig& cfg);
 
 struct Move {
     int32_t vm = -1;
@@ -60,7 +60,7 @@ struct Move {
     int32_t target = -1;
     int32_t step = 0;  // wave, from 1
     MoveReason reason = MoveReason::kConsolidate;
-    MigrationEstimate estimate;
+    model::MigrationEstimate estimate;
     double est_start_s = 0;  // when it starts under the plan's wave limits (schedule.hpp)
     uint8_t flags = 0;       // MoveFlag bits
 };

@@ -8,7 +8,7 @@
 namespace fp::plan {
 
 void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
-                         const MigrationCostConfig& cfg) {
+                         const model::MigrationCostConfig& cfg) {
     // Migrations in flight per (wave, host), as source or target: every (wave, host) key once
     // per migration touching it, sorted, so a key's count is the length of its run (one sort
     // instead of a hash map with an entry per key).
@@ -45,7 +45,7 @@ void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
     for (size_t i = 0; i < moves.size(); ++i) {
         Move& m = moves[i];
         if (m.source < 0) {
-            m.estimate = MigrationEstimate{};
+            m.estimate = model::MigrationEstimate{};
             continue;
         }
         const model::Vm& vm = fleet.vms[static_cast<size_t>(m.vm)];
@@ -59,24 +59,25 @@ void estimate_plan_costs(const model::Fleet& fleet, std::vector<Move>& moves,
     }
 }
 
-MigrationEstimate estimate_move(const model::Fleet& fleet, int32_t vm_index, int32_t source,
-                                int32_t target, double bw, double mem_mib,
-                                const MigrationCostConfig& cfg) {
+model::MigrationEstimate estimate_move(const model::Fleet& fleet, int32_t vm_index, int32_t source,
+                                       int32_t target, double bw, double mem_mib,
+                                       const model::MigrationCostConfig& cfg) {
     const model::Vm& vm = fleet.vms[static_cast<size_t>(vm_index)];
     const std::string& sa = fleet.hosts[static_cast<size_t>(source)].site;
     const std::string& sb = fleet.hosts[static_cast<size_t>(target)].site;
-    if (sa == sb) return estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
+    if (sa == sb) return model::estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
     const auto pair = cfg.wan(sa, sb);
     bw = std::min(bw, pair.bandwidth_mibps);
     const double disk_mib = static_cast<double>(vm.disk_kib) / 1024.0;
-    MigrationEstimate e = estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
+    model::MigrationEstimate e =
+        model::estimate_migration_at(mem_mib, vm.dirty_rate_mibps, bw, cfg);
     e.seconds += disk_mib / bw + pair.reconfig_s;
     e.downtime_ms += pair.reconfig_s * 1000.0;
     e.sent_mib += disk_mib;
     return e;
 }
 
-double admission_bandwidth(const MigrationCostConfig& cfg, int32_t max_per_host) {
+double admission_bandwidth(const model::MigrationCostConfig& cfg, int32_t max_per_host) {
     return std::min(cfg.bandwidth_mibps, cfg.host_bandwidth_mibps / std::max(1, max_per_host));
 }
 

@@ -306,7 +306,7 @@ class Planner {
         int8_t& cached = acceptable_[static_cast<size_t>(vm)];
         if (same && cached >= 0) return cached != 0;
         const double mem_mib = static_cast<double>(mem_of(vm)) / 1024.0;
-        const MigrationEstimate e = estimate_move(
+        const model::MigrationEstimate e = estimate_move(
             fleet_, vm, src, site_host_[static_cast<size_t>(site)], admit_bw_, mem_mib, opt_.cost);
         const bool ok = limit_flags(e, opt_.cost) == 0;
         if (same) cached = ok ? 1 : 0;

@@ -57,7 +57,7 @@ struct PlanOptions {
     const model::History* history = nullptr;  // --history
     const model::Traffic* traffic = nullptr;  // --traffic
     WaveLimits waves;
-    MigrationCostConfig cost;
+    model::MigrationCostConfig cost;
 };
 
 struct PhaseTimes {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "src/model/history.hpp"
+#include "src/model/migration_cost.hpp"
 #include "src/model/placement_state.hpp"
 #include "src/model/traffic.hpp"
-#include "src/plan/migration_cost.hpp"
 
 namespace fp::policy {
 
@@ -19,10 +19,10 @@ namespace fp::policy {
 struct PolicyContext {
     uint64_t seed = 0;
     int64_t round = 0;
-    int64_t now_s = -1;                               // --now as seconds since the epoch (UTC)
-    const model::History* history = nullptr;          // --history
-    const model::Traffic* traffic = nullptr;          // traffic.csv
-    const plan::MigrationCostConfig* cost = nullptr;  // the migration cost model in force
+    int64_t now_s = -1;                                // --now as seconds since the epoch (UTC)
+    const model::History* history = nullptr;           // --history
+    const model::Traffic* traffic = nullptr;           // traffic.csv
+    const model::MigrationCostConfig* cost = nullptr;  // the migration cost model in force
 };
 
 // Scores a resource vector against a reference capacity (the size of a VM, the hotness of a host).

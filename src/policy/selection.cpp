@@ -79,7 +79,7 @@ std::vector<int32_t> MinMigrationTimeSelection::select(const model::PlacementSta
         const auto& v = state.fleet().vms[static_cast<size_t>(vm)];
         const double mem_mib = static_cast<double>(v.mem_size_kib) / 1024.0;
         const double t =
-            ctx.cost ? plan::estimate_migration(mem_mib, v.dirty_rate_mibps, *ctx.cost).seconds
+            ctx.cost ? model::estimate_migration(mem_mib, v.dirty_rate_mibps, *ctx.cost).seconds
                      : mem_mib;
         keyed.emplace_back(t, vm);
     }

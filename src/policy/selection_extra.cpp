@@ -396,7 +396,7 @@ std::vector<int32_t> HolisticSelection::select(const model::PlacementState& stat
         const double mib = mem_size_mib(state, vm);
         const double cost =
             ctx.cost != nullptr
-                ? plan::estimate_migration(mib, v.dirty_rate_mibps, *ctx.cost).seconds
+                ? model::estimate_migration(mib, v.dirty_rate_mibps, *ctx.cost).seconds
                 : mib;
         cands.push_back({vm, cost, v.demand});
     }

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "src/plan/migration_cost.hpp"
+#include "src/model/migration_cost.hpp"
 #include "src/policy/registry.hpp"
 #include "src/policy/trigger.hpp"
 #include "src/util/text.hpp"
@@ -445,9 +445,10 @@ class LocalRegressionTrigger final : public HistoryTrigger {
                 }
                 if (largest >= 0) {
                     const auto& v = state.fleet().vms[static_cast<size_t>(largest)];
-                    seconds = plan::estimate_migration(static_cast<double>(v.mem_size_kib) / 1024.0,
-                                                       v.dirty_rate_mibps, *ctx.cost)
-                                  .seconds;
+                    seconds =
+                        model::estimate_migration(static_cast<double>(v.mem_size_kib) / 1024.0,
+                                                  v.dirty_rate_mibps, *ctx.cost)
+                            .seconds;
                 }
             }
         }

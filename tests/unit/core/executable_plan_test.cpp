@@ -229,7 +229,7 @@ TEST(Schedule, EveryMoveHasItsEstimatedStartUnderTheWaveLimits) {
                  .vm("v4", "m", 1, 10000, 1)
                  .build();
     PlanOptions o;
-    o.cost.model = CostModel::kSuspendCopy;
+    o.cost.model = model::CostModel::kSuspendCopy;
     o.cost.max_downtime_ms = 1e9;
     const Plan p = run(f, Goal::kEvacuate, o);
     ASSERT_EQ(p.moves.size(), 4u);

@@ -1,8 +1,8 @@
-#include "src/plan/migration_cost.hpp"
+#include "src/model/migration_cost.hpp"
 
 #include <gtest/gtest.h>
 
-namespace fp::plan {
+namespace fp::model {
 namespace {
 
 TEST(MigrationCost, SuspendCopyPausesForTheWholeCopy) {
@@ -61,4 +61,4 @@ TEST(MigrationCost, PostCopyPausesOnlyForTheCpuState) {
 }
 
 }  // namespace
-}  // namespace fp::plan
+}  // namespace fp::model

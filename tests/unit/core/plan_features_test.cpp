@@ -89,8 +89,8 @@ TEST(PlanCosts, ConcurrentMigrationsShareTheHostBandwidth) {
                  .vm("v2", "a", 1, 1000, 1)
                  .vm("v3", "a", 1, 1000, 1)
                  .build();
-    MigrationCostConfig c;
-    c.model = CostModel::kSuspendCopy;
+    model::MigrationCostConfig c;
+    c.model = model::CostModel::kSuspendCopy;
     c.bandwidth_mibps = 1000;
     c.host_bandwidth_mibps = 1500;
     std::vector<Move> moves(3);
@@ -117,8 +117,8 @@ TEST(PlanCosts, GangMembersSendSharedPagesOnceAndWanMovesCostMore) {
     f.hosts[0].site = f.hosts[1].site = "s1";
     f.hosts[2].site = "s2";
     f.vms[2].disk_kib = 2000 * 1024;
-    MigrationCostConfig c;
-    c.model = CostModel::kSuspendCopy;
+    model::MigrationCostConfig c;
+    c.model = model::CostModel::kSuspendCopy;
     c.bandwidth_mibps = 100;
     c.host_bandwidth_mibps = 1e6;  // no sharing in this test
     c.gang_shared_fraction = 0.25;

@@ -232,7 +232,7 @@ std::string serialise(const model::Fleet& f, const Plan& p) {
         return h < 0 ? std::string("-") : f.hosts[static_cast<size_t>(h)].id;
     };
     for (const Move& m : p.moves) {
-        const MigrationEstimate& e = m.estimate;
+        const model::MigrationEstimate& e = m.estimate;
         std::snprintf(buf, sizeof buf, "move %d %s %s %s %s %a %a %a %d %d %a %u\n", m.step,
                       vm_id(m.vm).c_str(), host_id(m.source).c_str(), host_id(m.target).c_str(),
                       to_string(m.reason).c_str(), e.seconds, e.downtime_ms, e.sent_mib, e.rounds,

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "src/model/history.hpp"
+#include "src/model/migration_cost.hpp"
 #include "src/model/placement_state.hpp"
 #include "src/model/traffic.hpp"
-#include "src/plan/migration_cost.hpp"
 #include "src/policy/placement_extra.hpp"
 #include "src/policy/registry.hpp"
 #include "src/policy/selection_extra.hpp"
@@ -290,7 +290,7 @@ TEST_F(HolisticSelectionTest, CostsComeFromTheMigrationModel) {
     // estimate (~8.6 s) is long and the cheapest set becomes b plus the tiny VMs.
     fleet_.vms[static_cast<size_t>(vm_named(fleet_, "a"))].dirty_rate_mibps = 850;
     model::PlacementState s(fleet_, 900000);
-    plan::MigrationCostConfig cost;
+    model::MigrationCostConfig cost;
     PolicyContext ctx;
     ctx.cost = &cost;
     EXPECT_EQ(select_ids("holistic", s, 0, ctx),

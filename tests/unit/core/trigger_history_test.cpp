@@ -177,8 +177,8 @@ TEST(HistoryTrigger, LrForecastsOneMigrationTimeAhead) {
     model::PlacementState s(f.fleet, 900000);
     auto ctx = with_history(f.history);
     EXPECT_TRUE(make("lr")->evaluate(s, ctx).hot.empty());
-    plan::MigrationCostConfig cost;
-    cost.model = plan::CostModel::kSuspendCopy;
+    model::MigrationCostConfig cost;
+    cost.model = model::CostModel::kSuspendCopy;
     cost.bandwidth_mibps = 1000;
     ctx.cost = &cost;
     EXPECT_EQ(ids(f.fleet, make("lr")->evaluate(s, ctx).hot), (Ids{"h"}));

@@ -14,7 +14,7 @@
 
 #include "src/util/result.hpp"
 
-namespace fp::plan {
+namespace fp::model {
 
 enum class CostModel { kSuspendCopy, kPreCopy, kPostCopy };
 enum class PrecopyFallback { kPostCopy, kStopCopy };
@@ -69,4 +69,4 @@ Result<CostModel> parse_cost_model(const std::string& s);
 std::string to_string(PrecopyFallback f);
 Result<PrecopyFallback> parse_fallback(const std::string& s);
 
-}  // namespace fp::plan
+}  // namespace fp::model

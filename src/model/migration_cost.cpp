@@ -1,10 +1,10 @@
-#include "src/plan/migration_cost.hpp"
+#include "src/model/migration_cost.hpp"
 
 #include <algorithm>
 
 #include "src/util/text.hpp"
 
-namespace fp::plan {
+namespace fp::model {
 
 MigrationCostConfig::SitePair MigrationCostConfig::wan(const std::string& a,
                                                        const std::string& b) const {
@@ -100,4 +100,4 @@ Result<PrecopyFallback> parse_fallback(const std::string& s) {
                      " (valid: post-copy, stop-copy)");
 }
 
-}  // namespace fp::plan
+}  // namespace fp::model
