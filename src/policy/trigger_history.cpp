@@ -9,6 +9,7 @@
 #include "src/model/migration_cost.hpp"
 #include "src/policy/registry.hpp"
 #include "src/policy/trigger.hpp"
+#include "src/util/statistics.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::policy {
@@ -24,182 +25,7 @@ const std::vector<float>* vm_series(const model::History& history, int32_t vm, i
 
 }  // namespace
 
-// ======================= statistics =======================
-
 namespace detail {
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
-double median_absolute_deviation(const std::vector<double>& v) {
-    const double m = median(v);
-    std::vector<double> dev;
-    dev.reserve(v.size());
-    for (double x : v) dev.push_back(std::fabs(x - m));
-    return median(std::move(dev));
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const double n = static_cast<double>(v.size());
-    const double pos = p * (n + 1) / 100.0;
-    if (pos < 1) return v.front();
-    if (pos >= n) return v.back();
-    const double fpos = std::floor(pos);
-    const size_t i = static_cast<size_t>(fpos);  // 1-based index of the lower neighbour
-    const double lower = v[i - 1];
-    const double upper = v[i];
-    return lower + (pos - fpos) * (upper - lower);
-}
-
-double interquartile_range(const std::vector<double>& v) {
-    return percentile(v, 75.0) - percentile(v, 25.0);
-}
-
-namespace {
-
-struct Line {
-    double at_now = 0;  // fitted value at x = 0 (the last sample)
-    double slope = 0;   // per interval
-};
-
-// Weighted least squares line through (x_i, y_i); nullopt when fewer than two points carry
-// weight (no slope can be fitted).
-std::optional<Line> weighted_line(const std::vector<double>& x, const std::vector<double>& y,
-                                  const std::vector<double>& w) {
-    double sw = 0, sx = 0, sy = 0;
-    int positive = 0;
-    for (size_t i = 0; i < y.size(); ++i) {
-        if (w[i] <= 0) continue;
-        ++positive;
-        sw += w[i];
-        sx += w[i] * x[i];
-        sy += w[i] * y[i];
-    }
-    if (positive < 2) return std::nullopt;
-    const double mx = sx / sw;
-    const double my = sy / sw;
-    double sxx = 0, sxy = 0;
-    for (size_t i = 0; i < y.size(); ++i) {
-        if (w[i] <= 0) continue;
-        sxx += w[i] * (x[i] - mx) * (x[i] - mx);
-        sxy += w[i] * (x[i] - mx) * (y[i] - my);
-    }
-    if (sxx <= 0) return std::nullopt;
-    Line l;
-    l.slope = sxy / sxx;
-    l.at_now = my - l.slope * mx;
-    return l;
-}
-
-}  // namespace
-
-double loess_forecast(const std::vector<double>& y, double steps, LoessWeights weights,
-                      int robust_iterations) {
-    const size_t n = y.size();
-    if (n == 0) return 0.0;
-    if (n == 1) return y[0];
-    std::vector<double> x(n);
-    std::vector<double> base(n);
-    const double span = static_cast<double>(n);  // the oldest sample keeps a small weight
-    for (size_t i = 0; i < n; ++i) {
-        x[i] = static_cast<double>(i) - static_cast<double>(n - 1);
-        const double u = std::fabs(x[i]) / span;
-        const double t = 1.0 - u * u * u;
-        base[i] = weights == LoessWeights::kTricube ? t * t * t : 1.0;
-    }
-    auto fit = weighted_line(x, y, base);
-    if (!fit) return y.back();
-    std::vector<double> w(n);
-    std::vector<double> abs_res(n);
-    for (int it = 0; it < robust_iterations; ++it) {
-        for (size_t i = 0; i < n; ++i)
-            abs_res[i] = std::fabs(y[i] - (fit->at_now + fit->slope * x[i]));
-        const double s = median(abs_res);
-        for (size_t i = 0; i < n; ++i) {
-            double robust;
-            if (s <= 1e-12) {
-                robust = abs_res[i] <= 1e-12 ? 1.0 : 0.0;  // most points on the line exactly
-            } else {
-                const double u = abs_res[i] / (6.0 * s);
-                robust = u < 1.0 ? (1.0 - u * u) * (1.0 - u * u) : 0.0;
-            }
-            w[i] = base[i] * robust;
-        }
-        auto next = weighted_line(x, y, w);
-        if (!next) break;
-        fit = next;
-    }
-    return fit->at_now + fit->slope * steps;
-}
-
-double holt_forecast(const std::vector<double>& y, double alpha, double beta, int steps) {
-    if (y.empty()) return 0.0;
-    if (y.size() == 1) return y[0];
-    double level = y[0];
-    double trend = y[1] - y[0];
-    for (size_t t = 1; t < y.size(); ++t) {
-        const double prev = level;
-        level = alpha * y[t] + (1.0 - alpha) * (level + trend);
-        trend = beta * (level - prev) + (1.0 - beta) * trend;
-    }
-    return level + static_cast<double>(steps) * trend;
-}
-
-double ar_forecast(const std::vector<double>& y, int p, int steps) {
-    const size_t n = y.size();
-    const size_t order = static_cast<size_t>(p);
-    if (n == 0) return 0.0;
-    if (p < 1 || n < 2 * order + 2) return y.back();
-    // Normal equations for x_t = c + φ1·x_{t-1} + ... + φp·x_{t-p}, t = p .. n-1.
-    const size_t k = order + 1;
-    std::vector<double> a(k * (k + 1), 0.0);  // augmented matrix, row-major k × (k+1)
-    std::vector<double> row(k);
-    for (size_t t = order; t < n; ++t) {
-        row[0] = 1.0;
-        for (size_t j = 1; j <= order; ++j) row[j] = y[t - j];
-        for (size_t r = 0; r < k; ++r) {
-            for (size_t c = 0; c < k; ++c) a[r * (k + 1) + c] += row[r] * row[c];
-            a[r * (k + 1) + k] += row[r] * y[t];
-        }
-    }
-    // Gaussian elimination with partial pivoting.
-    double scale = 0;
-    for (size_t r = 0; r < k; ++r) scale = std::max(scale, std::fabs(a[r * (k + 1) + r]));
-    for (size_t c = 0; c < k; ++c) {
-        size_t piv = c;
-        for (size_t r = c + 1; r < k; ++r)
-            if (std::fabs(a[r * (k + 1) + c]) > std::fabs(a[piv * (k + 1) + c])) piv = r;
-        if (std::fabs(a[piv * (k + 1) + c]) <= 1e-12 * std::max(scale, 1.0)) return y.back();
-        if (piv != c)
-            for (size_t j = 0; j <= k; ++j) std::swap(a[c * (k + 1) + j], a[piv * (k + 1) + j]);
-        for (size_t r = c + 1; r < k; ++r) {
-            const double f = a[r * (k + 1) + c] / a[c * (k + 1) + c];
-            for (size_t j = c; j <= k; ++j) a[r * (k + 1) + j] -= f * a[c * (k + 1) + j];
-        }
-    }
-    std::vector<double> coef(k);
-    for (size_t c = k; c-- > 0;) {
-        double v = a[c * (k + 1) + k];
-        for (size_t j = c + 1; j < k; ++j) v -= a[c * (k + 1) + j] * coef[j];
-        coef[c] = v / a[c * (k + 1) + c];
-    }
-    // Iterate the recursion from the last p samples.
-    std::vector<double> recent(y.end() - static_cast<std::ptrdiff_t>(order), y.end());
-    double next = y.back();
-    for (int s = 0; s < steps; ++s) {
-        next = coef[0];
-        for (size_t j = 1; j <= order; ++j) next += coef[j] * recent[recent.size() - j];
-        next = std::clamp(next, 0.0, 10.0);
-        recent.push_back(next);
-    }
-    return next;
-}
 
 // ======================= hosts =======================
 
@@ -391,8 +217,8 @@ class RobustSpreadTrigger final : public HistoryTrigger {
                     const PolicyContext&) const override {
         const auto u = util_series(state, hist, h, model::kCpu, window_);
         if (static_cast<int64_t>(u.size()) < min_samples_) return {Verdict::kNoHistory, 0};
-        const double spread = spread_ == Spread::kMad ? detail::median_absolute_deviation(u)
-                                                      : detail::interquartile_range(u);
+        const double spread = spread_ == Spread::kMad ? stats::median_absolute_deviation(u)
+                                                      : stats::interquartile_range(u);
         const double upper = 1.0 - s_ * spread;
         const double now = u.back();
         return {now > upper ? Verdict::kHot : Verdict::kCool, now - upper};
@@ -409,7 +235,7 @@ class RobustSpreadTrigger final : public HistoryTrigger {
 class LocalRegressionTrigger final : public HistoryTrigger {
   public:
     LocalRegressionTrigger(Dims low, double fallback, int64_t window, double safety,
-                           double horizon_s, detail::LoessWeights weights, int iterations)
+                           double horizon_s, stats::LoessWeights weights, int iterations)
         : HistoryTrigger(low, fallback),
           window_(window),
           safety_(safety),
@@ -424,7 +250,7 @@ class LocalRegressionTrigger final : public HistoryTrigger {
         const auto u = util_series(state, hist, h, model::kCpu, window_);
         if (static_cast<int64_t>(u.size()) < window_) return {Verdict::kNoHistory, 0};
         const double steps = horizon_steps(state, h, ctx, hist.interval_s);
-        const double predicted = safety_ * detail::loess_forecast(u, steps, weights_, iterations_);
+        const double predicted = safety_ * stats::loess_forecast(u, steps, weights_, iterations_);
         return {predicted >= 1.0 ? Verdict::kHot : Verdict::kCool, predicted - 1.0};
     }
 
@@ -459,7 +285,7 @@ class LocalRegressionTrigger final : public HistoryTrigger {
     int64_t window_;
     double safety_;
     double horizon_s_;
-    detail::LoessWeights weights_;
+    stats::LoessWeights weights_;
     int iterations_;
 };
 
@@ -497,8 +323,8 @@ class ForecastTrigger final : public HistoryTrigger {
                 any_history = true;
                 series.assign(s->begin(), s->end());
                 const double f = model_ == Model::kHolt
-                                     ? detail::holt_forecast(series, alpha_, beta_, steps_)
-                                     : detail::ar_forecast(series, p_, steps_);
+                                     ? stats::holt_forecast(series, alpha_, beta_, steps_)
+                                     : stats::ar_forecast(series, p_, steps_);
                 predicted[di] += std::max(0.0, f) * static_cast<double>(size[d]);
             }
         }
@@ -707,11 +533,11 @@ Factory regression_factory(int default_iterations) {
             return bad_input(n.path() + ".horizon_s: must be -1 (estimate) or >= 0");
         auto weights = n.get_string("weights", "tricube");
         if (!weights) return tl::unexpected(weights.error());
-        detail::LoessWeights w;
+        stats::LoessWeights w;
         if (*weights == "tricube") {
-            w = detail::LoessWeights::kTricube;
+            w = stats::LoessWeights::kTricube;
         } else if (*weights == "uniform") {
-            w = detail::LoessWeights::kUniform;
+            w = stats::LoessWeights::kUniform;
         } else {
             return bad_input(n.path() + ".weights: unknown weights " + in_quotes(*weights) +
                              " (valid: tricube, uniform)");

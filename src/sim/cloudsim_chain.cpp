@@ -6,100 +6,26 @@
 #include <limits>
 #include <numeric>
 
-#include "src/policy/trigger_history.hpp"
 #include "src/util/rng.hpp"
+#include "src/util/statistics.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::sim {
 
-namespace cloudsim_math {
-
-double median(std::vector<double> v) { return policy::detail::median(std::move(v)); }
-
-double mad(const std::vector<double>& v) { return policy::detail::median_absolute_deviation(v); }
-
-double sorted_iqr(const double* a, size_t n) {
-    if (n == 0) return 0;
-    const double len = static_cast<double>(n);
-    const auto at = [&](double q) {
-        const int64_t i = std::llround(q * (len + 1)) - 1;  // Java's Math.round for q > 0
-        return a[static_cast<size_t>(std::clamp<int64_t>(i, 0, static_cast<int64_t>(n) - 1))];
-    };
-    return at(0.75) - at(0.25);
-}
-
-double iqr(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return sorted_iqr(v.data(), v.size());
-}
-
-std::array<double, 2> ols(const std::vector<double>& y) {
-    const size_t n = y.size();
-    double sx = 0, sy = 0;
-    for (size_t i = 0; i < n; ++i) {
-        sx += static_cast<double>(i + 1);
-        sy += y[i];
-    }
-    const double mx = sx / n, my = sy / n;
-    double sxx = 0, sxy = 0;
-    for (size_t i = 0; i < n; ++i) {
-        const double dx = static_cast<double>(i + 1) - mx;
-        sxx += dx * dx;
-        sxy += dx * (y[i] - my);
-    }
-    const double b1 = sxx > 0 ? sxy / sxx : 0;
-    return {my - b1 * mx, b1};
-}
-
 namespace {
 
-std::array<double, 2> weighted_line(const std::vector<double>& y, const std::vector<double>& w) {
-    double sw = 0, sx = 0, sy = 0;
-    for (size_t i = 0; i < y.size(); ++i) {
-        sw += w[i];
-        sx += w[i] * static_cast<double>(i + 1);
-        sy += w[i] * y[i];
-    }
-    if (sw <= 0) return ols(y);
-    const double mx = sx / sw, my = sy / sw;
-    double sxx = 0, sxy = 0;
-    for (size_t i = 0; i < y.size(); ++i) {
-        const double dx = static_cast<double>(i + 1) - mx;
-        sxx += w[i] * dx * dx;
-        sxy += w[i] * dx * (y[i] - my);
-    }
-    const double b1 = sxx > 0 ? sxy / sxx : 0;
-    return {my - b1 * mx, b1};
+// LRR: the robust local line (tricube weights towards the newest sample, one bisquare
+// re-weighting) through (1, y_0), (2, y_1), ... CloudSim 3.0.3 computes the weights but, as no
+// weight is ever <= 0, fits an unweighted line: its LRR equals its LR. This is the robust fit.
+stats::Line robust_trend(const std::vector<double>& y) {
+    std::vector<double> x(y.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i + 1);
+    const auto fit =
+        stats::robust_line(x, y, stats::tricube_to_last(y.size()), 1, stats::ZeroScale::kKeepLine);
+    return fit ? *fit : stats::least_squares(y);
 }
 
 }  // namespace
-
-std::array<double, 2> robust_loess(const std::vector<double>& y) {
-    // Tricube weights centred on the newest sample (the last), then one bisquare re-weighting
-    // by the residuals (Cleveland 1979). CloudSim 3.0.3 computes the weights but, as no weight is
-    // ever <= 0, fits an unweighted line: its LRR equals its LR. This is the robust fit itself.
-    const size_t n = y.size();
-    std::vector<double> w(n);
-    const double span = static_cast<double>(n);
-    for (size_t i = 0; i < n; ++i) {
-        const double d = static_cast<double>(n - 1 - i) / span;
-        w[i] = std::pow(1 - d * d * d, 3);
-    }
-    auto fit = weighted_line(y, w);
-    std::vector<double> res(n);
-    for (size_t i = 0; i < n; ++i)
-        res[i] = std::abs(y[i] - (fit[0] + fit[1] * static_cast<double>(i + 1)));
-    const double s6 = 6 * median(res);
-    if (s6 <= 0) return fit;
-    std::vector<double> w2(n);
-    for (size_t i = 0; i < n; ++i) {
-        const double r = res[i] / s6;
-        w2[i] = r < 1 ? w[i] * (1 - r * r) * (1 - r * r) : 0;
-    }
-    return weighted_line(y, w2);
-}
-
-}  // namespace cloudsim_math
 
 namespace {
 
@@ -358,24 +284,6 @@ class CloudSimChain final : public Chain {
     }
 
     // ---- overload detection ----
-    // The median of a[0, n) (reordered), equal to cloudsim_math::median without allocating.
-    static double small_median(double* a, size_t n) {
-        std::nth_element(a, a + n / 2, a + n);
-        const double hi = a[n / 2];
-        if (n % 2 == 1) return hi;
-        return (*std::max_element(a, a + n / 2) + hi) / 2;
-    }
-    // cloudsim_math::iqr without allocating.
-    static double small_iqr(double* a, size_t n) {
-        std::sort(a, a + n);
-        return cloudsim_math::sorted_iqr(a, n);
-    }
-    static double small_mad(double* a, size_t n) {
-        const double m = small_median(a, n);
-        for (size_t i = 0; i < n; ++i) a[i] = std::abs(a[i] - m);
-        return small_median(a, n);
-    }
-
     static size_t trimmed_length(const std::array<double, kHist>& hist) {
         size_t n = kHist;
         while (n > 0 && hist[n - 1] == 0) --n;
@@ -399,8 +307,13 @@ class CloudSimChain final : public Chain {
             case Detector::kIqr: {
                 if (n < 12) return threshold_over(req_total, cap, p_.fallback_threshold);
                 std::array<double, kHist> data = hist;
-                const double spread = p_.detector == Detector::kMad ? small_mad(data.data(), n)
-                                                                    : small_iqr(data.data(), n);
+                double spread;
+                if (p_.detector == Detector::kMad) {
+                    spread = stats::median_absolute_deviation_in_place(data.data(), n);
+                } else {
+                    std::sort(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+                    spread = stats::rounded_rank_iqr_sorted(data.data(), n);
+                }
                 return threshold_over(req_total, cap, 1 - p_.parameter * spread);
             }
             case Detector::kLr:
@@ -409,13 +322,12 @@ class CloudSimChain final : public Chain {
                 if (n < kLen) return threshold_over(req_total, cap, p_.fallback_threshold);
                 std::vector<double> y(kLen);
                 for (size_t i = 0; i < kLen; ++i) y[i] = hist[kLen - i - 1];
-                const auto est = p_.detector == Detector::kLr ? cloudsim_math::ols(y)
-                                                              : cloudsim_math::robust_loess(y);
+                const stats::Line est =
+                    p_.detector == Detector::kLr ? stats::least_squares(y) : robust_trend(y);
                 const HostType& ty = sc.type_of(h);
                 const double max_mig = max_ram_mb / (ty.bw_mbps * sc.migration_bw_share / 8.0);
                 const double steps = std::ceil(max_mig / static_cast<double>(sc.interval_s));
-                const double predicted =
-                    (est[0] + est[1] * (static_cast<double>(kLen) + steps)) * p_.parameter;
+                const double predicted = est.at(static_cast<double>(kLen) + steps) * p_.parameter;
                 return predicted >= 1;
             }
         }

@@ -36,17 +36,4 @@ std::unique_ptr<Chain> make_cloudsim_chain(const std::string& name, const CloudS
 Result<CloudSimChainParams> cloudsim_chain_params(const std::string& name, uint64_t seed);
 const std::vector<std::string>& cloudsim_chain_names();
 
-// Statistics as CloudSim's MathUtil computes them (exposed for tests).
-namespace cloudsim_math {
-double median(std::vector<double> v);
-double mad(const std::vector<double>& v);
-double iqr(std::vector<double> v);
-// The same on values already sorted ascending.
-double sorted_iqr(const double* a, size_t n);
-// Least-squares line through (1, y0), (2, y1), ...: {intercept, slope}.
-std::array<double, 2> ols(const std::vector<double>& y);
-// LRR: robust local regression (tricube weights, bisquare re-weighting) {intercept, slope}.
-std::array<double, 2> robust_loess(const std::vector<double>& y);
-}  // namespace cloudsim_math
-
 }  // namespace fp::sim

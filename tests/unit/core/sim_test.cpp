@@ -202,24 +202,6 @@ TEST(SimEngine, MigrationsEndingTogetherUpdateEveryHostTheyTouch) {
     EXPECT_NEAR(st.totals.energy_j, 150.0 * 300 + (150.0 + 2 * 102.5) * 16 + 2 * 125.0 * 284, 1e-6);
 }
 
-TEST(CloudSimMath, MatchesMathUtil) {
-    EXPECT_DOUBLE_EQ(cloudsim_math::median({3, 1, 2}), 2);
-    EXPECT_DOUBLE_EQ(cloudsim_math::median({4, 1, 2, 3}), 2.5);
-    EXPECT_DOUBLE_EQ(cloudsim_math::mad({1, 2, 3, 4, 100}), 1);
-    // iqr of 1..10: q1 = round(2.75) - 1 = 2 → 3; q3 = round(8.25) - 1 = 7 → 8.
-    EXPECT_DOUBLE_EQ(cloudsim_math::iqr({10, 9, 8, 7, 6, 5, 4, 3, 2, 1}), 5);
-    const auto line = cloudsim_math::ols({1, 3, 5, 7});
-    EXPECT_NEAR(line[0], -1, 1e-12);
-    EXPECT_NEAR(line[1], 2, 1e-12);
-    // One outlier pulls least squares' next-step forecast to 15.6; the robust fit stays at 11.
-    const std::vector<double> y{1, 2, 3, 4, 5, 6, 30, 8, 9, 10};
-    const auto rob = cloudsim_math::robust_loess(y);
-    const auto plain = cloudsim_math::ols(y);
-    EXPECT_NEAR(plain[0] + plain[1] * 11, 15.6, 1e-9);
-    EXPECT_NEAR(rob[0] + rob[1] * 11, 11, 0.1);
-    EXPECT_EQ(cloudsim_math::robust_loess({1, 2, 3, 4, 5})[1], 1);
-}
-
 // A decision's migrations join those in flight in (end, start) order: the engine merges them
 // at once (issue 16: one sorted insert per move cost O(n) each at 70,000 moves).
 TEST(Engine, MigrationsInFlightStayInEndThenStartOrder) {

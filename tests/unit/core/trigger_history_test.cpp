@@ -12,6 +12,7 @@
 
 #include "src/model/placement_state.hpp"
 #include "src/policy/registry.hpp"
+#include "src/util/statistics.hpp"
 #include "tests/unit/core/fleet_builder.hpp"
 
 namespace fp::policy {
@@ -218,9 +219,9 @@ TEST(HistoryTrigger, LrWithUniformWeightsIsOrdinaryLeastSquares) {
     // -4.5, slope 0.35/33), below the tricube fit that weights the recent spike more.
     std::vector<double> y(10, 0.75);
     y[8] = 1.0;
-    const double ols = detail::loess_forecast(y, 1, detail::LoessWeights::kUniform, 0);
+    const double ols = stats::loess_forecast(y, 1, stats::LoessWeights::kUniform, 0);
     EXPECT_NEAR(ols * 1.2, 1.0, 1e-12);
-    const double tricube = detail::loess_forecast(y, 1, detail::LoessWeights::kTricube, 0);
+    const double tricube = stats::loess_forecast(y, 1, stats::LoessWeights::kTricube, 0);
     EXPECT_GT(tricube, ols);
 }
 
@@ -421,35 +422,6 @@ TEST(HistoryTrigger, HostSeriesSumsVmsAlignedAtTheEnd) {
     EXPECT_DOUBLE_EQ(series[2], 2000 + 2000 + 1000);
     EXPECT_EQ(detail::host_load_series(s, hist, 0, model::kCpu, 2).size(), 2u);
     EXPECT_TRUE(detail::host_load_series(s, hist, 0, model::kMem, 0).empty());
-}
-
-TEST(HistoryTrigger, StatisticsMatchCloudSim) {
-    const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    EXPECT_DOUBLE_EQ(detail::median(v), 6.5);
-    EXPECT_DOUBLE_EQ(detail::median({3, 1, 2}), 2);
-    EXPECT_DOUBLE_EQ(detail::median_absolute_deviation(v), 3);
-    // Apache Commons Math: position p(n+1)/100 = 3.25 → 3.25, 9.75 → 9.75.
-    EXPECT_DOUBLE_EQ(detail::percentile(v, 25), 3.25);
-    EXPECT_DOUBLE_EQ(detail::percentile(v, 75), 9.75);
-    EXPECT_DOUBLE_EQ(detail::interquartile_range(v), 6.5);
-    EXPECT_DOUBLE_EQ(detail::percentile({5, 1}, 10), 1);  // below the first position
-    EXPECT_DOUBLE_EQ(detail::percentile({5, 1}, 90), 5);  // past the last
-}
-
-TEST(HistoryTrigger, TimeSeriesModelsAreExactOnTheirOwnProcesses) {
-    std::vector<double> line;
-    for (int i = 0; i < 10; ++i) line.push_back(0.1 + 0.05 * i);
-    EXPECT_NEAR(detail::holt_forecast(line, 0.5, 0.3, 1), 0.6, 1e-12);
-    EXPECT_NEAR(detail::holt_forecast(line, 0.5, 0.3, 4), 0.75, 1e-12);
-    EXPECT_NEAR(detail::loess_forecast(line, 2, detail::LoessWeights::kTricube, 2), 0.65, 1e-12);
-    std::vector<double> ar = {0.2, 0.5};
-    for (int i = 0; i < 12; ++i) ar.push_back(0.1 + 0.6 * ar.back() + 0.3 * ar[ar.size() - 2]);
-    const double next = 0.1 + 0.6 * ar.back() + 0.3 * ar[ar.size() - 2];
-    EXPECT_NEAR(detail::ar_forecast(ar, 2, 1), next, 1e-9);
-    EXPECT_NEAR(detail::ar_forecast(ar, 2, 2), 0.1 + 0.6 * next + 0.3 * ar.back(), 1e-9);
-    // Too short, or singular (a straight line is collinear with the intercept): the last value.
-    EXPECT_DOUBLE_EQ(detail::ar_forecast({0.1, 0.2, 0.3, 0.4, 0.5}, 2, 1), 0.5);
-    EXPECT_DOUBLE_EQ(detail::ar_forecast(line, 2, 1), line.back());
 }
 
 TEST(HistoryTrigger, RegisteredWithTheirParameters) {
