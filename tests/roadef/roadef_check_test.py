@@ -46,43 +46,43 @@ SET_X = ("x_1", "x_2", "x_3", "x_4", "x_5", "x_6", "x_8", "x_9")
 # tests/data/roadef/costs, worked by hand from the README's definitions.
 #   Resources: r0 (not transient, weight 10), r1 (transient, weight 1).
 #   Machines (neighborhood, location, capacity, safety): m0 (0, 0, [10,10], [6,5]),
-#     m1 (0, 1, [10,10], [10,3]), m2 (1, 2, [8,20], [4,20]); move_cost rows (from -> to):
+#     m1 (0, 1, [10,10], [10,3]), m2 (1, 2, [6,20], [4,20]); move_cost rows (from -> to):
 #     m0 [0 2 5], m1 [6 0 3], m2 [5 9 0] (asymmetric, so a transposed lookup shows).
 #   Services: s0 spread_min 2; s1 spread_min 1, depends on s0.
 #   Processes (service, requirement, move cost): p0 (s0, [5,3], 7), p1 (s0, [4,2], 1),
 #     p2 (s1, [3,4], 2), p3 (s1, [2,1], 10).
 #   Balance: b0 = (r0, r1, target 2, weight 3), b1 = (r1, r0, target 1, weight 2).
-#   Weights: process move 1, service move 100, machine move 4.
+#   Weights: process move 2, service move 100, machine move 4.
 # Initial M0 = [m0, m1, m0, m1]:
 #   usage m0 = [8,7], m1 = [6,3], m2 = [0,0]
 #   load r0: (8-6) + 0 + 0 = 2 -> x10 = 20; r1: (7-5) + (3-3) + 0 = 2 -> x1 = 2; load = 22
-#   free A = cap - usage: m0 [2,3], m1 [4,7], m2 [8,20]
-#   b0: max(0, 2*A0 - A1) = 1 + 1 + 0 = 2 -> x3 = 6; b1: max(0, A1 - A0) = 1 + 3 + 12 = 16
-#   -> x2 = 32; balance = 38; no move; objective = 60
+#   free A = cap - usage: m0 [2,3], m1 [4,7], m2 [6,20]
+#   b0: max(0, 2*A0 - A1) = 1 + 1 + 0 = 2 -> x3 = 6; b1: max(0, A1 - A0) = 1 + 3 + 14 = 18
+#   -> x2 = 36; balance = 42; no move; objective = 64
 # Solution M = [m0, m2, m1, m2] (p1, p2, p3 move):
 #   usage m0 = [5,3], m1 = [3,4], m2 = [6,3]; r1 is transient: m0 also holds p2 (7 <= 10),
 #   m1 also holds p1 and p3 (4+2+1 = 7 <= 10); load and balance use usage alone.
 #   load r0: 0 + 0 + (6-4) = 2 -> 20; r1: 0 + (4-3) + 0 = 1 -> 1; load = 21
-#   A: m0 [5,7], m1 [7,6], m2 [2,17]
-#   b0: (10-7) + (14-6) + 0 = 11 -> 33; b1: (7-5) + 0 + (17-2) = 17 -> 34; balance = 67
-#   process move: 1 + 2 + 10 = 13 -> x1 = 13
+#   A: m0 [5,7], m1 [7,6], m2 [0,17] (m2's r0 exactly full: allowed)
+#   b0: (10-7) + (14-6) + 0 = 11 -> 33; b1: (7-5) + 0 + (17-0) = 19 -> 38; balance = 71
+#   process move: 1 + 2 + 10 = 13 -> x2 = 26
 #   service move: s0 moved 1, s1 moved 2 -> max 2 -> x100 = 200
 #   machine move: m1->m2 3 + m0->m1 2 + m1->m2 3 = 8 -> x4 = 32
 #   constraints hold: s0 at locations {0,2}; s1 in neighborhoods {0,1}, s0 in {0,1}
-#   objective = 21 + 67 + 13 + 200 + 32 = 333
-COSTS_INITIAL = dict(valid=True, objective=60, load_cost=22, balance_cost=38,
+#   objective = 21 + 71 + 26 + 200 + 32 = 350
+COSTS_INITIAL = dict(valid=True, objective=64, load_cost=22, balance_cost=42,
                      process_move_cost=0, service_move_cost=0, machine_move_cost=0,
-                     load_cost_by_resource=[2, 2], balance_cost_by_objective=[2, 16],
+                     load_cost_by_resource=[2, 2], balance_cost_by_objective=[2, 18],
                      moved_processes=0)
-COSTS_SOLUTION = dict(valid=True, objective=333, load_cost=21, balance_cost=67,
-                      process_move_cost=13, service_move_cost=200, machine_move_cost=32,
-                      load_cost_by_resource=[2, 1], balance_cost_by_objective=[11, 17],
+COSTS_SOLUTION = dict(valid=True, objective=350, load_cost=21, balance_cost=71,
+                      process_move_cost=26, service_move_cost=200, machine_move_cost=32,
+                      load_cost_by_resource=[2, 1], balance_cost_by_objective=[11, 19],
                       moved_processes=3)
 
 # One instance per violation kind (tests/data/roadef/<kind>/): the initial assignment is valid,
 # the solution breaks exactly one constraint once. dependency_same_neighborhood is valid: the
 # dependency is met by another machine of the same neighborhood.
-#   capacity            p0 (6) joins p1 (6) on m1, capacity 10, resource not transient
+#   capacity            p0 (6) joins p1 (5) on m1: 11 > capacity 10, resource not transient
 #   transient_capacity  p0 (6) and p1 (5) swap; m0 holds p1 plus p0 moved out: 11 > 10
 #                       (m1: 6 + 5 = 11 <= its 11); without the transient flag it is valid
 #   conflict            both processes of service 0 on m0
