@@ -45,6 +45,7 @@ KINDS = ("capacity", "transient_capacity", "conflict", "spread", "dependency")
 class InputError(Exception):
     def __init__(self, path, line, field, what):
         super().__init__(f"{path}:{line}:{field}: {what}")
+        self.line, self.field, self.what = line, field, what
 
 
 class Numbers:
@@ -63,6 +64,24 @@ class Numbers:
             self.line_starts.append(len(self.tokens))
             self.tokens.extend(line.split())
         self.pos = 0
+        self.records = []  # (label, first token, numbers expected): for diagnostics only
+
+    def record(self, label, numbers):
+        """Marks the start of a record that the challenge's files keep on a line of its own."""
+        self.records.append((label, self.pos, numbers))
+
+    def misaligned(self, before):
+        """The first record starting before token BEFORE whose line does not hold exactly its
+        numbers: (label, line, numbers on the line, numbers expected), or None."""
+        for label, start, n in self.records:
+            if start >= min(before, len(self.tokens)):
+                break
+            line = self.line_of(start)
+            first = self.line_starts[line - 1]
+            end = self.line_starts[line] if line < len(self.line_starts) else len(self.tokens)
+            if start != first or end - first != n:
+                return label, line, end - first, n
+        return None
 
     def line_of(self, index):
         if not self.tokens:
@@ -113,45 +132,74 @@ class Model:
 
 
 def read_model(path):
+    """The model; a malformed one raises InputError. The README only asks for whitespace-
+    separated numbers, so line breaks are free; but when a number is missing or extra, the error
+    shows far below, and the challenge's files keep each record on a line of its own: then the
+    first line holding a wrong count of numbers is named instead, with what followed."""
     t = Numbers(path)
+    try:
+        return _read_model(t)
+    except InputError as e:
+        bad = t.misaligned(t.pos + 1)
+        if bad is None or bad[0] == "resources":  # not laid out one record per line
+            raise
+        label, line, found, expected = bad
+        raise InputError(path, line, label, f"{found} numbers on this line, {expected} "
+                         f"expected (then, read on: line {e.line}: {e.field}: {e.what})") from None
+
+
+def _read_model(t):
     m = Model()
+    t.record("resources", 1)
     R = t.count("resources", 2)
     m.transient = []
     m.weight_load = []
     for r in range(R):
+        t.record(f"resource {r}", 2)
         m.transient.append(t.next(f"resource {r} transient", 0, 1))
         m.weight_load.append(t.next(f"resource {r} weight_load_cost"))
+    t.record("machines", 1)
     M = t.count("machines", 2 + 2 * R)
     if M * M > t.left():
         raise t.error("machines", f"{M} machines need a {M}x{M} move-cost matrix, the file "
                       f"holds {t.left()} more numbers (truncated, or a wrong count)", t.pos - 1)
     m.neighborhood, m.location, m.capacity, m.safety, m.move_cost = [], [], [], [], []
     for i in range(M):
+        t.record(f"machine {i}", 2 + 2 * R + M)
         m.neighborhood.append(t.next(f"machine {i} neighborhood"))
         m.location.append(t.next(f"machine {i} location"))
         m.capacity.append([t.next(f"machine {i} capacity[{r}]") for r in range(R)])
         m.safety.append([t.next(f"machine {i} safety_capacity[{r}]") for r in range(R)])
         m.move_cost.append([t.next(f"machine {i} move_cost_to[{j}]") for j in range(M)])
+    t.record("services", 1)
     S = t.count("services", 2)
     m.spread_min, m.deps = [], []
     for s in range(S):
+        t.record(f"service {s}", 2)
         m.spread_min.append(t.next(f"service {s} spread_min"))
         n = t.next(f"service {s} n_deps", 0, S)
+        t.records[-1] = t.records[-1][:2] + (2 + n,)
         m.deps.append([t.next(f"service {s} dependency {k}", 0, S - 1) for k in range(n)])
+    t.record("processes", 1)
     P = t.count("processes", 2 + R)
     m.service, m.requirement, m.process_move_cost = [], [], []
     for p in range(P):
+        t.record(f"process {p}", 2 + R)
         m.service.append(t.next(f"process {p} service", 0, S - 1))
         m.requirement.append([t.next(f"process {p} requirement[{r}]") for r in range(R)])
         m.process_move_cost.append(t.next(f"process {p} process_move_cost"))
+    t.record("balance objectives", 1)
     B = t.count("balance objectives", 4)
     m.balance = []
     for b in range(B):
+        t.record(f"balance {b}", 3)
         r1 = t.next(f"balance {b} r1", 0, R - 1)
         r2 = t.next(f"balance {b} r2", 0, R - 1)
         target = t.next(f"balance {b} target")
+        t.record(f"balance {b} weight", 1)
         weight = t.next(f"balance {b} weight")
         m.balance.append((r1, r2, target, weight))
+    t.record("weights", 3)
     m.weight_process_move = t.next("weight_process_move")
     m.weight_service_move = t.next("weight_service_move")
     m.weight_machine_move = t.next("weight_machine_move")
