@@ -229,8 +229,8 @@ def main():
     if unknown:
         ap.error(f"unknown instance(s) {', '.join(unknown)}; known: {', '.join(SET_A + SET_X)}")
     names_x = [n for n in names if n in SET_X]
-    if args.x and not args.instances:
-        names_x = list(SET_X)
+    if args.x:
+        names_x += [n for n in SET_X if n not in names_x]
     names_a = [n for n in names if n in SET_A]
     rows = run_set_a(args, names_a, references(args.data)) if names_a else []
     if names_x:
