@@ -99,7 +99,9 @@ class _Reader:
         if d.dtype.kind in "SO" or h5py.check_string_dtype(d.dtype):
             if d.ndim == 0:
                 return _text(raw)
-            return np.array([_text(v) for v in raw], dtype=object)
+            if raw.dtype.kind == "S":      # fixed-length (formats 2 and 3), NUL-padded
+                return np.char.decode(raw, "utf-8").astype(object)
+            return np.array([_text(v) for v in raw], dtype=object)   # variable-length
         return raw
 
     def units(self, name):
