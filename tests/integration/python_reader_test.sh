@@ -122,6 +122,25 @@ else
     bad "plan checkpoints: tables disagree"
 fi
 
+# A plan with no moves: empty moves and waves, with their columns.
+mkdir -p "$T/idle"
+printf 'id,cpu,mem,net\nh1,8,8192,1000\nh2,8,8192,1000\n' >"$T/idle/hosts.csv"
+printf 'id,host,cpu,mem,net\nv1,h1,1,1024,10\n' >"$T/idle/vms.csv"
+"$FLEETPLAN" plan --hosts "$T/idle/hosts.csv" --vms "$T/idle/vms.csv" --goal balance --out "$T/idle/plan" >/dev/null
+if "$PYTHON" - "$T/idle/plan/checkpoint.h5" <<'PY'; then
+import sys
+import fleetplan
+ck = fleetplan.read(sys.argv[1])
+assert ck.summary["migrations"] == ck.summary["waves"] == 0 and len(ck.moves) == len(ck.waves) == 0
+assert {"step", "vm_id", "source_id", "target_id"} <= set(ck.moves.columns)
+assert {"step", "moves", "mem_moved_kib"} <= set(ck.waves.columns) and ck.moved_mem_kib() == 0
+assert list(ck.vms["host_id"]) == ["h1"] and ck.active_after().tolist() == [True, False]
+PY
+    ok "a plan without moves: empty moves and waves"
+else
+    bad "a plan without moves"
+fi
+
 # Format 3 from elsewhere: a relative path from another working directory, and the directory
 # moved; a missing part is an error naming it, not fill values.
 cp -r "$T/consolidate-p2" "$T/moved"
