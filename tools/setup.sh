@@ -15,7 +15,7 @@ PACKAGES=(
     libgtest-dev libbenchmark-dev
     libtomlplusplus-dev nlohmann-json3-dev libexpected-dev
     clang-format
-    python3-h5py python3-numpy python3-matplotlib
+    python3-h5py python3-numpy python3-matplotlib python3-pandas
     slurm-wlm munge
 )
 

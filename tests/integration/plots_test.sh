@@ -34,30 +34,31 @@ else
 fi
 for fig in utilisation waves racks; do not_blank "$T/one/$fig.png"; done
 
-# As a module: the derived arrays agree with the planner's own summary.
-if "$PYTHON" - "$SRC/tools" "$T/consolidate/checkpoint.h5" "$T/small/checkpoint.h5" <<'PY'; then
+# Through the fleetplan package (python/) the plots use: derived arrays agree with summary.json.
+if "$PYTHON" - "$SRC/python" "$T/consolidate/checkpoint.h5" "$T/small/checkpoint.h5" <<'PY'; then
 import sys
 sys.path.insert(0, sys.argv[1])
-import numpy as np
-import checkpoint_plots as cp
+import fleetplan
 for path in sys.argv[2:]:
-    ck = cp.load(path)
+    ck = fleetplan.read(path)
     s = ck.summary
     assert ck.format_version == 2 and ck.goal == s["goal"] == "consolidate", ck.goal
     assert ck.active_before().sum() == s["active_hosts_before"], path
     assert ck.active_after().sum() == s["active_hosts_after"], path
     assert ck.migrated().sum() == s["migrations"] and (~ck.migrated()).sum() == s["placements"]
-    assert ck.waves() == s["waves"] and ck.moved_mem_kib() == s["moved_mem_mib"] * 1024
+    assert ck.wave_count() == s["waves"] and ck.moved_mem_kib() == s["moved_mem_mib"] * 1024
     assert (ck.load_after() >= 0).all() and (ck.util_after() <= ck.max_util + 1e-9).all()
-    assert set(ck.host_id[ck.active_before() & ~ck.active_after()]) == set(s["freed_hosts"])
-    assert len(ck.unresolved_vm) == len(s["unresolved"])
-ck = cp.load(sys.argv[3])
-assert "maintenance" in ck.host_state and "new" in ck.move_reason and "vm-二" in ck.vm_id
-assert ck.vm_id[ck.unresolved_vm[0]] == "new-huge"
+    freed = ck.hosts["id"][ck.active_before() & ~ck.active_after()]
+    assert set(freed) == set(s["freed_hosts"])
+    assert len(ck.unresolved) == len(s["unresolved"])
+ck = fleetplan.read(sys.argv[3])
+assert "maintenance" in set(ck.hosts["state"]) and "new" in set(ck.moves["reason"])
+assert "vm-二" in set(ck.vms["id"])
+assert ck.unresolved["vm_id"][0] == "new-huge"
 PY
-    ok "load(): arrays agree with summary.json"
+    ok "fleetplan.read(): arrays agree with summary.json"
 else
-    bad "load(): arrays disagree with summary.json"
+    bad "fleetplan.read(): arrays disagree with summary.json"
 fi
 
 # Bad input: exit 2 with a message naming the file.

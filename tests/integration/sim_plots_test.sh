@@ -56,30 +56,33 @@ else
     bad "inspect --json"
 fi
 
-# As a module: the time axis adds up to the run's metrics.
-if "$PYTHON" - "$SRC/tools" "$T" <<'PY'; then
+# Through the fleetplan package (python/) the plots use: the time axis adds up to the metrics.
+if "$PYTHON" - "$SRC/python" "$T" <<'PY'; then
 import sys
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-import checkpoint_plots as cp
+import fleetplan
 T = sys.argv[2]
 for name in ("thr-mmt", "best", "stopped"):
-    path = f"{T}/{name}/checkpoint.h5"
-    assert cp.is_sim(path)
-    s = cp.load_sim(path)
-    m, t = s.metrics, s.time
-    assert s.intervals_done() == m["intervals"] and list(t["interval"]) == list(range(1, m["intervals"] + 1))
+    s = fleetplan.read(f"{T}/{name}/checkpoint.h5")
+    m, t = s.summary, s.intervals
+    assert s.kind == "simulate" and len(t) == m["intervals"]
+    assert list(t["interval"]) == list(range(1, m["intervals"] + 1))
     assert s.host_util.shape == (m["intervals"], 800), s.host_util.shape
     assert np.isclose(s.energy_kwh().sum(), m["energy_kwh"], rtol=1e-9)
     assert t["migrations"].sum() == m["migrations"]
     assert t["hotspot_hosts"].sum() == m["hotspot_host_intervals"]
     assert np.isclose(t["overload_host_s"].sum() / t["active_host_s"].sum(), m["slatah"], rtol=1e-9)
     assert ((s.slatah() >= 0) & (s.slatah() <= 1)).all()
-assert not cp.is_sim(f"{T}/best/metrics.json")
+try:
+    fleetplan.read(f"{T}/best/metrics.json")
+    raise AssertionError("metrics.json read as a checkpoint")
+except fleetplan.CheckpointError as e:
+    assert str(e).startswith(f"{T}/best/metrics.json: "), e
 PY
-    ok "load_sim(): time axis agrees with metrics"
+    ok "fleetplan.read(): time axis agrees with metrics"
 else
-    bad "load_sim(): time axis disagrees with metrics"
+    bad "fleetplan.read(): time axis disagrees with metrics"
 fi
 
 FIGS="sim_active_hosts sim_energy sim_migrations sim_sla"
