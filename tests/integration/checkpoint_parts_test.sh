@@ -61,6 +61,28 @@ for wr in 2:4 4:2 1:4; do
         ok "--previous of the P=$w checkpoint read at P=$r plans as the one-process read" ||
         bad "--previous P=$w at P=$r differs"
 done
+# A format-1 previous checkpoint (variable-length id strings, no checksum on them), read whole and
+# in ranges of 3.
+mkdir -p "$T/v1" && cp "$T/p1/checkpoint.h5" "$T/v1/checkpoint.h5"
+"$PYTHON" - "$T/v1/checkpoint.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "a")
+f.attrs["format_version"] = np.int32(1)
+for path in ["fleet/vms/id", "fleet/hosts/id"]:
+    ids, attrs = [x.decode() for x in f[path][()]], dict(f[path].attrs)
+    del f[path]
+    d = f.create_dataset(path, data=ids, dtype=h5py.string_dtype("utf-8"))
+    for k, v in attrs.items():
+        if k != "crc32":
+            d.attrs[k] = v
+PY
+for r in 1 3; do
+    timeout 300 "$MPIRUN" -np "$r" "$FLEETPLAN" plan --hosts "$H" --vms "$V" --config "$CFG" \
+        --previous "$T/v1/checkpoint.h5" --now 2026-01-01T00:00:00Z --out "$T/prevv1-$r" \
+        >/dev/null 2>"$T/prevv1-$r.err" && cmp -s "$T/prev1/plan.csv" "$T/prevv1-$r/plan.csv" &&
+        ok "--previous of a format-1 checkpoint at P=$r plans as of format 2" ||
+        bad "--previous format 1 at P=$r: $(head -c 300 "$T/prevv1-$r.err")"
+done
 
 # Readers outside fleetplan, from another working directory: h5py and h5dump see the same rows.
 (cd / && "$PYTHON" - "$T/p1/checkpoint.h5" "$T/p4/checkpoint.h5" <<'PY'
