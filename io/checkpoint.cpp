@@ -21,6 +21,7 @@
 #include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
 #include "io/huge_pages.hpp"
+#include "src/util/assert.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::io {
@@ -539,20 +540,82 @@ std::string check_parts(hid_t file, const std::string& path) {
     return names;
 }
 
-Checkpoint read_all(hid_t file, const std::string& path) {
-    Reader r(file);
-    Checkpoint c;
-    Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+// The root's format attributes: a fleetplan checkpoint of a version this reader reads.
+int format_version(const Hid& root) {
     check(root.ok(), "no root group");
     if (H5Aexists(root.get(), "format") <= 0 ||
         Reader::attr_string(root.get(), "format") != kCheckpointFormatName)
         throw H5Failure{"not a fleetplan checkpoint (no format attribute '" +
                         std::string(kCheckpointFormatName) + "')"};
-    c.format_version = Reader::attr_num<int32_t>(root.get(), "format_version", H5T_NATIVE_INT32);
-    if (c.format_version > kCheckpointFormatVersion || c.format_version < 1)
-        throw H5Failure{"checkpoint format version " + std::to_string(c.format_version) +
+    const int v = Reader::attr_num<int32_t>(root.get(), "format_version", H5T_NATIVE_INT32);
+    if (v > kCheckpointFormatVersion || v < 1)
+        throw H5Failure{"checkpoint format version " + std::to_string(v) +
                         " is not supported (this fleetplan reads version " +
                         std::to_string(kCheckpointFormatVersion) + ")"};
+    return v;
+}
+
+// The row count of GROUP is stated twice: the group's `count` attribute and the columns.
+void check_count(hid_t file, const char* group, size_t rows) {
+    Hid grp(H5Gopen2(file, group, H5P_DEFAULT), H5Gclose);
+    if (!grp.ok() || H5Aexists(grp.get(), "count") <= 0) return;  // older files
+    const auto count = Reader::attr_num<int64_t>(grp.get(), "count", H5T_NATIVE_INT64);
+    check(count >= 0 && static_cast<size_t>(count) == rows,
+          std::string(group) + ": attribute count = " + std::to_string(count) + " but " +
+              std::to_string(rows) + " rows (damaged file)");
+}
+
+// /plan/moves, for a fleet of nv VMs and nh hosts (a plan moves each VM at most once).
+std::vector<plan::Move> read_moves(const Reader& r, size_t nv, size_t nh) {
+    const size_t max_moves = nv;
+    const auto step = r.dataset<int32_t>("/plan/moves/step", H5T_NATIVE_INT32, max_moves);
+    const auto vm = r.dataset<int32_t>("/plan/moves/vm", H5T_NATIVE_INT32, max_moves);
+    const auto src = r.dataset<int32_t>("/plan/moves/source", H5T_NATIVE_INT32, max_moves);
+    const auto tgt = r.dataset<int32_t>("/plan/moves/target", H5T_NATIVE_INT32, max_moves);
+    const auto reason = r.dictionary("/plan/moves/reason", max_moves);
+    const auto est = r.dataset<double>("/plan/moves/est_seconds", H5T_NATIVE_DOUBLE, max_moves);
+    const auto down =
+        r.dataset<double>("/plan/moves/est_downtime_ms", H5T_NATIVE_DOUBLE, max_moves);
+    const auto sent = r.dataset<double>("/plan/moves/est_sent_mib", H5T_NATIVE_DOUBLE, max_moves);
+    const size_t nm = step.size();
+    for (size_t n :
+         {vm.size(), src.size(), tgt.size(), reason.size(), est.size(), down.size(), sent.size()})
+        check(n == nm, "/plan/moves: columns differ in length");
+    static const std::map<std::string, plan::MoveReason> kReasons = {
+        {"evacuate", plan::MoveReason::kEvacuate},
+        {"new", plan::MoveReason::kNewVm},
+        {"hotspot", plan::MoveReason::kHotspot},
+        {"consolidate", plan::MoveReason::kConsolidate},
+        {"balance", plan::MoveReason::kBalance},
+        {"anti-affinity", plan::MoveReason::kAntiAffinity}};
+    const auto h = static_cast<int32_t>(nh);
+    const auto v = static_cast<int32_t>(nv);
+    std::vector<plan::Move> moves;
+    moves.reserve(nm);
+    for (size_t i = 0; i < nm; ++i) {
+        check(vm[i] >= 0 && vm[i] < v && src[i] >= -1 && src[i] < h && tgt[i] >= 0 && tgt[i] < h,
+              "/plan/moves: index out of range");
+        auto it = kReasons.find(reason[i]);
+        check(it != kReasons.end(), "/plan/moves/reason: unknown reason " + in_quotes(reason[i]));
+        plan::Move m;
+        m.step = step[i];
+        m.vm = vm[i];
+        m.source = src[i];
+        m.target = tgt[i];
+        m.reason = it->second;
+        m.estimate.seconds = est[i];
+        m.estimate.downtime_ms = down[i];
+        m.estimate.sent_mib = sent[i];
+        moves.push_back(m);
+    }
+    return moves;
+}
+
+Checkpoint read_all(hid_t file, const std::string& path) {
+    Reader r(file);
+    Checkpoint c;
+    Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+    c.format_version = format_version(root);
     c.program_version = Reader::attr_string(root.get(), "program_version");
     c.command = Reader::attr_string(root.get(), "command");
     c.seed = Reader::attr_num<uint64_t>(root.get(), "seed", H5T_NATIVE_UINT64);
@@ -586,61 +649,13 @@ Checkpoint read_all(hid_t file, const std::string& path) {
               "/fleet/vms/host: index out of range");
     if (auto v = validate_fleet(fleet, "/fleet/hosts", "/fleet/vms"); !v)
         throw H5Failure{v.error().msg};
-    for (const char* g : {"/fleet/hosts", "/fleet/vms"}) {
-        // The row count is stated twice: the group's `count` attribute and the columns.
-        Hid grp(H5Gopen2(file, g, H5P_DEFAULT), H5Gclose);
-        if (!grp.ok() || H5Aexists(grp.get(), "count") <= 0) continue;  // older files
-        const auto count = Reader::attr_num<int64_t>(grp.get(), "count", H5T_NATIVE_INT64);
-        const size_t rows = g[7] == 'h' ? fleet.hosts.size() : fleet.vms.size();
-        check(count >= 0 && static_cast<size_t>(count) == rows,
-              std::string(g) + ": attribute count = " + std::to_string(count) + " but " +
-                  std::to_string(rows) + " rows (damaged file)");
-    }
+    check_count(file, "/fleet/hosts", fleet.hosts.size());
+    check_count(file, "/fleet/vms", fleet.vms.size());
     fleet.index();
     {
-        // A plan moves each VM at most once.
-        const size_t max_moves = fleet.vms.size();
-        const auto step = r.dataset<int32_t>("/plan/moves/step", H5T_NATIVE_INT32, max_moves);
-        const auto vm = r.dataset<int32_t>("/plan/moves/vm", H5T_NATIVE_INT32, max_moves);
-        const auto src = r.dataset<int32_t>("/plan/moves/source", H5T_NATIVE_INT32, max_moves);
-        const auto tgt = r.dataset<int32_t>("/plan/moves/target", H5T_NATIVE_INT32, max_moves);
-        const auto reason = r.dictionary("/plan/moves/reason", max_moves);
-        const auto est = r.dataset<double>("/plan/moves/est_seconds", H5T_NATIVE_DOUBLE, max_moves);
-        const auto down =
-            r.dataset<double>("/plan/moves/est_downtime_ms", H5T_NATIVE_DOUBLE, max_moves);
-        const auto sent =
-            r.dataset<double>("/plan/moves/est_sent_mib", H5T_NATIVE_DOUBLE, max_moves);
-        const size_t nm = step.size();
-        for (size_t n : {vm.size(), src.size(), tgt.size(), reason.size(), est.size(), down.size(),
-                         sent.size()})
-            check(n == nm, "/plan/moves: columns differ in length");
+        c.plan.moves = read_moves(r, fleet.vms.size(), fleet.hosts.size());
         const auto nh = static_cast<int32_t>(fleet.hosts.size());
         const auto nv = static_cast<int32_t>(fleet.vms.size());
-        static const std::map<std::string, plan::MoveReason> kReasons = {
-            {"evacuate", plan::MoveReason::kEvacuate},
-            {"new", plan::MoveReason::kNewVm},
-            {"hotspot", plan::MoveReason::kHotspot},
-            {"consolidate", plan::MoveReason::kConsolidate},
-            {"balance", plan::MoveReason::kBalance},
-            {"anti-affinity", plan::MoveReason::kAntiAffinity}};
-        for (size_t i = 0; i < nm; ++i) {
-            check(vm[i] >= 0 && vm[i] < nv && src[i] >= -1 && src[i] < nh && tgt[i] >= 0 &&
-                      tgt[i] < nh,
-                  "/plan/moves: index out of range");
-            auto it = kReasons.find(reason[i]);
-            check(it != kReasons.end(),
-                  "/plan/moves/reason: unknown reason " + in_quotes(reason[i]));
-            plan::Move m;
-            m.step = step[i];
-            m.vm = vm[i];
-            m.source = src[i];
-            m.target = tgt[i];
-            m.reason = it->second;
-            m.estimate.seconds = est[i];
-            m.estimate.downtime_ms = down[i];
-            m.estimate.sent_mib = sent[i];
-            c.plan.moves.push_back(m);
-        }
         const auto uh = r.dataset<int32_t>("/plan/unresolved/host", H5T_NATIVE_INT32);
         const auto uv = r.dataset<int32_t>("/plan/unresolved/vm", H5T_NATIVE_INT32);
         const auto ur = r.strings("/plan/unresolved/reason");
@@ -775,6 +790,76 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     return c;
 }
 
+// read_previous's work: the small tables whole, then range `range` of `ranges` of /fleet/vms.
+PreviousCheckpoint read_previous_all(hid_t file, const std::string& path, int range, int ranges) {
+    Reader r(file);
+    PreviousCheckpoint p;
+    Hid root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+    p.format_version = format_version(root);
+    h5::read_columns(r, "/fleet/hosts", host_columns(), p.fleet.hosts);
+    if (auto v = validate_fleet(p.fleet, "/fleet/hosts", "/fleet/vms"); !v)
+        throw H5Failure{v.error().msg};
+    check_count(file, "/fleet/hosts", p.fleet.hosts.size());
+    p.fleet.index();
+    if (H5Aexists(root.get(), "now_s") > 0)
+        p.now_s = Reader::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64);
+    if (p.format_version >= 3) p.parts = check_parts(file, path);
+    const auto& table = vm_columns();
+    const std::string group = "/fleet/vms/";
+    const size_t nv = r.extent(group + table[0].name);
+    for (const auto& col : table)
+        check(r.extent(group + col.name) == nv, "/fleet/vms: columns differ in length");
+    check_count(file, "/fleet/vms", nv);
+    p.vm_rows = static_cast<int64_t>(nv);
+    p.moves = read_moves(r, nv, p.fleet.hosts.size());
+    const size_t first = nv * static_cast<size_t>(range) / static_cast<size_t>(ranges);
+    const size_t last = nv * static_cast<size_t>(range + 1) / static_cast<size_t>(ranges);
+    p.first_row = static_cast<int64_t>(first);
+    p.rows_read = static_cast<int64_t>(last - first);
+    std::vector<size_t> moved;  // the range's rows a move names, increasing
+    for (const plan::Move& m : p.moves)
+        if (static_cast<size_t>(m.vm) >= first && static_cast<size_t>(m.vm) < last)
+            moved.push_back(static_cast<size_t>(m.vm));
+    std::sort(moved.begin(), moved.end());
+    moved.erase(std::unique(moved.begin(), moved.end()), moved.end());
+    // Blocks of whole chunks (none decompressed twice), a few MiB per column at a time.
+    constexpr size_t kBlock = 16 * h5::kChunkElements;
+    for (const auto& col : table) {
+        const std::string dpath = group + col.name;
+        const bool ids = &col == &table[0];
+        p.want.push_back(r.checksum(dpath));
+        Hid d(H5Dopen2(file, dpath.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid ft(H5Dget_type(d.get()), H5Tclose);
+        check(ft.ok(), "missing dataset " + dpath);
+        if (H5Tis_variable_str(ft.get()) > 0) {  // format 1: no stored form to sum
+            p.sums.push_back({});
+            if (ids) {
+                const auto v = r.strings_range(dpath, first, last - first);
+                for (size_t row : moved) p.moved_ids.push_back(v[row - first]);
+            }
+            continue;
+        }
+        const auto* text = std::get_if<h5::TextColumn<VmSource, Vms>>(&col.access);
+        if (text && text->form == TextForm::kDictionary)
+            (void)r.strings(dpath + "_names", std::max<size_t>(nv, 1));  // checks its crc32
+        check(!ids || H5Tget_class(ft.get()) == H5T_STRING, dpath + ": not a string dataset");
+        auto next = moved.begin();
+        const auto sum = r.stored_range(
+            dpath, first, last - first, kBlock,
+            [&](size_t row, std::string_view bytes, size_t elem) {
+                if (!ids) return;
+                const size_t end = row + bytes.size() / elem;  // NUL-padded fixed strings
+                for (; next != moved.end() && *next < end; ++next) {
+                    std::string_view v = bytes.substr((*next - row) * elem, elem);
+                    v = v.substr(0, v.find_last_not_of('\0') + 1);
+                    p.moved_ids.emplace_back(v);
+                }
+            });
+        p.sums.push_back({sum.crc, sum.bytes});
+    }
+    return p;
+}
+
 }  // namespace
 
 std::string part_file_name(const std::string& token, int rank) {
@@ -883,6 +968,34 @@ Result<std::string> checkpoint_image(const std::string& path, const Checkpoint& 
 
 Result<Checkpoint> read_checkpoint(const std::string& path) {
     return h5::read_file<Checkpoint>(path, [&](hid_t file) { return read_all(file, path); });
+}
+
+Result<PreviousCheckpoint> read_previous(const std::string& path, int range, int ranges) {
+    FP_ASSERT(ranges > 0 && range >= 0 && range < ranges);
+    return h5::read_file<PreviousCheckpoint>(
+        path, [&](hid_t file) { return read_previous_all(file, path, range, ranges); });
+}
+
+Result<void> verify_previous_rows(const std::string& path, const PreviousCheckpoint& prev,
+                                  const std::vector<std::vector<ColumnSum>>& ranges) {
+    const auto& table = vm_columns();
+    for (size_t k = 0; k < table.size(); ++k) {
+        if (k >= prev.want.size() || !prev.want[k]) continue;
+        uLong crc = 0;
+        for (const auto& sums : ranges) {
+            FP_ASSERT(sums.size() == table.size());
+            crc = ::crc32_combine(crc, sums[k].crc, static_cast<z_off_t>(sums[k].bytes));
+        }
+        if (static_cast<uint32_t>(crc) != *prev.want[k]) {
+            // As read_checkpoint says it (a stale or swapped part: the rows' parts are named).
+            const std::string what =
+                Reader::checksum_mismatch(std::string("/fleet/vms/") + table[k].name);
+            return bad_input(
+                path + ": " +
+                (prev.parts.empty() ? what : what + " (rows read from " + prev.parts + ")"));
+        }
+    }
+    return {};
 }
 
 }  // namespace fp::io

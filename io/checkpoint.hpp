@@ -119,6 +119,44 @@ struct Checkpoint {
     std::vector<dispatch::JournalEntry> dispatch_journal;
 };
 
+// ---- Planning again: what `plan --previous` reads of a checkpoint ----
+// A replan needs the previous plan's hosts (the fleet diff), its planning time (the cooldown)
+// and the ids of the VMs its moves name (who cools down), not its VM rows. So the hosts, the
+// attributes and /plan/moves are read whole (they are small), and of /fleet/vms a reader takes
+// one range of rows, range k of n: rows [N·k/n, N·(k+1)/n), and keeps the ids of the moved VMs
+// among them. n readers of the n ranges (the ranks) read each VM row once between them.
+// Integrity as read_checkpoint's: a format-3 checkpoint's parts are checked first (missing, cut,
+// not a part, shorter than mapped: bad input naming the part), and every /fleet/vms column's
+// range is checksummed as stored; verify_previous_rows joins the ranges' sums in row order and
+// compares them with the columns' crc32 attributes, so a damaged or stale row anywhere is bad
+// input naming the column (and the parts), wherever it lies. Not read: the plan's other tables,
+// the summary, history, traffic and dispatch journal (nothing in a replan uses them).
+struct ColumnSum {
+    uint32_t crc = 0;   // crc32 of a range of a column's values as stored
+    int64_t bytes = 0;  // their length in bytes
+};
+struct PreviousCheckpoint {
+    int format_version = 0;
+    model::Fleet fleet;             // the hosts, indexed; no VM rows
+    int64_t now_s = -1;             // -1: planned without --now
+    std::vector<plan::Move> moves;  // every move; vm: a row of /fleet/vms
+    int64_t vm_rows = 0;            // rows of /fleet/vms
+    int64_t first_row = 0;          // the range read: [first_row, first_row + rows_read)
+    int64_t rows_read = 0;
+    std::vector<std::string> moved_ids;  // ids of the range's rows that a move names, row order
+    std::vector<ColumnSum> sums;         // per /fleet/vms column (table order): the range's
+    std::vector<std::optional<uint32_t>> want;  // per column: its crc32 (none: older file)
+    std::string parts;  // the part files /fleet/vms maps, comma-separated ("" for none)
+};
+// Range `range` of `ranges` (0 <= range < ranges). Bad input names the file.
+[[nodiscard]] Result<PreviousCheckpoint> read_previous(const std::string& path, int range,
+                                                       int ranges);
+// Every range's sums, in range order (what each reader of `path` returned; `prev` is any one
+// of them): the joined sum of each column against its crc32 attribute.
+[[nodiscard]] Result<void> verify_previous_rows(const std::string& path,
+                                                const PreviousCheckpoint& prev,
+                                                const std::vector<std::vector<ColumnSum>>& ranges);
+
 Result<void> write_checkpoint(const std::string& path, const Checkpoint& ckpt);
 // The file write_checkpoint would write, in memory (`path` names it in messages).
 Result<std::string> checkpoint_image(const std::string& path, const Checkpoint& ckpt);

@@ -20,6 +20,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -547,15 +548,96 @@ class Reader {
         return out;
     }
 
+    // ---- A range of a 1-D dataset's rows (readers that share a dataset's rows between them).
+    // The length of the 1-D dataset PATH, checked as dataset() checks it.
+    size_t extent(const std::string& path, size_t max_n = kUnbounded) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        return length(d.get(), path, max_n);
+    }
+    // Rows [first, first + n) of the 1-D dataset PATH exactly as stored (read in the file's own
+    // type, so no conversion), a block of at most `block` rows at a time: take(row, bytes, elem)
+    // gets each block (row: its first row). Returns the crc32 of the range's stored bytes and
+    // their count, which joined in row order with the other ranges' (crc32_combine) give the
+    // dataset's crc32 attribute (checksum(), checked by the caller). A variable-length string
+    // dataset (format 1) has no stored form to sum: it is refused (read it with strings_range).
+    struct RangeSum {
+        uint32_t crc = 0;
+        int64_t bytes = 0;
+    };
+    template <typename Take>
+    RangeSum stored_range(const std::string& path, size_t first, size_t n, size_t block,
+                          Take take) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        Hid ft(H5Dget_type(d.get()), H5Tclose);
+        check(ft.ok() && H5Tis_variable_str(ft.get()) <= 0, path + ": not a fixed-size column");
+        const size_t elem = H5Tget_size(ft.get());
+        check(elem > 0, path + ": empty type");
+        Hid fspace(H5Dget_space(d.get()), H5Sclose);
+        check(fspace.ok(), "bad shape of " + path);
+        uLong crc = 0;
+        std::vector<unsigned char> buf;
+        for (size_t at = first; at < first + n; at += block) {
+            const size_t count = std::min(block, first + n - at);
+            buf.resize(count * elem);
+            const hsize_t start[1] = {at}, cnt[1] = {count};
+            Hid mspace(H5Screate_simple(1, cnt, nullptr), H5Sclose);
+            check(mspace.ok() && H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr,
+                                                     cnt, nullptr) >= 0,
+                  "cannot select rows of " + path);
+            check(H5Dread(d.get(), ft.get(), mspace.get(), fspace.get(), H5P_DEFAULT, buf.data()) >=
+                      0,
+                  "cannot read " + path);
+            crc = ::crc32_combine(crc, crc32_of(buf.data(), buf.size()),
+                                  static_cast<z_off_t>(buf.size()));
+            take(at, std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()), elem);
+        }
+        return {static_cast<uint32_t>(crc), static_cast<int64_t>(n * elem)};
+    }
+    // Rows [first, first + n) of a variable-length string dataset (format 1).
+    std::vector<std::string> strings_range(const std::string& path, size_t first, size_t n) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        Hid fspace(H5Dget_space(d.get()), H5Sclose);
+        const hsize_t start[1] = {first}, cnt[1] = {n};
+        Hid mspace(H5Screate_simple(1, cnt, nullptr), H5Sclose);
+        check(fspace.ok() && mspace.ok() &&
+                  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, cnt, nullptr) >=
+                      0,
+              "cannot select rows of " + path);
+        Hid t = string_type();
+        std::vector<char*> ptrs(n, nullptr);
+        if (n > 0)
+            check(H5Dread(d.get(), t.get(), mspace.get(), fspace.get(), H5P_DEFAULT, ptrs.data()) >=
+                      0,
+                  "cannot read " + path);
+        std::vector<std::string> out(n);
+        for (size_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
+        if (n > 0) H5Dvlen_reclaim(t.get(), mspace.get(), H5P_DEFAULT, ptrs.data());
+        return out;
+    }
+    // The dataset's crc32 attribute (kChecksumAttr); nullopt when it has none (written before
+    // checksums, or variable-length strings).
+    std::optional<uint32_t> checksum(const std::string& path) const {
+        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        check(d.ok(), "missing dataset " + path);
+        if (H5Aexists(d.get(), kChecksumAttr) <= 0) return std::nullopt;
+        return attr_num<uint32_t>(d.get(), kChecksumAttr, H5T_NATIVE_UINT32);
+    }
+    // What a reader says when a dataset's values do not match its crc32 attribute.
+    static std::string checksum_mismatch(const std::string& path) {
+        return path +
+               ": checksum mismatch (crc32 attribute): the file is damaged, or the dataset was "
+               "changed without updating its checksum";
+    }
+
   private:
     // The dataset's crc32 attribute (kChecksumAttr), when it has one, against what was read.
     static void verify(hid_t d, const std::string& path, const void* data, size_t bytes) {
         if (H5Aexists(d, kChecksumAttr) <= 0) return;  // written before checksums
         const auto want = attr_num<uint32_t>(d, kChecksumAttr, H5T_NATIVE_UINT32);
-        check(want == crc32_of(data, bytes),
-              path +
-                  ": checksum mismatch (crc32 attribute): the file is damaged, or the "
-                  "dataset was changed without updating its checksum");
+        check(want == crc32_of(data, bytes), checksum_mismatch(path));
     }
 
     size_t length(hid_t d, const std::string& path, size_t max_n) const {

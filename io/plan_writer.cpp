@@ -101,7 +101,8 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
                                                                run.vm_rows_parsed_per_rank.end());
     for (const auto& [key, rows] :
          {std::pair{"history_rows_parsed_per_rank", &run.history_rows_parsed_per_rank},
-          std::pair{"traffic_rows_parsed_per_rank", &run.traffic_rows_parsed_per_rank}})
+          std::pair{"traffic_rows_parsed_per_rank", &run.traffic_rows_parsed_per_rank},
+          std::pair{"previous_vm_rows_read_per_rank", &run.previous_vm_rows_read_per_rank}})
         if (!rows->empty()) j[key] = *rows;
     j["plan_seconds"] = run.plan_seconds;
     j["phase_seconds"] = {{"parse", run.phases.parse},     {"detect", run.phases.detect},

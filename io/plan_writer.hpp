@@ -22,6 +22,8 @@ struct RunInfo {
     // --history and --traffic rows each rank parsed (empty without the flag).
     std::vector<int64_t> history_rows_parsed_per_rank;
     std::vector<int64_t> traffic_rows_parsed_per_rank;
+    // --previous: the previous checkpoint's VM rows each rank read (empty without the flag).
+    std::vector<int64_t> previous_vm_rows_read_per_rank;
     double plan_seconds = 0;
     plan::PhaseTimes phases;
     std::string goal;

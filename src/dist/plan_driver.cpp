@@ -58,9 +58,9 @@ struct PlanInputs {
     int64_t now_s = -1;
     model::History history;
     model::Traffic traffic;
-    std::vector<uint8_t> frozen;  // from --previous (or the resumed checkpoint)
-    std::optional<io::Checkpoint> previous;
-    std::string fleet_changes;  // JSON object, "" when no --previous
+    std::vector<uint8_t> frozen;                     // from --previous (or the resumed checkpoint)
+    std::optional<io::PreviousCheckpoint> previous;  // its moved_ids: this rank's VMs' (split)
+    std::string fleet_changes;                       // JSON object, "" when no --previous
 };
 
 // summary.json's and the checkpoint's form of the fleet changes.
@@ -269,18 +269,32 @@ void remove_old_parts(io::OutputCommit& out, const std::string& dir, const std::
     for (const std::string& n : old) out.remove(n);
 }
 
-// --history and --traffic for the fleet `in` holds: with the input split, each rank parses a
-// range of each file and keeps its VMs' rows (src/dist/split_inputs.hpp); else the one process
-// reads them whole. Rows parsed per rank go to history_rows and traffic_rows.
+// --history, --traffic and --previous for the fleet `in` holds: with the input split, each rank
+// parses a range of each file (of the previous checkpoint's VM rows) and keeps what concerns its
+// VMs (src/dist/split_inputs.hpp); else the one process reads them whole. Rows parsed per rank
+// go to history_rows, traffic_rows and previous_rows.
 Result<void> stage_keyed_inputs(const Args& args, const std::string& vms_path,
                                 const std::vector<int32_t>& owner,
                                 const std::function<int32_t(int32_t, std::string_view)>& shard_of,
                                 bool split_input, PlanInputs& in,
                                 std::vector<int64_t>& history_rows,
-                                std::vector<int64_t>& traffic_rows, Communicator& comm) {
+                                std::vector<int64_t>& traffic_rows,
+                                std::vector<int64_t>& previous_rows, Communicator& comm) {
     const auto history = args.get("history");
     const auto traffic = args.get("traffic");
-    if (args.has("resume") || (!history && !traffic)) return {};
+    const auto previous = args.get("previous");
+    if (args.has("resume") || (!history && !traffic && !previous)) return {};
+    // The previous plan's hosts, time and moved ids (of this rank's VMs when split).
+    auto take_previous = [&](const SplitFleet* fleet) -> Result<void> {
+        auto prev = read_previous_split(*previous, fleet, comm);
+        if (!prev) return tl::unexpected(prev.error());
+        in.previous = std::move(prev->prev);
+        in.digests.emplace_back("previous", *previous);
+        auto got = allgather_i64("previous-split.rows", {prev->rows_read}, comm);
+        if (!got) return tl::unexpected(got.error());
+        for (const auto& v : *got) previous_rows.push_back(v.at(0));
+        return {};
+    };
     auto warn = [&](const std::vector<std::string>& warnings) {
         if (comm.rank() == 0)
             for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
@@ -308,7 +322,8 @@ Result<void> stage_keyed_inputs(const Args& args, const std::string& vms_path,
             }
             return {};
         };
-        return run_agreed(read, comm);
+        if (auto r = run_agreed(read, comm); !r) return r;
+        return previous ? take_previous(nullptr) : Result<void>{};
     }
     // The directory of every VM's shard, by id bucket.
     std::vector<int32_t> shard_of_mine(in.fleet.vms.size());
@@ -349,7 +364,7 @@ Result<void> stage_keyed_inputs(const Args& args, const std::string& vms_path,
                                 *traffic + " " + io::kBlockDigestPrefix + io::hex64(tr->digest));
         if (auto r = per_rank("traffic-split.rows", tr->rows_parsed, traffic_rows); !r) return r;
     }
-    return {};
+    return previous ? take_previous(&fleet) : Result<void>{};
 }
 }  // namespace
 
@@ -400,6 +415,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     std::vector<int64_t> rows_parsed;       // per rank
     std::vector<int64_t> history_rows;      // per rank (--history)
     std::vector<int64_t> traffic_rows;      // per rank (--traffic)
+    std::vector<int64_t> previous_rows;     // per rank (--previous: its VM rows read)
     auto stage1 = [&]() -> Result<void> {
         if (auto resume = args.get("resume")) {
             auto ck = read_checkpoint_locked(*resume);
@@ -541,23 +557,16 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         return {};
     };
     if (auto r = run_agreed(stage1b, comm); !r) return r;
-    // --history and --traffic: split like vms.csv (each rank parses a range and keeps the rows
-    // of its VMs), or read whole by the one process.
+    // --history, --traffic and --previous: split like vms.csv (each rank parses a range and
+    // keeps what concerns its VMs), or read whole by the one process.
     if (auto r = stage_keyed_inputs(args, vms_path, owner, shard_of, split_input, in, history_rows,
-                                    traffic_rows, comm);
+                                    traffic_rows, previous_rows, comm);
         !r)
         return r;
     std::optional<plan::FleetChanges> changes;
     auto stage1c = [&]() -> Result<void> {
-        if (!hosts_load) return {};
-        if (auto p = args.get("previous")) {
-            // Every rank reads the previous checkpoint and takes what concerns its VMs.
-            auto prev = read_checkpoint_locked(*p);
-            if (!prev) return tl::unexpected(prev.error());
-            changes = plan::fleet_changes(prev->fleet, in.fleet);
-            in.previous = std::move(*prev);
-            in.digests.emplace_back("previous", *p);
-        }
+        // The previous plan's hosts against ours (every rank has them all).
+        if (in.previous) changes = plan::fleet_changes(in.previous->fleet, in.fleet);
         return {};
     };
     if (auto r = run_agreed(stage1c, comm); !r) return r;
@@ -578,7 +587,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         if (in.previous) {
             // Cooldown: VMs the previous plan moved stay put until cooldown_s has passed since
             // its --now (without both times, conservatively, they stay).
-            const io::Checkpoint& prev = *in.previous;
+            const io::PreviousCheckpoint& prev = *in.previous;
             const bool cooling = plan::cooling_down(prev.now_s, in.now_s, rc->options.cooldown_s);
             if (comm.rank() == 0 && in.now_s < 0)
                 std::cerr << "warning: --previous without --now: cooldowns cannot expire, so the "
@@ -587,7 +596,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
                 std::cerr << "warning: --previous " << *args.get("previous")
                           << " was planned without --now: cooldowns cannot expire, so the VMs it "
                              "moved stay put for good (give --now to every plan)\n";
-            in.frozen = plan::cooldown_frozen(prev.fleet, prev.plan, in.fleet, cooling);
+            in.frozen = plan::cooldown_frozen(prev.moved_ids, in.fleet, cooling);
             in.previous.reset();
         }
         rc->options.now_s = in.now_s;
@@ -744,6 +753,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     run.vm_rows_parsed_per_rank = rows_parsed;
     run.history_rows_parsed_per_rank = history_rows;
     run.traffic_rows_parsed_per_rank = traffic_rows;
+    run.previous_vm_rows_read_per_rank = previous_rows;
     if (run.vm_rows_parsed_per_rank.empty())  // --resume: every rank read the checkpoint's rows
         run.vm_rows_parsed_per_rank.assign(static_cast<size_t>(comm.size()), max_rows);
     run.goal = plan::to_string(rc->options.goal);

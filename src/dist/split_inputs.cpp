@@ -328,4 +328,58 @@ Result<SplitTraffic> read_traffic_split(const std::string& path, const SplitFlee
     return out;
 }
 
+Result<SplitPrevious> read_previous_split(const std::string& path, const SplitFleet* fleet,
+                                          Communicator& comm) {
+    FP_ASSERT(fleet || comm.size() == 1);
+    SplitPrevious out;
+    auto read = [&]() -> Result<void> {
+        auto p = io::read_previous(path, comm.rank(), comm.size());
+        if (!p) return tl::unexpected(p.error());
+        out.prev = std::move(*p);
+        return {};
+    };
+    if (auto r = run_agreed(read, comm); !r) return tl::unexpected(r.error());
+    out.rows_read = out.prev.rows_read;
+    // Every range's checksums, joined in row order (the same verdict on every rank).
+    std::vector<int64_t> mine;
+    for (const io::ColumnSum& s : out.prev.sums) {
+        mine.push_back(s.crc);
+        mine.push_back(s.bytes);
+    }
+    auto all = allgather_i64("previous-split.sums", mine, comm);
+    if (!all) return tl::unexpected(all.error());
+    std::vector<std::vector<io::ColumnSum>> ranges;
+    for (const std::vector<int64_t>& v : *all) {
+        ranges.emplace_back();
+        for (size_t k = 0; k + 1 < v.size(); k += 2)
+            ranges.back().push_back({static_cast<uint32_t>(v[k]), v[k + 1]});
+    }
+    if (auto r = io::verify_previous_rows(path, out.prev, ranges); !r)
+        return tl::unexpected(r.error());
+    if (!fleet) return out;
+    // The moved ids to their VMs' owners.
+    std::vector<std::string> to_bucket(static_cast<size_t>(comm.size()));
+    for (const std::string& id : out.prev.moved_ids) add_keyed(to_bucket, id, {});
+    out.prev.moved_ids.clear();
+    auto got = route_by_vm(
+        "previous-split", std::move(to_bucket), fleet->directory,
+        [&](const Keyed&, int32_t shard, std::string&) {
+            return shard < 0 ? -1 : fleet->shard_owner[static_cast<size_t>(shard)];
+        },
+        comm);
+    if (!got) return tl::unexpected(got.error());
+    const Result<void> unpacked = local_step("previous-split", "unpack", comm, [&] {
+        for (const std::string& b : *got) {
+            flat::Reader r(b, "moved VM ids");
+            while (!r.done()) {
+                out.prev.moved_ids.push_back(r.get_str());
+                r.get_view();  // the (empty) payload
+            }
+        }
+        std::sort(out.prev.moved_ids.begin(), out.prev.moved_ids.end());
+    });
+    if (auto r = agree(unpacked, comm); !r) return tl::unexpected(r.error());
+    return out;
+}
+
 }  // namespace fp::dist

@@ -1,7 +1,7 @@
-// The inputs keyed by VM id (--history, --traffic), read split across the ranks like vms.csv
-// (issue 16): each rank parses a record-aligned byte range of the file (src/dist/split_file.hpp)
-// and every row reaches the rank that plans its VM, through the VM directory (the shard of
-// every id, held by the id's hash-bucket rank), so no rank reads every row.
+// The inputs keyed by VM id (--history, --traffic, --previous), read split across the ranks like
+// vms.csv (issue 16): each rank parses a record-aligned byte range of the file
+// (src/dist/split_file.hpp) and every row reaches the rank that plans its VM, through the VM
+// directory (the shard of every id, held by the id's hash-bucket rank), so no rank reads every row.
 //   - history (CSV `time,vm,cpu[,mem,net]`): a sample goes to its VM's bucket, then to the
 //     VM's owner; the owner sorts and fills the series of its VMs. The interval (the smallest
 //     step over all VMs), the gap-filling bound and the longest series are agreed over the
@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "io/checkpoint.hpp"
 #include "io/history.hpp"
 #include "src/dist/communicator.hpp"
 #include "src/dist/split_file.hpp"
@@ -58,5 +59,20 @@ struct SplitTraffic {
 };
 [[nodiscard]] Result<SplitTraffic> read_traffic_split(const std::string& path,
                                                       const SplitFleet& fleet, Communicator& comm);
+
+// --previous (a checkpoint): each rank reads its range of the previous VM rows
+// (io::read_previous, range r of P), the ranges' checksums are joined and checked on every rank
+// (io::verify_previous_rows), and the ids of the moved VMs each rank found reach the owners of
+// those VMs through the directory (ids no longer in the fleet are dropped). One process reads
+// every row (P = 1) and keeps every moved id. Errors are the one-process reader's: every rank
+// checks the parts, and the joined checksums are the same on every rank.
+struct SplitPrevious {
+    io::PreviousCheckpoint prev;  // moved_ids: those of this rank's VMs (P > 1), sorted
+    int64_t rows_read = 0;        // /fleet/vms rows this rank read
+};
+// `fleet` is null for one process (no directory).
+[[nodiscard]] Result<SplitPrevious> read_previous_split(const std::string& path,
+                                                        const SplitFleet* fleet,
+                                                        Communicator& comm);
 
 }  // namespace fp::dist

@@ -27,14 +27,12 @@ bool cooling_down(int64_t prev_now_s, int64_t now_s, int64_t cooldown_s) {
     return prev_now_s < 0 || now_s < 0 || now_s - prev_now_s < cooldown_s;
 }
 
-std::vector<uint8_t> cooldown_frozen(const model::Fleet& prev_fleet, const Plan& prev_plan,
+std::vector<uint8_t> cooldown_frozen(const std::vector<std::string>& moved_ids,
                                      const model::Fleet& now, bool cooling) {
     std::vector<uint8_t> frozen(now.vms.size(), 0);
     if (!cooling) return frozen;
-    for (const auto& m : prev_plan.moves) {
-        auto v = now.vm_index(prev_fleet.vms[static_cast<size_t>(m.vm)].id);
-        if (v) frozen[static_cast<size_t>(*v)] = 1;
-    }
+    for (const std::string& id : moved_ids)
+        if (auto v = now.vm_index(id)) frozen[static_cast<size_t>(*v)] = 1;
     return frozen;
 }
 

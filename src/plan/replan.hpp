@@ -1,5 +1,6 @@
 // Rules for planning again after a previous plan (`plan --previous CKPT.h5`): which VMs are
-// still cooling down, and what changed in the fleet since. Pure functions of the two fleets.
+// still cooling down, and what changed in the fleet since. Pure functions of the two fleets
+// (the previous one: its hosts, and the ids of the VMs its plan moved).
 // Thread-safety: pure functions. Determinism: outputs sorted by id.
 #pragma once
 
@@ -26,8 +27,10 @@ FleetChanges fleet_changes(const model::Fleet& prev, const model::Fleet& now);
 // planning time. Without both times (-1: not given) they conservatively do.
 bool cooling_down(int64_t prev_now_s, int64_t now_s, int64_t cooldown_s);
 
-// Per VM of `now`: 1 when the previous plan moved it (matched by id) and `cooling`, else 0.
-std::vector<uint8_t> cooldown_frozen(const model::Fleet& prev_fleet, const Plan& prev_plan,
+// Per VM of `now`: 1 when the previous plan moved it and `cooling`, else 0. `moved_ids`: the
+// ids of the VMs the previous plan's moves name (any of them, in any order; ids not in `now`
+// are skipped), so that a rank passes only those of its own VMs.
+std::vector<uint8_t> cooldown_frozen(const std::vector<std::string>& moved_ids,
                                      const model::Fleet& now, bool cooling);
 
 }  // namespace fp::plan

@@ -1,8 +1,8 @@
 # Checkpoints written by every rank (format 3, docs/checkpoint.md "Parts"): under mpirun each
 # rank writes its VM rows to a part file and checkpoint.h5 joins them with virtual datasets.
-# The joined checkpoint reads like a one-process one for inspect, --resume, --previous, h5py
-# and h5dump, from any working directory and after its directory moved; a missing or cut part
-# is bad input naming the part; a new run removes the parts of the checkpoint it replaces.
+# The joined checkpoint reads like a one-process one for inspect, --resume, --previous (also
+# read split across ranks), h5py and h5dump, from any working directory and after its directory
+# moved; a missing, cut or stale part is bad input naming the part (--previous at P=2 too); a new run removes the parts of the checkpoint it replaces.
 source "$(dirname "$0")/common.sh"
 : "${MPIRUN:?}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -50,6 +50,39 @@ for P in 1 4; do
 done
 cmp -s "$T/prev1/plan.csv" "$T/prev4/plan.csv" && ok "--previous of the P=4 checkpoint plans as of the P=1 one" ||
     bad "--previous differs"
+# ... read split across ranks (each rank its range of the VM rows): a P=2 checkpoint at P=4, a
+# P=4 one at P=2, a P=1 one at P=4.
+for wr in 2:4 4:2 1:4; do
+    w=${wr%:*} r=${wr#*:}
+    timeout 300 "$MPIRUN" -np "$r" "$FLEETPLAN" plan --hosts "$H" --vms "$V" --config "$CFG" \
+        --previous "$T/p$w/checkpoint.h5" --now 2026-01-01T00:00:00Z --out "$T/prev$w-$r" \
+        >/dev/null 2>"$T/prev$w-$r.err" || bad "--previous P=$w at P=$r: $(cat "$T/prev$w-$r.err")"
+    cmp -s "$T/prev1/plan.csv" "$T/prev$w-$r/plan.csv" &&
+        ok "--previous of the P=$w checkpoint read at P=$r plans as the one-process read" ||
+        bad "--previous P=$w at P=$r differs"
+done
+# A format-1 previous checkpoint (variable-length id strings, no checksum on them), read whole and
+# in ranges of 3.
+mkdir -p "$T/v1" && cp "$T/p1/checkpoint.h5" "$T/v1/checkpoint.h5"
+"$PYTHON" - "$T/v1/checkpoint.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "a")
+f.attrs["format_version"] = np.int32(1)
+for path in ["fleet/vms/id", "fleet/hosts/id"]:
+    ids, attrs = [x.decode() for x in f[path][()]], dict(f[path].attrs)
+    del f[path]
+    d = f.create_dataset(path, data=ids, dtype=h5py.string_dtype("utf-8"))
+    for k, v in attrs.items():
+        if k != "crc32":
+            d.attrs[k] = v
+PY
+for r in 1 3; do
+    timeout 300 "$MPIRUN" -np "$r" "$FLEETPLAN" plan --hosts "$H" --vms "$V" --config "$CFG" \
+        --previous "$T/v1/checkpoint.h5" --now 2026-01-01T00:00:00Z --out "$T/prevv1-$r" \
+        >/dev/null 2>"$T/prevv1-$r.err" && cmp -s "$T/prev1/plan.csv" "$T/prevv1-$r/plan.csv" &&
+        ok "--previous of a format-1 checkpoint at P=$r plans as of format 2" ||
+        bad "--previous format 1 at P=$r: $(head -c 300 "$T/prevv1-$r.err")"
+done
 
 # Readers outside fleetplan, from another working directory: h5py and h5dump see the same rows.
 (cd / && "$PYTHON" - "$T/p1/checkpoint.h5" "$T/p4/checkpoint.h5" <<'PY'
@@ -85,12 +118,24 @@ set +e
 set -e
 [ $rc = 2 ] && grep -q "$(basename "$part")" "$T/missing.err" && ok "missing part: exit 2 naming it" ||
     bad "missing part: exit $rc: $(cat "$T/missing.err")"
+prev_fault() {  # name: --previous of the moved checkpoint at P=2, exit 2 with the message of inspect
+    set +e
+    timeout 300 "$MPIRUN" -np 2 "$FLEETPLAN" plan --hosts "$H" --vms "$V" --config "$CFG" \
+        --previous "$T/moved/checkpoint.h5" --out "$T/pf-$1" >/dev/null 2>"$T/pf-$1.err"
+    local rc=$?
+    set -e
+    [ $rc = 2 ] && grep -qF "$(head -1 "$T/$1.err")" "$T/pf-$1.err" &&
+        ok "$1 part, --previous at P=2: exit 2, $(head -c 120 "$T/$1.err")" ||
+        bad "$1 part, --previous at P=2: exit $rc: $(head -c 300 "$T/pf-$1.err")"
+}
+prev_fault missing
 head -c 4000 "$T/saved.h5" >"$part"
 set +e
 "$FLEETPLAN" plan --resume "$T/moved/checkpoint.h5" --out "$T/cut" >/dev/null 2>"$T/cut.err"; rc=$?
 set -e
 [ $rc = 2 ] && grep -q "$(basename "$part").*truncated" "$T/cut.err" && ok "truncated part: exit 2 naming it" ||
     bad "truncated part: exit $rc: $(cat "$T/cut.err")"
+prev_fault cut
 # A part of another run under the right name: its rows are not the ones checkpoint.h5 sealed.
 other=$(find "$T/p2" -name 'checkpoint.part-*-0001.h5')
 cp "$other" "$part"
@@ -98,6 +143,7 @@ set +e
 "$FLEETPLAN" inspect "$T/moved/checkpoint.h5" >/dev/null 2>"$T/stale.err"; rc=$?
 set -e
 [ $rc = 2 ] && ok "a stale part: exit 2 ($(head -c 150 "$T/stale.err"))" || bad "stale part: exit $rc"
+prev_fault stale
 
 # A new run removes the parts of the checkpoint it replaces, whatever its rank count.
 run 2 "$T/p4" || bad "P=2 over P=4 failed"

@@ -30,7 +30,7 @@ stable_summary() {
     "$PYTHON" - "$1" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-for k in ("plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank", "vm_rows_parsed_per_rank", "max_vm_rows_parsed_per_rank", "history_rows_parsed_per_rank", "traffic_rows_parsed_per_rank"):
+for k in ("plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank", "vm_rows_parsed_per_rank", "max_vm_rows_parsed_per_rank", "history_rows_parsed_per_rank", "traffic_rows_parsed_per_rank", "previous_vm_rows_read_per_rank"):
     s.pop(k, None)
 print(json.dumps(s, indent=1, sort_keys=True))
 PY

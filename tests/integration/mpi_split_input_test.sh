@@ -4,7 +4,8 @@
 # duplicate id in the first and last ranges, a value fault and a stray quote in the last range.
 # A quoted field holding newlines across a range boundary parses as one record.
 # With --history, --traffic and --previous the same holds (src/dist/split_inputs.hpp): each rank
-# parses a part of history.csv and traffic.csv too, the plan is the one-process plan, and faults
+# parses a part of history.csv and traffic.csv and reads a range of the previous checkpoint's VM
+# rows too, the plan is the one-process plan, and faults
 # anywhere (an unknown VM, a duplicate sample or pair whose rows lie in different ranges) give
 # the one-process message.
 P=${1:-4}
@@ -167,6 +168,19 @@ import json,sys; s=json.load(open(sys.argv[1])); p=s['vm_rows_parsed_per_rank'];
     "$T/prevkeyed.P/summary.json")"
 [ $((most * 100)) -le $((total * 30)) ] && ok "with --previous too: at most $most of $total VM rows on a rank" ||
     bad "with --previous a rank parsed $most of $total VM rows"
+# The previous checkpoint's VM rows: each rank reads its range (no rank all of them), together
+# each row once; a previous checkpoint written by P ranks (parts, format 3) gives the same plan.
+read -r n most total want <<<"$("$PYTHON" -c "
+import json,sys; p=json.load(open(sys.argv[1]))['previous_vm_rows_read_per_rank']
+print(len(p), max(p), sum(p), json.load(open(sys.argv[2]))['vms'])" "$T/prevkeyed.P/summary.json" "$T/keyed.1/summary.json")"
+[ "$n" = "$P" ] && [ "$total" = "$want" ] && [ "$most" -lt "$total" ] &&
+    [ $((most * P)) -le $((total + P)) ] && ok "previous VM rows: at most $most of $total read on a rank" ||
+    bad "previous VM rows: $n ranks, at most $most, $total in all of $want"
+run_pair prevparts "$T/f/vms.csv" --previous "$T/keyed.P/checkpoint.h5" --now 2026-01-01T01:00:00Z
+same_plan prevparts
+cmp -s "$T/prev.1/plan.csv" "$T/prevparts.1/plan.csv" &&
+    ok "--previous written by $P ranks plans as the one written by one process" ||
+    bad "--previous of the $P-rank checkpoint differs"
 # Faults in history.csv and traffic.csv, wherever their rows lie.
 "$PYTHON" - "$T" <<'PY'
 import sys

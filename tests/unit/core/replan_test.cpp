@@ -42,22 +42,9 @@ TEST(Cooldown, HoldsUntilTheCooldownHasPassedAndWithoutBothTimes) {
 }
 
 TEST(Cooldown, FreezesTheVmsThePreviousPlanMovedMatchedById) {
-    const model::Fleet prev = testing::FleetBuilder()
-                                  .host("a", 16, 16384, 1000)
-                                  .host("b", 16, 16384, 1000)
-                                  .vm("x", "a", 1, 1024, 1)
-                                  .vm("y", "a", 1, 1024, 1)
-                                  .vm("gone", "a", 1, 1024, 1)
-                                  .build();
-    Plan p;
-    for (int32_t v : {1, 2}) {  // y and gone moved
-        Move m;
-        m.vm = v;
-        m.source = 0;
-        m.target = 1;
-        p.moves.push_back(m);
-    }
-    // The new fleet lists its VMs in another order and no longer has "gone".
+    // The previous plan moved y and "gone"; the new fleet lists its VMs in another order and no
+    // longer has "gone".
+    const std::vector<std::string> moved = {"y", "gone"};
     const model::Fleet now = testing::FleetBuilder()
                                  .host("a", 16, 16384, 1000)
                                  .host("b", 16, 16384, 1000)
@@ -65,8 +52,9 @@ TEST(Cooldown, FreezesTheVmsThePreviousPlanMovedMatchedById) {
                                  .vm("y", "b", 1, 1024, 1)
                                  .vm("x", "a", 1, 1024, 1)
                                  .build();
-    EXPECT_EQ(cooldown_frozen(prev, p, now, true), (std::vector<uint8_t>{0, 1, 0}));
-    EXPECT_EQ(cooldown_frozen(prev, p, now, false), (std::vector<uint8_t>{0, 0, 0}));
+    EXPECT_EQ(cooldown_frozen(moved, now, true), (std::vector<uint8_t>{0, 1, 0}));
+    EXPECT_EQ(cooldown_frozen(moved, now, false), (std::vector<uint8_t>{0, 0, 0}));
+    EXPECT_EQ(cooldown_frozen({}, now, true), (std::vector<uint8_t>{0, 0, 0}));
 }
 
 }  // namespace

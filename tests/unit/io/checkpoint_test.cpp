@@ -63,6 +63,37 @@ class CheckpointTest : public ::testing::Test {
     std::filesystem::path dir_;
 };
 
+// The ids of the VMs a checkpoint's moves name, sorted: from read_checkpoint, and from
+// read_previous over `ranges` ranges (each range's, joined), whose checksums must then agree.
+std::vector<std::string> moved_ids(const Checkpoint& c) {
+    std::vector<std::string> ids;
+    for (const plan::Move& m : c.plan.moves) ids.push_back(c.fleet.vms[size_t(m.vm)].id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+Result<std::vector<std::string>> moved_ids_by_ranges(const std::string& path, int ranges,
+                                                     int64_t& most_rows) {
+    std::vector<std::string> ids;
+    std::vector<std::vector<ColumnSum>> sums;
+    std::optional<PreviousCheckpoint> any;
+    int64_t rows = 0;
+    most_rows = 0;
+    for (int k = 0; k < ranges; ++k) {
+        auto p = read_previous(path, k, ranges);
+        if (!p) return tl::unexpected(p.error());
+        EXPECT_EQ(p->first_row, rows);
+        rows += p->rows_read;
+        most_rows = std::max(most_rows, p->rows_read);
+        ids.insert(ids.end(), p->moved_ids.begin(), p->moved_ids.end());
+        sums.push_back(p->sums);
+        any = std::move(*p);
+    }
+    EXPECT_EQ(rows, any->vm_rows);
+    if (auto v = verify_previous_rows(path, *any, sums); !v) return tl::unexpected(v.error());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
 TEST_F(CheckpointTest, RoundTripKeepsEverything) {
     const Checkpoint c = make();
     ASSERT_FALSE(c.plan.moves.empty());
@@ -141,6 +172,43 @@ TEST_F(CheckpointTest, IdsRoundTripByteExact) {
 // Two ranks' parts, joined by checkpoint.h5's virtual datasets, read back as the self-contained
 // file of the same rows: three shards, rank 0 holding the first and the last (so the mappings
 // interleave), dictionary values in both parts, each part's own string widths.
+// plan --previous reads one range of the VM rows per rank: the ranges together name the moved
+// VMs read_checkpoint names, with the hosts and time, and no range holds every row.
+TEST_F(CheckpointTest, PreviousRangesTogetherGiveTheMovedIdsAndHosts) {
+    Checkpoint c = make();
+    c.now_s = 1767225600;
+    ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
+    auto whole = read_checkpoint(path("c.h5"));
+    ASSERT_TRUE(whole.has_value()) << whole.error().msg;
+    const std::vector<std::string> want = moved_ids(*whole);
+    ASSERT_GT(want.size(), 10u);
+    for (int ranges : {1, 2, 3, 4}) {
+        int64_t most = 0;
+        auto ids = moved_ids_by_ranges(path("c.h5"), ranges, most);
+        ASSERT_TRUE(ids.has_value()) << ids.error().msg;
+        EXPECT_EQ(*ids, want) << ranges << " ranges";
+        EXPECT_LE(most, (600 + ranges - 1) / ranges) << ranges << " ranges";
+    }
+    auto p = read_previous(path("c.h5"), 1, 3);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->now_s, c.now_s);
+    EXPECT_EQ(p->vm_rows, 600);
+    EXPECT_TRUE(p->fleet.vms.empty());
+    ASSERT_EQ(p->fleet.hosts.size(), c.fleet.hosts.size());
+    EXPECT_EQ(p->fleet.hosts[0].rack, c.fleet.hosts[0].rack);
+    EXPECT_EQ(p->fleet.host_index(c.fleet.hosts[7].id), 7);
+    EXPECT_EQ(p->moves.size(), c.plan.moves.size());
+    // One range's sums in place of another's (its rows changed): the joined check refuses it,
+    // naming the column as read_checkpoint does.
+    auto q = read_previous(path("c.h5"), 0, 2);
+    ASSERT_TRUE(q.has_value());
+    auto bad = verify_previous_rows(path("c.h5"), *q, {q->sums, q->sums});
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(bad.error().msg.find("/fleet/vms/id: checksum mismatch"), std::string::npos)
+        << bad.error().msg;
+}
+
 TEST_F(CheckpointTest, PartsJoinedByVirtualDatasetsReadAsTheSelfContainedFile) {
     Checkpoint c = make();
     for (size_t i = 0; i < c.fleet.vms.size(); ++i) {
@@ -214,6 +282,13 @@ TEST_F(CheckpointTest, PartsJoinedByVirtualDatasetsReadAsTheSelfContainedFile) {
         EXPECT_EQ(x.mem_alloc_kib, y.mem_alloc_kib);
     }
     EXPECT_EQ(b->plan.moves.size(), a->plan.moves.size());
+    // --previous's ranges of the joined file: the moved ids of the self-contained one.
+    for (int ranges : {1, 2, 4}) {
+        int64_t most = 0;
+        auto ids = moved_ids_by_ranges(path("j.h5"), ranges, most);
+        ASSERT_TRUE(ids.has_value()) << ids.error().msg;
+        EXPECT_EQ(*ids, moved_ids(*a)) << ranges << " ranges";
+    }
 
     // Rank 1's part swapped for rank 0's: the joined checksum refuses it.
     std::filesystem::copy_file(path(parts.files[0].c_str()), path(parts.files[1].c_str()),
@@ -221,12 +296,25 @@ TEST_F(CheckpointTest, PartsJoinedByVirtualDatasetsReadAsTheSelfContainedFile) {
     auto swapped = read_checkpoint(path("j.h5"));
     ASSERT_FALSE(swapped.has_value());
     EXPECT_EQ(swapped.error().code, ErrorCode::kBadInput);
+    // So do --previous's ranges, naming the parts as read_checkpoint does.
+    for (int ranges : {1, 2, 4}) {
+        int64_t most = 0;
+        auto ids = moved_ids_by_ranges(path("j.h5"), ranges, most);
+        ASSERT_FALSE(ids.has_value()) << ranges << " ranges";
+        EXPECT_EQ(ids.error().code, ErrorCode::kBadInput);
+        EXPECT_EQ(ids.error().msg, swapped.error().msg) << ranges << " ranges";
+    }
     // Rank 1's part gone: bad input naming it (HDF5 alone would read zeros).
     std::filesystem::remove(path(parts.files[1].c_str()));
     auto gone = read_checkpoint(path("j.h5"));
     ASSERT_FALSE(gone.has_value());
     EXPECT_EQ(gone.error().code, ErrorCode::kBadInput);
     EXPECT_NE(gone.error().msg.find(parts.files[1]), std::string::npos) << gone.error().msg;
+    for (int k = 0; k < 2; ++k) {
+        auto p = read_previous(path("j.h5"), k, 2);
+        ASSERT_FALSE(p.has_value());
+        EXPECT_EQ(p.error().msg, gone.error().msg);
+    }
 }
 
 TEST_F(CheckpointTest, TruncatedForeignAndNewerFilesAreBadInput) {

@@ -4,12 +4,14 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "io/checkpoint.hpp"
 #include "io/csv.hpp"
 #include "io/fleet_csv.hpp"
 #include "io/sim_checkpoint.hpp"
@@ -44,6 +46,38 @@ TEST(FuzzRegression, CsvTrailingCommaAtEndOfTextIsAnEmptyLastField) {
     const ExactBuffer vms("id,host,c01,h3v1,h3,1,102I1,");
     auto r = parse_fleet("id,cpu,mem\nh3,1,1024\n", "hosts.csv", vms.view(), "vms.csv");
     EXPECT_FALSE(r.has_value());
+}
+
+// fuzz_checkpoint's seeds through --previous's reader (read_previous, whole and in 3 ranges):
+// damaged files are bad input, never a crash; the intact one gives read_checkpoint's moved ids.
+TEST(FuzzRegression, CheckpointSeedsThroughThePreviousReader) {
+    const std::string dir = std::string(FP_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_checkpoint/";
+    for (const char* bad : {"not-hdf5", "truncated-2k.h5", "too-many-dictionary-names.h5"})
+        for (int ranges : {1, 3})
+            for (int k = 0; k < ranges; ++k) {
+                auto p = read_previous(dir + bad, k, ranges);
+                ASSERT_FALSE(p.has_value()) << bad;
+                EXPECT_EQ(p.error().code, ErrorCode::kBadInput) << bad;
+            }
+    auto whole = read_checkpoint(dir + "plan-small.h5");
+    ASSERT_TRUE(whole.has_value()) << whole.error().msg;
+    std::vector<std::string> want;
+    for (const plan::Move& m : whole->plan.moves)
+        want.push_back(whole->fleet.vms[static_cast<size_t>(m.vm)].id);
+    std::sort(want.begin(), want.end());
+    std::vector<std::string> got;
+    std::vector<std::vector<ColumnSum>> sums;
+    for (int k = 0; k < 3; ++k) {
+        auto p = read_previous(dir + "plan-small.h5", k, 3);
+        ASSERT_TRUE(p.has_value()) << p.error().msg;
+        got.insert(got.end(), p->moved_ids.begin(), p->moved_ids.end());
+        sums.push_back(p->sums);
+        if (k == 2) {
+            EXPECT_TRUE(verify_previous_rows(dir + "plan-small.h5", *p, sums).has_value());
+        }
+    }
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want);
 }
 
 // Loads a fuzz_sim_state seed as the target takes it (the blob without its checksum, which is

@@ -153,7 +153,7 @@ nlohmann::json plan_summary(const fs::path& out) {
     for (const char* k :
          {"plan_seconds", "phase_seconds", "ranks", "threads", "max_vm_rows_per_rank",
           "vm_rows_parsed_per_rank", "max_vm_rows_parsed_per_rank", "history_rows_parsed_per_rank",
-          "traffic_rows_parsed_per_rank"})
+          "traffic_rows_parsed_per_rank", "previous_vm_rows_read_per_rank"})
         j.erase(k);
     return j;
 }
@@ -245,17 +245,50 @@ TEST_F(ShardedTwinTest, ABudgetGoesToTheEvacuationFirstWhicheverShardNeedsIt) {
 }
 
 TEST_F(ShardedTwinTest, APreviousPlansCooldownIsTheSameForEveryRankCount) {
-    // Every rank reads the previous checkpoint (in-process: threads, one HDF5 reader at a time);
-    // the VMs it moved stay put, and the plan is the same bytes for 1 and 3 ranks.
+    // Each rank reads its range of the previous checkpoint's VM rows (in-process: threads, one
+    // HDF5 reader at a time) and the moved ids reach their VMs' owners; the VMs the previous plan
+    // moved stay put, and the plan is the same bytes for every rank count, whichever rank count
+    // wrote the previous checkpoint (P = 1: one file; P = 2 and 4: parts joined, format 3).
     const fs::path first = run(1, 2);
     const io::Checkpoint prev = checkpoint_of(first);
     ASSERT_GT(prev.plan.moves.size(), 100u);
-    extra_ = {"--previous", (first / "checkpoint.h5").string(), "--now", "2026-01-01T00:00:00Z"};
-    const fs::path one = run(1, 2, "_again");
-    const fs::path three = run(3, 2, "_again");
-    EXPECT_EQ(read(three / "plan.csv"), read(one / "plan.csv"));
-    EXPECT_EQ(plan_summary(three), plan_summary(one));
-    const io::Checkpoint again = checkpoint_of(three);
+    const fs::path first2 = run(2, 2), first4 = run(4, 2);
+    ASSERT_EQ(checkpoint_of(first4).format_version, 3);
+    const int64_t vms = static_cast<int64_t>(prev.fleet.vms.size());
+    std::string plan_csv;
+    nlohmann::json summary;
+    for (const auto& [written, read_at] :
+         {std::pair{first, 1}, std::pair{first, 3}, std::pair{first2, 4}, std::pair{first4, 2},
+          std::pair{first4, 1}, std::pair{first2, 2}}) {
+        extra_ = {"--previous", (written / "checkpoint.h5").string(), "--now",
+                  "2026-01-01T00:00:00Z"};
+        const std::string tag = "_again_" + written.filename().string();
+        const fs::path out = run(read_at, 2, tag);
+        const std::string where =
+            written.filename().string() + " read at P=" + std::to_string(read_at);
+        if (plan_csv.empty()) {
+            plan_csv = read(out / "plan.csv");
+            summary = plan_summary(out);
+            ASSERT_GT(summary["vms_in_cooldown"].get<int64_t>(), 100) << where;
+        } else {
+            EXPECT_EQ(read(out / "plan.csv"), plan_csv) << where;
+            EXPECT_EQ(plan_summary(out), summary) << where;
+        }
+        // Each rank read its own range of the previous VM rows, together each row once.
+        std::ifstream in(out / "summary.json");
+        const auto per_rank =
+            nlohmann::json::parse(in)["previous_vm_rows_read_per_rank"].get<std::vector<int64_t>>();
+        ASSERT_EQ(per_rank.size(), static_cast<size_t>(read_at)) << where;
+        int64_t sum = 0;
+        for (int64_t n : per_rank) {
+            if (read_at > 1) {
+                EXPECT_LT(n, vms) << where << ": a rank read every row";
+            }
+            sum += n;
+        }
+        EXPECT_EQ(sum, vms) << where;
+    }
+    const io::Checkpoint again = checkpoint_of(dir_ / "out_again_out_p4_t2_p2_t2");
     // Evacuations are mandatory and override a cooldown; every other move leaves a VM the
     // previous plan moved where it is.
     std::set<std::string> cooled;
