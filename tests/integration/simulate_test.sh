@@ -163,7 +163,7 @@ expect2 "bad [sim] config" "sim.boot_s" simulate --hosts "$SMALL/hosts.csv" --vm
     --trace "$T/trace.csv" --config "$T/badsim.toml" --out "$T/x"
 grep -q "sim.foo: unknown key" "$T/err.out" && ok "unknown [sim] key named" || bad "unknown [sim] key not reported"
 printf '[sim]\nplanner_horizon = "next-wave"\n' >"$T/badhz.toml"
-expect2 "unknown planner_horizon" "sim.planner_horizon: unknown value \"next-wave\" (valid: whole, first-wave)" \
+expect2 "unknown planner_horizon" "badhz.toml:2:sim.planner_horizon: unknown value 'next-wave' (valid: whole, first-wave)" \
     simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
     --config "$T/badhz.toml" --out "$T/x"
 printf 'time,vm,cpu\n0,nobody,0.5\n' >"$T/badtrace.csv"
