@@ -146,6 +146,11 @@ hz_run budget1 '' 'budget_migrations = 1\n' 'max_total = 2\n'
 [ "$(stable_sim "$T/hz-first-b1")" = "$(stable_sim "$T/hz-budget1")" ] &&
     [ "$(stable_sim "$T/hz-budget1")" != "$(stable_sim "$T/hz-budget4")" ] &&
     ok "planner_horizon first-wave keeps a lower budget_migrations" || bad "first-wave with a budget"
+"$FLEETPLAN" simulate --hosts "$T/hz/hosts.csv" --vms "$T/hz/vms.csv" --trace "$T/hz/trace.csv" \
+    --config "$T/hz-first.toml" --stop-after 9 --out "$T/hz-first-stop" >/dev/null
+"$FLEETPLAN" simulate --resume "$T/hz-first-stop/checkpoint.h5" --out "$T/hz-first-stop" >/dev/null
+[ "$(stable_sim "$T/hz-first")" = "$(stable_sim "$T/hz-first-stop")" ] &&
+    ok "planner_horizon first-wave: resume = uninterrupted" || bad "first-wave resume differs"
 
 # 6. Bad input: exit 2, and the message names the file (and line and field).
 mkdir -p "$T/badday"
