@@ -10,7 +10,10 @@ the chain's mean decision time (metrics.json), the time to read the inputs (host
 trace: simulate's "inputs read in" line) and peak RSS (/usr/bin/time's %M).
 
 Usage: bench/sim_fleet_bench.py [--hosts 10000] [--vms 200000] [--intervals 288]
-       [--runs 3] [--policy NAME] [--work /tmp/fleetplan-simfleet] [--fleetplan PATH]
+       [--runs 3] [--policy NAME] [--config configs/simulate-fleet.toml]
+       [--work /tmp/fleetplan-simfleet] [--fleetplan PATH]
+--config picks another config, e.g. the fleet config with `planner_horizon = "whole"` to compare
+both planning horizons; each run also prints the plan's quality (energy, SLATAH, PDM, migrations).
 Nothing here passes or fails; the figures go to bench/README.md.
 """
 import argparse
@@ -35,6 +38,7 @@ def main():
     ap.add_argument("--intervals", type=int, default=288)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--policy", default=None, help="a chain (default: the config's, planner)")
+    ap.add_argument("--config", default=str(ROOT / "configs" / "simulate-fleet.toml"))
     ap.add_argument("--work", default="/tmp/fleetplan-simfleet")
     ap.add_argument("--fleetplan", default=os.environ.get("FLEETPLAN", str(ROOT / "build" / "fleetplan")))
     a = ap.parse_args()
@@ -53,7 +57,7 @@ def main():
         out = work / f"run{i}"
         cmd = ["/usr/bin/time", "-f", "%M", a.fleetplan, "simulate", "--hosts", str(fleet / "hosts.csv"),
                "--vms", str(fleet / "vms.csv"), "--trace", str(trace), "--config",
-               str(ROOT / "configs" / "simulate-fleet.toml"), "--threads", "2",
+               a.config, "--threads", "2",
                "--checkpoint-every", "0", "--progress", "--out", str(out)]
         if a.policy:
             cmd[4:4] = ["--policy", a.policy]
@@ -80,7 +84,8 @@ def main():
         print(f"run {i + 1}: {wall:.1f} s wall, inputs read in {inputs[-1]:.1f} s, "
               f"{per[-1]:.3f} s per interval, decision "
               f"{step[-1]:.3f} s per interval, peak RSS {rss[-1]:.0f} MiB, "
-              f"{m['intervals']} intervals, {m['migrations']} migrations")
+              f"{m['intervals']} intervals, {m['migrations']} migrations, "
+              f"{m['energy_kwh']:.2f} kWh, SLATAH {m['slatah'] * 100:.4f}%, PDM {m['pdm'] * 100:.6f}%")
     print(f"median of {a.runs}: {statistics.median(walls):.1f} s wall, inputs read in "
           f"{statistics.median(inputs):.1f} s, "
           f"{statistics.median(per):.3f} s per interval, decision {statistics.median(step):.3f} s, "

@@ -378,6 +378,14 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         sim.idle_power_w = *v;
     if (auto v = sim_node.get_double("max_power_w", 250.0, 0.0, 1e6); collect(v))
         sim.max_power_w = *v;
+    if (auto v = sim_node.get_string("planner_horizon", "whole"); collect(v)) {
+        if (auto h = sim::parse_planner_horizon(*v)) {
+            sim.planner_horizon = *h;
+        } else {
+            errors.push_back(file + ": sim.planner_horizon: unknown value " + in_quotes(*v) +
+                             " (valid: " + sim::kPlannerHorizonNames + ")");
+        }
+    }
     if (sim.max_power_w < sim.idle_power_w)
         errors.push_back(file + ": sim.max_power_w: must be at least sim.idle_power_w");
 

@@ -8,6 +8,7 @@
 
 #include "src/plan/planner.hpp"
 #include "src/policy/registry.hpp"
+#include "src/sim/planner_chain.hpp"
 
 namespace fp::io {
 
@@ -32,6 +33,8 @@ struct SimConfig {
     double migration_bw_share = 0.5;  // share of the target's network used by a migration
     double idle_power_w = 100;        // hosts without power_idle_w / power_max_w
     double max_power_w = 250;
+    // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
+    sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
 };
 
 struct RunConfig {

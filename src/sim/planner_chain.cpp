@@ -11,8 +11,10 @@ namespace {
 
 class PlannerChain final : public Chain {
   public:
-    PlannerChain(model::Fleet fleet, plan::PlanOptions options, policy::PolicySet policies)
+    PlannerChain(model::Fleet fleet, plan::PlanOptions options, policy::PolicySet policies,
+                 PlannerHorizon horizon)
         : fleet_(std::move(fleet)), opt_(std::move(options)), pol_(std::move(policies)) {
+        opt_.budget_migrations = horizon_budget(horizon, opt_);
         fleet_.index();
         base_demand_.reserve(fleet_.vms.size());
         for (const model::Vm& vm : fleet_.vms) base_demand_.push_back(vm.demand);
@@ -97,10 +99,23 @@ class PlannerChain final : public Chain {
 
 }  // namespace
 
+std::optional<PlannerHorizon> parse_planner_horizon(std::string_view name) {
+    if (name == "whole") return PlannerHorizon::kWhole;
+    if (name == "first-wave") return PlannerHorizon::kFirstWave;
+    return std::nullopt;
+}
+
+int64_t horizon_budget(PlannerHorizon horizon, const plan::PlanOptions& options) {
+    const int64_t per_wave = options.waves.max_total;
+    if (horizon == PlannerHorizon::kWhole || per_wave <= 0) return options.budget_migrations;
+    const int64_t budget = per_wave * per_wave;
+    return options.budget_migrations >= 0 ? std::min(options.budget_migrations, budget) : budget;
+}
+
 std::unique_ptr<Chain> make_planner_chain(model::Fleet fleet, plan::PlanOptions options,
-                                          policy::PolicySet policies) {
-    return std::make_unique<PlannerChain>(std::move(fleet), std::move(options),
-                                          std::move(policies));
+                                          policy::PolicySet policies, PlannerHorizon horizon) {
+    return std::make_unique<PlannerChain>(std::move(fleet), std::move(options), std::move(policies),
+                                          horizon);
 }
 
 }  // namespace fp::sim

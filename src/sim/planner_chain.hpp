@@ -5,10 +5,20 @@
 // VMs in flight count on their target and stay put; a VM moved less than the plan's cooldown_s
 // ago stays put. Of the resulting plan, the first wave starts now; the rest is planned again at
 // the next boundary on fresher demand. New VMs are placed the same way at time 0.
+// The planning horizon ([sim] planner_horizon) bounds how much of that plan is made: `whole`
+// plans every move; `first-wave` lets the planner decide at most waves.max_total² migrations
+// (256 at the default 16 per wave; lower if [plan] budget_migrations is lower), i.e. the planner's
+// migration budget, since the chain starts only the first wave. Not a truncation of the whole
+// plan: under the budget a drain that does not fit is skipped and a later, smaller one tried, so
+// the first wave may differ. With goal consolidate the budget also selects the cheapest-first
+// drain instead of the global repack.
 // Thread-safety: one chain per engine. Determinism: the planner's.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "src/model/fleet.hpp"
 #include "src/plan/planner.hpp"
@@ -17,8 +27,18 @@
 
 namespace fp::sim {
 
+enum class PlannerHorizon { kWhole, kFirstWave };
+
+// "whole" or "first-wave"; nullopt for any other name.
+std::optional<PlannerHorizon> parse_planner_horizon(std::string_view name);
+inline constexpr const char* kPlannerHorizonNames = "whole, first-wave";
+
+// The migration budget the chain gives the planner under `horizon` (-1: none).
+int64_t horizon_budget(PlannerHorizon horizon, const plan::PlanOptions& options);
+
 // `fleet` is the fleet as read, in the scenario's host and VM order (indices match).
 std::unique_ptr<Chain> make_planner_chain(model::Fleet fleet, plan::PlanOptions options,
-                                          policy::PolicySet policies);
+                                          policy::PolicySet policies,
+                                          PlannerHorizon horizon = PlannerHorizon::kWhole);
 
 }  // namespace fp::sim

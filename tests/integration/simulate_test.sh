@@ -123,6 +123,35 @@ grep -q '^simulate: 90/90 intervals' "$T/prog-grid.err" && ok "--grid --progress
     --intervals 5 --out "$T/noprog" >/dev/null 2>"$T/noprog.err"
 [ ! -s "$T/noprog.err" ] && ok "no progress without --progress or a terminal" || bad "stderr: $(cat "$T/noprog.err")"
 
+# 5c. The planner chain's horizon (issue 16): `first-wave` is the planner under a migration budget of
+# waves.max_total² (or [plan] budget_migrations when lower), checked against that budget spelled
+# out; the case is chosen so that the budget changes the run (else this would prove nothing).
+"$FLEETPLAN" generate --hosts 40 --vms 600 --seed 3 --out "$T/hz" >/dev/null
+sim_trace "$T/hz/vms.csv" "$T/hz/trace.csv"
+hz_run() {  # NAME [sim] [plan] [waves] lines
+    printf '[sim]\nchain = "planner"\n%b\n[plan]\ngoal = "auto"\n%b\n[waves]\n%b\n[policy]\ntrigger = { name = "lr" }\n' \
+        "$2" "$3" "$4" >"$T/hz-$1.toml"
+    "$FLEETPLAN" simulate --hosts "$T/hz/hosts.csv" --vms "$T/hz/vms.csv" --trace "$T/hz/trace.csv" \
+        --config "$T/hz-$1.toml" --out "$T/hz-$1" >/dev/null || bad "horizon run $1 failed"
+}
+hz_run whole 'planner_horizon = "whole"\n' '' 'max_total = 1\n'
+hz_run first 'planner_horizon = "first-wave"\n' '' 'max_total = 1\n'
+hz_run budget '' 'budget_migrations = 1\n' 'max_total = 1\n'
+hz_run budget4 '' 'budget_migrations = 4\n' 'max_total = 2\n'
+hz_run first-b1 'planner_horizon = "first-wave"\n' 'budget_migrations = 1\n' 'max_total = 2\n'
+hz_run budget1 '' 'budget_migrations = 1\n' 'max_total = 2\n'
+[ "$(stable_sim "$T/hz-first")" = "$(stable_sim "$T/hz-budget")" ] &&
+    [ "$(stable_sim "$T/hz-first")" != "$(stable_sim "$T/hz-whole")" ] &&
+    ok "planner_horizon first-wave = a budget of max_total² moves" || bad "first-wave horizon"
+[ "$(stable_sim "$T/hz-first-b1")" = "$(stable_sim "$T/hz-budget1")" ] &&
+    [ "$(stable_sim "$T/hz-budget1")" != "$(stable_sim "$T/hz-budget4")" ] &&
+    ok "planner_horizon first-wave keeps a lower budget_migrations" || bad "first-wave with a budget"
+"$FLEETPLAN" simulate --hosts "$T/hz/hosts.csv" --vms "$T/hz/vms.csv" --trace "$T/hz/trace.csv" \
+    --config "$T/hz-first.toml" --stop-after 9 --out "$T/hz-first-stop" >/dev/null
+"$FLEETPLAN" simulate --resume "$T/hz-first-stop/checkpoint.h5" --out "$T/hz-first-stop" >/dev/null
+[ "$(stable_sim "$T/hz-first")" = "$(stable_sim "$T/hz-first-stop")" ] &&
+    ok "planner_horizon first-wave: resume = uninterrupted" || bad "first-wave resume differs"
+
 # 6. Bad input: exit 2, and the message names the file (and line and field).
 mkdir -p "$T/badday"
 cp "$PL/$(head -1 "$ORDER")" "$T/badday/a"
@@ -138,6 +167,10 @@ printf '[sim]\nboot_s = -1\nfoo = 1\n' >"$T/badsim.toml"
 expect2 "bad [sim] config" "sim.boot_s" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" \
     --trace "$T/trace.csv" --config "$T/badsim.toml" --out "$T/x"
 grep -q "sim.foo: unknown key" "$T/err.out" && ok "unknown [sim] key named" || bad "unknown [sim] key not reported"
+printf '[sim]\nplanner_horizon = "next-wave"\n' >"$T/badhz.toml"
+expect2 "unknown planner_horizon" "badhz.toml:2:sim.planner_horizon: unknown value 'next-wave' (valid: whole, first-wave)" \
+    simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
+    --config "$T/badhz.toml" --out "$T/x"
 printf 'time,vm,cpu\n0,nobody,0.5\n' >"$T/badtrace.csv"
 expect2 "trace naming an unknown VM" "$T/badtrace.csv:2" simulate --hosts "$SMALL/hosts.csv" \
     --vms "$SMALL/vms.csv" --trace "$T/badtrace.csv" --out "$T/x"
