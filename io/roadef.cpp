@@ -39,6 +39,7 @@ class Tokens {
                         "out of range: " + in_quotes(tok) + " (expected " + std::to_string(lo) +
                             " to " + std::to_string(hi) + ")");
             out = std::clamp(v, lo, hi);
+            last_in_range_ = false;
             if (fatal || ec == std::errc::result_out_of_range) failed_ = true;
             return !failed_;
         }
@@ -48,8 +49,11 @@ class Tokens {
             return false;
         }
         out = v;
+        last_in_range_ = true;
         return true;
     }
+    // Whether the last value read was within its range (not clamped).
+    bool last_in_range() const { return last_in_range_; }
     // Reports text after the last expected value.
     void expect_end() {
         if (failed_) return;
@@ -78,6 +82,7 @@ class Tokens {
     int64_t line_ = 1;
     ErrorList errors_;
     bool failed_ = false;
+    bool last_in_range_ = false;
 };
 
 std::string at(const std::string& what, int64_t i) { return what + " " + std::to_string(i); }
@@ -163,7 +168,7 @@ Result<opt::RoadefModel> parse_roadef_model(std::string_view text, const std::st
             const int64_t line = t.line();
             const auto d = static_cast<int32_t>(
                 get(w + " dependency[" + std::to_string(i) + "]", 0, md.services - 1));
-            if (d == s && !t.failed())
+            if (d == s && t.last_in_range())
                 t.errors().add(file, line, w + " dependency[" + std::to_string(i) + "]",
                                "a service cannot depend on itself");
             deps.push_back(d);
