@@ -19,8 +19,10 @@ TEST(LocalSearch, SameResultForAnyThreadCountUnderAWorkLimit) {
     const RoadefModel md = testing::random_instance(11, 12, 80);
     SearchOptions opt;
     opt.seed = 5;
-    opt.work = 60000;
-    opt.round_work = 4000;  // several rounds, so the merge between rounds is exercised
+    opt.work = 800000;
+    // Several rounds, so the merge between rounds is exercised, each long enough for oneTBB's
+    // workers to take searches.
+    opt.round_work = 40000;
     opt.repack_percent = 5;
     const SearchResult one = run_with_threads(md, opt, 1);
     EXPECT_GT(one.rounds, 3);
