@@ -85,12 +85,18 @@ TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
     EXPECT_GT(found, 0);
 }
 
+// Two machines of capacity 10, each with one process (its own service) of the given sizes.
+RoadefModel two_on_two(bool transient, int64_t size0, int64_t size1) {
+    RoadefModel md = tiny(2, 10, transient, {0, 1}, {0, 0});
+    add_service(md, 0);
+    add_service(md, 0);
+    add_process(md, 0, size0, 0);
+    add_process(md, 1, size1, 1);
+    return md;
+}
+
 TEST(RoadefState, CapacityRefusesAnOverfullMachine) {
-    RoadefModel md = tiny(2, 10, false, {0, 1}, {0, 0});
-    add_service(md, 0);
-    add_service(md, 0);
-    add_process(md, 0, 6, 0);
-    add_process(md, 1, 6, 1);
+    const RoadefModel md = two_on_two(false, 6, 6);
     RoadefState st(md);
     EXPECT_FALSE(st.try_move(P(0), Mi(1)).has_value());
     EXPECT_EQ(st.try_move(P(0), Mi(0)), 0);
@@ -98,11 +104,7 @@ TEST(RoadefState, CapacityRefusesAnOverfullMachine) {
 
 TEST(RoadefState, TransientResourceCountsOnTheOriginalMachineToo) {
     for (bool transient : {false, true}) {
-        RoadefModel md = tiny(2, 10, transient, {0, 1}, {0, 0});
-        add_service(md, 0);
-        add_service(md, 0);
-        add_process(md, 0, 6, 0);
-        add_process(md, 1, 5, 1);
+        const RoadefModel md = two_on_two(transient, 6, 5);
         RoadefState st(md);
         ASSERT_TRUE(st.try_move(P(0), Mi(1)) == std::nullopt);  // 11 > 10 either way
         // Swap: p0 to m1, p1 to m0. Transient: m0 holds 5 + 6 (p0 left it) > 10.
