@@ -1,0 +1,120 @@
+// `fleetplan roadef`: the local-search optimiser (src/opt/) on a ROADEF/EURO 2012 machine
+// reassignment instance. Rank 0 reads, searches and writes; other ranks only agree on the exit
+// code (main.cpp), as the search runs in one process on oneTBB threads.
+#include "io/roadef.hpp"
+
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "io/csv.hpp"
+#include "io/output_commit.hpp"
+#include "mpi/cli.hpp"
+#include "mpi/commands.hpp"
+#include "src/opt/local_search.hpp"
+#include "src/util/text.hpp"
+
+namespace fp::mpi {
+
+namespace {
+
+const char* kRoadefHelp =
+    "usage: fleetplan roadef --model M.txt --assignment A.txt --out DIR [options]\n"
+    "Improves the initial assignment of a ROADEF/EURO 2012 machine-reassignment instance by\n"
+    "local search (moves, swaps, exact re-packing of a few machines; late acceptance).\n"
+    "  --work N          stop after N moves evaluated (deterministic: the same model, seed and\n"
+    "                    N give the same solution for any --threads)\n"
+    "  --time-limit S    stop after S seconds of wall time (default 300 without --work). The one\n"
+    "                    non-deterministic knob: the result then depends on the machine's speed\n"
+    "  --seed N          random seed (default 1)\n"
+    "  --threads T       worker threads (default: cores / ranks on this node)\n"
+    "Writes DIR/solution.txt (the machine of each process, one line) and DIR/score.json\n"
+    "(valid, objective and its parts, moves, seconds, work, seed, threads, initial_objective)\n"
+    "as one commit.\n"
+    "Exit codes: 0 done, 2 bad input, 3 environment failure, 1 internal error.\n";
+
+bool wants_help(const std::vector<std::string>& argv) {
+    for (const std::string& a : argv)
+        if (a == "--help" || a == "-h") return true;
+    return false;
+}
+
+}  // namespace
+
+Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0) std::cout << kRoadefHelp;
+        return {};
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    FlagSpec spec;
+    spec.with_value = {"model", "assignment", "out", "time-limit", "seed", "threads", "work"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (!args->positional().empty())
+        return bad_input("roadef: unexpected argument " + in_quotes(args->positional()[0]));
+    const auto model_path = args->get("model");
+    const auto assignment_path = args->get("assignment");
+    const auto out = args->get("out");
+    if (!model_path || !assignment_path || !out)
+        return bad_input("roadef: --model, --assignment and --out are required");
+    auto threads = args->get_int("threads", 1, 4096);
+    auto seed = args->get_int("seed", 0, INT64_MAX);
+    auto work = args->get_int("work", 1, INT64_MAX);
+    auto limit = args->get_double("time-limit", 0.001, 1e7);
+    for (const Error* e : {threads ? nullptr : &threads.error(), seed ? nullptr : &seed.error(),
+                           work ? nullptr : &work.error(), limit ? nullptr : &limit.error()})
+        if (e) return tl::unexpected(*e);
+    if (auto r = io::check_out_dir(*out); !r) return r;
+    if (env.rank != 0) return {};  // rank 0 reads, searches and writes; no collective follows
+
+    auto model = io::read_roadef(*model_path, *assignment_path);
+    if (!model) return tl::unexpected(model.error());
+    const int nthreads = threads->value_or(default_threads(env));
+    tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(nthreads));
+    opt::SearchOptions opt;
+    opt.seed = static_cast<uint64_t>(seed->value_or(1));
+    opt.work = work->value_or(-1);
+    opt.time_limit_seconds = limit->value_or(*work ? 0.0 : 300.0);
+    if (const auto v = opt::first_violation(*model, model->initial))
+        std::cerr << "warning: " << *assignment_path << ": the initial assignment breaks a hard "
+                  << "constraint (" << *v << "); the search keeps what it does not touch\n";
+    const opt::SearchResult res = opt::optimise(*model, opt);
+    const double seconds = since(t0);
+
+    int64_t moves = 0;
+    for (int32_t p = 0; p < model->processes; ++p)
+        moves += res.assignment[p] != model->initial[p] ? 1 : 0;
+    nlohmann::ordered_json j;
+    j["valid"] = !opt::first_violation(*model, res.assignment).has_value();
+    j["objective"] = res.parts.total();
+    j["load_cost"] = res.parts.load;
+    j["balance_cost"] = res.parts.balance;
+    j["process_move_cost"] = res.parts.process_move;
+    j["service_move_cost"] = res.parts.service_move;
+    j["machine_move_cost"] = res.parts.machine_move;
+    j["moves"] = moves;
+    j["seconds"] = seconds;
+    j["work"] = res.work;
+    j["seed"] = opt.seed;
+    j["threads"] = nthreads;
+    j["initial_objective"] = res.initial_parts.total();
+    j["stopped_by"] = res.stopped_by_time ? "time" : "work";
+
+    if (auto r = io::make_dir(*out); !r) return r;
+    auto commit = io::OutputCommit::open(*out);
+    if (!commit) return tl::unexpected(commit.error());
+    if (auto r = commit->stage("solution.txt", io::roadef_solution_text(res.assignment)); !r)
+        return r;
+    if (auto r = commit->stage("score.json", j.dump(2) + "\n"); !r) return r;
+    if (auto r = commit->commit(); !r) return r;
+    std::cout << "objective " << res.parts.total() << " (initial " << res.initial_parts.total()
+              << "), " << moves << " processes moved, " << res.work << " moves evaluated in "
+              << seconds << " s\n";
+    return {};
+}
+
+}  // namespace fp::mpi

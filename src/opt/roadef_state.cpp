@@ -1,0 +1,277 @@
+#include "src/opt/roadef_state.hpp"
+
+#include <algorithm>
+
+#include "src/opt/roadef_cost.hpp"
+#include "src/util/assert.hpp"
+
+namespace fp::opt {
+
+using detail::machine_balance_cost;
+using detail::machine_load_cost;
+using detail::machine_move_cost;
+using detail::service_move_cost;
+
+namespace {
+
+// Per machine and resource: usage, and transient usage of processes that left their machine.
+struct Usage {
+    std::vector<int64_t> plain;
+    std::vector<int64_t> transient;
+};
+
+Usage usage_of(const RoadefModel& md, std::span<const int32_t> a) {
+    const size_t rs = static_cast<size_t>(md.resources);
+    Usage u{std::vector<int64_t>(static_cast<size_t>(md.machines) * rs, 0),
+            std::vector<int64_t>(static_cast<size_t>(md.machines) * rs, 0)};
+    for (int32_t p = 0; p < md.processes; ++p) {
+        const int32_t m0 = md.initial[p];
+        for (int32_t r = 0; r < md.resources; ++r) {
+            u.plain[static_cast<size_t>(a[p]) * rs + r] += md.req(p, r);
+            if (md.transient[r] && a[p] != m0)
+                u.transient[static_cast<size_t>(m0) * rs + r] += md.req(p, r);
+        }
+    }
+    return u;
+}
+
+}  // namespace
+
+CostParts evaluate_from_scratch(const RoadefModel& md, std::span<const int32_t> a) {
+    FP_ASSERT(a.size() == static_cast<size_t>(md.processes));
+    const Usage u = usage_of(md, a);
+    CostParts c;
+    for (int32_t m = 0; m < md.machines; ++m) {
+        const int64_t* row = u.plain.data() + static_cast<size_t>(m) * md.resources;
+        c.load += machine_load_cost(md, m, row);
+        c.balance += machine_balance_cost(md, m, row);
+    }
+    std::vector<int64_t> moved(static_cast<size_t>(md.services), 0);
+    for (int32_t p = 0; p < md.processes; ++p) {
+        if (a[p] == md.initial[p]) continue;
+        c.process_move += md.weight_process_move * md.process_move_cost[p];
+        c.machine_move += md.weight_machine_move * machine_move_cost(md, md.initial[p], a[p]);
+        ++moved[md.service[p]];
+    }
+    const int64_t max_moved = moved.empty() ? 0 : *std::max_element(moved.begin(), moved.end());
+    c.service_move = service_move_cost(md, max_moved);
+    return c;
+}
+
+std::optional<std::string> first_violation(const RoadefModel& md, std::span<const int32_t> a) {
+    if (a.size() != static_cast<size_t>(md.processes))
+        return "assignment has " + std::to_string(a.size()) + " processes, model " +
+               std::to_string(md.processes);
+    for (int32_t p = 0; p < md.processes; ++p)
+        if (a[p] < 0 || a[p] >= md.machines)
+            return "process " + std::to_string(p) + ": machine " + std::to_string(a[p]) +
+                   " out of range";
+    const Usage u = usage_of(md, a);
+    for (int32_t m = 0; m < md.machines; ++m)
+        for (int32_t r = 0; r < md.resources; ++r) {
+            const size_t i = static_cast<size_t>(m) * md.resources + r;
+            if (u.plain[i] + u.transient[i] > md.cap(m, r))
+                return "capacity: machine " + std::to_string(m) + " resource " + std::to_string(r);
+        }
+    const size_t S = static_cast<size_t>(md.services);
+    std::vector<std::vector<int32_t>> machines_of(S), locs(S), nbhs(S);
+    for (int32_t p = 0; p < md.processes; ++p) {
+        const size_t s = static_cast<size_t>(md.service[p]);
+        machines_of[s].push_back(a[p]);
+        locs[s].push_back(md.location[a[p]]);
+        nbhs[s].push_back(md.neighborhood[a[p]]);
+    }
+    for (size_t s = 0; s < S; ++s) {
+        for (auto* v : {&machines_of[s], &locs[s], &nbhs[s]}) {
+            std::sort(v->begin(), v->end());
+            v->erase(std::unique(v->begin(), v->end()), v->end());
+        }
+    }
+    std::vector<int32_t> count(S, 0);
+    for (int32_t p = 0; p < md.processes; ++p) ++count[static_cast<size_t>(md.service[p])];
+    for (size_t s = 0; s < S; ++s) {
+        if (machines_of[s].size() != static_cast<size_t>(count[s]))
+            return "conflict: service " + std::to_string(s) + " has two processes on one machine";
+        if (static_cast<int64_t>(locs[s].size()) < md.spread_min[s])
+            return "spread: service " + std::to_string(s) + " covers " +
+                   std::to_string(locs[s].size()) + " locations, needs " +
+                   std::to_string(md.spread_min[s]);
+        for (int32_t d : md.depends_on[s])
+            for (int32_t n : nbhs[s])
+                if (!std::binary_search(nbhs[static_cast<size_t>(d)].begin(),
+                                        nbhs[static_cast<size_t>(d)].end(), n))
+                    return "dependency: service " + std::to_string(s) + " in neighborhood " +
+                           std::to_string(n) + " without service " + std::to_string(d);
+    }
+    return std::nullopt;
+}
+
+RoadefState::RoadefState(const RoadefModel& model) : RoadefState(model, model.initial) {}
+
+RoadefState::RoadefState(const RoadefModel& md, std::span<const int32_t> a)
+    : model_(&md), assign_(a.begin(), a.end()) {
+    FP_ASSERT(a.size() == static_cast<size_t>(md.processes));
+    const size_t S = static_cast<size_t>(md.services);
+    on_machine_.assign(static_cast<size_t>(md.machines), {});
+    pos_on_machine_.assign(static_cast<size_t>(md.processes), 0);
+    loc_count_.assign(S * static_cast<size_t>(md.locations), 0);
+    nbh_count_.assign(S * static_cast<size_t>(md.neighborhoods), 0);
+    spread_.assign(S, 0);
+    moved_.assign(S, 0);
+    moved_hist_.assign(static_cast<size_t>(md.processes) + 1, 0);
+    service_procs_.assign(S, {});
+    dependents_.assign(S, {});
+    for (size_t s = 0; s < S; ++s)
+        for (int32_t d : md.depends_on[s])
+            dependents_[static_cast<size_t>(d)].push_back(static_cast<int32_t>(s));
+    Usage u = usage_of(md, a);
+    usage_ = std::move(u.plain);
+    transient_ = std::move(u.transient);
+    for (int32_t p = 0; p < md.processes; ++p) {
+        const int32_t m = assign_[p], s = md.service[p];
+        FP_ASSERT(m >= 0 && m < md.machines);
+        pos_on_machine_[p] = static_cast<int32_t>(on_machine_[m].size());
+        on_machine_[m].push_back(p);
+        service_procs_[s].push_back(p);
+        if (loc_count(s, md.location[m])++ == 0) ++spread_[s];
+        ++nbh_count(s, md.neighborhood[m]);
+        if (m != md.initial[p]) ++moved_[s];
+    }
+    for (size_t s = 0; s < S; ++s) {
+        ++moved_hist_[static_cast<size_t>(moved_[s])];
+        max_moved_ = std::max(max_moved_, moved_[s]);
+    }
+    machine_load_.assign(static_cast<size_t>(md.machines), 0);
+    machine_balance_.assign(static_cast<size_t>(md.machines), 0);
+    for (int32_t m = 0; m < md.machines; ++m) refresh_machine_cost(m);
+    parts_ = evaluate_from_scratch(md, assign_);
+}
+
+void RoadefState::refresh_machine_cost(int32_t m) {
+    const int64_t* row = usage_.data() + idx(m, 0);
+    const int64_t l = machine_load_cost(*model_, m, row);
+    const int64_t b = machine_balance_cost(*model_, m, row);
+    parts_.load += l - machine_load_[m];
+    parts_.balance += b - machine_balance_[m];
+    machine_load_[m] = l;
+    machine_balance_[m] = b;
+}
+
+bool RoadefState::capacity_ok(int32_t m) const {
+    const RoadefModel& md = *model_;
+    for (int32_t r = 0; r < md.resources; ++r)
+        if (usage_[idx(m, r)] + transient_[idx(m, r)] > md.cap(m, r)) return false;
+    return true;
+}
+
+bool RoadefState::service_on_machine(int32_t s, int32_t m, int32_t except) const {
+    for (int32_t q : service_procs_[s])
+        if (q != except && assign_[q] == m) return true;
+    return false;
+}
+
+void RoadefState::relocate(int32_t p, int32_t m) {
+    const RoadefModel& md = *model_;
+    const int32_t old = assign_[p];
+    if (old == m) return;
+    const int32_t m0 = md.initial[p], s = md.service[p];
+    for (int32_t r = 0; r < md.resources; ++r) {
+        const int64_t q = md.req(p, r);
+        usage_[idx(old, r)] -= q;
+        usage_[idx(m, r)] += q;
+        if (md.transient[r]) {
+            if (old == m0) transient_[idx(m0, r)] += q;
+            if (m == m0) transient_[idx(m0, r)] -= q;
+        }
+    }
+    refresh_machine_cost(old);
+    refresh_machine_cost(m);
+    // The machine's process list: swap-remove, then append.
+    auto& from = on_machine_[old];
+    const int32_t last = from.back();
+    from[static_cast<size_t>(pos_on_machine_[p])] = last;
+    pos_on_machine_[last] = pos_on_machine_[p];
+    from.pop_back();
+    pos_on_machine_[p] = static_cast<int32_t>(on_machine_[m].size());
+    on_machine_[m].push_back(p);
+    assign_[p] = m;
+    // Service counts.
+    if (--loc_count(s, md.location[old]) == 0) --spread_[s];
+    if (loc_count(s, md.location[m])++ == 0) ++spread_[s];
+    --nbh_count(s, md.neighborhood[old]);
+    ++nbh_count(s, md.neighborhood[m]);
+    // Move costs.
+    const int delta_moved = (m != m0 ? 1 : 0) - (old != m0 ? 1 : 0);
+    parts_.process_move += delta_moved * md.weight_process_move * md.process_move_cost[p];
+    parts_.machine_move +=
+        md.weight_machine_move * (machine_move_cost(md, m0, m) - machine_move_cost(md, m0, old));
+    if (delta_moved != 0) {
+        const int32_t c = moved_[s];
+        --moved_hist_[static_cast<size_t>(c)];
+        ++moved_hist_[static_cast<size_t>(c + delta_moved)];
+        moved_[s] = c + delta_moved;
+        if (c + delta_moved > max_moved_) max_moved_ = c + delta_moved;
+        while (max_moved_ > 0 && moved_hist_[static_cast<size_t>(max_moved_)] == 0) --max_moved_;
+        parts_.service_move = service_move_cost(md, max_moved_);
+    }
+}
+
+bool RoadefState::feasible_around(std::span<const Reassign> changes,
+                                  std::span<const int32_t> old) const {
+    const RoadefModel& md = *model_;
+    for (size_t i = 0; i < changes.size(); ++i) {
+        const int32_t p = ix(changes[i].process), m = ix(changes[i].machine);
+        if (!capacity_ok(m) || !capacity_ok(old[i])) return false;
+        const int32_t s = md.service[p];
+        if (service_on_machine(s, m, p)) return false;
+        if (spread_[s] < md.spread_min[s]) return false;
+        for (const int32_t n : {md.neighborhood[old[i]], md.neighborhood[m]}) {
+            if (nbh_count(s, n) > 0) {
+                for (int32_t d : md.depends_on[s])
+                    if (nbh_count(d, n) == 0) return false;
+            } else {
+                for (int32_t e : dependents_[s])
+                    if (nbh_count(e, n) > 0) return false;
+            }
+        }
+    }
+    return true;
+}
+
+std::optional<int64_t> RoadefState::try_change(std::span<const Reassign> changes) {
+    const RoadefModel& md = *model_;
+    // A single move that overflows its target is refused before anything is touched.
+    if (changes.size() == 1) {
+        const int32_t p = ix(changes[0].process), m = ix(changes[0].machine);
+        if (assign_[p] == m) return 0;
+        const bool home = md.initial[p] == m;
+        for (int32_t r = 0; r < md.resources; ++r) {
+            const int64_t add = (home && md.transient[r]) ? 0 : md.req(p, r);
+            if (usage_[idx(m, r)] + transient_[idx(m, r)] + add > md.cap(m, r)) return std::nullopt;
+        }
+    }
+    constexpr size_t kInline = 64;
+    int32_t old_inline[kInline];
+    std::vector<int32_t> old_heap;
+    int32_t* old = old_inline;
+    if (changes.size() > kInline) {
+        old_heap.resize(changes.size());
+        old = old_heap.data();
+    }
+    const int64_t before = objective();
+    for (size_t i = 0; i < changes.size(); ++i) {
+        old[i] = assign_[ix(changes[i].process)];
+        relocate(ix(changes[i].process), ix(changes[i].machine));
+    }
+    const bool ok = feasible_around(changes, std::span<const int32_t>(old, changes.size()));
+    const int64_t after = objective();
+    for (size_t i = changes.size(); i-- > 0;) relocate(ix(changes[i].process), old[i]);
+    if (!ok) return std::nullopt;
+    return after - before;
+}
+
+void RoadefState::apply(std::span<const Reassign> changes) {
+    for (const Reassign& c : changes) relocate(ix(c.process), ix(c.machine));
+}
+
+}  // namespace fp::opt

@@ -1,0 +1,52 @@
+# fleetplan roadef on a1_1 with a small work limit: solution.txt in the challenge's format,
+# score.json valid and no worse than the initial assignment, the README's initial cost, the same
+# solution for 1 and 2 threads, and exit 2 on malformed input.
+source "$(dirname "$0")/common.sh"
+DATA="${ROADEF_DATA:-$SRC/../shared/data/roadef2012}"
+if [ ! -f "$DATA/model_a1_1.txt" ]; then
+    echo "no ROADEF data in $DATA"
+    exit 77
+fi
+M="$DATA/model_a1_1.txt"
+A="$DATA/assignment_a1_1.txt"
+"$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/t1" --work 200000 --threads 1 >/dev/null
+"$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/t2" --work 200000 --threads 2 >/dev/null
+"$PYTHON" - "$T/t1" "$A" <<'PY' && ok "solution.txt and score.json" || bad "solution.txt or score.json"
+import json, sys
+d, a = sys.argv[1], sys.argv[2]
+text = open(d + "/solution.txt").read()
+assert text.endswith("\n") and text.count("\n") == 1, "one line"
+sol = [int(x) for x in text.split()]
+init = [int(x) for x in open(a).read().split()]
+assert len(sol) == len(init) == 100, len(sol)
+assert all(0 <= m < 4 for m in sol)
+s = json.load(open(d + "/score.json"))
+for k in ("valid", "objective", "load_cost", "balance_cost", "process_move_cost",
+          "service_move_cost", "machine_move_cost", "moves", "seconds", "work", "seed",
+          "threads", "initial_objective"):
+    assert k in s, k
+assert s["valid"] is True
+assert s["initial_objective"] == 49528750, s["initial_objective"]
+assert s["objective"] < s["initial_objective"], s
+assert s["objective"] == sum(s[k] for k in ("load_cost", "balance_cost", "process_move_cost",
+                                            "service_move_cost", "machine_move_cost"))
+assert s["moves"] == sum(x != y for x, y in zip(sol, init))
+assert s["work"] == 200000 and s["threads"] == 1 and s["seed"] == 1
+PY
+cmp -s "$T/t1/solution.txt" "$T/t2/solution.txt" && ok "same solution for 1 and 2 threads" ||
+    bad "1 and 2 threads gave different solutions"
+# Malformed input: exit 2 with FILE:LINE:field, nothing written.
+sed '3s/.*/4 x/' "$M" >"$T/bad_model.txt"
+set +e
+"$FLEETPLAN" roadef --model "$T/bad_model.txt" --assignment "$A" --out "$T/bad" --work 10 2>"$T/err"
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -qF "bad_model.txt:3:resource 1 weight_load_cost: not an integer: 'x'" "$T/err" &&
+    [ ! -e "$T/bad/solution.txt" ] && ok "malformed model: exit 2, FILE:LINE:field" ||
+    bad "malformed model: exit $rc, $(cat "$T/err")"
+set +e
+"$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/bad2" --work 0 2>"$T/err2"
+rc=$?
+set -e
+[ $rc -eq 2 ] && ok "--work 0 is a usage error" || bad "--work 0 exit $rc"
+finish

@@ -1,0 +1,56 @@
+// The search: never worse than the start, always feasible, and the same result for any thread
+// count under a work limit.
+#include "src/opt/local_search.hpp"
+
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include "tests/unit/opt/roadef_instances.hpp"
+
+namespace fp::opt {
+namespace {
+
+SearchResult run_with_threads(const RoadefModel& md, const SearchOptions& opt, size_t threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    return optimise(md, opt);
+}
+
+TEST(LocalSearch, SameResultForAnyThreadCountUnderAWorkLimit) {
+    const RoadefModel md = testing::random_instance(11, 12, 80);
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.work = 800000;
+    // Several rounds, so the merge between rounds is exercised, each long enough for oneTBB's
+    // workers to take searches.
+    opt.round_work = 40000;
+    opt.repack_percent = 5;
+    const SearchResult one = run_with_threads(md, opt, 1);
+    EXPECT_GT(one.rounds, 3);
+    EXPECT_EQ(one.work, opt.work);
+    for (size_t t : {2, 3, 4}) {
+        const SearchResult r = run_with_threads(md, opt, t);
+        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
+        EXPECT_EQ(r.parts, one.parts);
+        EXPECT_EQ(r.work, one.work);
+    }
+    // Another seed searches differently (the seed is used).
+    opt.seed = 6;
+    EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
+}
+
+TEST(LocalSearch, ImprovesAndStaysFeasible) {
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+        const RoadefModel md = testing::random_instance(seed, 10, 60);
+        SearchOptions opt;
+        opt.seed = seed;
+        opt.work = 30000;
+        const SearchResult r = optimise(md, opt);
+        EXPECT_FALSE(first_violation(md, r.assignment).has_value());
+        EXPECT_EQ(r.parts, evaluate_from_scratch(md, r.assignment));
+        EXPECT_EQ(r.initial_parts, evaluate_from_scratch(md, md.initial));
+        EXPECT_LT(r.parts.total(), r.initial_parts.total()) << "seed " << seed;
+    }
+}
+
+}  // namespace
+}  // namespace fp::opt

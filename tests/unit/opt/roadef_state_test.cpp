@@ -1,0 +1,182 @@
+// The incremental state against a from-scratch evaluation, and each hard constraint alone.
+#include "src/opt/roadef_state.hpp"
+
+#include <gtest/gtest.h>
+
+#include "src/opt/repack.hpp"
+#include "tests/unit/opt/roadef_instances.hpp"
+
+namespace fp::opt {
+namespace {
+
+using testing::add_process;
+using testing::add_service;
+using testing::tiny;
+
+ProcessIndex P(int32_t p) { return ProcessIndex{p}; }
+MachineIndex Mi(int32_t m) { return MachineIndex{m}; }
+
+// Random moves and swaps on random instances: every delta equals the difference of two full
+// evaluations, every verdict equals the full constraint check, and after each applied change the
+// kept cost parts equal a full evaluation.
+TEST(RoadefState, DeltaEqualsFullReevaluationOverRandomMovesAndSwaps) {
+    int64_t feasible = 0, infeasible = 0;
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+        const RoadefModel md = testing::random_instance(seed);
+        ASSERT_FALSE(first_violation(md, md.initial).has_value()) << "seed " << seed;
+        RoadefState st(md);
+        CounterRng rng(seed, 1, 0);
+        for (int step = 0; step < 4000; ++step) {
+            std::vector<Reassign> ch;
+            const auto a = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+            if (rng.below(2) == 0) {
+                ch.push_back({P(a), Mi(static_cast<int32_t>(
+                                        rng.below(static_cast<uint64_t>(md.machines))))});
+            } else {
+                const auto b = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+                if (a == b) continue;
+                ch.push_back({P(a), st.machine_of(P(b))});
+                ch.push_back({P(b), st.machine_of(P(a))});
+            }
+            std::vector<int32_t> after = st.assignment();
+            for (const Reassign& c : ch) after[ix(c.process)] = ix(c.machine);
+            const std::vector<int32_t> before = st.assignment();
+            const auto d = st.try_change(ch);
+            ASSERT_EQ(st.assignment(), before) << "try_change altered the state";
+            const auto violation = first_violation(md, after);
+            ASSERT_EQ(d.has_value(), !violation.has_value())
+                << "seed " << seed << " step " << step << ": " << violation.value_or("feasible");
+            if (!d) {
+                ++infeasible;
+                continue;
+            }
+            ++feasible;
+            ASSERT_EQ(*d, evaluate_from_scratch(md, after).total() -
+                              evaluate_from_scratch(md, before).total());
+            if (rng.below(3) != 0) {
+                st.apply(ch);
+                ASSERT_EQ(st.parts(), evaluate_from_scratch(md, st.assignment()));
+            }
+        }
+    }
+    // Both verdicts occur often enough for the comparison to mean something.
+    EXPECT_GT(feasible, 2000);
+    EXPECT_GT(infeasible, 2000);
+}
+
+TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
+    int64_t found = 0;
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+        const RoadefModel md = testing::random_instance(seed, 6, 24);
+        RoadefState st(md);
+        for (int32_t a = 0; a < md.machines; ++a)
+            for (int32_t b = a + 1; b < md.machines; ++b) {
+                const int32_t ms[2] = {a, b};
+                const RepackResult r = repack(st, ms, 100000);
+                if (r.changes.empty()) continue;
+                std::vector<int32_t> after = st.assignment();
+                for (const Reassign& c : r.changes) after[ix(c.process)] = ix(c.machine);
+                ASSERT_FALSE(first_violation(md, after).has_value());
+                ASSERT_LT(r.delta, 0);
+                ASSERT_EQ(r.delta, evaluate_from_scratch(md, after).total() - st.objective());
+                ++found;
+            }
+    }
+    EXPECT_GT(found, 0);
+}
+
+// Two machines of capacity 10, each with one process (its own service) of the given sizes.
+RoadefModel two_on_two(bool transient, int64_t size0, int64_t size1) {
+    RoadefModel md = tiny(2, 10, transient, {0, 1}, {0, 0});
+    add_service(md, 0);
+    add_service(md, 0);
+    add_process(md, 0, size0, 0);
+    add_process(md, 1, size1, 1);
+    return md;
+}
+
+TEST(RoadefState, CapacityRefusesAnOverfullMachine) {
+    const RoadefModel md = two_on_two(false, 6, 6);
+    RoadefState st(md);
+    EXPECT_FALSE(st.try_move(P(0), Mi(1)).has_value());
+    EXPECT_EQ(st.try_move(P(0), Mi(0)), 0);
+}
+
+TEST(RoadefState, TransientResourceCountsOnTheOriginalMachineToo) {
+    for (bool transient : {false, true}) {
+        const RoadefModel md = two_on_two(transient, 6, 5);
+        RoadefState st(md);
+        ASSERT_TRUE(st.try_move(P(0), Mi(1)) == std::nullopt);  // 11 > 10 either way
+        // Swap: p0 to m1, p1 to m0. Transient: m0 holds 5 + 6 (p0 left it) > 10.
+        EXPECT_EQ(st.try_swap(P(0), P(1)).has_value(), !transient) << transient;
+        std::vector<int32_t> swapped = {1, 0};
+        EXPECT_EQ(first_violation(md, swapped).has_value(), transient);
+    }
+    // Moving back home releases the transient usage.
+    RoadefModel md = tiny(3, 10, true, {0, 1, 2}, {0, 0, 0});
+    add_service(md, 0);
+    add_service(md, 0);
+    add_process(md, 0, 6, 0);
+    add_process(md, 1, 5, 1);
+    RoadefState st(md);
+    const Reassign away{P(0), Mi(2)};
+    ASSERT_TRUE(st.try_change({&away, 1}).has_value());
+    st.apply({&away, 1});
+    EXPECT_EQ(st.transient_usage(0, 0), 6);
+    EXPECT_FALSE(st.try_move(P(1), Mi(0)).has_value());  // 5 + 6 transient > 10
+    const Reassign home{P(0), Mi(0)};
+    ASSERT_EQ(st.try_change({&home, 1}),
+              -evaluate_from_scratch(md, std::vector<int32_t>{2, 1}).total());
+    st.apply({&home, 1});
+    EXPECT_EQ(st.transient_usage(0, 0), 0);
+    EXPECT_EQ(st.objective(), 0);
+}
+
+TEST(RoadefState, ConflictKeepsOneProcessOfAServicePerMachine) {
+    RoadefModel md = tiny(3, 100, false, {0, 1, 2}, {0, 0, 0});
+    add_service(md, 0);
+    add_process(md, 0, 1, 0);
+    add_process(md, 0, 1, 1);
+    RoadefState st(md);
+    EXPECT_FALSE(st.try_move(P(0), Mi(1)).has_value());
+    EXPECT_TRUE(st.try_move(P(0), Mi(2)).has_value());
+}
+
+TEST(RoadefState, SpreadKeepsTheMinimumNumberOfLocations) {
+    for (int32_t spread : {1, 2}) {
+        // Machines 0 and 1 in location 0, machine 2 in location 1.
+        RoadefModel md = tiny(3, 100, false, {0, 0, 1}, {0, 0, 0});
+        add_service(md, spread);
+        add_process(md, 0, 1, 0);
+        add_process(md, 0, 1, 2);
+        RoadefState st(md);
+        EXPECT_EQ(st.try_move(P(1), Mi(1)).has_value(), spread == 1) << spread;
+    }
+}
+
+TEST(RoadefState, DependencyNeedsTheServiceDependedOnInTheNeighbourhood) {
+    // Machines 0, 1 in neighbourhood 0; machine 2 in neighbourhood 1. Service 1 depends on 0.
+    RoadefModel md = tiny(3, 100, false, {0, 1, 2}, {0, 0, 1});
+    add_service(md, 0);
+    add_service(md, 0, {0});
+    add_process(md, 0, 1, 0);  // p0: service 0 in neighbourhood 0
+    add_process(md, 1, 1, 1);  // p1: service 1 in neighbourhood 0
+    RoadefState st(md);
+    EXPECT_FALSE(st.try_move(P(1), Mi(2)).has_value());  // service 1 would be alone in nbh 1
+    EXPECT_FALSE(st.try_move(P(0), Mi(2)).has_value());  // service 0 would leave nbh 0
+    EXPECT_TRUE(st.try_move(P(0), Mi(1)).has_value());   // stays in nbh 0
+    // Both together keep it (two services may share a machine).
+    const Reassign both[2] = {{P(0), Mi(2)}, {P(1), Mi(2)}};
+    EXPECT_TRUE(st.try_change(both).has_value());
+    RoadefModel md2 = tiny(4, 100, false, {0, 1, 2, 3}, {0, 0, 1, 1});
+    add_service(md2, 0);
+    add_service(md2, 0, {0});
+    add_process(md2, 0, 1, 0);
+    add_process(md2, 1, 1, 1);
+    RoadefState st2(md2);
+    const Reassign both2[2] = {{P(0), Mi(2)}, {P(1), Mi(3)}};
+    EXPECT_TRUE(st2.try_change(both2).has_value());
+}
+
+}  // namespace
+}  // namespace fp::opt
