@@ -7,6 +7,7 @@
 # and stderr.
 # usage: tests/tools/compare_plans.sh OLD_FLEETPLAN NEW_FLEETPLAN [WORKDIR] [--quick]
 #   --quick: the demo fleet only.  Exit 0 when every case is identical, 1 otherwise.
+#   FLEETS="demo g2000" and CASES=REGEX (extended, on the case names) choose a part; THREADS="1 2".
 set -u
 OLD=$(realpath "$1")
 NEW=$(realpath "$2")
@@ -18,7 +19,10 @@ mkdir -p "$W"
 
 fleets=(demo)
 [ "$QUICK" = --quick ] || fleets+=(g2000)
-if [ ! -f "$W/g2000/vms.csv" ]; then
+[ -n "${FLEETS:-}" ] && read -r -a fleets <<<"$FLEETS"
+CASES=${CASES:-.}
+THREADS=${THREADS:-1 2}
+if [[ " ${fleets[*]} " == *" g2000 "* && ! -f "$W/g2000/vms.csv" ]]; then
     "$OLD" generate --hosts 2000 --vms 40000 --seed 3 --out "$W/g2000" >/dev/null || exit 1
 fi
 mkdir -p "$W/demo" && cp "$SRC/tests/data/clusters/demo/"*.csv "$W/demo/"
@@ -76,7 +80,8 @@ run_case() {  # fleet name args...
     local f=$1 name=$2
     shift 2
     local D="$W/$f"
-    for t in 1 2; do
+    [[ $name =~ $CASES ]] || return 0
+    for t in $THREADS; do
         for which in old new; do
             local bin=$OLD
             [ $which = new ] && bin=$NEW
