@@ -1,0 +1,44 @@
+// The planner's passes, each a step of a plan over one PlannerState (plan/planner_state.hpp);
+// plan/planner.cpp runs them in each goal's order. Internal to the planner.
+// Thread-safety: a pass touches only the state it is given. Determinism: ties break by id.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "src/plan/planner.hpp"
+#include "src/plan/planner_state.hpp"
+
+namespace fp::plan::detail {
+
+// pass_evacuate.cpp: the mandatory moves. VMs leave the hosts being evacuated, largest first;
+// new VMs are placed, largest first. What cannot move is deferred (a shard) or unresolved.
+void evacuate(PlannerState& s, const std::vector<int32_t>& hosts);
+void place_new(PlannerState& s, std::vector<int32_t> vms);
+
+// pass_relieve.cpp: relieves the trigger's hot spots first, then any other host above max-util
+// (the plan guarantees max-util whatever the trigger's thresholds).
+void relieve_hotspots(PlannerState& s, std::vector<int32_t> hot, PhaseTimes& times, Stopwatch& sw);
+
+// pass_consolidate.cpp: goal auto drains the trigger's cold spots; goal consolidate under a
+// budget drains the hosts cheapest to empty first; goal consolidate repacks the whole fleet
+// into the hosts it keeps (ranked by `keep_order`: 0 capacity alike in every dimension, 1
+// weighted by the fleet's demand/capacity ratio, 2 the scarcest dimension alone), then
+// drain_kept drains kept hosts into the other kept hosts.
+void consolidate_cold(PlannerState& s, std::vector<int32_t> cold);
+void consolidate_cheapest_first(PlannerState& s, std::vector<int32_t> hosts);
+void consolidate_all(PlannerState& s, int keep_order, const std::vector<int32_t>& evac_hosts,
+                     const std::vector<int32_t>& new_vms);
+void drain_kept(PlannerState& s);
+
+// pass_separate.cpp: members of one anti-affinity group that share a host (or rack) are
+// separated.
+void separate_anti_affinity(PlannerState& s);
+
+// pass_balance.cpp: moves single VMs from the most to the least utilised host.
+void balance(PlannerState& s);
+
+// pass_grow.cpp: VMs allotted less than they ask for grow in place where the host has room.
+void grow_allocations(PlannerState& s);
+
+}  // namespace fp::plan::detail
