@@ -47,6 +47,26 @@ expect2 "collect --parallel 0" "--parallel: 0 is out of range" \
     collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --parallel 0
 expect2 "collect --max-missing-frac above 1" "--max-missing-frac: 2 is out of range" \
     collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --max-missing-frac 2
+# plan --missing-hosts: the unreachable h3 (big and, as collect saw it, empty) is neither a
+# target nor a source, and summary.json says it is missing. h1 is full, so evacuating h2 has no
+# room: without the list the plan would move db-1 to h3, whose VMs it cannot see.
+printf 'id,cpu,mem,net\nh1,4,600,1000\nh2,4,8192,1000\nh3,64,65536,1000\n' >"$T/hosts3b.csv"
+"$FLEETPLAN" plan --hosts "$T/hosts3b.csv" --vms "$T/m/vms.csv" --goal evacuate --evacuate h2 --out "$T/pm0" >/dev/null
+"$FLEETPLAN" plan --hosts "$T/hosts3b.csv" --vms "$T/m/vms.csv" --goal evacuate --evacuate h2 \
+    --missing-hosts "$T/m/missing_hosts.csv" --out "$T/pm" >/dev/null
+[ "$(tail -n +2 "$T/pm0/plan.csv" | cut -d, -f2,3,4)" = "db-1,h2,h3" ] && ok "without --missing-hosts the unreachable host looks empty (a target)" || bad "pm0: $(cat "$T/pm0/plan.csv")"
+"$PYTHON" - "$T/pm/plan.csv" "$T/pm/summary.json" <<'PY' && ok "plan --missing-hosts: the missing host is neither source nor target, summary lists it" || bad "plan --missing-hosts: $(cat "$T/pm/plan.csv" "$T/pm/summary.json")"
+import csv, json, sys
+moves = list(csv.DictReader(open(sys.argv[1])))
+assert not any("h3" in (m["source"], m["target"]) for m in moves), moves
+s = json.load(open(sys.argv[2]))
+assert s["fleet_changes"]["hosts_missing"] == ["h3"], s
+assert s["hosts"] == 2 and s["vms"] == 3, s
+assert [u["host"] for u in s["unresolved"]] == ["h2"], s["unresolved"]
+PY
+printf 'host,error\nh9,down\n' >"$T/bad_missing.csv"
+expect2 "--missing-hosts naming a host not in hosts.csv" "bad_missing.csv:2:host: unknown host 'h9'" \
+    plan --hosts "$T/hosts3b.csv" --vms "$T/m/vms.csv" --missing-hosts "$T/bad_missing.csv" --out "$T/pm2"
 # The collected fleet plans (hosts.csv + collect's vms.csv are valid plan inputs).
 "$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --out "$T/p" >/dev/null &&
     [ "$(tail -n +2 "$T/p/plan.csv" | cut -d, -f2,3,4)" = "db-1,h2,h1" ] && ok "collect's output plans: evacuate h2" || bad "plan from collect"
