@@ -27,47 +27,67 @@ double net_bytes(const std::map<std::string, double>& f) {
     return b;
 }
 
+// The dirty-rate measurement's length: whole seconds, at least 1.
+int dirty_calc_s(const CollectOptions& opt) {
+    return std::max(1, static_cast<int>(std::ceil(opt.gap_s)));
+}
+
 const DomainStats* find_stats(const std::vector<DomainStats>& s, const std::string& name) {
     auto it =
         std::find_if(s.begin(), s.end(), [&](const DomainStats& d) { return d.name == name; });
     return it == s.end() ? nullptr : &*it;
 }
 
-// One host: open, start the dirty-rate measurement, list, sample, wait, sample again.
-HostOutcome sample_one(Connector& connector, const std::string& uri, const CollectOptions& opt,
-                       const CollectClock& clock) {
-    HostOutcome out;
+// One host's first half: open, start the dirty-rate measurement, list, first sample. The
+// connection stays open for the second sample (nullptr after a failure, with out.error set).
+std::unique_ptr<HostConnection> first_half(Connector& connector, const std::string& uri,
+                                           const CollectOptions& opt, const CollectClock& clock,
+                                           HostOutcome& out) {
     auto conn = connector.connect(uri);
     if (!conn) {
         out.error = conn.error().msg;
-        return out;
+        return nullptr;
     }
-    const int calc_s = std::max(1, static_cast<int>(std::ceil(opt.gap_s)));
-    if (opt.gap_s > 0) (*conn)->start_dirty_rate(calc_s);
+    if (opt.gap_s > 0) (*conn)->start_dirty_rate(dirty_calc_s(opt));
     HostSample s;
     auto d = (*conn)->list_domains();
-    if (!d) {
-        out.error = d.error().msg;
-        return out;
-    }
-    s.domains = std::move(*d);
-    auto s0 = (*conn)->domain_stats();
+    auto s0 =
+        d ? (*conn)->domain_stats() : Result<std::vector<DomainStats>>(tl::unexpected(d.error()));
     s.first_s = clock.now_s();
     if (!s0) {
         out.error = s0.error().msg;
-        return out;
+        return nullptr;
     }
+    s.domains = std::move(*d);
     s.first = std::move(*s0);
-    if (opt.gap_s > 0) clock.sleep_s(std::max(opt.gap_s, static_cast<double>(calc_s)));
-    auto s1 = (*conn)->domain_stats();
-    s.second_s = clock.now_s();
+    out.sample = std::move(s);
+    return std::move(*conn);
+}
+
+// The second sample on the open connection.
+void second_half(HostConnection& conn, const CollectClock& clock, HostOutcome& out) {
+    auto s1 = conn.domain_stats();
+    out.sample->second_s = clock.now_s();
     if (!s1) {
         out.error = s1.error().msg;
-        return out;
+        out.sample.reset();
+        return;
     }
-    s.second = std::move(*s1);
-    out.sample = std::move(s);
-    return out;
+    out.sample->second = std::move(*s1);
+}
+
+// Runs job(i) for i in [0, n) on up to `parallel` threads.
+template <typename Job>
+void pool_for(size_t n, int32_t parallel, const Job& job) {
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+        for (size_t i = next++; i < n; i = next++) job(i);
+    };
+    const size_t threads = std::min(n, static_cast<size_t>(std::max(1, parallel)));
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
 }
 
 }  // namespace
@@ -117,17 +137,17 @@ CollectClock steady_collect_clock() {
 
 std::vector<HostOutcome> sample_hosts(Connector& connector, const std::vector<std::string>& uris,
                                       const CollectOptions& opt, const CollectClock& clock) {
+    // Every host's first sample (the pool), one wait, every host's second sample (the pool): a
+    // host's two samples are at least the gap apart, and the wait is paid once, not per host.
     std::vector<HostOutcome> out(uris.size());
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-        for (size_t i = next++; i < uris.size(); i = next++)
-            out[i] = sample_one(connector, uris[i], opt, clock);
-    };
-    const size_t n = std::min(uris.size(), static_cast<size_t>(std::max(1, opt.parallel)));
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < n; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    std::vector<std::unique_ptr<HostConnection>> conns(uris.size());
+    pool_for(uris.size(), opt.parallel,
+             [&](size_t i) { conns[i] = first_half(connector, uris[i], opt, clock, out[i]); });
+    if (opt.gap_s > 0) clock.sleep_s(std::max(opt.gap_s, static_cast<double>(dirty_calc_s(opt))));
+    pool_for(uris.size(), opt.parallel, [&](size_t i) {
+        if (conns[i]) second_half(*conns[i], clock, out[i]);
+        conns[i].reset();
+    });
     return out;
 }
 

@@ -57,7 +57,9 @@ struct CollectOptions {
     int32_t parallel = 8;  // hosts sampled at once
 };
 
-// Samples every URI (one connection each, up to opt.parallel at once); outcomes in URI order.
+// Samples every URI (one connection each, up to opt.parallel at once): every host's first
+// sample, one wait of gap_s (at least the dirty-rate measurement's whole seconds), every host's
+// second sample; outcomes in URI order.
 std::vector<HostOutcome> sample_hosts(Connector& connector, const std::vector<std::string>& uris,
                                       const CollectOptions& opt, const CollectClock& clock);
 

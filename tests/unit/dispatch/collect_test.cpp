@@ -68,15 +68,17 @@ class CollectTest : public ::testing::Test {
     fs::path dir_;
 };
 
-// A clock that advances only when the collector waits (hosts one at a time): each host's two
-// samples are exactly one wait apart.
+// A clock that advances by the wait and by 0.25 s at every reading: hosts read one at a time
+// take their samples at different instants, and each host's rates must use its own two.
 struct FakeClock {
     std::mutex mu;
     double t = 0;
     CollectClock clock() {
         return CollectClock{[this] {
                                 std::lock_guard<std::mutex> lock(mu);
-                                return t;
+                                const double now = t;
+                                t += 0.25;
+                                return now;
                             },
                             [this](double s) {
                                 std::lock_guard<std::mutex> lock(mu);
@@ -97,8 +99,12 @@ TEST_F(CollectTest, UnreachableHostIsMissingAndTheOthersAreRead) {
     EXPECT_TRUE(out[0].sample && out[1].sample && out[3].sample);
     ASSERT_FALSE(out[2].sample);
     EXPECT_NE(out[2].error.find("h3.xml: cannot connect"), std::string::npos) << out[2].error;
-    for (size_t i : {0u, 1u, 3u})
-        EXPECT_DOUBLE_EQ(out[i].sample->second_s - out[i].sample->first_s, 2);
+    // Readings: h1, h2, h4 first (0, 0.25, 0.5), the 2 s wait, then 2.75, 3, 3.25: each host's
+    // samples 2.75 s apart, at least the gap.
+    for (size_t i : {0u, 1u, 3u}) {
+        EXPECT_DOUBLE_EQ(out[i].sample->first_s, 0.25 * static_cast<double>(i == 3 ? 2 : i));
+        EXPECT_DOUBLE_EQ(out[i].sample->second_s - out[i].sample->first_s, 2.75);
+    }
     const Collected c = merge_outcomes(hosts, out);
     ASSERT_EQ(c.missing.size(), 1u);
     EXPECT_EQ(c.missing[0].host, "h3");
