@@ -335,4 +335,50 @@ Result<std::vector<dispatch::JournalEntry>> read_journal(const std::string& path
     return out;
 }
 
+std::string collected_vms_csv(const std::vector<dispatch::CollectedVm>& rows) {
+    std::string csv = "id,host,cpu,mem,net,mem_size,dirty_rate,cpu_alloc\n";
+    for (const auto& r : rows) {
+        csv += csv_field(r.vm) + "," + csv_field(r.host) + "," + format_double("%.3f", r.cpu) +
+               "," + format_double("%.0f", std::ceil(r.mem_mib)) + "," +
+               format_double("%.3f", r.net_mbps) + "," +
+               format_double("%.0f", std::ceil(r.mem_size_mib)) + "," +
+               (r.dirty_mibps >= 0 ? format_double("%.3f", r.dirty_mibps) : "") + "," +
+               std::to_string(r.vcpus) + "\n";
+    }
+    return csv;
+}
+
+std::string missing_hosts_csv(const std::vector<dispatch::MissingHost>& missing) {
+    std::string csv = "host,error\n";
+    for (const auto& m : missing) csv += csv_field(m.host) + "," + csv_field(m.error) + "\n";
+    return csv;
+}
+
+Result<void> append_collected_history(const std::string& path,
+                                      const std::vector<dispatch::CollectedVm>& rows,
+                                      int64_t time_s) {
+    // Appended to, never through a link (O_NOFOLLOW): a link planted in a shared --out as
+    // history.csv is refused.
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return fail(ErrorCode::kEnvironment, path + ": cannot append: " + std::strerror(errno));
+    struct stat st {};
+    std::string text = ::fstat(fd, &st) == 0 && st.st_size == 0 ? "time,vm,cpu,mem,net\n" : "";
+    for (const auto& r : rows) {
+        text += std::to_string(time_s) + "," + csv_field(r.vm) + "," +
+                format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) + "," +
+                format_double(
+                    "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0) +
+                ",\n";
+    }
+    std::string why;  // the first failure: of the write (or a short one), else of the close
+    if (const ssize_t n = ::write(fd, text.data(), text.size());
+        n != static_cast<ssize_t>(text.size()))
+        why = n < 0 ? std::strerror(errno) : "short write";
+    if (::close(fd) != 0 && why.empty()) why = std::strerror(errno);
+    if (!why.empty()) return fail(ErrorCode::kEnvironment, path + ": cannot append: " + why);
+    return {};
+}
+
 }  // namespace fp::io

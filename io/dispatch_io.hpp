@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "src/dispatch/collect.hpp"
 #include "src/dispatch/dispatch.hpp"
 #include "src/util/result.hpp"
 
@@ -28,6 +29,16 @@ struct PlanToDispatch {
 // most once (a migration or a new VM's placement), and no move has its source as its target.
 Result<PlanToDispatch> read_plan_csv(const std::string& path);
 Result<std::vector<dispatch::HostAddr>> read_dispatch_hosts(const std::string& hosts_csv);
+
+// collect's outputs. vms.csv: id,host,cpu,mem,net,mem_size,dirty_rate,cpu_alloc in the given
+// (host, vm) order. missing_hosts.csv: host,error, one row per host collect could not read
+// (only the header when none). The history CSV: time,vm,cpu,mem,net fractions of each VM's
+// size at `time_s`, appended (the header when the file is new), never through a link.
+std::string collected_vms_csv(const std::vector<dispatch::CollectedVm>& rows);
+std::string missing_hosts_csv(const std::vector<dispatch::MissingHost>& missing);
+[[nodiscard]] Result<void> append_collected_history(const std::string& path,
+                                                    const std::vector<dispatch::CollectedVm>& rows,
+                                                    int64_t time_s);
 
 inline constexpr const char* kJournalHeader =
     "time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason";

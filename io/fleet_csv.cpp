@@ -794,6 +794,38 @@ std::string num(double v) {
 }
 }  // namespace
 
+Result<std::vector<std::string>> read_missing_hosts(const std::string& path,
+                                                    const model::Fleet& hosts) {
+    auto text = read_file(path);
+    if (!text) return tl::unexpected(text.error());
+    auto table = parse_csv(*text, path);
+    if (!table) return tl::unexpected(table.error());
+    auto col = std::find(table->header.begin(), table->header.end(), "host");
+    if (col == table->header.end()) return bad_input(path + ":1:header: no column 'host'");
+    const auto k = static_cast<size_t>(col - table->header.begin());
+    ErrorList errors;
+    std::vector<std::string> ids;
+    for (const CsvRow& row : table->rows) {
+        const std::string& id = row.fields[k];
+        if (!hosts.host_index(id))
+            errors.add(path, row.line, "host", "unknown host " + in_quotes(id));
+        else
+            ids.push_back(id);
+    }
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+void exclude_hosts(model::Fleet& fleet, const std::vector<std::string>& sorted_ids) {
+    FP_ASSERT(fleet.vms.empty());  // before VM rows refer to host indices
+    std::erase_if(fleet.hosts, [&](const model::Host& h) {
+        return std::binary_search(sorted_ids.begin(), sorted_ids.end(), h.id);
+    });
+    fleet.index();
+}
+
 std::string hosts_csv(const model::Fleet& fleet) {
     std::string out = "id,cpu,mem,net,rack,site,state,power_idle_w,power_max_w,address\n";
     for (const auto& h : fleet.hosts) {

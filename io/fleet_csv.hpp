@@ -121,6 +121,15 @@ std::optional<std::string> number_problem(double v);
 [[nodiscard]] Result<void> validate_fleet(const model::Fleet& fleet, const std::string& hosts_where,
                                           const std::string& vms_where);
 
+// `plan --missing-hosts FILE` (collect's DIR/missing_hosts.csv: a header with a `host` column,
+// other columns ignored; one row per host collect could not read): the ids, sorted, each of
+// which must be a host of `hosts` (else FILE:LINE:host). Such a host is taken out of the host
+// table by exclude_hosts before any VM row is read: it is neither a source nor a target, and a
+// VM row that names it is an error (its VMs were not read).
+[[nodiscard]] Result<std::vector<std::string>> read_missing_hosts(const std::string& path,
+                                                                  const model::Fleet& hosts);
+void exclude_hosts(model::Fleet& fleet, const std::vector<std::string>& sorted_ids);
+
 std::string hosts_csv(const model::Fleet& fleet);
 std::string vms_csv(const model::Fleet& fleet);
 

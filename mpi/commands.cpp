@@ -54,6 +54,9 @@ const char* kPlanHelp =
     "  --now ISO8601          planning time (recorded; the wall clock is never read)\n"
     "  --window DURATION      e.g. 4h: mandatory moves, then optional ones only while the\n"
     "                         estimated schedule ends within it\n"
+    "  --missing-hosts F      hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
+    "                         of the fleet (neither source nor target), listed in summary.json's\n"
+    "                         fleet_changes.hosts_missing\n"
     "  --seed S               seed of every random choice (default: config, else 1)\n"
     "  --threads N            worker threads (default: cores / ranks on this node)\n"
     "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
@@ -106,9 +109,10 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
     const auto t0 = Clock::now();
     FlagSpec spec;
     spec.with_value = {
-        "hosts",    "vms",     "goal",     "evacuate", "evacuate-file",     "config",
-        "max-util", "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
-        "threads",  "seed",    "out",      "resume",   "traffic",           "window"};
+        "hosts",        "vms",     "goal",     "evacuate", "evacuate-file",     "config",
+        "max-util",     "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
+        "threads",      "seed",    "out",      "resume",   "traffic",           "window",
+        "missing-hosts"};
     spec.boolean = {"fail-on-unresolved", "csv-safe"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());

@@ -31,6 +31,7 @@
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
+#include "src/dispatch/collect.hpp"
 #include "src/dispatch/dry_run.hpp"
 #include "src/dispatch/libvirt/libvirt_connection.hpp"
 #include "src/policy/registry.hpp"
@@ -63,11 +64,15 @@ const char* kDispatchHelp =
 
 const char* kCollectHelp =
     "usage: fleetplan collect --hosts H.csv --connect-uri-template T1 --out DIR\n"
-    "                         [--history FILE] [--sample-seconds S]\n"
+    "                         [--history FILE] [--sample-seconds S] [--parallel N]\n"
+    "                         [--strict] [--max-missing-frac F]\n"
     "Reads every running domain's placement, vCPU, memory, network and dirty rate from each\n"
-    "host's libvirt (virConnectGetAllDomainStats, sampled twice S seconds apart, default 1) and\n"
-    "writes DIR/vms.csv; appends time,vm,cpu,mem,net fractions to the history CSV (default\n"
-    "DIR/history.csv).\n";
+    "host's libvirt (virConnectGetAllDomainStats, sampled twice S seconds apart, default 1; each\n"
+    "host's rates over its own two samples' times), N hosts at a time (default 8), and writes\n"
+    "DIR/vms.csv (rows by host, then VM) and DIR/missing_hosts.csv (host,error: the hosts that\n"
+    "could not be read, each also named in a warning); appends time,vm,cpu,mem,net fractions to\n"
+    "the history CSV (default DIR/history.csv). Exit 3, nothing written, when any host is\n"
+    "missing with --strict, or more than F of the hosts (default 0.1).\n";
 
 Result<dispatch::MigrationMode> parse_mode(const std::string& s) {
     if (s == "precopy") return dispatch::MigrationMode::kPrecopy;
@@ -458,7 +463,9 @@ Result<void> run(const std::vector<std::string>& argv) {
 
 Result<void> run_collect(const std::vector<std::string>& argv) {
     FlagSpec spec;
-    spec.with_value = {"hosts", "connect-uri-template", "out", "history", "sample-seconds"};
+    spec.with_value = {"hosts",    "connect-uri-template", "out", "history", "sample-seconds",
+                       "parallel", "max-missing-frac"};
+    spec.boolean = {"strict"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto h = args->get("hosts");
@@ -470,138 +477,57 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     if (auto e = no_empty_templates(*args); !e) return e;
     auto sample = args->get_double("sample-seconds", 0, 3600);
     if (!sample) return tl::unexpected(sample.error());
-    const double gap = sample->value_or(1.0);
+    auto par = args->get_int("parallel", 1, 1024);
+    if (!par) return tl::unexpected(par.error());
+    auto frac = args->get_double("max-missing-frac", 0, 1);
+    if (!frac) return tl::unexpected(frac.error());
+    dispatch::CollectOptions opt;
+    opt.gap_s = sample->value_or(1.0);
+    opt.parallel = static_cast<int32_t>(par->value_or(8));
+    const double max_missing_frac = frac->value_or(0.1);
+    const auto strict =
+        args->has("strict") ? dispatch::Strictness::kStrict : dispatch::Strictness::kTolerant;
     auto hosts = io::read_dispatch_hosts(*h);
     if (!hosts) return tl::unexpected(hosts.error());
-    std::vector<std::string> uris;
+    std::vector<std::string> uris, ids;
     for (const auto& host : *hosts) {
         auto u = dispatch::expand_uri(*t1, host);
         if (!u) return tl::unexpected(u.error());
         uris.push_back(*u);
+        ids.push_back(host.id);
     }
-    struct Row {
-        std::string vm, host;
-        double cpu = 0, mem_mib = 0, net_mbps = 0, mem_size_mib = 0, dirty = -1;
-        int32_t vcpus = 0;
-    };
-    std::vector<Row> rows;
-    std::map<std::string, size_t> seen;
-    // First sample on every host, one wait, second sample on every host.
-    const int calc_s = std::max(1, static_cast<int>(std::ceil(gap)));
-    std::vector<std::unique_ptr<dispatch::HostConnection>> conns;
-    std::vector<std::vector<dispatch::DomainInfo>> doms;
-    std::vector<std::vector<dispatch::DomainStats>> first;
-    for (size_t i = 0; i < hosts->size(); ++i) {
-        auto conn = dispatch::open_libvirt(uris[i]);
-        if (!conn) return tl::unexpected(conn.error());
-        if (gap > 0) (*conn)->start_dirty_rate(calc_s);
-        auto d = (*conn)->list_domains();
-        if (!d) return tl::unexpected(d.error());
-        auto s0 = (*conn)->domain_stats();
-        if (!s0) return tl::unexpected(s0.error());
-        conns.push_back(std::move(*conn));
-        doms.push_back(std::move(*d));
-        first.push_back(std::move(*s0));
-    }
-    const auto a = std::chrono::steady_clock::now();
-    if (gap > 0) usleep(static_cast<useconds_t>(std::max(gap, static_cast<double>(calc_s)) * 1e6));
-    for (size_t i = 0; i < hosts->size(); ++i) {
-        auto s1 = conns[i]->domain_stats();
-        if (!s1) return tl::unexpected(s1.error());
-        const double dt =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-        std::map<std::string, const dispatch::DomainStats*> before;
-        for (const auto& s : first[i]) before[s.name] = &s;
-        for (const auto& d : doms[i]) {
-            if (!d.running) continue;
-            Row r;
-            r.vm = d.name;
-            r.host = (*hosts)[i].id;
-            r.vcpus = std::max(1, d.vcpus);
-            r.mem_size_mib = static_cast<double>(d.memory_kib) / 1024.0;
-            r.mem_mib = r.mem_size_mib;
-            auto it = std::find_if(s1->begin(), s1->end(),
-                                   [&](const auto& s) { return s.name == d.name; });
-            if (it != s1->end()) {
-                const auto& f1 = it->fields;
-                const auto* f0 = before.count(d.name) ? &before[d.name]->fields : nullptr;
-                auto get = [](const std::map<std::string, double>& f, const std::string& k) {
-                    auto x = f.find(k);
-                    return x == f.end() ? -1.0 : x->second;
-                };
-                if (f0 && dt > 0 && get(f1, "cpu.time") >= 0 && get(*f0, "cpu.time") >= 0)
-                    r.cpu =
-                        std::max(0.0, (get(f1, "cpu.time") - get(*f0, "cpu.time")) / (dt * 1e9));
-                if (get(f1, "balloon.rss") > 0)
-                    r.mem_mib = std::min(r.mem_size_mib, get(f1, "balloon.rss") / 1024.0);
-                if (get(f1, "balloon.maximum") > 0)
-                    r.mem_size_mib = get(f1, "balloon.maximum") / 1024.0;
-                if (f0 && dt > 0) {
-                    auto net_bytes = [](const std::map<std::string, double>& f) {
-                        double b = 0;
-                        for (const auto& [k, v] : f)
-                            if (k.rfind("net.", 0) == 0 &&
-                                (k.find(".rx.bytes") != std::string::npos ||
-                                 k.find(".tx.bytes") != std::string::npos))
-                                b += v;
-                        return b;
-                    };
-                    r.net_mbps = std::max(0.0, (net_bytes(f1) - net_bytes(*f0)) * 8 / dt / 1e6);
-                }
-                // calc_status 2: measured.
-                if (get(f1, "dirtyrate.calc_status") == 2 &&
-                    get(f1, "dirtyrate.megabytes_per_second") >= 0)
-                    r.dirty = get(f1, "dirtyrate.megabytes_per_second");
-            }
-            auto [pos, added] = seen.emplace(r.vm, rows.size());
-            if (!added) {
-                std::cerr << "warning: VM " << in_quotes(r.vm) << " runs on both "
-                          << printable(rows[pos->second].host) << " and " << printable(r.host)
-                          << " (a migration in flight?); keeping "
-                          << printable(rows[pos->second].host) << "\n";
-                continue;
-            }
-            rows.push_back(r);
-        }
-    }
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.vm < b.vm; });
+    dispatch::LibvirtConnector connector;
+    const auto outcomes =
+        dispatch::sample_hosts(connector, uris, opt, dispatch::steady_collect_clock());
+    const dispatch::Collected got = dispatch::merge_outcomes(ids, outcomes);
+    for (const auto& m : got.missing)
+        std::cerr << "warning: collect: host " << printable(m.host)
+                  << " skipped: " << printable(m.error, 4096) << "\n";
+    for (const auto& w : got.warnings) std::cerr << "warning: " << w << "\n";
+    if (dispatch::too_many_missing(got, strict, max_missing_frac))
+        return fail(ErrorCode::kEnvironment,
+                    "collect: " + std::to_string(got.missing.size()) + " of " +
+                        std::to_string(got.hosts) + " hosts could not be read (" +
+                        (strict == dispatch::Strictness::kStrict
+                             ? std::string("--strict")
+                             : "more than --max-missing-frac " +
+                                   io::format_double("%g", max_missing_frac)) +
+                        "); nothing written");
     if (auto r = io::make_dir(*out); !r) return r;
-    std::string csv = "id,host,cpu,mem,net,mem_size,dirty_rate,cpu_alloc\n";
-    for (const Row& r : rows) {
-        csv += io::csv_field(r.vm) + "," + io::csv_field(r.host) + "," +
-               io::format_double("%.3f", r.cpu) + "," +
-               io::format_double("%.0f", std::ceil(r.mem_mib)) + "," +
-               io::format_double("%.3f", r.net_mbps) + "," +
-               io::format_double("%.0f", std::ceil(r.mem_size_mib)) + "," +
-               (r.dirty >= 0 ? io::format_double("%.3f", r.dirty) : "") + "," +
-               std::to_string(r.vcpus) + "\n";
-    }
-    if (auto w = io::write_file_atomic(*out + "/vms.csv", csv); !w) return w;
+    if (auto w = io::write_file_atomic(*out + "/vms.csv", io::collected_vms_csv(got.rows)); !w)
+        return w;
+    if (auto w =
+            io::write_file_atomic(*out + "/missing_hosts.csv", io::missing_hosts_csv(got.missing));
+        !w)
+        return w;
     const std::string hist = args->get("history").value_or(*out + "/history.csv");
-    // Appended to, never through a link (O_NOFOLLOW): a link planted in a shared --out as
-    // history.csv is refused.
-    const int hfd =
-        ::open(hist.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (hfd < 0)
-        return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + std::strerror(errno));
-    struct stat hst {};
-    std::string text = ::fstat(hfd, &hst) == 0 && hst.st_size == 0 ? "time,vm,cpu,mem,net\n" : "";
     const auto now = static_cast<int64_t>(std::time(nullptr));
-    for (const Row& r : rows) {
-        text += std::to_string(now) + "," + io::csv_field(r.vm) + "," +
-                io::format_double("%.4f", std::min(1.0, r.cpu / r.vcpus)) + "," +
-                io::format_double(
-                    "%.4f", r.mem_size_mib > 0 ? std::min(1.0, r.mem_mib / r.mem_size_mib) : 0.0) +
-                ",\n";
-    }
-    std::string why;  // the first failure: of the write (or a short one), else of the close
-    if (const ssize_t n = ::write(hfd, text.data(), text.size());
-        n != static_cast<ssize_t>(text.size()))
-        why = n < 0 ? std::strerror(errno) : "short write";
-    if (::close(hfd) != 0 && why.empty()) why = std::strerror(errno);
-    if (!why.empty()) return fail(ErrorCode::kEnvironment, hist + ": cannot append: " + why);
-    std::cout << "collect: " << rows.size() << " running VMs on " << hosts->size()
-              << " hosts; wrote " << *out << "/vms.csv and appended to " << hist << "\n";
+    if (auto w = io::append_collected_history(hist, got.rows, now); !w) return w;
+    std::cout << "collect: " << got.rows.size() << " running VMs on "
+              << got.hosts - static_cast<int64_t>(got.missing.size()) << " of " << got.hosts
+              << " hosts (" << got.missing.size() << " missing, listed in " << *out
+              << "/missing_hosts.csv); wrote " << *out << "/vms.csv and appended to " << hist
+              << "\n";
     return {};
 }
 

@@ -60,7 +60,8 @@ struct PlanInputs {
     model::Traffic traffic;
     std::vector<uint8_t> frozen;                     // from --previous (or the resumed checkpoint)
     std::optional<io::PreviousCheckpoint> previous;  // its moved_ids: this rank's VMs' (split)
-    std::string fleet_changes;                       // JSON object, "" when no --previous
+    std::string fleet_changes;  // JSON object, "" when no --previous and no --missing-hosts
+    std::optional<std::vector<std::string>> missing_hosts;  // --missing-hosts, sorted
 };
 
 // summary.json's and the checkpoint's form of the fleet changes.
@@ -382,7 +383,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     if (args.has("resume")) {
         for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
                               "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
-                              "history", "previous", "traffic", "window"})
+                              "history", "previous", "traffic", "window", "missing-hosts"})
             if (args.has(f))
                 return bad_input(std::string("--resume takes the inputs and config from the "
                                              "checkpoint; --") +
@@ -477,6 +478,13 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
             auto hl = io::parse_hosts(*htext, *hosts);
             if (!hl) return tl::unexpected(hl.error());
             hosts_load = std::move(*hl);
+            if (auto m = args.get("missing-hosts")) {
+                // Hosts collect could not read: out of the fleet (neither source nor target).
+                auto ids = io::read_missing_hosts(*m, hosts_load->fleet);
+                if (!ids) return tl::unexpected(ids.error());
+                io::exclude_hosts(hosts_load->fleet, *ids);
+                in.missing_hosts = std::move(*ids);
+            }
         }
         auto loaded = io::load_config(in.config_name, in.overrides, registries,
                                       in.config_toml.empty() && in.config_name.empty()
@@ -574,6 +582,21 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         // New VMs: each rank counted its own.
         if (split_input) changes->new_vms = allreduce_sum(changes->new_vms, comm);
         in.fleet_changes = fleet_changes_json(*changes);
+    }
+    if (in.missing_hosts) {
+        // Not removed from the fleet, only not read this time: listed as missing instead.
+        auto j = in.fleet_changes.empty() ? nlohmann::ordered_json::object()
+                                          : nlohmann::ordered_json::parse(in.fleet_changes);
+        if (j.contains("hosts_removed")) {
+            std::vector<std::string> removed;
+            for (const auto& id : j["hosts_removed"])
+                if (!std::binary_search(in.missing_hosts->begin(), in.missing_hosts->end(),
+                                        id.get<std::string>()))
+                    removed.push_back(id.get<std::string>());
+            j["hosts_removed"] = removed;
+        }
+        j["hosts_missing"] = *in.missing_hosts;
+        in.fleet_changes = j.dump();
     }
     auto stage1d = [&]() -> Result<void> {
         for (const auto& id : in.evacuate_ids) {

@@ -12,11 +12,61 @@ T1="test://$T/{id}.xml"
 "$PYTHON" - "$T/c/vms.csv" "$T/c/history.csv" <<'PY' && ok "collect: vms.csv in the contract's form, history appended" || bad "collect output"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-assert [(r["id"], r["host"]) for r in rows] == [("db-1", "h2"), ("web-1", "h1"), ("web-2", "h1")], rows
+assert [(r["id"], r["host"]) for r in rows] == [("web-1", "h1"), ("web-2", "h1"), ("db-1", "h2")], rows
 assert all(r["mem_size"] == "256" and r["cpu_alloc"] == "2" for r in rows), rows
 h = open(sys.argv[2]).read().splitlines()
 assert h[0] == "time,vm,cpu,mem,net" and len(h) == 7, h
 PY
+[ "$(cat "$T/c/missing_hosts.csv")" = "host,error" ] && ok "collect: missing_hosts.csv with its header only when every host answered" || bad "missing_hosts.csv: $(cat "$T/c/missing_hosts.csv")"
+# A host that cannot be reached (its node file does not exist): skipped with a warning naming it
+# and libvirt's error, listed in missing_hosts.csv, the others written (exit 0 with a share
+# allowed); --strict and a share above --max-missing-frac: exit 3 and nothing written.
+printf 'id,cpu,mem,net\nh1,4,8192,1000\nh2,4,8192,1000\nh3,4,8192,1000\n' >"$T/hosts3.csv"
+"$FLEETPLAN" collect --hosts "$T/hosts3.csv" --connect-uri-template "$T1" --out "$T/m" --sample-seconds 0 \
+    --max-missing-frac 0.5 >"$T/m.out" 2>"$T/m.err" && rc=0 || rc=$?
+[ $rc -eq 0 ] && grep -q "warning: collect: host h3 skipped: test://$T/h3.xml: cannot connect" "$T/m.err" &&
+    [ "$(cut -d, -f1,2 "$T/m/vms.csv" | tr '\n' ' ')" = "id,host web-1,h1 web-2,h1 db-1,h2 " ] &&
+    [ "$(tail -n +2 "$T/m/missing_hosts.csv" | cut -d, -f1)" = "h3" ] && grep -q "1 missing" "$T/m.out" &&
+    ok "collect: an unreachable host is skipped with a warning and listed in missing_hosts.csv" || bad "unreachable host: rc $rc: $(cat "$T/m.out" "$T/m.err")"
+for p in 1 2 3; do
+    "$FLEETPLAN" collect --hosts "$T/hosts3.csv" --connect-uri-template "$T1" --out "$T/m$p" --sample-seconds 0 \
+        --max-missing-frac 0.5 --parallel $p >/dev/null 2>&1
+done
+cmp -s "$T/m1/vms.csv" "$T/m3/vms.csv" && cmp -s "$T/m1/vms.csv" "$T/m2/vms.csv" && cmp -s "$T/m1/missing_hosts.csv" "$T/m3/missing_hosts.csv" &&
+    cmp -s "$T/m1/vms.csv" "$T/m/vms.csv" && ok "collect: --parallel 1, 2, 3 write the same files" || bad "collect differs with --parallel"
+for args in "--strict --max-missing-frac 0.5" "" "--max-missing-frac 0.3"; do
+    set +e
+    # shellcheck disable=SC2086
+    "$FLEETPLAN" collect --hosts "$T/hosts3.csv" --connect-uri-template "$T1" --out "$T/s" --sample-seconds 0 $args >"$T/s.out" 2>&1
+    rc=$?
+    set -e
+    [ $rc -eq 3 ] && [ ! -e "$T/s" ] && grep -q "collect: 1 of 3 hosts could not be read" "$T/s.out" &&
+        ok "collect ${args:-(default share 0.1)} with 1 of 3 hosts missing: exit 3, nothing written" || bad "collect $args: rc $rc: $(cat "$T/s.out")"
+done
+expect2 "collect --parallel 0" "--parallel: 0 is out of range" \
+    collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --parallel 0
+expect2 "collect --max-missing-frac above 1" "--max-missing-frac: 2 is out of range" \
+    collect --hosts "$T/hosts.csv" --connect-uri-template "$T1" --out "$T/c2" --max-missing-frac 2
+# plan --missing-hosts: the unreachable h3 (big and, as collect saw it, empty) is neither a
+# target nor a source, and summary.json says it is missing. h1 is full, so evacuating h2 has no
+# room: without the list the plan would move db-1 to h3, whose VMs it cannot see.
+printf 'id,cpu,mem,net\nh1,4,600,1000\nh2,4,8192,1000\nh3,64,65536,1000\n' >"$T/hosts3b.csv"
+"$FLEETPLAN" plan --hosts "$T/hosts3b.csv" --vms "$T/m/vms.csv" --goal evacuate --evacuate h2 --out "$T/pm0" >/dev/null
+"$FLEETPLAN" plan --hosts "$T/hosts3b.csv" --vms "$T/m/vms.csv" --goal evacuate --evacuate h2 \
+    --missing-hosts "$T/m/missing_hosts.csv" --out "$T/pm" >/dev/null
+[ "$(tail -n +2 "$T/pm0/plan.csv" | cut -d, -f2,3,4)" = "db-1,h2,h3" ] && ok "without --missing-hosts the unreachable host looks empty (a target)" || bad "pm0: $(cat "$T/pm0/plan.csv")"
+"$PYTHON" - "$T/pm/plan.csv" "$T/pm/summary.json" <<'PY' && ok "plan --missing-hosts: the missing host is neither source nor target, summary lists it" || bad "plan --missing-hosts: $(cat "$T/pm/plan.csv" "$T/pm/summary.json")"
+import csv, json, sys
+moves = list(csv.DictReader(open(sys.argv[1])))
+assert not any("h3" in (m["source"], m["target"]) for m in moves), moves
+s = json.load(open(sys.argv[2]))
+assert s["fleet_changes"]["hosts_missing"] == ["h3"], s
+assert s["hosts"] == 2 and s["vms"] == 3, s
+assert [u["host"] for u in s["unresolved"]] == ["h2"], s["unresolved"]
+PY
+printf 'host,error\nh9,down\n' >"$T/bad_missing.csv"
+expect2 "--missing-hosts naming a host not in hosts.csv" "bad_missing.csv:2:host: unknown host 'h9'" \
+    plan --hosts "$T/hosts3b.csv" --vms "$T/m/vms.csv" --missing-hosts "$T/bad_missing.csv" --out "$T/pm2"
 # The collected fleet plans (hosts.csv + collect's vms.csv are valid plan inputs).
 "$FLEETPLAN" plan --hosts "$T/hosts.csv" --vms "$T/c/vms.csv" --goal evacuate --evacuate h2 --out "$T/p" >/dev/null &&
     [ "$(tail -n +2 "$T/p/plan.csv" | cut -d, -f2,3,4)" = "db-1,h2,h1" ] && ok "collect's output plans: evacuate h2" || bad "plan from collect"

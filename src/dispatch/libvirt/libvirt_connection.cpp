@@ -280,7 +280,13 @@ class LibvirtConnection final : public HostConnection {
 };
 
 Result<std::unique_ptr<HostConnection>> open(const std::string& uri, bool read_only) {
-    virSetErrorFunc(nullptr, ignore_errors);
+    // Once, before connections are opened from several threads (collect's pool): libvirt's
+    // initialisation and its global error handler are process-wide, not per connection.
+    static std::once_flag init;
+    std::call_once(init, [] {
+        virInitialize();
+        virSetErrorFunc(nullptr, ignore_errors);
+    });
     virConnectPtr conn =
         read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str());
     if (!conn) return fail(ErrorCode::kEnvironment, uri + ": cannot connect: " + last_error());
