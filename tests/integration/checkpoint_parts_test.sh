@@ -4,12 +4,7 @@
 # and h5dump, from any working directory and after its directory moved; a missing or cut part
 # is bad input naming the part; a new run removes the parts of the checkpoint it replaces.
 source "$(dirname "$0")/common.sh"
-: "${MPIRUN:?}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-CFG="$SRC/tests/data/configs/sharded.toml"
-"$FLEETPLAN" generate --hosts 240 --vms 3000 --seed 11 --out "$T/fleet" >/dev/null
-H="$T/fleet/hosts.csv"
-V="$T/fleet/vms.csv"
+sharded_fleet
 # Groups, so that the dictionary columns hold values from every rank.
 "$PYTHON" - "$V" <<'PY'
 import csv, sys
