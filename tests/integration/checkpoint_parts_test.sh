@@ -2,7 +2,8 @@
 # rank writes its VM rows to a part file and checkpoint.h5 joins them with virtual datasets.
 # The joined checkpoint reads like a one-process one for inspect, --resume, --previous, h5py
 # and h5dump, from any working directory and after its directory moved; a missing or cut part
-# is bad input naming the part; a new run removes the parts of the checkpoint it replaces.
+# is bad input naming the part, and so is one claiming more rows than it stores; HDF5_VDS_PREFIX
+# cannot redirect the parts; a new run removes the parts of the checkpoint it replaces.
 source "$(dirname "$0")/common.sh"
 sharded_fleet
 # Groups, so that the dictionary columns hold values from every rank.
@@ -93,6 +94,52 @@ set +e
 "$FLEETPLAN" inspect "$T/moved/checkpoint.h5" >/dev/null 2>"$T/stale.err"; rc=$?
 set -e
 [ $rc = 2 ] && ok "a stale part: exit 2 ($(head -c 150 "$T/stale.err"))" || bad "stale part: exit $rc"
+
+# A part and mapping that claim 10^12 rows while storing none: exit 2 naming the part, before
+# anything is allocated (the reader died of std::bad_alloc).
+cp -r "$T/p2" "$T/huge"
+"$PYTHON" - "$T/huge/checkpoint.h5" <<'PY'
+import os, sys, h5py
+main, n = sys.argv[1], 10**12
+part = "checkpoint.part-0badc0de0badc0de-0000.h5"
+with h5py.File(main, "r+") as f, h5py.File(os.path.join(os.path.dirname(main), part), "w") as p:
+    p.attrs["format"] = "fleetplan-checkpoint-part"
+    g = f["fleet/vms"]
+    for k in [k for k in g if g[k].is_virtual]:
+        dt = g[k].dtype
+        p.create_dataset("fleet/vms/" + k, shape=(n,), dtype=dt, chunks=(4096,))
+        layout = h5py.VirtualLayout(shape=(n,), dtype=dt)
+        layout[0:n] = h5py.VirtualSource(part, "fleet/vms/" + k, shape=(n,))[0:n]
+        del g[k]
+        g.create_virtual_dataset(k, layout)
+PY
+for cmd in inspect resume; do
+    set +e
+    if [ $cmd = inspect ]; then
+        "$FLEETPLAN" inspect "$T/huge/checkpoint.h5" >/dev/null 2>"$T/huge.err"
+    else
+        "$FLEETPLAN" plan --resume "$T/huge/checkpoint.h5" --out "$T/huge.r" >/dev/null 2>"$T/huge.err"
+    fi
+    rc=$?
+    set -e
+    [ $rc = 2 ] && grep -q "checkpoint.part-0badc0de0badc0de-0000.h5.* 0 stored bytes" "$T/huge.err" &&
+        ok "$cmd: a part claiming 10^12 rows: exit 2 naming it" ||
+        bad "$cmd: a part claiming 10^12 rows: exit $rc: $(head -c 300 "$T/huge.err")"
+done
+
+# HDF5_VDS_PREFIX naming a directory that holds other files under the parts' names (here the
+# two parts swapped): the parts next to the checkpoint are read all the same.
+mkdir "$T/decoy"
+mapfile -t p2parts < <(find "$T/p2" -maxdepth 1 -name 'checkpoint.part-*' | sort)
+cp "${p2parts[0]}" "$T/decoy/$(basename "${p2parts[1]}")"
+cp "${p2parts[1]}" "$T/decoy/$(basename "${p2parts[0]}")"
+HDF5_VDS_PREFIX="$T/decoy" "$FLEETPLAN" inspect "$T/p2/checkpoint.h5" >/dev/null 2>"$T/decoy.err" &&
+    ok "HDF5_VDS_PREFIX elsewhere: inspect reads the parts next to the checkpoint" ||
+    bad "HDF5_VDS_PREFIX redirects the parts: $(head -c 300 "$T/decoy.err")"
+HDF5_VDS_PREFIX="$T/decoy" "$FLEETPLAN" plan --resume "$T/p2/checkpoint.h5" --out "$T/decoy.r" \
+    >/dev/null 2>>"$T/decoy.err" && cmp -s "$T/p1/plan.csv" "$T/decoy.r/plan.csv" &&
+    ok "HDF5_VDS_PREFIX elsewhere: --resume gives the same plan" ||
+    bad "HDF5_VDS_PREFIX: resume: $(head -c 300 "$T/decoy.err")"
 
 # A new run removes the parts of the checkpoint it replaces, whatever its rank count.
 run 2 "$T/p4" || bad "P=2 over P=4 failed"
