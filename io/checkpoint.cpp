@@ -467,14 +467,20 @@ void cross_check_config(const Checkpoint& c) {
               "root attribute goal disagrees with /config/toml's plan.goal (damaged file)");
 }
 
+// The directory of a checkpoint's parts: the checkpoint's own.
+std::filesystem::path parts_dir(const std::string& path) {
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
 // A virtual /fleet/vms column reads its rows from part files (format 3); HDF5 reads a missing
 // source as fill values, silently. So before anything is read: every part a column maps is a
 // regular HDF5 file, found where HDF5 looks for it (relative names: next to the checkpoint),
 // holding the dataset with at least the rows mapped, and the mappings cover the column.
-// Returns the part files mapped, comma-separated ("" for none).
+// Returns the part files mapped, comma-separated ("" for none). Each part's rows mapped must fit
+// in what it stores (Reader's plausibility check), before anything is allocated.
 std::string check_parts(hid_t file, const std::string& path) {
-    std::filesystem::path dir = std::filesystem::path(path).parent_path();
-    if (dir.empty()) dir = ".";
+    const std::filesystem::path dir = parts_dir(path);
     std::map<std::string, Hid> opened;
     for (const auto& col : vm_columns()) {
         const std::string dpath = std::string("/fleet/vms/") + col.name;
@@ -526,6 +532,9 @@ std::string check_parts(hid_t file, const std::string& path) {
                       H5Sget_simple_extent_dims(sspace.get(), dims, nullptr) == 1 &&
                       dims[0] > end[0],
                   where + src + " is shorter than the checkpoint maps (a stale or damaged part)");
+            // The rows mapped must fit in what the part stores (a damaged part and mapping can
+            // claim any count, which the reader would then allocate).
+            Reader::plausible_length(it->second.get(), sd.get(), end[0] + 1, where + src);
         }
         Hid vspace(H5Dget_space(d.get()), H5Sclose);
         hsize_t vdims[1] = {0};
@@ -633,7 +642,18 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     }
     auto& fleet = c.fleet;
     h5::read_columns(r, "/fleet/hosts", host_columns(), fleet.hosts);
+    // The parts HDF5 reads are those next to the checkpoint (which check_parts checks), named
+    // as the virtual prefix: HDF5 tries it before the directory of the file as opened and the
+    // working directory. (It tries $HDF5_VDS_PREFIX even before it: fleetplan's main() clears
+    // that variable.)
+    Hid dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+    check(dapl.ok(), "cannot create a dataset access list");
     if (c.format_version >= 3) {
+        std::error_code ec;
+        const std::filesystem::path abs = std::filesystem::absolute(parts_dir(path), ec);
+        check(!ec && H5Pset_virtual_prefix(dapl.get(), abs.c_str()) >= 0,
+              "cannot set the parts' directory " + parts_dir(path).string());
+        r.set_dataset_access(dapl.get());
         const std::string parts = check_parts(file, path);
         try {
             h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);

@@ -480,24 +480,44 @@ std::optional<LineMessage> vm_first_error(const std::vector<std::optional<LineMe
 
 namespace {
 
-// The VM table in record-aligned ranges parsed in parallel (TBB); a fault in the CSV syntax sends
-// the whole file through parse_csv, whose messages (all of them) a one-pass reader gives. Without
-// a filter, each range writes its rows straight into the table's storage, sized by a bound on
-// each range's records (its newlines), and only ranges that gave fewer rows (blank lines, quoted
-// newlines, faulty rows) are moved up afterwards: the 2M rows of a 100k-host fleet (368 MB) are
-// written once instead of into per-range vectors first. The storage is allocated while the
-// file's block digest runs beside it.
-Result<void> parse_vms(std::string_view text, const std::string& file, const VmRowFilter& keep,
-                       FleetLoad& out) {
-    auto header = parse_vm_header(text, file);
-    if (!header) return tl::unexpected(header.error());
-    out.warnings.insert(out.warnings.end(), header->warnings.begin(), header->warnings.end());
-    const size_t body_bytes = text.size() - header->body;
+// The ranges' rows (each range's own vectors) moved into one table in range order, in parallel
+// (each range to its own offsets).
+void gather_ranges(std::vector<VmRange>& parts, std::vector<model::Vm>& vms,
+                   std::vector<VmIdSeen>& ids) {
+    std::vector<size_t> vm_at(parts.size() + 1, 0), id_at(parts.size() + 1, 0);
+    for (size_t k = 0; k < parts.size(); ++k) {
+        vm_at[k + 1] = vm_at[k] + parts[k].vms.size();
+        id_at[k + 1] = id_at[k] + parts[k].ids.size();
+    }
+    vms.clear();
+    reserve_huge(vms, vm_at.back());
+    vms.resize(vm_at.back());
+    ids.clear();
+    reserve_huge(ids, id_at.back());
+    ids.resize(id_at.back());
+    tbb::parallel_for(size_t{0}, parts.size(), [&](size_t k) {
+        std::move(parts[k].vms.begin(), parts[k].vms.end(),
+                  vms.begin() + static_cast<std::ptrdiff_t>(vm_at[k]));
+        std::copy(parts[k].ids.begin(), parts[k].ids.end(),
+                  ids.begin() + static_cast<std::ptrdiff_t>(id_at[k]));
+        std::vector<model::Vm>().swap(parts[k].vms);
+    });
+}
+
+}  // namespace
+
+VmTable parse_vm_table(std::string_view text, const CsvChunk& range, const VmHeader& header,
+                       const model::Fleet& hosts, const VmRowFilter& keep,
+                       const std::function<void()>& beside) {
+    VmTable t;
+    if (range.end <= range.begin) {
+        if (beside) beside();
+        return t;
+    }
     const std::vector<CsvChunk> ranges =
-        split_records(text, header->body, header->body_line, std::max<size_t>(1, body_bytes >> 20));
+        split_records(text.substr(0, range.end), range.begin, range.line,
+                      std::max<size_t>(1, (range.end - range.begin) >> 20));
     const size_t nr = ranges.size();
-    model::Fleet& fleet = out.fleet;
-    std::vector<VmIdSeen> ids;
     const bool in_place = !keep;
     std::vector<size_t> at(nr + 1, 0);  // in place: range k's slots start at at[k]
     if (in_place) {
@@ -508,73 +528,77 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
         for (size_t k = 0; k < nr; ++k) at[k + 1] = at[k] + bound[k];
     }
     std::optional<HostLookup> lookup;
-    tbb::parallel_invoke([&] { lookup.emplace(fleet); },
+    tbb::parallel_invoke([&] { lookup.emplace(hosts); },
                          [&] {
-                             fleet.vms.clear();
-                             reserve_huge(fleet.vms, at[nr]);
-                             fleet.vms.resize(at[nr]);
+                             reserve_huge(t.vms, at[nr]);
+                             t.vms.resize(at[nr]);
                          },
                          [&] {
-                             reserve_huge(ids, at[nr]);
-                             ids.resize(at[nr]);
+                             reserve_huge(t.ids, at[nr]);
+                             t.ids.resize(at[nr]);
                          },
-                         [&] { out.vms_digest = blocked_digest(text); });
-    std::vector<VmRange> parts(nr);
+                         [&] {
+                             if (beside) beside();
+                         });
+    t.parts.resize(nr);
     std::vector<RowSlots> slots(in_place ? nr : 0);
     tbb::parallel_for(size_t{0}, nr, [&](size_t k) {
         RowSlots* sl = nullptr;
         if (in_place) {
             sl = &slots[k];
-            *sl = RowSlots{fleet.vms.data() + at[k], ids.data() + at[k], at[k + 1] - at[k]};
+            *sl = RowSlots{t.vms.data() + at[k], t.ids.data() + at[k], at[k + 1] - at[k]};
         }
-        parts[k] = parse_range(text, ranges[k], *header, fleet, keep, sl, &*lookup);
+        t.parts[k] = parse_range(text, ranges[k], header, hosts, keep, sl, &*lookup);
     });
-    bool gathered = !in_place;  // rows in parts[k].vms / .ids, to be gathered
-    if (std::any_of(parts.begin(), parts.end(),
-                    [](const VmRange& p) { return !p.syntax.empty(); })) {
-        if (auto r = parse_vms_sequential(text, *header, keep, out, parts); !r) return r;
-        gathered = true;
+    for (const VmRange& p : t.parts) {
+        t.syntax_fault |= !p.syntax.empty();
+        t.values.merge(p.values);
     }
-    ErrorList errors;
-    for (const VmRange& p : parts) errors.merge(p.values);
-    if (gathered) {
-        // The ranges' rows in range order, moved in parallel (each range to its own offsets).
-        std::vector<size_t> vm_at(parts.size() + 1, 0), id_at(parts.size() + 1, 0);
-        for (size_t k = 0; k < parts.size(); ++k) {
-            vm_at[k + 1] = vm_at[k] + parts[k].vms.size();
-            id_at[k + 1] = id_at[k] + parts[k].ids.size();
-        }
-        fleet.vms.clear();
-        reserve_huge(fleet.vms, vm_at.back());
-        fleet.vms.resize(vm_at.back());
-        ids.clear();
-        reserve_huge(ids, id_at.back());
-        ids.resize(id_at.back());
-        tbb::parallel_for(size_t{0}, parts.size(), [&](size_t k) {
-            std::move(parts[k].vms.begin(), parts[k].vms.end(),
-                      fleet.vms.begin() + static_cast<std::ptrdiff_t>(vm_at[k]));
-            std::copy(parts[k].ids.begin(), parts[k].ids.end(),
-                      ids.begin() + static_cast<std::ptrdiff_t>(id_at[k]));
-            std::vector<model::Vm>().swap(parts[k].vms);
-        });
-    } else {
-        // Close the gaps left by ranges with fewer rows than their bound, in range order.
-        size_t nv = 0, ni = 0;
-        for (size_t k = 0; k < nr; ++k) {
-            if (nv != at[k])
-                std::move(fleet.vms.begin() + static_cast<std::ptrdiff_t>(at[k]),
-                          fleet.vms.begin() + static_cast<std::ptrdiff_t>(at[k] + slots[k].kept),
-                          fleet.vms.begin() + static_cast<std::ptrdiff_t>(nv));
-            if (ni != at[k])
-                std::copy(ids.begin() + static_cast<std::ptrdiff_t>(at[k]),
-                          ids.begin() + static_cast<std::ptrdiff_t>(at[k] + slots[k].seen),
-                          ids.begin() + static_cast<std::ptrdiff_t>(ni));
-            nv += slots[k].kept;
-            ni += slots[k].seen;
-        }
-        fleet.vms.resize(nv);
-        ids.resize(ni);
+    if (!in_place) {
+        gather_ranges(t.parts, t.vms, t.ids);
+        return t;
     }
+    // Close the gaps left by ranges with fewer rows than their bound, in range order.
+    size_t nv = 0, ni = 0;
+    for (size_t k = 0; k < nr; ++k) {
+        if (nv != at[k])
+            std::move(t.vms.begin() + static_cast<std::ptrdiff_t>(at[k]),
+                      t.vms.begin() + static_cast<std::ptrdiff_t>(at[k] + slots[k].kept),
+                      t.vms.begin() + static_cast<std::ptrdiff_t>(nv));
+        if (ni != at[k])
+            std::copy(t.ids.begin() + static_cast<std::ptrdiff_t>(at[k]),
+                      t.ids.begin() + static_cast<std::ptrdiff_t>(at[k] + slots[k].seen),
+                      t.ids.begin() + static_cast<std::ptrdiff_t>(ni));
+        nv += slots[k].kept;
+        ni += slots[k].seen;
+    }
+    t.vms.resize(nv);
+    t.ids.resize(ni);
+    return t;
+}
+
+namespace {
+
+// The whole of vms.csv through parse_vm_table, its block digest computed while the table's
+// storage is allocated; a fault in the CSV syntax sends the whole file through parse_csv, whose
+// messages (all of them) a one-pass reader gives.
+Result<void> parse_vms(std::string_view text, const std::string& file, const VmRowFilter& keep,
+                       FleetLoad& out) {
+    auto header = parse_vm_header(text, file);
+    if (!header) return tl::unexpected(header.error());
+    out.warnings.insert(out.warnings.end(), header->warnings.begin(), header->warnings.end());
+    VmTable t =
+        parse_vm_table(text, CsvChunk{header->body, text.size(), header->body_line}, *header,
+                       out.fleet, keep, [&] { out.vms_digest = blocked_digest(text); });
+    model::Fleet& fleet = out.fleet;
+    if (t.syntax_fault) {
+        if (auto r = parse_vms_sequential(text, *header, keep, out, t.parts); !r) return r;
+        t.values = ErrorList{};
+        for (const VmRange& p : t.parts) t.values.merge(p.values);
+        gather_ranges(t.parts, t.vms, t.ids);
+    }
+    fleet.vms = std::move(t.vms);
+    std::vector<VmIdSeen>& ids = t.ids;
     out.vm_rows = static_cast<int64_t>(ids.size());
     if (out.keep_id_hashes) {
         out.id_hashes.reserve(ids.size());
@@ -582,7 +606,7 @@ Result<void> parse_vms(std::string_view text, const std::string& file, const VmR
     }
     ErrorList dups = vm_duplicate_errors(ids, file);
     // A row's duplicate id is reported before its other faults (the order of the row checks).
-    dups.merge(errors);
+    dups.merge(t.values);
     if (!dups.empty()) return tl::unexpected(dups.to_error());
     if (out.keep_id_hashes) tbb::parallel_sort(out.id_hashes.begin(), out.id_hashes.end());
     return {};

@@ -416,6 +416,9 @@ class Reader {
   public:
     static constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
     explicit Reader(hid_t file) : file_(file) {}
+    // The dataset access property list every dataset is opened with (default: H5P_DEFAULT); the
+    // caller keeps it open while this reader is used.
+    void set_dataset_access(hid_t dapl) { dapl_ = dapl; }
 
     bool exists(const std::string& path) const {
         return H5Lexists(file_, path.c_str(), H5P_DEFAULT) > 0;
@@ -426,7 +429,7 @@ class Reader {
     // before anything is allocated; see length()).
     std::vector<T> dataset(const std::string& path, hid_t mem_type,
                            size_t max_n = kUnbounded) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         const size_t n = length(d.get(), path, max_n);
         std::vector<T> out(n);
@@ -440,7 +443,7 @@ class Reader {
     }
 
     std::vector<std::string> strings(const std::string& path, size_t max_n = kUnbounded) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         const size_t n = length(d.get(), path, max_n);
         Hid ft(H5Dget_type(d.get()), H5Tclose);
@@ -492,7 +495,7 @@ class Reader {
     }
 
     std::string scalar_string(const std::string& path) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         Hid t = string_type();
         char* p = nullptr;
@@ -529,7 +532,7 @@ class Reader {
 
     // A 2-D float32 matrix: its rows and columns, row-major.
     std::vector<float> matrix(const std::string& path, size_t& rows, size_t& cols) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         Hid space(H5Dget_space(d.get()), H5Sclose);
         check(space.ok() && H5Sget_simple_extent_ndims(space.get()) == 2, "bad shape of " + path);
@@ -655,6 +658,12 @@ class Reader {
     // chunk per element). No dataset we write holds more elements than its own stored bytes
     // inflate to (deflate: at most 1032:1), and those are part of the file.
     void check_plausible(hid_t d, hsize_t n, const std::string& path) const {
+        plausible_length(file_, d, n, path);
+    }
+
+  public:
+    // check_plausible for dataset `d` of `file` (a virtual dataset's source in another file).
+    static void plausible_length(hid_t file, hid_t d, hsize_t n, const std::string& path) {
         // A virtual dataset stores nothing here; its readers check each source (whose
         // mappings bound its length) before reading it.
         if (is_virtual(d)) return;
@@ -662,12 +671,15 @@ class Reader {
         Hid type(H5Dget_type(d), H5Tclose);
         const size_t elem = type.ok() ? std::max<size_t>(H5Tget_size(type.get()), 1) : 1;
         const hsize_t stored = std::min<hsize_t>(
-            H5Dget_storage_size(d), H5Fget_filesize(file_, &file_bytes) >= 0 ? file_bytes : 0);
+            H5Dget_storage_size(d), H5Fget_filesize(file, &file_bytes) >= 0 ? file_bytes : 0);
         check(n <= (stored * 1032 + 4096) / elem,
               "bad length of " + path + ": " + std::to_string(n) + " elements in " +
                   std::to_string(stored) + " stored bytes (damaged file)");
     }
+
+  private:
     hid_t file_;
+    hid_t dapl_ = H5P_DEFAULT;
 };
 
 // Builds an HDF5 file in memory (HDF5's core driver, no backing store) and returns its image;

@@ -87,6 +87,19 @@ const char* mode_name(dispatch::MigrationMode m) {
                                                      : "auto";
 }
 
+// Removes DIR's checkpoint part files (best effort: one that cannot be removed is a warning).
+void remove_part_files(const std::string& dir) {
+    std::error_code ec;
+    std::vector<std::filesystem::path> parts;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (io::is_part_file_name(e.path().filename().string())) parts.push_back(e.path());
+    for (const auto& p : parts)
+        if (::unlink(p.c_str()) != 0 && errno != ENOENT)
+            std::cerr << "warning: " << p.string() << ": cannot remove this part of the old "
+                      << "checkpoint: " << std::strerror(errno) << "\n";
+    if (!parts.empty()) io::sync_parent_dir(dir + "/checkpoint.h5");
+}
+
 // What the plan's checkpoint fixes for carrying it out, from its expanded config: the wave limits
 // (upper bounds for dispatch; 0: no limit) and [migration] timeout_s (0: none). nullopt: the
 // plan directory has no checkpoint (a hand-written plan).
@@ -422,7 +435,13 @@ Result<void> run(const std::vector<std::string>& argv) {
         auto j = io::read_journal(journal_path);
         if (!j) return tl::unexpected(j.error());
         c->dispatch_journal = std::move(*j);
-        return io::write_checkpoint(ck, *c);
+        // A checkpoint joined from part files (format 3) is rewritten self-contained: its parts
+        // are then orphans, removed once the new file is in place (after a crash in between, the
+        // next plan into DIR removes them).
+        const bool had_parts = c->format_version >= 3;
+        if (auto w = io::write_checkpoint(ck, *c); !w) return w;
+        if (had_parts) remove_part_files(dir);
+        return {};
     };
     auto rep =
         dispatch::run_dispatch(plan->moves, *hosts, opt, connector, **journal, *prior, hooks);

@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
     // message naming the file, the previous outputs intact.
     std::signal(SIGXFSZ, SIG_IGN);
     std::set_terminate(on_terminate);
+    // HDF5 looks for a virtual dataset's sources under $HDF5_VDS_PREFIX before the prefix a
+    // reader sets (H5F_prefix_open_file): a user's environment would redirect a checkpoint's
+    // parts to other files of the same names. Ours lie next to the checkpoint (io/checkpoint.cpp
+    // names that directory); cleared here, before any thread starts.
+    ::unsetenv("HDF5_VDS_PREFIX");
     if (rlim_t limit = 0; !enough_open_files(limit)) {
         std::fprintf(stderr,
                      "fleetplan: too few file descriptors: the limit on open files (ulimit -n) is "

@@ -107,6 +107,17 @@ test_node() {
     } >"$f"
 }
 
+# sharded_fleet: for the tests of the sharded planner under mpirun (MPIRUN from ctest, run as
+# root, oversubscribed): CFG (twelve shards) and a generated 240-host / 3000-VM fleet, H and V.
+sharded_fleet() {
+    : "${MPIRUN:?}"
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+    CFG="$SRC/tests/data/configs/sharded.toml"
+    "$FLEETPLAN" generate --hosts 240 --vms 3000 --seed 11 --out "$T/fleet" >/dev/null
+    H="$T/fleet/hosts.csv"
+    V="$T/fleet/vms.csv"
+}
+
 finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]

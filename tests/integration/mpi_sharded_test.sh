@@ -5,12 +5,7 @@
 # about a quarter of the VM rows. A bad row in the last rank's partition stops every rank with
 # one message and exit code 2.
 source "$(dirname "$0")/common.sh"
-: "${MPIRUN:?}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-CFG="$SRC/tests/data/configs/sharded.toml"
-"$FLEETPLAN" generate --hosts 240 --vms 3000 --seed 11 --out "$T/fleet" >/dev/null
-H="$T/fleet/hosts.csv"
-V="$T/fleet/vms.csv"
+sharded_fleet
 EVAC=$(awk -F, 'NR>1 && $5=="r02" {printf "%s%s", sep, $1; sep=","}' "$H")
 [ -n "$EVAC" ] && ok "rack r02 to evacuate: $(echo "$EVAC" | tr ',' '\n' | wc -l) hosts" || bad "no rack r02"
 run() {  # run P THREADS DIR
