@@ -74,8 +74,10 @@ SearchOutcome run_search(const RoadefModel& md, std::span<const int32_t> start,
     int64_t step = 0;
     int64_t work = 0;
     std::vector<Reassign> changes;
+    // The clock is read every 256 iterations (not accepted steps, which may stall).
+    uint64_t iteration = 0;
     while (work < budget) {
-        if ((step & 255) == 0 && stop.check()) break;
+        if ((iteration++ & 255) == 0 && stop.check()) break;
         const uint64_t kind = rng.below(100);
         std::optional<int64_t> delta;
         changes.clear();
@@ -146,6 +148,10 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
     res.assignment = md.initial;
     res.initial_parts = evaluate_from_scratch(md, md.initial);
     int64_t best = res.initial_parts.total();
+    if (md.processes == 0 || md.machines == 0) {  // nothing to move (and no index to draw)
+        res.parts = res.initial_parts;
+        return res;
+    }
     const auto K = static_cast<size_t>(opt.searches);
     for (uint64_t round = 0;; ++round) {
         int64_t share = opt.round_work;

@@ -52,5 +52,16 @@ TEST(LocalSearch, ImprovesAndStaysFeasible) {
     }
 }
 
+TEST(LocalSearch, AnInstanceWithoutProcessesIsItsOwnSolution) {
+    // Nothing to draw a process from: the search returns at once instead of dividing by zero.
+    const RoadefModel md = testing::tiny(3, 10, false, {0, 1, 2}, {0, 0, 0});
+    SearchOptions opt;
+    opt.seed = 1;
+    opt.work = 10000;
+    const SearchResult r = optimise(md, opt);
+    EXPECT_TRUE(r.assignment.empty());
+    EXPECT_EQ(r.parts.total(), 0);
+}
+
 }  // namespace
 }  // namespace fp::opt
