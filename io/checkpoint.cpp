@@ -479,7 +479,8 @@ std::filesystem::path parts_dir(const std::string& path) {
 // holding the dataset with at least the rows mapped, and the mappings cover the column.
 // Returns the part files mapped, comma-separated ("" for none). Each part's rows mapped must fit
 // in what it stores (Reader's plausibility check), before anything is allocated.
-std::string check_parts(hid_t file, const std::string& path) {
+std::string check_parts(hid_t file, const std::string& path,
+                        std::vector<std::string>* files = nullptr) {
     const std::filesystem::path dir = parts_dir(path);
     std::map<std::string, Hid> opened;
     for (const auto& col : vm_columns()) {
@@ -544,9 +545,25 @@ std::string check_parts(hid_t file, const std::string& path) {
               dpath + ": its part files do not cover its rows (damaged file)");
     }
     std::string names;
-    for (const auto& [name, f] : opened)
+    for (const auto& [name, f] : opened) {
         names += (names.empty() ? "" : ", ") + (dir / name).string();
+        if (files) files->push_back((dir / name).string());
+    }
     return names;
+}
+
+// A dataset access list whose virtual prefix is the directory of the checkpoint at `path`, so
+// that a format-3 checkpoint's VM columns read the parts next to it (HDF5 tries the prefix before
+// the directory of the file as opened and the working directory; it tries $HDF5_VDS_PREFIX even
+// before it: fleetplan's main() clears that variable).
+Hid parts_access(const std::string& path) {
+    Hid dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+    check(dapl.ok(), "cannot create a dataset access list");
+    std::error_code ec;
+    const std::filesystem::path abs = std::filesystem::absolute(parts_dir(path), ec);
+    check(!ec && H5Pset_virtual_prefix(dapl.get(), abs.c_str()) >= 0,
+          "cannot set the parts' directory " + parts_dir(path).string());
+    return dapl;
 }
 
 // The root's format attributes: a fleetplan checkpoint of a version this reader reads.
@@ -642,19 +659,12 @@ Checkpoint read_all(hid_t file, const std::string& path) {
     }
     auto& fleet = c.fleet;
     h5::read_columns(r, "/fleet/hosts", host_columns(), fleet.hosts);
-    // The parts HDF5 reads are those next to the checkpoint (which check_parts checks), named
-    // as the virtual prefix: HDF5 tries it before the directory of the file as opened and the
-    // working directory. (It tries $HDF5_VDS_PREFIX even before it: fleetplan's main() clears
-    // that variable.)
-    Hid dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
-    check(dapl.ok(), "cannot create a dataset access list");
+    // Format 3: the parts next to the checkpoint (parts_access), which check_parts checks.
+    Hid dapl;
     if (c.format_version >= 3) {
-        std::error_code ec;
-        const std::filesystem::path abs = std::filesystem::absolute(parts_dir(path), ec);
-        check(!ec && H5Pset_virtual_prefix(dapl.get(), abs.c_str()) >= 0,
-              "cannot set the parts' directory " + parts_dir(path).string());
+        dapl = parts_access(path);
         r.set_dataset_access(dapl.get());
-        const std::string parts = check_parts(file, path);
+        const std::string parts = check_parts(file, path, &c.part_files);
         try {
             h5::read_columns(r, "/fleet/vms", vm_columns(), fleet.vms);
         } catch (const H5Failure& f) {
@@ -823,7 +833,12 @@ PreviousCheckpoint read_previous_all(hid_t file, const std::string& path, int ra
     p.fleet.index();
     if (H5Aexists(root.get(), "now_s") > 0)
         p.now_s = Reader::attr_num<int64_t>(root.get(), "now_s", H5T_NATIVE_INT64);
-    if (p.format_version >= 3) p.parts = check_parts(file, path);
+    Hid dapl;
+    if (p.format_version >= 3) {
+        dapl = parts_access(path);
+        r.set_dataset_access(dapl.get());
+        p.parts = check_parts(file, path);
+    }
     const auto& table = vm_columns();
     const std::string group = "/fleet/vms/";
     const size_t nv = r.extent(group + table[0].name);

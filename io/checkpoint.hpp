@@ -104,6 +104,8 @@ struct Checkpoint {
     std::vector<int32_t> vm_row_hosts;
     // Writing only: when set, /fleet/vms joins the ranks' part files (format 3) instead.
     std::optional<VmParts> vm_parts;
+    // Reading only: the part files a format-3 checkpoint's /fleet/vms maps (paths next to it).
+    std::vector<std::string> part_files;
     plan::Plan plan;
     std::string summary_json;
     // "fnv1a64:HEX" of plan.csv's bytes as `plan` wrote them (root attribute plan_csv_digest;

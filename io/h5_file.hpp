@@ -554,7 +554,7 @@ class Reader {
     // ---- A range of a 1-D dataset's rows (readers that share a dataset's rows between them).
     // The length of the 1-D dataset PATH, checked as dataset() checks it.
     size_t extent(const std::string& path, size_t max_n = kUnbounded) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         return length(d.get(), path, max_n);
     }
@@ -571,7 +571,7 @@ class Reader {
     template <typename Take>
     RangeSum stored_range(const std::string& path, size_t first, size_t n, size_t block,
                           Take take) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         Hid ft(H5Dget_type(d.get()), H5Tclose);
         check(ft.ok() && H5Tis_variable_str(ft.get()) <= 0, path + ": not a fixed-size column");
@@ -600,7 +600,7 @@ class Reader {
     }
     // Rows [first, first + n) of a variable-length string dataset (format 1).
     std::vector<std::string> strings_range(const std::string& path, size_t first, size_t n) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         Hid fspace(H5Dget_space(d.get()), H5Sclose);
         const hsize_t start[1] = {first}, cnt[1] = {n};
@@ -623,7 +623,7 @@ class Reader {
     // The dataset's crc32 attribute (kChecksumAttr); nullopt when it has none (written before
     // checksums, or variable-length strings).
     std::optional<uint32_t> checksum(const std::string& path) const {
-        Hid d(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+        Hid d(H5Dopen2(file_, path.c_str(), dapl_), H5Dclose);
         check(d.ok(), "missing dataset " + path);
         if (H5Aexists(d.get(), kChecksumAttr) <= 0) return std::nullopt;
         return attr_num<uint32_t>(d.get(), kChecksumAttr, H5T_NATIVE_UINT32);

@@ -87,12 +87,28 @@ const char* mode_name(dispatch::MigrationMode m) {
                                                      : "auto";
 }
 
-// Removes DIR's checkpoint part files (best effort: one that cannot be removed is a warning).
-void remove_part_files(const std::string& dir) {
+// Removes the part files of the run that wrote an old checkpoint in DIR: those its columns map
+// and any other part of the same run (a rank whose part holds no row is mapped by no column).
+// Parts of another run writing into DIR are left alone. Best effort: a part that cannot be
+// removed is a warning.
+void remove_part_files(const std::string& dir, const std::vector<std::string>& mapped) {
+    std::vector<std::string> runs;  // "checkpoint.part-TOKEN-": the name less "RANK.h5"
+    for (const auto& p : mapped) {
+        const std::string name = std::filesystem::path(p).filename().string();
+        const auto dash = name.rfind('-');
+        if (io::is_part_file_name(name) && dash != std::string::npos)
+            runs.push_back(name.substr(0, dash + 1));
+    }
+    if (runs.empty()) return;
     std::error_code ec;
     std::vector<std::filesystem::path> parts;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        if (io::is_part_file_name(e.path().filename().string())) parts.push_back(e.path());
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (io::is_part_file_name(name) &&
+            std::any_of(runs.begin(), runs.end(),
+                        [&](const std::string& run) { return name.rfind(run, 0) == 0; }))
+            parts.push_back(e.path());
+    }
     for (const auto& p : parts)
         if (::unlink(p.c_str()) != 0 && errno != ENOENT)
             std::cerr << "warning: " << p.string() << ": cannot remove this part of the old "
@@ -438,9 +454,9 @@ Result<void> run(const std::vector<std::string>& argv) {
         // A checkpoint joined from part files (format 3) is rewritten self-contained: its parts
         // are then orphans, removed once the new file is in place (after a crash in between, the
         // next plan into DIR removes them).
-        const bool had_parts = c->format_version >= 3;
+        const std::vector<std::string> parts = c->part_files;
         if (auto w = io::write_checkpoint(ck, *c); !w) return w;
-        if (had_parts) remove_part_files(dir);
+        remove_part_files(dir, parts);
         return {};
     };
     auto rep =
@@ -532,13 +548,15 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
                              : "more than --max-missing-frac " +
                                    io::format_double("%g", max_missing_frac)) +
                         "); nothing written");
+    // vms.csv and missing_hosts.csv go in place together (one commit): a plan never reads a new
+    // vms.csv beside a stale list of missing hosts.
     if (auto r = io::make_dir(*out); !r) return r;
-    if (auto w = io::write_file_atomic(*out + "/vms.csv", io::collected_vms_csv(got.rows)); !w)
+    auto commit = io::OutputCommit::open(*out);
+    if (!commit) return tl::unexpected(commit.error());
+    if (auto w = commit->stage("vms.csv", io::collected_vms_csv(got.rows)); !w) return w;
+    if (auto w = commit->stage("missing_hosts.csv", io::missing_hosts_csv(got.missing)); !w)
         return w;
-    if (auto w =
-            io::write_file_atomic(*out + "/missing_hosts.csv", io::missing_hosts_csv(got.missing));
-        !w)
-        return w;
+    if (auto w = commit->commit(); !w) return w;
     const std::string hist = args->get("history").value_or(*out + "/history.csv");
     const auto now = static_cast<int64_t>(std::time(nullptr));
     if (auto w = io::append_collected_history(hist, got.rows, now); !w) return w;
