@@ -27,37 +27,11 @@ if [[ " ${fleets[*]} " == *" g2000 "* && ! -f "$W/g2000/vms.csv" ]]; then
 fi
 mkdir -p "$W/demo" && cp "$SRC/tests/data/clusters/demo/"*.csv "$W/demo/"
 
-# History for a tenth of the VMs and traffic pairs, deterministic (seed 5).
+# History for a tenth of the VMs and traffic pairs, deterministic (seed 5): the bench's
+# generator (bench/keyed_inputs.py), as the split-input bench uses it.
 for f in "${fleets[@]}"; do
     [ -f "$W/$f/traffic.csv" ] && continue
-    "$PYTHON" - "$W/$f" <<'PY'
-import csv, random, sys
-d = sys.argv[1]
-rng = random.Random(5)
-ids, hosts = [], []
-with open(f"{d}/vms.csv", newline="") as f:
-    r = csv.reader(f); head = next(r)
-    for row in r:
-        ids.append(row[head.index("id")]); hosts.append(row[head.index("host")])
-with open(f"{d}/history.csv", "w") as h:
-    h.write("time,vm,cpu,mem,net\n")
-    for vm in ids:
-        if rng.random() >= 0.1:
-            continue
-        for k in range(rng.randint(2, 8)):
-            h.write(f"{1000000 + k * 300},{vm},{rng.random() * 1.2:.3f},{rng.random():.3f},{rng.random():.3f}\n")
-by_host, seen = {}, set()
-for i, hst in enumerate(hosts):
-    by_host.setdefault(hst, []).append(i)
-with open(f"{d}/traffic.csv", "w") as t:
-    t.write("vm_a,vm_b,mbps\n")
-    pairs = [rng.sample(m, 2) for h, m in sorted(by_host.items()) if h and len(m) > 1]
-    pairs += [(rng.randrange(len(ids)), rng.randrange(len(ids))) for _ in range(len(ids) // 40)]
-    for a, b in pairs:
-        if a != b and (min(a, b), max(a, b)) not in seen:
-            seen.add((min(a, b), max(a, b)))
-            t.write(f"{ids[a]},{ids[b]},{rng.randint(1, 900)}\n")
-PY
+    "$PYTHON" "$SRC/bench/keyed_inputs.py" "$W/$f/vms.csv" "$W/$f" 5 0.1 || exit 1
 done
 for cs in allow evacuations; do
     printf '[plan]\ncross_site = "%s"\n' $cs >"$W/cross-$cs.toml"
