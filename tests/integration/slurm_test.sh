@@ -1,6 +1,10 @@
 # A real single-node Slurm (munge, slurmctld, slurmd, all started here, on their own socket and
 # ports) runs slurm/plan.sbatch with 2 tasks; its plan equals the one-process plan, its
-# summary says ranks: 2, and each task parsed only its part of vms.csv (the split input). Every daemon started here is stopped by its PID, also on failure.
+# summary says ranks: 2, and each task parsed only its part of vms.csv (the split input). Then
+# plan.sbatch again with overrides (1 task of 2 CPUs, a time limit and memory from sbatch's
+# environment, FP_MPI, FP_CONFIG and the inputs from the environment), and simulate-grid.sbatch
+# (2 tasks) against a one-process grid. Every daemon started here is stopped by its PID, also
+# on failure.
 source "$(dirname "$0")/common.sh"
 for b in munged slurmctld slurmd sbatch squeue; do
     command -v "$b" >/dev/null || { bad "$b not installed (tools/setup.sh installs slurm-wlm munge)"; finish; exit 1; }
@@ -100,4 +104,48 @@ print(','.join(map(str,p)), s['vms'])" "$T/slurm_out/summary.json" 2>/dev/null |
 sys.exit(0 if len(p) == 2 and sum(p) == t and max(p) < t else 1)" "$parsed" "$total" 2>/dev/null &&
     ok "each task parsed part of vms.csv: $parsed of $total rows" || bad "rows parsed per task: $parsed of $total"
 [ "$(grep -c '^goal auto' "$T/job.out")" = 1 ] && ok "one summary printed" || bad "job output: $(cat "$T/job.out")"
+
+# wait_job JOB: until Slurm no longer lists it (at most 120 s).
+wait_job() {
+    for _ in $(seq 240); do
+        [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+# The same plan with overrides: 1 task of 2 CPUs (threads 2), time and memory through sbatch's
+# environment, the MPI plugin, config and inputs through the script's.
+job=$(FLEETPLAN="$FLEETPLAN" SBATCH_TIMELIMIT=00:07:00 SBATCH_MEM_PER_NODE=600M FP_MPI=pmix \
+    FP_CONFIG="$CFG" FP_HOSTS="$T/fleet/hosts.csv" FP_VMS="$T/fleet/vms.csv" FP_OUT="$T/slurm_over" \
+    sbatch --parsable -n 1 -c 2 -o "$T/over.out" -e "$T/over.err" "$SRC/slurm/plan.sbatch")
+wait_job "$job" && ok "job $job (overrides) finished" || bad "job $job (overrides) still queued or running"
+info=$(scontrol show job "$job" 2>&1)
+grep -q 'TimeLimit=00:07:00' <<<"$info" && grep -qE 'MinMemoryNode=600M|mem=600M' <<<"$info" &&
+    ok "the job got the time limit and memory given in sbatch's environment" ||
+    bad "time/memory not applied: $(grep -oE 'TimeLimit=[^ ]*|MinMemory[A-Za-z]*=[^ ]*' <<<"$info" | tr '\n' ' ')"
+cmp -s "$T/one/plan.csv" "$T/slurm_over/plan.csv" && ok "the overridden job's plan equals the one-process plan" ||
+    bad "overridden job: $(head -5 "$T/over.err" 2>/dev/null)"
+read -r ranks threads <<<"$("$PYTHON" -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['ranks'], s['threads'])" \
+    "$T/slurm_over/summary.json" 2>/dev/null || echo none none)"
+[ "$ranks $threads" = "1 2" ] && ok "-n 1 -c 2 ran 1 rank of 2 threads" || bad "ranks/threads: $ranks $threads"
+
+# simulate --grid over 2 tasks equals one process's grid.
+PL="$SRC/tests/data/planetlab/20110306-subset"
+ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
+"$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" --grid \
+    --intervals 48 --threads 1 --out "$T/grid_one" >/dev/null
+job=$(FLEETPLAN="$FLEETPLAN" FP_TRACE="$PL" sbatch --parsable -o "$T/grid.out" -e "$T/grid.err" \
+    "$SRC/slurm/simulate-grid.sbatch" --preset cloudsim-planetlab --trace-order "$ORDER" \
+    --intervals 48 --out "$T/grid_slurm")
+wait_job "$job" && ok "grid job $job finished" || bad "grid job $job still queued or running"
+same=1
+for c in $(ls "$T/grid_one"); do
+    [ -d "$T/grid_one/$c" ] || continue
+    [ "$(stable_sim "$T/grid_one/$c")" = "$(stable_sim "$T/grid_slurm/$c" 2>/dev/null)" ] || same=0
+done
+[ $same = 1 ] && [ "$(grep -c '^| [a-z]' "$T/grid.out")" = 10 ] &&
+    ok "the Slurm grid (2 tasks) equals one process's, one table of 9 chains" ||
+    bad "grid job: $(head -5 "$T/grid.err" "$T/grid.out" 2>/dev/null)"
+grep -q '^simulate: .*intervals' "$T/grid.err" && ok "the grid job logs progress" ||
+    bad "no progress in $T/grid.err"
 finish
