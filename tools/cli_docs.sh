@@ -27,7 +27,7 @@ mkdir -p "$OUT/man1" "$OUT/help" "$OUT/bash-completion"
 # indented lines of its own. This turns the first into `or:` lines and joins the second.
 for_help2man() {
     awk '
-        /^usage: / { sub(/^usage:/, "Usage:"); line = $0; inusage = 1; next }
+        /^[Uu]sage: / { sub(/^[Uu]sage:/, "Usage:"); line = $0; inusage = 1; next }
         inusage && /^ +fleetplan / { print line; sub(/^ +/, ""); line = "   or: " $0; next }
         inusage && /^ +[^ -]/ && !/^  [a-z][a-z0-9-]*  / { sub(/^ +/, " "); line = line $0; next }
         inusage { print line; inusage = 0 }
