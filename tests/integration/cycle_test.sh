@@ -10,7 +10,8 @@
 #  4. approval: a file naming another plan holds; one naming this plan's digest passes it above
 #     max_moves, dispatch fails (it finds the VMs on neither host: skipped, exit 3), the cycle is
 #     failed (exit 3), and the next cycle does not chain to it;
-#  5. a second cycle while one holds DIR/.lock: exit 3, nothing done; bad [cycle] values: exit 2.
+#  5. a second cycle while one holds DIR/.lock: exit 3, nothing done; bad [cycle] values: exit 2;
+#  6. keep = 1: older completed cycles go, the newest stays.
 source "$(dirname "$0")/common.sh"
 S="$T/state"
 mkdir -p "$T/after" "$T/gone"
@@ -147,4 +148,13 @@ expect2 "max_moves below -1" "bad.toml:4:cycle.max_moves" cycle --config "$T/bad
 expect2 "--approve with --auto-approve" "not both" \
     cycle --config "$T/cycle.toml" --state "$T/s2" --auto-approve --approve "$T/ok.approve"
 [ ! -e "$T/s2" ] && ok "bad input creates no state directory" || bad "state directory created on bad input"
+
+# 6. keep = 1 on a fleet with nothing to move.
+hosts active active
+config 5
+printf 'keep = 1\n' >>"$T/cycle.toml"
+S="$T/keep"
+run_cycle 2026-12-02T10:00:00Z && run_cycle 2026-12-02T10:05:00Z
+[ $rc -eq 0 ] && [ "$(ls "$S" | tr '\n' ' ')" = "20261202T100500Z history.csv latest " ] &&
+    [ "$(readlink "$S/latest")" = 20261202T100500Z ] && ok "keep = 1: the older completed cycle is removed" || bad "keep: rc $rc: $(ls "$S")"
 finish
