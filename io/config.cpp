@@ -188,7 +188,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     std::vector<std::string> errors;
     std::map<std::string, int64_t> key_lines;
-    ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration"), sim_node("sim");
+    ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration"), sim_node("sim"),
+        cycle_node("cycle");
     std::map<std::pair<std::string, std::string>, model::MigrationCostConfig::SitePair> site_pairs;
     std::map<std::string, ConfigNode> policy_nodes = {
         {"trigger", ConfigNode("policy.trigger")},
@@ -198,7 +199,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         const std::string key(k.str());
         const std::string where = file + ":" + std::to_string(v.source().begin.line) + ":" + key;
         const toml::table* t = v.as_table();
-        if (key == "plan" || key == "waves" || key == "migration" || key == "sim") {
+        if (key == "plan" || key == "waves" || key == "migration" || key == "sim" ||
+            key == "cycle") {
             if (!t) {
                 errors.push_back(where + ": expected a table");
                 continue;
@@ -217,6 +219,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                     key == "plan"    ? plan_node
                     : key == "waves" ? waves_node
                     : key == "sim"   ? sim_node
+                    : key == "cycle" ? cycle_node
                                      : mig_node,
                     file, errors, key_lines);
         } else if (key == "policy") {
@@ -246,7 +249,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             }
         } else {
             errors.push_back(where +
-                             ": unknown table (valid: plan, policy, waves, migration, sim)");
+                             ": unknown table (valid: plan, policy, waves, migration, sim, cycle)");
         }
     }
     if (ov.goal) plan_node.set("goal", *ov.goal);
@@ -386,6 +389,29 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                              " (valid: " + sim::kPlannerHorizonNames + ")");
         }
     }
+    CycleConfig& cy = rc.cycle;
+    for (auto [key, field] : {std::pair{"hosts", &cy.hosts},
+                              {"connect_uri_template", &cy.connect_uri_template},
+                              {"collect_uri_template", &cy.collect_uri_template},
+                              {"dest_uri_template", &cy.dest_uri_template},
+                              {"migrate_uri_template", &cy.migrate_uri_template}})
+        if (auto v = cycle_node.get_string(key, ""); collect(v)) *field = *v;
+    if (auto v = cycle_node.get_double("sample_seconds", 1.0, 0.0, 3600.0); collect(v))
+        cy.sample_seconds = *v;
+    if (auto v = cycle_node.get_double("max_missing_frac", 0.1, 0.0, 1.0); collect(v))
+        cy.max_missing_frac = *v;
+    if (auto v = cycle_node.get_int("max_moves", 20, -1, 100000000); collect(v))
+        cy.gate.max_moves = *v;
+    if (auto v = cycle_node.get_double("max_gib", 64.0, -1.0, 1e9); collect(v))
+        cy.gate.max_gib = *v;
+    if (auto v = cycle_node.get_string("approval", "file"); collect(v)) {
+        if (auto a = dispatch::parse_approval(*v)) {
+            cy.gate.approval = *a;
+        } else {
+            errors.push_back(file + ": cycle.approval: " + a.error().msg);
+        }
+    }
+    if (auto v = cycle_node.get_int("keep", 0, 0, 1000000); collect(v)) cy.keep = *v;
     if (sim.max_power_w < sim.idle_power_w)
         errors.push_back(file + ": sim.max_power_w: must be at least sim.idle_power_w");
 
@@ -431,7 +457,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             }
         }
     }
-    for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node, &sim_node})
+    for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node, &sim_node, &cycle_node})
         for (const auto& k : n->unread_keys()) errors.push_back(file + ": " + k + ": unknown key");
     for (const auto& [role, node] : policy_nodes)
         for (const auto& k : node.unread_keys()) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "src/dispatch/cycle_gate.hpp"
 #include "src/plan/planner.hpp"
 #include "src/policy/registry.hpp"
 #include "src/sim/planner_chain.hpp"
@@ -37,12 +38,27 @@ struct SimConfig {
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
 };
 
+// [cycle]: how `fleetplan cycle` runs collect, plan, its gate and dispatch (mpi/cycle.cpp).
+// Paths are relative to the config file's directory; empty strings are "not given".
+struct CycleConfig {
+    std::string hosts;                 // the fleet's hosts.csv (required by `cycle`)
+    std::string connect_uri_template;  // dispatch's (and collect's) T1 (required by `cycle`)
+    std::string collect_uri_template;  // collect's, when it differs (e.g. a read-only socket)
+    std::string dest_uri_template;     // dispatch's T2
+    std::string migrate_uri_template;  // dispatch's T3
+    double sample_seconds = 1;         // collect --sample-seconds
+    double max_missing_frac = 0.1;     // collect --max-missing-frac
+    dispatch::GateLimits gate;         // max_moves, max_gib, approval
+    int64_t keep = 0;                  // completed cycle directories kept (0: all)
+};
+
 struct RunConfig {
     plan::PlanOptions options;  // evacuate list is filled by the caller
     policy::PolicySet policies;
     std::string expanded_toml;  // every setting in force, defaults included
     SimConfig sim;
     std::string sim_toml;  // the [sim] table in force (simulate only; not in expanded_toml)
+    CycleConfig cycle;     // [cycle] (the `cycle` command only; not in expanded_toml)
 };
 
 // `path` empty: defaults only. `text` given: parse it instead of reading `path` (path names it).

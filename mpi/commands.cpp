@@ -97,6 +97,7 @@ std::string usage() {
            "  simulate   replay utilisation traces through a policy chain\n"
            "  dispatch   carry a plan out through libvirt (live migrations, journal, resume)\n"
            "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n"
+           "  cycle      one planning cycle: collect, plan, gate, dispatch, into a state DIR\n"
            "  apply      write the fleet after a plan (hosts.csv, vms.csv) from its checkpoint\n"
            "  roadef     optimise a ROADEF/EURO 2012 machine-reassignment instance\n";
 }

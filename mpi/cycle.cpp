@@ -1,0 +1,470 @@
+// `fleetplan cycle`: one planning cycle, collect → plan → gate → dispatch → record, for a timer
+// (systemd, Slurm scrontab) to run every few minutes. Each step is the same program run as a
+// child process (`fleetplan collect`, `plan`, `dispatch`) with its own exit code and log, so a
+// cycle does exactly what an operator typing the commands would, and a failed step names itself.
+// Rank 0 only; other ranks wait for the agreed exit code.
+//
+// State directory DIR:
+//   DIR/.lock               flock: one cycle at a time
+//   DIR/history.csv         collect's utilisation history, appended by every cycle
+//   DIR/latest              symbolic link to the newest completed cycle's directory
+//   DIR/<UTC time>/         one cycle: cycle.json (status, steps, command lines), collect/ and
+//                           collect.log, plan/ and plan.log, gate.json, dispatch.log (the
+//                           journal is plan/dispatch.journal, where dispatch keeps it)
+// A completed cycle's cycle.json names `next_previous`: its own plan checkpoint when it
+// dispatched migrations, else the one it was given (held and empty cycles pass the chain on). A
+// failed cycle is never `latest`, so the next cycle chains past it.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "io/config.hpp"
+#include "io/csv.hpp"
+#include "io/digest.hpp"
+#include "io/output_commit.hpp"
+#include "mpi/cli.hpp"
+#include "mpi/collective.hpp"
+#include "mpi/commands.hpp"
+#include "src/dispatch/cycle_gate.hpp"
+#include "src/policy/registry.hpp"
+#include "src/util/iso8601.hpp"
+#include "src/util/text.hpp"
+
+extern char** environ;
+
+namespace fp::mpi {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kCycleHelp =
+    "usage: fleetplan cycle --config C.toml --state DIR [--now ISO8601]\n"
+    "                       [--approve FILE | --auto-approve]\n"
+    "Runs one planning cycle into DIR/<UTC time>/: collect (the hosts of C.toml's [cycle]\n"
+    "table), plan (C.toml, --previous: the checkpoint the last completed cycle passes on, --now:\n"
+    "the clock unless given), a gate (gate.json: approved or held, and why) and, when approved,\n"
+    "dispatch. Each step runs as `fleetplan STEP` with its log in STEP.log; cycle.json records\n"
+    "every command line and exit code; DIR/latest points at the newest completed cycle.\n"
+    "The gate holds a plan above [cycle] max_moves or max_gib, or, with approval = \"file\",\n"
+    "one that no --approve FILE names (a line with the plan's digest, as gate.json shows it);\n"
+    "--auto-approve lets plans within the limits pass; an --approve FILE naming the plan passes\n"
+    "it above the limits too. A held cycle dispatches nothing and exits 0.\n"
+    "Exit codes: 0 done (dispatched, held or nothing to move), 2 bad input (also a step's), 3 a\n"
+    "step's environment failure (e.g. a failed migration) or another cycle holds DIR/.lock,\n"
+    "1 internal error. A failed cycle is marked \"failed\" in its cycle.json and not chained.\n";
+
+// The UTC time t as ISO 8601 (for --now) and as a directory name.
+std::string utc_text(int64_t t, const char* fmt) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    ::gmtime_r(&tt, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, fmt, &tm);
+    return buf;
+}
+
+std::string absolute(const std::string& p) {
+    std::error_code ec;
+    const fs::path a = fs::absolute(p, ec);
+    return ec ? p : a.lexically_normal().string();
+}
+
+// The environment for a step: this process's, less what MPI start-up put there for this process
+// (a child that saw them would try to join this process's MPI job); the step starts on its own.
+std::vector<std::string> step_environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        const std::string v(*e);
+        const bool mpi_internal =
+            (v.rfind("OMPI_", 0) == 0 && v.rfind("OMPI_ALLOW_RUN_AS_ROOT", 0) != 0) ||
+            v.rfind("PMIX_", 0) == 0 || v.rfind("PMI_", 0) == 0 || v.rfind("OPAL_", 0) == 0;
+        if (!mpi_internal) env.push_back(v);
+    }
+    return env;
+}
+
+struct StepRun {
+    std::string name;
+    std::vector<std::string> argv;  // after the program's name
+    std::string log;
+    int exit_code = 0;  // 128 + N when killed by signal N
+    double seconds = 0;
+};
+
+// Runs `fleetplan ARGV` with stdout and stderr into LOG; the exit code.
+Result<int> run_step(const std::string& self, const std::vector<std::string>& argv,
+                     const std::string& log) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return fail(ErrorCode::kEnvironment, log + ": cannot create: " + std::strerror(errno));
+    std::vector<std::string> args{self};
+    args.insert(args.end(), argv.begin(), argv.end());
+    std::vector<char*> cargs;
+    for (auto& a : args) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    std::vector<std::string> env = step_environment();
+    std::vector<char*> cenv;
+    for (auto& e : env) cenv.push_back(e.data());
+    cenv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, fd, 2);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, self.c_str(), &fa, nullptr, cargs.data(), cenv.data());
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(fd);
+    if (rc != 0)
+        return fail(ErrorCode::kEnvironment, self + ": cannot start: " + std::strerror(rc));
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return fail(ErrorCode::kEnvironment, std::string("waitpid: ") + std::strerror(errno));
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+// The last `n` lines of a log, indented, for the message of a failed step.
+std::string log_tail(const std::string& log, size_t n) {
+    auto text = io::read_file(log);
+    if (!text) return "";
+    std::vector<std::string> lines;
+    std::istringstream in(*text);
+    for (std::string l; std::getline(in, l);) {
+        // A progress line rewritten in place (\r): its last state.
+        if (const auto cr = l.find_last_of('\r', l.size() > 1 ? l.size() - 2 : 0);
+            cr != std::string::npos && cr + 1 < l.size())
+            l.erase(0, cr + 1);
+        lines.push_back(l);
+    }
+    std::string out;
+    for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+        out += "  " + printable(lines[i], 4096) + "\n";
+    return out;
+}
+
+// The checkpoint the newest completed cycle passes on ("" for none), from DIR/latest.
+std::string chained_previous(const std::string& state) {
+    std::error_code ec;
+    const fs::path latest = fs::path(state) / "latest";
+    if (!fs::is_symlink(fs::symlink_status(latest, ec))) return "";
+    auto text = io::read_file((latest / "cycle.json").string());
+    if (!text) {
+        std::cerr << "warning: cycle: " << latest.string()
+                  << " has no readable cycle.json; planning without --previous\n";
+        return "";
+    }
+    try {
+        const auto j = nlohmann::json::parse(*text);
+        const std::string p = j.value("next_previous", "");
+        if (p.empty() || ::access(p.c_str(), R_OK) == 0) return p;
+        std::cerr << "warning: cycle: " << p
+                  << " (the last completed cycle's checkpoint) is gone; planning without "
+                     "--previous\n";
+    } catch (const std::exception& e) {
+        std::cerr << "warning: cycle: " << latest.string() << "/cycle.json: " << e.what()
+                  << "; planning without --previous\n";
+    }
+    return "";
+}
+
+// DIR/latest → NAME, replaced atomically.
+Result<void> point_latest(const std::string& state, const std::string& name) {
+    const std::string tmp = state + "/.latest.tmp." + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    if (::symlink(name.c_str(), tmp.c_str()) != 0 ||
+        ::rename(tmp.c_str(), (state + "/latest").c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return fail(ErrorCode::kEnvironment, state + "/latest: cannot update: " + why);
+    }
+    io::sync_parent_dir(state + "/latest");
+    return {};
+}
+
+// Removes completed cycles beyond the newest `keep` (0: keeps all), never the one holding the
+// checkpoint the chain passes on. Failed cycles stay for the operator. Best effort.
+void prune(const std::string& state, int64_t keep, const std::string& chained) {
+    if (keep <= 0) return;
+    std::vector<std::string> done;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(state, ec)) {
+        if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
+        auto text = io::read_file((e.path() / "cycle.json").string());
+        if (!text) continue;
+        try {
+            if (nlohmann::json::parse(*text).value("status", "") != "failed")
+                done.push_back(e.path().filename().string());
+        } catch (const std::exception&) {
+        }
+    }
+    std::sort(done.begin(), done.end());
+    if (static_cast<int64_t>(done.size()) <= keep) return;
+    done.resize(done.size() - static_cast<size_t>(keep));
+    for (const auto& name : done) {
+        const std::string dir = state + "/" + name;
+        if (!chained.empty() && chained.rfind(dir + "/", 0) == 0) continue;
+        fs::remove_all(dir, ec);
+        if (ec)
+            std::cerr << "warning: cycle: cannot remove " << dir << ": " << ec.message() << "\n";
+    }
+}
+
+// The digests an --approve file names: its non-empty lines, trimmed ('#' starts a comment).
+Result<std::vector<std::string>> read_approvals(const std::string& path) {
+    auto text = io::read_file(path);
+    if (!text) return tl::unexpected(text.error());
+    std::vector<std::string> out;
+    std::istringstream in(*text);
+    for (std::string l; std::getline(in, l);) {
+        if (const auto hash = l.find('#'); hash != std::string::npos) l.erase(hash);
+        const auto b = l.find_first_not_of(" \t\r");
+        if (b == std::string::npos) continue;
+        out.push_back(l.substr(b, l.find_last_not_of(" \t\r") - b + 1));
+    }
+    return out;
+}
+
+// The relative paths of [cycle] are the config file's directory's.
+std::string from_config(const std::string& config, const std::string& p) {
+    if (p.empty() || fs::path(p).is_absolute()) return p;
+    return absolute((fs::path(config).parent_path() / p).string());
+}
+
+Result<void> run_cycle(const std::vector<std::string>& argv) {
+    FlagSpec spec;
+    spec.with_value = {"config", "state", "now", "approve"};
+    spec.boolean = {"auto-approve"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (!args->positional().empty())
+        return bad_input("cycle: unexpected argument " + in_quotes(args->positional()[0]));
+    const auto config_arg = args->get("config");
+    const auto state_arg = args->get("state");
+    if (!config_arg || !state_arg) return bad_input("cycle: --config and --state are required");
+    if (args->has("approve") && args->has("auto-approve"))
+        return bad_input("cycle: give --approve FILE or --auto-approve, not both");
+    const std::string config = absolute(*config_arg);
+    policy::Registries reg;
+    policy::register_builtin_policies(reg);
+    auto rc = io::load_config(config, io::ConfigOverrides{}, reg);
+    if (!rc) return tl::unexpected(rc.error());
+    const io::CycleConfig& cy = rc->cycle;
+    for (auto [key, value] :
+         {std::pair{"hosts", &cy.hosts}, {"connect_uri_template", &cy.connect_uri_template}})
+        if (value->empty())
+            return bad_input(config + ": cycle." + key +
+                             ": required by fleetplan cycle (see configs/cycle.toml)");
+    int64_t now_s = static_cast<int64_t>(std::time(nullptr));
+    if (auto n = args->get("now")) {
+        auto t = parse_iso8601(*n);
+        if (!t) return bad_input("cycle: --now " + in_quotes(*n) + ": not an ISO 8601 time");
+        now_s = *t;
+    }
+    std::optional<std::vector<std::string>> approvals;
+    if (auto a = args->get("approve")) {
+        auto got = read_approvals(*a);
+        if (!got) return tl::unexpected(got.error());
+        approvals = std::move(*got);
+    }
+    if (auto r = io::check_out_dir(*state_arg); !r) return r;
+    const std::string state = absolute(*state_arg);
+    if (auto r = io::make_dir(state); !r) return r;
+
+    // One cycle at a time; the kernel drops the lock when this process dies, even by kill -9.
+    const std::string lock_path = state + "/.lock";
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (lock_fd < 0)
+        return fail(ErrorCode::kEnvironment, lock_path + ": cannot open: " + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{lock_fd};
+    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return fail(ErrorCode::kEnvironment, "cycle: another fleetplan cycle is running on " +
+                                                 state + " (it holds " + lock_path +
+                                                 "); nothing done");
+
+    const std::string previous = chained_previous(state);
+    std::string name = utc_text(now_s, "%Y%m%dT%H%M%SZ");
+    std::error_code ec;
+    for (int i = 2; fs::exists(state + "/" + name, ec); ++i) {
+        if (i > 999) return fail(ErrorCode::kEnvironment, state + ": too many cycles at " + name);
+        name = utc_text(now_s, "%Y%m%dT%H%M%SZ") + "-" + std::to_string(i);
+    }
+    const std::string dir = state + "/" + name;
+    if (auto r = io::make_dir(dir); !r) return r;
+    const std::string now_text = utc_text(now_s, "%Y-%m-%dT%H:%M:%SZ");
+    const std::string hosts = from_config(config, cy.hosts);
+    const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+    if (self.empty())
+        return fail(ErrorCode::kEnvironment, "cycle: /proc/self/exe: " + ec.message() +
+                                                 " (the steps run this program again)");
+
+    nlohmann::json record = {{"cycle", name},       {"config", config},
+                             {"now", now_text},     {"previous", previous},
+                             {"status", "running"}, {"steps", nlohmann::json::array()}};
+    auto save = [&]() { return io::write_file_atomic(dir + "/cycle.json", record.dump(2) + "\n"); };
+    if (auto r = save(); !r) return r;
+    // A failed step: recorded, and its exit code becomes the cycle's.
+    auto step = [&](const std::string& step_name,
+                    const std::vector<std::string>& step_argv) -> Result<void> {
+        const auto t0 = std::chrono::steady_clock::now();
+        StepRun s{step_name, step_argv, dir + "/" + step_name + ".log", 0, 0};
+        auto code = run_step(self, step_argv, s.log);
+        if (!code) return tl::unexpected(code.error());
+        s.exit_code = *code;
+        s.seconds = since(t0);
+        record["steps"].push_back({{"step", s.name},
+                                   {"argv", s.argv},
+                                   {"exit_code", s.exit_code},
+                                   {"seconds", s.seconds},
+                                   {"log", s.log}});
+        if (s.exit_code == 0) return save();
+        record["status"] = "failed";
+        record["failed_step"] = s.name;
+        if (auto r = save(); !r) return r;
+        const ErrorCode exit_class = s.exit_code == 2   ? ErrorCode::kBadInput
+                                     : s.exit_code == 1 ? ErrorCode::kInternal
+                                                        : ErrorCode::kEnvironment;
+        return fail(exit_class, "cycle " + dir + ": step " + s.name + " failed (exit " +
+                                    std::to_string(s.exit_code) +
+                                    "); the cycle is marked failed and "
+                                    "the next one will not chain to it. " +
+                                    s.log + " ends:\n" + log_tail(s.log, 8));
+    };
+
+    std::vector<std::string> collect_argv{
+        "collect",
+        "--hosts",
+        hosts,
+        "--connect-uri-template",
+        cy.collect_uri_template.empty() ? cy.connect_uri_template : cy.collect_uri_template,
+        "--out",
+        dir + "/collect",
+        "--history",
+        state + "/history.csv",
+        "--sample-seconds",
+        io::format_double("%g", cy.sample_seconds),
+        "--max-missing-frac",
+        io::format_double("%g", cy.max_missing_frac)};
+    if (auto r = step("collect", collect_argv); !r) return r;
+
+    std::vector<std::string> plan_argv{"plan",
+                                       "--hosts",
+                                       hosts,
+                                       "--vms",
+                                       dir + "/collect/vms.csv",
+                                       "--missing-hosts",
+                                       dir + "/collect/missing_hosts.csv",
+                                       "--config",
+                                       config,
+                                       "--now",
+                                       now_text,
+                                       "--out",
+                                       dir + "/plan"};
+    if (!previous.empty()) {
+        plan_argv.push_back("--previous");
+        plan_argv.push_back(previous);
+    }
+    if (auto r = step("plan", plan_argv); !r) return r;
+
+    // The gate, on what the plan says it does.
+    dispatch::GatePlan gp;
+    auto summary_text = io::read_file(dir + "/plan/summary.json");
+    if (!summary_text) return tl::unexpected(summary_text.error());
+    auto plan_csv = io::read_file(dir + "/plan/plan.csv");
+    if (!plan_csv) return tl::unexpected(plan_csv.error());
+    try {
+        const auto s = nlohmann::json::parse(*summary_text);
+        gp.migrations = s.at("migrations").get<int64_t>();
+        gp.moved_mem_mib = s.at("moved_mem_mib").get<int64_t>();
+    } catch (const std::exception& e) {
+        return fail(ErrorCode::kInternal, dir + "/plan/summary.json: " + e.what());
+    }
+    gp.digest = io::plan_digest(*plan_csv);
+    const auto auto_approve =
+        args->has("auto-approve") ? dispatch::AutoApprove::kYes : dispatch::AutoApprove::kNo;
+    const dispatch::GateDecision gate = dispatch::decide_gate(gp, cy.gate, auto_approve, approvals);
+    const nlohmann::json gate_json = {
+        {"decision", gate.approved ? "approved" : "held"},
+        {"approved_by", gate.approved_by},
+        {"reasons", gate.reasons},
+        {"plan_digest", gp.digest},
+        {"migrations", gp.migrations},
+        {"moved_mem_mib", gp.moved_mem_mib},
+        {"moved_gib", static_cast<double>(gp.moved_mem_mib) / 1024.0},
+        {"max_moves", cy.gate.max_moves},
+        {"max_gib", cy.gate.max_gib},
+        {"approval", dispatch::to_string(cy.gate.approval)},
+        {"auto_approve", args->has("auto-approve")},
+        {"approve_file", args->get("approve") ? absolute(*args->get("approve")) : ""}};
+    if (auto r = io::write_file_atomic(dir + "/gate.json", gate_json.dump(2) + "\n"); !r) return r;
+
+    std::string status, next_previous = previous;
+    if (!gate.approved) {
+        status = "held";
+    } else if (gp.migrations == 0) {
+        status = "nothing to move";
+    } else {
+        std::vector<std::string> dispatch_argv{"dispatch",
+                                               "--plan",
+                                               dir + "/plan",
+                                               "--hosts",
+                                               hosts,
+                                               "--connect-uri-template",
+                                               cy.connect_uri_template};
+        for (auto [flag, value] : {std::pair{"--dest-uri-template", &cy.dest_uri_template},
+                                   {"--migrate-uri-template", &cy.migrate_uri_template}})
+            if (!value->empty()) {
+                dispatch_argv.push_back(flag);
+                dispatch_argv.push_back(*value);
+            }
+        if (auto r = step("dispatch", dispatch_argv); !r) return r;
+        status = "dispatched";
+        next_previous = dir + "/plan/checkpoint.h5";
+    }
+    record["status"] = status;
+    record["next_previous"] = next_previous;
+    if (auto r = save(); !r) return r;
+    if (auto r = point_latest(state, name); !r) return r;
+    prune(state, cy.keep, next_previous);
+    std::cout << "cycle " << dir << ": " << status << " (" << gp.migrations << " migrations, "
+              << io::format_double("%.3f", static_cast<double>(gp.moved_mem_mib) / 1024.0)
+              << " GiB; plan " << gp.digest << ")";
+    if (!gate.approved) {
+        std::cout << "; held:";
+        for (const auto& why : gate.reasons) std::cout << "\n  " << why;
+    }
+    std::cout << "\n";
+    return {};
+}
+
+}  // namespace
+
+Result<void> cmd_cycle(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
+        if (env.rank == 0) std::cout << kCycleHelp;
+        return {};
+    }
+    // Rank 0 works; an exception there must not leave the others waiting in agree().
+    return run_agreed(
+        [&]() -> Result<void> { return env.rank == 0 ? run_cycle(argv) : Result<void>{}; }, env);
+}
+
+}  // namespace fp::mpi
