@@ -34,6 +34,7 @@ const h5::Table<Rows, Rows>& time_columns() {
         FP_TIME_COLUMN("t", double, "s", t),
         FP_TIME_COLUMN("active_hosts", int32_t, nullptr, active_hosts),
         FP_TIME_COLUMN("energy_j", double, "J", fig.energy_j),
+        FP_TIME_COLUMN("energy_floor_j", double, "J", fig.floor_energy_j),
         FP_TIME_COLUMN("active_host_s", double, "host·s", fig.active_host_s),
         FP_TIME_COLUMN("overload_host_s", double, "host·s", fig.overload_host_s),
         FP_TIME_COLUMN("requested_mips_s", double, "MIPS·s", fig.requested_mips_s),

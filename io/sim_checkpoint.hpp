@@ -1,9 +1,9 @@
 // The simulator's HDF5 checkpoint: the scenario it replays (hosts, types with power tables, VMs,
 // traces: a resume needs no other file), the time axis written so far (per interval: energy,
-// active hosts, hotspots, migrations, SLA figures, decision time, and CPU utilisation per host),
-// the run's metrics, and the engine's resumable state (an opaque, versioned byte blob). Layout in
-// docs/checkpoint.md; readable with h5dump and h5py. Written atomically.
-// Thread-safety: not thread-safe (HDF5 serial library).
+// its floor, active hosts, hotspots, migrations, SLA figures, decision time, and CPU utilisation
+// per host), the run's metrics, and the engine's resumable state (an opaque, versioned byte blob).
+// Layout in docs/checkpoint.md; readable with h5dump and h5py. Written atomically. Thread-safety:
+// not thread-safe (HDF5 serial library).
 #pragma once
 
 #include <string>
@@ -16,7 +16,7 @@
 namespace fp::io {
 
 inline constexpr const char* kSimCheckpointFormatName = "fleetplan-sim-checkpoint";
-inline constexpr int kSimCheckpointFormatVersion = 1;
+inline constexpr int kSimCheckpointFormatVersion = 2;  // 2: /time/energy_floor_j
 
 struct SimCheckpoint {
     std::string program_version;

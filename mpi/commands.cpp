@@ -297,6 +297,8 @@ Result<void> inspect_sim(const std::string& path, bool as_json, const MpiEnv& en
     };
     static constexpr Key kKeys[] = {
         {"energy_kwh", "energy", 1, " kWh"},
+        {"energy_floor_kwh", "floor", 1, " kWh"},
+        {"energy_over_floor", "energy/floor", 1, ""},
         {"migrations", "migrations", 1, ""},
         {"slatah", "SLATAH", 100, "%"},
         {"pdm", "PDM", 100, "%"},

@@ -73,6 +73,10 @@ nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState
     j["complete"] = st.tick >= target;
     j["interval_s"] = sc.interval_s;
     j["energy_kwh"] = m.energy_kwh;
+    j["energy_floor_kwh"] = m.energy_floor_kwh;
+    // null when there is no floor (no demand): a ratio to 0 is no figure.
+    j["energy_over_floor"] =
+        m.energy_floor_kwh > 0 ? nlohmann::ordered_json(m.energy_over_floor) : nullptr;
     j["migrations"] = m.migrations;
     j["slatah"] = m.slatah;
     j["pdm"] = m.pdm;
@@ -97,14 +101,15 @@ nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState
 
 std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
     std::string out =
-        "interval,t_s,active_hosts,energy_kwh,migrations,hotspot_hosts,slatah,pdm,"
+        "interval,t_s,active_hosts,energy_kwh,energy_floor_kwh,migrations,hotspot_hosts,slatah,pdm,"
         "unserved_mips_s,mem_moved_mb,switched_on,switched_off,decision_ms\n";
     for (const auto& r : rows) {
         const auto& f = r.fig;
         out += std::to_string(r.k) + "," + io::format_double("%.1f", r.t) + "," +
                std::to_string(r.active_hosts) + "," +
-               io::format_double("%.9f", f.energy_j / 3.6e6) + "," + std::to_string(f.migrations) +
-               "," + std::to_string(f.hotspot_host_intervals) + "," +
+               io::format_double("%.9f", f.energy_j / 3.6e6) + "," +
+               io::format_double("%.9f", f.floor_energy_j / 3.6e6) + "," +
+               std::to_string(f.migrations) + "," + std::to_string(f.hotspot_host_intervals) + "," +
                io::format_double("%.9f",
                                  f.active_host_s > 0 ? f.overload_host_s / f.active_host_s : 0.0) +
                "," +
@@ -236,13 +241,16 @@ Result<std::string> run_chain(const sim::Scenario& sc, const RunSpec& spec) {
 std::string grid_table(const std::vector<std::string>& chains,
                        const std::vector<std::string>& metrics) {
     std::string out =
-        "| policy | energy kWh | migrations | SLATAH % | PDM % | SLAV % | ESV | unserved % | "
-        "hotspot host-intervals | mean active hosts | mean step ms |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "| policy | energy kWh | floor kWh | energy / floor | migrations | SLATAH % | PDM % | "
+        "SLAV % | ESV | unserved % | hotspot host-intervals | mean active hosts | mean step ms |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (size_t i = 0; i < chains.size(); ++i) {
         const auto j = nlohmann::json::parse(metrics[i]);
+        const auto& ratio = j["energy_over_floor"];
         out += "| " + chains[i] + " | " + io::format_double("%.2f", j["energy_kwh"].get<double>()) +
-               " | " + std::to_string(j["migrations"].get<int64_t>()) + " | " +
+               " | " + io::format_double("%.2f", j["energy_floor_kwh"].get<double>()) + " | " +
+               (ratio.is_number() ? io::format_double("%.3f", ratio.get<double>()) : "-") + " | " +
+               std::to_string(j["migrations"].get<int64_t>()) + " | " +
                io::format_double("%.2f", 100 * j["slatah"].get<double>()) + " | " +
                io::format_double("%.3f", 100 * j["pdm"].get<double>()) + " | " +
                io::format_double("%.5f", 100 * j["slav"].get<double>()) + " | " +

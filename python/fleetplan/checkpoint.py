@@ -18,7 +18,7 @@ PLAN_FORMAT_VERSION = 3     # newest plan layout understood: 1 (variable-length 
                             # 2 (fixed-length strings), 3 (/fleet/vms virtual over part files)
 PART_FORMAT = "fleetplan-checkpoint-part"
 SIM_FORMAT = "fleetplan-sim-checkpoint"
-SIM_FORMAT_VERSION = 1
+SIM_FORMAT_VERSION = 2
 DIMS = ("cpu", "mem", "net")
 J_PER_KWH = 3.6e6
 

@@ -14,7 +14,7 @@ namespace fp::sim {
 namespace {
 
 constexpr size_t kHistoryLength = 30;         // samples a VM keeps (CloudSim's PowerVm)
-constexpr uint32_t kStateMagic = 0x46505331;  // "FPS1"
+constexpr uint32_t kStateMagic = 0x46505332;  // "FPS2" (FPS1 had no energy floor)
 
 // a < b beyond rounding: sums of the same terms in another order must not count.
 bool less_beyond_rounding(double a, double b) { return a < b - 1e-9 * std::max(1.0, std::abs(b)); }
@@ -23,6 +23,7 @@ bool less_beyond_rounding(double a, double b) { return a < b - 1e-9 * std::max(1
 
 void Figures::add(const Figures& o) {
     energy_j += o.energy_j;
+    floor_energy_j += o.floor_energy_j;
     active_host_s += o.active_host_s;
     overload_host_s += o.overload_host_s;
     requested_mips_s += o.requested_mips_s;
@@ -39,7 +40,7 @@ void Chain::save(ByteWriter&) const {}
 void Chain::load(ByteReader&) {}
 
 Engine::Engine(const Scenario& sc, std::unique_ptr<Chain> chain)
-    : sc_(sc), chain_(std::move(chain)) {
+    : sc_(sc), chain_(std::move(chain)), floor_w_per_mips_(sc.floor_watts_per_mips()) {
     const int32_t h = sc.hosts(), v = sc.vms();
     st_.host_vms.assign(h, {});
     st_.host_in.assign(h, {});
@@ -149,16 +150,20 @@ void Engine::frame(double t) {
     }
     Figures& f = st_.pending;
     const int32_t nh = sc_.hosts(), nv = sc_.vms();
+    double demand_prev = 0;  // the VMs' demand at the frame's start (MIPS)
     if (dt > 0) {
         // VMs: the previous frame's values held over the frame.
         for (int32_t v = 0; v < nv; ++v) {
             if (st_.vm_host[v] == kFinished) continue;
             if (st_.vm_host[v] < 0) {
                 // Not placed: everything it asks for goes unserved.
-                f.requested_mips_s += sc_.vm_mips[v] * sc_.utilisation(v, st_.frame_t) * dt;
+                const double r = sc_.vm_mips[v] * sc_.utilisation(v, st_.frame_t);
+                f.requested_mips_s += r * dt;
+                demand_prev += r;
                 continue;
             }
             const double r = st_.vm_req_mips[v], a = st_.vm_alloc_mips[v];
+            demand_prev += r;
             f.requested_mips_s += r * dt;
             f.allocated_mips_s += a * dt;
             if (st_.vm_moving[v] > 0 && a < r) f.migration_loss_mips_s += (r - a) * dt;
@@ -168,6 +173,17 @@ void Engine::frame(double t) {
         req_prev_ = st_.host_req_mips;
     }
     for (int32_t h = 0; h < nh; ++h) allocate_host(h, t);
+    // The floor, trapezoidal like energy; nothing before the first update when power follows
+    // utilisation (every host counts as off then, and every VM's demand is held at 0).
+    if (dt > 0 && (sc_.power_state != PowerState::kUtilisation || st_.tick > 0)) {
+        double demand_now = 0;
+        for (int32_t v = 0; v < nv; ++v) {
+            const int32_t h = st_.vm_host[v];
+            if (h == kFinished) continue;
+            demand_now += h < 0 ? sc_.vm_mips[v] * sc_.utilisation(v, t) : st_.vm_req_mips[v];
+        }
+        f.floor_energy_j += floor_w_per_mips_ * (demand_prev + demand_now) / 2 * dt;
+    }
     if (dt > 0) {
         for (int32_t h = 0; h < nh; ++h) {
             const HostType& ty = sc_.type_of(h);
@@ -390,6 +406,7 @@ namespace {
 
 void put_figures(ByteWriter& w, const Figures& f) {
     w.put(f.energy_j);
+    w.put(f.floor_energy_j);
     w.put(f.active_host_s);
     w.put(f.overload_host_s);
     w.put(f.requested_mips_s);
@@ -405,6 +422,7 @@ void put_figures(ByteWriter& w, const Figures& f) {
 Figures get_figures(ByteReader& r) {
     Figures f;
     f.energy_j = r.get<double>();
+    f.floor_energy_j = r.get<double>();
     f.active_host_s = r.get<double>();
     f.overload_host_s = r.get<double>();
     f.requested_mips_s = r.get<double>();
@@ -612,6 +630,8 @@ Metrics metrics_of(const Scenario& sc, const SimState& st) {
     Metrics m;
     const Figures& f = st.totals;
     m.energy_kwh = f.energy_j / 3.6e6;
+    m.energy_floor_kwh = f.floor_energy_j / 3.6e6;
+    m.energy_over_floor = f.floor_energy_j > 0 ? f.energy_j / f.floor_energy_j : 0;
     m.migrations = f.migrations;
     m.slatah = f.active_host_s > 0 ? f.overload_host_s / f.active_host_s : 0;
     m.pdm = f.requested_mips_s > 0 ? f.migration_loss_mips_s / f.requested_mips_s : 0;

@@ -37,6 +37,12 @@ struct Inflight {
 // Figures of one interval (t_{k-1}, t_k], or of the whole run (Totals).
 struct Figures {
     double energy_j = 0;
+    // The energy floor: the VMs' CPU demand (requested MIPS of every VM not finished, placed or
+    // not) served at full load by the fleet's most power-efficient type, with no idle host:
+    // Scenario::floor_watts_per_mips() × ∫ demand dt, the demand integrated trapezoidally
+    // between frames as energy is. Frames that count no energy under PowerState::kUtilisation
+    // before the first update (the preset's first interval) count no floor either.
+    double floor_energy_j = 0;
     double active_host_s = 0;          // SLATAH denominator: time hosts were active
     double overload_host_s = 0;        // SLATAH numerator: active time with allocated < requested
     double requested_mips_s = 0;       // VM CPU requested
@@ -141,6 +147,7 @@ class Engine {
     const Scenario& sc_;
     std::unique_ptr<Chain> chain_;
     SimState st_;
+    double floor_w_per_mips_ = 0;  // Scenario::floor_watts_per_mips()
     std::vector<double> req_now_;
     std::vector<uint8_t> migrating_out_;  // scratch
     // Hosts whose VMs changed since the last frame (a migration started or ended there): a
@@ -156,6 +163,8 @@ class Engine {
 // Summary metrics of a run (fractions, not percent).
 struct Metrics {
     double energy_kwh = 0;
+    double energy_floor_kwh = 0;   // Figures::floor_energy_j over the run
+    double energy_over_floor = 0;  // energy_kwh / energy_floor_kwh (0 when the floor is 0)
     int64_t migrations = 0;
     double slatah = 0, pdm = 0, slav = 0, esv = 0;
     double unserved_mips_s = 0, unserved_frac = 0;

@@ -44,4 +44,14 @@ double Scenario::migration_s(int32_t v, int32_t h) const {
     return vm_ram_mb[v] / (mbps / 8.0);
 }
 
+double Scenario::floor_watts_per_mips() const {
+    double best = 0;
+    for (int32_t h = 0; h < hosts(); ++h) {
+        const HostType& ty = type_of(h);
+        const double w = ty.power.watts[10] / ty.mips();
+        if (h == 0 || w < best) best = w;
+    }
+    return best;
+}
+
 }  // namespace fp::sim

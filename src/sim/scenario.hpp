@@ -87,6 +87,9 @@ struct Scenario {
     double tick_time(int32_t k) const;
     // Seconds a migration of v to host h takes: RAM over the target's migration bandwidth.
     double migration_s(int32_t v, int32_t h) const;
+    // The energy floor's rate: the least full-load power per MIPS over the types of the fleet's
+    // hosts (W/MIPS; 0 without hosts). See Figures::floor_energy_j.
+    double floor_watts_per_mips() const;
 };
 
 }  // namespace fp::sim

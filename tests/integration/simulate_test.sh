@@ -25,6 +25,11 @@ rows = list(csv.DictReader(open(d + "/intervals.csv")))
 assert len(rows) == 288
 assert sum(int(r["migrations"]) for r in rows) == m["migrations"]
 assert abs(sum(float(r["energy_kwh"]) for r in rows) - m["energy_kwh"]) < 1e-6
+# The energy floor: below the energy, its ratio is energy / floor, the intervals sum to it.
+assert 0 < m["energy_floor_kwh"] < m["energy_kwh"], m
+assert abs(m["energy_over_floor"] - m["energy_kwh"] / m["energy_floor_kwh"]) < 1e-12
+assert abs(sum(float(r["energy_floor_kwh"]) for r in rows) - m["energy_floor_kwh"]) < 1e-6
+assert float(rows[0]["energy_floor_kwh"]) == 0  # the preset's first interval counts nothing
 PY
 
 # 2. Resume after a planned stop: k intervals, stop, resume, N-k intervals = N intervals.

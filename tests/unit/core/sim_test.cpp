@@ -160,6 +160,69 @@ TEST(SimEngine, IdleVmFinishesUnderCloudSimRule) {
     EXPECT_DOUBLE_EQ(m.energy_kwh, 0);
 }
 
+TEST(SimEngine, EnergyFloorServesTheDemandOnTheMostEfficientTypeAtFullLoad) {
+    // Types: t (1 × 1000 MIPS, 100-200 W: 200/1000 = 0.2 W/MIPS at full load), eff (2 × 1000
+    // MIPS, 100-300 W: 300/2000 = 0.15 W/MIPS) and spare (1 × 1000 MIPS, 0-50 W: 0.05 W/MIPS)
+    // that no host has, so it does not count: the floor's rate is 0.15 W/MIPS.
+    // v0 (1000 MIPS on host 0, type t): 20% → 60% → 60%; v1 (500 MIPS) is never placed (the
+    // chain places nothing) and asks 60% all along: its demand counts too.
+    // Demand: t=0 200 + 300 = 500; t=300 600 + 300 = 900; t=600 900 MIPS.
+    //   interval 1: 0.15 × (500 + 900) / 2 × 300 = 31,500 J
+    //   interval 2: 0.15 × (900 + 900) / 2 × 300 = 40,500 J; floor 72,000 J = 0.02 kWh.
+    // Energy: host 0 (120 W + 160 W) / 2 × 300 + 160 W × 300 = 90,000 J; host 1 (eff) holds
+    // nothing and is off. Energy over floor: 90,000 / 72,000 = 1.25.
+    Scenario sc = tiny(2, 1, 2);
+    sc.types.push_back(HostType{"eff", 2, 1000, 4096, 1000, PowerModel::linear(100, 300)});
+    sc.types.push_back(HostType{"spare", 1, 1000, 4096, 1000, PowerModel::linear(0, 50)});
+    sc.host_type[1] = 1;
+    add_vm(sc, 1000, 512, 0, {0.2, 0.6, 0.6});
+    add_vm(sc, 500, 512, -1, {0.6, 0.6, 0.6});
+    EXPECT_DOUBLE_EQ(sc.floor_watts_per_mips(), 0.15);
+    std::vector<IntervalRow> rows;
+    SimState st;
+    const Metrics m = run(sc, std::make_unique<ScriptChain>(), &rows, &st);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_NEAR(rows[0].fig.floor_energy_j, 31500, 1e-6);
+    EXPECT_NEAR(rows[1].fig.floor_energy_j, 40500, 1e-6);
+    EXPECT_NEAR(st.totals.floor_energy_j, 72000, 1e-6);
+    EXPECT_NEAR(m.energy_floor_kwh, 72000 / 3.6e6, 1e-12);
+    EXPECT_NEAR(st.totals.energy_j, 90000, 1e-6);
+    EXPECT_NEAR(m.energy_over_floor, 1.25, 1e-12);
+}
+
+TEST(SimEngine, EnergyFloorEqualsEnergyOfAFullHostOfTheBestType) {
+    // One VM asking all of a 1-core 1000-MIPS host (100-200 W) for 2 intervals: the host runs
+    // at 100%, so energy = floor = 200 W × 600 s = 120,000 J.
+    Scenario sc = tiny(1, 1, 2);
+    add_vm(sc, 1000, 512, 0, {1, 1, 1});
+    const Metrics m = run(sc, std::make_unique<ScriptChain>());
+    EXPECT_NEAR(m.energy_floor_kwh * 3.6e6, 120000, 1e-6);
+    EXPECT_NEAR(m.energy_over_floor, 1.0, 1e-12);
+}
+
+TEST(SimEngine, EnergyFloorFollowsThePresetRules) {
+    // CloudSim's rules (power by utilisation, idle VMs finish): 1 core of 1000 MIPS, 100-200 W,
+    // 0.2 W/MIPS. v0 asks 50% all along; v1 asks 40%, then 0 at 300 (it finishes), then 70%.
+    //   interval 1: nothing counts before the first update (as for energy): 0 J;
+    //   interval 2: demand 500 at 300 (v1 finished) and 500 at 600 (v1's 70% is no longer
+    //   asked): 0.2 × 500 × 300 = 30,000 J.
+    // Energy: 150 W × 300 s = 45,000 J; energy over floor 1.5.
+    Scenario sc = tiny(1, 1, 2);
+    sc.finish_idle_vms = true;
+    sc.power_state = PowerState::kUtilisation;
+    sc.incoming = IncomingDemand::kFull;
+    add_vm(sc, 1000, 512, 0, {0.5, 0.5, 0.5});
+    add_vm(sc, 1000, 512, 0, {0.4, 0.0, 0.7});
+    std::vector<IntervalRow> rows;
+    const Metrics m = run(sc, std::make_unique<ScriptChain>(), &rows);
+    EXPECT_EQ(m.finished_vms, 1);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_DOUBLE_EQ(rows[0].fig.floor_energy_j, 0);
+    EXPECT_NEAR(rows[1].fig.floor_energy_j, 30000, 1e-6);
+    EXPECT_NEAR(m.energy_kwh * 3.6e6, 45000, 1e-6);
+    EXPECT_NEAR(m.energy_over_floor, 1.5, 1e-12);
+}
+
 TEST(SimEngine, BootDelayPostponesTheMoveAndCostsEnergy) {
     // Host 1 is off; switching it on takes 60 s and 2 Wh, then the 16 s copy.
     Scenario sc = tiny(2, 1, 1);
@@ -343,6 +406,7 @@ TEST(SimEngine, ResumeContinuesExactly) {
         const Figures& fa = a.totals;
         const Figures& fb = b.totals;
         EXPECT_EQ(fa.energy_j, fb.energy_j) << name;
+        EXPECT_EQ(fa.floor_energy_j, fb.floor_energy_j) << name;
         EXPECT_EQ(fa.active_host_s, fb.active_host_s) << name;
         EXPECT_EQ(fa.overload_host_s, fb.overload_host_s) << name;
         EXPECT_EQ(fa.requested_mips_s, fb.requested_mips_s) << name;
