@@ -10,24 +10,32 @@ for goal in consolidate balance; do
     "$FLEETPLAN" plan --hosts "$T/fleet/hosts.csv" --vms "$T/fleet/vms.csv" --goal $goal \
         --out "$T/$goal" >/dev/null
 done
-"$FLEETPLAN" plan --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --goal consolidate --out "$T/small" >/dev/null
+# The small fleet with a 5 s migration timeout: its mandatory moves (evacuation, hotspot) are
+# flagged over-timeout.
+printf '[migration]\ntimeout_s = 5\n' >"$T/flag.toml"
+"$FLEETPLAN" plan --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --goal consolidate \
+    --config "$T/flag.toml" --out "$T/small" >/dev/null
 sim_trace "$SMALL/vms.csv" "$T/trace.csv"
 printf '[sim]\nchain = "planner"\n' >"$T/sim.toml"
 "$FLEETPLAN" simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
     --config "$T/sim.toml" --out "$T/sim" >/dev/null
 
 # The checkpoint now carries the schedule: est_start_s (s) and flags per move, as in plan.csv.
-if "$PYTHON" - "$SRC/python" "$T/consolidate" <<'PY'; then
+if "$PYTHON" - "$SRC/python" "$T/consolidate" "$T/small" <<'PY'; then
 import csv, sys
 sys.path.insert(0, sys.argv[1])
 import fleetplan
-ck = fleetplan.read(sys.argv[2] + "/checkpoint.h5")
-rows = list(csv.DictReader(open(sys.argv[2] + "/plan.csv")))
-assert len(rows) == len(ck.moves) > 0
-assert ck.moves.attrs["units"]["est_start_s"] == "s"
-for r, (_, m) in zip(rows, ck.moves.iterrows()):
-    assert r["vm"] == m["vm_id"] and abs(float(r["est_start_s"]) - m["est_start_s"]) < 5e-4, (r, m)
-    assert r["flags"] == m["flags"], (r["flags"], m["flags"])
+flagged = 0
+for d in sys.argv[2:]:
+    ck = fleetplan.read(d + "/checkpoint.h5")
+    rows = list(csv.DictReader(open(d + "/plan.csv", encoding="utf-8")))
+    assert len(rows) == len(ck.moves) > 0
+    assert ck.moves.attrs["units"]["est_start_s"] == "s"
+    for r, (_, m) in zip(rows, ck.moves.iterrows()):
+        assert r["vm"] == m["vm_id"] and abs(float(r["est_start_s"]) - m["est_start_s"]) < 5e-4, (r, m)
+        assert r["flags"] == m["flags"], (r["flags"], m["flags"])
+        flagged += r["flags"] != ""
+assert flagged > 0
 PY
     ok "checkpoint: est_start_s and flags equal plan.csv's"
 else
@@ -51,7 +59,7 @@ fi
 
 # What the page states agrees with the checkpoints (no figure hard-coded here).
 if "$PYTHON" - "$SRC/python" "$T" <<'PY'; then
-import html.parser, json, re, sys
+import html, html.parser, json, re, sys
 sys.path.insert(0, sys.argv[1])
 import fleetplan
 T = sys.argv[2]
@@ -92,6 +100,17 @@ for k, name in ((1, "consolidate"), (2, "balance"), (3, "small")):
     assert sum(int(c.replace(",", "")) for c in cells) == len(ck.moves), (cells, len(ck.moves))
     # the comparison table has the plan's migrations
     assert f"{s['migrations']:,}" in p.text["comparison"]
+# flagged moves: the page lists exactly plan.csv's flagged VMs (none: says so)
+import csv
+for k, name in ((1, "consolidate"), (3, "small")):
+    rows = list(csv.DictReader(open(f"{T}/{name}/plan.csv", encoding="utf-8")))
+    flagged = [r for r in rows if r["flags"]]
+    sec = page.split(f'id="p{k}-flagged"')[1].split("</section>")[0]
+    listed = re.findall(r'<tr><td class="">\d+</td><td class="l">([^<]*)</td>', sec)
+    assert sorted(html.unescape(v) for v in listed) == sorted(r["vm"] for r in flagged), (listed, flagged)
+    assert bool(flagged) == ("over-timeout" in sec), name
+    assert flagged or "No move breaks a limit" in sec
+assert any(r["flags"] for r in csv.DictReader(open(f"{T}/small/plan.csv", encoding="utf-8")))
 # unresolved items named, with their reason
 small = json.load(open(f"{T}/small/summary.json"))
 assert small["unresolved"] and "new-huge" in p.text["p3-unresolved"], p.text["p3-unresolved"]
