@@ -68,7 +68,7 @@ def rack_heatmap(ck, label=None):
     ax.set_xticks([f + (n - 1) / 2 for _, f, n in shown], [str(r) or "(none)" for r, _, _ in shown],
                   rotation=90 if len(shown) > 12 else 0, fontsize=8)
     ax.set_xlabel(f"hosts grouped by rack ({len(racks)} racks"
-                  + (f", every {step}th labelled)" if step > 1 else ")"))
+                  + (f", one label in {step})" if step > 1 else ")"))
     cb = fig.colorbar(im, ax=ax, extend="max", pad=0.01)
     cb.set_label("load / capacity (red: above 1)")
     act_b, act_a = int(ck.active_before().sum()), int(ck.active_after().sum())

@@ -154,10 +154,11 @@ def plan_figures(ck):
 
 def headline(ck):
     """One sentence for the plan's goal, then the cost of carrying it out."""
-    f = plan_figures(ck)
+    raw = plan_figures(ck)
+    f = {k: f"{v:,}" if isinstance(v, int) else v for k, v in raw.items()}
     s = ck.summary
     goal = ck.goal
-    freed = len(s.get("freed_hosts", []))
+    freed = f"{len(s.get('freed_hosts', [])):,}"
     if goal == "consolidate":
         lead = (f"Consolidation: active hosts {f['active hosts before']} → "
                 f"{f['active hosts after']} (lower bound {_fmt(f['lower bound (hosts)'])}), "
@@ -181,9 +182,9 @@ def headline(ck):
             f"{f['waves']} waves, {f['memory moved (GiB)']:,.1f} GiB moved, about "
             f"{f['estimated duration (min)']:,.1f} min estimated")
     tail = []
-    if f["unresolved"]:
+    if raw["unresolved"]:
         tail.append(f"{f['unresolved']} unresolved")
-    if f["flagged moves"] == f["flagged moves"] and f["flagged moves"]:
+    if raw["flagged moves"] == raw["flagged moves"] and raw["flagged moves"]:   # NaN: no column
         tail.append(f"{f['flagged moves']} flagged moves")
     return lead + "; " + cost + (" — " + ", ".join(tail) if tail else "") + "."
 

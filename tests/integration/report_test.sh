@@ -91,9 +91,10 @@ p.feed(page)
 for k, name in ((1, "consolidate"), (2, "balance"), (3, "small")):
     s = json.load(open(f"{T}/{name}/summary.json"))
     head = p.text[f"p{k}-headline"]
-    assert f"{s['migrations']} migrations" in head and f"{s['waves']} waves" in head, head
+    assert f"{s['migrations']:,} migrations" in head and f"{s['waves']:,} waves" in head, head
+    assert (f"{len(s['unresolved']):,} unresolved" in head) == bool(s["unresolved"]), head
     if name != "balance":
-        assert f"active hosts {s['active_hosts_before']} → {s['active_hosts_after']}" in head, head
+        assert f"active hosts {s['active_hosts_before']:,} → {s['active_hosts_after']:,}" in head, head
     # the site matrix counts every move once
     ck = fleetplan.read(f"{T}/{name}/checkpoint.h5")
     cells = re.findall(r"<td>([\d,]+)<br>", page.split(f'id="p{k}-sites"')[1].split("</section>")[0])
