@@ -343,6 +343,12 @@ void write_all(hid_t file, const Checkpoint& c) {
                   column<double>(nm, [&](size_t i) { return mv[i].estimate.downtime_ms; }), "ms");
         w.dataset("/plan/moves/est_sent_mib", H5T_NATIVE_DOUBLE,
                   column<double>(nm, [&](size_t i) { return mv[i].estimate.sent_mib; }), "MiB");
+        // The schedule (plan.csv's est_start_s and flags): absent from files written before them.
+        w.dataset("/plan/moves/est_start_s", H5T_NATIVE_DOUBLE,
+                  column<double>(nm, [&](size_t i) { return mv[i].est_start_s; }), "s");
+        w.dictionary("/plan/moves/flags", column<std::string>(nm, [&](size_t i) {
+                         return plan::flags_to_string(mv[i].flags);
+                     }));
         const auto& un = c.plan.unresolved;
         const size_t nu = un.size();
         Hid gu = w.group("/plan/unresolved");
@@ -607,6 +613,23 @@ std::vector<plan::Move> read_moves(const Reader& r, size_t nv, size_t nh) {
     for (size_t n :
          {vm.size(), src.size(), tgt.size(), reason.size(), est.size(), down.size(), sent.size()})
         check(n == nm, "/plan/moves: columns differ in length");
+    // est_start_s and flags: absent from files written before them (then 0 and none).
+    std::vector<double> start(nm, 0.0);
+    if (r.exists("/plan/moves/est_start_s")) {
+        start = r.dataset<double>("/plan/moves/est_start_s", H5T_NATIVE_DOUBLE, max_moves);
+        check(start.size() == nm, "/plan/moves: columns differ in length");
+    }
+    std::vector<uint8_t> flags(nm, 0);
+    if (r.exists("/plan/moves/flags")) {
+        const auto text = r.dictionary("/plan/moves/flags", max_moves);
+        check(text.size() == nm, "/plan/moves: columns differ in length");
+        for (size_t i = 0; i < nm; ++i) {
+            if (text[i].empty()) continue;
+            auto f = plan::parse_flags(text[i]);
+            check(f.has_value(), "/plan/moves/flags: unknown flags " + in_quotes(text[i]));
+            flags[i] = *f;
+        }
+    }
     static const std::map<std::string, plan::MoveReason> kReasons = {
         {"evacuate", plan::MoveReason::kEvacuate},
         {"new", plan::MoveReason::kNewVm},
@@ -632,6 +655,8 @@ std::vector<plan::Move> read_moves(const Reader& r, size_t nv, size_t nh) {
         m.estimate.seconds = est[i];
         m.estimate.downtime_ms = down[i];
         m.estimate.sent_mib = sent[i];
+        m.est_start_s = start[i];
+        m.flags = flags[i];
         moves.push_back(m);
     }
     return moves;

@@ -99,7 +99,8 @@ std::string usage() {
            "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n"
            "  cycle      one planning cycle: collect, plan, gate, dispatch, into a state DIR\n"
            "  apply      write the fleet after a plan (hosts.csv, vms.csv) from its checkpoint\n"
-           "  roadef     optimise a ROADEF/EURO 2012 machine-reassignment instance\n";
+           "  roadef     optimise a ROADEF/EURO 2012 machine-reassignment instance\n"
+           "  report     one self-contained HTML report from plan and simulator checkpoints\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {

@@ -26,6 +26,7 @@ Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env
 Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_cycle(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_report(const std::vector<std::string>& argv, const MpiEnv& env);
 
 std::string usage();
 // Worker threads per rank by default: the cores of this node over the ranks on it.

@@ -85,6 +85,8 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_cycle(rest, env);
     } else if (cmd == "roadef") {
         r = fp::mpi::cmd_roadef(rest, env);
+    } else if (cmd == "report") {
+        r = fp::mpi::cmd_report(rest, env);
     } else {
         if (env.rank == 0)
             std::cerr << "fleetplan: unknown command " << fp::in_quotes(cmd) << "\n"

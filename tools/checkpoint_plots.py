@@ -28,8 +28,8 @@ Figures:
   utilisation.png  per dimension (cpu, mem, net), every host's utilisation before and after the
                    plan, each curve sorted descending, with the max_util limit as a line.
   waves.png        per wave, migrations and new-VM placements (stacked bars) and memory moved.
-  racks.png        active hosts (holding >= 1 VM) per rack, before vs after (at most 40 racks:
-                   those with the largest change).
+  racks.png        host utilisation (cpu, mem, net) before and after the plan as a heat map, one
+                   column per host, hosts grouped by rack (every rack, also the emptied ones).
   compare.png      one small bar chart per metric, one bar per checkpoint.
 
 Simulator figures (x axis: simulated time in hours; each value covers one interval):
@@ -52,17 +52,15 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
-from fleetplan import CheckpointError, read  # noqa: E402
+from fleetplan import CheckpointError, figures, read  # noqa: E402
 
 DIMS = ("cpu", "mem", "net")
-MAX_RACKS = 40
 KIB_PER_GIB = 1024.0 ** 2
 KIB_PER_TIB = 1024.0 ** 3
 
 
 # -- plots --------------------------------------------------------------------------------------
-def _title(ck, label=None):
-    return f"{label or ck.path}: goal {ck.goal}, {len(ck.hosts)} hosts, {len(ck.vms)} VMs"
+_title = figures.title
 
 
 def _save(fig, out):
@@ -125,28 +123,9 @@ def plot_waves(ck, out, label=None):
 
 
 def plot_racks(ck, out, label=None):
-    """Active hosts per rack before vs after (the MAX_RACKS racks that change most)."""
-    racks, idx = np.unique(ck.hosts["rack"].to_numpy(dtype=str), return_inverse=True)
-    before = np.bincount(idx, weights=ck.active_before(), minlength=len(racks)).astype(int)
-    after = np.bincount(idx, weights=ck.active_after(), minlength=len(racks)).astype(int)
-    title = f"Active hosts per rack ({before.sum()} -> {after.sum()})"
-    if len(racks) > MAX_RACKS:
-        keep = np.sort(np.argsort(-np.abs(after - before), kind="stable")[:MAX_RACKS])
-        racks, before, after = racks[keep], before[keep], after[keep]
-        title += f", the {MAX_RACKS} racks with the largest change"
-    x = np.arange(len(racks))
-    fig, ax = plt.subplots(figsize=(max(8, 0.35 * len(racks) + 3), 5))
-    ax.bar(x - 0.2, before, 0.4, label="before", color="tab:gray")
-    ax.bar(x + 0.2, after, 0.4, label="after", color="tab:blue")
-    ax.set_xticks(x, [str(r) or "(none)" for r in racks], rotation=90 if len(racks) > 12 else 0)
-    ax.set_ylabel("active hosts (holding ≥ 1 VM)")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("rack")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0))
-    ax.set_title(title + "\n" + _title(ck, label), fontsize=10)
-    fig.tight_layout()
-    return _save(fig, out)
+    """Host utilisation by rack, before and after (fleetplan.figures.rack_heatmap): every host in
+    both halves, so an emptied rack shows as dark "after" columns, not as missing bars."""
+    return _save(figures.rack_heatmap(ck, label), out)
 
 
 def metrics(ck):
@@ -184,81 +163,26 @@ def plot_compare(cks, labels, out):
 
 
 # -- simulator plots ----------------------------------------------------------------------------
-def _sim_title(sims, labels):
-    first = sims[0]
-    what = f"{first.scenario.get('name', '')}, {len(first.hosts)} hosts, {len(first.vms)} VMs, {first.interval_s} s intervals"
-    parts = []
-    for sim, lab in zip(sims, labels):
-        done = f" (incomplete: {len(sim.intervals)}/{sim.target_interval})"
-        parts.append(lab + ("" if sim.complete else done))
-    return what + " — " + ", ".join(parts)
-
-
-def _sim_lines(ax, sims, labels, values, legend_fmt=None, cumulative=False):
-    """One line per checkpoint over simulated hours: VALUES(sim) (one per interval) as steps, or
-    their running total at each interval's end."""
-    for i, (sim, lab) in enumerate(zip(sims, labels)):
-        y = np.asarray(values(sim), dtype=float)
-        name = lab if legend_fmt is None else f"{lab} ({legend_fmt(sim, y)})"
-        if cumulative:
-            ax.plot(sim.edges_hours(), np.concatenate([[0.0], np.cumsum(y)]), color=f"C{i % 10}",
-                    lw=1.3, label=name)
-        else:
-            ax.stairs(y, sim.edges_hours(), baseline=None, color=f"C{i % 10}", lw=1.3, label=name)
-    ax.grid(alpha=0.3)
-    if not any(len(sim.intervals) for sim in sims):
-        ax.set(xlim=(0, 1), ylim=(0, 1))
-        ax.text(0.5, 0.5, "no intervals simulated yet", transform=ax.transAxes, ha="center")
-    else:
-        ax.legend(loc="upper left" if cumulative else "best", fontsize=8)
-
-
 def _sim_figure(sims, labels, out, title, panels):
-    """PANELS: (ylabel, values, legend_fmt, integer_y, cumulative) per subplot, sharing the time
-    axis."""
-    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 3.6 * len(panels) + 0.6), sharex=True,
-                             squeeze=False)
-    for ax, (ylabel, values, legend_fmt, integer, cumulative) in zip(axes[:, 0], panels):
-        _sim_lines(ax, sims, labels, values, legend_fmt, cumulative)
-        ax.set_ylabel(ylabel)
-        ax.set_ylim(bottom=0)
-        if integer:
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[-1, 0].set_xlabel("simulated time (h)")
-    fig.suptitle(title + "\n" + _sim_title(sims, labels), fontsize=10)
-    fig.tight_layout()
-    return _save(fig, out)
+    return _save(figures.sim_figure(sims, labels, title, panels), out)
 
 
 def plot_sim_active_hosts(sims, labels, out):
-    return _sim_figure(sims, labels, out, "Active hosts per interval", [
-        ("active hosts", lambda s: s.intervals["active_hosts"],
-         lambda s, y: f"mean {y.mean():.1f}" if len(y) else "no data", True, False)])
+    return _sim_figure(sims, labels, out, "Active hosts per interval", [figures.SIM_ACTIVE])
 
 
 def plot_sim_energy(sims, labels, out):
-    return _sim_figure(sims, labels, out, "Energy", [
-        ("energy per interval (kWh)", lambda s: s.energy_kwh(),
-         lambda s, y: f"{y.sum():.2f} kWh", False, False),
-        ("cumulative energy (kWh)", lambda s: s.energy_kwh(), None, False, True)])
+    return _sim_figure(sims, labels, out, "Energy", [figures.SIM_ENERGY, figures.SIM_ENERGY_CUM])
 
 
 def plot_sim_migrations(sims, labels, out):
-    return _sim_figure(sims, labels, out, "Migrations", [
-        ("migrations per interval", lambda s: s.intervals["migrations"],
-         lambda s, y: f"{int(y.sum())} in all", True, False),
-        ("cumulative migrations", lambda s: s.intervals["migrations"], None, True, True)])
+    return _sim_figure(sims, labels, out, "Migrations",
+                       [figures.SIM_MIGRATIONS, figures.SIM_MIGRATIONS_CUM])
 
 
 def plot_sim_sla(sims, labels, out):
-    def slatah_total(s, y):
-        act = s.intervals["active_host_s"].sum()
-        return f"SLATAH {100 * s.intervals['overload_host_s'].sum() / act:.2f}%" if act > 0 else "-"
-    return _sim_figure(sims, labels, out, "SLA violations over time", [
-        ("SLATAH per interval (%)\n(overloaded / active host time)",
-         lambda s: 100 * s.slatah(), slatah_total, False, False),
-        ("hotspot hosts per interval", lambda s: s.intervals["hotspot_hosts"],
-         lambda s, y: f"{int(y.sum())} host-interval{'' if y.sum() == 1 else 's'}", True, False)])
+    return _sim_figure(sims, labels, out, "SLA violations over time",
+                       [figures.SIM_SLATAH, figures.SIM_HOTSPOTS])
 
 
 SIM_FIGURES = (("sim_active_hosts", plot_sim_active_hosts), ("sim_energy", plot_sim_energy),
@@ -266,21 +190,7 @@ SIM_FIGURES = (("sim_active_hosts", plot_sim_active_hosts), ("sim_energy", plot_
 
 
 # -- command ------------------------------------------------------------------------------------
-def _labels(paths, given, defaults=None):
-    if given is not None:
-        labels = [s.strip() for s in given.split(",")]
-        if len(labels) != len(paths) or not all(labels):
-            raise CheckpointError(f"--labels: {len(labels)} label(s) for {len(paths)} checkpoint(s)")
-    elif defaults is not None:
-        labels = list(defaults)
-    else:
-        labels = [os.path.basename(os.path.dirname(os.path.abspath(p))) or p for p in paths]
-    seen = {}
-    for i, lab in enumerate(labels):           # make duplicates unique: a, a-2, a-3
-        seen[lab] = seen.get(lab, 0) + 1
-        if seen[lab] > 1:
-            labels[i] = f"{lab}-{seen[lab]}"
-    return labels
+_labels = figures.labels
 
 
 def main(argv=None):

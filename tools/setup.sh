@@ -16,6 +16,7 @@ PACKAGES=(
     libtomlplusplus-dev nlohmann-json3-dev libexpected-dev
     clang-format help2man man-db bsdextrautils file dpkg-dev
     python3-h5py python3-numpy python3-matplotlib python3-pandas
+    chromium
     slurm-wlm munge
 )
 

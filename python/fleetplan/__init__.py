@@ -5,6 +5,8 @@ A plan checkpoint gives pandas DataFrames ``hosts``, ``vms``, ``moves``, ``waves
 ``vms``); both give ``summary`` (a dict) and ``attrs``. Units per column are in
 ``df.attrs["units"]``, taken from the file. Needs h5py, numpy and pandas (Debian:
 python3-h5py python3-numpy python3-pandas); use with ``PYTHONPATH=python``.
+``fleetplan.figures`` draws them (matplotlib) and ``python3 -m fleetplan.report`` (what
+``fleetplan report`` runs) writes one self-contained HTML page from several checkpoints.
 """
 from fleetplan.checkpoint import (CheckpointError, PlanCheckpoint, SimCheckpoint,  # noqa: F401
                                   read)

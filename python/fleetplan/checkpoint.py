@@ -163,10 +163,12 @@ class PlanCheckpoint:
     - ``vms``: id, host (index, -1 = new), host_id, cpu, mem, net, mem_size, disk, dirty_rate,
       group, anti_group, cpu_alloc, mem_alloc (-1 = not given)
     - ``moves``: plan.csv's rows in order: step, vm, vm_id, source (-1 = new VM), source_id,
-      target, target_id, reason, est_seconds, est_downtime_ms, est_sent_mib
+      target, target_id, reason, est_seconds, est_downtime_ms, est_sent_mib, est_start_s
+      (the schedule's start, s) and flags ("" = within every limit); the last two are absent
+      from checkpoints written before them
     - ``waves``: one row per wave: step, moves, migrations, placements, mem_moved_kib,
-      longest_est_seconds (a lower bound of the wave's duration; plan.csv's est_start_s
-      gives the schedule)
+      longest_est_seconds (a lower bound of the wave's duration; est_start_s gives the
+      schedule)
     - ``unresolved``: host, host_id, vm, vm_id, reason
 
     ``summary`` is summary.json's dict, ``attrs`` the root attributes, ``config_toml`` the

@@ -95,8 +95,11 @@ Result<std::vector<std::string>> moved_ids_by_ranges(const std::string& path, in
 }
 
 TEST_F(CheckpointTest, RoundTripKeepsEverything) {
-    const Checkpoint c = make();
+    Checkpoint c = make();
     ASSERT_FALSE(c.plan.moves.empty());
+    // The schedule's start and the limit flags travel too (the report's Gantt and flagged moves).
+    c.plan.moves.back().est_start_s = 1234.25;
+    c.plan.moves.back().flags = plan::kFlagOverDowntime | plan::kFlagOverTimeout;
     ASSERT_TRUE(write_checkpoint(path("c.h5"), c).has_value());
     auto r = read_checkpoint(path("c.h5"));
     ASSERT_TRUE(r.has_value()) << r.error().msg;
@@ -132,6 +135,8 @@ TEST_F(CheckpointTest, RoundTripKeepsEverything) {
         EXPECT_EQ(r->plan.moves[i].step, c.plan.moves[i].step);
         EXPECT_EQ(r->plan.moves[i].reason, c.plan.moves[i].reason);
         EXPECT_EQ(r->plan.moves[i].estimate.seconds, c.plan.moves[i].estimate.seconds);
+        EXPECT_EQ(r->plan.moves[i].est_start_s, c.plan.moves[i].est_start_s);
+        EXPECT_EQ(r->plan.moves[i].flags, c.plan.moves[i].flags);
     }
     ASSERT_EQ(r->plan.unresolved.size(), c.plan.unresolved.size());
     EXPECT_EQ(r->plan.unresolved.back().reason, "a reason");
