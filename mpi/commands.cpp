@@ -36,32 +36,53 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool wants_help(const std::vector<std::string>& argv) {
-    return std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
-           std::find(argv.begin(), argv.end(), "-h") != argv.end();
+// Every flag of `plan`, with its help (the parser and --help both read it).
+FlagSpec plan_flags() {
+    FlagSpec f;
+    f.value("hosts", "H.csv", "the hosts: id, cpu, mem, net (CONTRACT.md), optional columns")
+        .value("vms", "V.csv", "the VMs: id, host, cpu, mem, net; an empty host is a new VM")
+        .value("out", "DIR", "where the outputs go (created when missing)")
+        .value("resume", "CKPT.h5",
+               "recompute the plan from a checkpoint's stored inputs and config\n"
+               "(with --out, --threads and the output flags only)")
+        .value("goal", "auto|consolidate|balance|hotspot|evacuate",
+               "what the plan is for (default: config, else auto)")
+        .value("evacuate", "ID[,ID...]", "hosts to empty (maintenance hosts always are)")
+        .value("evacuate-file", "F", "hosts to empty, one id per line (# comments)")
+        .value("config", "C.toml", "policies and parameters (configs/*.toml)")
+        .value("max-util", "F", "utilisation limit after the plan, (0, 1] (default 0.9)")
+        .value("budget-migrations", "N", "at most N migrations")
+        .value("budget-mem-frac", "F", "at most this fraction of all VM memory moves")
+        .value("history", "DIR_OR_CSV",
+               "utilisation history for the forecasting triggers: a PlanetLab directory\n"
+               "(one file per VM) or a CSV time,vm,cpu[,mem,net] of fractions")
+        .value("previous", "CKPT.h5",
+               "the last plan's checkpoint: VMs it moved stay put for plan.cooldown_s;\n"
+               "summary.json lists the fleet changes since")
+        .value("traffic", "traffic.csv", "vm_a,vm_b,mbps between VMs (affinity-aware placement)")
+        .value("now", "ISO8601", "planning time (recorded; the wall clock is never read)")
+        .value("window", "DURATION",
+               "e.g. 4h: mandatory moves, then optional ones only while the\n"
+               "estimated schedule ends within it")
+        .value("missing-hosts", "F",
+               "hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
+               "of the fleet (neither source nor target), listed in summary.json's\n"
+               "fleet_changes.hosts_missing")
+        .value("seed", "S", "seed of every random choice (default: config, else 1)")
+        .value("threads", "N", "worker threads (default: cores / ranks on this node)")
+        .flag("fail-on-unresolved",
+              "exit 4 (outputs written) when summary.json lists unresolved items")
+        .flag("csv-safe",
+              "also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
+              "leading ' (no formula runs); plan.csv is unchanged");
+    return f;
 }
 
-const char* kPlanHelp =
+const char* kPlanUsage =
     "usage: fleetplan plan --hosts H.csv --vms V.csv --out DIR [options]\n"
-    "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n"
-    "  --goal auto|consolidate|balance|hotspot|evacuate   (default: config, else auto)\n"
-    "  --evacuate ID[,ID...] | --evacuate-file F          hosts to empty (maintenance hosts always "
-    "are)\n"
-    "  --config C.toml        policies and parameters (configs/*.toml)\n"
-    "  --max-util F           utilisation limit after the plan, (0, 1] (default 0.9)\n"
-    "  --budget-migrations N  at most N migrations\n"
-    "  --budget-mem-frac F    at most this fraction of all VM memory moves\n"
-    "  --now ISO8601          planning time (recorded; the wall clock is never read)\n"
-    "  --window DURATION      e.g. 4h: mandatory moves, then optional ones only while the\n"
-    "                         estimated schedule ends within it\n"
-    "  --missing-hosts F      hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
-    "                         of the fleet (neither source nor target), listed in summary.json's\n"
-    "                         fleet_changes.hosts_missing\n"
-    "  --seed S               seed of every random choice (default: config, else 1)\n"
-    "  --threads N            worker threads (default: cores / ranks on this node)\n"
-    "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
-    "  --csv-safe             also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
-    "                         leading ' (no formula runs); plan.csv is unchanged\n"
+    "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n";
+
+const char* kPlanNotes =
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
@@ -69,8 +90,7 @@ const char* kPlanHelp =
     "Exit codes: 0 done (also when something is unresolved), 2 bad input, 3 environment failure,\n"
     "1 internal error; 4 with --fail-on-unresolved when something is unresolved.\n";
 
-const char* kApplyHelp =
-    "usage: fleetplan apply PLAN_DIR --out DIR\n"
+const char* kApplyNotes =
     "Writes DIR/hosts.csv and DIR/vms.csv: the fleet of PLAN_DIR/checkpoint.h5 once its whole\n"
     "plan is carried out. Every VM is on its move's target (new VMs placed), resizes are\n"
     "applied, hosts the plan switched on are active and, for the goals consolidate and auto,\n"
@@ -88,6 +108,13 @@ int default_threads(const MpiEnv& env) {
     return std::max(1, cores / std::max(1, env.local_size));
 }
 
+bool help_asked(const std::vector<std::string>& argv, const MpiEnv& env, const std::string& usage,
+                const FlagSpec& spec, const std::string& notes) {
+    if (!dist::wants_help(argv)) return false;
+    if (env.rank == 0) std::cout << usage << spec.help() << notes;
+    return true;
+}
+
 std::string usage() {
     return "usage: fleetplan COMMAND [options]   (COMMAND --help for details)\n"
            "  plan       plan migrations for a fleet (hosts.csv, vms.csv)\n"
@@ -102,18 +129,9 @@ std::string usage() {
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << kPlanHelp;
-        return {};
-    }
+    const FlagSpec spec = plan_flags();
+    if (help_asked(argv, env, kPlanUsage, spec, kPlanNotes)) return {};
     const auto t0 = Clock::now();
-    FlagSpec spec;
-    spec.with_value = {
-        "hosts",        "vms",     "goal",     "evacuate", "evacuate-file",     "config",
-        "max-util",     "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
-        "threads",      "seed",    "out",      "resume",   "traffic",           "window",
-        "missing-hosts"};
-    spec.boolean = {"fail-on-unresolved", "csv-safe"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -141,15 +159,19 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
 }
 
 Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0)
-            std::cout << "usage: fleetplan generate --hosts N --vms M --seed S --out DIR "
-                         "[--new-fraction F]\nWrites DIR/hosts.csv and DIR/vms.csv; the same "
-                         "arguments give the same bytes.\n";
-        return {};
-    }
     FlagSpec spec;
-    spec.with_value = {"hosts", "vms", "seed", "out", "new-fraction"};
+    spec.value("hosts", "N", "hosts in the fleet")
+        .value("vms", "M", "VMs in the fleet")
+        .value("seed", "S", "seed of the generator (default 1)")
+        .value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)")
+        .value("new-fraction", "F", "fraction of the VMs that are new (no host yet), [0, 1]");
+    if (help_asked(
+            argv, env,
+            "usage: fleetplan generate --hosts N --vms M --seed S --out DIR "
+            "[--new-fraction F]\n",
+            spec,
+            "Writes DIR/hosts.csv and DIR/vms.csv; the same arguments give the same bytes.\n"))
+        return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto hosts = args->get_int("hosts", 1, 10000000);
@@ -179,12 +201,10 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
 }
 
 Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << kApplyHelp;
-        return {};
-    }
     FlagSpec spec;
-    spec.with_value = {"out"};
+    spec.value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)");
+    if (help_asked(argv, env, "usage: fleetplan apply PLAN_DIR --out DIR\n", spec, kApplyNotes))
+        return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (args->positional().size() != 1) return bad_input("apply: give exactly one PLAN_DIR");
@@ -224,11 +244,15 @@ Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) 
 }
 
 Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << "usage: fleetplan policies\nLists every policy.\n";
+    const FlagSpec spec;
+    if (help_asked(argv, env, "usage: fleetplan policies\n", spec,
+                   "Lists every policy: name, family, one line, parameters (key = default: "
+                   "what).\n"))
         return {};
-    }
-    if (!argv.empty()) return bad_input("policies: unexpected argument " + in_quotes(argv[0]));
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (!args->positional().empty())
+        return bad_input("policies: unexpected argument " + in_quotes(args->positional()[0]));
     policy::Registries r;
     policy::register_builtin_policies(r);
     if (env.rank != 0) return {};
@@ -321,14 +345,11 @@ Result<void> inspect_sim(const std::string& path, bool as_json, const MpiEnv& en
 }  // namespace
 
 Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0)
-            std::cout << "usage: fleetplan inspect FILE.h5 [--json]\n"
-                         "Summarises a checkpoint: a plan's or the simulator's.\n";
-        return {};
-    }
     FlagSpec spec;
-    spec.boolean = {"json"};
+    spec.flag("json", "print one JSON object instead of the text summary");
+    if (help_asked(argv, env, "usage: fleetplan inspect FILE.h5 [--json]\n", spec,
+                   "Summarises a checkpoint: a plan's or the simulator's.\n"))
+        return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (args->positional().size() != 1) return bad_input("inspect: give exactly one FILE.h5");
