@@ -61,16 +61,9 @@ std::string with_line(const std::string& error, const std::string& file,
 // (a ParamDoc may name several, "cpu_high, mem_high, net_high").
 bool documented(const std::optional<policy::PolicyInfo>& info, const std::string& key) {
     if (!info) return false;
-    for (const auto& p : info->params) {
-        size_t start = 0;
-        while (start <= p.name.size()) {
-            const size_t comma = std::min(p.name.find(',', start), p.name.size());
-            std::string name = p.name.substr(start, comma - start);
-            while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+    for (const auto& p : info->params)
+        for (const std::string& name : policy::param_keys(p.name))
             if (name == key) return true;
-            start = comma + 1;
-        }
-    }
     return false;
 }
 

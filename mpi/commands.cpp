@@ -70,6 +70,7 @@ FlagSpec plan_flags() {
                "fleet_changes.hosts_missing")
         .value("seed", "S", "seed of every random choice (default: config, else 1)")
         .value("threads", "N", "worker threads (default: cores / ranks on this node)")
+        .flag("json", "print summary.json's object on stdout instead of the text summary")
         .flag("fail-on-unresolved",
               "exit 4 (outputs written) when summary.json lists unresolved items")
         .flag("csv-safe",
@@ -96,6 +97,55 @@ const char* kApplyNotes =
     "applied, hosts the plan switched on are active and, for the goals consolidate and auto,\n"
     "the hosts it emptied are off (maintenance and --evacuate hosts keep their state). The same\n"
     "checkpoint gives the same bytes. Plan them next with --previous PLAN_DIR/checkpoint.h5.\n";
+
+// JSON type name of a value as a policy's factory reads it.
+const char* json_type(const policy::ConfigValue& v) {
+    if (std::holds_alternative<bool>(v)) return "boolean";
+    if (std::holds_alternative<int64_t>(v)) return "integer";
+    if (std::holds_alternative<double>(v)) return "number";
+    return "string";
+}
+
+// `policies --json`: every registered policy with its kind (family), name, description and
+// parameters. A parameter's type is what its factory reads when the table gives none (it reads
+// each parameter it takes with its default); one read only in some settings (a size function's
+// weights) has type null. Its default is the documented text, as `policies` prints it (it may
+// name another setting, "plan.max_util").
+nlohmann::ordered_json policies_json(const policy::Registries& all) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    auto add = [&](const auto& registry) {
+        for (const policy::PolicyInfo& p : registry.list()) {
+            policy::ConfigNode probe("policy." + registry.family());
+            (void)registry.create(p.name, probe, all);  // only its reads are wanted
+            nlohmann::ordered_json params = nlohmann::ordered_json::array();
+            for (const policy::ParamDoc& d : p.params) {
+                const std::vector<std::string> keys = policy::param_keys(d.name);
+                // "1, 1, 1" for three keys: one default each; otherwise the text for every key.
+                std::vector<std::string> defaults = policy::param_keys(d.default_value);
+                if (defaults.size() != keys.size()) defaults.assign(keys.size(), d.default_value);
+                for (size_t i = 0; i < keys.size(); ++i) {
+                    const auto read = probe.effective().find(keys[i]);
+                    params.push_back(
+                        {{"key", keys[i]},
+                         {"type", read == probe.effective().end()
+                                      ? nlohmann::ordered_json()
+                                      : nlohmann::ordered_json(json_type(read->second))},
+                         {"default", defaults[i]},
+                         {"doc", d.description}});
+                }
+            }
+            list.push_back({{"kind", registry.family()},
+                            {"name", p.name},
+                            {"description", p.description},
+                            {"params", params}});
+        }
+    };
+    add(all.triggers);
+    add(all.selections);
+    add(all.placements);
+    add(all.sizes);
+    return {{"policies", list}};
+}
 
 }  // namespace
 
@@ -244,8 +294,11 @@ Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) 
 }
 
 Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env) {
-    const FlagSpec spec;
-    if (help_asked(argv, env, "usage: fleetplan policies\n", spec,
+    FlagSpec spec;
+    spec.flag("json",
+              "print one JSON object: {\"policies\": [{kind, name, description, params:\n"
+              "[{key, type, default, doc}]}]}");
+    if (help_asked(argv, env, "usage: fleetplan policies [--json]\n", spec,
                    "Lists every policy: name, family, one line, parameters (key = default: "
                    "what).\n"))
         return {};
@@ -256,6 +309,10 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
     policy::Registries r;
     policy::register_builtin_policies(r);
     if (env.rank != 0) return {};
+    if (args->has("json")) {
+        std::cout << policies_json(r).dump(2) << "\n";
+        return {};
+    }
     for (const auto& p : r.list_all()) {
         std::printf("%-22s %-10s %s\n", p.name.c_str(), p.family.c_str(), p.description.c_str());
         for (const auto& param : p.params)
