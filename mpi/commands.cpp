@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
@@ -49,7 +50,9 @@ FlagSpec plan_flags() {
                "what the plan is for (default: config, else auto)")
         .value("evacuate", "ID[,ID...]", "hosts to empty (maintenance hosts always are)")
         .value("evacuate-file", "F", "hosts to empty, one id per line (# comments)")
-        .value("config", "C.toml", "policies and parameters (configs/*.toml)")
+        .value("config", "C.toml",
+               "policies and parameters (configs/*.toml; fleetplan check-config C.toml\n"
+               "validates one without planning)")
         .value("max-util", "F", "utilisation limit after the plan, (0, 1] (default 0.9)")
         .value("budget-migrations", "N", "at most N migrations")
         .value("budget-mem-frac", "F", "at most this fraction of all VM memory moves")
@@ -175,7 +178,8 @@ std::string usage() {
            "  dispatch   carry a plan out through libvirt (live migrations, journal, resume)\n"
            "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n"
            "  apply      write the fleet after a plan (hosts.csv, vms.csv) from its checkpoint\n"
-           "  roadef     optimise a ROADEF/EURO 2012 machine-reassignment instance\n";
+           "  roadef     optimise a ROADEF/EURO 2012 machine-reassignment instance\n"
+           "  check-config  validate a config (C.toml) without planning; print it expanded\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
@@ -319,6 +323,44 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
             std::printf("%-33s  %s = %s: %s\n", "", param.name.c_str(), param.default_value.c_str(),
                         param.description.c_str());
     }
+    return {};
+}
+
+Result<void> cmd_check_config(const std::vector<std::string>& argv, const MpiEnv& env) {
+    FlagSpec spec;
+    spec.flag("json",
+              "print one JSON object: {file, valid, config} when valid, {file, valid,\n"
+              "errors} when not (the errors also go to stderr)");
+    if (help_asked(argv, env, "usage: fleetplan check-config C.toml [--json]\n", spec,
+                   "Loads and validates C.toml as plan and simulate do, without planning: every\n"
+                   "problem at once (FILE:LINE:KEY: what, exit 2), or exit 0 and the expanded\n"
+                   "config (every setting in force, defaults included) on stdout.\n"))
+        return {};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (args->positional().size() != 1) return bad_input("check-config: give exactly one C.toml");
+    const std::string path = args->positional()[0];
+    policy::Registries registries;
+    policy::register_builtin_policies(registries);
+    auto rc = io::load_config(path, {}, registries);
+    if (!rc && (env.rank != 0 || !args->has("json"))) return tl::unexpected(rc.error());
+    if (env.rank != 0) return {};
+    if (!args->has("json")) {
+        std::cout << rc->expanded_toml << "\n" << rc->sim_toml;
+        return {};
+    }
+    nlohmann::ordered_json j;
+    j["file"] = path;
+    j["valid"] = static_cast<bool>(rc);
+    if (rc) {
+        j["config"] = io::config_json(*rc);
+    } else {
+        j["errors"] = nlohmann::ordered_json::array();
+        std::istringstream lines(rc.error().msg);
+        for (std::string line; std::getline(lines, line);) j["errors"].push_back(line);
+    }
+    std::cout << j.dump(2) << "\n";
+    if (!rc) return tl::unexpected(rc.error());
     return {};
 }
 

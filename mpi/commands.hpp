@@ -25,6 +25,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
 Result<void> cmd_dispatch(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_check_config(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env);
 
 std::string usage();
