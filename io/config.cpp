@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "io/csv.hpp"
+#include "src/sim/cloudsim_chain.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::io {
@@ -61,16 +62,9 @@ std::string with_line(const std::string& error, const std::string& file,
 // (a ParamDoc may name several, "cpu_high, mem_high, net_high").
 bool documented(const std::optional<policy::PolicyInfo>& info, const std::string& key) {
     if (!info) return false;
-    for (const auto& p : info->params) {
-        size_t start = 0;
-        while (start <= p.name.size()) {
-            const size_t comma = std::min(p.name.find(',', start), p.name.size());
-            std::string name = p.name.substr(start, comma - start);
-            while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+    for (const auto& p : info->params)
+        for (const std::string& name : policy::param_keys(p.name))
             if (name == key) return true;
-            start = comma + 1;
-        }
-    }
     return false;
 }
 
@@ -154,6 +148,24 @@ void site_pairs_from(
         }
         out[{a, b}] = sp;
     }
+}
+
+nlohmann::ordered_json json_of(const toml::node& n) {
+    if (const toml::table* t = n.as_table()) {
+        nlohmann::ordered_json j = nlohmann::ordered_json::object();
+        for (const auto& [k, v] : *t) j[std::string(k.str())] = json_of(v);
+        return j;
+    }
+    if (const toml::array* a = n.as_array()) {
+        nlohmann::ordered_json j = nlohmann::ordered_json::array();
+        for (const auto& v : *a) j.push_back(json_of(v));
+        return j;
+    }
+    if (auto b = n.as_boolean()) return b->get();
+    if (auto i = n.as_integer()) return static_cast<int64_t>(i->get());
+    if (auto d = n.as_floating_point()) return d->get();
+    if (auto s = n.as_string()) return s->get();
+    return nullptr;  // dates and times: the expanded config has none
 }
 
 std::string table_lines(const ConfigNode& node) {
@@ -368,7 +380,15 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.cost.timeout_s = *v;
     o.cost.site_pairs = site_pairs;
     SimConfig& sim = rc.sim;
-    if (auto v = sim_node.get_string("chain", "planner"); collect(v)) sim.chain = *v;
+    if (auto v = sim_node.get_string("chain", "planner"); collect(v)) {
+        // As simulate makes it: the planner, best, or a CloudSim DETECTOR-SELECTION chain.
+        auto cloudsim = sim::cloudsim_chain_params(*v, 0);
+        if (*v == "planner" || *v == "best" || cloudsim) {
+            sim.chain = *v;
+        } else {
+            errors.push_back(file + ": sim.chain: " + cloudsim.error().msg + "; or planner");
+        }
+    }
     if (auto v = sim_node.get_int("interval_s", 0, 0, 86400 * 366); collect(v)) sim.interval_s = *v;
     if (auto v = sim_node.get_double("boot_s", 60.0, 0.0, 86400.0); collect(v)) sim.boot_s = *v;
     if (auto v = sim_node.get_double("boot_energy_wh", 2.0, 0.0, 1e6); collect(v))
@@ -493,6 +513,15 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     rc.sim_toml = "[sim]\n" + table_lines(sim_node);
     return rc;
+}
+
+nlohmann::ordered_json config_json(const RunConfig& config) {
+    // Both texts come from load_config and always parse.
+    const toml::table t = toml::parse(config.expanded_toml + "\n" + config.sim_toml);
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const char* table : {"plan", "policy", "waves", "migration", "sim"})
+        if (const toml::node* n = t.get(table)) j[table] = json_of(*n);
+    return j;
 }
 
 }  // namespace fp::io

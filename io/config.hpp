@@ -3,6 +3,7 @@
 // their key and the valid choices), and the fully expanded config as TOML for the checkpoint.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -65,5 +66,9 @@ struct RunConfig {
 Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& overrides,
                               const policy::Registries& registries,
                               const std::optional<std::string>& text = std::nullopt);
+
+// The fully expanded config (expanded_toml and sim_toml) as JSON: one object per table, in the
+// order plan, policy, waves, migration, sim; values keep their TOML types.
+nlohmann::ordered_json config_json(const RunConfig& config);
 
 }  // namespace fp::io

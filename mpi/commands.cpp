@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "io/checkpoint.hpp"
 #include "io/config.hpp"
@@ -36,32 +37,56 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool wants_help(const std::vector<std::string>& argv) {
-    return std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
-           std::find(argv.begin(), argv.end(), "-h") != argv.end();
+// Every flag of `plan`, with its help (the parser and --help both read it).
+FlagSpec plan_flags() {
+    FlagSpec f;
+    f.value("hosts", "H.csv", "the hosts: id, cpu, mem, net (CONTRACT.md), optional columns")
+        .value("vms", "V.csv", "the VMs: id, host, cpu, mem, net; an empty host is a new VM")
+        .value("out", "DIR", "where the outputs go (created when missing)")
+        .value("resume", "CKPT.h5",
+               "recompute the plan from a checkpoint's stored inputs and config\n"
+               "(with --out, --threads and the output flags only)")
+        .value("goal", "auto|consolidate|balance|hotspot|evacuate",
+               "what the plan is for (default: config, else auto)")
+        .value("evacuate", "ID[,ID...]", "hosts to empty (maintenance hosts always are)")
+        .value("evacuate-file", "F", "hosts to empty, one id per line (# comments)")
+        .value("config", "C.toml",
+               "policies and parameters (configs/*.toml; fleetplan check-config C.toml\n"
+               "validates one without planning)")
+        .value("max-util", "F", "utilisation limit after the plan, (0, 1] (default 0.9)")
+        .value("budget-migrations", "N", "at most N migrations")
+        .value("budget-mem-frac", "F", "at most this fraction of all VM memory moves")
+        .value("history", "DIR_OR_CSV",
+               "utilisation history for the forecasting triggers: a PlanetLab directory\n"
+               "(one file per VM) or a CSV time,vm,cpu[,mem,net] of fractions")
+        .value("previous", "CKPT.h5",
+               "the last plan's checkpoint: VMs it moved stay put for plan.cooldown_s;\n"
+               "summary.json lists the fleet changes since")
+        .value("traffic", "traffic.csv", "vm_a,vm_b,mbps between VMs (affinity-aware placement)")
+        .value("now", "ISO8601", "planning time (recorded; the wall clock is never read)")
+        .value("window", "DURATION",
+               "e.g. 4h: mandatory moves, then optional ones only while the\n"
+               "estimated schedule ends within it")
+        .value("missing-hosts", "F",
+               "hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
+               "of the fleet (neither source nor target), listed in summary.json's\n"
+               "fleet_changes.hosts_missing")
+        .value("seed", "S", "seed of every random choice (default: config, else 1)")
+        .value("threads", "N", "worker threads (default: cores / ranks on this node)")
+        .flag("json", "print summary.json's object on stdout instead of the text summary")
+        .flag("fail-on-unresolved",
+              "exit 4 (outputs written) when summary.json lists unresolved items")
+        .flag("csv-safe",
+              "also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
+              "leading ' (no formula runs); plan.csv is unchanged");
+    return f;
 }
 
-const char* kPlanHelp =
+const char* kPlanUsage =
     "usage: fleetplan plan --hosts H.csv --vms V.csv --out DIR [options]\n"
-    "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n"
-    "  --goal auto|consolidate|balance|hotspot|evacuate   (default: config, else auto)\n"
-    "  --evacuate ID[,ID...] | --evacuate-file F          hosts to empty (maintenance hosts always "
-    "are)\n"
-    "  --config C.toml        policies and parameters (configs/*.toml)\n"
-    "  --max-util F           utilisation limit after the plan, (0, 1] (default 0.9)\n"
-    "  --budget-migrations N  at most N migrations\n"
-    "  --budget-mem-frac F    at most this fraction of all VM memory moves\n"
-    "  --now ISO8601          planning time (recorded; the wall clock is never read)\n"
-    "  --window DURATION      e.g. 4h: mandatory moves, then optional ones only while the\n"
-    "                         estimated schedule ends within it\n"
-    "  --missing-hosts F      hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
-    "                         of the fleet (neither source nor target), listed in summary.json's\n"
-    "                         fleet_changes.hosts_missing\n"
-    "  --seed S               seed of every random choice (default: config, else 1)\n"
-    "  --threads N            worker threads (default: cores / ranks on this node)\n"
-    "  --fail-on-unresolved   exit 4 (outputs written) when summary.json lists unresolved items\n"
-    "  --csv-safe             also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
-    "                         leading ' (no formula runs); plan.csv is unchanged\n"
+    "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n";
+
+const char* kPlanNotes =
     "Writes DIR/plan.csv, DIR/summary.json, DIR/checkpoint.h5 (and DIR/resize.csv when VMs grow "
     "in\n"
     "place) as one commit (DIR/commit.pending while the files are put in place; a later command\n"
@@ -69,13 +94,61 @@ const char* kPlanHelp =
     "Exit codes: 0 done (also when something is unresolved), 2 bad input, 3 environment failure,\n"
     "1 internal error; 4 with --fail-on-unresolved when something is unresolved.\n";
 
-const char* kApplyHelp =
-    "usage: fleetplan apply PLAN_DIR --out DIR\n"
+const char* kApplyNotes =
     "Writes DIR/hosts.csv and DIR/vms.csv: the fleet of PLAN_DIR/checkpoint.h5 once its whole\n"
     "plan is carried out. Every VM is on its move's target (new VMs placed), resizes are\n"
     "applied, hosts the plan switched on are active and, for the goals consolidate and auto,\n"
     "the hosts it emptied are off (maintenance and --evacuate hosts keep their state). The same\n"
     "checkpoint gives the same bytes. Plan them next with --previous PLAN_DIR/checkpoint.h5.\n";
+
+// JSON type name of a value as a policy's factory reads it.
+const char* json_type(const policy::ConfigValue& v) {
+    if (std::holds_alternative<bool>(v)) return "boolean";
+    if (std::holds_alternative<int64_t>(v)) return "integer";
+    if (std::holds_alternative<double>(v)) return "number";
+    return "string";
+}
+
+// `policies --json`: every registered policy with its kind (family), name, description and
+// parameters. A parameter's type is what its factory reads when the table gives none (it reads
+// each parameter it takes with its default); one read only in some settings (a size function's
+// weights) has type null. Its default is the documented text, as `policies` prints it (it may
+// name another setting, "plan.max_util").
+nlohmann::ordered_json policies_json(const policy::Registries& all) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    auto add = [&](const auto& registry) {
+        for (const policy::PolicyInfo& p : registry.list()) {
+            policy::ConfigNode probe("policy." + registry.family());
+            (void)registry.create(p.name, probe, all);  // only its reads are wanted
+            nlohmann::ordered_json params = nlohmann::ordered_json::array();
+            for (const policy::ParamDoc& d : p.params) {
+                const std::vector<std::string> keys = policy::param_keys(d.name);
+                // "1, 1, 1" for three keys: one default each; otherwise the text for every key.
+                std::vector<std::string> defaults = policy::param_keys(d.default_value);
+                if (defaults.size() != keys.size()) defaults.assign(keys.size(), d.default_value);
+                for (size_t i = 0; i < keys.size(); ++i) {
+                    const auto read = probe.effective().find(keys[i]);
+                    params.push_back(
+                        {{"key", keys[i]},
+                         {"type", read == probe.effective().end()
+                                      ? nlohmann::ordered_json()
+                                      : nlohmann::ordered_json(json_type(read->second))},
+                         {"default", defaults[i]},
+                         {"doc", d.description}});
+                }
+            }
+            list.push_back({{"kind", registry.family()},
+                            {"name", p.name},
+                            {"description", p.description},
+                            {"params", params}});
+        }
+    };
+    add(all.triggers);
+    add(all.selections);
+    add(all.placements);
+    add(all.sizes);
+    return {{"policies", list}};
+}
 
 }  // namespace
 
@@ -86,6 +159,13 @@ double since(std::chrono::steady_clock::time_point t) {
 int default_threads(const MpiEnv& env) {
     const int cores = tbb::info::default_concurrency();
     return std::max(1, cores / std::max(1, env.local_size));
+}
+
+bool help_asked(const std::vector<std::string>& argv, const MpiEnv& env, const std::string& usage,
+                const FlagSpec& spec, const std::string& notes) {
+    if (!dist::wants_help(argv)) return false;
+    if (env.rank == 0) std::cout << usage << spec.help() << notes;
+    return true;
 }
 
 std::string usage() {
@@ -100,22 +180,14 @@ std::string usage() {
            "  cycle      one planning cycle: collect, plan, gate, dispatch, into a state DIR\n"
            "  apply      write the fleet after a plan (hosts.csv, vms.csv) from its checkpoint\n"
            "  roadef     optimise a ROADEF/EURO 2012 machine-reassignment instance\n"
-           "  report     one self-contained HTML report from plan and simulator checkpoints\n";
+           "  report     one self-contained HTML report from plan and simulator checkpoints\n"
+           "  check-config  validate a config (C.toml) without planning; print it expanded\n";
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << kPlanHelp;
-        return {};
-    }
+    const FlagSpec spec = plan_flags();
+    if (help_asked(argv, env, kPlanUsage, spec, kPlanNotes)) return {};
     const auto t0 = Clock::now();
-    FlagSpec spec;
-    spec.with_value = {
-        "hosts",        "vms",     "goal",     "evacuate", "evacuate-file",     "config",
-        "max-util",     "history", "previous", "now",      "budget-migrations", "budget-mem-frac",
-        "threads",      "seed",    "out",      "resume",   "traffic",           "window",
-        "missing-hosts"};
-    spec.boolean = {"fail-on-unresolved", "csv-safe"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -143,15 +215,19 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
 }
 
 Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0)
-            std::cout << "usage: fleetplan generate --hosts N --vms M --seed S --out DIR "
-                         "[--new-fraction F]\nWrites DIR/hosts.csv and DIR/vms.csv; the same "
-                         "arguments give the same bytes.\n";
-        return {};
-    }
     FlagSpec spec;
-    spec.with_value = {"hosts", "vms", "seed", "out", "new-fraction"};
+    spec.value("hosts", "N", "hosts in the fleet")
+        .value("vms", "M", "VMs in the fleet")
+        .value("seed", "S", "seed of the generator (default 1)")
+        .value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)")
+        .value("new-fraction", "F", "fraction of the VMs that are new (no host yet), [0, 1]");
+    if (help_asked(
+            argv, env,
+            "usage: fleetplan generate --hosts N --vms M --seed S --out DIR "
+            "[--new-fraction F]\n",
+            spec,
+            "Writes DIR/hosts.csv and DIR/vms.csv; the same arguments give the same bytes.\n"))
+        return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto hosts = args->get_int("hosts", 1, 10000000);
@@ -181,12 +257,10 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
 }
 
 Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << kApplyHelp;
-        return {};
-    }
     FlagSpec spec;
-    spec.with_value = {"out"};
+    spec.value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)");
+    if (help_asked(argv, env, "usage: fleetplan apply PLAN_DIR --out DIR\n", spec, kApplyNotes))
+        return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (args->positional().size() != 1) return bad_input("apply: give exactly one PLAN_DIR");
@@ -226,20 +300,69 @@ Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) 
 }
 
 Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << "usage: fleetplan policies\nLists every policy.\n";
+    FlagSpec spec;
+    spec.flag("json",
+              "print one JSON object: {\"policies\": [{kind, name, description, params:\n"
+              "[{key, type, default, doc}]}]}");
+    if (help_asked(argv, env, "usage: fleetplan policies [--json]\n", spec,
+                   "Lists every policy: name, family, one line, parameters (key = default: "
+                   "what).\n"))
         return {};
-    }
-    if (!argv.empty()) return bad_input("policies: unexpected argument " + in_quotes(argv[0]));
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (!args->positional().empty())
+        return bad_input("policies: unexpected argument " + in_quotes(args->positional()[0]));
     policy::Registries r;
     policy::register_builtin_policies(r);
     if (env.rank != 0) return {};
+    if (args->has("json")) {
+        std::cout << policies_json(r).dump(2) << "\n";
+        return {};
+    }
     for (const auto& p : r.list_all()) {
         std::printf("%-22s %-10s %s\n", p.name.c_str(), p.family.c_str(), p.description.c_str());
         for (const auto& param : p.params)
             std::printf("%-33s  %s = %s: %s\n", "", param.name.c_str(), param.default_value.c_str(),
                         param.description.c_str());
     }
+    return {};
+}
+
+Result<void> cmd_check_config(const std::vector<std::string>& argv, const MpiEnv& env) {
+    FlagSpec spec;
+    spec.flag("json",
+              "print one JSON object: {file, valid, config} when valid, {file, valid,\n"
+              "errors} when not (the errors also go to stderr)");
+    if (help_asked(argv, env, "usage: fleetplan check-config C.toml [--json]\n", spec,
+                   "Loads and validates C.toml as plan and simulate do, without planning: every\n"
+                   "problem at once (FILE:LINE:KEY: what, exit 2), or exit 0 and the expanded\n"
+                   "config (every setting in force, defaults included) on stdout.\n"))
+        return {};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (args->positional().size() != 1) return bad_input("check-config: give exactly one C.toml");
+    const std::string path = args->positional()[0];
+    policy::Registries registries;
+    policy::register_builtin_policies(registries);
+    auto rc = io::load_config(path, {}, registries);
+    if (!rc && (env.rank != 0 || !args->has("json"))) return tl::unexpected(rc.error());
+    if (env.rank != 0) return {};
+    if (!args->has("json")) {
+        std::cout << rc->expanded_toml << "\n" << rc->sim_toml;
+        return {};
+    }
+    nlohmann::ordered_json j;
+    j["file"] = path;
+    j["valid"] = static_cast<bool>(rc);
+    if (rc) {
+        j["config"] = io::config_json(*rc);
+    } else {
+        j["errors"] = nlohmann::ordered_json::array();
+        std::istringstream lines(rc.error().msg);
+        for (std::string line; std::getline(lines, line);) j["errors"].push_back(line);
+    }
+    std::cout << j.dump(2) << "\n";
+    if (!rc) return tl::unexpected(rc.error());
     return {};
 }
 
@@ -325,14 +448,11 @@ Result<void> inspect_sim(const std::string& path, bool as_json, const MpiEnv& en
 }  // namespace
 
 Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0)
-            std::cout << "usage: fleetplan inspect FILE.h5 [--json]\n"
-                         "Summarises a checkpoint: a plan's or the simulator's.\n";
-        return {};
-    }
     FlagSpec spec;
-    spec.boolean = {"json"};
+    spec.flag("json", "print one JSON object instead of the text summary");
+    if (help_asked(argv, env, "usage: fleetplan inspect FILE.h5 [--json]\n", spec,
+                   "Summarises a checkpoint: a plan's or the simulator's.\n"))
+        return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (args->positional().size() != 1) return bad_input("inspect: give exactly one FILE.h5");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mpi/cli.hpp"
 #include "src/util/result.hpp"
 
 namespace fp::mpi {
@@ -25,10 +26,15 @@ Result<void> cmd_dispatch(const std::vector<std::string>& argv, const MpiEnv& en
 Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_cycle(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_check_config(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_report(const std::vector<std::string>& argv, const MpiEnv& env);
 
 std::string usage();
+// `--help` or `-h` in argv: prints the usage lines, the flags of `spec` and the notes (rank 0)
+// and returns true; the command then returns success (exit 0).
+bool help_asked(const std::vector<std::string>& argv, const MpiEnv& env, const std::string& usage,
+                const FlagSpec& spec, const std::string& notes = "");
 // Worker threads per rank by default: the cores of this node over the ranks on it.
 int default_threads(const MpiEnv& env);
 // Seconds of wall time since t.

@@ -40,39 +40,78 @@
 namespace fp::mpi {
 namespace {
 
-const char* kDispatchHelp =
+const char* kDispatchUsage =
     "usage: fleetplan dispatch --plan DIR --hosts H.csv --connect-uri-template T1\n"
     "                          [--dest-uri-template T2] [--migrate-uri-template T3]\n"
     "                          [--max-per-host N] [--max-total N] [--bandwidth MiBps]\n"
     "                          [--mode precopy|postcopy|auto] [--timeout S] [--retries N]\n"
     "                          [--backoff S] [--allow-skips] [--dry-run]\n"
-    "       fleetplan dispatch --resume DIR [--allow-skips]\n"
-    "Carries out DIR/plan.csv through libvirt, wave by wave. Templates take {id} and {address}\n"
-    "of a host (hosts.csv): T1 is how fleetplan reaches a host (e.g. "
-    "qemu+ssh://{address}/system),\n"
-    "T2 the target as the source reaches it for peer-to-peer migration (default T1), T3 the data\n"
-    "channel (e.g. tcp://{address}). --max-per-host and --max-total default to the plan's wave\n"
-    "limits and may only be lower; --timeout defaults to the plan's [migration] timeout_s (all\n"
-    "three from DIR/checkpoint.h5; the config's defaults when it has none). Every state change\n"
-    "goes to DIR/dispatch.journal (fsync) before the next action; after each wave the journal is\n"
-    "folded into DIR/checkpoint.h5. --resume DIR continues an interrupted dispatch with its\n"
-    "original options. Exit 3 when a migration failed, when another dispatch of DIR is running,\n"
-    "and when a move was skipped (its VM was on neither its source nor its target) unless\n"
-    "--allow-skips is given. --dry-run does nothing: it prints the\n"
-    "calls per wave, the limits in force, the expected duration at them and at the plan's, the\n"
-    "moves the plan flags as breaking a [migration] limit and the cross-site moves.\n";
+    "       fleetplan dispatch --resume DIR [--allow-skips]\n";
 
-const char* kCollectHelp =
+// Every flag of `dispatch`, with its help (the parser and --help both read it).
+FlagSpec dispatch_flags() {
+    FlagSpec f;
+    f.value("plan", "DIR", "the plan to carry out (DIR/plan.csv, DIR/checkpoint.h5)")
+        .value("hosts", "H.csv", "the hosts, with their address column")
+        .value("connect-uri-template", "T1",
+               "how fleetplan reaches a host, e.g. qemu+ssh://{address}/system")
+        .value("dest-uri-template", "T2",
+               "the target as the source reaches it for peer-to-peer migration\n(default T1)")
+        .value("migrate-uri-template", "T3", "the data channel, e.g. tcp://{address}")
+        .value("max-per-host", "N", "migrations per host at once (default and maximum: the plan's)")
+        .value("max-total", "N", "migrations at once in all (default and maximum: the plan's)")
+        .value("bandwidth", "MiBps", "bandwidth limit of each migration, MiB/s (default: none)")
+        .value("mode", "precopy|postcopy|auto", "how libvirt migrates (default precopy)")
+        .value("timeout", "S",
+               "seconds a migration may take (default: the plan's [migration] timeout_s)")
+        .value("retries", "N", "attempts after a failed migration (default 2)")
+        .value("backoff", "S", "seconds before a retry (default 2)")
+        .value("resume", "DIR", "continue an interrupted dispatch with its original options")
+        .flag("allow-skips",
+              "exit 0 when a move was skipped (its VM was on neither its source nor its target)")
+        .flag("dry-run",
+              "do nothing: print the calls per wave, the limits in force, the expected\n"
+              "duration at them and at the plan's, the moves the plan flags as breaking a\n"
+              "[migration] limit and the cross-site moves");
+    return f;
+}
+
+const char* kDispatchNotes =
+    "Carries out DIR/plan.csv through libvirt, wave by wave. Templates take {id} and {address}\n"
+    "of a host (hosts.csv). --max-per-host, --max-total and --timeout default to the plan's\n"
+    "limits (DIR/checkpoint.h5; the config's defaults when it has none). Every state change\n"
+    "goes to DIR/dispatch.journal (fsync) before the next action; after each wave the journal is\n"
+    "folded into DIR/checkpoint.h5. Exit 3 when a migration failed, when another dispatch of DIR\n"
+    "is running, and when a move was skipped unless --allow-skips is given.\n";
+
+const char* kCollectUsage =
     "usage: fleetplan collect --hosts H.csv --connect-uri-template T1 --out DIR\n"
     "                         [--history FILE] [--sample-seconds S] [--parallel N]\n"
-    "                         [--strict] [--max-missing-frac F]\n"
+    "                         [--strict] [--max-missing-frac F]\n";
+
+// Every flag of `collect`, with its help (the parser and --help both read it).
+FlagSpec collect_flags() {
+    FlagSpec f;
+    f.value("hosts", "H.csv", "the hosts to read, with their address column")
+        .value("connect-uri-template", "T1",
+               "how fleetplan reaches a host, e.g. qemu+ssh://{address}/system")
+        .value("out", "DIR", "where vms.csv and missing_hosts.csv go (created when missing)")
+        .value("history", "FILE", "the history CSV to append to (default DIR/history.csv)")
+        .value("sample-seconds", "S", "seconds between a host's two samples (default 1)")
+        .value("parallel", "N", "hosts read at a time (default 8)")
+        .flag("strict", "exit 3, nothing written, when any host could not be read")
+        .value("max-missing-frac", "F",
+               "exit 3, nothing written, when more than F of the hosts could not be\n"
+               "read (default 0.1)");
+    return f;
+}
+
+const char* kCollectNotes =
     "Reads every running domain's placement, vCPU, memory, network and dirty rate from each\n"
-    "host's libvirt (virConnectGetAllDomainStats, sampled twice S seconds apart, default 1; each\n"
-    "host's rates over its own two samples' times), N hosts at a time (default 8), and writes\n"
-    "DIR/vms.csv (rows by host, then VM) and DIR/missing_hosts.csv (host,error: the hosts that\n"
-    "could not be read, each also named in a warning); appends time,vm,cpu,mem,net fractions to\n"
-    "the history CSV (default DIR/history.csv). Exit 3, nothing written, when any host is\n"
-    "missing with --strict, or more than F of the hosts (default 0.1).\n";
+    "host's libvirt (virConnectGetAllDomainStats, sampled twice S seconds apart; each host's\n"
+    "rates over its own two samples' times) and writes DIR/vms.csv (rows by host, then VM) and\n"
+    "DIR/missing_hosts.csv (host,error: the hosts that could not be read, each also named in a\n"
+    "warning); appends time,vm,cpu,mem,net fractions to the history CSV.\n";
 
 Result<dispatch::MigrationMode> parse_mode(const std::string& s) {
     if (s == "precopy") return dispatch::MigrationMode::kPrecopy;
@@ -231,21 +270,7 @@ Result<void> no_empty_templates(const Args& args) {
 }
 
 Result<void> run(const std::vector<std::string>& argv) {
-    FlagSpec spec;
-    spec.with_value = {"plan",
-                       "hosts",
-                       "connect-uri-template",
-                       "dest-uri-template",
-                       "migrate-uri-template",
-                       "max-per-host",
-                       "max-total",
-                       "bandwidth",
-                       "mode",
-                       "timeout",
-                       "retries",
-                       "backoff",
-                       "resume"};
-    spec.boolean = {"dry-run", "allow-skips"};
+    const FlagSpec spec = dispatch_flags();
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     std::string dir;
@@ -497,10 +522,7 @@ Result<void> run(const std::vector<std::string>& argv) {
 }
 
 Result<void> run_collect(const std::vector<std::string>& argv) {
-    FlagSpec spec;
-    spec.with_value = {"hosts",    "connect-uri-template", "out", "history", "sample-seconds",
-                       "parallel", "max-missing-frac"};
-    spec.boolean = {"strict"};
+    const FlagSpec spec = collect_flags();
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto h = args->get("hosts");
@@ -571,20 +593,14 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
 }  // namespace
 
 Result<void> cmd_dispatch(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
-        if (env.rank == 0) std::cout << kDispatchHelp;
-        return {};
-    }
+    if (help_asked(argv, env, kDispatchUsage, dispatch_flags(), kDispatchNotes)) return {};
     // Rank 0 works; an exception there must not leave the others waiting in agree().
     return run_agreed([&]() -> Result<void> { return env.rank == 0 ? run(argv) : Result<void>{}; },
                       env);
 }
 
 Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
-        if (env.rank == 0) std::cout << kCollectHelp;
-        return {};
-    }
+    if (help_asked(argv, env, kCollectUsage, collect_flags(), kCollectNotes)) return {};
     // Rank 0 works; an exception there must not leave the others waiting in agree().
     return run_agreed(
         [&]() -> Result<void> { return env.rank == 0 ? run_collect(argv) : Result<void>{}; }, env);

@@ -83,6 +83,8 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_apply(rest, env);
     } else if (cmd == "cycle") {
         r = fp::mpi::cmd_cycle(rest, env);
+    } else if (cmd == "check-config") {
+        r = fp::mpi::cmd_check_config(rest, env);
     } else if (cmd == "roadef") {
         r = fp::mpi::cmd_roadef(rest, env);
     } else if (cmd == "report") {

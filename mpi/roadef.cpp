@@ -20,37 +20,40 @@ namespace fp::mpi {
 
 namespace {
 
-const char* kRoadefHelp =
+const char* kRoadefUsage =
     "usage: fleetplan roadef --model M.txt --assignment A.txt --out DIR [options]\n"
     "Improves the initial assignment of a ROADEF/EURO 2012 machine-reassignment instance by\n"
-    "local search (moves, swaps, exact re-packing of a few machines; late acceptance).\n"
-    "  --work N          stop after N moves evaluated (deterministic: the same model, seed and\n"
-    "                    N give the same solution for any --threads)\n"
-    "  --time-limit S    stop after S seconds of wall time (default 300 without --work). The one\n"
-    "                    non-deterministic knob: the result then depends on the machine's speed\n"
-    "  --seed N          random seed (default 1)\n"
-    "  --threads T       worker threads (default: cores / ranks on this node)\n"
+    "local search (moves, swaps, exact re-packing of a few machines; late acceptance).\n";
+
+// Every flag of `roadef`, with its help (the parser and --help both read it).
+FlagSpec roadef_flags() {
+    FlagSpec f;
+    f.value("model", "M.txt", "the instance's model file")
+        .value("assignment", "A.txt", "its initial assignment")
+        .value("out", "DIR", "where solution.txt and score.json go (created when missing)")
+        .value("work", "N",
+               "stop after N moves evaluated (deterministic: the same model, seed and\n"
+               "N give the same solution for any --threads)")
+        .value("time-limit", "S",
+               "stop after S seconds of wall time (default 300 without --work). The one\n"
+               "non-deterministic knob: the result then depends on the machine's speed")
+        .value("seed", "N", "random seed (default 1)")
+        .value("threads", "T", "worker threads (default: cores / ranks on this node)");
+    return f;
+}
+
+const char* kRoadefNotes =
     "Writes DIR/solution.txt (the machine of each process, one line) and DIR/score.json\n"
     "(valid, objective and its parts, moves, seconds, work, seed, threads, initial_objective)\n"
     "as one commit.\n"
     "Exit codes: 0 done, 2 bad input, 3 environment failure, 1 internal error.\n";
 
-bool wants_help(const std::vector<std::string>& argv) {
-    for (const std::string& a : argv)
-        if (a == "--help" || a == "-h") return true;
-    return false;
-}
-
 }  // namespace
 
 Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0) std::cout << kRoadefHelp;
-        return {};
-    }
+    const FlagSpec spec = roadef_flags();
+    if (help_asked(argv, env, kRoadefUsage, spec, kRoadefNotes)) return {};
     const auto t0 = std::chrono::steady_clock::now();
-    FlagSpec spec;
-    spec.with_value = {"model", "assignment", "out", "time-limit", "seed", "threads", "work"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())

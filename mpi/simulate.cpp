@@ -39,26 +39,43 @@
 namespace fp::mpi {
 namespace {
 
-const char* kSimulateHelp =
+const char* kSimulateUsage =
     "usage: fleetplan simulate --preset cloudsim-planetlab --trace DAY_DIR\n"
     "                          (--policy NAME | --grid) --out DIR [options]\n"
     "       fleetplan simulate --hosts H.csv --vms V.csv --trace DIR_OR_CSV [--config C.toml]\n"
     "                          [--policy NAME] [--interval 300] --out DIR [options]\n"
-    "       fleetplan simulate --resume CKPT.h5 --out DIR\n"
-    "  --policy NAME        a chain: thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu "
-    "best\n"
-    "                       (preset default lr-mmt; with --hosts default: the config's chain)\n"
-    "  --grid               run every chain; DIR/<chain>/ per chain, one table on stdout\n"
-    "  --trace-order FILE   trace file names in VM creation order (default: byte order)\n"
-    "  --keep-idle-vms      preset: keep VMs that ask for no CPU (CloudSim ends them)\n"
-    "  --intervals N        simulate the first N intervals (default: the whole trace)\n"
-    "  --stop-after K       stop after interval K, leaving a resumable checkpoint\n"
-    "  --checkpoint-every K write the checkpoint every K intervals (default 12) and at the end\n"
-    "  --seed S             seed of randomised policies (default 1)\n"
-    "  --threads N          chains run in parallel under --grid (default: cores / ranks)\n"
-    "  --progress           progress (intervals/s, ETA) on stderr also when it is not a terminal\n"
-    "                       (on a terminal it is always shown; rank 0, at most once a second)\n"
-    "Writes DIR/metrics.json, DIR/intervals.csv and DIR/checkpoint.h5.\n";
+    "       fleetplan simulate --resume CKPT.h5 --out DIR\n";
+
+// Every flag of `simulate`, with its help (the parser and --help both read it).
+FlagSpec simulate_flags() {
+    FlagSpec f;
+    f.value("preset", "NAME", "a built-in scenario: cloudsim-planetlab (with --trace DAY_DIR)")
+        .value("trace", "DIR_OR_CSV",
+               "utilisation traces: a PlanetLab day directory, or with --hosts a CSV\n"
+               "time,vm,cpu[,mem,net] of fractions")
+        .value("hosts", "H.csv", "a fleet's hosts (with --vms and --trace)")
+        .value("vms", "V.csv", "a fleet's VMs")
+        .value("config", "C.toml", "with --hosts: policies, [plan] and [sim] (configs/*.toml)")
+        .value("policy", "NAME",
+               "a chain: thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu best\n"
+               "(preset default lr-mmt; with --hosts default: the config's chain)")
+        .flag("grid", "run every chain; DIR/<chain>/ per chain, one table on stdout")
+        .value("out", "DIR", "where the outputs go (created when missing)")
+        .value("resume", "CKPT.h5", "continue a simulation from its checkpoint")
+        .value("interval", "S", "with --hosts: seconds between decisions (default: the trace's)")
+        .value("trace-order", "FILE", "trace file names in VM creation order (default: byte order)")
+        .flag("keep-idle-vms", "preset: keep VMs that ask for no CPU (CloudSim ends them)")
+        .value("intervals", "N", "simulate the first N intervals (default: the whole trace)")
+        .value("stop-after", "K", "stop after interval K, leaving a resumable checkpoint")
+        .value("checkpoint-every", "K",
+               "write the checkpoint every K intervals (default 12) and at the end")
+        .value("seed", "S", "seed of randomised policies (default 1)")
+        .value("threads", "N", "chains run in parallel under --grid (default: cores / ranks)")
+        .flag("progress",
+              "progress (intervals/s, ETA) on stderr also when it is not a terminal\n"
+              "(on a terminal it is always shown; rank 0, at most once a second)");
+    return f;
+}
 
 nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState& st,
                                     const std::string& chain,
@@ -265,19 +282,11 @@ std::string grid_table(const std::vector<std::string>& chains,
 
 }  // namespace
 
-std::string simulate_help() { return kSimulateHelp; }
-
 Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
-        if (env.rank == 0) std::cout << kSimulateHelp;
+    const FlagSpec spec = simulate_flags();
+    if (help_asked(argv, env, kSimulateUsage, spec,
+                   "Writes DIR/metrics.json, DIR/intervals.csv and DIR/checkpoint.h5.\n"))
         return {};
-    }
-    FlagSpec spec;
-    spec.with_value = {"preset",   "trace",     "trace-order", "policy",
-                       "out",      "hosts",     "vms",         "config",
-                       "interval", "intervals", "stop-after",  "checkpoint-every",
-                       "seed",     "threads",   "resume"};
-    spec.boolean = {"grid", "keep-idle-vms", "progress"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     auto out = args->get("out");

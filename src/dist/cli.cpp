@@ -1,5 +1,6 @@
 #include "src/dist/cli.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -7,6 +8,52 @@
 #include "src/util/text.hpp"
 
 namespace fp::dist {
+
+FlagSpec& FlagSpec::value(const std::string& name, const std::string& placeholder,
+                          const std::string& help) {
+    with_value.insert(name);
+    docs.push_back({name, placeholder, help});
+    return *this;
+}
+
+FlagSpec& FlagSpec::flag(const std::string& name, const std::string& help) {
+    boolean.insert(name);
+    docs.push_back({name, "", help});
+    return *this;
+}
+
+std::string FlagSpec::help() const {
+    // Help texts start in one column; a flag wider than kMaxLeft puts its text on the next line.
+    constexpr size_t kMaxLeft = 28;
+    auto left = [](const FlagDoc& d) {
+        return "--" + d.name + (d.value.empty() ? "" : " " + d.value);
+    };
+    size_t width = 0;
+    for (const FlagDoc& d : docs)
+        if (left(d).size() <= kMaxLeft) width = std::max(width, left(d).size());
+    const std::string indent(2 + width + 2, ' ');
+    std::string out;
+    for (const FlagDoc& d : docs) {
+        const std::string l = left(d);
+        out += "  " + l;
+        if (l.size() > width) {
+            out += "\n" + indent;
+        } else {
+            out += std::string(width - l.size() + 2, ' ');
+        }
+        for (char c : d.help) {
+            out += c;
+            if (c == '\n') out += indent;
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+bool wants_help(const std::vector<std::string>& argv) {
+    return std::any_of(argv.begin(), argv.end(),
+                       [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
 
 std::optional<std::string> Args::get(const std::string& flag) const {
     auto it = values_.find(flag);
@@ -68,7 +115,13 @@ Result<Args> parse_args(const std::vector<std::string>& argv, const FlagSpec& sp
             if (value) return bad_input("--" + name + " takes no value");
             a.values_[name] = "1";
         } else {
-            return bad_input("unknown option --" + printable(name) + " (see --help)");
+            // The valid flags, so a script (and the help test) can see what the parser accepts.
+            std::set<std::string> all = spec.with_value;
+            all.insert(spec.boolean.begin(), spec.boolean.end());
+            std::string valid;
+            for (const std::string& f : all) valid += (valid.empty() ? "--" : ", --") + f;
+            return bad_input("unknown option --" + printable(name) +
+                             " (valid: " + (valid.empty() ? "none" : valid) + "; see --help)");
         }
     }
     return a;

@@ -1,5 +1,7 @@
 // Command-line parsing: `--flag VALUE`, `--flag=VALUE` and boolean `--flag`. Unknown flags,
-// missing values and repeated flags are usage errors (exit code 2).
+// missing values and repeated flags are usage errors (exit code 2). A command declares each flag
+// once, with its one-line help (FlagSpec::value, FlagSpec::flag): the parser accepts what is
+// declared and the command's --help lists it from the same declaration, so they cannot drift.
 #pragma once
 
 #include <map>
@@ -12,10 +14,29 @@
 
 namespace fp::dist {
 
+// One flag as --help shows it: name (without --), value placeholder (empty: a boolean flag) and
+// help text (further lines after '\n').
+struct FlagDoc {
+    std::string name;
+    std::string value;
+    std::string help;
+};
+
 struct FlagSpec {
     std::set<std::string> with_value;
     std::set<std::string> boolean;
+    std::vector<FlagDoc> docs;  // in the order --help lists them
+
+    // Declares `--name PLACEHOLDER` (a flag with a value) or boolean `--name`, with its help.
+    FlagSpec& value(const std::string& name, const std::string& placeholder,
+                    const std::string& help);
+    FlagSpec& flag(const std::string& name, const std::string& help);
+    // The lines of --help that list the flags, in declaration order, the help texts aligned.
+    std::string help() const;
 };
+
+// Whether argv asks for help: `--help` or `-h` anywhere.
+bool wants_help(const std::vector<std::string>& argv);
 
 class Args {
   public:

@@ -904,8 +904,13 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     // next command), so its parts stay even when a later rename failed.
     if (written || out->committed()) parts_guard.release();
     if (!written) return written;
-    std::cout << io::summary_text(io::summary_json(g.skeleton, g.plan, summary, run))
-              << "  outputs        " << out_dir << "/{plan.csv,summary.json,checkpoint.h5}\n";
+    // --json: summary.json's object, the same bytes, is all that goes to stdout.
+    const nlohmann::ordered_json summary_doc = io::summary_json(g.skeleton, g.plan, summary, run);
+    if (args.has("json"))
+        std::cout << summary_doc.dump(2) << "\n";
+    else
+        std::cout << io::summary_text(summary_doc) << "  outputs        " << out_dir
+                  << "/{plan.csv,summary.json,checkpoint.h5}\n";
     if (args.has("fail-on-unresolved") && !g.plan.unresolved.empty()) {
         const std::string n = std::to_string(g.plan.unresolved.size());
         return fail(ErrorCode::kUnresolved, "plan: " + n + " unresolved item(s), listed in " +

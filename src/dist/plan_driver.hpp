@@ -28,7 +28,8 @@ struct PlanRequest {
 };
 
 // Plans and, on rank 0, writes out_dir/{plan.csv,summary.json,checkpoint.h5} and prints the
-// summary; warnings go to stderr from rank 0.
+// summary (with --json: summary.json's object, nothing else on stdout); warnings go to stderr
+// from rank 0.
 [[nodiscard]] Result<void> run_plan(const PlanRequest& request, Communicator& comm);
 
 }  // namespace fp::dist

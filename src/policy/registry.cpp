@@ -1,5 +1,7 @@
 #include "src/policy/registry.hpp"
 
+#include <algorithm>
+
 #include "src/policy/placement.hpp"
 #include "src/policy/resource_function.hpp"
 #include "src/policy/selection.hpp"
@@ -40,6 +42,20 @@ const std::vector<ParamDoc>& size_params() {
          "size function ordering VMs and scoring residuals (volume, weighted-sum, max, l2)"},
         {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
     return params;
+}
+
+std::vector<std::string> param_keys(const std::string& text) {
+    std::vector<std::string> keys;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        std::string key = text.substr(start, comma - start);
+        while (!key.empty() && key.front() == ' ') key.erase(key.begin());
+        while (!key.empty() && key.back() == ' ') key.pop_back();
+        keys.push_back(key);
+        start = comma + 1;
+    }
+    return keys;
 }
 
 std::vector<PolicyInfo> Registries::list_all() const {

@@ -93,6 +93,9 @@ struct Registries {
 Result<std::shared_ptr<const ResourceFunction>> size_function_from(const ConfigNode& node,
                                                                    const Registries& all);
 const std::vector<ParamDoc>& size_params();
+// The parts of a ParamDoc's comma-separated text ("cpu_high, mem_high, net_high"), trimmed: the
+// keys of a ParamDoc's name (or the defaults of its default_value).
+std::vector<std::string> param_keys(const std::string& text);
 
 // Adds every built-in policy; calls the per-family functions below.
 void register_builtin_policies(Registries& registries);
