@@ -51,9 +51,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kCycleHelp =
+const char* kCycleUsage =
     "usage: fleetplan cycle --config C.toml --state DIR [--now ISO8601]\n"
-    "                       [--approve FILE | --auto-approve]\n"
+    "                       [--approve FILE | --auto-approve]\n";
+const char* kCycleNotes =
     "Runs one planning cycle into DIR/<UTC time>/: collect (the hosts of C.toml's [cycle]\n"
     "table), plan (C.toml, --previous: the checkpoint the last completed cycle passes on, --now:\n"
     "the clock unless given), a gate (gate.json: approved or held, and why) and, when approved,\n"
@@ -246,10 +247,18 @@ std::string from_config(const std::string& config, const std::string& p) {
     return absolute((fs::path(config).parent_path() / p).string());
 }
 
-Result<void> run_cycle(const std::vector<std::string>& argv) {
+FlagSpec cycle_flags() {
     FlagSpec spec;
-    spec.with_value = {"config", "state", "now", "approve"};
-    spec.boolean = {"auto-approve"};
+    spec.value("config", "C.toml", "the config; its [cycle] table names the hosts and the gate")
+        .value("state", "DIR", "the state directory: one DIR/<UTC time>/ per cycle, DIR/latest")
+        .value("now", "ISO8601", "the planning time (default: the clock)")
+        .value("approve", "FILE", "plan digests approved, one per line (gate.json shows it)")
+        .flag("auto-approve", "let a plan within the limits pass without an approval file");
+    return spec;
+}
+
+Result<void> run_cycle(const std::vector<std::string>& argv) {
+    const FlagSpec spec = cycle_flags();
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
@@ -458,10 +467,7 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
 }  // namespace
 
 Result<void> cmd_cycle(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
-        if (env.rank == 0) std::cout << kCycleHelp;
-        return {};
-    }
+    if (help_asked(argv, env, kCycleUsage, cycle_flags(), kCycleNotes)) return {};
     // Rank 0 works; an exception there must not leave the others waiting in agree().
     return run_agreed(
         [&]() -> Result<void> { return env.rank == 0 ? run_cycle(argv) : Result<void>{}; }, env);

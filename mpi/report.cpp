@@ -20,8 +20,9 @@ extern char** environ;
 namespace fp::mpi {
 namespace {
 
-const char* kReportHelp =
-    "usage: fleetplan report DIR|CKPT.h5 [DIR|CKPT.h5 ...] --out REPORT.html [--labels a,b,...]\n"
+const char* kReportUsage =
+    "usage: fleetplan report DIR|CKPT.h5 [DIR|CKPT.h5 ...] --out REPORT.html [--labels a,b,...]\n";
+const char* kReportNotes =
     "Writes one self-contained HTML page (figures inline, nothing fetched from the network) from\n"
     "plan and simulator checkpoints: per plan the headline per goal, host utilisation by rack\n"
     "before and after, the waves on the estimated time axis, site-to-site moves, flagged moves,\n"
@@ -67,12 +68,12 @@ Result<std::string> package_dir() {
 
 Result<void> cmd_report(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (env.rank != 0) return {};
-    for (const std::string& a : argv) {
-        if (a == "--help" || a == "-h") {
-            std::cout << kReportHelp;
-            return {};
-        }
-    }
+    FlagSpec spec;
+    spec.value("out", "REPORT.html", "the page to write (replaced whole)")
+        .value("labels", "a,b,...", "one label per input (default: the directories' names)");
+    if (help_asked(argv, env, kReportUsage, spec, kReportNotes)) return {};
+    // The flags are checked here, as every command's are; the package reads them again.
+    if (auto args = parse_args(argv, spec); !args) return tl::unexpected(args.error());
     const auto dir = package_dir();
     if (!dir) return tl::unexpected(dir.error());
     // The environment, with the package first on PYTHONPATH.
