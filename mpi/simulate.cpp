@@ -42,14 +42,19 @@ namespace {
 const char* kSimulateHelp =
     "usage: fleetplan simulate --preset cloudsim-planetlab --trace DAY_DIR\n"
     "                          (--policy NAME | --grid) --out DIR [options]\n"
-    "       fleetplan simulate --hosts H.csv --vms V.csv --trace DIR_OR_CSV [--config C.toml]\n"
-    "                          [--policy NAME] [--interval 300] --out DIR [options]\n"
+    "       fleetplan simulate --hosts H.csv --vms V.csv|auto --trace DIR_OR_CSV\n"
+    "                          [--trace-format F] [--config C.toml] [--policy NAME]\n"
+    "                          [--interval 300] --out DIR [options]\n"
     "       fleetplan simulate --resume CKPT.h5 --out DIR\n"
     "  --policy NAME        a chain: thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu "
     "best\n"
     "                       (preset default lr-mmt; with --hosts default: the config's chain)\n"
     "  --grid               run every chain; DIR/<chain>/ per chain, one table on stdout\n"
     "  --trace-order FILE   trace file names in VM creation order (default: byte order)\n"
+    "  --trace-format F     fleet runs: csv (time,vm,cpu[,mem,net]), planetlab (a directory),\n"
+    "                       gwa (a Bitbrains GWA-T-12 directory, resampled to 300 s);\n"
+    "                       default: a directory is planetlab, a file csv\n"
+    "  --vms auto           with --trace-format gwa: the VM rows from the trace (sizes)\n"
     "  --keep-idle-vms      preset: keep VMs that ask for no CPU (CloudSim ends them)\n"
     "  --intervals N        simulate the first N intervals (default: the whole trace)\n"
     "  --stop-after K       stop after interval K, leaving a resumable checkpoint\n"
@@ -268,7 +273,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     spec.with_value = {"preset",   "trace",     "trace-order", "policy",
                        "out",      "hosts",     "vms",         "config",
                        "interval", "intervals", "stop-after",  "checkpoint-every",
-                       "seed",     "threads",   "resume"};
+                       "seed",     "threads",   "resume",      "trace-format"};
     spec.boolean = {"grid", "keep-idle-vms", "progress"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
@@ -312,8 +317,9 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         return {};
     };
     if (auto rp = args->get("resume")) {
-        for (const char* f : {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy",
-                              "interval", "grid", "intervals", "seed", "keep-idle-vms"}) {
+        for (const char* f :
+             {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy", "interval",
+              "grid", "intervals", "seed", "keep-idle-vms", "trace-format"}) {
             if (args->has(f))
                 return bad_input(std::string("simulate: --resume takes the inputs from the "
                                              "checkpoint; --") +
@@ -342,7 +348,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                              " (valid: cloudsim-planetlab)");
         auto trace = args->get("trace");
         if (!trace) return bad_input("simulate: --preset needs --trace DAY_DIR");
-        for (const char* f : {"hosts", "vms", "config", "interval"}) {
+        for (const char* f : {"hosts", "vms", "config", "interval", "trace-format"}) {
             if (args->has(f))
                 return bad_input(std::string("simulate: --") + f +
                                  " cannot be combined with --preset (the preset fixes it)");
@@ -366,6 +372,11 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             return bad_input(
                 "simulate: --trace-order applies to --preset only (a fleet's trace "
                 "files are named by VM id)");
+        const std::string format_name = args->get("trace-format").value_or("auto");
+        const auto format = io::parse_trace_format(format_name);
+        if (!format)
+            return bad_input("simulate: unknown --trace-format " + in_quotes(format_name) +
+                             " (valid: " + io::kTraceFormatNames + ")");
         const std::string cfg_path = args->get("config").value_or("");
         if (!cfg_path.empty()) {
             auto t = io::read_file(cfg_path);
@@ -381,7 +392,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         auto interval = args->get_int("interval", 1, 86400 * 366);
         if (!interval) return tl::unexpected(interval.error());
         if (*interval) rc->sim.interval_s = **interval;
-        auto fs = io::fleet_scenario(*hosts, *vms, *trace, rc->sim,
+        auto fs = io::fleet_scenario(*hosts, *vms, *trace, *format, rc->sim,
                                      static_cast<uint64_t>(rc->options.seed));
         auto ok = agree_on(fs, env);
         if (!ok) return ok;
@@ -392,7 +403,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         hosts_text = std::move(fs->hosts_text);
         vms_text = std::move(fs->vms_text);
         default_chain = rc->sim.chain;
-        inputs = "fleet " + *hosts + " + " + *vms + ", trace " + *trace +
+        inputs = "fleet " + *hosts + " + " + *vms + ", trace " + *trace + " (" + format_name + ")" +
                  (cfg_path.empty() ? "" : ", config " + cfg_path);
     } else {
         return bad_input(
