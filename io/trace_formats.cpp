@@ -185,7 +185,8 @@ std::vector<double> resample(const std::vector<GwaSample>& s, const std::vector<
 }
 
 std::string fraction_text(double v) {
-    return format_double("%.6f", v);  // kTraceCsvDecimals
+    static const std::string format = "%." + std::to_string(kTraceCsvDecimals) + "f";
+    return format_double(format.c_str(), v);
 }
 
 }  // namespace
