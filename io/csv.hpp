@@ -118,6 +118,8 @@ bool parse_csv_records(std::string_view text, int64_t line, const std::string& f
 std::string name_list(const std::vector<std::string>& names, size_t max_names = 10);
 
 // Quotes a field when it needs it.
+// `s` without the spaces, tabs and CRs around it.
+std::string_view trim_blanks(std::string_view s);
 std::string csv_field(std::string_view s);
 // csv_field for a file meant for a spreadsheet: a value beginning with = + - @ TAB or CR (which a
 // spreadsheet may run as a formula) gets a leading ' (OWASP's advice), and so does one beginning

@@ -23,13 +23,7 @@ constexpr double kMaxTimeS = 1e15;
 constexpr int64_t kFillFactor = 16;
 constexpr int64_t kFillSlack = 1000000;
 
-std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return std::string(s);
-}
+std::string trim(std::string_view s) { return std::string(trim_blanks(s)); }
 
 model::History empty_history(const model::Fleet& fleet) {
     model::History h;

@@ -15,6 +15,7 @@
 #include "io/history.hpp"
 #include "io/huge_pages.hpp"
 #include "io/record_split.hpp"
+#include "io/trace_formats.hpp"
 #include "src/model/history.hpp"
 #include "src/util/assert.hpp"
 #include "src/util/decimal.hpp"
@@ -361,6 +362,12 @@ Result<TraceCpu> read_trace_cpu(const std::string& path, const model::Fleet& fle
     }
     auto bytes = read_file(path);
     if (!bytes) return tl::unexpected(bytes.error());
+    return read_trace_cpu_text(std::move(*bytes), path, fleet, max_series_length);
+}
+
+Result<TraceCpu> read_trace_cpu_text(std::string csv, const std::string& path,
+                                     const model::Fleet& fleet, int64_t max_series_length) {
+    std::optional<std::string> bytes(std::move(csv));
     const std::string_view text(bytes->data(), bytes->size());
     // The history reader on the whole file: for a file that is not plain RFC 4180.
     const auto whole = [&]() -> Result<TraceCpu> {
@@ -374,12 +381,7 @@ Result<TraceCpu> read_trace_cpu(const std::string& path, const model::Fleet& fle
     TraceColumns col;
     col.width = head.fields().size();
     for (size_t i = 0; i < col.width; ++i) {
-        std::string_view name = head.fields()[i];
-        while (!name.empty() &&
-               (name.front() == ' ' || name.front() == '\t' || name.front() == '\r'))
-            name.remove_prefix(1);
-        while (!name.empty() && (name.back() == ' ' || name.back() == '\t' || name.back() == '\r'))
-            name.remove_suffix(1);
+        const std::string_view name = trim_blanks(head.fields()[i]);
         for (auto [n, at] :
              {std::pair{"time", &col.time}, std::pair{"vm", &col.vm}, std::pair{"cpu", &col.cpu},
               std::pair{"mem", &col.mem}, std::pair{"net", &col.net}})
@@ -591,27 +593,63 @@ Result<TraceCpu> read_trace_cpu(const std::string& path, const model::Fleet& fle
 }
 
 Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string& vms_csv,
-                                const std::string& trace, const SimConfig& cfg, uint64_t seed) {
+                                const std::string& trace, TraceFormat format, const SimConfig& cfg,
+                                uint64_t seed) {
     FleetSim out;
+    std::error_code ec;
+    const bool dir = std::filesystem::is_directory(trace, ec);
+    if (format == TraceFormat::kCsv && dir)
+        return bad_input(trace + ": a directory, not a trace CSV (--trace-format csv)");
+    if (format == TraceFormat::kPlanetLab && !dir)
+        return bad_input(trace + ": not a directory of PlanetLab files (--trace-format planetlab)");
+    if (vms_csv == kVmsAuto && format != TraceFormat::kGwa)
+        return bad_input(
+            "--vms auto builds the VMs from a trace that gives their sizes: it needs "
+            "--trace-format gwa");
     auto ht = read_file(hosts_csv);
     if (!ht) return tl::unexpected(ht.error());
-    auto vt = read_file(vms_csv);
+    // A GWA directory becomes the interchange CSV's text (what convert-trace writes), read below
+    // by the CSV reader: the same trace either way.
+    std::optional<GwaTrace> gwa;
+    if (format == TraceFormat::kGwa) {
+        auto g = read_gwa_trace(trace, kMaxSimTraceSamples);
+        if (!g) return tl::unexpected(g.error());
+        gwa = std::move(*g);
+    }
+    const bool auto_vms = vms_csv == kVmsAuto;
+    const std::string vms_name = auto_vms ? trace + " (--vms auto)" : vms_csv;
+    Result<std::string> vt = auto_vms ? Result<std::string>(gwa_vms_csv(*gwa)) : read_file(vms_csv);
     if (!vt) return tl::unexpected(vt.error());
-    auto load = parse_fleet(*ht, hosts_csv, *vt, vms_csv);
+    auto load = parse_fleet(*ht, hosts_csv, *vt, vms_name);
     if (!load) return tl::unexpected(load.error());
     out.fleet = std::move(load->fleet);
     out.warnings = std::move(load->warnings);
+    if (gwa) out.warnings.insert(out.warnings.begin(), gwa->warnings.begin(), gwa->warnings.end());
     out.hosts_text = std::move(*ht);
     out.vms_text = std::move(*vt);
     out.fleet.index();
     // Without a VM there is no trace and so no time axis: nothing to simulate (as for a preset's
     // empty trace directory). `plan` accepts such a fleet: an empty plan is a valid answer.
     if (out.fleet.vms.empty())
-        return bad_input(vms_csv + ": no VMs to simulate (the VMs' trace gives the time axis)");
+        return bad_input(vms_name + ": no VMs to simulate (the VMs' trace gives the time axis)");
     // Every VM's series is padded to the longest: the cells bound caps each series too.
     const int64_t max_len = std::min<int64_t>(
         kMaxSimTraceSamples, kMaxSimTraceCells / static_cast<int64_t>(out.fleet.vms.size()));
-    auto hist = read_trace_cpu(trace, out.fleet, max_len);
+    Result<TraceCpu> hist;
+    if (gwa) {
+        // Checked here, naming the GWA files: the CSV reader would name lines of its text.
+        for (const GwaVm& vm : gwa->vms)
+            if (!out.fleet.vm_index(vm.id))
+                return bad_input(trace + ": VM " + in_quotes(vm.id) + " (a trace file) is not in " +
+                                 vms_name);
+        if (gwa->buckets > max_len)
+            return bad_input(
+                trace + ": " + std::to_string(gwa->buckets) + " buckets of 300 s per VM; with " +
+                std::to_string(out.fleet.vms.size()) + " VMs at most " + std::to_string(max_len));
+        hist = read_trace_cpu_text(gwa_trace_csv(*gwa), trace, out.fleet, max_len);
+    } else {
+        hist = read_trace_cpu(trace, out.fleet, max_len);
+    }
     if (!hist) return tl::unexpected(hist.error());
     for (auto& w : hist->warnings) out.warnings.push_back(std::move(w));
     const TraceCpu& h = *hist;

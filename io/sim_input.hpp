@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/config.hpp"
+#include "io/trace_formats.hpp"
 #include "src/model/fleet.hpp"
 #include "src/sim/preset.hpp"
 #include "src/sim/scenario.hpp"
@@ -47,6 +48,14 @@ struct TraceCpu {
 Result<TraceCpu> read_trace_cpu(const std::string& path, const model::Fleet& fleet,
                                 int64_t max_series_length);
 
+// read_trace_cpu on a CSV trace's text (named `path` in messages; a check that needs the lines
+// of rows reads `path` again, which a text that passes the row checks never needs).
+Result<TraceCpu> read_trace_cpu_text(std::string csv, const std::string& path,
+                                     const model::Fleet& fleet, int64_t max_series_length);
+
+// `--vms auto`: the VM rows come from the trace (gwa_vms_csv, io/trace_formats.hpp).
+inline constexpr const char* kVmsAuto = "auto";
+
 struct FleetSim {
     model::Fleet fleet;  // as read; the scenario's hosts and VMs are in the same order
     sim::Scenario scenario;
@@ -61,7 +70,11 @@ struct FleetSim {
 // a VM without a trace keeps its current demand. Series start together at time 0 (a shorter
 // one repeats its first value before it begins). Memory is reserved wherever a VM runs or
 // arrives; hosts draw power while they hold a VM.
+// `format` kAuto reads a directory as PlanetLab and a file as the CSV; kGwa reads a GWA-T-12
+// directory as the CSV convert-trace writes from it. `vms_csv` kVmsAuto (GWA only) builds the VM
+// rows from the trace (named "TRACE (--vms auto)" in messages).
 Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string& vms_csv,
-                                const std::string& trace, const SimConfig& cfg, uint64_t seed);
+                                const std::string& trace, TraceFormat format, const SimConfig& cfg,
+                                uint64_t seed);
 
 }  // namespace fp::io

@@ -22,6 +22,8 @@
 #include "io/output_commit.hpp"
 #include "io/plan_writer.hpp"
 #include "io/sim_checkpoint.hpp"
+#include "io/sim_input.hpp"
+#include "io/trace_formats.hpp"
 #include "mpi/cli.hpp"
 #include "mpi/mpi_communicator.hpp"
 #include "src/dispatch/dispatch.hpp"
@@ -175,6 +177,7 @@ std::string usage() {
            "  policies   list every policy with its parameters\n"
            "  inspect    summarise a checkpoint (.h5)\n"
            "  simulate   replay utilisation traces through a policy chain\n"
+           "  convert-trace  write a GWA-T-12 or PlanetLab trace as the interchange CSV\n"
            "  dispatch   carry a plan out through libvirt (live migrations, journal, resume)\n"
            "  collect    read a fleet's VMs from libvirt into vms.csv and a history CSV\n"
            "  cycle      one planning cycle: collect, plan, gate, dispatch, into a state DIR\n"
@@ -253,6 +256,59 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
     if (auto r = io::write_file_atomic(*out + "/vms.csv", io::vms_csv(fleet)); !r) return r;
     std::cout << "wrote " << *out << "/hosts.csv (" << fleet.hosts.size() << " hosts) and " << *out
               << "/vms.csv (" << fleet.vms.size() << " VMs)\n";
+    return {};
+}
+
+Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEnv& env) {
+    if (wants_help(argv)) {
+        if (env.rank == 0)
+            std::cout
+                << "usage: fleetplan convert-trace --trace IN --trace-format gwa|planetlab "
+                   "--out DIR\n"
+                   "Writes DIR/trace.csv, the interchange trace `time,vm,cpu[,mem,net]` that "
+                   "simulate --trace\nreads, and for gwa DIR/vms.csv, the VM rows of simulate "
+                   "--vms auto. simulate on the\nwritten files equals simulate on IN.\n";
+        return {};
+    }
+    FlagSpec spec;
+    spec.with_value = {"trace", "trace-format", "out"};
+    auto args = parse_args(argv, spec);
+    if (!args) return tl::unexpected(args.error());
+    if (!args->positional().empty())
+        return bad_input("convert-trace: unexpected argument " + in_quotes(args->positional()[0]));
+    auto trace = args->get("trace");
+    auto format_name = args->get("trace-format");
+    auto out = args->get("out");
+    if (!trace || !format_name || !out)
+        return bad_input("convert-trace: --trace, --trace-format and --out are required");
+    const auto format = io::parse_trace_format(*format_name);
+    if (!format || *format == io::TraceFormat::kAuto || *format == io::TraceFormat::kCsv)
+        return bad_input("convert-trace: --trace-format " + in_quotes(*format_name) +
+                         " cannot be converted (valid: gwa, planetlab; csv is already the "
+                         "interchange format)");
+    if (auto r = io::check_out_dir(*out); !r) return r;
+    std::string csv, vms;
+    if (*format == io::TraceFormat::kGwa) {
+        auto g = io::read_gwa_trace(*trace, io::kMaxSimTraceSamples);
+        if (!g) return tl::unexpected(g.error());
+        csv = io::gwa_trace_csv(*g);
+        vms = io::gwa_vms_csv(*g);
+        if (env.rank == 0)
+            for (const auto& w : g->warnings) std::cerr << "warning: " << w << "\n";
+    } else {
+        auto c = io::planetlab_trace_csv(*trace);
+        if (!c) return tl::unexpected(c.error());
+        csv = std::move(*c);
+    }
+    if (env.rank != 0) return {};
+    if (auto r = io::make_dir(*out); !r) return r;
+    if (auto r = io::write_file_atomic(*out + "/trace.csv", csv); !r) return r;
+    std::cout << "wrote " << *out << "/trace.csv";
+    if (!vms.empty()) {
+        if (auto r = io::write_file_atomic(*out + "/vms.csv", vms); !r) return r;
+        std::cout << " and " << *out << "/vms.csv";
+    }
+    std::cout << "\n";
     return {};
 }
 

@@ -21,6 +21,7 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env);
+Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_dispatch(const std::vector<std::string>& argv, const MpiEnv& env);
 Result<void> cmd_collect(const std::vector<std::string>& argv, const MpiEnv& env);

@@ -75,6 +75,8 @@ int run(const std::vector<std::string>& argv, const fp::mpi::MpiEnv& env) {
         r = fp::mpi::cmd_inspect(rest, env);
     } else if (cmd == "simulate") {
         r = fp::mpi::cmd_simulate(rest, env);
+    } else if (cmd == "convert-trace") {
+        r = fp::mpi::cmd_convert_trace(rest, env);
     } else if (cmd == "dispatch") {
         r = fp::mpi::cmd_dispatch(rest, env);
     } else if (cmd == "collect") {

@@ -42,8 +42,9 @@ namespace {
 const char* kSimulateUsage =
     "usage: fleetplan simulate --preset cloudsim-planetlab --trace DAY_DIR\n"
     "                          (--policy NAME | --grid) --out DIR [options]\n"
-    "       fleetplan simulate --hosts H.csv --vms V.csv --trace DIR_OR_CSV [--config C.toml]\n"
-    "                          [--policy NAME] [--interval 300] --out DIR [options]\n"
+    "       fleetplan simulate --hosts H.csv --vms V.csv|auto --trace DIR_OR_CSV\n"
+    "                          [--trace-format F] [--config C.toml] [--policy NAME]\n"
+    "                          [--interval 300] --out DIR [options]\n"
     "       fleetplan simulate --resume CKPT.h5 --out DIR\n";
 
 // Every flag of `simulate`, with its help (the parser and --help both read it).
@@ -53,8 +54,13 @@ FlagSpec simulate_flags() {
         .value("trace", "DIR_OR_CSV",
                "utilisation traces: a PlanetLab day directory, or with --hosts a CSV\n"
                "time,vm,cpu[,mem,net] of fractions")
+        .value("trace-format", "F",
+               "fleet runs: csv (time,vm,cpu[,mem,net]), planetlab (a directory),\n"
+               "gwa (a Bitbrains GWA-T-12 directory, resampled to 300 s);\n"
+               "default: a directory is planetlab, a file csv")
         .value("hosts", "H.csv", "a fleet's hosts (with --vms and --trace)")
-        .value("vms", "V.csv", "a fleet's VMs")
+        .value("vms", "V.csv|auto",
+               "a fleet's VMs; auto with --trace-format gwa: the VM rows from the trace")
         .value("config", "C.toml", "with --hosts: policies, [plan] and [sim] (configs/*.toml)")
         .value("policy", "NAME",
                "a chain: thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu best\n"
@@ -329,8 +335,9 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         return {};
     };
     if (auto rp = args->get("resume")) {
-        for (const char* f : {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy",
-                              "interval", "grid", "intervals", "seed", "keep-idle-vms"}) {
+        for (const char* f :
+             {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy", "interval",
+              "grid", "intervals", "seed", "keep-idle-vms", "trace-format"}) {
             if (args->has(f))
                 return bad_input(std::string("simulate: --resume takes the inputs from the "
                                              "checkpoint; --") +
@@ -359,7 +366,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                              " (valid: cloudsim-planetlab)");
         auto trace = args->get("trace");
         if (!trace) return bad_input("simulate: --preset needs --trace DAY_DIR");
-        for (const char* f : {"hosts", "vms", "config", "interval"}) {
+        for (const char* f : {"hosts", "vms", "config", "interval", "trace-format"}) {
             if (args->has(f))
                 return bad_input(std::string("simulate: --") + f +
                                  " cannot be combined with --preset (the preset fixes it)");
@@ -383,6 +390,11 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             return bad_input(
                 "simulate: --trace-order applies to --preset only (a fleet's trace "
                 "files are named by VM id)");
+        const std::string format_name = args->get("trace-format").value_or("auto");
+        const auto format = io::parse_trace_format(format_name);
+        if (!format)
+            return bad_input("simulate: unknown --trace-format " + in_quotes(format_name) +
+                             " (valid: " + io::kTraceFormatNames + ")");
         const std::string cfg_path = args->get("config").value_or("");
         if (!cfg_path.empty()) {
             auto t = io::read_file(cfg_path);
@@ -398,7 +410,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         auto interval = args->get_int("interval", 1, 86400 * 366);
         if (!interval) return tl::unexpected(interval.error());
         if (*interval) rc->sim.interval_s = **interval;
-        auto fs = io::fleet_scenario(*hosts, *vms, *trace, rc->sim,
+        auto fs = io::fleet_scenario(*hosts, *vms, *trace, *format, rc->sim,
                                      static_cast<uint64_t>(rc->options.seed));
         auto ok = agree_on(fs, env);
         if (!ok) return ok;
@@ -409,7 +421,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         hosts_text = std::move(fs->hosts_text);
         vms_text = std::move(fs->vms_text);
         default_chain = rc->sim.chain;
-        inputs = "fleet " + *hosts + " + " + *vms + ", trace " + *trace +
+        inputs = "fleet " + *hosts + " + " + *vms + ", trace " + *trace + " (" + format_name + ")" +
                  (cfg_path.empty() ? "" : ", config " + cfg_path);
     } else {
         return bad_input(

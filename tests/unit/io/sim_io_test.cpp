@@ -164,7 +164,7 @@ TEST_F(SimIoTest, TraceExpansionIsBoundedAndNamesTheSample) {
     const auto vms = write("vms.csv", "id,host,cpu,mem,net\nv1,h1,1,1024,10\nv2,h1,1,1024,10\n");
     const auto far =
         write("trace.csv", "time,vm,cpu\n0,v2,0.5\n300,v2,0.5\n0,v1,0.5\n299999700,v1,0.5\n");
-    auto r = fleet_scenario(hosts, vms, far, SimConfig{}, 1);
+    auto r = fleet_scenario(hosts, vms, far, TraceFormat::kAuto, SimConfig{}, 1);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
     EXPECT_NE(r.error().msg.find("trace.csv:5:time: VM 'v1'"), std::string::npos) << r.error().msg;
@@ -175,13 +175,13 @@ TEST_F(SimIoTest, TraceExpansionIsBoundedAndNamesTheSample) {
     const auto at =
         write("at.csv", "time,vm,cpu\n0,v1,0.5\n300,v1,0.5\n" +
                             std::to_string((kMaxSimTraceSamples - 1) * 300) + ",v1,0.5\n");
-    auto ok = fleet_scenario(hosts, vms, at, SimConfig{}, 1);
+    auto ok = fleet_scenario(hosts, vms, at, TraceFormat::kAuto, SimConfig{}, 1);
     ASSERT_TRUE(ok.has_value()) << ok.error().msg;
     EXPECT_EQ(ok->scenario.intervals, kMaxSimTraceSamples - 1);
     // A finer decision interval than the trace's multiplies the intervals: bounded too.
     SimConfig fine;
     fine.interval_s = 1;
-    auto f = fleet_scenario(hosts, vms, at, fine, 1);
+    auto f = fleet_scenario(hosts, vms, at, TraceFormat::kAuto, fine, 1);
     ASSERT_FALSE(f.has_value());
     EXPECT_EQ(f.error().code, ErrorCode::kBadInput);
     EXPECT_NE(f.error().msg.find("intervals"), std::string::npos) << f.error().msg;
