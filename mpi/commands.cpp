@@ -260,18 +260,18 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
 }
 
 Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEnv& env) {
-    if (wants_help(argv)) {
-        if (env.rank == 0)
-            std::cout
-                << "usage: fleetplan convert-trace --trace IN --trace-format gwa|planetlab "
-                   "--out DIR\n"
+    FlagSpec spec;
+    spec.value("trace", "IN", "the trace: a GWA-T-12 or PlanetLab directory")
+        .value("trace-format", "gwa|planetlab", "the format of IN")
+        .value("out", "DIR", "where trace.csv (and for gwa vms.csv) go");
+    if (help_asked(argv, env,
+                   "usage: fleetplan convert-trace --trace IN --trace-format gwa|planetlab "
+                   "--out DIR\n",
+                   spec,
                    "Writes DIR/trace.csv, the interchange trace `time,vm,cpu[,mem,net]` that "
                    "simulate --trace\nreads, and for gwa DIR/vms.csv, the VM rows of simulate "
-                   "--vms auto. simulate on the\nwritten files equals simulate on IN.\n";
+                   "--vms auto. simulate on the\nwritten files equals simulate on IN.\n"))
         return {};
-    }
-    FlagSpec spec;
-    spec.with_value = {"trace", "trace-format", "out"};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
