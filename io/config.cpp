@@ -301,6 +301,9 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.balance_mem_frac = *b;
     if (auto b = plan_node.get_bool("consolidate_alternatives", true); collect(b))
         o.consolidate_alternatives = *b;
+    if (auto w = plan_node.get_int("improve", plan::PlanOptions{}.improve, 0, INT64_MAX / 4);
+        collect(w))
+        o.improve = *w;
     if (auto c = plan_node.get_int("shard_hosts", 1024, 0, 100000000); collect(c))
         o.shard_hosts = static_cast<int32_t>(*c);
     if (auto c = plan_node.get_int("cooldown_s", 3600, 0, INT64_MAX / 4); collect(c))

@@ -83,6 +83,16 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
                        {"optional_moves_left_out", plan.window_dropped},
                        {"optional_mem_mib_left_out",
                         round3(static_cast<double>(plan.window_dropped_mem_kib) / 1024.0)}};
+    if (run.improve > 0) {
+        const plan::ImproveStats& im = plan.improve;
+        j["improve"] = {{"work_limit", run.improve},
+                        {"work_used", im.work},
+                        {"hosts_freed", im.hosts_freed},
+                        {"migrations_added", im.moves_added},
+                        {"mem_mib_added", round3(static_cast<double>(im.mem_added_kib) / 1024.0)},
+                        {"migrations_undone", im.moves_undone},
+                        {"mem_mib_saved", round3(static_cast<double>(im.mem_saved_kib) / 1024.0)}};
+    }
     j["spread_before"] = round3(s.spread_before);
     j["spread_after"] = round3(s.spread_after);
     j["evacuating_hosts"] = s.evacuating_hosts;

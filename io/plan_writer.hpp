@@ -31,6 +31,7 @@ struct RunInfo {
     int64_t frozen = 0;         // VMs in cooldown
     plan::WaveLimits limits;    // the schedule's concurrency limits
     double window_s = 0;        // --window (0: none)
+    int64_t improve = 0;        // [plan] improve: the improvement phase's work limit (0: off)
     // --csv-safe: also write plan.spreadsheet.csv (plan.csv itself never changes).
     bool spreadsheet_copy = false;
 };

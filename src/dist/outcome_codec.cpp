@@ -59,6 +59,10 @@ void encode_plan(const plan::Plan& p, std::string& out) {
     append(out, p.moved_mem_kib);
     append(out, p.window_dropped);
     append(out, p.window_dropped_mem_kib);
+    const plan::ImproveStats& st = p.improve;
+    for (int64_t x : {st.work, st.hosts_freed, st.moves_added, st.mem_added_kib, st.moves_undone,
+                      st.mem_saved_kib})
+        append(out, x);
 }
 
 constexpr size_t kMoveBytes = 4 * 5 + 8 * 3 + 4 + 1 + 8 + 1;
@@ -103,6 +107,10 @@ plan::Plan decode_plan(flat::Reader& r) {
     p.moved_mem_kib = r.get<int64_t>();
     p.window_dropped = r.get<int64_t>();
     p.window_dropped_mem_kib = r.get<int64_t>();
+    plan::ImproveStats& st = p.improve;
+    for (int64_t* x : {&st.work, &st.hosts_freed, &st.moves_added, &st.mem_added_kib,
+                       &st.moves_undone, &st.mem_saved_kib})
+        *x = r.get<int64_t>();
     return p;
 }
 

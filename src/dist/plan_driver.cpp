@@ -786,6 +786,7 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     run.frozen = g.frozen;
     run.limits = rc->options.waves;
     run.window_s = rc->options.window_s;
+    run.improve = rc->options.improve;
     run.spreadsheet_copy = args.has("csv-safe");
 
     // The checkpoint's fleet: every VM row, shard by shard (written where it lies, not copied),

@@ -15,18 +15,6 @@ namespace {
 // A host's idle power when hosts.csv gives none (as pabfd assumes).
 constexpr double kDefaultIdlePowerW = 100.0;
 
-// Is emptying the host worth what copying its VMs away costs? The energy its idle power
-// draws over the horizon against move_wh_per_gib per GiB of their memory.
-bool worth_draining(const PlannerState& s, int32_t h) {
-    const double idle_wh =
-        s.fleet_.hosts[static_cast<size_t>(h)].power_idle_w.value_or(kDefaultIdlePowerW) *
-        s.opt_.horizon_s / 3600.0;
-    int64_t kib = 0;
-    for (int32_t vm : s.state_.vms_on(h)) kib += s.mem_of(vm);
-    const double gib = static_cast<double>(kib) / (1024.0 * 1024.0);
-    return idle_wh > s.opt_.move_wh_per_gib * gib;
-}
-
 // Load relative to the largest host type: what draining the host would move.
 double drain_key(const PlannerState& s, int32_t h) {
     const Resources& ref = s.state_.reference_capacity();
@@ -90,6 +78,25 @@ bool drain(PlannerState& s, int32_t h, std::vector<uint8_t>& targets) {
     return true;
 }
 
+}  // namespace
+
+// Is emptying the host worth copying `kib` of VM memory? The energy its idle power draws over
+// the horizon against move_wh_per_gib per GiB of that memory.
+bool worth_moving(const PlannerState& s, int32_t h, int64_t kib) {
+    const double idle_wh =
+        s.fleet_.hosts[static_cast<size_t>(h)].power_idle_w.value_or(kDefaultIdlePowerW) *
+        s.opt_.horizon_s / 3600.0;
+    const double gib = static_cast<double>(kib) / (1024.0 * 1024.0);
+    return idle_wh > s.opt_.move_wh_per_gib * gib;
+}
+
+// Is emptying the host worth what copying its VMs away costs?
+bool worth_draining(const PlannerState& s, int32_t h) {
+    int64_t kib = 0;
+    for (int32_t vm : s.state_.vms_on(h)) kib += s.mem_of(vm);
+    return worth_moving(s, h, kib);
+}
+
 // A consolidation move from a host that still runs VMs frees nothing: it is taken back (the
 // VM stays home) wherever that keeps every move feasible in sequence.
 void undo_partial_drains(PlannerState& s) {
@@ -106,8 +113,6 @@ void undo_partial_drains(PlannerState& s) {
         if (s.can_retarget(vm) && s.state_.fits(vm, m.source)) s.retarget(vm, m.source, m.reason);
     }
 }
-
-}  // namespace
 
 // goal auto: drain the trigger's cold spots, emptiest first, into hosts that already run VMs
 // (filling an empty host frees nothing).

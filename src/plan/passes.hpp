@@ -30,6 +30,20 @@ void consolidate_cheapest_first(PlannerState& s, std::vector<int32_t> hosts);
 void consolidate_all(PlannerState& s, int keep_order, const std::vector<int32_t>& evac_hosts,
                      const std::vector<int32_t>& new_vms);
 void drain_kept(PlannerState& s);
+// Is emptying the host worth what copying its VMs away costs (plan.horizon_s, move_wh_per_gib)?
+bool worth_draining(const PlannerState& s, int32_t h);
+// Is emptying the host worth copying `kib` of VM memory (the same price)?
+bool worth_moving(const PlannerState& s, int32_t h, int64_t kib);
+// Consolidation moves off hosts that still run VMs are taken back where that stays feasible.
+void undo_partial_drains(PlannerState& s);
+
+// pass_improve.cpp: after a consolidation, the improvement phase ([plan] improve work units,
+// each a candidate move evaluated): takes back moves that free nothing, then empties one more
+// host at a time, cheapest in memory first, by moving its VMs into the hosts that stay on, a
+// VM that fits nowhere by ejecting a VM of a target host into a third host. Keeps max-util,
+// anti-affinity, sites, migration limits and budgets; a host is emptied only when worth its
+// drain price. Deterministic: host order by index and id, no randomness.
+void improve_consolidation(PlannerState& s, int64_t work_limit);
 
 // pass_separate.cpp: members of one anti-affinity group that share a host (or rack) are
 // separated.

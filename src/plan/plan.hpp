@@ -80,6 +80,25 @@ struct Resize {
     int64_t mem_alloc_kib = 0;
 };
 
+// What the improvement phase (`[plan] improve`, plan/passes.hpp) did, summed over shards.
+struct ImproveStats {
+    int64_t work = 0;           // work units used: candidate moves evaluated
+    int64_t hosts_freed = 0;    // hosts it emptied beyond the greedy plan
+    int64_t moves_added = 0;    // migrations it added (ejected VMs, VMs of the hosts it freed)
+    int64_t mem_added_kib = 0;  // their memory
+    int64_t moves_undone = 0;   // migrations it took back (the VM stays on a host that stays on)
+    int64_t mem_saved_kib = 0;  // their memory
+    ImproveStats& operator+=(const ImproveStats& o) {
+        work += o.work;
+        hosts_freed += o.hosts_freed;
+        moves_added += o.moves_added;
+        mem_added_kib += o.mem_added_kib;
+        moves_undone += o.moves_undone;
+        mem_saved_kib += o.mem_saved_kib;
+        return *this;
+    }
+};
+
 struct Plan {
     std::vector<Move> moves;  // sorted by (step, vm id) once waves are assigned
     std::vector<Unresolved> unresolved;
@@ -93,6 +112,7 @@ struct Plan {
     // --window: optional moves left out because the schedule would not end within the window.
     int64_t window_dropped = 0;
     int64_t window_dropped_mem_kib = 0;
+    ImproveStats improve;
 };
 
 }  // namespace fp::plan

@@ -19,9 +19,10 @@ using detail::PlannerState;
 using detail::Stopwatch;
 
 // One plan: which passes run, in which order, for the goal and phase of `opt`. keep_order
-// ranks the hosts goal consolidate keeps (see detail::consolidate_all).
+// ranks the hosts goal consolidate keeps (see detail::consolidate_all); `improve` is the work
+// limit of the improvement phase after a consolidation (0: none).
 Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::PolicySet& pol,
-         PhaseTimes& times, int keep_order = 0) {
+         PhaseTimes& times, int keep_order, int64_t improve) {
     PlannerState s(fleet, opt, pol);
     Stopwatch sw;
     // detect: what needs doing
@@ -53,6 +54,7 @@ Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::Policy
         times.detect += sw.lap();
         relieve_hotspots(s, trig.hot, times, sw);
         drain_kept(s);
+        improve_consolidation(s, improve);
         times.place += sw.lap();
     } else {
         // Mandatory moves first (evacuation, new VMs), then hot spots, then the goal.
@@ -69,6 +71,7 @@ Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::Policy
             for (int32_t h = 0; h < s.state_.host_count(); ++h)
                 if (!s.state_.vms_on(h).empty()) all.push_back(h);
             consolidate_cheapest_first(s, std::move(all));
+            improve_consolidation(s, improve);
             times.place += sw.lap();
         } else if (opt.goal == Goal::kAuto) {
             // Only the trigger's cold spots, re-evaluated after the mandatory moves.
@@ -345,7 +348,7 @@ Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
     const bool budgeted = options.budget_migrations >= 0 || options.budget_mem_frac >= 0 ||
                           options.budget_mem_kib >= 0;
     if (options.goal != Goal::kConsolidate || budgeted || options.phase == Phase::kGlobal) {
-        return run(fleet, options, policies, times);
+        return run(fleet, options, policies, times, 0, options.improve);
     }
     // Consolidation tries three ways of ranking the hosts to keep, each with the configured
     // placement and (plan.consolidate_alternatives) with dot-product, whose alignment of demand
@@ -369,10 +372,11 @@ Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
     std::vector<PhaseTimes> order_times(static_cast<size_t>(variants));
     tbb::parallel_for(0, variants, [&](int v) {
         plans[static_cast<size_t>(v)] = run(fleet, options, sets[static_cast<size_t>(v / kOrders)],
-                                            order_times[static_cast<size_t>(v)], v % kOrders);
+                                            order_times[static_cast<size_t>(v)], v % kOrders, 0);
     });
     // In a shard, a variant that leaves fewer VMs to the global step comes first.
     Plan best;
+    int best_variant = 0;
     int64_t best_active = -1, best_migrations = 0;
     size_t best_deferred = 0;
     for (int order = 0; order < variants; ++order) {
@@ -400,10 +404,19 @@ Plan decide_plan(const model::Fleet& fleet, const PlanOptions& options,
             (deferred == best_deferred &&
              (active < best_active || (active == best_active && migrations < best_migrations)))) {
             best_deferred = deferred;
+            best_variant = order;
             best = std::move(p);
             best_active = active;
             best_migrations = migrations;
         }
+    }
+    // The improvement phase works on the winning variant alone: it is run again (the same
+    // greedy plan, it is deterministic) with the phase at its end.
+    if (options.improve > 0) {
+        PhaseTimes t;
+        best = run(fleet, options, sets[static_cast<size_t>(best_variant / kOrders)], t,
+                   best_variant % kOrders, options.improve);
+        times.place += t.place + t.detect + t.select + t.resolve;
     }
     return best;
 }

@@ -39,6 +39,9 @@ struct PlanOptions {
     double balance_mem_frac = 0.2;    // balance moves at most this fraction of all VM memory
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     bool consolidate_alternatives = true;  // consolidate also tries dot-product placement
+    // [plan] improve: work units (candidate moves evaluated) of the improvement phase after a
+    // consolidation, per shard and variant; 0: off.
+    int64_t improve = 0;
     CrossSite cross_site = CrossSite::kNever;
     model::AntiScope anti_scope = model::AntiScope::kHost;  // [plan] anti_group_scope
     // Consolidation drains a host only when the energy its idle power costs over this horizon

@@ -358,6 +358,7 @@ ShardOutcome plan_shard(const ShardInput& in, const ShardMap& map, const PlanOpt
     for (int32_t h : local.powered_on) out.plan.powered_on.push_back(host(h));
     out.plan.migrations = local.migrations;
     out.plan.moved_mem_kib = local.moved_mem_kib;
+    out.plan.improve = local.improve;
 
     out.static_load.assign(global.size(), model::Resources{});
     out.static_count.assign(global.size(), 0);
@@ -460,6 +461,7 @@ GlobalPlan resolve_global(const std::vector<model::Host>& hosts, const ShardMap&
         }
         for (int32_t h : p.powered_on) plan.powered_on.push_back(h);
         for (int32_t v : p.deferred) deferred.push_back(vm(v));
+        plan.improve += p.improve;
     }
     for (int32_t v : deferred) frozen[static_cast<size_t>(v)] = 0;
     if (!deferred.empty()) {

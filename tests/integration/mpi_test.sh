@@ -1,14 +1,16 @@
 # Under mpirun consolidation gives the same outputs as one process (byte-identical plan.csv,
 # summary.json identical less timings and rank counts), with several shards on every rank: the
 # 200-host demo (10 racks of 20) in shards of 20 hosts is 10 shards, so P=2 or 3 ranks hold 3 to 5
-# each and none reads every VM row. Only rank 0 prints; bad input stops every rank with exit 2.
+# each and none reads every VM row. The improvement phase runs in every shard ([plan] improve),
+# so its result is also the same for any P. Only rank 0 prints; bad input stops every rank with
+# exit 2.
 # Ranks may exceed the cores.
 P=${1:-2}
 TEST_SUFFIX="_np$P"
 source "$(dirname "$0")/common.sh"
 : "${MPIRUN:?}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-printf '[plan]\nshard_hosts = 20\n' >"$T/shards.toml"
+printf '[plan]\nshard_hosts = 20\nimprove = 200000\n' >"$T/shards.toml"
 racks=$(awk -F, 'NR>1 {print $5}' "$DEMO/hosts.csv" | sort -u | wc -l)
 [ "$racks" -ge $((2 * P)) ] && ok "$racks racks of 20 hosts: $racks shards, at least 2 per rank" ||
     bad "only $racks racks (shards) for $P ranks"
@@ -19,6 +21,8 @@ racks=$(awk -F, 'NR>1 {print $5}' "$DEMO/hosts.csv" | sort -u | wc -l)
 cmp -s "$T/one/plan.csv" "$T/many/plan.csv" && ok "np=$P: plan.csv identical" || bad "np=$P: plan.csv differs"
 [ "$(stable_summary "$T/one/summary.json")" = "$(stable_summary "$T/many/summary.json")" ] &&
     ok "np=$P: summary identical less timings" || bad "np=$P: summary differs"
+work=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['improve']['work_used'])" "$T/many/summary.json")
+[ "$work" -gt 0 ] && ok "np=$P: the improvement phase ran ($work work units)" || bad "improve: work_used=$work"
 ranks=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['ranks'])" "$T/many/summary.json")
 [ "$ranks" = "$P" ] && ok "summary reports $P ranks" || bad "ranks=$ranks"
 # The rows are spread: one shard (or one rank owning all) would put every VM row on one rank.

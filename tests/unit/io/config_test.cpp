@@ -107,6 +107,17 @@ TEST(LoadConfig, ValueErrorsNameTheLineAndStopAtTheFault) {
               "c.toml:5:policy.trigger.net_lowe: unknown parameter for policy 'threshold'");
 }
 
+TEST(LoadConfig, ImproveIsAWorkLimitThatMayNotBeNegative) {
+    auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\nimprove = 5000\n"));
+    ASSERT_TRUE(rc.has_value());
+    EXPECT_EQ(rc->options.improve, 5000);
+    auto bad = load_config("c.toml", {}, registries(), std::string("[plan]\nimprove = -1\n"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(bad.error().msg.find("c.toml:2:plan.improve: -1 is out of range"), std::string::npos)
+        << bad.error().msg;
+}
+
 TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
     auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\ngoal = \n"));
     ASSERT_FALSE(rc.has_value());
