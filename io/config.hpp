@@ -8,6 +8,7 @@
 
 #include "src/plan/planner.hpp"
 #include "src/policy/registry.hpp"
+#include "src/sim/best_chain.hpp"
 #include "src/sim/planner_chain.hpp"
 
 namespace fp::io {
@@ -35,6 +36,9 @@ struct SimConfig {
     double max_power_w = 250;
     // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
+    // The `best` chain's memory settings (best_mem_window, best_mem_pack, best_mem_hot,
+    // best_mem_cold; src/sim/best_chain.hpp).
+    sim::BestChainParams best;
 };
 
 struct RunConfig {

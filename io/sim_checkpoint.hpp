@@ -16,7 +16,7 @@
 namespace fp::io {
 
 inline constexpr const char* kSimCheckpointFormatName = "fleetplan-sim-checkpoint";
-inline constexpr int kSimCheckpointFormatVersion = 1;
+inline constexpr int kSimCheckpointFormatVersion = 2;  // 2: memory figures and traces
 
 struct SimCheckpoint {
     std::string program_version;

@@ -55,6 +55,9 @@ class PlannerChain final : public Chain {
             const int32_t h = view.st.vm_host[v];
             vm.demand = base_demand_[v];
             vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
+            // A VM with a memory trace demands its current memory (KiB, rounded up).
+            if (static_cast<size_t>(v) < sc.mem_trace.size() && !sc.mem_trace[v].empty())
+                vm.demand[1] = static_cast<int64_t>(std::ceil(view.vm_mem_now[v] * 1024.0));
             if (h == kFinished) {
                 vm.host = model::kNoHost;
                 vm.demand = model::Resources{};

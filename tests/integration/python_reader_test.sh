@@ -173,7 +173,7 @@ T = sys.argv[1]
 for name, chain, done in (("sim", "thr-mmt", 12), ("stopped", "lr-mmt", 5)):
     s = fleetplan.read(f"{T}/{name}/checkpoint.h5")
     t = s.intervals
-    assert s.kind == "simulate" and s.chain == chain and s.format_version == 1, name
+    assert s.kind == "simulate" and s.chain == chain and s.format_version == 2, name
     assert len(t) == done == s.summary["intervals"], (name, len(t))
     assert s.complete == (done == 12) and s.target_interval == 12, name
     assert t.attrs["units"]["energy_j"] == "J" and t.attrs["units"]["t"] == "s"

@@ -37,7 +37,7 @@ for name, chain, done, complete in (("thr-mmt", "thr-mmt", 24, True), ("best", "
                                      ("stopped", "lr-mmt", 6, False)):
     j = json.load(open(f"{T}/{name}.json"))
     assert j["kind"] == "simulator" and j["chain"] == chain, j
-    assert j["file"] == f"{T}/{name}/checkpoint.h5" and j["format_version"] == 1
+    assert j["file"] == f"{T}/{name}/checkpoint.h5" and j["format_version"] == 2
     assert j["scenario"] == "cloudsim-planetlab" and j["hosts"] == 800 and j["vms"] == 64, j
     assert j["interval_s"] == 300 and "20110306" in j["inputs"], j
     assert j["intervals_done"] == done and j["target_interval"] == 24, j
