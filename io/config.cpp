@@ -392,6 +392,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         sim.best.mem_hot = *v;
     if (auto v = sim_node.get_double("best_mem_cold", 0.7, 0.0, 1.0); collect(v))
         sim.best.mem_cold = *v;
+    if (auto v = sim_node.get_int("planner_mem_window", 1, 1, 100000); collect(v))
+        sim.planner_mem_window = static_cast<int32_t>(*v);
     if (auto v = sim_node.get_int("best_mem_window", 12, 1, 100000); collect(v))
         sim.best.mem_window = static_cast<int32_t>(*v);
     if (sim.best.mem_hot < sim.best.mem_pack)

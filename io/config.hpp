@@ -36,6 +36,7 @@ struct SimConfig {
     double max_power_w = 250;
     // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
+    int32_t planner_mem_window = 1;  // planner chain: memory demand = the peak of so many samples
     // The `best` chain's memory settings (best_mem_window, best_mem_pack, best_mem_hot,
     // best_mem_cold; src/sim/best_chain.hpp).
     sim::BestChainParams best;

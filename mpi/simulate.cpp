@@ -411,7 +411,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             if (!fleet || !rc)
                 return bad_input("simulate: the 'planner' chain needs a fleet (--hosts, --vms)");
             return sim::make_planner_chain(*fleet, rc->options, rc->policies,
-                                           rc->sim.planner_horizon);
+                                           rc->sim.planner_horizon, rc->sim.planner_mem_window);
         }
         return sim::make_chain(name,
                                static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed))),

@@ -159,15 +159,7 @@ class BestChain final : public Chain {
     double mem_forecast(const SimView& view, int32_t v) const {
         const Scenario& sc = view.sc;
         if (sc.memory != MemoryModel::kReserved) return 0;
-        double m = view.vm_mem_now[v];
-        const double step =
-            static_cast<double>(sc.trace_step_s > 0 ? sc.trace_step_s : sc.interval_s);
-        for (int32_t i = 1; i < p_.mem_window; ++i) {
-            const double t = view.t - i * step;
-            if (t < 0) break;
-            m = std::max(m, sc.mem_demand_mb(v, t));
-        }
-        return m;
+        return sc.mem_peak_mb(v, view.t, p_.mem_window);
     }
 
     bool memory_counts(const Scenario& sc) const { return sc.memory == MemoryModel::kReserved; }

@@ -50,6 +50,14 @@ double Scenario::mem_demand_mb(int32_t v, double t) const {
                      static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s), t);
 }
 
+double Scenario::mem_peak_mb(int32_t v, double t, int32_t samples) const {
+    double m = mem_demand_mb(v, t);
+    const double step = static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s);
+    for (int32_t i = 1; i < samples && t - i * step >= 0; ++i)
+        m = std::max(m, mem_demand_mb(v, t - i * step));
+    return m;
+}
+
 double Scenario::tick_time(int32_t k) const {
     const double end = static_cast<double>(intervals) * static_cast<double>(interval_s);
     return std::min(end, static_cast<double>(k) * static_cast<double>(interval_s) + tick_offset_s);

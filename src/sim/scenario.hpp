@@ -89,6 +89,9 @@ struct Scenario {
     // Memory demand of VM v at time t (MiB): vm_ram_mb × its mem_trace fraction (linear between
     // samples, the last held), or vm_ram_mb without a memory trace.
     double mem_demand_mb(int32_t v, double t) const;
+    // The largest memory demand of VM v at t and at the `samples` - 1 trace samples before it
+    // (those at t - step, t - 2 step, ... >= 0): a forecast from what has been seen.
+    double mem_peak_mb(int32_t v, double t, int32_t samples) const;
     // The time of decision boundary k (k >= 1).
     double tick_time(int32_t k) const;
     // Seconds a migration of v to host h takes: RAM over the target's migration bandwidth.
