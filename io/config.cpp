@@ -412,6 +412,18 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                              " (valid: " + sim::kPlannerHorizonNames + ")");
         }
     }
+    if (auto v = sim_node.get_double("best_mem_pack", 0.85, 0.01, 1.0); collect(v))
+        sim.best.mem_pack = *v;
+    if (auto v = sim_node.get_double("best_mem_hot", 0.95, 0.01, 1.0); collect(v))
+        sim.best.mem_hot = *v;
+    if (auto v = sim_node.get_double("best_mem_cold", 0.7, 0.0, 1.0); collect(v))
+        sim.best.mem_cold = *v;
+    if (auto v = sim_node.get_int("planner_mem_window", 1, 1, 100000); collect(v))
+        sim.planner_mem_window = static_cast<int32_t>(*v);
+    if (auto v = sim_node.get_int("best_mem_window", 12, 1, 100000); collect(v))
+        sim.best.mem_window = static_cast<int32_t>(*v);
+    if (sim.best.mem_hot < sim.best.mem_pack)
+        errors.push_back(file + ": sim.best_mem_hot: must be at least sim.best_mem_pack");
     CycleConfig& cy = rc.cycle;
     for (auto [key, field] : {std::pair{"hosts", &cy.hosts},
                               {"connect_uri_template", &cy.connect_uri_template},

@@ -10,6 +10,7 @@
 #include "src/dispatch/cycle_gate.hpp"
 #include "src/plan/planner.hpp"
 #include "src/policy/registry.hpp"
+#include "src/sim/best_chain.hpp"
 #include "src/sim/planner_chain.hpp"
 
 namespace fp::io {
@@ -37,6 +38,10 @@ struct SimConfig {
     double max_power_w = 250;
     // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
+    int32_t planner_mem_window = 1;  // planner chain: memory demand = the peak of so many samples
+    // The `best` chain's memory settings (best_mem_window, best_mem_pack, best_mem_hot,
+    // best_mem_cold; src/sim/best_chain.hpp).
+    sim::BestChainParams best;
 };
 
 // [cycle]: how `fleetplan cycle` runs collect, plan, its gate and dispatch (mpi/cycle.cpp).

@@ -1,5 +1,6 @@
 #include "io/sim_checkpoint.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/h5_file.hpp"
@@ -45,6 +46,9 @@ const h5::Table<Rows, Rows>& time_columns() {
         FP_TIME_COLUMN("hotspot_hosts", int64_t, nullptr, fig.hotspot_host_intervals),
         FP_TIME_COLUMN("switched_on", int64_t, nullptr, fig.switched_on),
         FP_TIME_COLUMN("switched_off", int64_t, nullptr, fig.switched_off),
+        FP_TIME_COLUMN("requested_mem_mb_s", double, "MB·s", fig.requested_mem_mb_s),
+        FP_TIME_COLUMN("unserved_mem_mb_s", double, "MB·s", fig.unserved_mem_mb_s),
+        FP_TIME_COLUMN("mem_overcommit_hosts", int64_t, nullptr, fig.mem_overcommit_host_intervals),
         FP_TIME_COLUMN("decision_s", double, "s (wall clock)", decision_s),
     };
 #undef FP_TIME_COLUMN
@@ -137,15 +141,22 @@ void write_all(hid_t file, const SimCheckpoint& c) {
     w.dataset("/scenario/hosts/accepts", H5T_NATIVE_UINT8, sc.host_accepts);
     w.group("/scenario/vms");
     h5::write_columns(w, "/scenario/vms", vm_columns(), sc, sc.vm_ids.size());
-    std::vector<int64_t> offsets{0};
-    std::vector<double> samples;
-    for (const auto& tr : sc.trace) {
-        samples.insert(samples.end(), tr.begin(), tr.end());
-        offsets.push_back(static_cast<int64_t>(samples.size()));
-    }
-    w.dataset("/scenario/vms/trace_offset", H5T_NATIVE_INT64, offsets);
-    w.dataset("/scenario/vms/trace", H5T_NATIVE_DOUBLE, samples,
-              "CPU fraction of the VM's MIPS, one per interval from time 0");
+    // Ragged per-VM series: all concatenated, and each VM's offset into them.
+    const auto ragged = [&](const std::string& name, const std::vector<std::vector<double>>& s,
+                            const char* units) {
+        std::vector<int64_t> offsets{0};
+        std::vector<double> samples;
+        for (size_t v = 0; v < sc.vm_ids.size(); ++v) {
+            if (v < s.size()) samples.insert(samples.end(), s[v].begin(), s[v].end());
+            offsets.push_back(static_cast<int64_t>(samples.size()));
+        }
+        w.dataset("/scenario/vms/" + name + "_offset", H5T_NATIVE_INT64, offsets);
+        w.dataset("/scenario/vms/" + name, H5T_NATIVE_DOUBLE, samples, units);
+    };
+    ragged("trace", sc.trace, "CPU fraction of the VM's MIPS, one per interval from time 0");
+    ragged(
+        "mem_trace", sc.mem_trace,
+        "memory fraction of the VM's ram_mb, one per trace sample from time 0 (none: all of it)");
 
     const auto& rows = c.rows;
     w.group("/time");
@@ -255,8 +266,11 @@ SimCheckpoint read_all(hid_t file) {
     h5::read_columns(r, "/scenario/vms", vm_columns(), sc);
     const auto offsets = r.dataset<int64_t>("/scenario/vms/trace_offset", H5T_NATIVE_INT64);
     const auto samples = r.dataset<double>("/scenario/vms/trace", H5T_NATIVE_DOUBLE);
+    const auto mem_offsets = r.dataset<int64_t>("/scenario/vms/mem_trace_offset", H5T_NATIVE_INT64);
+    const auto mem_samples = r.dataset<double>("/scenario/vms/mem_trace", H5T_NATIVE_DOUBLE);
     const size_t nv = sc.vm_ids.size();
-    check(offsets.size() == nv + 1, "VM columns of different lengths");
+    check(offsets.size() == nv + 1 && mem_offsets.size() == nv + 1,
+          "VM columns of different lengths");
     for (size_t v = 0; v < nv; ++v) {
         check(sc.vm_pes[v] > 0 && std::isfinite(sc.vm_mips[v]) && sc.vm_mips[v] >= 0 &&
                   std::isfinite(sc.vm_ram_mb[v]) && sc.vm_ram_mb[v] >= 0 &&
@@ -270,7 +284,17 @@ SimCheckpoint read_all(hid_t file) {
               "bad trace offsets");
         sc.trace.emplace_back(samples.begin() + offsets[v], samples.begin() + offsets[v + 1]);
         for (double x : sc.trace.back()) check(std::isfinite(x) && x >= 0, "bad trace sample");
+        check(mem_offsets[v] >= 0 && mem_offsets[v] <= mem_offsets[v + 1] &&
+                  mem_offsets[v + 1] <= static_cast<int64_t>(mem_samples.size()),
+              "bad memory trace offsets");
+        sc.mem_trace.emplace_back(mem_samples.begin() + mem_offsets[v],
+                                  mem_samples.begin() + mem_offsets[v + 1]);
+        for (double x : sc.mem_trace.back())
+            check(std::isfinite(x) && x >= 0, "bad memory trace sample");
     }
+    if (std::all_of(sc.mem_trace.begin(), sc.mem_trace.end(),
+                    [](const std::vector<double>& m) { return m.empty(); }))
+        sc.mem_trace.clear();
 
     const size_t n = h5::read_columns(r, "/time", time_columns(), c.rows);
     size_t rows = 0, cols = 0;

@@ -16,7 +16,8 @@
 namespace fp::io {
 
 inline constexpr const char* kSimCheckpointFormatName = "fleetplan-sim-checkpoint";
-inline constexpr int kSimCheckpointFormatVersion = 2;  // 2: /time/energy_floor_j
+inline constexpr int kSimCheckpointFormatVersion =
+    2;  // 2: /time/energy_floor_j, memory figures and traces
 
 struct SimCheckpoint {
     std::string program_version;

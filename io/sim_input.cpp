@@ -139,6 +139,7 @@ struct TraceRange {
     std::vector<int32_t> vm;
     std::vector<int64_t> time_s;
     std::vector<float> cpu;
+    std::vector<float> mem;  // NaN: no memory sample (kept only when the trace has `mem`)
     int64_t rows = 0;
     std::vector<BadTraceRow> bad;  // the first ErrorList::kMaxErrors rows with a fault
     bool unclean = false;          // a record not plain RFC 4180, or of another width
@@ -229,12 +230,17 @@ TraceRange read_trace_range(std::string_view text, const CsvChunk& range, size_t
             vm = fleet.vm_index(id).value_or(-1);
         if (vm >= 0) next = vm + 1;
         const std::optional<int64_t> t = trace_time(f[static_cast<size_t>(col->time)]);
-        float cpu = 0, unused = 0;
+        float cpu = 0, mem = std::numeric_limits<float>::quiet_NaN(), unused = 0;
         bool ok = vm >= 0 && t &&
                   trace_fraction(f[static_cast<size_t>(col->cpu)], cpu) == Fraction::kValue;
-        for (int c : {col->mem, col->net})
-            if (ok && c >= 0 && trace_fraction(f[static_cast<size_t>(c)], unused) == Fraction::kBad)
-                ok = false;
+        if (ok && col->mem >= 0) {
+            const Fraction m = trace_fraction(f[static_cast<size_t>(col->mem)], mem);
+            if (m == Fraction::kBad) ok = false;
+            if (m == Fraction::kEmpty) mem = std::numeric_limits<float>::quiet_NaN();
+        }
+        if (ok && col->net >= 0 &&
+            trace_fraction(f[static_cast<size_t>(col->net)], unused) == Fraction::kBad)
+            ok = false;
         if (!ok) {
             r.bad.push_back(BadTraceRow{sc.line(), ordinal, {f.begin(), f.end()}});
             continue;
@@ -243,6 +249,7 @@ TraceRange read_trace_range(std::string_view text, const CsvChunk& range, size_t
         r.vm.push_back(vm);
         r.time_s.push_back(*t);
         r.cpu.push_back(cpu);
+        if (col->mem >= 0) r.mem.push_back(mem);
     }
     return r;
 }
@@ -318,6 +325,19 @@ TraceCpu flat_cpu(HistoryLoad h) {
     for (auto& series : h.history.cpu) {
         out.values.insert(out.values.end(), series.begin(), series.end());
         std::vector<float>().swap(series);
+    }
+    // Memory series end where the CPU series do (both are aligned at "now").
+    const bool any_mem = std::any_of(h.history.mem.begin(), h.history.mem.end(),
+                                     [](const std::vector<float>& m) { return !m.empty(); });
+    if (any_mem) {
+        out.mem.assign(out.values.size(), std::numeric_limits<float>::quiet_NaN());
+        for (size_t v = 0; v < h.history.mem.size() && v + 1 < out.begin.size(); ++v) {
+            const auto& m = h.history.mem[v];
+            const auto n = static_cast<size_t>(out.begin[v + 1] - out.begin[v]);
+            const size_t k = std::min(n, m.size());
+            std::copy(m.end() - static_cast<std::ptrdiff_t>(k), m.end(),
+                      out.mem.begin() + out.begin[v + 1] - static_cast<std::ptrdiff_t>(k));
+        }
     }
     return out;
 }
@@ -417,12 +437,14 @@ Result<TraceCpu> read_trace_cpu_text(std::string csv, const std::string& path,
         for (int32_t v : p.vm) ++begin[static_cast<size_t>(v) + 1];
     for (size_t v = 0; v < nv; ++v) begin[v + 1] += begin[v];
     const int64_t given = begin[nv];
+    const bool has_mem = col.mem >= 0;
     std::vector<int64_t> time_s;
-    std::vector<float> cpu;
+    std::vector<float> cpu, mem;
     reserve_huge(time_s, static_cast<size_t>(given));
     reserve_huge(cpu, static_cast<size_t>(given));
     time_s.resize(static_cast<size_t>(given));
     cpu.resize(static_cast<size_t>(given));
+    if (has_mem) mem.resize(static_cast<size_t>(given));
     {
         std::vector<int64_t> at(begin.begin(), begin.end() - 1);
         for (TraceRange& p : parts) {
@@ -430,6 +452,7 @@ Result<TraceCpu> read_trace_cpu_text(std::string csv, const std::string& path,
                 const auto pos = static_cast<size_t>(at[static_cast<size_t>(p.vm[i])]++);
                 time_s[pos] = p.time_s[i];
                 cpu[pos] = p.cpu[i];
+                if (has_mem) mem[pos] = p.mem[i];
             }
             p = TraceRange{};
         }
@@ -447,16 +470,21 @@ Result<TraceCpu> read_trace_cpu_text(std::string csv, const std::string& path,
     const Steps steps = tbb::parallel_reduce(
         tbb::blocked_range<size_t>(0, nv), Steps{},
         [&](const tbb::blocked_range<size_t>& r, Steps s) {
-            std::vector<std::pair<int64_t, float>> tmp;
+            std::vector<std::tuple<int64_t, float, float>> tmp;
             for (size_t v = r.begin(); v < r.end(); ++v) {
                 const auto b = static_cast<size_t>(begin[v]), e = static_cast<size_t>(begin[v + 1]);
                 if (!std::is_sorted(time_s.begin() + b, time_s.begin() + e)) {
                     tmp.clear();
-                    for (size_t i = b; i < e; ++i) tmp.emplace_back(time_s[i], cpu[i]);
+                    for (size_t i = b; i < e; ++i)
+                        tmp.emplace_back(time_s[i], cpu[i], has_mem ? mem[i] : 0.0f);
                     std::stable_sort(tmp.begin(), tmp.end(), [](const auto& x, const auto& y) {
-                        return x.first < y.first;
+                        return std::get<0>(x) < std::get<0>(y);
                     });
-                    for (size_t i = b; i < e; ++i) std::tie(time_s[i], cpu[i]) = tmp[i - b];
+                    for (size_t i = b; i < e; ++i) {
+                        float m = 0;
+                        std::tie(time_s[i], cpu[i], m) = tmp[i - b];
+                        if (has_mem) mem[i] = m;
+                    }
                 }
                 for (size_t i = b + 1; i < e; ++i) {
                     const int64_t d = time_s[i] - time_s[i - 1];
@@ -572,18 +600,32 @@ Result<TraceCpu> read_trace_cpu_text(std::string csv, const std::string& path,
     out.warnings = std::move(header->warnings);
     reserve_huge(out.values, static_cast<size_t>(total));
     out.values.resize(static_cast<size_t>(total));
+    if (has_mem) {
+        reserve_huge(out.mem, static_cast<size_t>(total));
+        out.mem.resize(static_cast<size_t>(total));
+    }
     tbb::parallel_for(tbb::blocked_range<size_t>(0, nv), [&](const tbb::blocked_range<size_t>& r) {
         for (size_t v = r.begin(); v < r.end(); ++v) {
             const auto b = static_cast<size_t>(begin[v]), e = static_cast<size_t>(begin[v + 1]);
             if (b == e) continue;
-            float* slot = out.values.data() + out_begin[v];
             const int64_t len = out_begin[v + 1] - out_begin[v];
-            std::fill(slot, slot + len, std::numeric_limits<float>::quiet_NaN());
             const int64_t last = time_s[e - 1];
-            for (size_t i = b; i < e; ++i)
-                slot[len - 1 - (last - time_s[i] + interval / 2) / interval] = cpu[i];
+            const auto slot_of = [&](size_t i) {
+                return len - 1 - (last - time_s[i] + interval / 2) / interval;
+            };
+            float* slot = out.values.data() + out_begin[v];
+            std::fill(slot, slot + len, std::numeric_limits<float>::quiet_NaN());
+            for (size_t i = b; i < e; ++i) slot[slot_of(i)] = cpu[i];
             for (int64_t i = 1; i < len; ++i)
                 if (std::isnan(slot[i])) slot[i] = slot[i - 1];
+            if (!has_mem) continue;
+            // Memory: an empty field is no sample; NaN stays before the VM's first one.
+            float* ms = out.mem.data() + out_begin[v];
+            std::fill(ms, ms + len, std::numeric_limits<float>::quiet_NaN());
+            for (size_t i = b; i < e; ++i)
+                if (!std::isnan(mem[i])) ms[slot_of(i)] = mem[i];
+            for (int64_t i = 1; i < len; ++i)
+                if (std::isnan(ms[i])) ms[i] = ms[i - 1];
         }
     });
     for (size_t v = 0; v < nv; ++v)
@@ -723,6 +765,22 @@ Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string&
             for (size_t i = 0; i < len; ++i) tr[i] = i < pad ? series[0] : series[i - pad];
         }
     });
+    // Memory series likewise, from the VM's first memory sample (its value repeats before it).
+    if (!h.mem.empty()) {
+        sc.mem_trace.resize(f.vms.size());
+        tbb::parallel_for(size_t{0}, f.vms.size(), [&](size_t v) {
+            const float* series = h.mem.data() + h.begin[v];
+            const auto n = static_cast<size_t>(h.begin[v + 1] - h.begin[v]);
+            size_t first = 0;
+            while (first < n && std::isnan(series[first])) ++first;
+            if (first == n) return;  // no memory sample: the whole mem_size
+            std::vector<double>& tr = sc.mem_trace[v];
+            tr.resize(len);
+            const size_t pad = len - n + first;
+            for (size_t i = 0; i < len; ++i)
+                tr[i] = i < pad ? series[first] : series[i - (len - n)];
+        });
+    }
     sc.memory = sim::MemoryModel::kReserved;
     sc.power_state = sim::PowerState::kHoldsVm;
     sc.incoming = sim::IncomingDemand::kShare;

@@ -37,10 +37,13 @@ struct TraceCpu {
     int32_t length = 0;  // the longest series
     std::vector<int64_t> begin;
     std::vector<float> values;
+    // The `mem` column's series in the same layout as values (NaN before a VM's first memory
+    // sample and for a VM without one); empty when the trace has no `mem` column.
+    std::vector<float> mem;
     std::vector<std::string> warnings;
 };
 
-// The CPU series of `simulate`'s trace (a PlanetLab directory or the CSV
+// The CPU (and memory) series of `simulate`'s trace (a PlanetLab directory or the CSV
 // `time,vm,cpu[,mem,net]`) for `fleet` (in its VM order): the values, warnings and messages of
 // load_history_with_warnings (io/history.hpp), with a CSV read in parallel into flat arrays (a
 // day of 200,000 VMs: seconds and ~1 GB, not a quarter of an hour and 15 GB). Checks that span
@@ -67,7 +70,9 @@ struct FleetSim {
 // CSV `time,vm,cpu[,mem,net]`, fractions of each VM's size). Hosts keep their cores (1000 MIPS
 // each), memory, network and linear power model (power_idle_w/power_max_w, else the config's
 // defaults); hosts in maintenance receive no VMs. A VM's size is its cpu_alloc (else its demand);
-// a VM without a trace keeps its current demand. Series start together at time 0 (a shorter
+// a VM without a trace keeps its current demand. The `mem` column, where given, is the VM's memory
+// demand as a fraction of its mem_size (which defaults to its mem); a VM without memory samples
+// demands its whole mem_size all the time. Series start together at time 0 (a shorter
 // one repeats its first value before it begins). Memory is reserved wherever a VM runs or
 // arrives; hosts draw power while they hold a VM.
 // `format` kAuto reads a directory as PlanetLab and a file as the CSV; kGwa reads a GWA-T-12

@@ -108,6 +108,8 @@ nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState
     j["unserved_mips_s"] = m.unserved_mips_s;
     j["unserved_frac"] = m.unserved_frac;
     j["hotspot_host_intervals"] = m.hotspot_host_intervals;
+    j["mem_overcommit_host_intervals"] = m.mem_overcommit_host_intervals;
+    j["unserved_mem_frac"] = m.unserved_mem_frac;
     j["mem_moved_mb"] = m.mem_moved_mb;
     j["hosts_switched_on"] = m.switched_on;
     j["hosts_switched_off"] = m.switched_off;
@@ -125,7 +127,8 @@ nlohmann::ordered_json metrics_json(const sim::Scenario& sc, const sim::SimState
 std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
     std::string out =
         "interval,t_s,active_hosts,energy_kwh,energy_floor_kwh,migrations,hotspot_hosts,slatah,pdm,"
-        "unserved_mips_s,mem_moved_mb,switched_on,switched_off,decision_ms\n";
+        "unserved_mips_s,mem_overcommit_hosts,unserved_mem_frac,mem_moved_mb,switched_on,"
+        "switched_off,decision_ms\n";
     for (const auto& r : rows) {
         const auto& f = r.fig;
         out += std::to_string(r.k) + "," + io::format_double("%.1f", r.t) + "," +
@@ -141,6 +144,10 @@ std::string intervals_csv(const std::vector<sim::IntervalRow>& rows) {
                                              : 0.0) +
                "," +
                io::format_double("%.3f", std::max(0.0, f.requested_mips_s - f.allocated_mips_s)) +
+               "," + std::to_string(f.mem_overcommit_host_intervals) + "," +
+               io::format_double("%.9f", f.requested_mem_mb_s > 0
+                                             ? f.unserved_mem_mb_s / f.requested_mem_mb_s
+                                             : 0.0) +
                "," + io::format_double("%.1f", f.mem_moved_mb) + "," +
                std::to_string(f.switched_on) + "," + std::to_string(f.switched_off) + "," +
                io::format_double("%.3f", r.decision_s * 1e3) + "\n";
@@ -433,10 +440,11 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             if (!fleet || !rc)
                 return bad_input("simulate: the 'planner' chain needs a fleet (--hosts, --vms)");
             return sim::make_planner_chain(*fleet, rc->options, rc->policies,
-                                           rc->sim.planner_horizon);
+                                           rc->sim.planner_horizon, rc->sim.planner_mem_window);
         }
-        return sim::make_chain(
-            name, static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed))));
+        return sim::make_chain(name,
+                               static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed))),
+                               rc ? rc->sim.best : sim::BestChainParams{});
     };
     if (!resumed) {
         if (grid) {

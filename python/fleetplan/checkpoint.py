@@ -18,7 +18,7 @@ PLAN_FORMAT_VERSION = 3     # newest plan layout understood: 1 (variable-length 
                             # 2 (fixed-length strings), 3 (/fleet/vms virtual over part files)
 PART_FORMAT = "fleetplan-checkpoint-part"
 SIM_FORMAT = "fleetplan-sim-checkpoint"
-SIM_FORMAT_VERSION = 2
+SIM_FORMAT_VERSION = 2  # 2: energy floor, memory figures (/time) and memory traces
 DIMS = ("cpu", "mem", "net")
 J_PER_KWH = 3.6e6
 
@@ -312,7 +312,8 @@ class SimCheckpoint:
         types = r.values("scenario/types/name")
         self.hosts.insert(self.hosts.columns.get_loc("type") + 1, "type_name",
                           _ids(self.hosts["type"], types, "/scenario/hosts/type"))
-        self.vms = r.table("scenario/vms", skip=("trace", "trace_offset"))
+        self.vms = r.table("scenario/vms",
+                           skip=("trace", "trace_offset", "mem_trace", "mem_trace_offset"))
         offsets = r.values("scenario/vms/trace_offset")
         if len(offsets) != len(self.vms) + 1:
             raise ValueError("/scenario/vms/trace_offset: not one more than the VMs")

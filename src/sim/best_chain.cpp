@@ -38,7 +38,7 @@ class BestChain final : public Chain {
             bw_free[h] = ty.bw_mbps;
             for (int32_t v : view.st.host_vms[h]) {
                 mips_free[h] -= sc.vm_mips[v];
-                ram_free[h] -= sc.vm_ram_mb[v];
+                ram_free[h] -= view.vm_mem_now[v];
                 bw_free[h] -= sc.vm_bw_mbps[v];
             }
         }
@@ -47,8 +47,9 @@ class BestChain final : public Chain {
             if (view.st.vm_host[v] < 0) vms.push_back(v);
         }
         std::stable_sort(vms.begin(), vms.end(), [&](int32_t a, int32_t b) {
-            return sc.vm_ram_mb[a] != sc.vm_ram_mb[b] ? sc.vm_ram_mb[a] > sc.vm_ram_mb[b]
-                                                      : sc.vm_mips[a] > sc.vm_mips[b];
+            return view.vm_mem_now[a] != view.vm_mem_now[b]
+                       ? view.vm_mem_now[a] > view.vm_mem_now[b]
+                       : sc.vm_mips[a] > sc.vm_mips[b];
         });
         std::vector<Move> out;
         for (int32_t v : vms) {
@@ -56,11 +57,11 @@ class BestChain final : public Chain {
                 const HostType& ty = sc.type_of(h);
                 if (!sc.accepts(h)) continue;
                 if (sc.vm_mips[v] / sc.vm_pes[v] > ty.pe_mips) continue;
-                if (mips_free[h] < sc.vm_mips[v] || ram_free[h] < sc.vm_ram_mb[v] ||
+                if (mips_free[h] < sc.vm_mips[v] || ram_free[h] < view.vm_mem_now[v] ||
                     bw_free[h] < sc.vm_bw_mbps[v])
                     continue;
                 mips_free[h] -= sc.vm_mips[v];
-                ram_free[h] -= sc.vm_ram_mb[v];
+                ram_free[h] -= view.vm_mem_now[v];
                 bw_free[h] -= sc.vm_bw_mbps[v];
                 out.push_back({v, h});
                 break;
@@ -76,6 +77,8 @@ class BestChain final : public Chain {
         // Forecasts and the load they put on each host (VMs arriving count on their target).
         fc_.assign(nv, 0);
         for (int32_t v = 0; v < nv; ++v) fc_[v] = forecast(view, v);
+        mem_.assign(nv, 0);
+        for (int32_t v = 0; v < nv; ++v) mem_[v] = mem_forecast(view, v);
         load_.assign(nh, 0);
         now_.assign(nh, 0);
         ram_used_.assign(nh, 0);
@@ -86,19 +89,19 @@ class BestChain final : public Chain {
             for (int32_t v : view.st.host_vms[h]) {
                 if (view.st.vm_moving[v] > 0) {
                     // Leaving: its load counts on the target, its memory on both until it is done.
-                    ram_used_[h] += sc.vm_ram_mb[v];
+                    ram_used_[h] += mem_[v];
                     continue;
                 }
                 vms_[h].push_back(v);
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
-                ram_used_[h] += sc.vm_ram_mb[v];
+                ram_used_[h] += mem_[v];
                 if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_hot_[h] = 1;
             }
             for (int32_t v : view.st.host_in[h]) {
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
-                ram_used_[h] += sc.vm_ram_mb[v];
+                ram_used_[h] += mem_[v];
             }
         }
         std::vector<Move> out;
@@ -151,6 +154,16 @@ class BestChain final : public Chain {
         return std::min(1.0, q) * view.sc.vm_mips[v];
     }
 
+    // The VM's memory to plan for (MiB): the largest demand at its last `window` samples, now
+    // included (0 under CloudSim's memory model, where running VMs reserve none).
+    double mem_forecast(const SimView& view, int32_t v) const {
+        const Scenario& sc = view.sc;
+        if (sc.memory != MemoryModel::kReserved) return 0;
+        return sc.mem_peak_mb(v, view.t, p_.mem_window);
+    }
+
+    bool memory_counts(const Scenario& sc) const { return sc.memory == MemoryModel::kReserved; }
+
     bool fits(const SimView& view, int32_t h, int32_t v, double line) const {
         const Scenario& sc = view.sc;
         const HostType& ty = sc.type_of(h);
@@ -158,8 +171,7 @@ class BestChain final : public Chain {
         if (fc_[v] / sc.vm_pes[v] > ty.pe_mips) return false;
         if (load_[h] + fc_[v] > line * ty.mips()) return false;
         if (now_[h] + view.vm_req_now[v] > line * ty.mips()) return false;
-        if (sc.memory == MemoryModel::kReserved && ram_used_[h] + sc.vm_ram_mb[v] > ty.ram_mb)
-            return false;
+        if (memory_counts(sc) && ram_used_[h] + mem_[v] > p_.mem_pack * ty.ram_mb) return false;
         return true;
     }
 
@@ -187,6 +199,30 @@ class BestChain final : public Chain {
     }
 
     // A host that runs, receives or is about to receive a VM (it is on).
+    // Of the VMs that pass `ok`, the one with the smallest key (the first of equal ones); -1: none.
+    template <typename Ok, typename Key>
+    static int32_t least(const std::vector<int32_t>& vms, Ok ok, Key key) {
+        int32_t pick = -1;
+        double best = 0;
+        for (int32_t v : vms) {
+            if (!ok(v)) continue;
+            const double k = key(v);
+            if (pick < 0 || k < best) {
+                best = k;
+                pick = v;
+            }
+        }
+        return pick;
+    }
+
+    // How far the host's memory forecast is above line × its memory, as a share of its memory
+    // (<= 0: not above; always 0 when memory does not count).
+    double mem_over(const Scenario& sc, int32_t h, double line) const {
+        if (!memory_counts(sc)) return 0;
+        const double ram = sc.type_of(h).ram_mb;
+        return ram > 0 ? (ram_used_[h] - line * ram) / ram : 0;
+    }
+
     bool occupied(const SimView& view, int32_t h) const {
         return !view.st.host_vms[h].empty() || !view.st.host_in[h].empty() || received_[h];
     }
@@ -203,11 +239,11 @@ class BestChain final : public Chain {
         l.erase(std::find(l.begin(), l.end(), v));
         load_[from] -= fc_[v];
         now_[from] -= view.vm_req_now[v];
-        ram_used_[from] -= view.sc.vm_ram_mb[v];
+        ram_used_[from] -= mem_[v];
         vms_[to].push_back(v);
         load_[to] += fc_[v];
         now_[to] += view.vm_req_now[v];
-        ram_used_[to] += view.sc.vm_ram_mb[v];
+        ram_used_[to] += mem_[v];
     }
 
     void relieve_hotspots(const SimView& view, std::vector<Move>& out) {
@@ -217,8 +253,10 @@ class BestChain final : public Chain {
         for (int32_t h = 0; h < nh; ++h) {
             const double cap = sc.type_of(h).mips();
             const double excess =
-                std::max(now_[h] - p_.hot_now * cap, load_[h] - p_.hot_forecast * cap);
-            if (excess > 0 || core_hot_[h]) hot.push_back({-std::max(excess, 0.0) / cap, h});
+                std::max(now_[h] - p_.hot_now * cap, load_[h] - p_.hot_forecast * cap) / cap;
+            const double mem_excess = mem_over(sc, h, p_.mem_hot);
+            if (excess > 0 || mem_excess > 0 || core_hot_[h])
+                hot.push_back({-std::max({excess, mem_excess, 0.0}), h});
         }
         std::sort(hot.begin(), hot.end());
         std::vector<uint8_t> banned(nh, 0);
@@ -233,27 +271,25 @@ class BestChain final : public Chain {
                 for (int32_t v : vms_[h]) {
                     if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_vm = v;
                 }
-                if (need <= 0 && core_vm < 0) break;
-                // The cheapest VM (least memory) that covers the need alone, else the largest.
+                // Memory first: over mem_hot, shed back under mem_pack.
+                const double mem_need =
+                    mem_over(sc, h, p_.mem_hot) > 0 ? mem_over(sc, h, p_.mem_pack) * ty.ram_mb : 0;
+                if (need <= 0 && core_vm < 0 && mem_need <= 0) break;
+                const auto any = [](int32_t) { return true; };
                 int32_t pick = core_vm;
-                if (pick < 0) {
-                    double best_ram = std::numeric_limits<double>::max();
-                    for (int32_t v : vms_[h]) {
-                        if (fc_[v] >= need && sc.vm_ram_mb[v] < best_ram) {
-                            best_ram = sc.vm_ram_mb[v];
-                            pick = v;
-                        }
-                    }
+                if (pick < 0 && need <= 0 && mem_need > 0) {
+                    // The least memory that covers the memory need alone, else the most memory.
+                    pick = least(
+                        vms_[h], [&](int32_t v) { return mem_[v] >= mem_need; },
+                        [&](int32_t v) { return mem_[v]; });
+                    if (pick < 0) pick = least(vms_[h], any, [&](int32_t v) { return -mem_[v]; });
                 }
-                if (pick < 0) {
-                    double best_f = -1;
-                    for (int32_t v : vms_[h]) {
-                        if (fc_[v] > best_f) {
-                            best_f = fc_[v];
-                            pick = v;
-                        }
-                    }
-                }
+                // The cheapest VM (least memory) that covers the need alone, else the largest.
+                if (pick < 0)
+                    pick = least(
+                        vms_[h], [&](int32_t v) { return fc_[v] >= need; },
+                        [&](int32_t v) { return sc.vm_ram_mb[v]; });
+                if (pick < 0) pick = least(vms_[h], any, [&](int32_t v) { return -fc_[v]; });
                 if (pick < 0) break;
                 const int32_t to = target(view, pick, p_.pack, banned, true);
                 if (to < 0) break;  // nowhere to go: it stays (counted as unserved if it must)
@@ -266,14 +302,18 @@ class BestChain final : public Chain {
         const Scenario& sc = view.sc;
         const int32_t nh = sc.hosts();
         // How many hosts the forecast needs, on the most efficient type.
-        double total = 0;
+        double total = 0, mem_total = 0;
         int32_t active = 0;
         for (int32_t h = 0; h < nh; ++h) {
             total += load_[h];
+            mem_total += ram_used_[h];
             active += (!vms_[h].empty() || !view.st.host_in[h].empty()) ? 1 : 0;
         }
-        const double best_cap = sc.type_of(efficient_order_.front()).mips();
-        const double needed = std::ceil(total / (p_.drain_pack * best_cap));
+        const HostType& best_type = sc.type_of(efficient_order_.front());
+        const double best_cap = best_type.mips();
+        double needed = std::ceil(total / (p_.drain_pack * best_cap));
+        if (memory_counts(sc) && best_type.ram_mb > 0)
+            needed = std::max(needed, std::ceil(mem_total / (p_.mem_pack * best_type.ram_mb)));
         const bool surplus = active > p_.surplus_factor * std::max(1.0, needed);
         int32_t budget = surplus ? nh : p_.drains_per_step;
         std::vector<std::pair<double, int32_t>> cand;
@@ -281,7 +321,10 @@ class BestChain final : public Chain {
             if (vms_[h].empty() || !view.st.host_in[h].empty() || received_[h]) continue;
             const double cap = sc.type_of(h).mips();
             if (!surplus && load_[h] > p_.cold * cap) continue;
-            cand.push_back({load_[h] / cap + watts_per_mips(sc, h) * 1e-6, h});
+            if (!surplus && mem_over(sc, h, p_.mem_cold) > 0) continue;
+            // Least loaded first (CPU or memory, whichever is fuller).
+            const double fill = std::max(load_[h] / cap, mem_over(sc, h, 0));
+            cand.push_back({fill + watts_per_mips(sc, h) * 1e-6, h});
         }
         std::sort(cand.begin(), cand.end());
         std::vector<uint8_t> banned(nh, 0);
@@ -328,7 +371,7 @@ class BestChain final : public Chain {
     static constexpr int32_t kNever = std::numeric_limits<int32_t>::min() / 2;
     std::vector<int32_t> last_moved_;  // tick of each VM's last move, kNever before its first
     std::vector<int32_t> efficient_order_;
-    std::vector<double> fc_, load_, now_, ram_used_;
+    std::vector<double> fc_, mem_, load_, now_, ram_used_;  // mem_: memory forecast per VM
     std::vector<std::vector<int32_t>> vms_;
     std::vector<uint8_t> core_hot_, received_;
 };

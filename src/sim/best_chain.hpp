@@ -8,6 +8,11 @@
 //    and none moved within the cooldown; at most `drains_per_step` per step, unless the fleet
 //    runs far more hosts than its forecast needs (as after the initial placement);
 //  - never a new hotspot: a target must stay under its line on forecast and on every core.
+//  - memory (MemoryModel::kReserved): each VM's memory forecast is the largest demand among its
+//    last `mem_window` samples (what the simulation has seen); a target must stay under
+//    mem_pack × its memory on that forecast, a host above mem_hot × its memory sheds VMs, and
+//    the hosts the fleet needs count memory too. A host is a drain candidate only if its memory
+//    forecast is also under mem_cold × its memory; the least loaded (CPU or memory) go first.
 // Thread-safety: one chain per engine. Determinism: ties by host and VM index.
 #pragma once
 
@@ -29,6 +34,10 @@ struct BestChainParams {
     int32_t drains_per_step = 1;
     double surplus_factor = 1.5;  // active hosts above this × needed: drain without limit
     int32_t cooldown = 12;        // steps before a moved VM may be moved by consolidation
+    int32_t mem_window = 12;      // memory forecast window (samples)
+    double mem_pack = 0.85;       // targets stay under this × memory (memory forecast)
+    double mem_hot = 0.95;        // memory forecast above this × memory: relieve
+    double mem_cold = 0.7;        // memory forecast under this × memory: may be drained
 };
 
 std::unique_ptr<Chain> make_best_chain(const BestChainParams& p);

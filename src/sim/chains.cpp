@@ -14,8 +14,9 @@ const std::vector<std::string>& grid_chain_names() {
     return names;
 }
 
-Result<std::unique_ptr<Chain>> make_chain(const std::string& name, uint64_t seed) {
-    if (name == "best") return make_best_chain(BestChainParams{});
+Result<std::unique_ptr<Chain>> make_chain(const std::string& name, uint64_t seed,
+                                          const BestChainParams& best) {
+    if (name == "best") return make_best_chain(best);
     auto p = cloudsim_chain_params(name, seed);
     if (!p) return tl::unexpected(p.error());
     return make_cloudsim_chain(name, *p);

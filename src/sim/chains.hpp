@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "src/sim/best_chain.hpp"
 #include "src/sim/engine.hpp"
 #include "src/util/result.hpp"
 
@@ -13,6 +14,8 @@ namespace fp::sim {
 
 // The chains `--grid` runs, in table order.
 const std::vector<std::string>& grid_chain_names();
-Result<std::unique_ptr<Chain>> make_chain(const std::string& name, uint64_t seed);
+// `best` gets `best` (its defaults unless a fleet config sets them).
+Result<std::unique_ptr<Chain>> make_chain(const std::string& name, uint64_t seed,
+                                          const BestChainParams& best = BestChainParams{});
 
 }  // namespace fp::sim

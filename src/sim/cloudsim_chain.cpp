@@ -113,14 +113,14 @@ class CloudSimChain final : public Chain {
             for (int32_t v : view.st.host_vms[h]) {
                 ph.vms.push_back(v);
                 ph.incoming.push_back(0);
-                ph.ram_free -= sc.vm_ram_mb[v];
+                ph.ram_free -= view.vm_mem_now[v];
                 ph.bw_free -= sc.vm_bw_mbps[v];
             }
             for (int32_t v : view.st.host_in[h]) {
                 ph.vms.push_back(v);
                 ph.incoming.push_back(1);
                 if (sc.memory == MemoryModel::kReserved) {
-                    ph.ram_free -= sc.vm_ram_mb[v];
+                    ph.ram_free -= view.vm_mem_now[v];
                     ph.bw_free -= sc.vm_bw_mbps[v];
                 }
             }
@@ -235,7 +235,7 @@ class CloudSimChain final : public Chain {
         // While VMs are being created, the ones already created request nothing yet.
         if (!view_->instantiation) ph.req_total += req(v);
         if (counts_memory()) {
-            ph.ram_free -= sc.vm_ram_mb[v];
+            ph.ram_free -= view_->vm_mem_now[v];
             ph.bw_free -= sc.vm_bw_mbps[v];
         }
         if (ph.available >= c) {
@@ -260,7 +260,7 @@ class CloudSimChain final : public Chain {
             }
         }
         if (counts_memory()) {
-            ph.ram_free += sc.vm_ram_mb[v];
+            ph.ram_free += view_->vm_mem_now[v];
             ph.bw_free += sc.vm_bw_mbps[v];
         }
         recompute(h);
@@ -278,7 +278,7 @@ class CloudSimChain final : public Chain {
         if (ty.pe_mips < r / sc.vm_pes[v]) return false;
         if (ph.available < r) return false;
         if (counts_memory()) {
-            if (ph.ram_free < sc.vm_ram_mb[v] || ph.bw_free < sc.vm_bw_mbps[v]) return false;
+            if (ph.ram_free < view_->vm_mem_now[v] || ph.bw_free < sc.vm_bw_mbps[v]) return false;
         }
         return true;
     }

@@ -13,8 +13,9 @@ namespace fp::sim {
 
 namespace {
 
-constexpr size_t kHistoryLength = 30;         // samples a VM keeps (CloudSim's PowerVm)
-constexpr uint32_t kStateMagic = 0x46505332;  // "FPS2" (FPS1 had no energy floor)
+constexpr size_t kHistoryLength = 30;  // samples a VM keeps (CloudSim's PowerVm)
+constexpr uint32_t kStateMagic =
+    0x46505332;  // "FPS2" (FPS1 had no energy floor, no memory figures)
 
 // a < b beyond rounding: sums of the same terms in another order must not count.
 bool less_beyond_rounding(double a, double b) { return a < b - 1e-9 * std::max(1.0, std::abs(b)); }
@@ -34,6 +35,9 @@ void Figures::add(const Figures& o) {
     hotspot_host_intervals += o.hotspot_host_intervals;
     switched_on += o.switched_on;
     switched_off += o.switched_off;
+    requested_mem_mb_s += o.requested_mem_mb_s;
+    unserved_mem_mb_s += o.unserved_mem_mb_s;
+    mem_overcommit_host_intervals += o.mem_overcommit_host_intervals;
 }
 
 void Chain::save(ByteWriter&) const {}
@@ -50,12 +54,15 @@ Engine::Engine(const Scenario& sc, std::unique_ptr<Chain> chain)
     st_.host_util_mips.assign(h, 0);
     st_.host_req_mips.assign(h, 0);
     st_.host_alloc_mips.assign(h, 0);
+    st_.host_mem_mb.assign(h, 0);
+    st_.host_mem_over.assign(h, 0);
     st_.host_on.assign(h, 0);
     st_.host_ready_at.assign(h, 0);
     st_.host_on_at_tick.assign(h, 0);
     st_.vm_req_mips.assign(v, 0);
     st_.vm_alloc_mips.assign(v, 0);
     req_now_.assign(v, 0);
+    mem_now_.assign(v, 0);
     dirty_.assign(h, 0);
 }
 
@@ -110,6 +117,13 @@ void Engine::allocate_host(int32_t h, double t) {
     st_.host_util_mips[h] = util;
     st_.host_req_mips[h] = req_sum;
     st_.host_alloc_mips[h] = alloc;
+    double mem = 0;
+    if (sc_.memory == MemoryModel::kReserved) {
+        // Resident memory: the VMs it runs (those leaving included) and those arriving.
+        for (int32_t v : vms) mem += sc_.mem_demand_mb(v, t);
+        for (int32_t v : in) mem += sc_.mem_demand_mb(v, t);
+    }
+    st_.host_mem_mb[h] = mem;
     st_.host_on[h] = holds_vm(h) ? 1 : 0;
 }
 
@@ -171,6 +185,17 @@ void Engine::frame(double t) {
         util_prev_ = st_.host_util_mips;
         on_prev_ = st_.host_on;
         req_prev_ = st_.host_req_mips;
+        // Hosts: the previous frame's resident memory held over the frame.
+        for (int32_t h = 0; h < nh; ++h) {
+            const double mem = st_.host_mem_mb[h];
+            if (mem <= 0) continue;
+            f.requested_mem_mb_s += mem * dt;
+            const double ram = sc_.type_of(h).ram_mb;
+            if (less_beyond_rounding(ram, mem)) {
+                f.unserved_mem_mb_s += (mem - ram) * dt;
+                st_.host_mem_over[h] = 1;
+            }
+        }
     }
     for (int32_t h = 0; h < nh; ++h) allocate_host(h, t);
     // The floor, trapezoidal like energy; nothing before the first update when power follows
@@ -262,10 +287,11 @@ void Engine::start() {
         req_now_[v] = sc_.memory == MemoryModel::kInstantiation
                           ? sc_.vm_mips[v]
                           : sc_.vm_mips[v] * sc_.utilisation(v, 0);
+        mem_now_[v] = sc_.mem_demand_mb(v, 0);
     }
     st_.frame_t = 0;
     for (int32_t h = 0; h < sc_.hosts(); ++h) allocate_host(h, 0);
-    SimView view{sc_, st_, 0, 0.0, req_now_, true};
+    SimView view{sc_, st_, 0, 0.0, req_now_, mem_now_, true};
     std::vector<Move> moves = chain_->place_initial(view);
     for (const Move& m : moves) {
         if (st_.vm_host[m.vm] >= 0) continue;
@@ -344,11 +370,12 @@ void Engine::tick(int32_t k, IntervalRow& row) {
     for (int32_t v = 0; v < nv; ++v) {
         const double u = sc_.utilisation(v, t);
         req_now_[v] = st_.vm_host[v] == kFinished ? 0.0 : sc_.vm_mips[v] * u;
+        mem_now_[v] = st_.vm_host[v] == kFinished ? 0.0 : sc_.mem_demand_mb(v, t);
         auto& hist = st_.vm_hist[v];
         hist.insert(hist.begin(), u);
         if (hist.size() > kHistoryLength) hist.pop_back();
     }
-    SimView view{sc_, st_, k, t, req_now_, false};
+    SimView view{sc_, st_, k, t, req_now_, mem_now_, false};
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<Move> moves = chain_->decide(view);
     const double ds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -376,6 +403,8 @@ void Engine::tick(int32_t k, IntervalRow& row) {
             st_.pending.energy_j += sc_.boot_energy_wh * 3600.0;
         }
         if (!on && st_.host_on_at_tick[h]) ++st_.pending.switched_off;
+        st_.pending.mem_overcommit_host_intervals += st_.host_mem_over[h];
+        st_.host_mem_over[h] = 0;
         st_.host_on_at_tick[h] = on;
         active += on;
     }
@@ -417,6 +446,9 @@ void put_figures(ByteWriter& w, const Figures& f) {
     w.put(f.hotspot_host_intervals);
     w.put(f.switched_on);
     w.put(f.switched_off);
+    w.put(f.requested_mem_mb_s);
+    w.put(f.unserved_mem_mb_s);
+    w.put(f.mem_overcommit_host_intervals);
 }
 
 Figures get_figures(ByteReader& r) {
@@ -433,6 +465,9 @@ Figures get_figures(ByteReader& r) {
     f.hotspot_host_intervals = r.get<int64_t>();
     f.switched_on = r.get<int64_t>();
     f.switched_off = r.get<int64_t>();
+    f.requested_mem_mb_s = r.get<double>();
+    f.unserved_mem_mb_s = r.get<double>();
+    f.mem_overcommit_host_intervals = r.get<int64_t>();
     return f;
 }
 
@@ -463,6 +498,8 @@ std::string Engine::save_state() const {
     w.put_vec(st_.host_util_mips);
     w.put_vec(st_.host_req_mips);
     w.put_vec(st_.host_alloc_mips);
+    w.put_vec(st_.host_mem_mb);
+    w.put_vec(st_.host_mem_over);
     w.put_vec(st_.host_on);
     w.put_vec(st_.host_ready_at);
     w.put_vec(st_.host_on_at_tick);
@@ -526,6 +563,8 @@ Result<void> Engine::load_state(const std::string& blob) {
     s.host_util_mips = r.get_vec<double>();
     s.host_req_mips = r.get_vec<double>();
     s.host_alloc_mips = r.get_vec<double>();
+    s.host_mem_mb = r.get_vec<double>();
+    s.host_mem_over = r.get_vec<uint8_t>();
     s.host_on = r.get_vec<uint8_t>();
     s.host_ready_at = r.get_vec<double>();
     s.host_on_at_tick = r.get_vec<uint8_t>();
@@ -549,6 +588,7 @@ Result<void> Engine::load_state(const std::string& blob) {
         !sized(s.vm_host.size(), V) || !sized(s.vm_moving.size(), V) ||
         !sized(s.vm_hist.size(), V) || !sized(s.host_util_mips.size(), H) ||
         !sized(s.host_req_mips.size(), H) || !sized(s.host_alloc_mips.size(), H) ||
+        !sized(s.host_mem_mb.size(), H) || !sized(s.host_mem_over.size(), H) ||
         !sized(s.host_on.size(), H) || !sized(s.host_ready_at.size(), H) ||
         !sized(s.host_on_at_tick.size(), H) || !sized(s.vm_req_mips.size(), V) ||
         !sized(s.vm_alloc_mips.size(), V) || !sized(req_now.size(), V)) {
@@ -611,7 +651,8 @@ Result<void> Engine::load_state(const std::string& blob) {
     auto count_ok = [](int64_t c) { return c >= 0 && c <= (int64_t{1} << 53); };
     for (const Figures* f : {&s.totals, &s.pending}) {
         if (!count_ok(f->migrations) || !count_ok(f->hotspot_host_intervals) ||
-            !count_ok(f->switched_on) || !count_ok(f->switched_off))
+            !count_ok(f->mem_overcommit_host_intervals) || !count_ok(f->switched_on) ||
+            !count_ok(f->switched_off))
             return bad_input("simulator state: counts out of range");
     }
     if (!count_ok(s.next_seq) || !count_ok(s.decisions))
@@ -640,6 +681,9 @@ Metrics metrics_of(const Scenario& sc, const SimState& st) {
     m.unserved_mips_s = std::max(0.0, f.requested_mips_s - f.allocated_mips_s);
     m.unserved_frac = f.requested_mips_s > 0 ? m.unserved_mips_s / f.requested_mips_s : 0;
     m.hotspot_host_intervals = f.hotspot_host_intervals;
+    m.mem_overcommit_host_intervals = f.mem_overcommit_host_intervals;
+    m.unserved_mem_mb_s = f.unserved_mem_mb_s;
+    m.unserved_mem_frac = f.requested_mem_mb_s > 0 ? f.unserved_mem_mb_s / f.requested_mem_mb_s : 0;
     m.mem_moved_mb = f.mem_moved_mb;
     m.switched_on = f.switched_on;
     m.switched_off = f.switched_off;

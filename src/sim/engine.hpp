@@ -53,6 +53,12 @@ struct Figures {
     int64_t hotspot_host_intervals = 0;  // hosts whose demand exceeded a core or the host at t_k
     int64_t switched_on = 0;
     int64_t switched_off = 0;
+    // Memory (MemoryModel::kReserved only): the resident demand of every host (VMs it runs or
+    // receives) × time, the part of it beyond the host's memory × time, and the hosts whose
+    // resident demand exceeded their memory at some time in the interval.
+    double requested_mem_mb_s = 0;
+    double unserved_mem_mb_s = 0;
+    int64_t mem_overcommit_host_intervals = 0;
 
     void add(const Figures& o);
 };
@@ -80,6 +86,8 @@ struct SimState {
     std::vector<double> host_util_mips;   // CPU in use (CloudSim's utilisation MIPS)
     std::vector<double> host_req_mips;    // CPU requested by the VMs it runs or receives
     std::vector<double> host_alloc_mips;  // CPU allocated to them
+    std::vector<double> host_mem_mb;      // memory demanded by them (kReserved; else 0)
+    std::vector<uint8_t> host_mem_over;   // memory over-committed in the interval in progress
     std::vector<uint8_t> host_on;         // drawing power
     std::vector<double> host_ready_at;    // when a switched-on host finishes booting
     std::vector<uint8_t> host_on_at_tick;
@@ -107,6 +115,7 @@ struct SimView {
     int32_t tick;
     double t;
     const std::vector<double>& vm_req_now;  // requested MIPS of each VM at t (full VM at tick 0)
+    const std::vector<double>& vm_mem_now;  // memory demand of each VM at t (MiB)
     bool instantiation;                     // tick 0: VMs are being created
 };
 
@@ -149,6 +158,7 @@ class Engine {
     SimState st_;
     double floor_w_per_mips_ = 0;  // Scenario::floor_watts_per_mips()
     std::vector<double> req_now_;
+    std::vector<double> mem_now_;         // Scenario::mem_demand_mb at the decision's time
     std::vector<uint8_t> migrating_out_;  // scratch
     // Hosts whose VMs changed since the last frame (a migration started or ended there): a
     // frame at the same time recomputes only them. all_dirty_: recompute every host.
@@ -168,6 +178,8 @@ struct Metrics {
     int64_t migrations = 0;
     double slatah = 0, pdm = 0, slav = 0, esv = 0;
     double unserved_mips_s = 0, unserved_frac = 0;
+    int64_t mem_overcommit_host_intervals = 0;
+    double unserved_mem_mb_s = 0, unserved_mem_frac = 0;
     int64_t hotspot_host_intervals = 0;
     double mem_moved_mb = 0;
     int64_t switched_on = 0, switched_off = 0;

@@ -12,8 +12,11 @@ namespace {
 class PlannerChain final : public Chain {
   public:
     PlannerChain(model::Fleet fleet, plan::PlanOptions options, policy::PolicySet policies,
-                 PlannerHorizon horizon)
-        : fleet_(std::move(fleet)), opt_(std::move(options)), pol_(std::move(policies)) {
+                 PlannerHorizon horizon, int32_t mem_window)
+        : fleet_(std::move(fleet)),
+          opt_(std::move(options)),
+          pol_(std::move(policies)),
+          mem_window_(mem_window) {
         opt_.budget_migrations = horizon_budget(horizon, opt_);
         fleet_.index();
         base_demand_.reserve(fleet_.vms.size());
@@ -55,6 +58,10 @@ class PlannerChain final : public Chain {
             const int32_t h = view.st.vm_host[v];
             vm.demand = base_demand_[v];
             vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
+            // A VM with a memory trace demands its current memory (KiB, rounded up).
+            if (static_cast<size_t>(v) < sc.mem_trace.size() && !sc.mem_trace[v].empty())
+                vm.demand[1] = static_cast<int64_t>(
+                    std::ceil(sc.mem_peak_mb(v, view.t, mem_window_) * 1024.0));
             if (h == kFinished) {
                 vm.host = model::kNoHost;
                 vm.demand = model::Resources{};
@@ -95,6 +102,7 @@ class PlannerChain final : public Chain {
     plan::PlanOptions opt_;
     policy::PolicySet pol_;
     std::vector<double> last_moved_s_;
+    int32_t mem_window_ = 1;
 };
 
 }  // namespace
@@ -113,9 +121,10 @@ int64_t horizon_budget(PlannerHorizon horizon, const plan::PlanOptions& options)
 }
 
 std::unique_ptr<Chain> make_planner_chain(model::Fleet fleet, plan::PlanOptions options,
-                                          policy::PolicySet policies, PlannerHorizon horizon) {
+                                          policy::PolicySet policies, PlannerHorizon horizon,
+                                          int32_t mem_window) {
     return std::make_unique<PlannerChain>(std::move(fleet), std::move(options), std::move(policies),
-                                          horizon);
+                                          horizon, mem_window);
 }
 
 }  // namespace fp::sim

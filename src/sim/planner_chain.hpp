@@ -37,8 +37,11 @@ inline constexpr const char* kPlannerHorizonNames = "whole, first-wave";
 int64_t horizon_budget(PlannerHorizon horizon, const plan::PlanOptions& options);
 
 // `fleet` is the fleet as read, in the scenario's host and VM order (indices match).
+// `mem_window` ([sim] planner_mem_window): a VM with a memory trace demands the largest memory
+// of its last mem_window samples (1: its current demand).
 std::unique_ptr<Chain> make_planner_chain(model::Fleet fleet, plan::PlanOptions options,
                                           policy::PolicySet policies,
-                                          PlannerHorizon horizon = PlannerHorizon::kWhole);
+                                          PlannerHorizon horizon = PlannerHorizon::kWhole,
+                                          int32_t mem_window = 1);
 
 }  // namespace fp::sim

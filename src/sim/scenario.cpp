@@ -21,10 +21,11 @@ double PowerModel::at(double u) const {
     return watts[lo] + (watts[lo + 1] - watts[lo]) * frac;
 }
 
-double Scenario::utilisation(int32_t v, double t) const {
-    const auto& s = trace[v];
-    if (s.empty()) return 0;
-    const double x = t / static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s);
+namespace {
+
+// A series sampled every step_s from time 0 at time t: linear between samples, the last held.
+double series_at(const std::vector<double>& s, double step_s, double t) {
+    const double x = t / step_s;
     const auto n = static_cast<int64_t>(s.size());
     const auto i = static_cast<int64_t>(std::floor(x));
     if (i >= n - 1) return s[n - 1];
@@ -32,6 +33,29 @@ double Scenario::utilisation(int32_t v, double t) const {
     const double frac = x - static_cast<double>(i);
     if (frac == 0) return s[i];
     return s[i] + (s[i + 1] - s[i]) * frac;
+}
+
+}  // namespace
+
+double Scenario::utilisation(int32_t v, double t) const {
+    const auto& s = trace[v];
+    if (s.empty()) return 0;
+    return series_at(s, static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s), t);
+}
+
+double Scenario::mem_demand_mb(int32_t v, double t) const {
+    if (static_cast<size_t>(v) >= mem_trace.size() || mem_trace[v].empty()) return vm_ram_mb[v];
+    return vm_ram_mb[v] *
+           series_at(mem_trace[v],
+                     static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s), t);
+}
+
+double Scenario::mem_peak_mb(int32_t v, double t, int32_t samples) const {
+    double m = mem_demand_mb(v, t);
+    const double step = static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s);
+    for (int32_t i = 1; i < samples && t - i * step >= 0; ++i)
+        m = std::max(m, mem_demand_mb(v, t - i * step));
+    return m;
 }
 
 double Scenario::tick_time(int32_t k) const {

@@ -61,6 +61,9 @@ struct Scenario {
     std::vector<double> vm_bw_mbps;
     std::vector<int32_t> vm_initial_host;    // -1: the chain places it at time 0
     std::vector<std::vector<double>> trace;  // per VM: CPU fractions of vm_mips, one per interval
+    // Per VM: memory demand as fractions of vm_ram_mb, one per trace sample (the CSV trace's
+    // `mem` column); empty (or no entry): the VM's demand is its whole vm_ram_mb all the time.
+    std::vector<std::vector<double>> mem_trace;
     MemoryModel memory = MemoryModel::kInstantiation;
     PowerState power_state = PowerState::kUtilisation;
     IncomingDemand incoming = IncomingDemand::kFull;
@@ -83,6 +86,12 @@ struct Scenario {
     bool accepts(int32_t h) const { return host_accepts.empty() || host_accepts[h] != 0; }
     // Utilisation of VM v at time t: linear between samples, the last sample held.
     double utilisation(int32_t v, double t) const;
+    // Memory demand of VM v at time t (MiB): vm_ram_mb × its mem_trace fraction (linear between
+    // samples, the last held), or vm_ram_mb without a memory trace.
+    double mem_demand_mb(int32_t v, double t) const;
+    // The largest memory demand of VM v at t and at the `samples` - 1 trace samples before it
+    // (those at t - step, t - 2 step, ... >= 0): a forecast from what has been seen.
+    double mem_peak_mb(int32_t v, double t, int32_t samples) const;
     // The time of decision boundary k (k >= 1).
     double tick_time(int32_t k) const;
     // Seconds a migration of v to host h takes: RAM over the target's migration bandwidth.

@@ -157,6 +157,34 @@ hz_run budget1 '' 'budget_migrations = 1\n' 'max_total = 2\n'
 [ "$(stable_sim "$T/hz-first")" = "$(stable_sim "$T/hz-first-stop")" ] &&
     ok "planner_horizon first-wave: resume = uninterrupted" || bad "first-wave resume differs"
 
+# 5d. Memory (issue 19): the trace's mem column drives each VM's memory demand (a fraction of its
+# mem_size, else of its mem). 2 hosts of 4096 MiB and 4 cores, 3 intervals of 300 s; every VM at
+# half a core. v0 (2048 MiB) and v1 (mem 1024, mem_size 4096) on h0, v2 (2048 MiB) on h1:
+#   h0 holds 1024 + 2048, 2048 + 3072, 2048 + 1024 MiB in intervals 1-3 (demand held from each
+#   interval's start), h1 2048 throughout. Only h0 in interval 2 exceeds its 4096, by 1024:
+#   mem_overcommit_host_intervals = 1, unserved_mem_frac = 1024 / (3072 + 5120 + 3072 + 3 × 2048)
+#   = 1/17. thr-mmt moves nothing before the last boundary (no host is over 80% CPU and neither
+#   host's VMs fit in the other's free memory until t = 900, the end of the run).
+mkdir -p "$T/mem"
+printf 'id,cpu,mem,net\nh0,4,4096,1000\nh1,4,4096,1000\n' >"$T/mem/hosts.csv"
+printf 'id,host,cpu,mem,net,mem_size\nv0,h0,1,2048,10,\nv1,h0,1,1024,10,4096\nv2,h1,1,2048,10,\n' >"$T/mem/vms.csv"
+printf 'time,vm,cpu,mem\n0,v0,0.5,0.5\n300,v0,0.5,1\n600,v0,0.5,1\n900,v0,0.5,0.5\n0,v1,0.5,0.5\n300,v1,0.5,0.75\n600,v1,0.5,0.25\n900,v1,0.5,0.25\n0,v2,0.5,\n300,v2,0.5,\n600,v2,0.5,\n900,v2,0.5,\n' >"$T/mem/trace.csv"
+"$FLEETPLAN" simulate --hosts "$T/mem/hosts.csv" --vms "$T/mem/vms.csv" --trace "$T/mem/trace.csv" \
+    --policy thr-mmt --out "$T/mem/out" >/dev/null
+"$PYTHON" - "$T/mem/out" <<'PY' && ok "memory over-commit: 1 host-interval, 1/17 unserved, in metrics.json and intervals.csv" || bad "memory metrics"
+import csv, json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/metrics.json"))
+assert m["intervals"] == 3 and m["mem_overcommit_host_intervals"] == 1, m
+assert abs(m["unserved_mem_frac"] - 1 / 17) < 1e-12, m["unserved_mem_frac"]
+rows = list(csv.DictReader(open(d + "/intervals.csv")))
+assert [int(r["mem_overcommit_hosts"]) for r in rows] == [0, 1, 0], rows
+assert [float(r["unserved_mem_frac"]) for r in rows][0] == 0 and float(rows[1]["unserved_mem_frac"]) > 0
+PY
+printf 'time,vm,cpu,mem\n0,v0,0.5,lots\n300,v0,0.5,1\n' >"$T/mem/bad.csv"
+expect2 "bad mem fraction in the trace" "$T/mem/bad.csv:2:mem" simulate --hosts "$T/mem/hosts.csv" \
+    --vms "$T/mem/vms.csv" --trace "$T/mem/bad.csv" --policy best --out "$T/x"
+
 # 6. Bad input: exit 2, and the message names the file (and line and field).
 mkdir -p "$T/badday"
 cp "$PL/$(head -1 "$ORDER")" "$T/badday/a"

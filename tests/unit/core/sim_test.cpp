@@ -59,6 +59,13 @@ void add_vm(Scenario& sc, double mips, double ram_mb, int32_t host, std::vector<
     sc.trace.push_back(std::move(trace));
 }
 
+// A ScriptChain that makes the given (tick, move)s.
+std::unique_ptr<Chain> scripted(std::vector<std::pair<int32_t, Move>> script) {
+    auto chain = std::make_unique<ScriptChain>();
+    chain->script = std::move(script);
+    return chain;
+}
+
 Metrics run(const Scenario& sc, std::unique_ptr<Chain> chain,
             std::vector<IntervalRow>* rows = nullptr, SimState* state = nullptr) {
     Engine e(sc, std::move(chain));
@@ -116,6 +123,61 @@ TEST(SimEngine, OverloadCapsAtACoreAndCountsUnservedAndHotspots) {
     EXPECT_NEAR(m.energy_kwh * 3.6e6, 200.0 * 600, 1e-6);
 }
 
+TEST(SimEngine, MemoryOverCommitCountsHostIntervalsAndUnservedMemory) {
+    // 2 hosts of 4096 MiB, 3 intervals of 300 s (no moves). Memory demand is the trace's fraction
+    // of each VM's ram_mb, held over a frame from its start (as CPU demand):
+    //   v0 2048 MiB on h0, mem {0.5, 1, 1, 0.5}    -> 1024, 2048, 2048 at t = 0, 300, 600
+    //   v1 4096 MiB on h0, mem {0.5, 0.75, 0.25, .} -> 2048, 3072, 1024
+    //   v2 2048 MiB on h1, no memory trace          -> 2048 throughout (its whole ram_mb)
+    // h0: 3072, 5120, 3072 in intervals 1, 2, 3: over its 4096 in interval 2 only, by 1024.
+    // mem_overcommit_host_intervals = 1; unserved = 1024 × 300 MiB·s; demanded =
+    // (3072 + 5120 + 3072 + 3 × 2048) × 300 = 17408 × 300: unserved_mem_frac = 1024 / 17408 = 1/17.
+    Scenario sc = tiny(2, 4, 3);
+    add_vm(sc, 1000, 2048, 0, {0.5, 0.5, 0.5, 0.5});
+    add_vm(sc, 1000, 4096, 0, {0.5, 0.5, 0.5, 0.5});
+    add_vm(sc, 1000, 2048, 1, {0.5, 0.5, 0.5, 0.5});
+    sc.mem_trace = {{0.5, 1, 1, 0.5}, {0.5, 0.75, 0.25, 0.25}, {}};
+    std::vector<IntervalRow> rows;
+    SimState st;
+    const Metrics m = run(sc, std::make_unique<ScriptChain>(), &rows, &st);
+    EXPECT_EQ(m.mem_overcommit_host_intervals, 1);
+    EXPECT_NEAR(m.unserved_mem_mb_s, 1024.0 * 300, 1e-6);
+    EXPECT_NEAR(st.totals.requested_mem_mb_s, 17408.0 * 300, 1e-6);
+    EXPECT_NEAR(m.unserved_mem_frac, 1.0 / 17.0, 1e-12);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].fig.mem_overcommit_host_intervals, 0);
+    EXPECT_EQ(rows[1].fig.mem_overcommit_host_intervals, 1);
+    EXPECT_EQ(rows[2].fig.mem_overcommit_host_intervals, 0);
+    EXPECT_NEAR(rows[1].fig.unserved_mem_mb_s, 1024.0 * 300, 1e-6);
+    EXPECT_DOUBLE_EQ(rows[2].fig.unserved_mem_mb_s, 0);
+    // CloudSim's memory model reserves nothing for running VMs: no memory figures at all.
+    sc.memory = MemoryModel::kInstantiation;
+    const Metrics c = run(sc, std::make_unique<ScriptChain>());
+    EXPECT_EQ(c.mem_overcommit_host_intervals, 0);
+    EXPECT_DOUBLE_EQ(c.unserved_mem_frac, 0);
+}
+
+TEST(SimEngine, ArrivingVmsMemoryCountsOnItsTargetDuringTheMove) {
+    // h0 runs v0 (3072 MiB, all of it demanded), h1 runs v1 (2048 MiB); both hosts 4096 MiB.
+    // v0 moves to h1 at t = 300: 3072 MB over 500 Mbit/s = 49.152 s, its memory resident on both
+    // hosts meanwhile, then on h1 only. Interval 1: 3072 + 2048, no excess. Interval 2: h1 holds
+    // 5120 from t = 300 on (arriving, then arrived): one over-committed host-interval, 1024 × 300
+    // unserved; h0 holds 3072 until 349.152. Demanded: 5120 × 300 + 5120 × 300 + 3072 × 49.152.
+    Scenario sc = tiny(2, 2, 2);
+    add_vm(sc, 1000, 3072, 0, {0.2, 0.2, 0.2});
+    add_vm(sc, 1000, 2048, 1, {0.2, 0.2, 0.2});
+    sc.mem_trace = {{1, 1, 1}, {1, 1, 1}};
+    std::vector<IntervalRow> rows;
+    SimState st;
+    const Metrics m = run(sc, scripted({{1, Move{0, 1}}}), &rows, &st);
+    EXPECT_EQ(m.migrations, 1);
+    EXPECT_EQ(m.mem_overcommit_host_intervals, 1);
+    EXPECT_EQ(rows[1].fig.mem_overcommit_host_intervals, 1);
+    const double demanded = 5120.0 * 300 + 5120.0 * 300 + 3072.0 * 49.152;
+    EXPECT_NEAR(st.totals.requested_mem_mb_s, demanded, 1e-6);
+    EXPECT_NEAR(m.unserved_mem_frac, 1024.0 * 300 / demanded, 1e-12);
+}
+
 TEST(SimEngine, MigrationAsCloudSimCountsIt) {
     // CloudSim's accounting: 2 hosts (1 × 1000 MIPS, 100-200 W), a 1000 MB VM at 50% moved at
     // t = 300; it takes 1000 MB / (1000 Mbit/s / 2 / 8) = 16 s.
@@ -127,11 +189,9 @@ TEST(SimEngine, MigrationAsCloudSimCountsIt) {
     sc.power_state = PowerState::kUtilisation;
     sc.incoming = IncomingDemand::kFull;
     add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5});
-    auto chain = std::make_unique<ScriptChain>();
-    chain->script = {{1, Move{0, 1}}};
     std::vector<IntervalRow> rows;
     SimState st;
-    const Metrics m = run(sc, std::move(chain), &rows, &st);
+    const Metrics m = run(sc, scripted({{1, Move{0, 1}}}), &rows, &st);
     EXPECT_EQ(m.migrations, 1);
     EXPECT_DOUBLE_EQ(m.mem_moved_mb, 1000);
     EXPECT_NEAR(st.totals.energy_j, 150.0 * 16 + 105.0 * 16 + 150.0 * 284, 1e-6);
@@ -335,6 +395,13 @@ TEST(CloudSimChain, TentativePlacementsUseUpMemoryWhenMemoryIsReserved) {
     sc.types[0].ram_mb = 5000;
     const Metrics m2 = run(sc, make_cloudsim_chain("thr-mmt", *p));
     EXPECT_EQ(m2.migrations, 2);
+    // At 4000 MB again, but the memory trace says v0 and v1 use half of theirs: fits decide on
+    // the current demand, 1000 + 1000 of B's 3500 MB free, and the drain happens.
+    sc.types[0].ram_mb = 4000;
+    sc.mem_trace = {{0.5, 0.5}, {0.5, 0.5}, {}};
+    const Metrics m3 = run(sc, make_cloudsim_chain("thr-mmt", *p));
+    EXPECT_EQ(m3.migrations, 2);
+    EXPECT_EQ(m3.mem_overcommit_host_intervals, 0);
 }
 
 TEST(CloudSimChain, UnknownNamesListTheValidOnes) {
@@ -469,6 +536,28 @@ TEST(SimEngine, CorruptOrInconsistentStateIsRefused) {
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().msg.find("disagree"), std::string::npos) << r.error().msg;
     EXPECT_TRUE(b.load_state(reforged(blob, [](std::string&) {})).has_value());
+}
+
+TEST(BestChain, ShedsMemoryBeforeTheHostRunsOut) {
+    // 2 hosts of 4096 MiB; h0 runs v0 and v1 (2048 MiB each), h1 runs v2 (512 MiB, no memory
+    // trace). v0 and v1 grow: 1024, 1986.56, 2252.8 MiB at t = 0, 300, 600. At t = 300 h0 holds
+    // 3973.12 > mem_hot 0.95 × 4096 = 3891.2, so best sheds v0 (the least memory that brings h0
+    // under mem_pack 0.85 × 4096 = 3481.6) to h1 (512 + 1986.56 fits under 3481.6). At t = 600
+    // h0 would hold 4505.6 > 4096: thr-mmt, which checks memory only when placing, leaves both
+    // there (no host is over 80% CPU, and neither host's VMs fit in the other's free memory).
+    Scenario sc = tiny(2, 2, 3);
+    for (int32_t h : {0, 0, 1}) add_vm(sc, 1000, h == 0 ? 2048 : 512, h, {0.2, 0.2, 0.2, 0.2});
+    sc.mem_trace = {{0.5, 0.97, 1.1, 1.1}, {0.5, 0.97, 1.1, 1.1}, {}};
+    SimState st;
+    const Metrics best = run(sc, make_best_chain(BestChainParams{}), nullptr, &st);
+    EXPECT_EQ(best.migrations, 1);
+    EXPECT_EQ(st.vm_host[0], 1);
+    EXPECT_EQ(best.mem_overcommit_host_intervals, 0);
+    auto p = cloudsim_chain_params("thr-mmt", 1);
+    ASSERT_TRUE(p.has_value());
+    const Metrics thr = run(sc, make_cloudsim_chain("thr-mmt", *p));
+    EXPECT_EQ(thr.migrations, 0);
+    EXPECT_EQ(thr.mem_overcommit_host_intervals, 1);  // h0 in interval 3
 }
 
 TEST(BestChain, MovesLessAndServesAtLeastAsWellAsThrMmt) {

@@ -118,6 +118,31 @@ TEST(LoadConfig, ImproveIsAWorkLimitThatMayNotBeNegative) {
         << bad.error().msg;
 }
 
+// The simulator's memory settings (issue 19): read into the chains' parameters, in the [sim]
+// table in force, and checked (best_mem_hot below best_mem_pack is an error naming both).
+TEST(LoadConfig, SimMemorySettingsAreReadAndChecked) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[sim]\nplanner_mem_window = 3\nbest_mem_window = 6\n"
+                                      "best_mem_pack = 0.8\nbest_mem_hot = 0.9\n"
+                                      "best_mem_cold = 0.6\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_EQ(rc->sim.planner_mem_window, 3);
+    EXPECT_EQ(rc->sim.best.mem_window, 6);
+    EXPECT_DOUBLE_EQ(rc->sim.best.mem_pack, 0.8);
+    EXPECT_DOUBLE_EQ(rc->sim.best.mem_hot, 0.9);
+    EXPECT_DOUBLE_EQ(rc->sim.best.mem_cold, 0.6);
+    EXPECT_NE(rc->sim_toml.find("planner_mem_window = 3"), std::string::npos) << rc->sim_toml;
+    auto bad = load_config("c.toml", {}, registries(),
+                           std::string("[sim]\nbest_mem_pack = 0.9\nbest_mem_hot = 0.8\n"
+                                       "planner_mem_window = 0\n"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().msg.find("sim.best_mem_hot: must be at least sim.best_mem_pack"),
+              std::string::npos)
+        << bad.error().msg;
+    EXPECT_NE(bad.error().msg.find("sim.planner_mem_window: 0 is out of range"), std::string::npos)
+        << bad.error().msg;
+}
+
 TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
     auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\ngoal = \n"));
     ASSERT_FALSE(rc.has_value());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -187,6 +188,36 @@ TEST_F(SimIoTest, TraceExpansionIsBoundedAndNamesTheSample) {
     EXPECT_NE(f.error().msg.find("intervals"), std::string::npos) << f.error().msg;
 }
 
+TEST_F(SimIoTest, MemColumnDrivesMemoryDemandAndRoundTripsInTheCheckpoint) {
+    // v1 (mem_size 2048 MiB) has memory samples from t = 300 on: 0.5 before it (its first value
+    // repeated), 0.5, 0.75; v2 (no mem_size: of its mem) has none: its whole 1024 MiB.
+    const auto hosts = write("hosts.csv", "id,cpu,mem,net\nh1,8,16384,1000\n");
+    const auto vms =
+        write("vms.csv", "id,host,cpu,mem,net,mem_size\nv1,h1,1,1024,10,2048\nv2,h1,1,1024,10,\n");
+    const auto trace = write("trace.csv",
+                             "time,vm,cpu,mem\n0,v1,0.5,\n300,v1,0.5,0.5\n600,v1,0.5,0.75\n"
+                             "0,v2,0.5,\n300,v2,0.5,\n600,v2,0.5,\n");
+    auto r = fleet_scenario(hosts, vms, trace, SimConfig{}, 1);
+    ASSERT_TRUE(r.has_value()) << r.error().msg;
+    const sim::Scenario& sc = r->scenario;
+    ASSERT_EQ(sc.mem_trace.size(), 2u);
+    EXPECT_EQ(sc.mem_trace[0], (std::vector<double>{0.5, 0.5, 0.75}));
+    EXPECT_TRUE(sc.mem_trace[1].empty());
+    EXPECT_DOUBLE_EQ(sc.mem_demand_mb(0, 0), 1024);
+    EXPECT_DOUBLE_EQ(sc.mem_demand_mb(0, 600), 1536);
+    EXPECT_DOUBLE_EQ(sc.mem_demand_mb(1, 600), 1024);
+    SimCheckpoint ck;
+    ck.scenario = sc;
+    sim::Engine e(sc, *sim::make_chain("best", 1));
+    ASSERT_TRUE(e.run(1, nullptr).has_value());
+    ck.state = e.save_state();
+    const std::string path = (dir_ / "mem.h5").string();
+    ASSERT_TRUE(write_sim_checkpoint(path, ck).has_value());
+    auto back = read_sim_checkpoint(path);
+    ASSERT_TRUE(back.has_value()) << back.error().msg;
+    EXPECT_EQ(back->scenario.mem_trace, sc.mem_trace);
+}
+
 // Issue 16: simulate's trace reader (parallel, flat arrays) gives what the history reader gives:
 // the same series, interval, length and warnings, or the same messages, word for word.
 class TraceReaderTest : public fp::testing::ScratchDirTest {
@@ -224,6 +255,13 @@ class TraceReaderTest : public fp::testing::ScratchDirTest {
             const std::vector<float> series(fast->values.begin() + fast->begin[v],
                                             fast->values.begin() + fast->begin[v + 1]);
             if (series != h.cpu[v]) return name + ": VM " + std::to_string(v) + "'s series differ";
+            // Memory: the same series after the NaN that stands before a VM's first sample.
+            std::vector<float> mem;
+            if (!fast->mem.empty())
+                for (auto i = fast->begin[v]; i < fast->begin[v + 1]; ++i)
+                    if (!mem.empty() || !std::isnan(fast->mem[static_cast<size_t>(i)]))
+                        mem.push_back(fast->mem[static_cast<size_t>(i)]);
+            if (mem != h.mem[v]) return name + ": VM " + std::to_string(v) + "'s memory differs";
         }
         last_error_.clear();
         return "";
@@ -247,6 +285,10 @@ TEST_F(TraceReaderTest, AcceptsWhatTheHistoryReaderAcceptsWithTheSameSeries) {
          "0,v0, 0.25 ,0.5,,\"a,b\"\r\n+600,v0,+1.0E0,0,0,\n"},
         {"lone CR in a field", "time,vm,cpu,note\n0,v0,0.5,a\rb\n300,v0,0.5,\n"},
         {"one time", "time,vm,cpu\n42,v4,0.4\n42,v5,0.5\n"},
+        // Memory from its first sample on, carried over gaps and empty fields.
+        {"mem",
+         "time,vm,cpu,mem\n0,v0,0.5,\n300,v0,0.5,0.25\n600,v0,0.5,\n900,v0,0.5,0.75\n"
+         "0,v1,0.1,0.5\n900,v1,0.2,1\n950,v1,0.3,\n1200,v1,0.1,0.125\n"},
     };
     for (const auto& [name, text] : cases) EXPECT_EQ(differences("t.csv", text), "") << name;
 }
