@@ -197,7 +197,7 @@ TEST_F(SimIoTest, MemColumnDrivesMemoryDemandAndRoundTripsInTheCheckpoint) {
     const auto trace = write("trace.csv",
                              "time,vm,cpu,mem\n0,v1,0.5,\n300,v1,0.5,0.5\n600,v1,0.5,0.75\n"
                              "0,v2,0.5,\n300,v2,0.5,\n600,v2,0.5,\n");
-    auto r = fleet_scenario(hosts, vms, trace, SimConfig{}, 1);
+    auto r = fleet_scenario(hosts, vms, trace, TraceFormat::kAuto, SimConfig{}, 1);
     ASSERT_TRUE(r.has_value()) << r.error().msg;
     const sim::Scenario& sc = r->scenario;
     ASSERT_EQ(sc.mem_trace.size(), 2u);
