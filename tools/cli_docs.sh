@@ -61,7 +61,7 @@ for c in "${commands[@]}"; do
         --version-string="fleetplan-$c (fleetplan) $VERSION" --name="$(describe "$c")" \
         --include="$OUT/help/$c.include" -h "" \
         --output="$OUT/man1/fleetplan-$c.1" "cat $OUT/help/$c.txt"
-    see_also+="${see_also:+$',\n'}.BR fleetplan-$c (1)"
+    see_also+="${see_also:+$',\n'}.BR \\%fleetplan-$c (1)"
     # Flags: those of the synopsis and of the option lines' first column (not ones prose names).
     flags=$(printf '%s\n' "$help" | for_help2man | awk '
         /^(Usage|   or):/ { print; next }
