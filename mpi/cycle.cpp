@@ -296,8 +296,11 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
     if (auto r = io::make_dir(state); !r) return r;
 
     // One cycle at a time; the kernel drops the lock when this process dies, even by kill -9.
+    // The steps inherit the descriptor (no O_CLOEXEC): a flock belongs to the open file, so a
+    // step left running by a killed cycle (a dispatch mid-migration) still holds DIR/.lock and
+    // the next cycle waits for it instead of planning over migrations in flight.
     const std::string lock_path = state + "/.lock";
-    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
     if (lock_fd < 0)
         return fail(ErrorCode::kEnvironment, lock_path + ": cannot open: " + std::strerror(errno));
     struct Closer {
@@ -402,7 +405,7 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
     try {
         const auto s = nlohmann::json::parse(*summary_text);
         gp.migrations = s.at("migrations").get<int64_t>();
-        gp.moved_mem_mib = s.at("moved_mem_mib").get<int64_t>();
+        gp.moved_mem_mib = s.at("moved_mem_mib").get<double>();  // a rounded decimal
     } catch (const std::exception& e) {
         return fail(ErrorCode::kInternal, dir + "/plan/summary.json: " + e.what());
     }
@@ -417,7 +420,7 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
         {"plan_digest", gp.digest},
         {"migrations", gp.migrations},
         {"moved_mem_mib", gp.moved_mem_mib},
-        {"moved_gib", static_cast<double>(gp.moved_mem_mib) / 1024.0},
+        {"moved_gib", gp.moved_mem_mib / 1024.0},
         {"max_moves", cy.gate.max_moves},
         {"max_gib", cy.gate.max_gib},
         {"approval", dispatch::to_string(cy.gate.approval)},
@@ -454,8 +457,8 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
     if (auto r = point_latest(state, name); !r) return r;
     prune(state, cy.keep, next_previous);
     std::cout << "cycle " << dir << ": " << status << " (" << gp.migrations << " migrations, "
-              << io::format_double("%.3f", static_cast<double>(gp.moved_mem_mib) / 1024.0)
-              << " GiB; plan " << gp.digest << ")";
+              << io::format_double("%.3f", gp.moved_mem_mib / 1024.0) << " GiB; plan " << gp.digest
+              << ")";
     if (!gate.approved) {
         std::cout << "; held:";
         for (const auto& why : gate.reasons) std::cout << "\n  " << why;

@@ -53,9 +53,13 @@ GateDecision decide_gate(const GatePlan& plan, const GateLimits& limits, AutoApp
             for (const auto& o : over) d.reasons.push_back("approved above the limit: " + o);
             return d;
         }
-        d.reasons.push_back("the approval file does not name this plan (" + plan.digest + ")");
-        for (const auto& o : over) d.reasons.push_back(o);
-        return d;
+        // Under approval = "auto" a standing approval file only adds plans above the limits: a
+        // plan within them passes whether it is named or not.
+        if (limits.approval != Approval::kAuto || !over.empty()) {
+            d.reasons.push_back("the approval file does not name this plan (" + plan.digest + ")");
+            for (const auto& o : over) d.reasons.push_back(o);
+            return d;
+        }
     }
     d.reasons = over;
     if (limits.approval == Approval::kFile && auto_approve == AutoApprove::kNo)

@@ -31,7 +31,7 @@ struct GateLimits {
 // What the plan would do, from its summary.json and plan.csv.
 struct GatePlan {
     int64_t migrations = 0;
-    int64_t moved_mem_mib = 0;
+    double moved_mem_mib = 0;
     std::string digest;  // plan.csv's digest ("fnv1a64:HEX", io/digest.hpp)
 };
 

@@ -73,7 +73,7 @@ CK1="$S/$C1/plan/checkpoint.h5"
     ok "cycle 1: cycle.json records each step's command line and exit code; the journal is in plan/" || bad "cycle 1 record: $(cat "$S/$C1/cycle.json")"
 [ "$(readlink "$S/latest")" = "$C1" ] && ok "cycle 1: DIR/latest points at it" || bad "latest: $(readlink "$S/latest")"
 # The gate's record: the plan's figures and its digest, the digest dispatch checks.
-[ "$(field $C1 'g["migrations"], g["moved_mem_mib"], g["max_moves"], g["plan_digest"].startswith("fnv1a64:")')" = "1 256 5 True" ] &&
+[ "$(field $C1 'g["migrations"], g["moved_mem_mib"], g["max_moves"], g["plan_digest"].startswith("fnv1a64:")')" = "1 256.0 5 True" ] &&
     ok "gate.json: migrations, memory moved, the limits and the plan's digest" || bad "gate.json: $(cat "$S/$C1/gate.json")"
 
 # 2. The fleet after the move: --previous is cycle 1's checkpoint; nothing to move.

@@ -36,6 +36,30 @@ TEST(DecideGate, FileApprovalNeedsTheFileOrAutoApprove) {
     EXPECT_TRUE(decide_gate(kPlan, lim, AutoApprove::kYes, {}).approved);
 }
 
+// approval = "auto" with a standing approval file: a plan within the limits passes unnamed; one
+// above them only when named.
+TEST(DecideGate, UnderAutoAnApprovalFileOnlyWidensTheLimits) {
+    const std::vector<std::string> other{"fnv1a64:bb"};
+    const GateDecision within =
+        decide_gate(kPlan, {3, 3.0, Approval::kAuto}, AutoApprove::kNo, other);
+    EXPECT_TRUE(within.approved);
+    EXPECT_EQ(within.approved_by, "auto");
+    const GateDecision above =
+        decide_gate(kPlan, {2, 3.0, Approval::kAuto}, AutoApprove::kNo, other);
+    EXPECT_FALSE(above.approved);
+    ASSERT_EQ(above.reasons.size(), 2u);
+    EXPECT_NE(above.reasons[0].find("does not name this plan"), std::string::npos);
+}
+
+// summary.json's moved_mem_mib is a rounded decimal: 65,536.9 MiB is above 64 GiB.
+TEST(DecideGate, MemoryIsComparedWithItsFraction) {
+    GatePlan p = kPlan;
+    p.moved_mem_mib = 65536.9;
+    EXPECT_FALSE(decide_gate(p, {-1, 64.0, Approval::kAuto}, AutoApprove::kNo, {}).approved);
+    p.moved_mem_mib = 65536.0;
+    EXPECT_TRUE(decide_gate(p, {-1, 64.0, Approval::kAuto}, AutoApprove::kNo, {}).approved);
+}
+
 TEST(DecideGate, AnApprovalAppliesOnlyToThePlanItNames) {
     const GateLimits lim{1, 10, Approval::kFile};
     const GateDecision other =
