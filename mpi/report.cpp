@@ -90,7 +90,7 @@ Result<void> cmd_report(const std::vector<std::string>& argv, const MpiEnv& env)
     vars.push_back(path);
     const char* python = std::getenv("FLEETPLAN_PYTHON");
     if (!python || !*python) python = FP_REPORT_PYTHON;
-    std::vector<std::string> args = {python, "-m", "fleetplan.report"};
+    std::vector<std::string> args = {python, "-P", "-m", "fleetplan.report"};
     args.insert(args.end(), argv.begin(), argv.end());
     std::vector<char*> cargs, cenv;
     for (std::string& a : args) cargs.push_back(a.data());
