@@ -15,10 +15,8 @@
 // dispatched migrations, else the one it was given (held and empty cycles pass the chain on). A
 // failed cycle is never `latest`, so the next cycle chains past it.
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +34,7 @@
 #include "io/csv.hpp"
 #include "io/digest.hpp"
 #include "io/output_commit.hpp"
+#include "mpi/child_process.hpp"
 #include "mpi/cli.hpp"
 #include "mpi/collective.hpp"
 #include "mpi/commands.hpp"
@@ -114,30 +113,15 @@ Result<int> run_step(const std::string& self, const std::vector<std::string>& ar
         return fail(ErrorCode::kEnvironment, log + ": cannot create: " + std::strerror(errno));
     std::vector<std::string> args{self};
     args.insert(args.end(), argv.begin(), argv.end());
-    std::vector<char*> cargs;
-    for (auto& a : args) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    std::vector<std::string> env = step_environment();
-    std::vector<char*> cenv;
-    for (auto& e : env) cenv.push_back(e.data());
-    cenv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, fd, 2);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, self.c_str(), &fa, nullptr, cargs.data(), cenv.data());
-    posix_spawn_file_actions_destroy(&fa);
+    const ChildRun run = run_child(std::move(args), step_environment(), fd);
     ::close(fd);
-    if (rc != 0)
-        return fail(ErrorCode::kEnvironment, self + ": cannot start: " + std::strerror(rc));
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return fail(ErrorCode::kEnvironment, std::string("waitpid: ") + std::strerror(errno));
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    if (run.spawn_error != 0)
+        return fail(ErrorCode::kEnvironment,
+                    self + ": cannot start: " + std::strerror(run.spawn_error));
+    if (run.wait_error != 0)
+        return fail(ErrorCode::kEnvironment,
+                    std::string("waitpid: ") + std::strerror(run.wait_error));
+    return run.exit_code;
 }
 
 // The last `n` lines of a log, indented, for the message of a failed step.

@@ -2,8 +2,6 @@
 // is drawn by the Python package (python/fleetplan/report.py, matplotlib); this command finds
 // the package, runs `python3 -m fleetplan.report` on rank 0 with the same arguments and passes
 // its exit code on (2: bad input, the file named by Python's message).
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mpi/child_process.hpp"
 #include "mpi/commands.hpp"
 
 extern char** environ;
@@ -92,26 +91,17 @@ Result<void> cmd_report(const std::vector<std::string>& argv, const MpiEnv& env)
     if (!python || !*python) python = FP_REPORT_PYTHON;
     std::vector<std::string> args = {python, "-P", "-m", "fleetplan.report"};
     args.insert(args.end(), argv.begin(), argv.end());
-    std::vector<char*> cargs, cenv;
-    for (std::string& a : args) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    for (std::string& v : vars) cenv.push_back(v.data());
-    cenv.push_back(nullptr);
     std::cout.flush();
-    pid_t pid = 0;
-    if (const int rc = ::posix_spawnp(&pid, python, nullptr, nullptr, cargs.data(), cenv.data());
-        rc != 0)
+    const ChildRun run = run_child(std::move(args), std::move(vars));
+    if (run.spawn_error != 0)
+        return fail(ErrorCode::kEnvironment, "report: cannot run " + std::string(python) + ": " +
+                                                 std::strerror(run.spawn_error));
+    if (run.wait_error != 0)
         return fail(ErrorCode::kEnvironment,
-                    "report: cannot run " + std::string(python) + ": " + std::strerror(rc));
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return fail(ErrorCode::kEnvironment,
-                        std::string("report: waiting for python3: ") + std::strerror(errno));
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+                    std::string("report: waiting for python3: ") + std::strerror(run.wait_error));
+    if (run.exit_code == 0) return {};
     // Python printed what was wrong (naming the file); keep its class of error.
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int code = run.exit_code;
     const ErrorCode ec = code == 2   ? ErrorCode::kBadInput
                          : code == 3 ? ErrorCode::kEnvironment
                                      : ErrorCode::kInternal;
