@@ -17,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "io/fleet_csv.hpp"
 #include "io/h5_file.hpp"
@@ -916,6 +917,33 @@ PreviousCheckpoint read_previous_all(hid_t file, const std::string& path, int ra
                 }
             });
         p.sums.push_back({sum.crc, sum.bytes});
+    }
+    // What dispatch did with the plan (its journal, folded in after each wave): a VM whose every
+    // journalled move ended failed, aborted or skipped, or was only queued, did not move, so it
+    // does not cool down. A move the journal does not name (a new VM's placement, a wave a
+    // killed dispatch never reached, no dispatch at all) and one in flight count as moved.
+    if (r.exists("/dispatch")) {
+        const auto mv = r.dataset<int64_t>("/dispatch/move", H5T_NATIVE_INT64);
+        const auto ev = r.dictionary("/dispatch/event");
+        const auto vm = r.strings("/dispatch/vm");
+        check(ev.size() == mv.size() && vm.size() == mv.size(),
+              "/dispatch columns of different lengths");
+        std::map<int64_t, std::pair<std::string, dispatch::MoveEvent>> last;  // per move
+        for (size_t i = 0; i < mv.size(); ++i) {
+            const auto kind = dispatch::parse_move_event(ev[i]);
+            check(kind.has_value(), "/dispatch/event: unknown event " + in_quotes(ev[i]));
+            last[mv[i]] = {vm[i], *kind};
+        }
+        std::set<std::string> named, moved_vms;
+        for (const auto& [move, what] : last) {
+            named.insert(what.first);
+            if (what.second == dispatch::MoveEvent::kStarted ||
+                what.second == dispatch::MoveEvent::kFinished)
+                moved_vms.insert(what.first);
+        }
+        std::erase_if(p.moved_ids, [&](const std::string& id) {
+            return named.count(id) > 0 && moved_vms.count(id) == 0;
+        });
     }
     return p;
 }

@@ -131,8 +131,10 @@ struct Checkpoint {
 // not a part, shorter than mapped: bad input naming the part), and every /fleet/vms column's
 // range is checksummed as stored; verify_previous_rows joins the ranges' sums in row order and
 // compares them with the columns' crc32 attributes, so a damaged or stale row anywhere is bad
-// input naming the column (and the parts), wherever it lies. Not read: the plan's other tables,
-// the summary, history, traffic and dispatch journal (nothing in a replan uses them).
+// input naming the column (and the parts), wherever it lies. The dispatch journal, when the
+// plan was dispatched, says which moves happened: a VM whose journalled moves all failed, were
+// skipped or never started is left out of moved_ids (it did not move, so no cooldown). Not read:
+// the plan's other tables, the summary, history and traffic (nothing in a replan uses them).
 struct ColumnSum {
     uint32_t crc = 0;   // crc32 of a range of a column's values as stored
     int64_t bytes = 0;  // their length in bytes
@@ -145,7 +147,8 @@ struct PreviousCheckpoint {
     int64_t vm_rows = 0;            // rows of /fleet/vms
     int64_t first_row = 0;          // the range read: [first_row, first_row + rows_read)
     int64_t rows_read = 0;
-    std::vector<std::string> moved_ids;  // ids of the range's rows that a move names, row order
+    std::vector<std::string> moved_ids;  // ids of the range's rows that a move names (and, when
+                                         // dispatched, that moved), row order
     std::vector<ColumnSum> sums;         // per /fleet/vms column (table order): the range's
     std::vector<std::optional<uint32_t>> want;  // per column: its crc32 (none: older file)
     std::string parts;  // the part files /fleet/vms maps, comma-separated ("" for none)

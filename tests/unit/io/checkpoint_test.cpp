@@ -214,6 +214,40 @@ TEST_F(CheckpointTest, PreviousRangesTogetherGiveTheMovedIdsAndHosts) {
         << bad.error().msg;
 }
 
+// A dispatched plan's checkpoint holds dispatch's journal: plan --previous cools down only the
+// VMs that moved. Of four journalled moves one finished, one failed after a retry, one was
+// skipped and one was in flight when dispatch stopped (counted as moved); moves the journal does
+// not name (never dispatched) still count, for every number of ranges.
+TEST_F(CheckpointTest, PreviousLeavesOutTheVmsDispatchDidNotMove) {
+    Checkpoint c = make();
+    c.now_s = 1767225600;
+    ASSERT_GE(c.plan.moves.size(), 5u);
+    auto id_of = [&](size_t m) { return c.fleet.vms[size_t(c.plan.moves[m].vm)].id; };
+    auto entry = [&](size_t m, dispatch::MoveEvent e) {
+        dispatch::JournalEntry j;
+        j.move = static_cast<int64_t>(m);
+        j.event = e;
+        j.vm = id_of(m);
+        j.source = "s";
+        j.target = "t";
+        return j;
+    };
+    using E = dispatch::MoveEvent;
+    c.dispatch_journal = {entry(0, E::kQueued),   entry(1, E::kQueued),  entry(2, E::kQueued),
+                          entry(3, E::kQueued),   entry(0, E::kStarted), entry(1, E::kStarted),
+                          entry(0, E::kFinished), entry(1, E::kFailed),  entry(1, E::kStarted),
+                          entry(1, E::kFailed),   entry(2, E::kSkipped), entry(3, E::kStarted)};
+    ASSERT_TRUE(write_checkpoint(path("d.h5"), c).has_value());
+    std::vector<std::string> want = moved_ids(c);
+    for (size_t m : {1, 2}) want.erase(std::find(want.begin(), want.end(), id_of(m)));
+    for (int ranges : {1, 3}) {
+        int64_t most = 0;
+        auto ids = moved_ids_by_ranges(path("d.h5"), ranges, most);
+        ASSERT_TRUE(ids.has_value()) << ids.error().msg;
+        EXPECT_EQ(*ids, want) << ranges << " ranges";
+    }
+}
+
 TEST_F(CheckpointTest, PartsJoinedByVirtualDatasetsReadAsTheSelfContainedFile) {
     Checkpoint c = make();
     for (size_t i = 0; i < c.fleet.vms.size(); ++i) {
