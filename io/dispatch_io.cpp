@@ -9,7 +9,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "io/csv.hpp"
 #include "io/digest.hpp"
@@ -379,6 +382,140 @@ Result<void> append_collected_history(const std::string& path,
     if (::close(fd) != 0 && why.empty()) why = std::strerror(errno);
     if (!why.empty()) return fail(ErrorCode::kEnvironment, path + ": cannot append: " + why);
     return {};
+}
+
+namespace {
+
+// A history CSV's records (a newline outside quotes ends one; record 0 is the header), each
+// with its time (when an integer) and its vm field as written (quoted or not).
+struct HistoryRecords {
+    std::vector<std::pair<size_t, size_t>> span;  // [begin, end) including the newline
+    std::vector<std::optional<int64_t>> time;
+    std::vector<std::string> vm;
+};
+HistoryRecords split_history(const std::string& text) {
+    HistoryRecords h;
+    bool quoted = false;
+    size_t begin = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '"') quoted = !quoted;
+        if (text[i] == '\n' && !quoted) {
+            h.span.emplace_back(begin, i + 1);
+            begin = i + 1;
+        }
+    }
+    if (begin < text.size()) h.span.emplace_back(begin, text.size());
+    h.time.resize(h.span.size());
+    h.vm.resize(h.span.size());
+    for (size_t r = 1; r < h.span.size(); ++r) {
+        const auto [b, e] = h.span[r];
+        const size_t comma = text.find(',', b);
+        if (comma == std::string::npos || comma >= e) continue;
+        h.time[r] = to_int(text.substr(b, comma - b));
+        bool q = false;
+        size_t end = comma + 1;
+        for (; end < e && (q || (text[end] != ',' && text[end] != '\n')); ++end)
+            if (text[end] == '"') q = !q;
+        h.vm[r] = text.substr(comma + 1, end - comma - 1);
+    }
+    return h;
+}
+
+// A field as written, unquoted ("a ""b""" → a "b").
+std::string unquoted(const std::string& f) {
+    if (f.size() < 2 || f.front() != '"' || f.back() != '"') return f;
+    std::string out;
+    for (size_t i = 1; i + 1 < f.size(); ++i) {
+        out += f[i];
+        if (f[i] == '"' && f[i + 1] == '"') ++i;
+    }
+    return out;
+}
+
+// The records of `text` for which keep(r) holds (the header always).
+TrimmedHistory keep_records(const std::string& text, const HistoryRecords& h,
+                            const std::vector<uint8_t>& keep) {
+    TrimmedHistory out;
+    for (size_t r = 0; r < h.span.size(); ++r) {
+        if (r > 0 && !keep[r]) {
+            ++out.dropped;
+            continue;
+        }
+        out.text.append(text, h.span[r].first, h.span[r].second - h.span[r].first);
+    }
+    if (out.dropped == 0) out.text = text;
+    return out;
+}
+
+}  // namespace
+
+TrimmedHistory trim_history_text(const std::string& text, int64_t keep_times,
+                                 int64_t min_interval_s) {
+    const HistoryRecords h = split_history(text);
+    std::vector<int64_t> times;
+    for (const auto& t : h.time)
+        if (t) times.push_back(*t);
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    // The times kept: newest first, each at least min_interval_s before the one kept after it,
+    // at most keep_times of them.
+    std::vector<int64_t> kept;
+    for (auto t = times.rbegin(); t != times.rend(); ++t) {
+        if (keep_times > 0 && static_cast<int64_t>(kept.size()) >= keep_times) break;
+        if (kept.empty() || *t <= kept.back() - std::max<int64_t>(min_interval_s, 1))
+            kept.push_back(*t);
+    }
+    std::sort(kept.begin(), kept.end());
+    // Each (time, vm) once: the record written last.
+    std::vector<uint8_t> keep(h.span.size(), 1);
+    std::set<std::pair<int64_t, std::string>> seen;
+    for (size_t r = h.span.size(); r-- > 1;) {
+        if (!h.time[r]) continue;
+        keep[r] = std::binary_search(kept.begin(), kept.end(), *h.time[r]) &&
+                  seen.emplace(*h.time[r], h.vm[r]).second;
+    }
+    TrimmedHistory out = keep_records(text, h, keep);
+    out.times = static_cast<int64_t>(times.size());
+    out.kept_times = static_cast<int64_t>(kept.size());
+    return out;
+}
+
+TrimmedHistory history_of_vms_text(const std::string& text, const std::set<std::string>& vms) {
+    const HistoryRecords h = split_history(text);
+    std::vector<uint8_t> keep(h.span.size(), 1);
+    for (size_t r = 1; r < h.span.size(); ++r)
+        if (h.time[r]) keep[r] = vms.count(unquoted(h.vm[r])) > 0;
+    return keep_records(text, h, keep);
+}
+
+Result<TrimmedHistory> write_history_of_vms(const std::string& history, const std::string& vms_csv,
+                                            const std::string& out) {
+    auto vms_text = read_file(vms_csv);
+    if (!vms_text) return tl::unexpected(vms_text.error());
+    auto table = parse_csv(*vms_text, vms_csv);
+    if (!table) return tl::unexpected(table.error());
+    const auto id = std::find(table->header.begin(), table->header.end(), "id");
+    if (id == table->header.end()) return bad_input(vms_csv + ":1: no id column");
+    const size_t col = static_cast<size_t>(id - table->header.begin());
+    std::set<std::string> ids;
+    for (const auto& row : table->rows)
+        if (col < row.fields.size()) ids.insert(row.fields[col]);
+    auto text = read_file(history);
+    if (!text) return tl::unexpected(text.error());
+    TrimmedHistory t = history_of_vms_text(*text, ids);
+    if (auto w = write_file_atomic(out, t.text); !w) return tl::unexpected(w.error());
+    return t;
+}
+
+Result<TrimmedHistory> trim_collected_history(const std::string& path, int64_t keep_times,
+                                              int64_t min_interval_s) {
+    if (::access(path.c_str(), F_OK) != 0) return TrimmedHistory{};
+    auto text = read_file(path);
+    if (!text) return tl::unexpected(text.error());
+    TrimmedHistory t = trim_history_text(*text, keep_times, min_interval_s);
+    if (t.dropped > 0)
+        if (auto w = write_file_atomic(path, t.text); !w) return tl::unexpected(w.error());
+    return t;
 }
 
 }  // namespace fp::io

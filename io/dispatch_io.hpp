@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,34 @@ std::string missing_hosts_csv(const std::vector<dispatch::MissingHost>& missing)
 [[nodiscard]] Result<void> append_collected_history(const std::string& path,
                                                     const std::vector<dispatch::CollectedVm>& rows,
                                                     int64_t time_s);
+// The history CSV bounded for `fleetplan cycle` ([cycle] history_keep, history_min_interval_s):
+// the samples of its `keep_times` newest times (0: all), each time at least `min_interval_s`
+// before the next one kept (a sample taken sooner after another, say by a cycle rerun by hand,
+// is dropped in favour of the newer one), and each (time, vm) once (the record written last).
+// plan --history, which takes the smallest interval between samples as its grid, then reads a
+// series of bounded length without duplicate samples. Records are
+// kept whole and in file order (a quoted field may span lines); a record whose time is not an
+// integer is kept. `dropped`: the records removed (0: the text returned unchanged).
+struct TrimmedHistory {
+    std::string text;
+    int64_t dropped = 0;
+    int64_t times = 0;       // distinct times in the input
+    int64_t kept_times = 0;  // of them kept
+};
+TrimmedHistory trim_history_text(const std::string& text, int64_t keep_times,
+                                 int64_t min_interval_s);
+// The file rewritten atomically when anything is dropped; a missing file is left alone.
+[[nodiscard]] Result<TrimmedHistory> trim_collected_history(const std::string& path,
+                                                            int64_t keep_times,
+                                                            int64_t min_interval_s);
+// The history's records of the VMs in `vms` (the header, and any record whose time is not an
+// integer, stay): plan --history refuses a VM the fleet does not have, such as one deleted since
+// a sample or one on a host collect could not read this time. `dropped`: the records left out.
+TrimmedHistory history_of_vms_text(const std::string& text, const std::set<std::string>& vms);
+// The same for the ids of VMS_CSV (its id column), written to OUT (atomically).
+[[nodiscard]] Result<TrimmedHistory> write_history_of_vms(const std::string& history,
+                                                          const std::string& vms_csv,
+                                                          const std::string& out);
 
 inline constexpr const char* kJournalHeader =
     "time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason";

@@ -198,5 +198,81 @@ TEST_F(DispatchIoTest, IdsWithANulOrBadUtf8AreRefused) {
     EXPECT_NE(j.error().msg.find(":2:vm: id holds a NUL byte"), std::string::npos) << j.error().msg;
 }
 
+// fleetplan cycle bounds DIR/history.csv to its newest [cycle] history_keep sample times.
+TEST(TrimHistoryText, KeepsTheNewestTimesWholeRecordsInFileOrder) {
+    const std::string text =
+        "time,vm,cpu,mem,net\n"
+        "100,a,0.1,0.2,\n"
+        "100,\"b,\nc\",0.3,0.4,\n"
+        "200,a,0.5,0.6,\n"
+        "300,a,0.7,0.8,\n"
+        "300,\"b,\nc\",0.9,1.0,\n";
+    const TrimmedHistory t = trim_history_text(text, 2, 60);
+    EXPECT_EQ(t.times, 3);
+    EXPECT_EQ(t.kept_times, 2);
+    EXPECT_EQ(t.dropped, 2);
+    EXPECT_EQ(t.text,
+              "time,vm,cpu,mem,net\n200,a,0.5,0.6,\n300,a,0.7,0.8,\n300,\"b,\nc\",0.9,1.0,\n");
+    // Within the bound, or 0 (no bound): unchanged.
+    for (int64_t keep : {3, 10, 0}) {
+        const TrimmedHistory same = trim_history_text(text, keep, 60);
+        EXPECT_EQ(same.dropped, 0) << keep;
+        EXPECT_EQ(same.text, text) << keep;
+    }
+    // Times out of order (a clock set back): the newest by value stay, order kept.
+    const TrimmedHistory back =
+        trim_history_text("time,vm,cpu,mem,net\n300,a,1,1,\n100,a,0,0,\n200,a,0.5,0.5,", 2, 60);
+    EXPECT_EQ(back.text, "time,vm,cpu,mem,net\n300,a,1,1,\n200,a,0.5,0.5,");
+}
+
+// Two cycles in one second, or a cycle rerun by hand a few seconds after another: plan's history
+// reader refuses a duplicate (time, vm) and would take the few seconds as its grid.
+TEST(TrimHistoryText, DropsDuplicatesAndSamplesTooCloseToANewerOne) {
+    const std::string text =
+        "time,vm,cpu,mem,net\n"
+        "1000,a,0.1,0,\n"
+        "1300,a,0.2,0,\n"
+        "1300,b,0.2,0,\n"
+        "1300,a,0.3,0,\n"  // the same (time, vm) again: this record stays
+        "1310,a,0.4,0,\n"  // 10 s later: it stays, 1300 goes
+        "1310,b,0.4,0,\n";
+    const TrimmedHistory t = trim_history_text(text, 0, 60);
+    EXPECT_EQ(t.times, 3);
+    EXPECT_EQ(t.kept_times, 2);
+    EXPECT_EQ(t.text, "time,vm,cpu,mem,net\n1000,a,0.1,0,\n1310,a,0.4,0,\n1310,b,0.4,0,\n");
+    const TrimmedHistory close = trim_history_text(text, 0, 5);
+    EXPECT_EQ(close.text,
+              "time,vm,cpu,mem,net\n1000,a,0.1,0,\n1300,b,0.2,0,\n1300,a,0.3,0,\n"
+              "1310,a,0.4,0,\n1310,b,0.4,0,\n");
+}
+
+// plan --history refuses a VM the fleet does not have: the cycle gives it the rows of the VMs
+// collect found (ids compared unquoted).
+TEST(HistoryOfVmsText, KeepsTheRowsOfTheGivenVmsOnly) {
+    const std::string text =
+        "time,vm,cpu,mem,net\n1,a,0,0,\n1,gone,0,0,\n2,\"b,\"\"c\"\"\",0,0,\n2,a,0,0,\n";
+    const TrimmedHistory t = history_of_vms_text(text, {"a", "b,\"c\""});
+    EXPECT_EQ(t.dropped, 1);
+    EXPECT_EQ(t.text, "time,vm,cpu,mem,net\n1,a,0,0,\n2,\"b,\"\"c\"\"\",0,0,\n2,a,0,0,\n");
+    EXPECT_EQ(history_of_vms_text(text, {}).text, "time,vm,cpu,mem,net\n");
+}
+
+TEST_F(DispatchIoTest, TrimCollectedHistoryRewritesTheFileOnlyWhenItDrops) {
+    const std::string p = write("history.csv", "time,vm,cpu,mem,net\n1,a,0,0,\n2,a,0,0,\n");
+    auto kept = trim_collected_history(p, 2, 1);
+    ASSERT_TRUE(kept.has_value()) << kept.error().msg;
+    EXPECT_EQ(kept->dropped, 0);
+    auto cut = trim_collected_history(p, 1, 1);
+    ASSERT_TRUE(cut.has_value()) << cut.error().msg;
+    EXPECT_EQ(cut->dropped, 1);
+    std::ifstream in(p);
+    const std::string now((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(now, "time,vm,cpu,mem,net\n2,a,0,0,\n");
+    auto missing = trim_collected_history(p + ".none", 1, 1);
+    ASSERT_TRUE(missing.has_value());
+    EXPECT_EQ(missing->dropped, 0);
+    EXPECT_FALSE(fs::exists(p + ".none"));
+}
+
 }  // namespace
 }  // namespace fp::io
