@@ -447,6 +447,34 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         }
     }
     if (auto v = cycle_node.get_int("keep", 0, 0, 1000000); collect(v)) cy.keep = *v;
+    if (auto v = cycle_node.get_int("history_keep", 288, 0, 1000000); collect(v))
+        cy.history_keep = *v;
+    if (auto v = cycle_node.get_int("history_min_interval_s", 60, 1, 86400); collect(v))
+        cy.history_min_interval_s = *v;
+    // dispatch's options, with dispatch's own ranges (mpi/dispatch.cpp).
+    if (auto v = cycle_node.get_int("dispatch_max_per_host", 0, 0, 1000); collect(v))
+        cy.dispatch_max_per_host = *v;
+    if (auto v = cycle_node.get_int("dispatch_max_total", 0, 0, 100000); collect(v))
+        cy.dispatch_max_total = *v;
+    if (auto v = cycle_node.get_double("dispatch_timeout_s", 0, 0, 86400 * 7); collect(v))
+        cy.dispatch_timeout_s = *v;
+    if (auto v = cycle_node.get_int("dispatch_bandwidth_mibps", 0, 0, 10000000); collect(v))
+        cy.dispatch_bandwidth_mibps = *v;
+    if (auto v = cycle_node.get_int("dispatch_retries", 2, 0, 100); collect(v))
+        cy.dispatch_retries = *v;
+    if (auto v = cycle_node.get_double("dispatch_backoff_s", 2, 0, 3600); collect(v))
+        cy.dispatch_backoff_s = *v;
+    if (auto v = cycle_node.get_string("dispatch_mode", "precopy"); collect(v)) {
+        if (*v == "precopy" || *v == "postcopy" || *v == "auto")
+            cy.dispatch_mode = *v;
+        else
+            errors.push_back(file + ": cycle.dispatch_mode: unknown value " + in_quotes(*v) +
+                             " (valid: precopy, postcopy, auto)");
+    }
+    if (auto v = cycle_node.get_bool("dispatch_allow_skips", false); collect(v))
+        cy.dispatch_allow_skips = *v;
+    if (auto v = cycle_node.get_bool("dispatch_dry_run", false); collect(v))
+        cy.dispatch_dry_run = *v;
     if (sim.max_power_w < sim.idle_power_w)
         errors.push_back(file + ": sim.max_power_w: must be at least sim.idle_power_w");
 

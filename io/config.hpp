@@ -47,15 +47,27 @@ struct SimConfig {
 // [cycle]: how `fleetplan cycle` runs collect, plan, its gate and dispatch (mpi/cycle.cpp).
 // Paths are relative to the config file's directory; empty strings are "not given".
 struct CycleConfig {
-    std::string hosts;                 // the fleet's hosts.csv (required by `cycle`)
-    std::string connect_uri_template;  // dispatch's (and collect's) T1 (required by `cycle`)
-    std::string collect_uri_template;  // collect's, when it differs (e.g. a read-only socket)
-    std::string dest_uri_template;     // dispatch's T2
-    std::string migrate_uri_template;  // dispatch's T3
-    double sample_seconds = 1;         // collect --sample-seconds
-    double max_missing_frac = 0.1;     // collect --max-missing-frac
-    dispatch::GateLimits gate;         // max_moves, max_gib, approval
-    int64_t keep = 0;                  // completed cycle directories kept (0: all)
+    std::string hosts;                    // the fleet's hosts.csv (required by `cycle`)
+    std::string connect_uri_template;     // dispatch's (and collect's) T1 (required by `cycle`)
+    std::string collect_uri_template;     // collect's, when it differs (e.g. a read-only socket)
+    std::string dest_uri_template;        // dispatch's T2
+    std::string migrate_uri_template;     // dispatch's T3
+    double sample_seconds = 1;            // collect --sample-seconds
+    double max_missing_frac = 0.1;        // collect --max-missing-frac
+    dispatch::GateLimits gate;            // max_moves, max_gib, approval
+    int64_t keep = 0;                     // completed cycle directories kept (0: all)
+    int64_t history_keep = 288;           // DIR/history.csv: samples of the newest so many cycles
+    int64_t history_min_interval_s = 60;  // and none closer than this to a newer one
+    // dispatch's options (0 / "": dispatch's own default, which for the first three is the plan's)
+    int64_t dispatch_max_per_host = 0;      // --max-per-host
+    int64_t dispatch_max_total = 0;         // --max-total
+    double dispatch_timeout_s = 0;          // --timeout
+    int64_t dispatch_bandwidth_mibps = 0;   // --bandwidth
+    int64_t dispatch_retries = 2;           // --retries
+    double dispatch_backoff_s = 2;          // --backoff
+    std::string dispatch_mode = "precopy";  // --mode
+    bool dispatch_allow_skips = false;      // --allow-skips
+    bool dispatch_dry_run = false;          // --dry-run: the cycle plans and gates, moves nothing
 };
 
 struct RunConfig {
