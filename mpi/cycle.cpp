@@ -6,14 +6,19 @@
 //
 // State directory DIR:
 //   DIR/.lock               flock: one cycle at a time
-//   DIR/history.csv         collect's utilisation history, appended by every cycle
-//   DIR/latest              symbolic link to the newest completed cycle's directory
+//   DIR/history.csv         collect's utilisation history, appended by every cycle and bounded
+//                           to the newest [cycle] history_keep cycles; plan reads it (--history)
+//   DIR/latest              symbolic link to the newest cycle that passes the chain on
 //   DIR/<UTC time>/         one cycle: cycle.json (status, steps, command lines), collect/ and
 //                           collect.log, plan/ and plan.log, gate.json, dispatch.log (the
 //                           journal is plan/dispatch.journal, where dispatch keeps it)
-// A completed cycle's cycle.json names `next_previous`: its own plan checkpoint when it
-// dispatched migrations, else the one it was given (held and empty cycles pass the chain on). A
-// failed cycle is never `latest`, so the next cycle chains past it.
+// A cycle's cycle.json names `next_previous`: its own plan checkpoint when its dispatch moved a
+// VM (also when other migrations of it failed: "partly dispatched"; the checkpoint holds
+// dispatch's journal, so plan --previous cools down only the VMs that moved), else the one it
+// was given (held, empty and dry-run cycles pass the chain on). Every exit records a final
+// status; a failed cycle is never `latest`, so the next cycle chains past it. A cycle found
+// `running` by the next one (which holds the lock, so it is not) was killed: it is marked
+// "interrupted", and chained when its dispatch moved a VM.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,6 +31,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -33,6 +39,7 @@
 #include "io/config.hpp"
 #include "io/csv.hpp"
 #include "io/digest.hpp"
+#include "io/dispatch_io.hpp"
 #include "io/output_commit.hpp"
 #include "mpi/child_process.hpp"
 #include "mpi/cli.hpp"
@@ -55,17 +62,23 @@ const char* kCycleUsage =
     "                       [--approve FILE | --auto-approve]\n";
 const char* kCycleNotes =
     "Runs one planning cycle into DIR/<UTC time>/: collect (the hosts of C.toml's [cycle]\n"
-    "table), plan (C.toml, --previous: the checkpoint the last completed cycle passes on, --now:\n"
-    "the clock unless given), a gate (gate.json: approved or held, and why) and, when approved,\n"
-    "dispatch. Each step runs as `fleetplan STEP` with its log in STEP.log; cycle.json records\n"
-    "every command line and exit code; DIR/latest points at the newest completed cycle.\n"
+    "table; its history goes to DIR/history.csv, bounded to [cycle] history_keep cycles), plan\n"
+    "(C.toml, --history DIR/history.csv, --previous: the checkpoint the last cycle that moved VMs\n"
+    "passes on, --now: the clock unless given), a gate (gate.json: approved or held, and why) "
+    "and,\n"
+    "when approved, dispatch (options from [cycle] dispatch_*). Each step runs as `fleetplan\n"
+    "STEP` with its log in STEP.log; cycle.json records every command line and exit code, and\n"
+    "what dispatch did with each move; DIR/latest points at the newest cycle that chains.\n"
     "The gate holds a plan above [cycle] max_moves or max_gib, or, with approval = \"file\",\n"
     "one that no --approve FILE names (a line with the plan's digest, as gate.json shows it);\n"
     "--auto-approve lets plans within the limits pass; an --approve FILE naming the plan passes\n"
     "it above the limits too. A held cycle dispatches nothing and exits 0.\n"
-    "Exit codes: 0 done (dispatched, held or nothing to move), 2 bad input (also a step's), 3 a\n"
-    "step's environment failure (e.g. a failed migration) or another cycle holds DIR/.lock,\n"
-    "1 internal error. A failed cycle is marked \"failed\" in its cycle.json and not chained.\n";
+    "Exit codes: 0 done (dispatched, held, dry run or nothing to move), 2 bad input (also a\n"
+    "step's), 3 a step's environment failure (e.g. a failed migration) or another cycle holds\n"
+    "DIR/.lock, 1 internal error. A failed cycle is marked \"failed\" with the reason in its\n"
+    "cycle.json and not chained; a dispatch that moved some VMs and failed others is \"partly\n"
+    "dispatched\" (exit 3) and chained; a cycle killed mid-way is marked \"interrupted\" by the\n"
+    "next one.\n";
 
 // The UTC time t as ISO 8601 (for --now) and as a directory name.
 std::string utc_text(int64_t t, const char* fmt) {
@@ -182,25 +195,53 @@ Result<void> point_latest(const std::string& state, const std::string& name) {
     return {};
 }
 
-// Removes completed cycles beyond the newest `keep` (0: keeps all), never the one holding the
-// checkpoint the chain passes on. Failed cycles stay for the operator. Best effort.
-void prune(const std::string& state, int64_t keep, const std::string& chained) {
-    if (keep <= 0) return;
-    std::vector<std::string> done;
+// A cycle directory's place in time: its name is the UTC time, then -2, -3, … when taken, so
+// names sort by (time, suffix as a number): "T-10" after "T-2".
+std::pair<std::string, int64_t> cycle_order(const std::string& name) {
+    const auto dash = name.rfind('-');
+    if (dash != std::string::npos && dash + 1 < name.size() && name.size() - dash <= 10 &&
+        name.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+        return {name.substr(0, dash), std::stoll(name.substr(dash + 1))};
+    return {name, 1};
+}
+bool cycle_before(const std::string& a, const std::string& b) {
+    return cycle_order(a) < cycle_order(b);
+}
+
+// The statuses of a cycle that ran to its end and needs no attention (prune may remove it).
+bool completed_status(const std::string& status) {
+    return status == "dispatched" || status == "held" || status == "nothing to move" ||
+           status == "dry run";
+}
+
+// The cycle directories of DIR (names) with their cycle.json, oldest first.
+std::vector<std::pair<std::string, nlohmann::json>> cycles_in(const std::string& state) {
+    std::vector<std::pair<std::string, nlohmann::json>> out;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(state, ec)) {
         if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
         auto text = io::read_file((e.path() / "cycle.json").string());
         if (!text) continue;
-        try {
-            if (nlohmann::json::parse(*text).value("status", "") != "failed")
-                done.push_back(e.path().filename().string());
-        } catch (const std::exception&) {
-        }
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;
+        out.emplace_back(e.path().filename().string(), std::move(j));
     }
-    std::sort(done.begin(), done.end());
+    std::sort(out.begin(), out.end(),
+              [](const auto& x, const auto& y) { return cycle_before(x.first, y.first); });
+    return out;
+}
+
+// Removes completed cycles beyond the newest `keep` (0: keeps all), never the one holding the
+// checkpoint the chain passes on. Failed, partly dispatched, interrupted and running cycles
+// stay for the operator (and are not counted). Best effort.
+void prune(const std::string& state, int64_t keep, const std::string& chained) {
+    if (keep <= 0) return;
+    std::vector<std::string> done;
+    for (const auto& [name, j] : cycles_in(state))
+        if (completed_status(j.value("status", ""))) done.push_back(name);
     if (static_cast<int64_t>(done.size()) <= keep) return;
     done.resize(done.size() - static_cast<size_t>(keep));
+    std::error_code ec;
     for (const auto& name : done) {
         const std::string dir = state + "/" + name;
         if (!chained.empty() && chained.rfind(dir + "/", 0) == 0) continue;
@@ -208,6 +249,87 @@ void prune(const std::string& state, int64_t keep, const std::string& chained) {
         if (ec)
             std::cerr << "warning: cycle: cannot remove " << dir << ": " << ec.message() << "\n";
     }
+}
+
+// What dispatch did with each move, from its journal: the last event of each move, as lists of
+// "vm source->target" by outcome. `moved`: a move finished or still in flight (a dispatch that
+// was killed): its VM may be on the target, so the plan's checkpoint must be chained.
+struct DispatchOutcome {
+    nlohmann::json moves = nlohmann::json::object();
+    int64_t moved = 0;
+};
+Result<DispatchOutcome> dispatch_outcome(const std::string& journal) {
+    auto entries = io::read_journal(journal);
+    if (!entries) return tl::unexpected(entries.error());
+    std::map<int64_t, const dispatch::JournalEntry*> last;
+    for (const auto& e : *entries) last[e.move] = &e;
+    DispatchOutcome out;
+    for (const char* k : {"finished", "in_flight", "failed", "skipped", "not_started"})
+        out.moves[k] = nlohmann::json::array();
+    for (const auto& [move, e] : last) {
+        const char* k = "not_started";
+        switch (e->event) {
+            case dispatch::MoveEvent::kFinished:
+                k = "finished";
+                break;
+            case dispatch::MoveEvent::kStarted:
+                k = "in_flight";
+                break;
+            case dispatch::MoveEvent::kFailed:
+            case dispatch::MoveEvent::kAborted:
+                k = "failed";
+                break;
+            case dispatch::MoveEvent::kSkipped:
+                k = "skipped";
+                break;
+            case dispatch::MoveEvent::kQueued:
+                break;
+        }
+        out.moves[k].push_back(e->vm + " " + e->source + "->" + e->target);
+        out.moved +=
+            e->event == dispatch::MoveEvent::kFinished || e->event == dispatch::MoveEvent::kStarted;
+    }
+    return out;
+}
+
+// Cycles left "running" by a process that is gone (this one holds the lock the steps inherit,
+// so none of them runs): marked "interrupted". One whose dispatch had moved a VM passes its
+// checkpoint on, and becomes `latest` when newer than it. Best effort: warnings only.
+void mark_interrupted(const std::string& state, const std::string& now_text) {
+    std::error_code ec;
+    const std::string latest = fs::read_symlink(fs::path(state) / "latest", ec).string();
+    std::string newest_chain = ec ? "" : latest;
+    for (auto& [name, j] : cycles_in(state)) {
+        if (j.value("status", "") != "running") continue;
+        const std::string dir = state + "/" + name;
+        j["status"] = "interrupted";
+        j["reason"] = "the cycle (pid " + std::to_string(j.value("pid", int64_t{-1})) +
+                      ") ended without recording a result: killed, or its machine stopped; " +
+                      "found by the cycle at " + now_text;
+        const std::string ckpt = dir + "/plan/checkpoint.h5";
+        if (::access((dir + "/plan/dispatch.journal").c_str(), F_OK) == 0) {
+            auto got = dispatch_outcome(dir + "/plan/dispatch.journal");
+            if (!got) {
+                std::cerr << "warning: cycle: " << got.error().msg << "\n";
+            } else {
+                j["dispatch"] = got->moves;
+                if (got->moved > 0 && ::access(ckpt.c_str(), R_OK) == 0) {
+                    j["next_previous"] = ckpt;
+                    if (newest_chain.empty() || cycle_before(newest_chain, name))
+                        newest_chain = name;
+                }
+            }
+        }
+        if (auto w = io::write_file_atomic(dir + "/cycle.json", j.dump(2) + "\n"); !w)
+            std::cerr << "warning: cycle: " << w.error().msg << "\n";
+        else
+            std::cerr << "warning: cycle: " << dir << " was interrupted (left \"running\")"
+                      << (j.contains("next_previous") ? "; its dispatch moved VMs: chained" : "")
+                      << "\n";
+    }
+    if (!newest_chain.empty() && newest_chain != latest)
+        if (auto r = point_latest(state, newest_chain); !r)
+            std::cerr << "warning: cycle: " << r.error().msg << "\n";
 }
 
 // The digests an --approve file names: its non-empty lines, trimmed ('#' starts a comment).
@@ -296,6 +418,8 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
                                                  state + " (it holds " + lock_path +
                                                  "); nothing done");
 
+    const std::string now_text = utc_text(now_s, "%Y-%m-%dT%H:%M:%SZ");
+    mark_interrupted(state, now_text);
     const std::string previous = chained_previous(state);
     std::string name = utc_text(now_s, "%Y%m%dT%H%M%SZ");
     std::error_code ec;
@@ -305,21 +429,26 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
     }
     const std::string dir = state + "/" + name;
     if (auto r = io::make_dir(dir); !r) return r;
-    const std::string now_text = utc_text(now_s, "%Y-%m-%dT%H:%M:%SZ");
     const std::string hosts = from_config(config, cy.hosts);
+    const std::string history = state + "/history.csv";
     const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
     if (self.empty())
         return fail(ErrorCode::kEnvironment, "cycle: /proc/self/exe: " + ec.message() +
                                                  " (the steps run this program again)");
 
-    nlohmann::json record = {{"cycle", name},       {"config", config},
-                             {"now", now_text},     {"previous", previous},
-                             {"status", "running"}, {"steps", nlohmann::json::array()}};
+    nlohmann::json record = {{"cycle", name},
+                             {"config", config},
+                             {"now", now_text},
+                             {"previous", previous},
+                             {"pid", static_cast<int64_t>(::getpid())},
+                             {"status", "running"},
+                             {"steps", nlohmann::json::array()}};
     auto save = [&]() { return io::write_file_atomic(dir + "/cycle.json", record.dump(2) + "\n"); };
     if (auto r = save(); !r) return r;
-    // A failed step: recorded, and its exit code becomes the cycle's.
-    auto step = [&](const std::string& step_name,
-                    const std::vector<std::string>& step_argv) -> Result<void> {
+
+    // A step: run and recorded; its exit code.
+    auto run = [&](const std::string& step_name,
+                   const std::vector<std::string>& step_argv) -> Result<int> {
         const auto t0 = std::chrono::steady_clock::now();
         StepRun s{step_name, step_argv, dir + "/" + step_name + ".log", 0, 0};
         auto code = run_step(self, step_argv, s.log);
@@ -331,93 +460,139 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
                                    {"exit_code", s.exit_code},
                                    {"seconds", s.seconds},
                                    {"log", s.log}});
-        if (s.exit_code == 0) return save();
-        record["status"] = "failed";
-        record["failed_step"] = s.name;
-        if (auto r = save(); !r) return r;
-        const ErrorCode exit_class = s.exit_code == 2   ? ErrorCode::kBadInput
-                                     : s.exit_code == 1 ? ErrorCode::kInternal
-                                                        : ErrorCode::kEnvironment;
-        return fail(exit_class, "cycle " + dir + ": step " + s.name + " failed (exit " +
-                                    std::to_string(s.exit_code) +
-                                    "); the cycle is marked failed and "
-                                    "the next one will not chain to it. " +
-                                    s.log + " ends:\n" + log_tail(s.log, 8));
+        if (auto r = save(); !r) return tl::unexpected(r.error());
+        return s.exit_code;
+    };
+    // A failed step's error: its exit code becomes the cycle's.
+    auto step_error = [&](const std::string& step_name, int exit_code,
+                          const std::string& what) -> Error {
+        const ErrorCode exit_class = exit_code == 2   ? ErrorCode::kBadInput
+                                     : exit_code == 1 ? ErrorCode::kInternal
+                                                      : ErrorCode::kEnvironment;
+        const std::string log = dir + "/" + step_name + ".log";
+        Error e;
+        e.code = exit_class;
+        e.msg = "cycle " + dir + ": step " + step_name + " failed (exit " +
+                std::to_string(exit_code) + "); " + what + ". " + log + " ends:\n" +
+                log_tail(log, 8);
+        return e;
+    };
+    auto step = [&](const std::string& step_name,
+                    const std::vector<std::string>& step_argv) -> Result<void> {
+        auto code = run(step_name, step_argv);
+        if (!code) return tl::unexpected(code.error());
+        if (*code == 0) return {};
+        record["failed_step"] = step_name;
+        return tl::unexpected(step_error(step_name, *code,
+                                         "the cycle is marked failed and the next one will "
+                                         "not chain to it"));
     };
 
-    std::vector<std::string> collect_argv{
-        "collect",
-        "--hosts",
-        hosts,
-        "--connect-uri-template",
-        cy.collect_uri_template.empty() ? cy.connect_uri_template : cy.collect_uri_template,
-        "--out",
-        dir + "/collect",
-        "--history",
-        state + "/history.csv",
-        "--sample-seconds",
-        io::format_double("%g", cy.sample_seconds),
-        "--max-missing-frac",
-        io::format_double("%g", cy.max_missing_frac)};
-    if (auto r = step("collect", collect_argv); !r) return r;
-
-    std::vector<std::string> plan_argv{"plan",
-                                       "--hosts",
-                                       hosts,
-                                       "--vms",
-                                       dir + "/collect/vms.csv",
-                                       "--missing-hosts",
-                                       dir + "/collect/missing_hosts.csv",
-                                       "--config",
-                                       config,
-                                       "--now",
-                                       now_text,
-                                       "--out",
-                                       dir + "/plan"};
-    if (!previous.empty()) {
-        plan_argv.push_back("--previous");
-        plan_argv.push_back(previous);
-    }
-    if (auto r = step("plan", plan_argv); !r) return r;
-
-    // The gate, on what the plan says it does.
+    std::string status;
     dispatch::GatePlan gp;
-    auto summary_text = io::read_file(dir + "/plan/summary.json");
-    if (!summary_text) return tl::unexpected(summary_text.error());
-    auto plan_csv = io::read_file(dir + "/plan/plan.csv");
-    if (!plan_csv) return tl::unexpected(plan_csv.error());
-    try {
-        const auto s = nlohmann::json::parse(*summary_text);
-        gp.migrations = s.at("migrations").get<int64_t>();
-        gp.moved_mem_mib = s.at("moved_mem_mib").get<double>();  // a rounded decimal
-    } catch (const std::exception& e) {
-        return fail(ErrorCode::kInternal, dir + "/plan/summary.json: " + e.what());
-    }
-    gp.digest = io::plan_digest(*plan_csv);
-    const auto auto_approve =
-        args->has("auto-approve") ? dispatch::AutoApprove::kYes : dispatch::AutoApprove::kNo;
-    const dispatch::GateDecision gate = dispatch::decide_gate(gp, cy.gate, auto_approve, approvals);
-    const nlohmann::json gate_json = {
-        {"decision", gate.approved ? "approved" : "held"},
-        {"approved_by", gate.approved_by},
-        {"reasons", gate.reasons},
-        {"plan_digest", gp.digest},
-        {"migrations", gp.migrations},
-        {"moved_mem_mib", gp.moved_mem_mib},
-        {"moved_gib", gp.moved_mem_mib / 1024.0},
-        {"max_moves", cy.gate.max_moves},
-        {"max_gib", cy.gate.max_gib},
-        {"approval", dispatch::to_string(cy.gate.approval)},
-        {"auto_approve", args->has("auto-approve")},
-        {"approve_file", args->get("approve") ? absolute(*args->get("approve")) : ""}};
-    if (auto r = io::write_file_atomic(dir + "/gate.json", gate_json.dump(2) + "\n"); !r) return r;
+    dispatch::GateDecision gate;
+    std::optional<Error> partly;  // a dispatch that moved VMs and failed others
+    // The steps; whatever ends them, the record gets a final status below.
+    auto steps = [&]() -> Result<void> {
+        std::vector<std::string> collect_argv{
+            "collect",
+            "--hosts",
+            hosts,
+            "--connect-uri-template",
+            cy.collect_uri_template.empty() ? cy.connect_uri_template : cy.collect_uri_template,
+            "--out",
+            dir + "/collect",
+            "--history",
+            history,
+            "--sample-seconds",
+            io::format_double("%g", cy.sample_seconds),
+            "--max-missing-frac",
+            io::format_double("%g", cy.max_missing_frac)};
+        if (auto r = step("collect", collect_argv); !r) return r;
+        // The history stays bounded: the samples of the newest history_keep cycles, none closer
+        // than history_min_interval_s to a newer one (a cycle rerun by hand).
+        auto trimmed =
+            io::trim_collected_history(history, cy.history_keep, cy.history_min_interval_s);
+        if (!trimmed) return tl::unexpected(trimmed.error());
+        record["history"] = {{"file", history},
+                             {"times_kept", trimmed->kept_times},
+                             {"rows_dropped", trimmed->dropped}};
+        // Plan gets the rows of the VMs collect found (it refuses a VM it does not know: one
+        // deleted since, or on a host collect could not read this time), as DIR/<cycle>/
+        // history.csv, so the plan step can be rerun by hand as recorded.
+        const std::string plan_history = dir + "/history.csv";
+        const bool have_history = ::access(history.c_str(), F_OK) == 0;
+        if (have_history) {
+            auto mine = io::write_history_of_vms(history, dir + "/collect/vms.csv", plan_history);
+            if (!mine) return tl::unexpected(mine.error());
+            record["history"]["plan_history"] = plan_history;
+            record["history"]["rows_of_other_vms"] = mine->dropped;
+        }
 
-    std::string status, next_previous = previous;
-    if (!gate.approved) {
-        status = "held";
-    } else if (gp.migrations == 0) {
-        status = "nothing to move";
-    } else {
+        std::vector<std::string> plan_argv{"plan",
+                                           "--hosts",
+                                           hosts,
+                                           "--vms",
+                                           dir + "/collect/vms.csv",
+                                           "--missing-hosts",
+                                           dir + "/collect/missing_hosts.csv",
+                                           "--config",
+                                           config,
+                                           "--now",
+                                           now_text,
+                                           "--out",
+                                           dir + "/plan"};
+        if (have_history) {
+            plan_argv.push_back("--history");
+            plan_argv.push_back(plan_history);
+        }
+        if (!previous.empty()) {
+            plan_argv.push_back("--previous");
+            plan_argv.push_back(previous);
+        }
+        if (auto r = step("plan", plan_argv); !r) return r;
+
+        // The gate, on what the plan says it does.
+        auto summary_text = io::read_file(dir + "/plan/summary.json");
+        if (!summary_text) return tl::unexpected(summary_text.error());
+        auto plan_csv = io::read_file(dir + "/plan/plan.csv");
+        if (!plan_csv) return tl::unexpected(plan_csv.error());
+        try {
+            const auto sj = nlohmann::json::parse(*summary_text);
+            gp.migrations = sj.at("migrations").get<int64_t>();
+            gp.moved_mem_mib = sj.at("moved_mem_mib").get<double>();  // a rounded decimal
+        } catch (const std::exception& e) {
+            return fail(ErrorCode::kInternal, dir + "/plan/summary.json: " + e.what());
+        }
+        gp.digest = io::plan_digest(*plan_csv);
+        const auto auto_approve =
+            args->has("auto-approve") ? dispatch::AutoApprove::kYes : dispatch::AutoApprove::kNo;
+        gate = dispatch::decide_gate(gp, cy.gate, auto_approve, approvals);
+        const nlohmann::json gate_json = {
+            {"decision", gate.approved ? "approved" : "held"},
+            {"approved_by", gate.approved_by},
+            {"reasons", gate.reasons},
+            {"plan_digest", gp.digest},
+            {"migrations", gp.migrations},
+            {"moved_mem_mib", gp.moved_mem_mib},
+            {"moved_gib", gp.moved_mem_mib / 1024.0},
+            {"max_moves", cy.gate.max_moves},
+            {"max_gib", cy.gate.max_gib},
+            {"approval", dispatch::to_string(cy.gate.approval)},
+            {"auto_approve", args->has("auto-approve")},
+            {"approve_file", args->get("approve") ? absolute(*args->get("approve")) : ""}};
+        if (auto r = io::write_file_atomic(dir + "/gate.json", gate_json.dump(2) + "\n"); !r)
+            return r;
+
+        record["next_previous"] = previous;
+        if (!gate.approved) {
+            status = "held";
+            return {};
+        }
+        if (gp.migrations == 0) {
+            status = "nothing to move";
+            return {};
+        }
         std::vector<std::string> dispatch_argv{"dispatch",
                                                "--plan",
                                                dir + "/plan",
@@ -431,14 +606,85 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
                 dispatch_argv.push_back(flag);
                 dispatch_argv.push_back(*value);
             }
-        if (auto r = step("dispatch", dispatch_argv); !r) return r;
-        status = "dispatched";
-        next_previous = dir + "/plan/checkpoint.h5";
+        // [cycle] dispatch_*: 0 leaves the flag out (dispatch's default: the plan's limits).
+        for (auto [flag, value] : {std::pair{"--max-per-host", cy.dispatch_max_per_host},
+                                   {"--max-total", cy.dispatch_max_total},
+                                   {"--bandwidth", cy.dispatch_bandwidth_mibps}})
+            if (value > 0) {
+                dispatch_argv.push_back(flag);
+                dispatch_argv.push_back(std::to_string(value));
+            }
+        if (cy.dispatch_timeout_s > 0) {
+            dispatch_argv.push_back("--timeout");
+            dispatch_argv.push_back(io::format_double("%g", cy.dispatch_timeout_s));
+        }
+        dispatch_argv.insert(
+            dispatch_argv.end(),
+            {"--retries", std::to_string(cy.dispatch_retries), "--backoff",
+             io::format_double("%g", cy.dispatch_backoff_s), "--mode", cy.dispatch_mode});
+        if (cy.dispatch_allow_skips) dispatch_argv.push_back("--allow-skips");
+        if (cy.dispatch_dry_run) {
+            dispatch_argv.push_back("--dry-run");
+            if (auto r = step("dispatch", dispatch_argv); !r) return r;
+            status = "dry run";  // nothing moved: the chain passes on
+            return {};
+        }
+        auto code = run("dispatch", dispatch_argv);
+        if (!code) return tl::unexpected(code.error());
+        // What happened to each move, from the journal (also when dispatch failed).
+        auto outcome = dispatch_outcome(dir + "/plan/dispatch.journal");
+        if (!outcome) return tl::unexpected(outcome.error());
+        record["dispatch"] = outcome->moves;
+        if (*code == 0) {
+            status = "dispatched";
+            record["next_previous"] = dir + "/plan/checkpoint.h5";
+            return {};
+        }
+        record["failed_step"] = "dispatch";
+        if (outcome->moved == 0)
+            return tl::unexpected(step_error("dispatch", *code,
+                                             "no VM moved: the cycle is marked failed and the "
+                                             "next one will not chain to it"));
+        // Some VMs moved: the next plan must see them in cooldown, so the cycle chains; the
+        // checkpoint holds dispatch's journal, and plan --previous cools down only those.
+        status = "partly dispatched";
+        record["next_previous"] = dir + "/plan/checkpoint.h5";
+        partly = step_error("dispatch", *code,
+                            std::to_string(outcome->moved) +
+                                " migrations done, the others failed or were skipped (see "
+                                "cycle.json's dispatch); the next cycle chains to this one");
+        return {};
+    };
+    Result<void> ran;
+    try {
+        ran = steps();
+    } catch (const std::exception& e) {
+        record["status"] = "failed";
+        record["reason"] = std::string("internal error: ") + e.what();
+        (void)save();
+        throw;
+    }
+    if (!ran) {
+        record["status"] = "failed";
+        record["reason"] = ran.error().msg;
+        record.erase("next_previous");
+        if (auto r = save(); !r)
+            std::cerr << "warning: cycle: " << dir << "/cycle.json: " << r.error().msg << "\n";
+        return ran;
     }
     record["status"] = status;
-    record["next_previous"] = next_previous;
-    if (auto r = save(); !r) return r;
-    if (auto r = point_latest(state, name); !r) return r;
+    if (partly) record["reason"] = partly->msg;
+    const std::string next_previous = record.value("next_previous", "");
+    auto finish = [&]() -> Result<void> {
+        if (auto r = save(); !r) return r;
+        return point_latest(state, name);
+    };
+    if (auto r = finish(); !r) {
+        record["status"] = "failed";
+        record["reason"] = r.error().msg;
+        (void)save();
+        return r;
+    }
     prune(state, cy.keep, next_previous);
     std::cout << "cycle " << dir << ": " << status << " (" << gp.migrations << " migrations, "
               << io::format_double("%.3f", gp.moved_mem_mib / 1024.0) << " GiB; plan " << gp.digest
@@ -448,6 +694,7 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
         for (const auto& why : gate.reasons) std::cout << "\n  " << why;
     }
     std::cout << "\n";
+    if (partly) return tl::unexpected(*partly);
     return {};
 }
 

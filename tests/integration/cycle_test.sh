@@ -157,4 +157,118 @@ S="$T/keep"
 run_cycle 2026-12-02T10:00:00Z && run_cycle 2026-12-02T10:05:00Z
 [ $rc -eq 0 ] && [ "$(ls "$S" | tr '\n' ' ')" = "20261202T100500Z history.csv latest " ] &&
     [ "$(readlink "$S/latest")" = 20261202T100500Z ] && ok "keep = 1: the older completed cycle is removed" || bad "keep: rc $rc: $(ls "$S")"
+# 7. History: plan reads collect's history (DIR/history.csv's rows of the VMs collect found, as
+#    DIR/<cycle>/history.csv: plan refuses a VM it does not know), and DIR/history.csv keeps the
+#    samples of the newest history_keep cycles only, none closer than history_min_interval_s to
+#    a newer one (a cycle rerun at once replaces the last sample instead of adding a duplicate).
+S="$T/hist"
+mkdir -p "$S"
+config 5
+printf 'history_keep = 2\n' >>"$T/cycle.toml"
+t0=$(date +%s)
+{
+    echo "time,vm,cpu,mem,net"
+    for back in 900 600 300; do for vm in web-1 web-2 db-1; do echo "$((t0 - back)),$vm,0.1,0.5,"; done; done
+    echo "$((t0 - 300)),deleted-vm,0.1,0.5,"
+} >"$S/history.csv"
+times() { cut -d, -f1 "$S/history.csv" | tail -n +2 | sort -u | wc -l; }
+run_cycle 2026-12-05T10:00:00Z --auto-approve
+H1=20261205T100000Z
+[ $rc -eq 0 ] && [ "$(field $H1 'step["plan"]["argv"][step["plan"]["argv"].index("--history") + 1]')" = "$S/$H1/history.csv" ] &&
+    [ "$(field $H1 'c["history"]["rows_of_other_vms"]')" = 1 ] && ! grep -q deleted-vm "$S/$H1/history.csv" &&
+    "$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert sum(s["history_rows_parsed_per_rank"]) == 6, s' "$S/$H1/plan/summary.json" &&
+    ok "plan gets collect's history for the VMs collect found (a deleted VM's rows left out) and reads it" || bad "history to plan: rc $rc: $(cat "$T/out" "$S/$H1/cycle.json")"
+[ "$(times)" = 2 ] && ! grep -q "^$((t0 - 600))," "$S/history.csv" && grep -q "^$((t0 - 300)),db-1," "$S/history.csv" &&
+    [ "$(field $H1 'c["history"]["times_kept"], c["history"]["rows_dropped"]')" = "2 6" ] &&
+    ok "history_keep = 2: the samples of the two newest cycles stay, older ones go" || bad "history trim: $(cat "$S/history.csv")"
+run_cycle 2026-12-05T10:00:30Z --auto-approve
+[ $rc -eq 0 ] && [ "$(times)" = 2 ] && [ "$(grep -c ',web-1,' "$S/history.csv")" = 2 ] &&
+    grep -q "^$((t0 - 300)),web-1," "$S/history.csv" &&
+    ok "a cycle rerun at once replaces the newest sample (no duplicate for plan to refuse)" || bad "history rerun: rc $rc: $(cat "$T/out" "$S/history.csv")"
+
+# 8. A dispatch that moves one VM and fails another: h2 in maintenance, db-1 and db-2 go to h1;
+#    dispatch finds db-1 on h1 already (finished) and cannot migrate db-2 (the test driver does
+#    not migrate; no retries from [cycle] dispatch_retries = 0). The cycle is "partly dispatched"
+#    (exit 3), records each move's outcome, and chains: the next plan cools down db-1 only.
+S="$T/partly"
+mkdir -p "$T/part"
+test_node "$T/h1.xml" web-1 web-2
+test_node "$T/h2.xml" db-1 db-2
+test_node "$T/part/h1.xml" web-1 web-2 db-1
+test_node "$T/part/h2.xml" db-2
+hosts active maintenance
+config 5 part
+printf 'dispatch_retries = 0\ndispatch_backoff_s = 0\ndispatch_max_per_host = 1\n' >>"$T/cycle.toml"
+run_cycle 2026-12-06T10:00:00Z --auto-approve
+P1=20261206T100000Z
+[ $rc -eq 3 ] && grep -q "step dispatch failed (exit 3); 1 migrations done" "$T/out" &&
+    [ "$(field $P1 'c["status"], c["dispatch"]["finished"], c["dispatch"]["failed"]')" = "partly dispatched ['db-1 h2->h1'] ['db-2 h2->h1']" ] &&
+    [ "$(field $P1 'c["next_previous"] == sys.argv[1] + "/plan/checkpoint.h5", "failed" in c["reason"]')" = "True True" ] &&
+    [ "$(readlink "$S/latest")" = "$P1" ] &&
+    ok "a partly failed dispatch: exit 3, \"partly dispatched\", each move's outcome recorded, chained" || bad "partly: rc $rc: $(cat "$T/out" "$S/$P1/cycle.json" 2>/dev/null)"
+[ "$(field $P1 'tuple(step["dispatch"]["argv"][step["dispatch"]["argv"].index(f) + 1] for f in ("--retries", "--backoff", "--max-per-host"))')" = "0 0 1" ] &&
+    grep -q '"retries": 0' "$S/$P1/plan/dispatch.json" &&
+    ok "[cycle] dispatch_* options reach dispatch's command line" || bad "dispatch options: $(cat "$S/$P1/cycle.json")"
+test_node "$T/h1.xml" web-1 web-2 db-1
+test_node "$T/h2.xml" db-2
+hosts active active
+run_cycle 2026-12-06T10:05:00Z
+P2=20261206T100500Z
+[ $rc -eq 0 ] && [ "$(field $P2 'step["plan"]["argv"][step["plan"]["argv"].index("--previous") + 1]')" = "$S/$P1/plan/checkpoint.h5" ] &&
+    "$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["vms_in_cooldown"] == 1, s["vms_in_cooldown"]' "$S/$P2/plan/summary.json" &&
+    ok "the next cycle chains to it: db-1 (moved) cools down, db-2 (failed) does not" || bad "after partly: rc $rc: $(cat "$T/out" "$S/$P2/plan/summary.json")"
+# A dry run from [cycle]: the dispatch step prints its calls, moves nothing, passes the chain on.
+hosts active maintenance
+printf 'dispatch_dry_run = true\n' >>"$T/cycle.toml"
+run_cycle 2026-12-06T10:10:00Z --auto-approve
+P3=20261206T101000Z
+[ $rc -eq 0 ] && [ "$(field $P3 'c["status"], "--dry-run" in step["dispatch"]["argv"], c["next_previous"] == c["previous"]')" = "dry run True True" ] &&
+    [ ! -e "$S/$P3/plan/dispatch.journal" ] && grep -q "nothing done" "$S/$P3/dispatch.log" &&
+    ok "dispatch_dry_run = true: a dry run, nothing moved, the chain passed on" || bad "dry run: rc $rc: $(cat "$T/out" "$S/$P3/cycle.json")"
+printf '[cycle]\nhosts = "hosts.csv"\ndispatch_mode = "fast"\n' >"$T/badmode.toml"
+expect2 "a bad dispatch_mode names its line" "badmode.toml:3:cycle.dispatch_mode: unknown value 'fast'" \
+    cycle --config "$T/badmode.toml" --state "$T/s2"
+
+# 9. Pruning counts completed cycles only, in time order ("-10" after "-2"); a cycle left
+#    "running" (its process is gone: this one holds the lock) is marked interrupted and kept.
+S="$T/prune"
+mkdir -p "$S/20261207T090000Z"
+printf '{"status": "running", "pid": 999999, "steps": []}\n' >"$S/20261207T090000Z/cycle.json"
+for n in "" -2 -3 -4 -5 -6 -7 -8 -9 -10; do
+    mkdir -p "$S/20261207T100000Z$n"
+    printf '{"status": "nothing to move", "steps": []}\n' >"$S/20261207T100000Z$n/cycle.json"
+done
+hosts active active
+config 5
+printf 'keep = 2\n' >>"$T/cycle.toml"
+run_cycle 2026-12-07T10:00:00Z
+[ $rc -eq 0 ] && [ "$(ls "$S" | grep -v history | tr '\n' ' ')" = "20261207T090000Z 20261207T100000Z-10 20261207T100000Z-11 latest " ] &&
+    [ "$(readlink "$S/latest")" = 20261207T100000Z-11 ] &&
+    ok "keep = 2 keeps -10 and -11 (not -8 and -9), and does not count a running cycle" || bad "prune: rc $rc: $(ls "$S")"
+[ "$(field 20261207T090000Z 'c["status"], "pid 999999" in c["reason"]')" = "interrupted True" ] &&
+    grep -q "20261207T090000Z was interrupted" "$T/out" &&
+    ok "a cycle left running is marked interrupted by the next one" || bad "interrupted: $(cat "$S/20261207T090000Z/cycle.json")"
+
+# 10. Every exit records a final status: a cycle killed by SIGKILL while collect runs is found
+#     interrupted by the next (which waits for the lock its orphaned step still holds); an error
+#     after the steps (DIR/latest cannot be replaced) marks the cycle failed with the reason.
+S="$T/killed"
+mkdir -p "$S"
+config 5
+sed -i 's/^sample_seconds = .*/sample_seconds = 2.0/' "$T/cycle.toml"
+"$FLEETPLAN" cycle --config "$T/cycle.toml" --state "$S" --now 2026-12-08T10:00:00Z >"$T/out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -e "$S/20261208T100000Z/collect.log" ] && break; sleep 0.1; done
+kill -9 $pid
+wait $pid 2>/dev/null || true
+flock "$S/.lock" true
+config 5
+run_cycle 2026-12-08T10:05:00Z
+[ $rc -eq 0 ] && [ "$(field 20261208T100000Z 'c["status"], "pid %d" % c["pid"] in c["reason"]')" = "interrupted True" ] &&
+    ok "a cycle killed by SIGKILL is marked interrupted by the next one" || bad "killed: rc $rc: $(cat "$T/out" "$S/20261208T100000Z/cycle.json")"
+rm "$S/latest"
+mkdir -p "$S/latest/x"
+run_cycle 2026-12-08T10:10:00Z
+[ $rc -eq 3 ] && [ "$(field 20261208T101000Z 'c["status"], "latest: cannot update" in c["reason"]')" = "failed True" ] &&
+    ok "an error after the steps: exit 3, the cycle recorded as failed with the reason" || bad "late error: rc $rc: $(cat "$T/out" "$S/20261208T101000Z/cycle.json")"
 finish
