@@ -221,6 +221,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                 // [migration.site_pairs]: "A/B" = { bandwidth_mibps = X, reconfig_s = Y }
                 toml::table rest = *t;
                 if (const toml::node* sp = t->get("site_pairs")) {
+                    key_lines.emplace("migration.site_pairs", sp->source().begin.line);
                     rest.erase("site_pairs");
                     site_pairs_from(*sp, file, site_pairs, errors);
                 }
@@ -412,6 +413,22 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                              " (valid: " + sim::kPlannerHorizonNames + ")");
         }
     }
+    // The best chain's CPU settings: defaults from BestChainParams (src/sim/best_chain.hpp).
+    for (auto [key, field, lo, hi] :
+         {std::tuple{"best_quantile", &sim.best.quantile, 0.0, 1.0},
+          {"best_short_history_widen", &sim.best.short_history_widen, 0.0, 100.0},
+          {"best_pack", &sim.best.pack, 0.01, 1.0},
+          {"best_hot_now", &sim.best.hot_now, 0.01, 1.0},
+          {"best_hot_forecast", &sim.best.hot_forecast, 0.01, 10.0},
+          {"best_cold", &sim.best.cold, 0.0, 1.0},
+          {"best_drain_pack", &sim.best.drain_pack, 0.01, 1.0},
+          {"best_surplus_factor", &sim.best.surplus_factor, 1.0, 1e6}})
+        if (auto v = sim_node.get_double(key, *field, lo, hi); collect(v)) *field = *v;
+    for (auto [key, field, lo] : {std::tuple{"best_window", &sim.best.window, int64_t{1}},
+                                  {"best_drains_per_step", &sim.best.drains_per_step, int64_t{0}},
+                                  {"best_cooldown", &sim.best.cooldown, int64_t{0}}})
+        if (auto v = sim_node.get_int(key, *field, lo, 100000); collect(v))
+            *field = static_cast<int32_t>(*v);
     if (auto v = sim_node.get_double("best_mem_pack", 0.85, 0.01, 1.0); collect(v))
         sim.best.mem_pack = *v;
     if (auto v = sim_node.get_double("best_mem_hot", 0.95, 0.01, 1.0); collect(v))
@@ -555,6 +572,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                  ", reconfig_s = " + toml_value(sp.reconfig_s) + " }\n";
     }
     rc.sim_toml = "[sim]\n" + table_lines(sim_node);
+    rc.keys_given = std::move(key_lines);
     return rc;
 }
 

@@ -3,6 +3,7 @@
 // their key and the valid choices), and the fully expanded config as TOML for the checkpoint.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -39,8 +40,8 @@ struct SimConfig {
     // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
     int32_t planner_mem_window = 1;  // planner chain: memory demand = the peak of so many samples
-    // The `best` chain's memory settings (best_mem_window, best_mem_pack, best_mem_hot,
-    // best_mem_cold; src/sim/best_chain.hpp).
+    // The `best` chain's settings: [sim] best_ + a BestChainParams field (best_window,
+    // best_pack, ..., best_mem_cold; src/sim/best_chain.hpp).
     sim::BestChainParams best;
 };
 
@@ -77,6 +78,9 @@ struct RunConfig {
     SimConfig sim;
     std::string sim_toml;  // the [sim] table in force (simulate only; not in expanded_toml)
     CycleConfig cycle;     // [cycle] (the `cycle` command only; not in expanded_toml)
+    // Every key the file sets, by its path ("sim.best_mem_pack", "policy.trigger.name"), with its
+    // line (what simulate --preset checks: a preset's config sets only [sim] best_*).
+    std::map<std::string, int64_t> keys_given;
 };
 
 // `path` empty: defaults only. `text` given: parse it instead of reading `path` (path names it).

@@ -654,7 +654,7 @@ Result<FleetSim> fleet_scenario(const std::string& hosts_csv, const std::string&
     // by the CSV reader: the same trace either way.
     std::optional<GwaTrace> gwa;
     if (format == TraceFormat::kGwa) {
-        auto g = read_gwa_trace(trace, kMaxSimTraceSamples);
+        auto g = read_gwa_trace(trace, kMaxSimTraceSamples, kMaxSimTraceCells);
         if (!g) return tl::unexpected(g.error());
         gwa = std::move(*g);
     }

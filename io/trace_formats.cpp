@@ -36,7 +36,8 @@ constexpr std::array<const char*, kColumns> kGwaNames = {"Timestamp [ms]",
                                                          "Network received throughput [KB/s]",
                                                          "Network transmitted throughput [KB/s]"};
 constexpr double kMaxGwaValue = 1e15;
-constexpr double kMaxCores = 1e9;  // vms.csv's bound on a quantity
+constexpr double kMaxQuantity = 1e9;  // vms.csv's bound on a quantity (CONTRACT.md)
+constexpr double kMaxCores = kMaxQuantity;
 // The CSV's fractions stop at 10 (io/sim_input.cpp, io/history.cpp).
 constexpr double kMaxFraction = 10.0;
 
@@ -184,6 +185,14 @@ std::vector<double> resample(const std::vector<GwaSample>& s, const std::vector<
     return out;
 }
 
+// The VM row's cpu in millicores: cores × the first bucket's fraction, rounded up as demands
+// are (never below 0).
+int64_t first_cpu_millicores(const GwaVm& vm) {
+    const double first = vm.cpu.empty() ? 0.0 : vm.cpu[0];
+    return std::max<int64_t>(
+        0, static_cast<int64_t>(std::ceil(static_cast<double>(vm.cores) * 1000.0 * first)));
+}
+
 std::string fraction_text(double v) {
     static const std::string format = "%." + std::to_string(kTraceCsvDecimals) + "f";
     return format_double(format.c_str(), v);
@@ -191,7 +200,7 @@ std::string fraction_text(double v) {
 
 }  // namespace
 
-Result<GwaTrace> read_gwa_trace(const std::string& dir_in, int64_t max_buckets) {
+Result<GwaTrace> read_gwa_trace(const std::string& dir_in, int64_t max_buckets, int64_t max_cells) {
     std::string dir = dir_in;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     std::error_code ec;
@@ -267,14 +276,34 @@ Result<GwaTrace> read_gwa_trace(const std::string& dir_in, int64_t max_buckets) 
         GwaVm& vm = out.vms[i];
         const std::string file = dir + "/" + (*names)[i];
         double peak_kbps = 0;
+        const GwaSample* mem_at = &files[i].samples.front();  // the largest provisioned KB
+        const GwaSample* net_at = mem_at;                     // the network peak
         for (const GwaSample& s : files[i].samples) {
             vm.cores = std::max(vm.cores, static_cast<int64_t>(s.v[kCores]));
             vm.cpu_mhz = std::max(vm.cpu_mhz, s.v[kCpuProv]);
+            if (s.v[kMemProv] > vm.mem_kb) mem_at = &s;
             vm.mem_kb = std::max(vm.mem_kb, s.v[kMemProv]);
+            if (s.v[kNetRx] + s.v[kNetTx] > peak_kbps) net_at = &s;
             peak_kbps = std::max(peak_kbps, s.v[kNetRx] + s.v[kNetTx]);
         }
         vm.net_mbps =
             std::max<int64_t>(1, static_cast<int64_t>(std::ceil(peak_kbps * 8.0 * 1024.0 / 1e6)));
+        // The VM row's sizes (gwa_vms_csv) within vms.csv's range, refused here naming the
+        // sample they come from: vms.csv's reader would name a line of generated text.
+        if (std::ceil(vm.mem_kb) > kMaxQuantity * 1024.0)
+            errors.add(file, mem_at->line, kGwaNames[kMemProv],
+                       format_double("%.17g", vm.mem_kb) + " KB is " +
+                           format_double("%.17g", std::ceil(vm.mem_kb) / 1024.0) +
+                           " MiB, the VM's mem (--vms auto), above vms.csv's bound (at most "
+                           "1e9 MiB)");
+        if (static_cast<double>(vm.net_mbps) > kMaxQuantity) {
+            const GwaColumn col = net_at->v[kNetRx] >= net_at->v[kNetTx] ? kNetRx : kNetTx;
+            errors.add(file, net_at->line, kGwaNames[col],
+                       "received + transmitted " + format_double("%.17g", peak_kbps) + " KB/s is " +
+                           std::to_string(vm.net_mbps) +
+                           " Mbit/s, the VM's net (--vms auto), above vms.csv's bound (at most "
+                           "1e9 Mbit/s)");
+        }
         for (const GwaSample& s : files[i].samples) {
             for (auto [use, size, unit] :
                  {std::tuple{kCpuUse, vm.cpu_mhz, "MHz"}, std::tuple{kMemUse, vm.mem_kb, "KB"}}) {
@@ -289,7 +318,8 @@ Result<GwaTrace> read_gwa_trace(const std::string& dir_in, int64_t max_buckets) 
     }
     if (!errors.empty()) return tl::unexpected(errors.to_error());
 
-    // The grid.
+    // The grid, and its bounds before anything is resampled: one timestamp months away (a
+    // hostile or broken file) would otherwise make every VM's series that long first.
     size_t first = 0, last = 0;
     for (size_t i = 1; i < files.size(); ++i) {
         if (files[i].samples.front().t < files[first].samples.front().t) first = i;
@@ -299,13 +329,37 @@ Result<GwaTrace> read_gwa_trace(const std::string& dir_in, int64_t max_buckets) 
     const int64_t t1 = files[last].samples.back().t;
     out.start_s = t0 - t0 % kGwaStepS;
     const int64_t buckets = (t1 - out.start_s) / kGwaStepS + 1;
-    if (buckets > max_buckets)
-        return bad_input(dir + "/" + (*names)[last] + ":" +
-                         std::to_string(files[last].samples.back().line) + ":" + kGwaNames[kTime] +
-                         ": the files span " + std::to_string(t1 - t0) + " s from " +
-                         std::to_string(t0) + " (" + dir + "/" + (*names)[first] +
-                         "): " + std::to_string(buckets) + " buckets of 300 s (at most " +
-                         std::to_string(max_buckets) + ")");
+    const auto nvms = static_cast<int64_t>(files.size());
+    if (buckets > max_buckets || buckets > max_cells / nvms) {
+        // The message names the end of the span farther from the other files' (the median
+        // file's first or last timestamp): the outlier, whichever end it is at.
+        std::vector<int64_t> firsts, lasts;
+        for (const GwaFile& f : files) {
+            firsts.push_back(f.samples.front().t);
+            lasts.push_back(f.samples.back().t);
+        }
+        const size_t mid = files.size() / 2;
+        std::nth_element(firsts.begin(), firsts.begin() + static_cast<std::ptrdiff_t>(mid),
+                         firsts.end());
+        std::nth_element(lasts.begin(), lasts.begin() + static_cast<std::ptrdiff_t>(mid),
+                         lasts.end());
+        const bool early = firsts[mid] - t0 > t1 - lasts[mid];
+        const size_t at = early ? first : last, other = early ? last : first;
+        const auto where = [&](size_t i, bool front) {
+            const GwaSample& s = front ? files[i].samples.front() : files[i].samples.back();
+            return dir + "/" + printable((*names)[i]) + ":" + std::to_string(s.line);
+        };
+        const std::string bound = buckets > max_buckets
+                                      ? "at most " + std::to_string(max_buckets) + " per VM"
+                                      : "with " + std::to_string(nvms) + " VMs at most " +
+                                            std::to_string(max_cells / nvms) + " (" +
+                                            std::to_string(max_cells) + " VM-buckets in all)";
+        return bad_input(where(at, early) + ":" + kGwaNames[kTime] + ": " +
+                         std::to_string(early ? t0 : t1) + " makes the files span " +
+                         std::to_string(t1 - t0) + " s (" + (early ? "to " : "from ") +
+                         std::to_string(early ? t1 : t0) + " at " + where(other, !early) +
+                         "): " + std::to_string(buckets) + " buckets of 300 s, " + bound);
+    }
     out.buckets = static_cast<int32_t>(buckets);
 
     tbb::parallel_for(size_t{0}, files.size(), [&](size_t i) {
@@ -322,6 +376,23 @@ Result<GwaTrace> read_gwa_trace(const std::string& dir_in, int64_t max_buckets) 
         vm.mem = resample(s, mem, out.start_s, out.buckets);
         vm.net = resample(s, net, out.start_s, out.buckets);
     });
+    // The VM row's cpu (cores × the first bucket's fraction) within vms.csv's range: named by
+    // the largest CPU usage among the samples that make the first bucket.
+    for (size_t i = 0; i < files.size(); ++i) {
+        const int64_t milli = first_cpu_millicores(out.vms[i]);
+        if (static_cast<double>(milli) <= kMaxQuantity * 1000.0) continue;
+        const std::vector<GwaSample>& s = files[i].samples;
+        const GwaSample* at = &s.front();
+        for (size_t j = 1; j < s.size() && s[j].t < out.start_s + kGwaStepS; ++j)
+            if (s[j].v[kCpuUse] > at->v[kCpuUse]) at = &s[j];
+        errors.add(dir + "/" + (*names)[i], at->line, kGwaNames[kCpuUse],
+                   std::to_string(out.vms[i].cores) + " cores x the first 300 s's usage " +
+                       format_double("%.17g", out.vms[i].cpu[0]) + " is " +
+                       format_scaled(milli, 1000) +
+                       " cores, the VM's cpu (--vms auto), above vms.csv's bound (at most 1e9)");
+        if (errors.full()) break;
+    }
+    if (!errors.empty()) return tl::unexpected(errors.to_error());
     return out;
 }
 
@@ -345,12 +416,9 @@ std::string gwa_trace_csv(const GwaTrace& trace) {
 std::string gwa_vms_csv(const GwaTrace& trace) {
     std::string out = "id,host,cpu,mem,net,cpu_alloc\n";
     for (const GwaVm& vm : trace.vms) {
-        const double first = vm.cpu.empty() ? 0.0 : vm.cpu[0];
-        // cpu in cores with millicore precision, rounded up as demands are.
-        const auto milli =
-            static_cast<int64_t>(std::ceil(static_cast<double>(vm.cores) * 1000.0 * first));
+        const int64_t milli = first_cpu_millicores(vm);
         const auto kib = static_cast<int64_t>(std::ceil(vm.mem_kb));
-        out += csv_field(vm.id) + ",," + format_scaled(std::max<int64_t>(0, milli), 1000) + "," +
+        out += csv_field(vm.id) + ",," + format_scaled(milli, 1000) + "," +
                format_scaled(kib, 1024) + "," + std::to_string(vm.net_mbps) + "," +
                std::to_string(vm.cores) + "\n";
     }

@@ -63,9 +63,13 @@ struct GwaTrace {
     std::vector<std::string> warnings;  // files with a header and no samples (left out)
 };
 
-// Reads and resamples every file of `dir`; refuses grids longer than max_buckets (naming the file
-// and line of the latest timestamp).
-[[nodiscard]] Result<GwaTrace> read_gwa_trace(const std::string& dir, int64_t max_buckets);
+// Reads and resamples every file of `dir`. Before resampling, refuses a grid longer than
+// max_buckets, or than max_cells over all VMs with samples (buckets x VMs), naming the file and
+// line of the timestamp that stretches it (the span's end farther from the median file's). Refuses
+// VM rows (gwa_vms_csv) beyond vms.csv's range (cpu, mem, net at most 1e9 in their units), naming
+// the sample they come from.
+[[nodiscard]] Result<GwaTrace> read_gwa_trace(const std::string& dir, int64_t max_buckets,
+                                              int64_t max_cells);
 
 // The interchange CSV: `time,vm,cpu,mem,net`, per VM (trace order) one row per bucket, time = the
 // bucket's start, fractions with kTraceCsvDecimals decimals.

@@ -289,7 +289,7 @@ Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEn
     if (auto r = io::check_out_dir(*out); !r) return r;
     std::string csv, vms;
     if (*format == io::TraceFormat::kGwa) {
-        auto g = io::read_gwa_trace(*trace, io::kMaxSimTraceSamples);
+        auto g = io::read_gwa_trace(*trace, io::kMaxSimTraceSamples, io::kMaxSimTraceCells);
         if (!g) return tl::unexpected(g.error());
         csv = io::gwa_trace_csv(*g);
         vms = io::gwa_vms_csv(*g);

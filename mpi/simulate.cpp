@@ -41,7 +41,7 @@ namespace {
 
 const char* kSimulateUsage =
     "usage: fleetplan simulate --preset cloudsim-planetlab --trace DAY_DIR\n"
-    "                          (--policy NAME | --grid) --out DIR [options]\n"
+    "                          (--policy NAME | --grid) [--config C.toml] --out DIR [options]\n"
     "       fleetplan simulate --hosts H.csv --vms V.csv|auto --trace DIR_OR_CSV\n"
     "                          [--trace-format F] [--config C.toml] [--policy NAME]\n"
     "                          [--interval 300] --out DIR [options]\n"
@@ -61,7 +61,9 @@ FlagSpec simulate_flags() {
         .value("hosts", "H.csv", "a fleet's hosts (with --vms and --trace)")
         .value("vms", "V.csv|auto",
                "a fleet's VMs; auto with --trace-format gwa: the VM rows from the trace")
-        .value("config", "C.toml", "with --hosts: policies, [plan] and [sim] (configs/*.toml)")
+        .value("config", "C.toml",
+               "with --hosts: policies, [plan] and [sim] (configs/*.toml);\n"
+               "with --preset: [sim] best_* only (the best chain's parameters)")
         .value("policy", "NAME",
                "a chain: thr-mmt iqr-mmt mad-mmt lr-mmt lrr-mmt lr-mc lr-rs lr-mu best\n"
                "(preset default lr-mmt; with --hosts default: the config's chain)")
@@ -362,9 +364,12 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                                         resumed->vms_csv, *rp + ":/inputs/vms_csv");
             if (!load) return tl::unexpected(load.error());
             fleet = std::move(load->fleet);
-            if (auto r = load_cfg(*rp + ":/inputs/config_toml", resumed->config_toml); !r) return r;
             hosts_text = resumed->hosts_csv;
             vms_text = resumed->vms_csv;
+        }
+        // A fleet run's config, or a preset run's (its best_* keys).
+        if (!resumed->hosts_csv.empty() || !resumed->config_toml.empty()) {
+            if (auto r = load_cfg(*rp + ":/inputs/config_toml", resumed->config_toml); !r) return r;
             config_text = resumed->config_toml;
         }
     } else if (auto preset = args->get("preset")) {
@@ -373,7 +378,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                              " (valid: cloudsim-planetlab)");
         auto trace = args->get("trace");
         if (!trace) return bad_input("simulate: --preset needs --trace DAY_DIR");
-        for (const char* f : {"hosts", "vms", "config", "interval", "trace-format"}) {
+        for (const char* f : {"hosts", "vms", "interval", "trace-format"}) {
             if (args->has(f))
                 return bad_input(std::string("simulate: --") + f +
                                  " cannot be combined with --preset (the preset fixes it)");
@@ -385,8 +390,22 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         // CloudSim ends a VM for good the first time it asks for no CPU; --keep-idle-vms keeps
         // it (a sensitivity check: the experiment's figures depend on that rule).
         if (args->has("keep-idle-vms")) sc.finish_idle_vms = false;
+        // A config sets the best chain's parameters ([sim] best_*); the preset fixes the rest.
+        const std::string cfg_path = args->get("config").value_or("");
+        if (!cfg_path.empty()) {
+            auto t = io::read_file(cfg_path);
+            if (auto ok = agree_on(t, env); !ok) return ok;
+            config_text = *t;
+            if (auto r = load_cfg(cfg_path, config_text); !r) return r;
+            for (const auto& [key, line] : rc->keys_given)
+                if (key.rfind("sim.best_", 0) != 0)
+                    return bad_input(cfg_path + ":" + std::to_string(line) + ":" + key +
+                                     ": the preset fixes it; with --preset a config sets only "
+                                     "[sim] best_* (the best chain's parameters)");
+        }
         inputs = "preset cloudsim-planetlab, trace " + *trace +
-                 (args->get("trace-order") ? ", order " + *args->get("trace-order") : "");
+                 (args->get("trace-order") ? ", order " + *args->get("trace-order") : "") +
+                 (cfg_path.empty() ? "" : ", config " + cfg_path);
     } else if (args->has("hosts") || args->has("vms")) {
         auto hosts = args->get("hosts");
         auto vms = args->get("vms");

@@ -143,6 +143,34 @@ TEST(LoadConfig, SimMemorySettingsAreReadAndChecked) {
         << bad.error().msg;
 }
 
+// The best chain's CPU settings are [sim] best_* keys too (defaults: BestChainParams), so that
+// preset runs (which do not reserve memory) can set them; each key the file sets is listed with
+// its line (keys_given).
+TEST(LoadConfig, BestChainCpuSettingsAreReadAndChecked) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[sim]\nbest_window = 6\nbest_quantile = 0.5\n"
+                                      "best_pack = 0.7\nbest_cooldown = 0\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_EQ(rc->sim.best.window, 6);
+    EXPECT_DOUBLE_EQ(rc->sim.best.quantile, 0.5);
+    EXPECT_DOUBLE_EQ(rc->sim.best.pack, 0.7);
+    EXPECT_EQ(rc->sim.best.cooldown, 0);
+    EXPECT_DOUBLE_EQ(rc->sim.best.hot_now, sim::BestChainParams{}.hot_now);
+    EXPECT_NE(rc->sim_toml.find("best_drain_pack = 0.8"), std::string::npos) << rc->sim_toml;
+    EXPECT_EQ(rc->keys_given, (std::map<std::string, int64_t>{{"sim.best_cooldown", 5},
+                                                              {"sim.best_pack", 4},
+                                                              {"sim.best_quantile", 3},
+                                                              {"sim.best_window", 2}}));
+    auto bad = load_config("c.toml", {}, registries(),
+                           std::string("[sim]\nbest_window = 0\nbest_pack = 1.5\n"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().msg.find("c.toml:2:sim.best_window: 0 is out of range"),
+              std::string::npos)
+        << bad.error().msg;
+    EXPECT_NE(bad.error().msg.find("c.toml:3:sim.best_pack:"), std::string::npos)
+        << bad.error().msg;
+}
+
 TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
     auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\ngoal = \n"));
     ASSERT_FALSE(rc.has_value());

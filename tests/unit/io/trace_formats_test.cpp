@@ -51,7 +51,7 @@ class GwaTraceTest : public fp::testing::ScratchDirTest {
         const fs::path d = dir_ / ("bad-" + name);
         fs::create_directories(d);
         std::ofstream(d / (name + ".csv")) << text;
-        auto r = read_gwa_trace(d.string(), kMaxSimTraceSamples);
+        auto r = read_gwa_trace(d.string(), kMaxSimTraceSamples, kMaxSimTraceCells);
         EXPECT_FALSE(r.has_value()) << name;
         if (r) return "";
         EXPECT_EQ(r.error().code, ErrorCode::kBadInput) << r.error().msg;
@@ -76,7 +76,7 @@ class GwaTraceTest : public fp::testing::ScratchDirTest {
 //   0.458333. net: never any -> reference 1 Mbit/s, all 0.
 TEST_F(GwaTraceTest, ResamplesUnalignedSamplesOntoThe300sGrid) {
     write_two_vms();
-    auto g = read_gwa_trace(dir_.string(), kMaxSimTraceSamples);
+    auto g = read_gwa_trace(dir_.string(), kMaxSimTraceSamples, kMaxSimTraceCells);
     ASSERT_TRUE(g.has_value()) << g.error().msg;
     EXPECT_EQ(g->start_s, 900);
     EXPECT_EQ(g->buckets, 5);
@@ -105,7 +105,7 @@ TEST_F(GwaTraceTest, ResamplesUnalignedSamplesOntoThe300sGrid) {
 // KB in MiB (2000/1024 = 1.953125; 4096/1024 = 4), net = the reference, cpu_alloc = the cores.
 TEST_F(GwaTraceTest, VmRowsForVmsAuto) {
     write_two_vms();
-    auto g = read_gwa_trace(dir_.string(), kMaxSimTraceSamples);
+    auto g = read_gwa_trace(dir_.string(), kMaxSimTraceSamples, kMaxSimTraceCells);
     ASSERT_TRUE(g.has_value()) << g.error().msg;
     EXPECT_EQ(gwa_vms_csv(*g),
               "id,host,cpu,mem,net,cpu_alloc\n"
@@ -139,11 +139,11 @@ TEST_F(GwaTraceTest, RefusesMalformedFilesNamingFileLineAndField) {
     has(expect_error("big", kHeader + row("1000", "1", "100", "1001", "1024", "0", "0", "0")),
         "big.csv:2:CPU usage [MHZ]: 1001 MHz is more than 10 times");
     // Not a directory; a directory without files.
-    auto nd = read_gwa_trace((dir_ / "nope").string(), kMaxSimTraceSamples);
+    auto nd = read_gwa_trace((dir_ / "nope").string(), kMaxSimTraceSamples, kMaxSimTraceCells);
     ASSERT_FALSE(nd.has_value());
     EXPECT_EQ(nd.error().code, ErrorCode::kBadInput);
     fs::create_directories(dir_ / "none");
-    auto none = read_gwa_trace((dir_ / "none").string(), kMaxSimTraceSamples);
+    auto none = read_gwa_trace((dir_ / "none").string(), kMaxSimTraceSamples, kMaxSimTraceCells);
     ASSERT_FALSE(none.has_value());
     has(none.error().msg, "no trace files");
 }
@@ -152,7 +152,7 @@ TEST_F(GwaTraceTest, RefusesMalformedFilesNamingFileLineAndField) {
 TEST_F(GwaTraceTest, FilesWithoutSamplesAreLeftOutWithAWarning) {
     write("a.csv", kHeader + row("1000", "1", "2000", "100", "1024", "512", "0", "0"));
     write("b.csv", kHeader);
-    auto g = read_gwa_trace(dir_.string(), kMaxSimTraceSamples);
+    auto g = read_gwa_trace(dir_.string(), kMaxSimTraceSamples, kMaxSimTraceCells);
     ASSERT_TRUE(g.has_value()) << g.error().msg;
     ASSERT_EQ(g->vms.size(), 1u);
     EXPECT_EQ(g->vms[0].id, "a");
@@ -167,11 +167,106 @@ TEST_F(GwaTraceTest, FilesWithoutSamplesAreLeftOutWithAWarning) {
 TEST_F(GwaTraceTest, RefusesAGridLongerThanTheBound) {
     write("a.csv", kHeader + row("0", "1", "2000", "1", "1024", "0", "0", "0") +
                        row("3000", "1", "2000", "1", "1024", "0", "0", "0"));
-    auto g = read_gwa_trace(dir_.string(), 10);  // 11 buckets
+    auto g = read_gwa_trace(dir_.string(), 10, kMaxSimTraceCells);  // 11 buckets
     ASSERT_FALSE(g.has_value());
     EXPECT_NE(g.error().msg.find("a.csv:3:Timestamp [ms]: "), std::string::npos) << g.error().msg;
     EXPECT_NE(g.error().msg.find("11 buckets"), std::string::npos) << g.error().msg;
-    ASSERT_TRUE(read_gwa_trace(dir_.string(), 11).has_value());
+    ASSERT_TRUE(read_gwa_trace(dir_.string(), 11, kMaxSimTraceCells).has_value());
+}
+
+// Issue 19: one timestamp months away on one VM made every VM's series that long before the
+// cells bound (kMaxSimTraceCells over all VMs) refused it, naming no file: 700 VMs x 100,001
+// buckets (a year) are 70 M cells, 1.7 GB of resampled doubles before the CSV text of them. The
+// bound now applies before resampling and names the file, line and field of the outlier.
+TEST_F(GwaTraceTest, RefusesAnOutlierTimestampBeforeResamplingNamingIt) {
+    const std::string one = row("1000200", "1", "2000", "100", "1024", "512", "0", "0") +
+                            row("1000500", "1", "2000", "100", "1024", "512", "0", "0");
+    constexpr int kVms = 700;
+    static_assert(kVms * 100001LL > kMaxSimTraceCells && 100001 < kMaxSimTraceSamples);
+    for (int v = 0; v < kVms; ++v)
+        write("v" + std::to_string(1000 + v) + ".csv",
+              kHeader + one +
+                  (v == 7 ? row(std::to_string(1000200 + 100000 * 300), "1", "2000", "100", "1024",
+                                "512", "0", "0")
+                          : ""));
+    fs::create_directories(dir_ / "fleet");  // a directory: not a trace file
+    const std::string hosts_csv = (dir_ / "fleet" / "hosts.csv").string();
+    std::ofstream(hosts_csv) << "id,cpu,mem,net\nh1,8,16384,1000\n";
+    auto r = fleet_scenario(hosts_csv, kVmsAuto, dir_.string(), TraceFormat::kGwa, SimConfig{}, 1);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().msg.find("/v1007.csv:4:Timestamp [ms]: 31000200 makes the files span"),
+              std::string::npos)
+        << r.error().msg;
+    EXPECT_NE(r.error().msg.find("with 700 VMs at most 91428"), std::string::npos) << r.error().msg;
+}
+
+// The same bound on a small scale, with the outlier at the early end: a first sample long before
+// the other files' is named (not the latest sample, which is ordinary).
+TEST_F(GwaTraceTest, NamesAnEarlyOutlierAndBoundsTheCells) {
+    for (const char* v : {"a", "b", "c"})
+        write(std::string(v) + ".csv",
+              kHeader + row("30000", "1", "2000", "100", "1024", "512", "0", "0") +
+                  row("30600", "1", "2000", "100", "1024", "512", "0", "0"));
+    write("d.csv", kHeader + row("0", "1", "2000", "100", "1024", "512", "0", "0") +
+                       row("30000", "1", "2000", "100", "1024", "512", "0", "0"));
+    // 103 buckets (0 to 30600) x 4 VMs = 412 cells.
+    auto g = read_gwa_trace(dir_.string(), 1000, 411);
+    ASSERT_FALSE(g.has_value());
+    EXPECT_NE(g.error().msg.find("/d.csv:2:Timestamp [ms]: 0 makes the files span 30600 s (to "
+                                 "30600 at "),
+              std::string::npos)
+        << g.error().msg;
+    EXPECT_NE(g.error().msg.find("103 buckets of 300 s, with 4 VMs at most 102 (411 "),
+              std::string::npos)
+        << g.error().msg;
+    auto ok = read_gwa_trace(dir_.string(), 1000, 412);
+    ASSERT_TRUE(ok.has_value()) << ok.error().msg;
+    EXPECT_EQ(ok->buckets, 103);
+}
+
+// Issue 19: --vms auto derived sizes above vms.csv's 1e9 cap, and vms.csv's reader then named a
+// line of the generated rows. Each derived value is checked where it is made, naming the GWA
+// sample it comes from: memory (2e12 KB = 1.95e9 MiB), network (rx 2e11 KB/s = 1.6e9 Mbit/s),
+// cpu (6e8 cores x a first-bucket usage of twice the provisioned MHz = 1.2e9 cores).
+TEST_F(GwaTraceTest, RefusesDerivedVmSizesAboveTheCapNamingTheSample) {
+    const std::string hosts = (dir_ / "hosts.csv").string();
+    std::ofstream(hosts) << "id,cpu,mem,net\nh1,8,16384,1000\n";
+    const auto refused = [&](const std::string& name, const std::string& rows,
+                             const std::string& what) {
+        const fs::path d = dir_ / name;
+        fs::create_directories(d);
+        std::ofstream(d / (name + ".csv")) << kHeader + rows;
+        auto r = fleet_scenario(hosts, kVmsAuto, d.string(), TraceFormat::kGwa, SimConfig{}, 1);
+        ASSERT_FALSE(r.has_value()) << name;
+        EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+        EXPECT_NE(r.error().msg.find(d.string() + "/" + name + ".csv:" + what), std::string::npos)
+            << r.error().msg;
+        EXPECT_EQ(r.error().msg.find("--vms auto):"), std::string::npos) << r.error().msg;
+    };
+    const std::string ok = row("1000", "1", "2000", "100", "1024", "512", "0", "0");
+    refused("mem", ok + row("1300", "1", "2000", "100", "2e12", "512", "0", "0"),
+            "3:Memory capacity provisioned [KB]: 2000000000000 KB is 1953125000 MiB");
+    refused("net", ok + row("1300", "1", "2000", "100", "1024", "512", "2e11", "5"),
+            "3:Network received throughput [KB/s]: received + transmitted 200000000005 KB/s is "
+            "1638400001 Mbit/s");
+    refused("cpu",
+            row("1000", "600000000", "1000", "2000", "1024", "512", "0", "0") +
+                row("1300", "1", "1000", "100", "1024", "512", "0", "0"),
+            "2:CPU usage [MHZ]: 600000000 cores x the first 300 s's usage 2 is 1200000000 cores");
+    // At the caps: accepted (1e9 MiB; 1e9 Mbit/s = 122070312500 KB/s; 5e8 cores x 2).
+    const fs::path at = dir_ / "at";
+    fs::create_directories(at);
+    std::ofstream(at / "x.csv") << kHeader + row("1000", "500000000", "1000", "2000",
+                                                 "1024000000000", "512", "122070312500", "0");
+    auto g = read_gwa_trace(at.string(), kMaxSimTraceSamples, kMaxSimTraceCells);
+    ASSERT_TRUE(g.has_value()) << g.error().msg;
+    auto f =
+        parse_fleet("id,cpu,mem,net\nh1,8,16384,1000\n", "hosts.csv", gwa_vms_csv(*g), "vms.csv");
+    ASSERT_TRUE(f.has_value()) << f.error().msg;
+    EXPECT_EQ(gwa_vms_csv(*g),
+              "id,host,cpu,mem,net,cpu_alloc\nx,,1000000000,1000000000,1000000000,"
+              "500000000\n");
 }
 
 // simulate on the GWA directory with --vms auto builds the scenario it builds from the files
@@ -182,7 +277,7 @@ TEST_F(GwaTraceTest, SimulatingTheDirectoryEqualsSimulatingTheConvertedCsv) {
     fs::create_directories(dir_ / "out");
     const std::string hosts = (dir_ / "out" / "hosts.csv").string();
     std::ofstream(hosts) << "id,cpu,mem,net\nh1,8,16384,1000\nh2,8,16384,1000\n";
-    auto g = read_gwa_trace(gwa, kMaxSimTraceSamples);
+    auto g = read_gwa_trace(gwa, kMaxSimTraceSamples, kMaxSimTraceCells);
     ASSERT_TRUE(g.has_value()) << g.error().msg;
     const std::string csv = (dir_ / "out" / "trace.csv").string();
     const std::string vms = (dir_ / "out" / "vms.csv").string();
