@@ -10,9 +10,11 @@
 // no migration limits, no drain price, no fleet total), for a before/after comparison.
 // --improve N plans with [plan] improve = N (the improvement phase's work units); --only TEXT
 // runs only the combinations whose name contains TEXT (the baselines always run); --placement
-// NAME[/SIZE] plans every combination run with that placement policy (and size function).
+// NAME[/SIZE] plans every combination run with that placement policy (and size function);
+// --shard-hosts N plans with [plan] shard_hosts = N (0: the whole fleet as one shard).
 // Run: build/bench/quality_bench [--hosts 1000,10000] [--seeds 1,2,3] [--legacy] [--improve N]
 //      [--only TEXT] [--placement NAME[/SIZE]]
+//      [--shard-hosts N]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -227,6 +229,7 @@ int main(int argc, char** argv) {
     bool legacy = false;
     int64_t improve = 0;
     std::string only, placement;
+    int32_t shard_hosts = -1;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--legacy") {
@@ -241,6 +244,8 @@ int main(int argc, char** argv) {
             only = argv[++i];
         } else if (a == "--placement" && i + 1 < argc) {
             placement = argv[++i];
+        } else if (a == "--shard-hosts" && i + 1 < argc) {
+            shard_hosts = static_cast<int32_t>(std::atoi(argv[++i]));
         }
     }
     fp::policy::Registries reg;
@@ -355,6 +360,7 @@ int main(int argc, char** argv) {
                 if (c.name.find(only) == std::string::npos) continue;
                 fp::plan::PlanOptions o = base_options(legacy);
                 o.improve = improve;
+                if (shard_hosts >= 0) o.shard_hosts = shard_hosts;
                 o.goal = c.goal;
                 o.max_util_ppm = ppm;
                 o.budget_mem_frac = c.budget_mem_frac;
