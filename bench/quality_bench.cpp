@@ -9,9 +9,12 @@
 // --legacy plans as fleetplan did before plans had to be executable (sites crossed freely,
 // no migration limits, no drain price, no fleet total), for a before/after comparison.
 // --improve N plans with [plan] improve = N (the improvement phase's work units); --only TEXT
-// runs only the combinations whose name contains TEXT (the baselines always run).
+// runs only the combinations whose name contains TEXT (the baselines always run); --placement
+// NAME[/SIZE] plans every combination run with that placement policy (and size function);
+// --shard-hosts N plans with [plan] shard_hosts = N (0: the whole fleet as one shard).
 // Run: build/bench/quality_bench [--hosts 1000,10000] [--seeds 1,2,3] [--legacy] [--improve N]
-//      [--only TEXT]
+//      [--only TEXT] [--placement NAME[/SIZE]]
+//      [--shard-hosts N]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -225,7 +228,8 @@ int main(int argc, char** argv) {
     std::vector<int64_t> seeds = {1, 2, 3};
     bool legacy = false;
     int64_t improve = 0;
-    std::string only;
+    std::string only, placement;
+    int32_t shard_hosts = -1;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--legacy") {
@@ -238,6 +242,10 @@ int main(int argc, char** argv) {
             improve = std::atoll(argv[++i]);
         } else if (a == "--only" && i + 1 < argc) {
             only = argv[++i];
+        } else if (a == "--placement" && i + 1 < argc) {
+            placement = argv[++i];
+        } else if (a == "--shard-hosts" && i + 1 < argc) {
+            shard_hosts = static_cast<int32_t>(std::atoi(argv[++i]));
         }
     }
     fp::policy::Registries reg;
@@ -259,6 +267,10 @@ int main(int argc, char** argv) {
         {"evacuate 5% resource-constrained+ffd", Goal::kEvacuate, "resource-constrained", "ffd",
          "max", -1, true},
     };
+    if (!placement.empty())
+        std::printf(
+            "Every plan row below places with %s (--placement), whatever its name says.\n\n",
+            placement.c_str());
     std::printf(
         "| fleet | plan | active hosts | lower bound | gap | freed | migrations | moved TiB "
         "(share) | hot after | unresolved | dominant-share sd | seconds |\n");
@@ -348,11 +360,18 @@ int main(int argc, char** argv) {
                 if (c.name.find(only) == std::string::npos) continue;
                 fp::plan::PlanOptions o = base_options(legacy);
                 o.improve = improve;
+                if (shard_hosts >= 0) o.shard_hosts = shard_hosts;
                 o.goal = c.goal;
                 o.max_util_ppm = ppm;
                 o.budget_mem_frac = c.budget_mem_frac;
                 if (c.evacuate) o.evacuate = evac;
-                const auto pol = make_policies(reg, c);
+                Combo chosen = c;
+                if (!placement.empty()) {
+                    const size_t slash = placement.find('/');
+                    chosen.placement = placement.substr(0, slash);
+                    if (slash != std::string::npos) chosen.size = placement.substr(slash + 1);
+                }
+                const auto pol = make_policies(reg, chosen);
                 fp::plan::PhaseTimes t;
                 auto t0 = std::chrono::steady_clock::now();
                 const fp::plan::Plan p = fp::plan::make_plan(f, o, pol, t);

@@ -1,8 +1,10 @@
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "src/plan/passes.hpp"
+#include "src/util/assert.hpp"
 
 namespace fp::plan::detail {
 
@@ -50,6 +52,8 @@ class Improver {
             site_hosts_[static_cast<size_t>(s_.site_of_[static_cast<size_t>(h)])].push_back(h);
         touched_.assign(s_.fleet_.vms.size(), 0);
         arrived_.assign(hosts, 0);
+        pending_.assign(hosts, 0);
+        held_vm_.assign(s_.fleet_.vms.size(), 0);
     }
 
     void run() {
@@ -81,6 +85,53 @@ class Improver {
         const int32_t i = s_.move_index_[static_cast<size_t>(vm)];
         const int32_t src = s_.plan_.moves[static_cast<size_t>(i)].source;
         return src == kNoHost || !arrived_[static_cast<size_t>(src)];
+    }
+
+    // The source of a VM's move in the plan (kNoHost: not moved, or a new VM).
+    int32_t plan_source(int32_t vm) const {
+        if (!s_.moved_[static_cast<size_t>(vm)]) return kNoHost;
+        return s_.plan_.moves[static_cast<size_t>(s_.move_index_[static_cast<size_t>(vm)])].source;
+    }
+
+    // A VM moved earlier in the plan that this attempt will send on (or back home) leaves its
+    // plan source only at the end of the sequence: until its step is applied nothing of the
+    // attempt may arrive there. hold() marks it, apply() releases it; blocked(vm, t) says
+    // whether t is such a source for a VM other than vm.
+    void hold(int32_t vm) {
+        const int32_t src = plan_source(vm);
+        if (src == kNoHost || held_vm_[static_cast<size_t>(vm)]) return;
+        held_vm_[static_cast<size_t>(vm)] = 1;
+        ++pending_[static_cast<size_t>(src)];
+        held_.push_back(vm);
+    }
+    void release(int32_t vm) {
+        if (!held_vm_[static_cast<size_t>(vm)]) return;
+        held_vm_[static_cast<size_t>(vm)] = 0;
+        --pending_[static_cast<size_t>(plan_source(vm))];
+    }
+    void release_all() {
+        for (int32_t vm : held_) release(vm);
+        held_.clear();
+    }
+    bool blocked(int32_t vm, int32_t t) const {
+        int32_t n = pending_[static_cast<size_t>(t)];
+        if (held_vm_[static_cast<size_t>(vm)] && plan_source(vm) == t) --n;
+        return n > 0;
+    }
+    // The placement's choice for vm among the targets that are not blocked for it.
+    std::optional<int32_t> place_unblocked(int32_t vm) {
+        masked_.clear();
+        for (int32_t w : held_) {
+            if (!held_vm_[static_cast<size_t>(w)]) continue;
+            const int32_t src = plan_source(w);
+            if (blocked(vm, src) && targets_[static_cast<size_t>(src)]) {
+                targets_[static_cast<size_t>(src)] = 0;
+                masked_.push_back(src);
+            }
+        }
+        auto t = s_.place(vm, targets_, PlannerState::Work::kOptional, false);
+        for (int32_t h : masked_) targets_[static_cast<size_t>(h)] = 1;
+        return t;
     }
 
     // May the VM go to host t as optional work (sites and migration limits)?
@@ -138,7 +189,10 @@ class Improver {
         return kib;
     }
 
+    // Callers check may_leave(st.vm) and !blocked(st.vm, st.to) right before: an earlier step of
+    // the attempt may have made either false.
     void apply(const Step& st) {
+        release(st.vm);
         s_.state_.move(st.vm, st.to);
         journal_.push_back(st);
         touched_[static_cast<size_t>(st.vm)] = 1;
@@ -155,7 +209,8 @@ class Improver {
         const size_t last = any_site ? site_hosts_.size() : first + 1;
         for (size_t site = first; site < last; ++site) {
             for (int32_t t : site_hosts_[site]) {
-                if (!targets_[static_cast<size_t>(t)] || t == h || !may_go(vm, t)) continue;
+                if (!targets_[static_cast<size_t>(t)] || t == h || !may_go(vm, t) || blocked(vm, t))
+                    continue;
                 const std::vector<int32_t> on_t = s_.state_.vms_on(t);
                 for (int32_t w : on_t) {
                     if (!meter_.charge()) return false;
@@ -167,13 +222,12 @@ class Improver {
                     // w goes to a third host: neither h (being emptied) nor t.
                     targets_[static_cast<size_t>(t)] = 0;
                     const bool charged = meter_.charge();
-                    auto u = charged ? s_.place(w, targets_, PlannerState::Work::kOptional, false)
-                                     : std::nullopt;
+                    auto u = charged ? place_unblocked(w) : std::nullopt;
                     targets_[static_cast<size_t>(t)] = 1;
                     if (!charged) return false;
                     if (!u) continue;
                     s_.state_.move(w, *u);
-                    if (s_.state_.fits(vm, t)) {
+                    if (s_.state_.fits(vm, t) && may_leave(vm)) {
                         s_.state_.move(w, t);
                         apply({w, t, *u});
                         apply({vm, h, t});
@@ -282,22 +336,27 @@ class Improver {
         for (size_t i = 0; i < items.size(); ++i) s_.state_.move(items[i], from[i]);
         if (best_cost < 0) return false;
         // Order the moves: repeatedly the first (in item order) whose target has room now.
+        // A VM sent on from where the plan moved it must go before anything arrives at its
+        // plan source (hold/blocked).
         std::vector<uint8_t> done(items.size(), 0);
         size_t left = 0;
         for (size_t i = 0; i < items.size(); ++i) {
             done[i] = best[i] == from[i];
             left += !done[i];
+            if (!done[i]) hold(items[i]);
         }
         while (left > 0) {
             bool progress = false;
             for (size_t i = 0; i < items.size(); ++i) {
-                if (done[i] || !s_.state_.fits(items[i], best[i])) continue;
+                if (done[i] || !s_.state_.fits(items[i], best[i]) || blocked(items[i], best[i]) ||
+                    !may_leave(items[i]))
+                    continue;
                 apply({items[i], from[i], best[i]});
                 done[i] = 1;
                 --left;
                 progress = true;
             }
-            if (!progress) return false;  // a cycle: the caller undoes the journal
+            if (!progress) return false;  // a cycle: the caller undoes the journal (and holds)
         }
         return true;
     }
@@ -314,13 +373,14 @@ class Improver {
         s_.sort_decreasing(vms);
         targets_[static_cast<size_t>(h)] = 0;
         journal_.clear();
+        for (int32_t vm : vms) hold(vm);
         bool ok = true;
         for (int32_t vm : vms) {
-            if (!meter_.charge()) {
+            if (!meter_.charge() || !may_leave(vm)) {
                 ok = false;
                 break;
             }
-            if (auto t = s_.place(vm, targets_, PlannerState::Work::kOptional, false)) {
+            if (auto t = place_unblocked(vm)) {
                 apply({vm, h, *t});
             } else if (!eject_for(vm, h)) {
                 ok = false;
@@ -336,8 +396,10 @@ class Improver {
                 arrived_[static_cast<size_t>(it->to)] = 0;
             }
             journal_.clear();
+            release_all();
             ok = repack(h);
         }
+        release_all();
         // Undo; on success replay as recorded moves in the same order.
         int64_t moves = 0, mem = 0;
         for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
@@ -355,6 +417,8 @@ class Improver {
         }
         for (const Step& st : journal_) {
             if (s_.moved_[static_cast<size_t>(st.vm)]) {
+                // What the holds kept: nothing arrived at its source after it left.
+                FP_ASSERT(s_.can_retarget(st.vm));
                 s_.retarget(st.vm, st.to, MoveReason::kConsolidate);
             } else {
                 s_.record(st.vm, st.to, MoveReason::kConsolidate);
@@ -373,6 +437,10 @@ class Improver {
     std::vector<std::vector<int32_t>> site_hosts_;  // per site: its hosts in id order
     std::vector<uint8_t> touched_;                  // per VM: relocated in the current attempt
     std::vector<uint8_t> arrived_;                  // per host: a VM arrived in the attempt
+    std::vector<int32_t> pending_;                  // per host: held VMs whose plan source it is
+    std::vector<uint8_t> held_vm_;                  // per VM: held (see hold())
+    std::vector<int32_t> held_;                     // the VMs held in the current attempt
+    std::vector<int32_t> masked_;                   // place_unblocked(): scratch
     std::vector<Step> journal_;
     int64_t pending_kib_ = 0;  // memory the current attempt adds to the plan
 };

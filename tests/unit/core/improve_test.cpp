@@ -143,6 +143,54 @@ TEST(ImproveConsolidation, RepacksAHostWithRoomyHostsWhenNoEjectionFrees) {
     EXPECT_EQ(s.overloaded_after, 0);
 }
 
+// The decisions in the order they were made, replayed from the fleet: does every arrival leave
+// its target within max-util? (What the wave scheduler relies on: each move fits in sequence.)
+std::string first_overload_in_sequence(const model::Fleet& f, const Plan& decisions,
+                                       int64_t max_util_ppm) {
+    std::vector<model::Resources> load = f.host_loads();
+    for (const Move& m : decisions.moves) {
+        const model::Resources& dem = f.vms[static_cast<size_t>(m.vm)].demand;
+        if (m.source >= 0) load[static_cast<size_t>(m.source)] -= dem;
+        load[static_cast<size_t>(m.target)] += dem;
+        const model::Resources lim =
+            model::limit_at(f.hosts[static_cast<size_t>(m.target)].capacity, max_util_ppm);
+        if (!load[static_cast<size_t>(m.target)].fits_within(lim))
+            return f.vms[static_cast<size_t>(m.vm)].id + " into " +
+                   f.hosts[static_cast<size_t>(m.target)].id;
+    }
+    return "";
+}
+
+// S is above max-util in memory (s1 54 GiB + y 10 GiB of 64): relief moves y to H. Emptying H
+// could send h1 (the larger) to S, where y's departure made room, and y on to T; but sent on, y
+// leaves S only at the end of the sequence, after h1 arrived there: S would hold 66 GiB (above
+// its capacity; the wave scheduler's assertion). Nothing may arrive at S before y is sent on:
+// h1 goes to T, and y with it.
+TEST(ImproveConsolidation, NeverRoutesAVmIntoAHostBeforeAMoveOffItIsSentOn) {
+    const model::Fleet f = testing::FleetBuilder()
+                               .host("H", 10, 65536, 1000)
+                               .host("S", 10, 65536, 1000)
+                               .host("T", 10, 65536, 1000)
+                               .vm("h1", "H", 6, 2048, 1)
+                               .vm("s1", "S", 2, 54 * 1024, 1, 512000)
+                               .vm("y", "S", 1, 10 * 1024, 1)
+                               .vm("t1", "T", 1, 10 * 1024, 1, 512000)
+                               .build();
+    PlanOptions g = budgeted(0), o = budgeted(1000);
+    g.goal = o.goal = Goal::kConsolidate;
+    PhaseTimes t;
+    const Plan greedy = decide_plan(f, g, testing::policies(), t);
+    ASSERT_EQ(greedy.moves.size(), 1u);  // relief: y to H
+    EXPECT_EQ(f.hosts[static_cast<size_t>(greedy.moves[0].target)].id, "H");
+    const Plan p = decide_plan(f, o, testing::policies(), t);
+    EXPECT_EQ(first_overload_in_sequence(f, p, o.max_util_ppm), "");
+    EXPECT_EQ(p.improve.hosts_freed, 1);
+    const Plan full = testing::plan_goal(f, Goal::kConsolidate, budgeted(1000));  // waves
+    EXPECT_EQ(host_of(f, full, "h1"), "T");
+    EXPECT_EQ(host_of(f, full, "y"), "T");
+    EXPECT_TRUE(full.unresolved.empty());
+}
+
 // quality_bench's 1,000-host fleet of seed 1 (two sites).
 model::Fleet bench_fleet() {
     model::GeneratorOptions g;
@@ -171,6 +219,14 @@ TEST(ImproveConsolidation, FreesHostsOnAGeneratedFleetWithinMaxUtilAndSites) {
     std::vector<int> moved(f.vms.size(), 0);
     for (const Move& m : p.moves) EXPECT_EQ(++moved[static_cast<size_t>(m.vm)], 1);
     for (size_t v = 0; v < f.vms.size(); ++v) EXPECT_GE(at[v], 0);
+    // Under a memory budget (relief moves first, then the cheapest drains), the phase sends on
+    // moves made earlier: its decisions still fit one after the other.
+    PlanOptions b = budgeted(250000);
+    b.goal = Goal::kConsolidate;
+    PhaseTimes t;
+    const Plan d = decide_plan(f, b, testing::policies(), t);
+    EXPECT_GT(d.improve.hosts_freed, 0);
+    EXPECT_EQ(first_overload_in_sequence(f, d, b.max_util_ppm), "");
 }
 
 Plan on_threads(int threads, const model::Fleet& f, const PlanOptions& o) {
