@@ -31,7 +31,6 @@ struct Stop {
 struct SearchOutcome {
     std::vector<int32_t> assignment;
     int64_t objective = 0;
-    int64_t work = 0;
 };
 
 // Picks 2 or 3 distinct machines: the costliest of a few sampled, then random partners while
@@ -83,14 +82,14 @@ struct Searcher {
     Searcher(const RoadefModel& md, std::span<const int32_t> start, int64_t lahc_length)
         : st(md, start),
           cur(st.objective()),
-          best{st.assignment(), cur, 0},
+          best{st.assignment(), cur},
           history(static_cast<size_t>(std::max<int64_t>(1, lahc_length)), cur) {}
     // Starts again from `start` (the best of all searches), with a fresh history.
     void restart(std::span<const int32_t> start, int64_t objective) {
         st = RoadefState(st.model(), start);
         cur = objective;
         FP_ASSERT(cur == st.objective());
-        best = {st.assignment(), cur, 0};
+        best = {st.assignment(), cur};
         current_is_best = true;
         std::fill(history.begin(), history.end(), cur);
     }

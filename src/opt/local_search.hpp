@@ -8,7 +8,8 @@
 // round the best objective of all searches is kept (ties: the lower search index), and a search
 // that stalled for `restart_rounds` rounds restarts from that best. The searches of
 // a round run in parallel on oneTBB (one task each, results in a pre-sized vector), so the
-// result depends only on (model, seed, work, searches, round_work), never on the thread count.
+// result depends only on the model, the seed, the work and the other options, never on the
+// thread count.
 // Work is counted in moves evaluated (a move or swap is 1; a re-pack counts its search nodes).
 //
 // time_limit_seconds only caps the wall time: when it stops a search before its work is done,
