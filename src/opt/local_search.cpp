@@ -31,7 +31,6 @@ struct Stop {
 struct SearchOutcome {
     std::vector<int32_t> assignment;
     int64_t objective = 0;
-    int64_t work = 0;
 };
 
 // Picks 2 or 3 distinct machines: the costliest of a few sampled, then random partners while
@@ -60,18 +59,57 @@ std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
     return ms;
 }
 
-SearchOutcome run_search(const RoadefModel& md, std::span<const int32_t> start,
-                         const SearchOptions& opt, uint64_t round, uint64_t index, int64_t budget,
-                         Stop& stop) {
-    RoadefState st(md, start);
+// A process to move: uniformly at random, or (targeted_percent of the time) a random process of
+// the costlier of two random machines, so that moves start where load and balance cost are.
+int32_t pick_process(const RoadefState& st, CounterRng& rng, int targeted_percent) {
+    const RoadefModel& md = st.model();
+    if (static_cast<int>(rng.below(100)) >= targeted_percent)
+        return static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+    const auto M = static_cast<uint64_t>(md.machines);
+    auto m = static_cast<int32_t>(rng.below(M));
+    const auto other = static_cast<int32_t>(rng.below(M));
+    if (st.machine_cost(other) > st.machine_cost(m)) m = other;
+    const auto& on = st.processes_on(MachineIndex{m});
+    if (on.empty()) return static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+    // processes_on is unordered (swap-removal), but its order follows from the applied changes
+    // alone, so the pick stays deterministic.
+    return on[static_cast<size_t>(rng.below(on.size()))];
+}
+
+// One search's trajectory, kept across rounds: its state, its late-acceptance history and its
+// own best. A round continues it with the round's random stream CounterRng(seed, round, index).
+struct Searcher {
+    Searcher(const RoadefModel& md, std::span<const int32_t> start, int64_t lahc_length)
+        : st(md, start),
+          cur(st.objective()),
+          best{st.assignment(), cur},
+          history(static_cast<size_t>(std::max<int64_t>(1, lahc_length)), cur) {}
+    // Starts again from `start` (the best of all searches), with a fresh history.
+    void restart(std::span<const int32_t> start, int64_t objective) {
+        st = RoadefState(st.model(), start);
+        cur = objective;
+        FP_ASSERT(cur == st.objective());
+        best = {st.assignment(), cur};
+        current_is_best = true;
+        std::fill(history.begin(), history.end(), cur);
+    }
+    RoadefState st;
+    int64_t cur;
+    SearchOutcome best;
+    bool current_is_best = true;
+    std::vector<int64_t> history;
+    int64_t step = 0;
+};
+
+// Continues searcher `s` for `budget` work; returns the work done. Afterwards s.best.assignment
+// holds its best assignment (copied out of the state if the state is the best).
+int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64_t index,
+                   int64_t budget, Stop& stop) {
+    RoadefState& st = s.st;
+    const RoadefModel& md = st.model();
     CounterRng rng(opt.seed, round, index);
     const auto P = static_cast<uint64_t>(md.processes);
     const auto M = static_cast<uint64_t>(md.machines);
-    int64_t cur = st.objective();
-    SearchOutcome best{st.assignment(), cur, 0};
-    bool current_is_best = true;
-    std::vector<int64_t> history(static_cast<size_t>(std::max<int64_t>(1, opt.lahc_length)), cur);
-    int64_t step = 0;
     int64_t work = 0;
     std::vector<Reassign> changes;
     // The clock is read every 256 iterations (not accepted steps, which may stall).
@@ -93,44 +131,45 @@ SearchOutcome run_search(const RoadefModel& md, std::span<const int32_t> start,
             delta = rp.delta;
             changes = std::move(rp.changes);
         } else if (kind < 55) {
-            const auto p = static_cast<int32_t>(rng.below(P));
+            const int32_t p = pick_process(st, rng, opt.targeted_percent);
             const auto m = static_cast<int32_t>(rng.below(M));
             ++work;
             if (st.assignment()[p] == m) continue;
-            changes.push_back({ProcessIndex{p}, MachineIndex{m}});
-            delta = st.try_change(changes);
+            delta = st.move_delta(ProcessIndex{p}, MachineIndex{m});
+            if (delta) changes.push_back({ProcessIndex{p}, MachineIndex{m}});
         } else {
-            const auto a = static_cast<int32_t>(rng.below(P));
+            const int32_t a = pick_process(st, rng, opt.targeted_percent);
             const auto b = static_cast<int32_t>(rng.below(P));
             ++work;
             if (st.assignment()[a] == st.assignment()[b]) continue;
-            changes.push_back({ProcessIndex{a}, MachineIndex{st.assignment()[b]}});
-            changes.push_back({ProcessIndex{b}, MachineIndex{st.assignment()[a]}});
-            delta = st.try_change(changes);
+            delta = st.swap_delta(ProcessIndex{a}, ProcessIndex{b});
+            if (delta) {
+                changes.push_back({ProcessIndex{a}, MachineIndex{st.assignment()[b]}});
+                changes.push_back({ProcessIndex{b}, MachineIndex{st.assignment()[a]}});
+            }
         }
         if (!delta) continue;
-        const int64_t next = cur + *delta;
-        const size_t v = static_cast<size_t>(step % static_cast<int64_t>(history.size()));
-        ++step;
-        if (*delta <= 0 || next <= history[v]) {
-            if (*delta > 0 && current_is_best) {
-                best.assignment = st.assignment();
-                best.objective = cur;
-                current_is_best = false;
+        const int64_t next = s.cur + *delta;
+        const size_t v = static_cast<size_t>(s.step % static_cast<int64_t>(s.history.size()));
+        ++s.step;
+        if (*delta <= 0 || next <= s.history[v]) {
+            if (*delta > 0 && s.current_is_best) {
+                s.best.assignment = st.assignment();
+                s.best.objective = s.cur;
+                s.current_is_best = false;
             }
             st.apply(changes);
-            cur = next;
-            FP_DEBUG_ASSERT(cur == st.objective());
-            if (cur < best.objective || (current_is_best && cur <= best.objective)) {
-                best.objective = cur;
-                current_is_best = true;
+            s.cur = next;
+            FP_DEBUG_ASSERT(s.cur == st.objective());
+            if (s.cur < s.best.objective || (s.current_is_best && s.cur <= s.best.objective)) {
+                s.best.objective = s.cur;
+                s.current_is_best = true;
             }
         }
-        if (cur < history[v]) history[v] = cur;
+        if (s.cur < s.history[v]) s.history[v] = s.cur;
     }
-    if (current_is_best) best.assignment = st.assignment();
-    best.work = work;
-    return best;
+    if (s.current_is_best) s.best.assignment = st.assignment();
+    return work;
 }
 
 }  // namespace
@@ -153,6 +192,10 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
         return res;
     }
     const auto K = static_cast<size_t>(opt.searches);
+    std::vector<Searcher> searchers;
+    searchers.reserve(K);
+    for (size_t i = 0; i < K; ++i) searchers.emplace_back(md, md.initial, opt.lahc_length);
+    std::vector<int64_t> idle_rounds(K, 0);
     for (uint64_t round = 0;; ++round) {
         int64_t share = opt.round_work;
         if (opt.work >= 0) {
@@ -161,25 +204,35 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
             share = std::min<int64_t>(share, (left + opt.searches - 1) / opt.searches);
         }
         if (stop.check()) break;
-        std::vector<SearchOutcome> out(K);
+        std::vector<int64_t> before(K), done(K, 0);
+        for (size_t i = 0; i < K; ++i) before[i] = searchers[i].best.objective;
         tbb::parallel_for(size_t{0}, K, [&](size_t i) {
             int64_t budget = share;
             if (opt.work >= 0)  // the last searches of the last round take what is left
                 budget = std::clamp<int64_t>(opt.work - res.work - static_cast<int64_t>(i) * share,
                                              0, share);
-            out[i] = budget > 0 ? run_search(md, res.assignment, opt, round, i, budget, stop)
-                                : SearchOutcome{res.assignment, best, 0};
+            if (budget > 0) done[i] = run_search(searchers[i], opt, round, i, budget, stop);
         });
         size_t pick = K;
         for (size_t i = 0; i < K; ++i) {
-            res.work += out[i].work;
-            if (out[i].objective < best) {
-                best = out[i].objective;
+            res.work += done[i];
+            if (searchers[i].best.objective < best) {
+                best = searchers[i].best.objective;
                 pick = i;
             }
         }
-        if (pick < K) res.assignment = std::move(out[pick].assignment);
+        if (pick < K) res.assignment = searchers[pick].best.assignment;
         ++res.rounds;
+        // A search whose own best has not improved for restart_rounds rounds and is above the
+        // best of all starts again from that best (decided in index order, after the round).
+        for (size_t i = 0; i < K; ++i) {
+            idle_rounds[i] = searchers[i].best.objective < before[i] ? 0 : idle_rounds[i] + 1;
+            if (opt.restart_rounds > 0 && idle_rounds[i] >= opt.restart_rounds &&
+                searchers[i].best.objective > best) {
+                searchers[i].restart(res.assignment, best);
+                idle_rounds[i] = 0;
+            }
+        }
     }
     res.stopped_by_time = stop.hit.load();
     res.parts = evaluate_from_scratch(md, res.assignment);

@@ -2,11 +2,14 @@
 // neighbourhoods (move one process, swap two processes, re-pack a few machines exactly,
 // src/opt/repack.hpp), run as independent searches in rounds.
 //
-// Rounds: every round starts `searches` searches from the best assignment so far, each with its
-// own random stream CounterRng(seed, round, search) and an equal share of the round's work; the
-// round's result is the best objective, ties broken by the lower search index. The searches of
+// Rounds: `searches` searches start from the initial assignment and keep their state and their
+// late-acceptance history from round to round; each round continues every search with its own
+// random stream CounterRng(seed, round, search) and an equal share of the round's work. After a
+// round the best objective of all searches is kept (ties: the lower search index), and a search
+// that stalled for `restart_rounds` rounds restarts from that best. The searches of
 // a round run in parallel on oneTBB (one task each, results in a pre-sized vector), so the
-// result depends only on (model, seed, work, searches, round_work), never on the thread count.
+// result depends only on the model, the seed, the work and the other options, never on the
+// thread count.
 // Work is counted in moves evaluated (a move or swap is 1; a re-pack counts its search nodes).
 //
 // time_limit_seconds only caps the wall time: when it stops a search before its work is done,
@@ -27,11 +30,18 @@ struct SearchOptions {
     double time_limit_seconds = 0;  // 0: none
     int searches = 4;               // per round; fixed, not the thread count
     int64_t round_work = 500000;    // per search and round
-    // Chosen on single 6 s runs of a1_4 and a2_2 on a machine loaded by others (a shorter
-    // history did better on both; re-packing more often helped a2_2): a weak basis, to revisit.
+    // Chosen on runs of 20M work (seeds 1 and 2) of a1_4, a2_2, a2_3 and a2_5 on a machine
+    // loaded by others (2026-12-07): histories of 1,000 and 5,000 did worse than 100 at that
+    // budget (the search has not converged), re-packing 1% of the steps instead of 10% left more
+    // work to moves and swaps and did better, and so did starting 70% of them on the costlier of
+    // two random machines. Single runs, noisy: a weak basis, to revisit.
     int64_t lahc_length = 100;    // LAHC history length
-    int repack_percent = 10;      // share of steps that re-pack machines
+    int repack_percent = 1;       // share of steps that re-pack machines
     int64_t repack_nodes = 2000;  // node limit of one re-pack
+    int targeted_percent = 70;    // share of moves and swaps that start on a costly machine
+    // A search whose best has not improved for this many rounds, and is worse than the best of
+    // all searches, restarts from that best; 0: never.
+    int64_t restart_rounds = 2;
 };
 
 struct SearchResult {

@@ -1,6 +1,7 @@
 #include "src/opt/roadef_state.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "src/opt/roadef_cost.hpp"
 #include "src/util/assert.hpp"
@@ -141,6 +142,8 @@ RoadefState::RoadefState(const RoadefModel& md, std::span<const int32_t> a)
         ++moved_hist_[static_cast<size_t>(moved_[s])];
         max_moved_ = std::max(max_moved_, moved_[s]);
     }
+    row_a_.assign(static_cast<size_t>(md.resources), 0);
+    row_b_.assign(static_cast<size_t>(md.resources), 0);
     machine_load_.assign(static_cast<size_t>(md.machines), 0);
     machine_balance_.assign(static_cast<size_t>(md.machines), 0);
     for (int32_t m = 0; m < md.machines; ++m) refresh_machine_cost(m);
@@ -165,8 +168,14 @@ bool RoadefState::capacity_ok(int32_t m) const {
 }
 
 bool RoadefState::service_on_machine(int32_t s, int32_t m, int32_t except) const {
-    for (int32_t q : service_procs_[s])
-        if (q != except && assign_[q] == m) return true;
+    // Whichever list is shorter: the service's processes or the machine's.
+    if (service_procs_[s].size() <= on_machine_[m].size()) {
+        for (int32_t q : service_procs_[s])
+            if (q != except && assign_[q] == m) return true;
+        return false;
+    }
+    for (int32_t q : on_machine_[m])
+        if (q != except && model_->service[q] == s) return true;
     return false;
 }
 
@@ -268,6 +277,124 @@ std::optional<int64_t> RoadefState::try_change(std::span<const Reassign> changes
     for (size_t i = changes.size(); i-- > 0;) relocate(ix(changes[i].process), old[i]);
     if (!ok) return std::nullopt;
     return after - before;
+}
+
+bool RoadefState::dependencies_hold(int32_t s1, int32_t from1, int32_t to1, int32_t s2,
+                                    int32_t from2, int32_t to2) const {
+    // The neighbourhood counts after the change, without writing them.
+    const auto count = [&](int32_t s, int32_t n) {
+        int32_t c = nbh_count(s, n);
+        if (s == s1) c += (n == to1 ? 1 : 0) - (n == from1 ? 1 : 0);
+        if (s == s2) c += (n == to2 ? 1 : 0) - (n == from2 ? 1 : 0);
+        return c;
+    };
+    const auto holds = [&](int32_t s, int32_t n) {
+        if (count(s, n) > 0) {
+            for (int32_t d : model_->depends_on[s])
+                if (count(d, n) == 0) return false;
+        } else {
+            for (int32_t e : dependents_[s])
+                if (count(e, n) > 0) return false;
+        }
+        return true;
+    };
+    if (from1 != to1 && (!holds(s1, from1) || !holds(s1, to1))) return false;
+    if (s2 >= 0 && from2 != to2 && (!holds(s2, from2) || !holds(s2, to2))) return false;
+    return true;
+}
+
+int32_t RoadefState::max_moved_after(int32_t s1, int32_t d1, int32_t s2, int32_t d2) {
+    const auto shift = [&](int32_t s, int32_t d, int sign) {
+        if (s < 0 || d == 0) return;
+        --moved_hist_[static_cast<size_t>(moved_[s] + (sign < 0 ? d : 0))];
+        ++moved_hist_[static_cast<size_t>(moved_[s] + (sign > 0 ? d : 0))];
+    };
+    shift(s1, d1, +1);
+    shift(s2, d2, +1);
+    int32_t m = std::min<int32_t>(max_moved_ + 1, static_cast<int32_t>(moved_hist_.size()) - 1);
+    while (m > 0 && moved_hist_[static_cast<size_t>(m)] == 0) --m;
+    shift(s2, d2, -1);
+    shift(s1, d1, -1);
+    return m;
+}
+
+std::optional<int64_t> RoadefState::move_delta(ProcessIndex pi, MachineIndex mi) {
+    const RoadefModel& md = *model_;
+    const int32_t p = ix(pi), m = ix(mi), a = assign_[p];
+    if (a == m) return 0;
+    const int32_t m0 = md.initial[p], s = md.service[p];
+    const bool home = m0 == m;
+    // Capacity: only the target can overflow (the source loses p, or keeps it as transient).
+    for (int32_t r = 0; r < md.resources; ++r) {
+        const int64_t q = md.req(p, r);
+        const int64_t add = (home && md.transient[r]) ? 0 : q;
+        if (usage_[idx(m, r)] + transient_[idx(m, r)] + add > md.cap(m, r)) return std::nullopt;
+        row_a_[static_cast<size_t>(r)] = usage_[idx(a, r)] - q;
+        row_b_[static_cast<size_t>(r)] = usage_[idx(m, r)] + q;
+    }
+    if (service_on_machine(s, m, p)) return std::nullopt;
+    const int32_t la = md.location[a], lm = md.location[m];
+    if (la != lm) {
+        const int32_t spread =
+            spread_[s] - (loc_count(s, la) == 1 ? 1 : 0) + (loc_count(s, lm) == 0 ? 1 : 0);
+        if (spread < md.spread_min[s]) return std::nullopt;
+    }
+    if (!dependencies_hold(s, md.neighborhood[a], md.neighborhood[m], -1, 0, 0))
+        return std::nullopt;
+    int64_t delta = machine_load_cost(md, a, row_a_.data()) +
+                    machine_balance_cost(md, a, row_a_.data()) +
+                    machine_load_cost(md, m, row_b_.data()) +
+                    machine_balance_cost(md, m, row_b_.data()) - machine_cost(a) - machine_cost(m);
+    delta += detail::process_on_machine_cost(md, p, m) - detail::process_on_machine_cost(md, p, a);
+    const int32_t dm = (m != m0 ? 1 : 0) - (a != m0 ? 1 : 0);
+    if (dm != 0)
+        delta += service_move_cost(md, max_moved_after(s, dm, -1, 0)) - parts_.service_move;
+    return delta;
+}
+
+std::optional<int64_t> RoadefState::swap_delta(ProcessIndex pa, ProcessIndex pb) {
+    const RoadefModel& md = *model_;
+    const int32_t a = ix(pa), b = ix(pb);
+    const int32_t ma = assign_[a], mb = assign_[b];
+    if (ma == mb) return 0;
+    const int32_t sa = md.service[a], sb = md.service[b];
+    if (sa == sb) return try_swap(pa, pb);
+    const int32_t ia = md.initial[a], ib = md.initial[b];
+    for (int32_t r = 0; r < md.resources; ++r) {
+        const int64_t qa = md.req(a, r), qb = md.req(b, r);
+        const int64_t ua = usage_[idx(ma, r)] - qa + qb, ub = usage_[idx(mb, r)] - qb + qa;
+        int64_t ta = transient_[idx(ma, r)], tb = transient_[idx(mb, r)];
+        if (md.transient[r]) {
+            ta += (ia == ma ? qa : 0) - (ib == ma ? qb : 0);
+            tb += (ib == mb ? qb : 0) - (ia == mb ? qa : 0);
+        }
+        if (ua + ta > md.cap(ma, r) || ub + tb > md.cap(mb, r)) return std::nullopt;
+        row_a_[static_cast<size_t>(r)] = ua;
+        row_b_[static_cast<size_t>(r)] = ub;
+    }
+    if (service_on_machine(sa, mb, a) || service_on_machine(sb, ma, b)) return std::nullopt;
+    const int32_t la = md.location[ma], lb = md.location[mb];
+    if (la != lb) {
+        for (const auto& [s, from, to] : {std::tuple{sa, la, lb}, std::tuple{sb, lb, la}}) {
+            const int32_t spread =
+                spread_[s] - (loc_count(s, from) == 1 ? 1 : 0) + (loc_count(s, to) == 0 ? 1 : 0);
+            if (spread < md.spread_min[s]) return std::nullopt;
+        }
+    }
+    const int32_t na = md.neighborhood[ma], nb = md.neighborhood[mb];
+    if (!dependencies_hold(sa, na, nb, sb, nb, na)) return std::nullopt;
+    int64_t delta =
+        machine_load_cost(md, ma, row_a_.data()) + machine_balance_cost(md, ma, row_a_.data()) +
+        machine_load_cost(md, mb, row_b_.data()) + machine_balance_cost(md, mb, row_b_.data()) -
+        machine_cost(ma) - machine_cost(mb);
+    delta +=
+        detail::process_on_machine_cost(md, a, mb) - detail::process_on_machine_cost(md, a, ma) +
+        detail::process_on_machine_cost(md, b, ma) - detail::process_on_machine_cost(md, b, mb);
+    const int32_t da = (mb != ia ? 1 : 0) - (ma != ia ? 1 : 0);
+    const int32_t db = (ma != ib ? 1 : 0) - (mb != ib ? 1 : 0);
+    if (da != 0 || db != 0)
+        delta += service_move_cost(md, max_moved_after(sa, da, sb, db)) - parts_.service_move;
+    return delta;
 }
 
 void RoadefState::apply(std::span<const Reassign> changes) {

@@ -68,6 +68,11 @@ class RoadefState {
         const Reassign c[2] = {{a, machine_of(b)}, {b, machine_of(a)}};
         return try_change(c);
     }
+    // The same verdict and delta as try_move / try_swap, computed from the counters without
+    // touching the state (no relocation and undo), for a state that keeps every hard constraint:
+    // the search's hot path. A swap of two processes of one service goes through try_change.
+    std::optional<int64_t> move_delta(ProcessIndex p, MachineIndex m);
+    std::optional<int64_t> swap_delta(ProcessIndex a, ProcessIndex b);
     // Makes the reassignments (try_change must have accepted them).
     void apply(std::span<const Reassign> changes);
 
@@ -97,6 +102,12 @@ class RoadefState {
     void relocate(int32_t p, int32_t m);  // unplace + place, with the cost parts kept current
     bool feasible_around(std::span<const Reassign> changes, std::span<const int32_t> old) const;
     void refresh_machine_cost(int32_t m);
+    // Services s1 and s2 (s2 may be -1) each move one process between the neighbourhoods given
+    // (from, to): whether every dependency touching them still holds afterwards.
+    bool dependencies_hold(int32_t s1, int32_t from1, int32_t to1, int32_t s2, int32_t from2,
+                           int32_t to2) const;
+    // The largest moved count with service s1's count changed by d1 and s2's by d2 (s2 != s1).
+    int32_t max_moved_after(int32_t s1, int32_t d1, int32_t s2, int32_t d2);
 
     const RoadefModel* model_;
     std::vector<int32_t> assign_;
@@ -115,6 +126,7 @@ class RoadefState {
     std::vector<std::vector<int32_t>> service_procs_;
     std::vector<std::vector<int32_t>> dependents_;  // per service: services depending on it
     CostParts parts_;
+    std::vector<int64_t> row_a_, row_b_;  // scratch rows for move_delta / swap_delta
 };
 
 }  // namespace fp::opt

@@ -64,6 +64,50 @@ TEST(RoadefState, DeltaEqualsFullReevaluationOverRandomMovesAndSwaps) {
     EXPECT_GT(infeasible, 2000);
 }
 
+// The search's fast path (move_delta, swap_delta) against try_change, which relocates and
+// checks: the same verdict and the same delta on random moves and swaps from feasible states.
+TEST(RoadefState, FastMoveAndSwapDeltasEqualTryChange) {
+    int64_t feasible = 0, infeasible = 0, applied = 0;
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+        const RoadefModel md = testing::random_instance(seed);
+        RoadefState st(md);
+        CounterRng rng(seed, 2, 0);
+        for (int step = 0; step < 6000; ++step) {
+            const auto a = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+            std::vector<Reassign> ch;
+            std::optional<int64_t> fast;
+            if (rng.below(2) == 0) {
+                const auto m = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
+                ch.push_back({P(a), Mi(m)});
+                fast = st.move_delta(P(a), Mi(m));
+            } else {
+                const auto b = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+                if (a == b) continue;
+                ch.push_back({P(a), st.machine_of(P(b))});
+                ch.push_back({P(b), st.machine_of(P(a))});
+                fast = st.swap_delta(P(a), P(b));
+            }
+            const std::vector<int32_t> before = st.assignment();
+            const auto slow = st.try_change(ch);
+            ASSERT_EQ(st.assignment(), before) << "a fast delta altered the state";
+            ASSERT_EQ(fast, slow) << "seed " << seed << " step " << step;
+            if (!slow) {
+                ++infeasible;
+                continue;
+            }
+            ++feasible;
+            if (rng.below(2) == 0) {
+                st.apply(ch);
+                ++applied;
+            }
+        }
+        ASSERT_EQ(st.parts(), evaluate_from_scratch(md, st.assignment()));
+    }
+    EXPECT_GT(feasible, 4000);
+    EXPECT_GT(infeasible, 4000);
+    EXPECT_GT(applied, 2000);
+}
+
 TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
     int64_t found = 0;
     for (uint64_t seed = 1; seed <= 20; ++seed) {
