@@ -39,51 +39,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Every flag of `plan`, with its help (the parser and --help both read it).
-FlagSpec plan_flags() {
-    FlagSpec f;
-    f.value("hosts", "H.csv", "the hosts: id, cpu, mem, net (CONTRACT.md), optional columns")
-        .value("vms", "V.csv", "the VMs: id, host, cpu, mem, net; an empty host is a new VM")
-        .value("out", "DIR", "where the outputs go (created when missing)")
-        .value("resume", "CKPT.h5",
-               "recompute the plan from a checkpoint's stored inputs and config\n"
-               "(with --out, --threads and the output flags only)")
-        .value("goal", "auto|consolidate|balance|hotspot|evacuate",
-               "what the plan is for (default: config, else auto)")
-        .value("evacuate", "ID[,ID...]", "hosts to empty (maintenance hosts always are)")
-        .value("evacuate-file", "F", "hosts to empty, one id per line (# comments)")
-        .value("config", "C.toml",
-               "policies and parameters (configs/*.toml; fleetplan check-config C.toml\n"
-               "validates one without planning)")
-        .value("max-util", "F", "utilisation limit after the plan, (0, 1] (default 0.9)")
-        .value("budget-migrations", "N", "at most N migrations")
-        .value("budget-mem-frac", "F", "at most this fraction of all VM memory moves")
-        .value("history", "DIR_OR_CSV",
-               "utilisation history for the forecasting triggers: a PlanetLab directory\n"
-               "(one file per VM) or a CSV time,vm,cpu[,mem,net] of fractions")
-        .value("previous", "CKPT.h5",
-               "the last plan's checkpoint: VMs it moved stay put for plan.cooldown_s;\n"
-               "summary.json lists the fleet changes since")
-        .value("traffic", "traffic.csv", "vm_a,vm_b,mbps between VMs (affinity-aware placement)")
-        .value("now", "ISO8601", "planning time (recorded; the wall clock is never read)")
-        .value("window", "DURATION",
-               "e.g. 4h: mandatory moves, then optional ones only while the\n"
-               "estimated schedule ends within it")
-        .value("missing-hosts", "F",
-               "hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
-               "of the fleet (neither source nor target), listed in summary.json's\n"
-               "fleet_changes.hosts_missing")
-        .value("seed", "S", "seed of every random choice (default: config, else 1)")
-        .value("threads", "N", "worker threads (default: cores / ranks on this node)")
-        .flag("json", "print summary.json's object on stdout instead of the text summary")
-        .flag("fail-on-unresolved",
-              "exit 4 (outputs written) when summary.json lists unresolved items")
-        .flag("csv-safe",
-              "also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
-              "leading ' (no formula runs); plan.csv is unchanged");
-    return f;
-}
-
 const char* kPlanUsage =
     "usage: fleetplan plan --hosts H.csv --vms V.csv --out DIR [options]\n"
     "       fleetplan plan --resume CKPT.h5 --out DIR [--threads N]\n";
@@ -188,19 +143,16 @@ std::string usage() {
 }
 
 Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
-    const FlagSpec spec = plan_flags();
+    const FlagSpec spec = dist::plan_flags();
     if (help_asked(argv, env, kPlanUsage, spec, kPlanNotes)) return {};
     const auto t0 = Clock::now();
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
         return bad_input("plan: unexpected argument " + in_quotes(args->positional()[0]));
-    auto out_dir = args->get("out");
-    if (!out_dir) return bad_input("plan: --out DIR is required");
-    if (auto r = io::check_out_dir(*out_dir); !r) return r;
-    auto threads = args->get_int("threads", 1, 4096);
-    if (!threads) return tl::unexpected(threads.error());
-    const int nthreads = threads->value_or(default_threads(env));
+    const std::string out_dir = *args->get("out");  // required
+    if (auto r = io::check_out_dir(out_dir); !r) return r;
+    const int nthreads = static_cast<int>(args->get_int("threads").value_or(default_threads(env)));
 
     tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
                                       static_cast<size_t>(nthreads));
@@ -211,19 +163,26 @@ Result<void> cmd_plan(const std::vector<std::string>& argv, const MpiEnv& env) {
                   << " core(s) only (mpirun binds ranks to cores: use --bind-to none or "
                      "--map-by slot:PE="
                   << nthreads << ")\n";
-    dist::PlanRequest request{std::move(*args), *out_dir, nthreads,
+    dist::PlanRequest request{std::move(*args), out_dir, nthreads,
                               std::string(FP_VERSION) + " (" + FP_GIT_DESCRIBE + ")", t0};
     MpiCommunicator comm(env);
     return dist::run_plan(request, comm);
 }
 
 Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& env) {
-    FlagSpec spec;
+    FlagSpec spec("generate");
     spec.value("hosts", "N", "hosts in the fleet")
+        .int_range(1, 10000000)
+        .required()
         .value("vms", "M", "VMs in the fleet")
+        .int_range(0, 100000000)
+        .required()
         .value("seed", "S", "seed of the generator (default 1)")
+        .int_range(0, INT64_MAX)
         .value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)")
-        .value("new-fraction", "F", "fraction of the VMs that are new (no host yet), [0, 1]");
+        .required()
+        .value("new-fraction", "F", "fraction of the VMs that are new (no host yet)")
+        .real_range(0.0, 1.0);
     if (help_asked(
             argv, env,
             "usage: fleetplan generate --hosts N --vms M --seed S --out DIR "
@@ -233,22 +192,15 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
         return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
-    auto hosts = args->get_int("hosts", 1, 10000000);
-    auto vms = args->get_int("vms", 0, 100000000);
-    auto seed = args->get_int("seed", 0, INT64_MAX);
-    auto nf = args->get_double("new-fraction", 0.0, 1.0);
-    for (const Error* e : {hosts ? nullptr : &hosts.error(), vms ? nullptr : &vms.error(),
-                           seed ? nullptr : &seed.error(), nf ? nullptr : &nf.error()})
-        if (e) return tl::unexpected(*e);
+    if (!args->positional().empty())
+        return bad_input("generate: unexpected argument " + in_quotes(args->positional()[0]));
     auto out = args->get("out");
-    if (!*hosts || !*vms || !out)
-        return bad_input("generate: --hosts, --vms and --out are required");
     if (auto r = io::check_out_dir(*out); !r) return r;
     model::GeneratorOptions opt;
-    opt.hosts = **hosts;
-    opt.vms = **vms;
-    opt.seed = static_cast<uint64_t>(seed->value_or(1));
-    if (*nf) opt.new_vm_fraction = **nf;
+    opt.hosts = *args->get_int("hosts");  // required
+    opt.vms = *args->get_int("vms");
+    opt.seed = static_cast<uint64_t>(args->get_int("seed").value_or(1));
+    if (auto nf = args->get_double("new-fraction")) opt.new_vm_fraction = *nf;
     const model::Fleet fleet = model::generate_fleet(opt);
     if (env.rank != 0) return {};
     if (auto r = io::make_dir(*out); !r) return r;
@@ -260,10 +212,13 @@ Result<void> cmd_generate(const std::vector<std::string>& argv, const MpiEnv& en
 }
 
 Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEnv& env) {
-    FlagSpec spec;
+    FlagSpec spec("convert-trace");
     spec.value("trace", "IN", "the trace: a GWA-T-12 or PlanetLab directory")
+        .required()
         .value("trace-format", "gwa|planetlab", "the format of IN")
-        .value("out", "DIR", "where trace.csv (and for gwa vms.csv) go");
+        .required()
+        .value("out", "DIR", "where trace.csv (and for gwa vms.csv) go")
+        .required();
     if (help_asked(argv, env,
                    "usage: fleetplan convert-trace --trace IN --trace-format gwa|planetlab "
                    "--out DIR\n",
@@ -279,8 +234,6 @@ Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEn
     auto trace = args->get("trace");
     auto format_name = args->get("trace-format");
     auto out = args->get("out");
-    if (!trace || !format_name || !out)
-        return bad_input("convert-trace: --trace, --trace-format and --out are required");
     const auto format = io::parse_trace_format(*format_name);
     if (!format || *format == io::TraceFormat::kAuto || *format == io::TraceFormat::kCsv)
         return bad_input("convert-trace: --trace-format " + in_quotes(*format_name) +
@@ -313,15 +266,14 @@ Result<void> cmd_convert_trace(const std::vector<std::string>& argv, const MpiEn
 }
 
 Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) {
-    FlagSpec spec;
-    spec.value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)");
+    FlagSpec spec("apply");
+    spec.value("out", "DIR", "where hosts.csv and vms.csv go (created when missing)").required();
     if (help_asked(argv, env, "usage: fleetplan apply PLAN_DIR --out DIR\n", spec, kApplyNotes))
         return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
     if (args->positional().size() != 1) return bad_input("apply: give exactly one PLAN_DIR");
     auto out = args->get("out");
-    if (!out) return bad_input("apply: --out DIR is required");
     if (auto r = io::check_out_dir(*out); !r) return r;
     if (env.rank != 0) return {};  // rank 0 reads and writes; no collective follows
     const std::string plan_dir = args->positional()[0];
@@ -356,7 +308,7 @@ Result<void> cmd_apply(const std::vector<std::string>& argv, const MpiEnv& env) 
 }
 
 Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& env) {
-    FlagSpec spec;
+    FlagSpec spec("policies");
     spec.flag("json",
               "print one JSON object: {\"policies\": [{kind, name, description, params:\n"
               "[{key, type, default, doc}]}]}");
@@ -385,7 +337,7 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
 }
 
 Result<void> cmd_check_config(const std::vector<std::string>& argv, const MpiEnv& env) {
-    FlagSpec spec;
+    FlagSpec spec("check-config");
     spec.flag("json",
               "print one JSON object: {file, valid, config} when valid, {file, valid,\n"
               "errors} when not (the errors also go to stderr)");
@@ -504,7 +456,7 @@ Result<void> inspect_sim(const std::string& path, bool as_json, const MpiEnv& en
 }  // namespace
 
 Result<void> cmd_inspect(const std::vector<std::string>& argv, const MpiEnv& env) {
-    FlagSpec spec;
+    FlagSpec spec("inspect");
     spec.flag("json", "print one JSON object instead of the text summary");
     if (help_asked(argv, env, "usage: fleetplan inspect FILE.h5 [--json]\n", spec,
                    "Summarises a checkpoint: a plan's or the simulator's.\n"))

@@ -354,12 +354,13 @@ std::string from_config(const std::string& config, const std::string& p) {
 }
 
 FlagSpec cycle_flags() {
-    FlagSpec spec;
+    FlagSpec spec("cycle");
     spec.value("config", "C.toml", "the config; its [cycle] table names the hosts and the gate")
         .value("state", "DIR", "the state directory: one DIR/<UTC time>/ per cycle, DIR/latest")
         .value("now", "ISO8601", "the planning time (default: the clock)")
         .value("approve", "FILE", "plan digests approved, one per line (gate.json shows it)")
-        .flag("auto-approve", "let a plan within the limits pass without an approval file");
+        .flag("auto-approve", "let a plan within the limits pass without an approval file")
+        .excludes({"approve"}, "give --approve FILE or --auto-approve, not both");
     return spec;
 }
 
@@ -372,8 +373,6 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
     const auto config_arg = args->get("config");
     const auto state_arg = args->get("state");
     if (!config_arg || !state_arg) return bad_input("cycle: --config and --state are required");
-    if (args->has("approve") && args->has("auto-approve"))
-        return bad_input("cycle: give --approve FILE or --auto-approve, not both");
     const std::string config = absolute(*config_arg);
     policy::Registries reg;
     policy::register_builtin_policies(reg);

@@ -50,7 +50,7 @@ const char* kDispatchUsage =
 
 // Every flag of `dispatch`, with its help (the parser and --help both read it).
 FlagSpec dispatch_flags() {
-    FlagSpec f;
+    FlagSpec f("dispatch");
     f.value("plan", "DIR", "the plan to carry out (DIR/plan.csv, DIR/checkpoint.h5)")
         .value("hosts", "H.csv", "the hosts, with their address column")
         .value("connect-uri-template", "T1",
@@ -59,14 +59,24 @@ FlagSpec dispatch_flags() {
                "the target as the source reaches it for peer-to-peer migration\n(default T1)")
         .value("migrate-uri-template", "T3", "the data channel, e.g. tcp://{address}")
         .value("max-per-host", "N", "migrations per host at once (default and maximum: the plan's)")
+        .int_range(1, 1000)
         .value("max-total", "N", "migrations at once in all (default and maximum: the plan's)")
+        .int_range(1, 100000)
         .value("bandwidth", "MiBps", "bandwidth limit of each migration, MiB/s (default: none)")
+        .int_range(1, 10000000)  // MiB/s, as libvirt takes it
         .value("mode", "precopy|postcopy|auto", "how libvirt migrates (default precopy)")
         .value("timeout", "S",
                "seconds a migration may take (default: the plan's [migration] timeout_s)")
+        .real_range(0.001, 86400 * 7)
         .value("retries", "N", "attempts after a failed migration (default 2)")
+        .int_range(0, 100)
         .value("backoff", "S", "seconds before a retry (default 2)")
+        .real_range(0, 3600)
         .value("resume", "DIR", "continue an interrupted dispatch with its original options")
+        .excludes(
+            {"plan", "hosts", "connect-uri-template", "dest-uri-template", "migrate-uri-template",
+             "max-per-host", "max-total", "bandwidth", "mode", "timeout", "retries", "backoff"},
+            "it takes the options of the interrupted dispatch")
         .flag("allow-skips",
               "exit 0 when a move was skipped (its VM was on neither its source nor its target)")
         .flag("dry-run",
@@ -91,18 +101,24 @@ const char* kCollectUsage =
 
 // Every flag of `collect`, with its help (the parser and --help both read it).
 FlagSpec collect_flags() {
-    FlagSpec f;
+    FlagSpec f("collect");
     f.value("hosts", "H.csv", "the hosts to read, with their address column")
+        .required()
         .value("connect-uri-template", "T1",
                "how fleetplan reaches a host, e.g. qemu+ssh://{address}/system")
+        .required()
         .value("out", "DIR", "where vms.csv and missing_hosts.csv go (created when missing)")
+        .required()
         .value("history", "FILE", "the history CSV to append to (default DIR/history.csv)")
         .value("sample-seconds", "S", "seconds between a host's two samples (default 1)")
+        .real_range(0, 3600)
         .value("parallel", "N", "hosts read at a time (default 8)")
+        .int_range(1, 1024)
         .flag("strict", "exit 3, nothing written, when any host could not be read")
         .value("max-missing-frac", "F",
                "exit 3, nothing written, when more than F of the hosts could not be\n"
-               "read (default 0.1)");
+               "read (default 0.1)")
+        .real_range(0, 1);
     return f;
 }
 
@@ -304,13 +320,6 @@ Result<void> run(const std::vector<std::string>& argv) {
         return io::complete_pending_commit_locked(d);
     };
     if (auto r = args->get("resume")) {
-        for (const auto& f : spec.with_value) {
-            if (f != "resume" && args->has(f))
-                return bad_input(
-                    "dispatch: --resume DIR takes the options of the interrupted "
-                    "dispatch; --" +
-                    f + " cannot be given with it");
-        }
         dir = *r;
         if (auto c = settle_dir(dir); !c) return c;
         auto text = io::read_file(dir + "/dispatch.json");
@@ -328,16 +337,6 @@ Result<void> run(const std::vector<std::string>& argv) {
             return bad_input("dispatch: --plan, --hosts and --connect-uri-template are required");
         if (auto e = no_empty_templates(*args); !e) return e;
         dir = *p;
-        auto mpn = args->get_int("max-per-host", 1, 1000);
-        auto mt = args->get_int("max-total", 1, 100000);
-        auto bw = args->get_int("bandwidth", 1, 10000000);  // MiB/s, as libvirt takes it
-        auto to = args->get_double("timeout", 0.001, 86400 * 7);
-        auto re = args->get_int("retries", 0, 100);
-        auto bo = args->get_double("backoff", 0, 3600);
-        for (const Error* e :
-             {mpn ? nullptr : &mpn.error(), mt ? nullptr : &mt.error(), bw ? nullptr : &bw.error(),
-              to ? nullptr : &to.error(), re ? nullptr : &re.error(), bo ? nullptr : &bo.error()})
-            if (e) return tl::unexpected(*e);
         auto mode = parse_mode(args->get("mode").value_or("precopy"));
         if (!mode) return tl::unexpected(mode.error());
         if (auto c = settle_dir(dir); !c) return c;
@@ -349,14 +348,15 @@ Result<void> run(const std::vector<std::string>& argv) {
         };
         const plan::WaveLimits fallback;  // the config's defaults
         const auto per_host =
-            choose_limit("max-per-host", *mpn,
+            choose_limit("max-per-host", args->get_int("max-per-host"),
                          plan_value([](const PlanLimits& l) { return l.waves.max_per_host; }),
                          fallback.max_per_host);
         const auto total = choose_limit(
-            "max-total", *mt, plan_value([](const PlanLimits& l) { return l.waves.max_total; }),
-            fallback.max_total);
+            "max-total", args->get_int("max-total"),
+            plan_value([](const PlanLimits& l) { return l.waves.max_total; }), fallback.max_total);
         const auto timeout =
-            choose_timeout(*to, plan_value([](const PlanLimits& l) { return l.timeout_s; }));
+            choose_timeout(args->get_double("timeout"),
+                           plan_value([](const PlanLimits& l) { return l.timeout_s; }));
         limits_from = {per_host.from, total.from, timeout.from};
         note_defaults(
             {{per_host.defaulted, "--max-per-host " + std::to_string(per_host.value)},
@@ -372,11 +372,11 @@ Result<void> run(const std::vector<std::string>& argv) {
                  {"migrate_uri_template", args->get("migrate-uri-template").value_or("")},
                  {"max_per_host", per_host.value},
                  {"max_total", total.value},
-                 {"bandwidth_mibps", static_cast<double>(bw->value_or(0))},
+                 {"bandwidth_mibps", static_cast<double>(args->get_int("bandwidth").value_or(0))},
                  {"mode", mode_name(*mode)},
                  {"timeout_s", timeout.value},
-                 {"retries", re->value_or(2)},
-                 {"backoff_s", bo->value_or(2.0)}};
+                 {"retries", args->get_int("retries").value_or(2)},
+                 {"backoff_s", args->get_double("backoff").value_or(2.0)}};
     }
     dispatch::DispatchOptions opt;
     std::string hosts_path;
@@ -525,23 +525,15 @@ Result<void> run_collect(const std::vector<std::string>& argv) {
     const FlagSpec spec = collect_flags();
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
-    auto h = args->get("hosts");
+    auto h = args->get("hosts");  // required, as are --connect-uri-template and --out
     auto t1 = args->get("connect-uri-template");
     auto out = args->get("out");
-    if (!h || !t1 || !out)
-        return bad_input("collect: --hosts, --connect-uri-template and --out are required");
     if (auto r = io::check_out_dir(*out); !r) return r;
     if (auto e = no_empty_templates(*args); !e) return e;
-    auto sample = args->get_double("sample-seconds", 0, 3600);
-    if (!sample) return tl::unexpected(sample.error());
-    auto par = args->get_int("parallel", 1, 1024);
-    if (!par) return tl::unexpected(par.error());
-    auto frac = args->get_double("max-missing-frac", 0, 1);
-    if (!frac) return tl::unexpected(frac.error());
     dispatch::CollectOptions opt;
-    opt.gap_s = sample->value_or(1.0);
-    opt.parallel = static_cast<int32_t>(par->value_or(8));
-    const double max_missing_frac = frac->value_or(0.1);
+    opt.gap_s = args->get_double("sample-seconds").value_or(1.0);
+    opt.parallel = static_cast<int32_t>(args->get_int("parallel").value_or(8));
+    const double max_missing_frac = args->get_double("max-missing-frac").value_or(0.1);
     const auto strict =
         args->has("strict") ? dispatch::Strictness::kStrict : dispatch::Strictness::kTolerant;
     auto hosts = io::read_dispatch_hosts(*h);

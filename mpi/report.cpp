@@ -67,8 +67,9 @@ Result<std::string> package_dir() {
 
 Result<void> cmd_report(const std::vector<std::string>& argv, const MpiEnv& env) {
     if (env.rank != 0) return {};
-    FlagSpec spec;
+    FlagSpec spec("report");
     spec.value("out", "REPORT.html", "the page to write (replaced whole)")
+        .required()
         .value("labels", "a,b,...", "one label per input (default: the directories' names)");
     if (help_asked(argv, env, kReportUsage, spec, kReportNotes)) return {};
     // The flags are checked here, as every command's are; the package reads them again.

@@ -27,18 +27,25 @@ const char* kRoadefUsage =
 
 // Every flag of `roadef`, with its help (the parser and --help both read it).
 FlagSpec roadef_flags() {
-    FlagSpec f;
+    FlagSpec f("roadef");
     f.value("model", "M.txt", "the instance's model file")
+        .required()
         .value("assignment", "A.txt", "its initial assignment")
+        .required()
         .value("out", "DIR", "where solution.txt and score.json go (created when missing)")
+        .required()
         .value("work", "N",
                "stop after N moves evaluated (deterministic: the same model, seed and\n"
                "N give the same solution for any --threads)")
+        .int_range(1, INT64_MAX)
         .value("time-limit", "S",
                "stop after S seconds of wall time (default 300 without --work). The one\n"
                "non-deterministic knob: the result then depends on the machine's speed")
+        .real_range(0.001, 1e7)
         .value("seed", "N", "random seed (default 1)")
-        .value("threads", "T", "worker threads (default: cores / ranks on this node)");
+        .int_range(0, INT64_MAX)
+        .value("threads", "T", "worker threads (default: cores / ranks on this node)")
+        .int_range(1, 4096);
     return f;
 }
 
@@ -58,30 +65,22 @@ Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env)
     if (!args) return tl::unexpected(args.error());
     if (!args->positional().empty())
         return bad_input("roadef: unexpected argument " + in_quotes(args->positional()[0]));
-    const auto model_path = args->get("model");
+    const auto model_path = args->get("model");  // required, as are --assignment and --out
     const auto assignment_path = args->get("assignment");
     const auto out = args->get("out");
-    if (!model_path || !assignment_path || !out)
-        return bad_input("roadef: --model, --assignment and --out are required");
-    auto threads = args->get_int("threads", 1, 4096);
-    auto seed = args->get_int("seed", 0, INT64_MAX);
-    auto work = args->get_int("work", 1, INT64_MAX);
-    auto limit = args->get_double("time-limit", 0.001, 1e7);
-    for (const Error* e : {threads ? nullptr : &threads.error(), seed ? nullptr : &seed.error(),
-                           work ? nullptr : &work.error(), limit ? nullptr : &limit.error()})
-        if (e) return tl::unexpected(*e);
+    const auto work = args->get_int("work");
     if (auto r = io::check_out_dir(*out); !r) return r;
     if (env.rank != 0) return {};  // rank 0 reads, searches and writes; no collective follows
 
     auto model = io::read_roadef(*model_path, *assignment_path);
     if (!model) return tl::unexpected(model.error());
-    const int nthreads = threads->value_or(default_threads(env));
+    const int nthreads = static_cast<int>(args->get_int("threads").value_or(default_threads(env)));
     tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
                                       static_cast<size_t>(nthreads));
     opt::SearchOptions opt;
-    opt.seed = static_cast<uint64_t>(seed->value_or(1));
-    opt.work = work->value_or(-1);
-    opt.time_limit_seconds = limit->value_or(*work ? 0.0 : 300.0);
+    opt.seed = static_cast<uint64_t>(args->get_int("seed").value_or(1));
+    opt.work = work.value_or(-1);
+    opt.time_limit_seconds = args->get_double("time-limit").value_or(work ? 0.0 : 300.0);
     if (const auto v = opt::first_violation(*model, model->initial))
         std::cerr << "warning: " << *assignment_path << ": the initial assignment breaks a hard "
                   << "constraint (" << *v << "); the search keeps what it does not touch\n";

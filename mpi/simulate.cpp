@@ -49,8 +49,9 @@ const char* kSimulateUsage =
 
 // Every flag of `simulate`, with its help (the parser and --help both read it).
 FlagSpec simulate_flags() {
-    FlagSpec f;
+    FlagSpec f("simulate");
     f.value("preset", "NAME", "a built-in scenario: cloudsim-planetlab (with --trace DAY_DIR)")
+        .excludes({"hosts", "vms", "interval", "trace-format"}, "the preset fixes it")
         .value("trace", "DIR_OR_CSV",
                "utilisation traces: a PlanetLab day directory, or with --hosts a CSV\n"
                "time,vm,cpu[,mem,net] of fractions")
@@ -69,16 +70,29 @@ FlagSpec simulate_flags() {
                "(preset default lr-mmt; with --hosts default: the config's chain)")
         .flag("grid", "run every chain; DIR/<chain>/ per chain, one table on stdout")
         .value("out", "DIR", "where the outputs go (created when missing)")
+        .required()
         .value("resume", "CKPT.h5", "continue a simulation from its checkpoint")
+        .excludes({"preset", "trace", "trace-order", "hosts", "vms", "config", "policy", "interval",
+                   "grid", "intervals", "seed", "keep-idle-vms", "trace-format"},
+                  "it takes the inputs from the checkpoint")
         .value("interval", "S", "with --hosts: seconds between decisions (default: the trace's)")
+        .int_range(1, 86400 * 366)
         .value("trace-order", "FILE", "trace file names in VM creation order (default: byte order)")
+        .excludes({"hosts", "vms"},
+                  "--trace-order applies to --preset only: a fleet's trace files are named by "
+                  "VM id")
         .flag("keep-idle-vms", "preset: keep VMs that ask for no CPU (CloudSim ends them)")
         .value("intervals", "N", "simulate the first N intervals (default: the whole trace)")
+        .int_range(1, 10000000)
         .value("stop-after", "K", "stop after interval K, leaving a resumable checkpoint")
+        .int_range(1, 10000000)
         .value("checkpoint-every", "K",
                "write the checkpoint every K intervals (default 12) and at the end")
+        .int_range(0, 10000000)
         .value("seed", "S", "seed of randomised policies (default 1)")
+        .int_range(0, INT64_MAX)
         .value("threads", "N", "chains run in parallel under --grid (default: cores / ranks)")
+        .int_range(1, 4096)
         .flag("progress",
               "progress (intervals/s, ETA) on stderr also when it is not a terminal\n"
               "(on a terminal it is always shown; rank 0, at most once a second)");
@@ -304,21 +318,14 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         return {};
     auto args = parse_args(argv, spec);
     if (!args) return tl::unexpected(args.error());
-    auto out = args->get("out");
-    if (!out) return bad_input("simulate: --out DIR is required");
+    auto out = args->get("out");  // required
     if (auto r = io::check_out_dir(*out); !r) return r;
-    auto intervals = args->get_int("intervals", 1, 10000000);
-    auto stop_after = args->get_int("stop-after", 1, 10000000);
-    auto every = args->get_int("checkpoint-every", 0, 10000000);
-    auto seed = args->get_int("seed", 0, INT64_MAX);
-    auto threads = args->get_int("threads", 1, 4096);
-    for (const Error* e :
-         {intervals ? nullptr : &intervals.error(), stop_after ? nullptr : &stop_after.error(),
-          every ? nullptr : &every.error(), seed ? nullptr : &seed.error(),
-          threads ? nullptr : &threads.error()})
-        if (e) return tl::unexpected(*e);
+    const auto intervals = args->get_int("intervals");
+    const auto stop_after = args->get_int("stop-after");
+    const auto every = args->get_int("checkpoint-every");
+    const auto seed = args->get_int("seed");
     const bool grid = args->has("grid");
-    const int nthreads = static_cast<int>(threads->value_or(default_threads(env)));
+    const int nthreads = static_cast<int>(args->get_int("threads").value_or(default_threads(env)));
     tbb::global_control threads_limit(tbb::global_control::max_allowed_parallelism,
                                       static_cast<size_t>(nthreads));
     const auto t0 = std::chrono::steady_clock::now();
@@ -337,21 +344,13 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         policy::Registries reg;
         policy::register_builtin_policies(reg);
         io::ConfigOverrides ov;
-        if (*seed) ov.seed = **seed;
+        if (seed) ov.seed = *seed;
         auto c = io::load_config(path, ov, reg, text);
         if (!c) return tl::unexpected(c.error());
         rc = std::move(*c);
         return {};
     };
     if (auto rp = args->get("resume")) {
-        for (const char* f :
-             {"preset", "trace", "trace-order", "hosts", "vms", "config", "policy", "interval",
-              "grid", "intervals", "seed", "keep-idle-vms", "trace-format"}) {
-            if (args->has(f))
-                return bad_input(std::string("simulate: --resume takes the inputs from the "
-                                             "checkpoint; --") +
-                                 f + " cannot be given with it");
-        }
         auto ck = io::read_sim_checkpoint(*rp);
         auto ok = agree_on(ck, env);
         if (!ok) return ok;
@@ -378,15 +377,10 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                              " (valid: cloudsim-planetlab)");
         auto trace = args->get("trace");
         if (!trace) return bad_input("simulate: --preset needs --trace DAY_DIR");
-        for (const char* f : {"hosts", "vms", "interval", "trace-format"}) {
-            if (args->has(f))
-                return bad_input(std::string("simulate: --") + f +
-                                 " cannot be combined with --preset (the preset fixes it)");
-        }
         auto day = io::read_planetlab_day(*trace, args->get("trace-order"));
         auto ok = agree_on(day, env);
         if (!ok) return ok;
-        sc = sim::cloudsim_planetlab(*day, static_cast<uint64_t>(seed->value_or(1)));
+        sc = sim::cloudsim_planetlab(*day, static_cast<uint64_t>(seed.value_or(1)));
         // CloudSim ends a VM for good the first time it asks for no CPU; --keep-idle-vms keeps
         // it (a sensitivity check: the experiment's figures depend on that rule).
         if (args->has("keep-idle-vms")) sc.finish_idle_vms = false;
@@ -412,10 +406,6 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         auto trace = args->get("trace");
         if (!hosts || !vms || !trace)
             return bad_input("simulate: a fleet run needs --hosts, --vms and --trace");
-        if (args->has("trace-order"))
-            return bad_input(
-                "simulate: --trace-order applies to --preset only (a fleet's trace "
-                "files are named by VM id)");
         const std::string format_name = args->get("trace-format").value_or("auto");
         const auto format = io::parse_trace_format(format_name);
         if (!format)
@@ -433,9 +423,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                                                          : std::optional<std::string>(config_text));
             !r)
             return r;
-        auto interval = args->get_int("interval", 1, 86400 * 366);
-        if (!interval) return tl::unexpected(interval.error());
-        if (*interval) rc->sim.interval_s = **interval;
+        if (auto interval = args->get_int("interval")) rc->sim.interval_s = *interval;
         auto fs = io::fleet_scenario(*hosts, *vms, *trace, *format, rc->sim,
                                      static_cast<uint64_t>(rc->options.seed));
         auto ok = agree_on(fs, env);
@@ -462,7 +450,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
                                            rc->sim.planner_horizon, rc->sim.planner_mem_window);
         }
         return sim::make_chain(name,
-                               static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed))),
+                               static_cast<uint64_t>(seed.value_or(static_cast<int64_t>(sc.seed))),
                                rc ? rc->sim.best : sim::BestChainParams{});
     };
     if (!resumed) {
@@ -480,7 +468,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     }
     const int32_t target = resumed ? resumed->target_tick
                                    : static_cast<int32_t>(std::min<int64_t>(
-                                         intervals->value_or(sc.intervals), sc.intervals));
+                                         intervals.value_or(sc.intervals), sc.intervals));
 
     // Chains are independent: rank r runs chains r, r+P, ...; threads run a rank's chains;
     // rank 0 gets every chain's metrics.
@@ -505,9 +493,9 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             rs.chain = chains[i];
             rs.out_dir = grid ? *out + "/" + chains[i] : *out;
             rs.target = target;
-            rs.stop_after = stop_after->value_or(-1);
-            rs.every = static_cast<int32_t>(every->value_or(12));
-            rs.seed = static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed)));
+            rs.stop_after = stop_after.value_or(-1);
+            rs.every = static_cast<int32_t>(every.value_or(12));
+            rs.seed = static_cast<uint64_t>(seed.value_or(static_cast<int64_t>(sc.seed)));
             rs.inputs = inputs;
             rs.factory = factory;
             rs.hosts_csv = hosts_text;

@@ -13,7 +13,7 @@ PACKAGES=(
     libboost-serialization-dev
     libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 iproute2
     libgtest-dev libbenchmark-dev
-    libtomlplusplus-dev nlohmann-json3-dev libexpected-dev
+    libtomlplusplus-dev nlohmann-json3-dev libexpected-dev libcli11-dev
     clang-format help2man man-db bsdextrautils file dpkg-dev
     python3-h5py python3-numpy python3-matplotlib python3-pandas
     chromium

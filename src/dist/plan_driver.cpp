@@ -90,8 +90,6 @@ Result<io::Checkpoint> read_checkpoint_locked(const std::string& path) {
 // CRLF's CR is dropped); a file with lone CRs is one line.
 Result<std::vector<std::string>> evacuate_list(const Args& args, const model::Fleet& fleet) {
     std::vector<std::string> ids;
-    if (args.has("evacuate") && args.has("evacuate-file"))
-        return bad_input("give --evacuate or --evacuate-file, not both");
     if (auto e = args.get("evacuate")) {
         size_t start = 0;
         while (start <= e->size()) {
@@ -369,6 +367,62 @@ Result<void> stage_keyed_inputs(const Args& args, const std::string& vms_path,
 }
 }  // namespace
 
+// Every flag of `plan`, with its help, ranges and exclusions (the parser and --help both read it).
+FlagSpec plan_flags() {
+    FlagSpec f("plan");
+    f.value("hosts", "H.csv", "the hosts: id, cpu, mem, net (CONTRACT.md), optional columns")
+        .value("vms", "V.csv", "the VMs: id, host, cpu, mem, net; an empty host is a new VM")
+        .value("out", "DIR", "where the outputs go (created when missing)")
+        .required()
+        .value("resume", "CKPT.h5",
+               "recompute the plan from a checkpoint's stored inputs and config\n"
+               "(with --out, --threads and the output flags only)")
+        .excludes({"hosts", "vms", "goal", "evacuate", "evacuate-file", "config", "max-util",
+                   "budget-migrations", "budget-mem-frac", "seed", "now", "history", "previous",
+                   "traffic", "window", "missing-hosts"},
+                  "it takes the inputs and config from the checkpoint")
+        .value("goal", "auto|consolidate|balance|hotspot|evacuate",
+               "what the plan is for (default: config, else auto)")
+        .value("evacuate", "ID[,ID...]", "hosts to empty (maintenance hosts always are)")
+        .value("evacuate-file", "F", "hosts to empty, one id per line (# comments)")
+        .excludes({"evacuate"}, "give one of them, not both")
+        .value("config", "C.toml",
+               "policies and parameters (configs/*.toml; fleetplan check-config C.toml\n"
+               "validates one without planning)")
+        .value("max-util", "F", "utilisation limit after the plan (default 0.9)")
+        .real_range(0.01, 1.0)
+        .value("budget-migrations", "N", "at most N migrations")
+        .int_range(0, INT64_MAX)
+        .value("budget-mem-frac", "F", "at most this fraction of all VM memory moves")
+        .real_range(0.0, 1.0)
+        .value("history", "DIR_OR_CSV",
+               "utilisation history for the forecasting triggers: a PlanetLab directory\n"
+               "(one file per VM) or a CSV time,vm,cpu[,mem,net] of fractions")
+        .value("previous", "CKPT.h5",
+               "the last plan's checkpoint: VMs it moved stay put for plan.cooldown_s;\n"
+               "summary.json lists the fleet changes since")
+        .value("traffic", "traffic.csv", "vm_a,vm_b,mbps between VMs (affinity-aware placement)")
+        .value("now", "ISO8601", "planning time (recorded; the wall clock is never read)")
+        .value("window", "DURATION",
+               "e.g. 4h: mandatory moves, then optional ones only while the\n"
+               "estimated schedule ends within it")
+        .value("missing-hosts", "F",
+               "hosts collect could not read (its DIR/missing_hosts.csv): left out\n"
+               "of the fleet (neither source nor target), listed in summary.json's\n"
+               "fleet_changes.hosts_missing")
+        .value("seed", "S", "seed of every random choice (default: config, else 1)")
+        .int_range(0, INT64_MAX)
+        .value("threads", "N", "worker threads (default: cores / ranks on this node)")
+        .int_range(1, 4096)
+        .flag("json", "print summary.json's object on stdout instead of the text summary")
+        .flag("fail-on-unresolved",
+              "exit 4 (outputs written) when summary.json lists unresolved items")
+        .flag("csv-safe",
+              "also write plan.spreadsheet.csv: ids beginning with = + - @ get a\n"
+              "leading ' (no formula runs); plan.csv is unchanged");
+    return f;
+}
+
 Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
     const Args& args = request.args;
     const std::string& out_dir = request.out_dir;
@@ -380,15 +434,6 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
         return r;
     }();
 
-    if (args.has("resume")) {
-        for (const char* f : {"hosts", "vms", "goal", "evacuate", "evacuate-file", "config",
-                              "max-util", "budget-migrations", "budget-mem-frac", "seed", "now",
-                              "history", "previous", "traffic", "window", "missing-hosts"})
-            if (args.has(f))
-                return bad_input(std::string("--resume takes the inputs and config from the "
-                                             "checkpoint; --") +
-                                 f + " cannot be combined with it");
-    }
     // A plan run that was killed while putting its outputs in place left DIR/commit.pending:
     // rank 0 finishes it before any rank reads a checkpoint from that directory (even when
     // this command then stops on bad input: that commit was another run's, and complete).
@@ -447,18 +492,10 @@ Result<void> run_plan(const PlanRequest& request, Communicator& comm) {
                     return bad_input("--goal: " + g.error().msg);
                 in.overrides.goal = *goal;
             }
-            auto mu = args.get_double("max-util", 0.01, 1.0);
-            if (!mu) return tl::unexpected(mu.error());
-            in.overrides.max_util = *mu;
-            auto seed = args.get_int("seed", 0, INT64_MAX);
-            if (!seed) return tl::unexpected(seed.error());
-            in.overrides.seed = *seed;
-            auto bm = args.get_int("budget-migrations", 0, INT64_MAX);
-            if (!bm) return tl::unexpected(bm.error());
-            in.overrides.budget_migrations = *bm;
-            auto bf = args.get_double("budget-mem-frac", 0.0, 1.0);
-            if (!bf) return tl::unexpected(bf.error());
-            in.overrides.budget_mem_frac = *bf;
+            in.overrides.max_util = args.get_double("max-util");
+            in.overrides.seed = args.get_int("seed");
+            in.overrides.budget_migrations = args.get_int("budget-migrations");
+            in.overrides.budget_mem_frac = args.get_double("budget-mem-frac");
             if (auto w = args.get("window")) {
                 const auto secs = parse_duration(*w);
                 if (!secs || *secs <= 0)

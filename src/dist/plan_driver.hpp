@@ -19,8 +19,11 @@
 
 namespace fp::dist {
 
+// Every flag of `plan` (src/dist/cli.hpp): the command parses with it and --help lists it.
+FlagSpec plan_flags();
+
 struct PlanRequest {
-    Args args;                    // the flags of `plan` (parsed, their values not yet checked)
+    Args args;                    // the flags of `plan`, parsed with plan_flags()
     std::string out_dir;          // --out, already checked
     int threads = 1;              // worker threads per rank, as summary.json records them
     std::string program_version;  // recorded in the checkpoint

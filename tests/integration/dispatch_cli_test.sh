@@ -145,7 +145,7 @@ expect2 "unknown placeholder" "unknown placeholder" dispatch --plan "$T/p" --hos
 printf 'id,cpu,mem,net\nh1,4,8192,1000\n' >"$T/one.csv"
 expect2 "a plan host missing from hosts.csv" "'h2' of VM 'db-1' is not in" dispatch --plan "$T/p" --hosts "$T/one.csv" --connect-uri-template "$T1" --dry-run
 expect2 "a second dispatch of a started plan" "already started" dispatch --plan "$T/p" --hosts "$T/hosts.csv" --connect-uri-template "$T1"
-expect2 "--resume with other flags" "cannot be given with it" dispatch --resume "$T/p" --retries 3
+expect2 "--resume with other flags" "cannot be combined with --resume" dispatch --resume "$T/p" --retries 3
 mkdir -p "$T/q" && cp "$T/p/plan.csv" "$T/q/" && printf 'time_s,move,event,vm,source,target,attempt,seconds,downtime_ms,reason\n1,0,flying,db-1,h2,h1,1,0,-1,\n' >"$T/q/dispatch.journal"
 cp "$T/p/dispatch.json" "$T/q/"
 expect2 "a malformed journal names line and field" "dispatch.journal:2:event" dispatch --resume "$T/q"

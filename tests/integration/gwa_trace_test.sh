@@ -99,7 +99,7 @@ expect2 "a directory as csv" "not a trace CSV" simulate --hosts "$T/hosts.csv" \
     --vms "$T/conv/vms.csv" --trace "$G" --trace-format csv --out "$T/x"
 expect2 "convert-trace csv" "already the interchange format" convert-trace --trace "$T/conv/trace.csv" \
     --trace-format csv --out "$T/x"
-expect2 "--trace-format with --resume" "cannot be given with it" simulate --resume \
+expect2 "--trace-format with --resume" "cannot be combined with --resume" simulate --resume \
     "$T/sim-stop/checkpoint.h5" --trace-format gwa --out "$T/x"
 [ ! -e "$T/x" ] && ok "refused runs wrote nothing" || bad "a refused run wrote $T/x"
 

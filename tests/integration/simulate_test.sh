@@ -210,8 +210,8 @@ expect2 "trace naming an unknown VM" "$T/badtrace.csv:2" simulate --hosts "$SMAL
 cp "$T/lr/checkpoint.h5" "$T/trunc.h5"
 truncate -s 4000 "$T/trunc.h5"
 expect2 "truncated checkpoint" "$T/trunc.h5" simulate --resume "$T/trunc.h5" --out "$T/x"
-expect2 "resume with inputs" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --policy best --out "$T/x"
+expect2 "resume with inputs" "cannot be combined with --resume" simulate --resume "$T/lr/checkpoint.h5" --policy best --out "$T/x"
 expect2 "no --out" "--out" simulate --preset cloudsim-planetlab --trace "$PL"
-expect2 "--intervals with --resume" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --intervals 9 --out "$T/x"
-expect2 "--seed with --resume" "cannot be given with it" simulate --resume "$T/lr/checkpoint.h5" --seed 3 --out "$T/x"
+expect2 "--intervals with --resume" "cannot be combined with --resume" simulate --resume "$T/lr/checkpoint.h5" --intervals 9 --out "$T/x"
+expect2 "--seed with --resume" "cannot be combined with --resume" simulate --resume "$T/lr/checkpoint.h5" --seed 3 --out "$T/x"
 finish

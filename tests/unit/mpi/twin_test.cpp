@@ -81,10 +81,7 @@ class ShardedTwinTest : public ::testing::Test {
     fs::path run(int ranks, int threads, const std::string& tag = "") const {
         const fs::path out =
             dir_ / ("out" + tag + "_p" + std::to_string(ranks) + "_t" + std::to_string(threads));
-        dist::FlagSpec spec;
-        spec.with_value = {"hosts",    "vms", "config",  "evacuate", "out", "budget-migrations",
-                           "previous", "now", "history", "traffic"};
-        auto args = dist::parse_args(flags(out.string()), spec);
+        auto args = dist::parse_args(flags(out.string()), dist::plan_flags());
         EXPECT_TRUE(args);
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                   static_cast<size_t>(threads));
