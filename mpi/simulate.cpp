@@ -442,9 +442,10 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             return sim::make_planner_chain(*fleet, rc->options, rc->policies,
                                            rc->sim.planner_horizon, rc->sim.planner_mem_window);
         }
+        // Without a config this is a preset run (new or resumed): best takes the preset's settings.
         return sim::make_chain(name,
                                static_cast<uint64_t>(seed->value_or(static_cast<int64_t>(sc.seed))),
-                               rc ? rc->sim.best : sim::BestChainParams{});
+                               rc ? rc->sim.best : sim::cloudsim_planetlab_best_params());
     };
     if (!resumed) {
         if (grid) {
