@@ -384,6 +384,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         o.cost.timeout_s = *v;
     o.cost.site_pairs = site_pairs;
     SimConfig& sim = rc.sim;
+    if (ov.best_base) sim.best = *ov.best_base;
     if (auto v = sim_node.get_string("chain", "planner"); collect(v)) {
         // As simulate makes it: the planner, best, or a CloudSim DETECTOR-SELECTION chain.
         auto cloudsim = sim::cloudsim_chain_params(*v, 0);
@@ -429,15 +430,15 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                                   {"best_cooldown", &sim.best.cooldown, int64_t{0}}})
         if (auto v = sim_node.get_int(key, *field, lo, 100000); collect(v))
             *field = static_cast<int32_t>(*v);
-    if (auto v = sim_node.get_double("best_mem_pack", 0.85, 0.01, 1.0); collect(v))
+    if (auto v = sim_node.get_double("best_mem_pack", sim.best.mem_pack, 0.01, 1.0); collect(v))
         sim.best.mem_pack = *v;
-    if (auto v = sim_node.get_double("best_mem_hot", 0.95, 0.01, 1.0); collect(v))
+    if (auto v = sim_node.get_double("best_mem_hot", sim.best.mem_hot, 0.01, 1.0); collect(v))
         sim.best.mem_hot = *v;
-    if (auto v = sim_node.get_double("best_mem_cold", 0.7, 0.0, 1.0); collect(v))
+    if (auto v = sim_node.get_double("best_mem_cold", sim.best.mem_cold, 0.0, 1.0); collect(v))
         sim.best.mem_cold = *v;
     if (auto v = sim_node.get_int("planner_mem_window", 1, 1, 100000); collect(v))
         sim.planner_mem_window = static_cast<int32_t>(*v);
-    if (auto v = sim_node.get_int("best_mem_window", 12, 1, 100000); collect(v))
+    if (auto v = sim_node.get_int("best_mem_window", sim.best.mem_window, 1, 100000); collect(v))
         sim.best.mem_window = static_cast<int32_t>(*v);
     if (sim.best.mem_hot < sim.best.mem_pack)
         errors.push_back(file + ": sim.best_mem_hot: must be at least sim.best_mem_pack");

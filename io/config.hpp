@@ -24,6 +24,9 @@ struct ConfigOverrides {
     std::optional<int64_t> budget_migrations;
     std::optional<double> budget_mem_frac;
     std::optional<double> window_s;  // --window
+    // [sim] best_* keys a file leaves out take these values (a preset's settings) instead of
+    // BestChainParams{}'s.
+    std::optional<sim::BestChainParams> best_base;
 };
 
 // [sim]: how `fleetplan simulate` runs a fleet (hosts.csv + vms.csv + a trace).

@@ -339,12 +339,14 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
     std::optional<io::RunConfig> rc;
     std::string hosts_text, vms_text, config_text;
     std::string default_chain = "lr-mmt";
-    auto load_cfg = [&](const std::string& path,
-                        const std::optional<std::string>& text) -> Result<void> {
+    auto load_cfg = [&](const std::string& path, const std::optional<std::string>& text,
+                        bool preset = false) -> Result<void> {
         policy::Registries reg;
         policy::register_builtin_policies(reg);
         io::ConfigOverrides ov;
         if (seed) ov.seed = *seed;
+        // A preset run's best_* keys override the preset's settings, not BestChainParams{}.
+        if (preset) ov.best_base = sim::cloudsim_planetlab_best_params();
         auto c = io::load_config(path, ov, reg, text);
         if (!c) return tl::unexpected(c.error());
         rc = std::move(*c);
@@ -368,7 +370,10 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         }
         // A fleet run's config, or a preset run's (its best_* keys).
         if (!resumed->hosts_csv.empty() || !resumed->config_toml.empty()) {
-            if (auto r = load_cfg(*rp + ":/inputs/config_toml", resumed->config_toml); !r) return r;
+            if (auto r = load_cfg(*rp + ":/inputs/config_toml", resumed->config_toml,
+                                  resumed->hosts_csv.empty());
+                !r)
+                return r;
             config_text = resumed->config_toml;
         }
     } else if (auto preset = args->get("preset")) {
@@ -390,7 +395,7 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             auto t = io::read_file(cfg_path);
             if (auto ok = agree_on(t, env); !ok) return ok;
             config_text = *t;
-            if (auto r = load_cfg(cfg_path, config_text); !r) return r;
+            if (auto r = load_cfg(cfg_path, config_text, true); !r) return r;
             for (const auto& [key, line] : rc->keys_given)
                 if (key.rfind("sim.best_", 0) != 0)
                     return bad_input(cfg_path + ":" + std::to_string(line) + ":" + key +
@@ -449,9 +454,13 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             return sim::make_planner_chain(*fleet, rc->options, rc->policies,
                                            rc->sim.planner_horizon, rc->sim.planner_mem_window);
         }
+        // A preset run (no fleet) starts best from the preset's settings, which a config's
+        // [sim] best_* keys override (load_cfg's base); a fleet run from BestChainParams{}.
         return sim::make_chain(name,
                                static_cast<uint64_t>(seed.value_or(static_cast<int64_t>(sc.seed))),
-                               rc ? rc->sim.best : sim::BestChainParams{});
+                               rc ? rc->sim.best
+                                  : (fleet ? sim::BestChainParams{}
+                                           : sim::cloudsim_planetlab_best_params()));
     };
     if (!resumed) {
         if (grid) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <tuple>
 
 #include "src/sim/byte_codec.hpp"
 
@@ -28,8 +29,10 @@ class BestChain final : public Chain {
         const Scenario& sc = view.sc;
         const int32_t nh = sc.hosts();
         // Creation reserves each VM's full MIPS, RAM and bandwidth (the preset's instantiation
-        // rule, the same for every chain). First-fit decreasing by memory over the hosts in
-        // power-efficiency order keeps the VMs on few, efficient hosts.
+        // rule, the same for every chain). First fit over the hosts in power-efficiency order:
+        // decreasing memory keeps the VMs on few, efficient hosts; increasing memory
+        // (BestStart::kMostVms) puts the most VMs on the first hosts, which the first
+        // consolidation then keeps, so fewer VMs move.
         std::vector<double> mips_free(nh), ram_free(nh), bw_free(nh);
         for (int32_t h = 0; h < nh; ++h) {
             const HostType& ty = sc.type_of(h);
@@ -46,10 +49,12 @@ class BestChain final : public Chain {
         for (int32_t v = 0; v < sc.vms(); ++v) {
             if (view.st.vm_host[v] < 0) vms.push_back(v);
         }
+        const bool most_vms = p_.start == BestStart::kMostVms;
         std::stable_sort(vms.begin(), vms.end(), [&](int32_t a, int32_t b) {
-            return view.vm_mem_now[a] != view.vm_mem_now[b]
-                       ? view.vm_mem_now[a] > view.vm_mem_now[b]
-                       : sc.vm_mips[a] > sc.vm_mips[b];
+            if (view.vm_mem_now[a] != view.vm_mem_now[b])
+                return most_vms ? view.vm_mem_now[a] < view.vm_mem_now[b]
+                                : view.vm_mem_now[a] > view.vm_mem_now[b];
+            return sc.vm_mips[a] > sc.vm_mips[b];
         });
         std::vector<Move> out;
         for (int32_t v : vms) {
@@ -324,10 +329,15 @@ class BestChain final : public Chain {
             if (!surplus && mem_over(sc, h, p_.mem_cold) > 0) continue;
             // Least loaded first (CPU or memory, whichever is fuller).
             const double fill = std::max(load_[h] / cap, mem_over(sc, h, 0));
-            cand.push_back({fill + watts_per_mips(sc, h) * 1e-6, h});
+            // A surplus drain under kMostVms empties the hosts with the fewest VMs first.
+            const double few = surplus && p_.start == BestStart::kMostVms
+                                   ? 10.0 * static_cast<double>(vms_[h].size())
+                                   : 0.0;
+            cand.push_back({few + fill + watts_per_mips(sc, h) * 1e-6, h});
         }
         std::sort(cand.begin(), cand.end());
         std::vector<uint8_t> banned(nh, 0);
+        if (surplus && p_.start == BestStart::kMostVms) keep_most_vms(view, total, cand, banned);
         for (const auto& c : cand) {
             if (budget <= 0) break;
             const int32_t h = c.second;
@@ -365,6 +375,36 @@ class BestChain final : public Chain {
             }
             --budget;
         }
+    }
+
+    // A surplus drain under BestStart::kMostVms: keeps the occupied hosts with the most VMs
+    // (then the fullest, then by index) until drain_pack × their capacity covers the forecast
+    // `total`, and drains only the others, into the kept hosts (the rest are banned as
+    // targets). Each drained host moves all its VMs, so keeping the hosts that hold the most
+    // moves the fewest.
+    void keep_most_vms(const SimView& view, double total,
+                       std::vector<std::pair<double, int32_t>>& cand,
+                       std::vector<uint8_t>& banned) const {
+        const Scenario& sc = view.sc;
+        const int32_t nh = sc.hosts();
+        std::vector<std::tuple<size_t, double, int32_t>> order;
+        for (int32_t h = 0; h < nh; ++h) {
+            if (!occupied(view, h)) continue;
+            order.emplace_back(vms_[h].size(), load_[h] / sc.type_of(h).mips(), h);
+        }
+        std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+            if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) > std::get<0>(b);
+            if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) > std::get<1>(b);
+            return std::get<2>(a) < std::get<2>(b);
+        });
+        std::fill(banned.begin(), banned.end(), 1);
+        double room = 0;
+        for (const auto& [n, fill, h] : order) {
+            if (room >= total) break;
+            banned[h] = 0;
+            room += p_.drain_pack * sc.type_of(h).mips();
+        }
+        std::erase_if(cand, [&](const auto& c) { return !banned[c.second]; });
     }
 
     BestChainParams p_;

@@ -22,6 +22,12 @@
 
 namespace fp::sim {
 
+// Where VMs are created and what the first, surplus consolidation keeps.
+enum class BestStart {
+    kMemoryDecreasing,  // first fit by decreasing memory; drains the least loaded hosts first
+    kMostVms,  // first fit by increasing memory (most VMs per host); keeps the hosts with most VMs
+};
+
 struct BestChainParams {
     int32_t window = 12;               // forecast window (samples)
     double quantile = 0.9;             // forecast quantile of the window
@@ -38,6 +44,7 @@ struct BestChainParams {
     double mem_pack = 0.85;       // targets stay under this × memory (memory forecast)
     double mem_hot = 0.95;        // memory forecast above this × memory: relieve
     double mem_cold = 0.7;        // memory forecast under this × memory: may be drained
+    BestStart start = BestStart::kMemoryDecreasing;
 };
 
 std::unique_ptr<Chain> make_best_chain(const BestChainParams& p);

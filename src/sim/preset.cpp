@@ -12,6 +12,19 @@ PowerModel hp_ml110_g5_power() {
     return PowerModel{{93.7, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135}};
 }
 
+BestChainParams cloudsim_planetlab_best_params() {
+    BestChainParams p;
+    p.quantile = 0.75;
+    p.pack = 0.95;
+    p.hot_now = 1.0;
+    p.hot_forecast = 1.2;
+    p.cold = 0.6;
+    p.drain_pack = 0.85;
+    p.cooldown = 24;
+    p.start = BestStart::kMostVms;
+    return p;
+}
+
 Scenario cloudsim_planetlab(const PlanetLabDay& day, uint64_t seed) {
     Scenario sc;
     sc.name = "cloudsim-planetlab";

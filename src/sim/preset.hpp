@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "src/sim/best_chain.hpp"
 #include "src/sim/scenario.hpp"
 
 namespace fp::sim {
@@ -23,5 +24,13 @@ constexpr int32_t kPlanetLabSamples = 288;
 PowerModel hp_ml110_g4_power();
 PowerModel hp_ml110_g5_power();
 Scenario cloudsim_planetlab(const PlanetLabDay& day, uint64_t seed);
+
+// The `best` chain's settings on this preset (issue 19's energy target: at most 1.4× the energy
+// floor with SLATAH <= 1%, at most 1/20 of lr-mmt's migrations and no more unserved CPU than
+// thr-mmt). Its VMs are small against a host (after the first hour about 17 per host), so it
+// packs to 0.95 of a host on the 0.75 quantile, relieves a host only once its current demand
+// exceeds it or its forecast exceeds 1.2 × it, drains hosts under 0.6 into hosts kept under
+// 0.85, and starts with BestStart::kMostVms. Measured on both PlanetLab days: README.
+BestChainParams cloudsim_planetlab_best_params();
 
 }  // namespace fp::sim

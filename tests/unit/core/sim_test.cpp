@@ -560,6 +560,31 @@ TEST(BestChain, ShedsMemoryBeforeTheHostRunsOut) {
     EXPECT_EQ(thr.mem_overcommit_host_intervals, 1);  // h0 in interval 3
 }
 
+TEST(BestChain, MostVmsStartMovesFewerVmsAtTheFirstConsolidation) {
+    // 2 hosts of 2 × 1000 MIPS and 4096 MB under CloudSim's memory rule (RAM reserved at
+    // creation only). v0, v1: 500 MIPS, 1740 MB; v2..v7: 300 MIPS, 613 MB; all at 10%.
+    // Decreasing memory creates h0 = {v0, v1, v2} (3480 + 613 = 4093 MB) and h1 = {v3..v7};
+    // increasing memory (kMostVms) creates h0 = {v2..v7} (3678 MB, 1800 MIPS) and h1 = {v0, v1}.
+    // The demand (280 MIPS) fits one host, so the first decision empties one: the default drains
+    // the least loaded, h0 (130 < 150 MIPS), moving 3 VMs; kMostVms keeps h0 with its 6 VMs
+    // and moves 2 (both moves end within the second interval).
+    Scenario sc = tiny(2, 2, 2);
+    sc.memory = MemoryModel::kInstantiation;
+    sc.power_state = PowerState::kUtilisation;
+    sc.incoming = IncomingDemand::kFull;
+    for (int32_t v = 0; v < 8; ++v)
+        add_vm(sc, v < 2 ? 500 : 300, v < 2 ? 1740 : 613, -1, {0.1, 0.1, 0.1});
+    SimState st;
+    const Metrics fill = run(sc, make_best_chain(BestChainParams{}), nullptr, &st);
+    EXPECT_EQ(fill.migrations, 3);
+    for (int32_t v = 0; v < 8; ++v) EXPECT_EQ(st.vm_host[v], 1) << v;
+    BestChainParams most;
+    most.start = BestStart::kMostVms;
+    const Metrics kept = run(sc, make_best_chain(most), nullptr, &st);
+    EXPECT_EQ(kept.migrations, 2);
+    for (int32_t v = 0; v < 8; ++v) EXPECT_EQ(st.vm_host[v], 0) << v;
+}
+
 TEST(BestChain, MovesLessAndServesAtLeastAsWellAsThrMmt) {
     // On a noisy 40-VM fleet over 4 hours.
     const Scenario sc = noisy_fleet();
