@@ -197,9 +197,9 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     std::vector<std::string> errors;
     std::map<std::string, int64_t> key_lines;
-    std::map<std::string, ConfigNode> nodes;  // the settings' tables (plan::setting_tables())
+    std::map<std::string, ConfigNode> nodes;  // the settings' tables (config::setting_tables())
     std::string valid_tables;
-    for (const std::string& t : plan::setting_tables()) {
+    for (const std::string& t : config::setting_tables()) {
         nodes.emplace(t, ConfigNode(t));
         valid_tables += (valid_tables.empty() ? "" : ", ") + t;
         if (t == "plan") valid_tables += ", policy";
@@ -268,7 +268,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
 
     RunConfig rc;
     // Every declared setting, read and applied through its declaration.
-    for (const plan::SettingParam& sp : plan::setting_params()) {
+    for (const config::SettingParam& sp : config::setting_params()) {
         const ConfigNode& node = nodes.at(sp.table);
         policy::ParamSpec spec = sp.spec;
         if (!sp.old_key.empty() && node.has(sp.old_key)) {
@@ -284,7 +284,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             errors.push_back(file + ": " + sp.table + "." + spec.key + ": " + *bad);
         }
     }
-    for (const std::string& e : plan::cross_check(rc)) errors.push_back(file + ": " + e);
+    for (const std::string& e : config::cross_check(rc)) errors.push_back(file + ": " + e);
     rc.options.cost.site_pairs = site_pairs;
     auto collect = [&](const auto& r) {
         if (!r) errors.push_back(file + ": " + r.error().msg);
@@ -333,7 +333,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             }
         }
     }
-    for (const std::string& table : plan::setting_tables())
+    for (const std::string& table : config::setting_tables())
         for (const auto& k : nodes.at(table).unread_keys())
             errors.push_back(file + ": " + k + ": unknown key");
     for (const auto& [role, node] : policy_nodes)

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "src/plan/settings.hpp"
+#include "src/config/settings.hpp"
 #include "src/policy/registry.hpp"
 
 namespace fp::io {
@@ -22,12 +22,12 @@ struct ConfigOverrides {
     std::optional<double> window_s;  // --window
 };
 
-// [sim] and [cycle] are declared with the other settings in the core (src/plan/settings.hpp).
-using SimConfig = plan::SimConfig;
-using CycleConfig = plan::CycleConfig;
+// [sim] and [cycle] are declared with the other settings in the core (src/config/settings.hpp).
+using SimConfig = config::SimConfig;
+using CycleConfig = config::CycleConfig;
 
-// options, sim and cycle (plan::Settings) as the config and the overrides set them.
-struct RunConfig : plan::Settings {
+// options, sim and cycle (config::Settings) as the config and the overrides set them.
+struct RunConfig : config::Settings {
     policy::PolicySet policies;
     // Every setting in force, defaults included: [plan], [policy], [waves], [migration] and
     // [cycle] (the plan checkpoint's /config/toml).

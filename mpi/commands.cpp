@@ -135,7 +135,7 @@ nlohmann::ordered_json policies_json(const policy::Registries& all) {
                         {"params", params}});
     }
     nlohmann::ordered_json settings = nlohmann::ordered_json::array();
-    for (const plan::SettingParam& sp : plan::setting_params()) {
+    for (const config::SettingParam& sp : config::setting_params()) {
         nlohmann::ordered_json j = {{"table", sp.table}};
         j.update(param_json(sp.spec));
         settings.push_back(j);
@@ -154,9 +154,9 @@ std::string cell(const std::string& s) {
 // policies' parameters (tests/integration/readme_params_test.sh keeps the README equal to it).
 std::string params_markdown(const policy::Registries& all) {
     std::string md;
-    for (const std::string& table : plan::setting_tables()) {
+    for (const std::string& table : config::setting_tables()) {
         md += "`[" + table + "]`\n\n| key | default | accepts | what |\n|---|---|---|---|\n";
-        for (const plan::SettingParam& sp : plan::setting_params())
+        for (const config::SettingParam& sp : config::setting_params())
             if (sp.table == table)
                 md += "| `" + sp.spec.key + "` | `" + cell(policy::default_text(sp.spec)) + "` | " +
                       cell(policy::range_text(sp.spec)) + " | " + cell(sp.spec.doc) + " |\n";

@@ -16,7 +16,7 @@
 #include "src/sim/best_chain.hpp"
 #include "src/sim/planner_chain.hpp"
 
-namespace fp::plan {
+namespace fp::config {
 
 // [sim]: how `fleetplan simulate` runs a fleet (hosts.csv + vms.csv + a trace).
 struct SimConfig {
@@ -53,7 +53,7 @@ struct CycleConfig {
 
 // Everything a config sets besides the policies.
 struct Settings {
-    PlanOptions options;  // evacuate list is filled by the caller
+    plan::PlanOptions options;  // evacuate list is filled by the caller
     SimConfig sim;
     CycleConfig cycle;
 };
@@ -76,4 +76,4 @@ const std::vector<SettingParam>& setting_params();
 // sim.idle_power_w"), each "table.key: what".
 std::vector<std::string> cross_check(const Settings& settings);
 
-}  // namespace fp::plan
+}  // namespace fp::config

@@ -1,11 +1,11 @@
-#include "src/plan/settings.hpp"
+#include "src/config/settings.hpp"
 
 #include <cstdint>
 
 #include "src/sim/cloudsim_chain.hpp"
 #include "src/util/assert.hpp"
 
-namespace fp::plan {
+namespace fp::config {
 namespace {
 
 using policy::ConfigValue;
@@ -78,7 +78,9 @@ std::vector<SettingParam> make_params() {
         // ---- [plan] ----
         choice("plan", "goal", "auto", {"auto", "consolidate", "balance", "hotspot", "evacuate"},
                "what the plan is for (the goals table; sets the default policies)", "goal",
-               [](Settings& s, const std::string& v) { s.options.goal = parsed(parse_goal(v)); }),
+               [](Settings& s, const std::string& v) {
+                   s.options.goal = parsed(plan::parse_goal(v));
+               }),
         real("plan", "max_util", 0.9, 0.01, 1.0,
              "no host is planned above this fraction of any dimension",
              [](Settings& s, double v) { s.options.max_util_ppm = model::to_ppm(v); }),
@@ -101,7 +103,7 @@ std::vector<SettingParam> make_params() {
         flag("plan", "consolidate_alternatives", true,
              "consolidate also tries dot-product placement and keeps the better plan",
              [](Settings& s, bool v) { s.options.consolidate_alternatives = v; }),
-        integer("plan", "improve", PlanOptions{}.improve, 0, kNoLimit,
+        integer("plan", "improve", plan::PlanOptions{}.improve, 0, kNoLimit,
                 "work units (candidate moves evaluated) of the improvement phase after a "
                 "consolidation, per shard and variant (0: off)",
                 [](Settings& s, int64_t v) { s.options.improve = v; }),
@@ -114,7 +116,7 @@ std::vector<SettingParam> make_params() {
         choice("plan", "cross_site", "never", {"never", "evacuations", "allow"},
                "which moves may leave their site", "value",
                [](Settings& s, const std::string& v) {
-                   s.options.cross_site = parsed(parse_cross_site(v));
+                   s.options.cross_site = parsed(plan::parse_cross_site(v));
                }),
         real("plan", "horizon_s", 86400.0, 0.0, 1e9,
              "consolidation drains a host only if its idle energy over this horizon exceeds the "
@@ -297,4 +299,4 @@ std::vector<std::string> cross_check(const Settings& s) {
     return out;
 }
 
-}  // namespace fp::plan
+}  // namespace fp::config
