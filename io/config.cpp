@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "io/csv.hpp"
-#include "src/sim/cloudsim_chain.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::io {
@@ -58,13 +57,11 @@ std::string with_line(const std::string& error, const std::string& file,
     return file + ":" + std::to_string(it->second) + ":" + rest;
 }
 
-// Whether `key` (the last part of an unread key's path) is a documented parameter of `info`
-// (a ParamDoc may name several, "cpu_high, mem_high, net_high").
+// Whether `key` (the last part of an unread key's path) is a declared parameter of `info`.
 bool documented(const std::optional<policy::PolicyInfo>& info, const std::string& key) {
     if (!info) return false;
     for (const auto& p : info->params)
-        for (const std::string& name : policy::param_keys(p.name))
-            if (name == key) return true;
+        if (p.key == key) return true;
     return false;
 }
 
@@ -200,8 +197,14 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     std::vector<std::string> errors;
     std::map<std::string, int64_t> key_lines;
-    ConfigNode plan_node("plan"), waves_node("waves"), mig_node("migration"), sim_node("sim"),
-        cycle_node("cycle");
+    std::map<std::string, ConfigNode> nodes;  // the settings' tables (config::setting_tables())
+    std::string valid_tables;
+    for (const std::string& t : config::setting_tables()) {
+        nodes.emplace(t, ConfigNode(t));
+        valid_tables += (valid_tables.empty() ? "" : ", ") + t;
+        if (t == "plan") valid_tables += ", policy";
+    }
+    ConfigNode& plan_node = nodes.at("plan");
     std::map<std::pair<std::string, std::string>, model::MigrationCostConfig::SitePair> site_pairs;
     std::map<std::string, ConfigNode> policy_nodes = {
         {"trigger", ConfigNode("policy.trigger")},
@@ -211,8 +214,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         const std::string key(k.str());
         const std::string where = file + ":" + std::to_string(v.source().begin.line) + ":" + key;
         const toml::table* t = v.as_table();
-        if (key == "plan" || key == "waves" || key == "migration" || key == "sim" ||
-            key == "cycle") {
+        if (auto node = nodes.find(key); node != nodes.end()) {
             if (!t) {
                 errors.push_back(where + ": expected a table");
                 continue;
@@ -225,16 +227,10 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                     rest.erase("site_pairs");
                     site_pairs_from(*sp, file, site_pairs, errors);
                 }
-                to_node(rest, mig_node, file, errors, key_lines);
+                to_node(rest, node->second, file, errors, key_lines);
                 continue;
             }
-            to_node(*t,
-                    key == "plan"    ? plan_node
-                    : key == "waves" ? waves_node
-                    : key == "sim"   ? sim_node
-                    : key == "cycle" ? cycle_node
-                                     : mig_node,
-                    file, errors, key_lines);
+            to_node(*t, node->second, file, errors, key_lines);
         } else if (key == "policy") {
             if (!t) {
                 errors.push_back(where + ": expected a table");
@@ -261,8 +257,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                 }
             }
         } else {
-            errors.push_back(where +
-                             ": unknown table (valid: plan, policy, waves, migration, sim, cycle)");
+            errors.push_back(where + ": unknown table (valid: " + valid_tables + ")");
         }
     }
     if (ov.goal) plan_node.set("goal", *ov.goal);
@@ -273,231 +268,37 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     if (ov.window_s) plan_node.set("window_s", *ov.window_s);
 
     RunConfig rc;
-    plan::PlanOptions& o = rc.options;
+    // A preset's settings of the best chain: the [sim] best_* keys the file leaves out keep them.
+    if (ov.best_base) rc.sim.best = *ov.best_base;
+    // Every declared setting, read and applied through its declaration.
+    for (const config::SettingParam& sp : config::setting_params()) {
+        const ConfigNode& node = nodes.at(sp.table);
+        if (ov.best_base && sp.table == "sim" && sp.spec.key.rfind("best_", 0) == 0 &&
+            !node.has(sp.spec.key))
+            continue;
+        policy::ParamSpec spec = sp.spec;
+        if (!sp.old_key.empty() && node.has(sp.old_key)) {
+            if (node.has(spec.key))
+                errors.push_back(file + ": " + sp.table + "." + sp.old_key + ": an old name of " +
+                                 sp.table + "." + spec.key + "; give one");
+            spec.key = sp.old_key;
+        }
+        auto v = policy::read_param(node, spec);
+        if (!v) {
+            errors.push_back(file + ": " + v.error().msg);
+        } else if (auto bad = sp.apply(rc, *v)) {
+            errors.push_back(file + ": " + sp.table + "." + spec.key + ": " + *bad);
+        }
+    }
+    for (const std::string& e : config::cross_check(rc)) errors.push_back(file + ": " + e);
+    rc.options.cost.site_pairs = site_pairs;
     auto collect = [&](const auto& r) {
         if (!r) errors.push_back(file + ": " + r.error().msg);
         return static_cast<bool>(r);
     };
-    if (auto g = plan_node.get_string("goal", "auto"); collect(g)) {
-        auto goal = plan::parse_goal(*g);
-        if (goal) {
-            o.goal = *goal;
-        } else {
-            errors.push_back(file + ": plan.goal: " + goal.error().msg);
-        }
-    }
-    if (auto m = plan_node.get_double("max_util", 0.9, 0.01, 1.0); collect(m))
-        o.max_util_ppm = model::to_ppm(*m);
-    if (auto s = plan_node.get_int("seed", 1, 0, INT64_MAX); collect(s))
-        o.seed = static_cast<uint64_t>(*s);
-    if (auto b = plan_node.get_int("budget_migrations", -1, -1, INT64_MAX); collect(b))
-        o.budget_migrations = *b;
-    if (auto b = plan_node.get_double("budget_mem_frac", -1.0, -1.0, 1.0); collect(b))
-        o.budget_mem_frac = *b;
-    if (auto b = plan_node.get_double("balance_tolerance", 0.05, 0.0, 1.0); collect(b))
-        o.balance_tolerance = *b;
-    if (auto b = plan_node.get_double("balance_min_gain", 0.01, 0.0, 1.0); collect(b))
-        o.balance_min_gain = *b;
-    if (auto b = plan_node.get_double("balance_mem_frac", 0.2, -1.0, 1.0); collect(b))
-        o.balance_mem_frac = *b;
-    if (auto b = plan_node.get_bool("consolidate_alternatives", true); collect(b))
-        o.consolidate_alternatives = *b;
-    if (auto w = plan_node.get_int("improve", plan::PlanOptions{}.improve, 0, INT64_MAX / 4);
-        collect(w))
-        o.improve = *w;
-    if (auto c = plan_node.get_int("shard_hosts", 1024, 0, 100000000); collect(c))
-        o.shard_hosts = static_cast<int32_t>(*c);
-    if (auto c = plan_node.get_int("cooldown_s", 3600, 0, INT64_MAX / 4); collect(c))
-        o.cooldown_s = *c;
-    if (auto c = plan_node.get_string("cross_site", "never"); collect(c)) {
-        if (auto cs = plan::parse_cross_site(*c)) {
-            o.cross_site = *cs;
-        } else {
-            errors.push_back(file + ": plan.cross_site: " + cs.error().msg);
-        }
-    }
-    if (auto v = plan_node.get_double("horizon_s", 86400.0, 0.0, 1e9); collect(v)) o.horizon_s = *v;
-    if (auto v = plan_node.get_double("move_wh_per_gib", 5.0, 0.0, 1e9); collect(v))
-        o.move_wh_per_gib = *v;
-    if (auto v = plan_node.get_double("window_s", 0.0, 0.0, 1e9); collect(v)) o.window_s = *v;
-    if (auto v = plan_node.get_string("anti_group_scope", "host"); collect(v)) {
-        if (*v == "host" || *v == "rack") {
-            o.anti_scope = *v == "rack" ? model::AntiScope::kRack : model::AntiScope::kHost;
-        } else {
-            errors.push_back(file + ": plan.anti_group_scope: unknown value " + in_quotes(*v) +
-                             " (valid: host, rack)");
-        }
-    }
-    if (auto v = plan_node.get_string("migration_limits", "enforce"); collect(v)) {
-        if (*v == "enforce" || *v == "flag") {
-            o.enforce_migration_limits = *v == "enforce";
-        } else {
-            errors.push_back(file + ": plan.migration_limits: unknown value " + in_quotes(*v) +
-                             " (valid: enforce, flag)");
-        }
-    }
-    if (auto w = waves_node.get_int("max_per_host", 2, 0, 1000000); collect(w))
-        o.waves.max_per_host = static_cast<int32_t>(*w);
-    // max_per_wave: the key's name before it was shared with dispatch (older checkpoints).
-    const char* total_key = waves_node.has("max_per_wave") ? "max_per_wave" : "max_total";
-    if (waves_node.has("max_per_wave") && waves_node.has("max_total"))
-        errors.push_back(file + ": waves.max_per_wave: an old name of waves.max_total; give one");
-    if (auto w = waves_node.get_int(total_key, 16, 0, 100000000); collect(w))
-        o.waves.max_total = static_cast<int32_t>(*w);
-    if (auto m = mig_node.get_string("model", "pre-copy"); collect(m)) {
-        auto cm = model::parse_cost_model(*m);
-        if (cm) {
-            o.cost.model = *cm;
-        } else {
-            errors.push_back(file + ": " + cm.error().msg);
-        }
-    }
-    if (auto v = mig_node.get_double("bandwidth_mibps", 1000.0, 1e-3, 1e9); collect(v))
-        o.cost.bandwidth_mibps = *v;
-    if (auto v = mig_node.get_double("max_downtime_ms", 300.0, 0.0, 1e9); collect(v))
-        o.cost.max_downtime_ms = *v;
-    if (auto v = mig_node.get_int("max_rounds", 30, 1, 1000); collect(v))
-        o.cost.max_rounds = static_cast<int>(*v);
-    if (auto v = mig_node.get_double("min_shrink", 0.9, 0.0, 1.0); collect(v))
-        o.cost.min_shrink = *v;
-    if (auto m = mig_node.get_string("fallback", "post-copy"); collect(m)) {
-        auto f = model::parse_fallback(*m);
-        if (f) {
-            o.cost.fallback = *f;
-        } else {
-            errors.push_back(file + ": " + f.error().msg);
-        }
-    }
-    if (auto v = mig_node.get_double("postcopy_fault_overhead", 0.15, 0.0, 100.0); collect(v))
-        o.cost.postcopy_fault_overhead = *v;
-    if (auto v = mig_node.get_double("cpu_state_ms", 20.0, 0.0, 1e9); collect(v))
-        o.cost.cpu_state_ms = *v;
-    if (auto v = mig_node.get_double("host_bandwidth_mibps", 2000.0, 1e-3, 1e9); collect(v))
-        o.cost.host_bandwidth_mibps = *v;
-    if (auto v = mig_node.get_double("gang_shared_fraction", 0.2, 0.0, 1.0); collect(v))
-        o.cost.gang_shared_fraction = *v;
-    if (auto v = mig_node.get_double("wan_bandwidth_mibps", 100.0, 1e-3, 1e9); collect(v))
-        o.cost.wan_bandwidth_mibps = *v;
-    if (auto v = mig_node.get_double("wan_reconfig_s", 5.0, 0.0, 1e6); collect(v))
-        o.cost.wan_reconfig_s = *v;
-    if (auto v = mig_node.get_double("timeout_s", 600.0, 0.0, 86400.0 * 7); collect(v))
-        o.cost.timeout_s = *v;
-    o.cost.site_pairs = site_pairs;
-    SimConfig& sim = rc.sim;
-    if (ov.best_base) sim.best = *ov.best_base;
-    if (auto v = sim_node.get_string("chain", "planner"); collect(v)) {
-        // As simulate makes it: the planner, best, or a CloudSim DETECTOR-SELECTION chain.
-        auto cloudsim = sim::cloudsim_chain_params(*v, 0);
-        if (*v == "planner" || *v == "best" || cloudsim) {
-            sim.chain = *v;
-        } else {
-            errors.push_back(file + ": sim.chain: " + cloudsim.error().msg + "; or planner");
-        }
-    }
-    if (auto v = sim_node.get_int("interval_s", 0, 0, 86400 * 366); collect(v)) sim.interval_s = *v;
-    if (auto v = sim_node.get_double("boot_s", 60.0, 0.0, 86400.0); collect(v)) sim.boot_s = *v;
-    if (auto v = sim_node.get_double("boot_energy_wh", 2.0, 0.0, 1e6); collect(v))
-        sim.boot_energy_wh = *v;
-    if (auto v = sim_node.get_double("degradation", 0.1, 0.0, 1.0); collect(v))
-        sim.degradation = *v;
-    if (auto v = sim_node.get_double("migration_bw_share", 0.5, 1e-6, 1.0); collect(v))
-        sim.migration_bw_share = *v;
-    if (auto v = sim_node.get_double("idle_power_w", 100.0, 0.0, 1e6); collect(v))
-        sim.idle_power_w = *v;
-    if (auto v = sim_node.get_double("max_power_w", 250.0, 0.0, 1e6); collect(v))
-        sim.max_power_w = *v;
-    if (auto v = sim_node.get_string("planner_horizon", "whole"); collect(v)) {
-        if (auto h = sim::parse_planner_horizon(*v)) {
-            sim.planner_horizon = *h;
-        } else {
-            errors.push_back(file + ": sim.planner_horizon: unknown value " + in_quotes(*v) +
-                             " (valid: " + sim::kPlannerHorizonNames + ")");
-        }
-    }
-    // The best chain's CPU settings: defaults from BestChainParams (src/sim/best_chain.hpp).
-    for (auto [key, field, lo, hi] :
-         {std::tuple{"best_quantile", &sim.best.quantile, 0.0, 1.0},
-          {"best_short_history_widen", &sim.best.short_history_widen, 0.0, 100.0},
-          {"best_pack", &sim.best.pack, 0.01, 1.0},
-          {"best_hot_now", &sim.best.hot_now, 0.01, 1.0},
-          {"best_hot_forecast", &sim.best.hot_forecast, 0.01, 10.0},
-          {"best_cold", &sim.best.cold, 0.0, 1.0},
-          {"best_drain_pack", &sim.best.drain_pack, 0.01, 1.0},
-          {"best_surplus_factor", &sim.best.surplus_factor, 1.0, 1e6}})
-        if (auto v = sim_node.get_double(key, *field, lo, hi); collect(v)) *field = *v;
-    for (auto [key, field, lo] : {std::tuple{"best_window", &sim.best.window, int64_t{1}},
-                                  {"best_drains_per_step", &sim.best.drains_per_step, int64_t{0}},
-                                  {"best_cooldown", &sim.best.cooldown, int64_t{0}}})
-        if (auto v = sim_node.get_int(key, *field, lo, 100000); collect(v))
-            *field = static_cast<int32_t>(*v);
-    if (auto v = sim_node.get_double("best_mem_pack", sim.best.mem_pack, 0.01, 1.0); collect(v))
-        sim.best.mem_pack = *v;
-    if (auto v = sim_node.get_double("best_mem_hot", sim.best.mem_hot, 0.01, 1.0); collect(v))
-        sim.best.mem_hot = *v;
-    if (auto v = sim_node.get_double("best_mem_cold", sim.best.mem_cold, 0.0, 1.0); collect(v))
-        sim.best.mem_cold = *v;
-    if (auto v = sim_node.get_int("planner_mem_window", 1, 1, 100000); collect(v))
-        sim.planner_mem_window = static_cast<int32_t>(*v);
-    if (auto v = sim_node.get_int("best_mem_window", sim.best.mem_window, 1, 100000); collect(v))
-        sim.best.mem_window = static_cast<int32_t>(*v);
-    if (sim.best.mem_hot < sim.best.mem_pack)
-        errors.push_back(file + ": sim.best_mem_hot: must be at least sim.best_mem_pack");
-    CycleConfig& cy = rc.cycle;
-    for (auto [key, field] : {std::pair{"hosts", &cy.hosts},
-                              {"connect_uri_template", &cy.connect_uri_template},
-                              {"collect_uri_template", &cy.collect_uri_template},
-                              {"dest_uri_template", &cy.dest_uri_template},
-                              {"migrate_uri_template", &cy.migrate_uri_template}})
-        if (auto v = cycle_node.get_string(key, ""); collect(v)) *field = *v;
-    if (auto v = cycle_node.get_double("sample_seconds", 1.0, 0.0, 3600.0); collect(v))
-        cy.sample_seconds = *v;
-    if (auto v = cycle_node.get_double("max_missing_frac", 0.1, 0.0, 1.0); collect(v))
-        cy.max_missing_frac = *v;
-    if (auto v = cycle_node.get_int("max_moves", 20, -1, 100000000); collect(v))
-        cy.gate.max_moves = *v;
-    if (auto v = cycle_node.get_double("max_gib", 64.0, -1.0, 1e9); collect(v))
-        cy.gate.max_gib = *v;
-    if (auto v = cycle_node.get_string("approval", "file"); collect(v)) {
-        if (auto a = dispatch::parse_approval(*v)) {
-            cy.gate.approval = *a;
-        } else {
-            errors.push_back(file + ": cycle.approval: " + a.error().msg);
-        }
-    }
-    if (auto v = cycle_node.get_int("keep", 0, 0, 1000000); collect(v)) cy.keep = *v;
-    if (auto v = cycle_node.get_int("history_keep", 288, 0, 1000000); collect(v))
-        cy.history_keep = *v;
-    if (auto v = cycle_node.get_int("history_min_interval_s", 60, 1, 86400); collect(v))
-        cy.history_min_interval_s = *v;
-    // dispatch's options, with dispatch's own ranges (mpi/dispatch.cpp).
-    if (auto v = cycle_node.get_int("dispatch_max_per_host", 0, 0, 1000); collect(v))
-        cy.dispatch_max_per_host = *v;
-    if (auto v = cycle_node.get_int("dispatch_max_total", 0, 0, 100000); collect(v))
-        cy.dispatch_max_total = *v;
-    if (auto v = cycle_node.get_double("dispatch_timeout_s", 0, 0, 86400 * 7); collect(v))
-        cy.dispatch_timeout_s = *v;
-    if (auto v = cycle_node.get_int("dispatch_bandwidth_mibps", 0, 0, 10000000); collect(v))
-        cy.dispatch_bandwidth_mibps = *v;
-    if (auto v = cycle_node.get_int("dispatch_retries", 2, 0, 100); collect(v))
-        cy.dispatch_retries = *v;
-    if (auto v = cycle_node.get_double("dispatch_backoff_s", 2, 0, 3600); collect(v))
-        cy.dispatch_backoff_s = *v;
-    if (auto v = cycle_node.get_string("dispatch_mode", "precopy"); collect(v)) {
-        if (*v == "precopy" || *v == "postcopy" || *v == "auto")
-            cy.dispatch_mode = *v;
-        else
-            errors.push_back(file + ": cycle.dispatch_mode: unknown value " + in_quotes(*v) +
-                             " (valid: precopy, postcopy, auto)");
-    }
-    if (auto v = cycle_node.get_bool("dispatch_allow_skips", false); collect(v))
-        cy.dispatch_allow_skips = *v;
-    if (auto v = cycle_node.get_bool("dispatch_dry_run", false); collect(v))
-        cy.dispatch_dry_run = *v;
-    if (sim.max_power_w < sim.idle_power_w)
-        errors.push_back(file + ": sim.max_power_w: must be at least sim.idle_power_w");
 
     // Policies by name.
-    const plan::GoalPreset preset = plan::goal_preset(o.goal);
+    const plan::GoalPreset preset = plan::goal_preset(rc.options.goal);
     const std::map<std::string, std::string> default_names = {
         {"trigger", std::string(preset.trigger)},
         {"selection", std::string(preset.selection)},
@@ -538,8 +339,9 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             }
         }
     }
-    for (const ConfigNode* n : {&plan_node, &waves_node, &mig_node, &sim_node, &cycle_node})
-        for (const auto& k : n->unread_keys()) errors.push_back(file + ": " + k + ": unknown key");
+    for (const std::string& table : config::setting_tables())
+        for (const auto& k : nodes.at(table).unread_keys())
+            errors.push_back(file + ": " + k + ": unknown key");
     for (const auto& [role, node] : policy_nodes)
         for (const auto& k : node.unread_keys()) {
             if (auto f = failed.find(role);
@@ -553,7 +355,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
 
     // The expanded config: every value in force, in a fixed order.
     std::string& x = rc.expanded_toml;
-    x += "[plan]\n" + table_lines(plan_node);
+    x += "[plan]\n" + table_lines(nodes.at("plan"));
     x += "\n[policy]\n";
     for (const char* role : {"trigger", "selection", "placement"}) {
         ConfigNode& node = policy_nodes.at(role);
@@ -563,8 +365,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
             if (k != "name") s += ", " + k + " = " + toml_value(v);
         x += std::string(role) + " = " + s + " }\n";
     }
-    x += "\n[waves]\n" + table_lines(waves_node);
-    x += "\n[migration]\n" + table_lines(mig_node);
+    x += "\n[waves]\n" + table_lines(nodes.at("waves"));
+    x += "\n[migration]\n" + table_lines(nodes.at("migration"));
     if (!site_pairs.empty()) {
         x += "\n[migration.site_pairs]\n";
         for (const auto& [pair, sp] : site_pairs)
@@ -572,7 +374,8 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                  " = { bandwidth_mibps = " + toml_value(sp.bandwidth_mibps) +
                  ", reconfig_s = " + toml_value(sp.reconfig_s) + " }\n";
     }
-    rc.sim_toml = "[sim]\n" + table_lines(sim_node);
+    x += "\n[cycle]\n" + table_lines(nodes.at("cycle"));
+    rc.sim_toml = "[sim]\n" + table_lines(nodes.at("sim"));
     rc.keys_given = std::move(key_lines);
     return rc;
 }
@@ -581,7 +384,7 @@ nlohmann::ordered_json config_json(const RunConfig& config) {
     // Both texts come from load_config and always parse.
     const toml::table t = toml::parse(config.expanded_toml + "\n" + config.sim_toml);
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    for (const char* table : {"plan", "policy", "waves", "migration", "sim"})
+    for (const char* table : {"plan", "policy", "waves", "migration", "cycle", "sim"})
         if (const toml::node* n = t.get(table)) j[table] = json_of(*n);
     return j;
 }

@@ -8,11 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "src/dispatch/cycle_gate.hpp"
-#include "src/plan/planner.hpp"
+#include "src/config/settings.hpp"
 #include "src/policy/registry.hpp"
-#include "src/sim/best_chain.hpp"
-#include "src/sim/planner_chain.hpp"
 
 namespace fp::io {
 
@@ -29,58 +26,17 @@ struct ConfigOverrides {
     std::optional<sim::BestChainParams> best_base;
 };
 
-// [sim]: how `fleetplan simulate` runs a fleet (hosts.csv + vms.csv + a trace).
-struct SimConfig {
-    std::string chain =
-        "planner";              // planner ([policy] and [plan] above), best, or a CloudSim chain
-    int64_t interval_s = 0;     // between decisions; 0: the trace's sample interval
-    double boot_s = 60;         // a switched-on host's boot delay
-    double boot_energy_wh = 2;  // energy of one switch-on
-    double degradation = 0.1;   // CPU share a migrating VM loses
-    double migration_bw_share = 0.5;  // share of the target's network used by a migration
-    double idle_power_w = 100;        // hosts without power_idle_w / power_max_w
-    double max_power_w = 250;
-    // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
-    sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
-    int32_t planner_mem_window = 1;  // planner chain: memory demand = the peak of so many samples
-    // The `best` chain's settings: [sim] best_ + a BestChainParams field (best_window,
-    // best_pack, ..., best_mem_cold; src/sim/best_chain.hpp).
-    sim::BestChainParams best;
-};
+// [sim] and [cycle] are declared with the other settings in the core (src/config/settings.hpp).
+using SimConfig = config::SimConfig;
+using CycleConfig = config::CycleConfig;
 
-// [cycle]: how `fleetplan cycle` runs collect, plan, its gate and dispatch (mpi/cycle.cpp).
-// Paths are relative to the config file's directory; empty strings are "not given".
-struct CycleConfig {
-    std::string hosts;                    // the fleet's hosts.csv (required by `cycle`)
-    std::string connect_uri_template;     // dispatch's (and collect's) T1 (required by `cycle`)
-    std::string collect_uri_template;     // collect's, when it differs (e.g. a read-only socket)
-    std::string dest_uri_template;        // dispatch's T2
-    std::string migrate_uri_template;     // dispatch's T3
-    double sample_seconds = 1;            // collect --sample-seconds
-    double max_missing_frac = 0.1;        // collect --max-missing-frac
-    dispatch::GateLimits gate;            // max_moves, max_gib, approval
-    int64_t keep = 0;                     // completed cycle directories kept (0: all)
-    int64_t history_keep = 288;           // DIR/history.csv: samples of the newest so many cycles
-    int64_t history_min_interval_s = 60;  // and none closer than this to a newer one
-    // dispatch's options (0 / "": dispatch's own default, which for the first three is the plan's)
-    int64_t dispatch_max_per_host = 0;      // --max-per-host
-    int64_t dispatch_max_total = 0;         // --max-total
-    double dispatch_timeout_s = 0;          // --timeout
-    int64_t dispatch_bandwidth_mibps = 0;   // --bandwidth
-    int64_t dispatch_retries = 2;           // --retries
-    double dispatch_backoff_s = 2;          // --backoff
-    std::string dispatch_mode = "precopy";  // --mode
-    bool dispatch_allow_skips = false;      // --allow-skips
-    bool dispatch_dry_run = false;          // --dry-run: the cycle plans and gates, moves nothing
-};
-
-struct RunConfig {
-    plan::PlanOptions options;  // evacuate list is filled by the caller
+// options, sim and cycle (config::Settings) as the config and the overrides set them.
+struct RunConfig : config::Settings {
     policy::PolicySet policies;
-    std::string expanded_toml;  // every setting in force, defaults included
-    SimConfig sim;
+    // Every setting in force, defaults included: [plan], [policy], [waves], [migration] and
+    // [cycle] (the plan checkpoint's /config/toml).
+    std::string expanded_toml;
     std::string sim_toml;  // the [sim] table in force (simulate only; not in expanded_toml)
-    CycleConfig cycle;     // [cycle] (the `cycle` command only; not in expanded_toml)
     // Every key the file sets, by its path ("sim.best_mem_pack", "policy.trigger.name"), with its
     // line (what simulate --preset checks: a preset's config sets only [sim] best_*).
     std::map<std::string, int64_t> keys_given;
@@ -92,7 +48,7 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                               const std::optional<std::string>& text = std::nullopt);
 
 // The fully expanded config (expanded_toml and sim_toml) as JSON: one object per table, in the
-// order plan, policy, waves, migration, sim; values keep their TOML types.
+// order plan, policy, waves, migration, cycle, sim; values keep their TOML types.
 nlohmann::ordered_json config_json(const RunConfig& config);
 
 }  // namespace fp::io

@@ -58,53 +58,74 @@ const char* kApplyNotes =
     "the hosts it emptied are off (maintenance and --evacuate hosts keep their state). The same\n"
     "checkpoint gives the same bytes. Plan them next with --previous PLAN_DIR/checkpoint.h5.\n";
 
-// JSON type name of a value as a policy's factory reads it.
-const char* json_type(const policy::ConfigValue& v) {
-    if (std::holds_alternative<bool>(v)) return "boolean";
-    if (std::holds_alternative<int64_t>(v)) return "integer";
-    if (std::holds_alternative<double>(v)) return "number";
-    return "string";
+// One declared parameter as `policies --json` lists it: key, type, default (as documented: it
+// may name another setting, "plan.max_util"), doc, and min/max (numbers) or choices (enums).
+nlohmann::ordered_json param_json(const policy::ParamSpec& p) {
+    nlohmann::ordered_json j = {{"key", p.key},
+                                {"type", policy::json_type(p.type)},
+                                {"default", policy::default_text(p)},
+                                {"doc", p.doc}};
+    if (p.type == policy::ParamType::kDouble) {
+        j["min"] = p.min;
+        j["max"] = p.max;
+    } else if (p.type == policy::ParamType::kInt) {
+        j["min"] = p.min_int;
+        j["max"] = p.max_int;
+    } else if (p.type == policy::ParamType::kEnum) {
+        j["choices"] = p.choices;
+    }
+    return j;
 }
 
 // `policies --json`: every registered policy with its kind (family), name, description and
-// parameters. A parameter's type is what its factory reads when the table gives none (it reads
-// each parameter it takes with its default); one read only in some settings (a size function's
-// weights) has type null. Its default is the documented text, as `policies` prints it (it may
-// name another setting, "plan.max_util").
+// declared parameters, then every setting of the config's other tables.
 nlohmann::ordered_json policies_json(const policy::Registries& all) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    auto add = [&](const auto& registry) {
-        for (const policy::PolicyInfo& p : registry.list()) {
-            policy::ConfigNode probe("policy." + registry.family());
-            (void)registry.create(p.name, probe, all);  // only its reads are wanted
-            nlohmann::ordered_json params = nlohmann::ordered_json::array();
-            for (const policy::ParamDoc& d : p.params) {
-                const std::vector<std::string> keys = policy::param_keys(d.name);
-                // "1, 1, 1" for three keys: one default each; otherwise the text for every key.
-                std::vector<std::string> defaults = policy::param_keys(d.default_value);
-                if (defaults.size() != keys.size()) defaults.assign(keys.size(), d.default_value);
-                for (size_t i = 0; i < keys.size(); ++i) {
-                    const auto read = probe.effective().find(keys[i]);
-                    params.push_back(
-                        {{"key", keys[i]},
-                         {"type", read == probe.effective().end()
-                                      ? nlohmann::ordered_json()
-                                      : nlohmann::ordered_json(json_type(read->second))},
-                         {"default", defaults[i]},
-                         {"doc", d.description}});
-                }
-            }
-            list.push_back({{"kind", registry.family()},
-                            {"name", p.name},
-                            {"description", p.description},
-                            {"params", params}});
-        }
-    };
-    add(all.triggers);
-    add(all.selections);
-    add(all.placements);
-    add(all.sizes);
-    return {{"policies", list}};
+    for (const policy::PolicyInfo& p : all.list_all()) {
+        nlohmann::ordered_json params = nlohmann::ordered_json::array();
+        for (const policy::ParamSpec& d : p.params) params.push_back(param_json(d));
+        list.push_back({{"kind", p.family},
+                        {"name", p.name},
+                        {"description", p.description},
+                        {"params", params}});
+    }
+    nlohmann::ordered_json settings = nlohmann::ordered_json::array();
+    for (const config::SettingParam& sp : config::setting_params()) {
+        nlohmann::ordered_json j = {{"table", sp.table}};
+        j.update(param_json(sp.spec));
+        settings.push_back(j);
+    }
+    return {{"policies", list}, {"settings", settings}};
+}
+
+// A Markdown table cell: pipes escaped, so a doc cannot end its cell early.
+std::string cell(const std::string& s) {
+    std::string out;
+    for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out;
+}
+
+// `policies --markdown`: the README's parameter tables, one per settings table and one for the
+// policies' parameters (tests/integration/readme_params_test.sh keeps the README equal to it).
+std::string params_markdown(const policy::Registries& all) {
+    std::string md;
+    for (const std::string& table : config::setting_tables()) {
+        md += "`[" + table + "]`\n\n| key | default | accepts | what |\n|---|---|---|---|\n";
+        for (const config::SettingParam& sp : config::setting_params())
+            if (sp.table == table)
+                md += "| `" + sp.spec.key + "` | `" + cell(policy::default_text(sp.spec)) + "` | " +
+                      cell(policy::range_text(sp.spec)) + " | " + cell(sp.spec.doc) + " |\n";
+        md += "\n";
+    }
+    md +=
+        "Policy parameters (`[policy]`, in the policy's table)\n\n"
+        "| policy | key | default | accepts | what |\n|---|---|---|---|---|\n";
+    for (const policy::PolicyInfo& p : all.list_all())
+        for (const policy::ParamSpec& d : p.params)
+            md += "| " + p.family + " `" + p.name + "` | `" + d.key + "` | `" +
+                  cell(policy::default_text(d)) + "` | " + cell(policy::range_text(d)) + " | " +
+                  cell(d.doc) + " |\n";
+    return md;
 }
 
 }  // namespace
@@ -311,8 +332,11 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
     FlagSpec spec("policies");
     spec.flag("json",
               "print one JSON object: {\"policies\": [{kind, name, description, params:\n"
-              "[{key, type, default, doc}]}]}");
-    if (help_asked(argv, env, "usage: fleetplan policies [--json]\n", spec,
+              "[{key, type, default, doc, min, max | choices}]}], \"settings\": [{table,\n"
+              "key, type, default, doc, ...}]}");
+    spec.flag("markdown", "print the README's parameter tables (every setting and policy)")
+        .excludes({"json"}, "one output at a time");
+    if (help_asked(argv, env, "usage: fleetplan policies [--json | --markdown]\n", spec,
                    "Lists every policy: name, family, one line, parameters (key = default: "
                    "what).\n"))
         return {};
@@ -327,11 +351,18 @@ Result<void> cmd_policies(const std::vector<std::string>& argv, const MpiEnv& en
         std::cout << policies_json(r).dump(2) << "\n";
         return {};
     }
+    if (args->has("markdown")) {
+        std::cout << params_markdown(r);
+        return {};
+    }
     for (const auto& p : r.list_all()) {
         std::printf("%-22s %-10s %s\n", p.name.c_str(), p.family.c_str(), p.description.c_str());
-        for (const auto& param : p.params)
-            std::printf("%-33s  %s = %s: %s\n", "", param.name.c_str(), param.default_value.c_str(),
-                        param.description.c_str());
+        for (const auto& param : p.params) {
+            const std::string range = policy::range_text(param);
+            std::printf("%-33s  %s = %s: %s%s\n", "", param.key.c_str(),
+                        policy::default_text(param).c_str(), param.doc.c_str(),
+                        range.empty() ? "" : (" (" + range + ")").c_str());
+        }
     }
     return {};
 }

@@ -456,11 +456,10 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
         }
         // A preset run (no fleet) starts best from the preset's settings, which a config's
         // [sim] best_* keys override (load_cfg's base); a fleet run from BestChainParams{}.
-        return sim::make_chain(name,
-                               static_cast<uint64_t>(seed.value_or(static_cast<int64_t>(sc.seed))),
-                               rc ? rc->sim.best
-                                  : (fleet ? sim::BestChainParams{}
-                                           : sim::cloudsim_planetlab_best_params()));
+        return sim::make_chain(
+            name, static_cast<uint64_t>(seed.value_or(static_cast<int64_t>(sc.seed))),
+            rc ? rc->sim.best
+               : (fleet ? sim::BestChainParams{} : sim::cloudsim_planetlab_best_params()));
     };
     if (!resumed) {
         if (grid) {

@@ -21,14 +21,10 @@ Result<std::unique_ptr<PlacementPolicy>> ok(std::unique_ptr<T> p) {
 }
 
 // For policies whose host score does not use the size function.
-const std::vector<ParamDoc> kOrderSizeParams = {
-    {"size", "\"volume\"",
-     "size function ordering VMs, largest first (volume, weighted-sum, max, l2)"},
-    {"cpu_weight, mem_weight, net_weight", "1, 1, 1", "weights when size = \"weighted-sum\""}};
-
-std::vector<ParamDoc> with_params(const std::vector<ParamDoc>& size, std::vector<ParamDoc> own) {
-    own.insert(own.begin(), size.begin(), size.end());
-    return own;
+std::vector<ParamSpec> order_size_params() {
+    std::vector<ParamSpec> p = size_params();
+    p[0].doc = "size function ordering VMs, largest first";
+    return p;
 }
 
 // What the host has left below its limit after taking the VM.
@@ -188,8 +184,9 @@ void register_extra_placements(Registries& r) {
     r.placements.add(
         {"dot-product", "",
          "the host whose residual capacity best aligns with the VM's demand (VectorDot cosine)",
-         kOrderSizeParams},
-        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+         order_size_params()},
+        [](const ParamValues&, const ConfigNode& n,
+           const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
             auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             return ok(std::make_unique<DotProductPlacement>(*size));
@@ -198,8 +195,9 @@ void register_extra_placements(Registries& r) {
         {"vector-imbalance", "",
          "the host left most balanced across dimensions (least variance of residual fractions), "
          "then best fit",
-         kOrderSizeParams},
-        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+         order_size_params()},
+        [](const ParamValues&, const ConfigNode& n,
+           const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
             auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
             return ok(std::make_unique<VectorImbalancePlacement>(*size));
@@ -207,41 +205,38 @@ void register_extra_placements(Registries& r) {
     r.placements.add(
         {"pabfd", "",
          "power-aware best fit decreasing: the least power increase (linear CPU power model)",
-         with_params(
-             kOrderSizeParams,
-             {{"power_idle_w", "100", "idle watts of a host without power_idle_w in hosts.csv"},
-              {"power_max_w", "250",
-               "full-CPU watts of a host without power_max_w in hosts.csv"}})},
-        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+         concat(order_size_params(),
+                {real_param("power_idle_w", 100.0, 0.0, 1e6,
+                            "idle watts of a host without power_idle_w in hosts.csv"),
+                 real_param("power_max_w", 250.0, 0.0, 1e6,
+                            "full-CPU watts of a host without power_max_w in hosts.csv")})},
+        [](const ParamValues& p, const ConfigNode& n,
+           const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
             auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
-            auto idle = n.get_double("power_idle_w", 100.0, 0.0, 1e6);
-            if (!idle) return tl::unexpected(idle.error());
-            auto max = n.get_double("power_max_w", 250.0, 0.0, 1e6);
-            if (!max) return tl::unexpected(max.error());
-            if (*max < *idle)
-                return bad_input(n.path() + ".power_max_w: " + to_string(ConfigValue(*max)) +
-                                 " is below power_idle_w " + to_string(ConfigValue(*idle)));
+            const double idle = p.real("power_idle_w"), max = p.real("power_max_w");
+            if (max < idle)
+                return bad_input(n.path() + ".power_max_w: " + to_string(ConfigValue(max)) +
+                                 " is below power_idle_w " + to_string(ConfigValue(idle)));
             return ok(
-                std::make_unique<PowerAwareBestFitDecreasing>(*size, PowerDefaults{*idle, *max}));
+                std::make_unique<PowerAwareBestFitDecreasing>(*size, PowerDefaults{idle, max}));
         });
     r.placements.add(
         {"affinity", "",
          "the host with the most traffic and group partners (rack partners count rack_weight), "
          "never one with the VM's anti_group; then best fit",
-         with_params(size_params(), {{"rack_weight", "0.5",
-                                      "weight of a partner in the same rack, relative to one on "
-                                      "the same host (0-1)"},
-                                     {"group_mbps", "1000",
-                                      "traffic (Mbps) that one VM of the same group counts as"}})},
-        [](const ConfigNode& n, const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
+         concat(size_params(),
+                {real_param("rack_weight", 0.5, 0.0, 1.0,
+                            "weight of a partner in the same rack, relative to one on the same "
+                            "host (0-1)"),
+                 real_param("group_mbps", 1000.0, 0.0, 1e9,
+                            "traffic (Mbps) that one VM of the same group counts as")})},
+        [](const ParamValues& p, const ConfigNode& n,
+           const Registries& all) -> Result<std::unique_ptr<PlacementPolicy>> {
             auto size = size_function_from(n, all);
             if (!size) return tl::unexpected(size.error());
-            auto rack = n.get_double("rack_weight", 0.5, 0.0, 1.0);
-            if (!rack) return tl::unexpected(rack.error());
-            auto group = n.get_double("group_mbps", 1000.0, 0.0, 1e9);
-            if (!group) return tl::unexpected(group.error());
-            return ok(std::make_unique<AffinityPlacement>(*size, AffinityWeights{*rack, *group}));
+            return ok(std::make_unique<AffinityPlacement>(
+                *size, AffinityWeights{p.real("rack_weight"), p.real("group_mbps")}));
         });
 }
 

@@ -4,6 +4,7 @@
 // read-only.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,23 +13,18 @@
 #include <vector>
 
 #include "src/policy/config_node.hpp"
+#include "src/policy/param.hpp"
 #include "src/policy/policy.hpp"
 #include "src/util/result.hpp"
 #include "src/util/text.hpp"
 
 namespace fp::policy {
 
-struct ParamDoc {
-    std::string name;
-    std::string default_value;
-    std::string description;
-};
-
 struct PolicyInfo {
     std::string name;
     std::string family;
     std::string description;
-    std::vector<ParamDoc> params;
+    std::vector<ParamSpec> params;  // read by create() before the factory runs
 };
 
 struct Registries;
@@ -36,7 +32,10 @@ struct Registries;
 template <typename T>
 class Registry {
   public:
-    using Factory = std::function<Result<std::unique_ptr<T>>(const ConfigNode&, const Registries&)>;
+    // Gets the declared parameters already read and checked (ParamValues); the node is for
+    // checks across parameters (their messages name node.path()) and delegated readers.
+    using Factory = std::function<Result<std::unique_ptr<T>>(const ParamValues&, const ConfigNode&,
+                                                             const Registries&)>;
 
     explicit Registry(std::string family) : family_(std::move(family)) {}
 
@@ -56,7 +55,9 @@ class Registry {
             return bad_input(node.path() + ".name: unknown " + family_ + " policy " +
                              in_quotes(name) + " (valid: " + valid + ")");
         }
-        return it->second.factory(node, all);
+        auto values = read_params(node, it->second.info.params);
+        if (!values) return tl::unexpected(values.error());
+        return it->second.factory(*values, node, all);
     }
     std::optional<PolicyInfo> info(const std::string& name) const {
         auto it = entries_.find(name);
@@ -89,13 +90,16 @@ struct Registries {
 };
 
 // The size function named by a placement table's "size" key (its weights in the same table),
-// and the parameter documentation every placement that takes one shares.
+// and the parameter declarations every placement that takes one shares (read by
+// size_function_from, so they are marked delegated).
 Result<std::shared_ptr<const ResourceFunction>> size_function_from(const ConfigNode& node,
                                                                    const Registries& all);
-const std::vector<ParamDoc>& size_params();
-// The parts of a ParamDoc's comma-separated text ("cpu_high, mem_high, net_high"), trimmed: the
-// keys of a ParamDoc's name (or the defaults of its default_value).
-std::vector<std::string> param_keys(const std::string& text);
+const std::vector<ParamSpec>& size_params();
+// Triggers' shared declarations: cpu_high, mem_high, net_high (-1: plan.max_util, documented as
+// that) and cpu_low, mem_low, net_low (0.25); dims() gathers one triple from the values read.
+std::vector<ParamSpec> high_params(const std::string& doc);
+std::vector<ParamSpec> low_params();
+std::array<double, 3> dims(const ParamValues& p, const std::string& suffix);
 
 // Adds every built-in policy; calls the per-family functions below.
 void register_builtin_policies(Registries& registries);

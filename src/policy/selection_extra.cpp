@@ -422,7 +422,7 @@ void register_extra_selections(Registries& r) {
                       "VMs with the least CPU demand relative to the host's capacity leave first "
                       "(CloudSim MU)",
                       {}},
-                     [](const ConfigNode&, const Registries&) {
+                     [](const ParamValues&, const ConfigNode&, const Registries&) {
                          return ok(std::make_unique<MinUtilisationSelection>());
                      });
     r.selections.add({"random",
@@ -430,7 +430,7 @@ void register_extra_selections(Registries& r) {
                       "VMs leave in a random order drawn from (seed, round, host) until the host "
                       "fits (CloudSim RS)",
                       {}},
-                     [](const ConfigNode&, const Registries&) {
+                     [](const ParamValues&, const ConfigNode&, const Registries&) {
                          return ok(std::make_unique<RandomSelection>());
                      });
     r.selections.add({"volume",
@@ -438,12 +438,12 @@ void register_extra_selections(Registries& r) {
                       "largest Sandpiper volume 1/(1-cpu)·1/(1-mem)·1/(1-net) of the host's "
                       "capacity first",
                       {}},
-                     [](const ConfigNode&, const Registries&) {
+                     [](const ParamValues&, const ConfigNode&, const Registries&) {
                          return ok(std::make_unique<VolumeSelection>(VolumeOrder::kVolume));
                      });
     r.selections.add(
         {"volume-to-size", "", "largest Sandpiper volume per MiB of memory to copy first", {}},
-        [](const ConfigNode&, const Registries&) {
+        [](const ParamValues&, const ConfigNode&, const Registries&) {
             return ok(std::make_unique<VolumeSelection>(VolumeOrder::kVolumeToSize));
         });
     r.selections.add({"max-correlation",
@@ -451,7 +451,7 @@ void register_extra_selections(Registries& r) {
                       "the VM whose CPU history correlates most with the rest of the host first "
                       "(CloudSim MC; min-migration-time without history)",
                       {}},
-                     [](const ConfigNode&, const Registries&) {
+                     [](const ParamValues&, const ConfigNode&, const Registries&) {
                          return ok(std::make_unique<MaxCorrelationSelection>());
                      });
     r.selections.add(
@@ -459,12 +459,11 @@ void register_extra_selections(Registries& r) {
          "",
          "the cheapest set of VMs (estimated migration seconds) that clears every dimension's "
          "excess",
-         {{"exact_max_vms", "16",
-           "exact search up to this many candidate VMs, greedy cost per excess above (0-20)"}}},
-        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<VmSelectionPolicy>> {
-            auto m = n.get_int("exact_max_vms", 16, 0, 20);
-            if (!m) return tl::unexpected(m.error());
-            return ok(std::make_unique<HolisticSelection>(static_cast<int32_t>(*m)));
+         {int_param("exact_max_vms", 16, 0, 20,
+                    "exact search up to this many candidate VMs, greedy cost per excess above")}},
+        [](const ParamValues& p, const ConfigNode&, const Registries&) {
+            return ok(std::make_unique<HolisticSelection>(
+                static_cast<int32_t>(p.integer("exact_max_vms"))));
         });
 }
 

@@ -450,35 +450,6 @@ Result<std::unique_ptr<TriggerPolicy>> made(std::unique_ptr<T> p) {
     return Result<std::unique_ptr<TriggerPolicy>>(std::unique_ptr<TriggerPolicy>(std::move(p)));
 }
 
-// cpu_<suffix>, mem_<suffix>, net_<suffix>.
-Result<Dims> read_dims(const ConfigNode& n, const std::string& suffix, double fallback, double min,
-                       double max) {
-    Dims out{};
-    for (int d = 0; d < model::kDims; ++d) {
-        const std::string key = std::string(model::kDimNames[static_cast<size_t>(d)]) + suffix;
-        auto v = n.get_double(key, fallback, min, max);
-        if (!v) return tl::unexpected(v.error());
-        out[static_cast<size_t>(d)] = *v;
-    }
-    return out;
-}
-
-struct Common {
-    Dims low{};
-    double fallback = 0.7;
-};
-
-Result<Common> read_common(const ConfigNode& n) {
-    Common c;
-    auto low = read_dims(n, "_low", 0.25, 0.0, 1.0);
-    if (!low) return tl::unexpected(low.error());
-    c.low = *low;
-    auto fb = n.get_double("fallback", 0.7, 0.0, 10.0);
-    if (!fb) return tl::unexpected(fb.error());
-    c.fallback = *fb;
-    return c;
-}
-
 // "HH:MM" (00:00-23:59) as seconds after midnight.
 std::optional<int64_t> parse_hh_mm(const std::string& s) {
     if (s.size() != 5 || s[2] != ':') return std::nullopt;
@@ -490,234 +461,172 @@ std::optional<int64_t> parse_hh_mm(const std::string& s) {
     return static_cast<int64_t>(hh) * 3600 + mm * 60;
 }
 
-const ParamDoc kLowDoc{"cpu_low, mem_low, net_low", "0.25", "cold thresholds (fractions)"};
-const ParamDoc kFallbackDoc{"fallback", "0.7",
-                            "static CPU threshold on current utilisation where history is "
-                            "missing or too short"};
-const ParamDoc kHighDoc{"cpu_high, mem_high, net_high", "plan.max_util",
-                        "hot thresholds inside the window (fractions)"};
+// The cold thresholds and the fallback every history trigger takes.
+std::vector<ParamSpec> common_params() {
+    return concat(low_params(),
+                  {real_param("fallback", 0.7, 0.0, 10.0,
+                              "static CPU threshold on current utilisation where history is "
+                              "missing or too short")});
+}
 
 using Factory = Registry<TriggerPolicy>::Factory;
 
-Factory spread_factory(RobustSpreadTrigger::Spread spread, double default_s) {
-    return [spread, default_s](const ConfigNode& n,
-                               const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
-        auto c = read_common(n);
-        if (!c) return tl::unexpected(c.error());
-        auto s = n.get_double("s", default_s, 0.0, 100.0);
-        if (!s) return tl::unexpected(s.error());
-        auto min_samples = n.get_int("min_samples", 12, 2, 1000000);
-        if (!min_samples) return tl::unexpected(min_samples.error());
-        auto window = n.get_int("window", 30, 2, 1000000);
-        if (!window) return tl::unexpected(window.error());
-        if (*window < *min_samples)
-            return bad_input(n.path() + ".window: " + std::to_string(*window) +
-                             " is less than min_samples (" + std::to_string(*min_samples) + ")");
-        return made(std::make_unique<RobustSpreadTrigger>(c->low, c->fallback, spread, *s,
-                                                          *min_samples, *window));
+Factory spread_factory(RobustSpreadTrigger::Spread spread) {
+    return [spread](const ParamValues& p, const ConfigNode& n,
+                    const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+        const int64_t min_samples = p.integer("min_samples"), window = p.integer("window");
+        if (window < min_samples)
+            return bad_input(n.path() + ".window: " + std::to_string(window) +
+                             " is less than min_samples (" + std::to_string(min_samples) + ")");
+        return made(std::make_unique<RobustSpreadTrigger>(
+            dims(p, "_low"), p.real("fallback"), spread, p.real("s"), min_samples, window));
     };
 }
 
-Factory regression_factory(int default_iterations) {
-    return [default_iterations](const ConfigNode& n,
-                                const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
-        auto c = read_common(n);
-        if (!c) return tl::unexpected(c.error());
-        auto window = n.get_int("window", 10, 3, 100000);
-        if (!window) return tl::unexpected(window.error());
-        auto safety = n.get_double("safety", 1.2, 0.0, 100.0);
-        if (!safety) return tl::unexpected(safety.error());
-        auto horizon = n.get_double("horizon_s", -1.0, -1.0, 1e9);
-        if (!horizon) return tl::unexpected(horizon.error());
-        if (*horizon < 0 && *horizon != -1.0)
+Factory regression_factory(bool robust) {
+    return [robust](const ParamValues& p, const ConfigNode& n,
+                    const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+        const double horizon = p.real("horizon_s");
+        if (horizon < 0 && horizon != -1.0)
             return bad_input(n.path() + ".horizon_s: must be -1 (estimate) or >= 0");
-        auto weights = n.get_string("weights", "tricube");
-        if (!weights) return tl::unexpected(weights.error());
-        stats::LoessWeights w;
-        if (*weights == "tricube") {
-            w = stats::LoessWeights::kTricube;
-        } else if (*weights == "uniform") {
-            w = stats::LoessWeights::kUniform;
-        } else {
-            return bad_input(n.path() + ".weights: unknown weights " + in_quotes(*weights) +
-                             " (valid: tricube, uniform)");
-        }
-        int iterations = 0;
-        if (default_iterations > 0) {
-            auto it = n.get_int("iterations", default_iterations, 1, 20);
-            if (!it) return tl::unexpected(it.error());
-            iterations = static_cast<int>(*it);
-        }
-        return made(std::make_unique<LocalRegressionTrigger>(c->low, c->fallback, *window, *safety,
-                                                             *horizon, w, iterations));
+        const stats::LoessWeights w = p.text("weights") == "tricube"
+                                          ? stats::LoessWeights::kTricube
+                                          : stats::LoessWeights::kUniform;
+        const int iterations = robust ? static_cast<int>(p.integer("iterations")) : 0;
+        return made(std::make_unique<LocalRegressionTrigger>(dims(p, "_low"), p.real("fallback"),
+                                                             p.integer("window"), p.real("safety"),
+                                                             horizon, w, iterations));
     };
 }
 
-enum class Gate { kPeriodic, kTimeOfDay };
+Result<std::unique_ptr<TriggerPolicy>> periodic(const ParamValues& p, const ConfigNode&,
+                                                const Registries&) {
+    return made(std::make_unique<PeriodicTrigger>(dims(p, "_high"), dims(p, "_low"),
+                                                  p.integer("every_s"), p.integer("offset_s"),
+                                                  p.integer("window_s")));
+}
 
-Factory gated_factory(Gate gate) {
-    return [gate](const ConfigNode& n,
-                  const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
-        auto high = read_dims(n, "_high", -1.0, -1.0, 10.0);
-        if (!high) return tl::unexpected(high.error());
-        auto low = read_dims(n, "_low", 0.25, 0.0, 1.0);
-        if (!low) return tl::unexpected(low.error());
-        if (gate == Gate::kPeriodic) {
-            auto every = n.get_int("every_s", 3600, 1, 1000000000);
-            if (!every) return tl::unexpected(every.error());
-            auto offset = n.get_int("offset_s", 0, 0, 1000000000000);
-            if (!offset) return tl::unexpected(offset.error());
-            auto window = n.get_int("window_s", 300, 0, 1000000000);
-            if (!window) return tl::unexpected(window.error());
-            return made(std::make_unique<PeriodicTrigger>(*high, *low, *every, *offset, *window));
-        }
-        auto start = n.get_string("start", "01:00");
-        if (!start) return tl::unexpected(start.error());
-        auto end = n.get_string("end", "05:00");
-        if (!end) return tl::unexpected(end.error());
-        const auto s = parse_hh_mm(*start);
-        if (!s)
-            return bad_input(n.path() + ".start: expected \"HH:MM\" (00:00-23:59), got " +
-                             in_quotes(*start));
-        const auto e = parse_hh_mm(*end);
-        if (!e)
-            return bad_input(n.path() + ".end: expected \"HH:MM\" (00:00-23:59), got " +
-                             in_quotes(*end));
-        if (*s == *e) return bad_input(n.path() + ".end: equals start (an empty window)");
-        return made(std::make_unique<TimeOfDayTrigger>(*high, *low, *s, *e));
-    };
+Result<std::unique_ptr<TriggerPolicy>> time_of_day(const ParamValues& p, const ConfigNode& n,
+                                                   const Registries&) {
+    const std::string& start = p.text("start");
+    const std::string& end = p.text("end");
+    const auto s = parse_hh_mm(start);
+    if (!s)
+        return bad_input(n.path() + ".start: expected \"HH:MM\" (00:00-23:59), got " +
+                         in_quotes(start));
+    const auto e = parse_hh_mm(end);
+    if (!e)
+        return bad_input(n.path() + ".end: expected \"HH:MM\" (00:00-23:59), got " +
+                         in_quotes(end));
+    if (*s == *e) return bad_input(n.path() + ".end: equals start (an empty window)");
+    return made(std::make_unique<TimeOfDayTrigger>(dims(p, "_high"), dims(p, "_low"), *s, *e));
 }
 
 }  // namespace
 
 void register_history_triggers(Registries& r) {
     r.triggers.add(
-        {"k-of-n",
-         "",
+        {"k-of-n", "",
          "hot when at least k of the last n history samples exceed the threshold in a dimension",
-         {{"k", "3", "samples that must exceed"},
-          {"n", "5", "samples looked at (the most recent)"},
-          {"threshold", "plan.max_util", "utilisation a sample must exceed (fraction)"},
-          kLowDoc,
-          kFallbackDoc}},
-        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
-            auto c = read_common(n);
-            if (!c) return tl::unexpected(c.error());
-            auto k = n.get_int("k", 3, 1, 100000);
-            if (!k) return tl::unexpected(k.error());
-            auto nn = n.get_int("n", 5, 1, 100000);
-            if (!nn) return tl::unexpected(nn.error());
-            if (*k > *nn)
-                return bad_input(n.path() + ".k: " + std::to_string(*k) + " is more than n (" +
-                                 std::to_string(*nn) + ")");
-            auto thr = n.get_double("threshold", -1.0, -1.0, 10.0);
-            if (!thr) return tl::unexpected(thr.error());
-            if (*thr < 0 && *thr != -1.0)
+         concat({int_param("k", 3, 1, 100000, "samples that must exceed"),
+                 int_param("n", 5, 1, 100000, "samples looked at (the most recent)"),
+                 real_param("threshold", -1.0, -1.0, 10.0,
+                            "utilisation a sample must exceed (fraction)")
+                     .shown_as("plan.max_util")},
+                common_params())},
+        [](const ParamValues& p, const ConfigNode& n,
+           const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
+            const int64_t k = p.integer("k"), nn = p.integer("n");
+            if (k > nn)
+                return bad_input(n.path() + ".k: " + std::to_string(k) + " is more than n (" +
+                                 std::to_string(nn) + ")");
+            const double thr = p.real("threshold");
+            if (thr < 0 && thr != -1.0)
                 return bad_input(n.path() + ".threshold: must be -1 (max-util) or >= 0");
-            return made(std::make_unique<KOfNTrigger>(c->low, c->fallback, *k, *nn, *thr));
+            return made(
+                std::make_unique<KOfNTrigger>(dims(p, "_low"), p.real("fallback"), k, nn, thr));
         });
-    const ParamDoc min_samples{"min_samples", "12", "history needed, else the fallback"};
-    const ParamDoc window{"window", "30", "most recent samples used (CloudSim keeps 30)"};
-    r.triggers.add({"mad",
-                    "",
-                    "hot when CPU utilisation exceeds 1 - s * MAD of the host's history",
-                    {{"s", "2.5", "safety parameter"}, min_samples, window, kLowDoc, kFallbackDoc}},
-                   spread_factory(RobustSpreadTrigger::Spread::kMad, 2.5));
-    r.triggers.add({"iqr",
-                    "",
-                    "hot when CPU utilisation exceeds 1 - s * IQR of the host's history",
-                    {{"s", "1.5", "safety parameter"}, min_samples, window, kLowDoc, kFallbackDoc}},
-                   spread_factory(RobustSpreadTrigger::Spread::kIqr, 1.5));
-    std::vector<ParamDoc> lr_params = {
-        {"window", "10", "most recent samples fitted (also the history needed)"},
-        {"safety", "1.2", "hot when safety * forecast >= 1"},
-        {"horizon_s", "-1",
-         "forecast horizon in seconds (-1: the migration time of the host's largest VM; "
-         "at least one interval)"},
-        {"weights", "\"tricube\"",
-         "tricube (Loess) or uniform (ordinary least squares, as CloudSim 3.0.3 computes)"},
-        kLowDoc,
-        kFallbackDoc};
+    auto spread_params = [](double s) {
+        return concat(
+            {real_param("s", s, 0.0, 100.0, "safety parameter"),
+             int_param("min_samples", 12, 2, 1000000, "history needed, else the fallback"),
+             int_param("window", 30, 2, 1000000, "most recent samples used (CloudSim keeps 30)")},
+            common_params());
+    };
+    r.triggers.add({"mad", "", "hot when CPU utilisation exceeds 1 - s * MAD of the host's history",
+                    spread_params(2.5)},
+                   spread_factory(RobustSpreadTrigger::Spread::kMad));
+    r.triggers.add({"iqr", "", "hot when CPU utilisation exceeds 1 - s * IQR of the host's history",
+                    spread_params(1.5)},
+                   spread_factory(RobustSpreadTrigger::Spread::kIqr));
+    std::vector<ParamSpec> lr_params = {
+        int_param("window", 10, 3, 100000, "most recent samples fitted (also the history needed)"),
+        real_param("safety", 1.2, 0.0, 100.0, "hot when safety * forecast >= 1"),
+        real_param("horizon_s", -1.0, -1.0, 1e9,
+                   "forecast horizon in seconds (-1: the migration time of the host's largest "
+                   "VM; at least one interval)"),
+        enum_param("weights", "tricube", {"tricube", "uniform"},
+                   "tricube (Loess) or uniform (ordinary least squares, as CloudSim 3.0.3 "
+                   "computes)",
+                   "weights")};
     r.triggers.add({"lr", "",
                     "hot when local regression forecasts CPU utilisation * safety >= 1 one "
                     "migration time ahead",
-                    lr_params},
-                   regression_factory(0));
-    lr_params.insert(lr_params.begin() + 4,
-                     {"iterations", "2", "bisquare robustness re-weighting iterations"});
+                    concat(lr_params, common_params())},
+                   regression_factory(false));
+    lr_params.push_back(
+        int_param("iterations", 2, 1, 20, "bisquare robustness re-weighting iterations"));
     r.triggers.add(
         {"lrr", "", "lr with robust (bisquare re-weighted) local regression: ignores outliers",
-         lr_params},
-        regression_factory(2));
+         concat(lr_params, common_params())},
+        regression_factory(true));
     r.triggers.add(
-        {"forecast",
-         "",
+        {"forecast", "",
          "hot when the VMs' forecast demand (Holt or AR) exceeds the host's max-util limit",
-         {{"model", "\"holt\"", "holt (linear trend) or ar (autoregressive, least squares)"},
-          {"alpha", "0.5", "Holt level smoothing"},
-          {"beta", "0.3", "Holt trend smoothing"},
-          {"p", "2", "AR order"},
-          {"steps", "1", "intervals ahead"},
-          kLowDoc,
-          kFallbackDoc}},
-        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
-            auto c = read_common(n);
-            if (!c) return tl::unexpected(c.error());
-            auto model = n.get_string("model", "holt");
-            if (!model) return tl::unexpected(model.error());
-            ForecastTrigger::Model m;
-            if (*model == "holt") {
-                m = ForecastTrigger::Model::kHolt;
-            } else if (*model == "ar") {
-                m = ForecastTrigger::Model::kAr;
-            } else {
-                return bad_input(n.path() + ".model: unknown model " + in_quotes(*model) +
-                                 " (valid: ar, holt)");
-            }
-            auto alpha = n.get_double("alpha", 0.5, 0.0, 1.0);
-            if (!alpha) return tl::unexpected(alpha.error());
-            auto beta = n.get_double("beta", 0.3, 0.0, 1.0);
-            if (!beta) return tl::unexpected(beta.error());
-            auto p = n.get_int("p", 2, 1, 16);
-            if (!p) return tl::unexpected(p.error());
-            auto steps = n.get_int("steps", 1, 1, 10000);
-            if (!steps) return tl::unexpected(steps.error());
-            return made(std::make_unique<ForecastTrigger>(c->low, c->fallback, m, *alpha, *beta,
-                                                          static_cast<int>(*p),
-                                                          static_cast<int>(*steps)));
+         concat({enum_param("model", "holt", {"ar", "holt"},
+                            "holt (linear trend) or ar (autoregressive, least squares)", "model"),
+                 real_param("alpha", 0.5, 0.0, 1.0, "Holt level smoothing"),
+                 real_param("beta", 0.3, 0.0, 1.0, "Holt trend smoothing"),
+                 int_param("p", 2, 1, 16, "AR order"),
+                 int_param("steps", 1, 1, 10000, "intervals ahead")},
+                common_params())},
+        [](const ParamValues& p, const ConfigNode&, const Registries&) {
+            const ForecastTrigger::Model m = p.text("model") == "holt"
+                                                 ? ForecastTrigger::Model::kHolt
+                                                 : ForecastTrigger::Model::kAr;
+            return made(std::make_unique<ForecastTrigger>(
+                dims(p, "_low"), p.real("fallback"), m, p.real("alpha"), p.real("beta"),
+                static_cast<int>(p.integer("p")), static_cast<int>(p.integer("steps"))));
         });
     r.triggers.add(
-        {"imbalance",
-         "",
+        {"imbalance", "",
          "when the dominant-share spread of active hosts exceeds bound, hosts over mean + "
          "bound/2 are hot",
-         {{"bound", "0.3", "largest tolerated spread (max - min dominant share)"}, kLowDoc}},
-        [](const ConfigNode& n, const Registries&) -> Result<std::unique_ptr<TriggerPolicy>> {
-            auto low = read_dims(n, "_low", 0.25, 0.0, 1.0);
-            if (!low) return tl::unexpected(low.error());
-            auto bound = n.get_double("bound", 0.3, 0.0, 10.0);
-            if (!bound) return tl::unexpected(bound.error());
-            return made(std::make_unique<ImbalanceTrigger>(*low, *bound));
+         concat({real_param("bound", 0.3, 0.0, 10.0,
+                            "largest tolerated spread (max - min dominant share)")},
+                low_params())},
+        [](const ParamValues& p, const ConfigNode&, const Registries&) {
+            return made(std::make_unique<ImbalanceTrigger>(dims(p, "_low"), p.real("bound")));
         });
-    r.triggers.add({"periodic",
-                    "",
+    const std::vector<ParamSpec> gated =
+        concat(high_params("hot thresholds inside the window (fractions)"), low_params());
+    r.triggers.add({"periodic", "",
                     "threshold during window_s of every every_s (from --now); otherwise only "
                     "hosts above max-util",
-                    {{"every_s", "3600", "period (seconds)"},
-                     {"offset_s", "0", "start of the first window (seconds after the epoch)"},
-                     {"window_s", "300", "window length (seconds)"},
-                     kHighDoc,
-                     kLowDoc}},
-                   gated_factory(Gate::kPeriodic));
-    r.triggers.add({"time-of-day",
-                    "",
-                    "threshold between start and end (UTC, from --now); otherwise only hosts "
-                    "above max-util",
-                    {{"start", "\"01:00\"", "window start, HH:MM UTC"},
-                     {"end", "\"05:00\"", "window end, HH:MM UTC (may wrap past midnight)"},
-                     kHighDoc,
-                     kLowDoc}},
-                   gated_factory(Gate::kTimeOfDay));
+                    concat({int_param("every_s", 3600, 1, 1000000000, "period (seconds)"),
+                            int_param("offset_s", 0, 0, 1000000000000,
+                                      "start of the first window (seconds after the epoch)"),
+                            int_param("window_s", 300, 0, 1000000000, "window length (seconds)")},
+                           gated)},
+                   periodic);
+    r.triggers.add(
+        {"time-of-day", "",
+         "threshold between start and end (UTC, from --now); otherwise only hosts "
+         "above max-util",
+         concat({string_param("start", "01:00", "window start, HH:MM UTC"),
+                 string_param("end", "05:00", "window end, HH:MM UTC (may wrap past midnight)")},
+                gated)},
+        time_of_day);
 }
 
 }  // namespace fp::policy

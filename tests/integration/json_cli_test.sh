@@ -47,7 +47,9 @@ bfd = {q["key"]: q for q in by[("placement", "bfd")]["params"]}
 assert bfd["size"]["type"] == "string" and bfd["cpu_weight"]["default"] == "1", bfd
 for p in j["policies"]:
     for q in p["params"]:
-        assert q["key"] and q["doc"] and q["type"] in (None, "number", "integer", "string", "boolean"), q
+        assert q["key"] and q["doc"] and q["type"] in ("number", "integer", "string", "boolean"), q
+assert bfd["cpu_weight"]["type"] == "number" and bfd["size"]["choices"] == ["l2", "max", "volume", "weighted-sum"], bfd
+assert {(s["table"], s["key"]) for s in j["settings"]} >= {("plan", "max_util"), ("cycle", "keep"), ("sim", "chain")}, j["settings"]
 PY
 
 # ---- check-config: every file in configs/
@@ -57,7 +59,7 @@ for c in "$SRC"/configs/*.toml; do
         "$FLEETPLAN" check-config "$T/$n.expanded.toml" >"$T/$n.again.toml" &&
         cmp -s "$T/$n.expanded.toml" "$T/$n.again.toml" &&
         "$FLEETPLAN" check-config "$c" --json >"$T/$n.json" &&
-        "$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["valid"] and list(j["config"]) == ["plan","policy","waves","migration","sim"], j' "$T/$n.json"; then
+        "$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["valid"] and list(j["config"]) == ["plan","policy","waves","migration","cycle","sim"], j' "$T/$n.json"; then
         ok "check-config $n.toml: valid, its expansion checks to itself, --json"
     else
         bad "check-config $n.toml: $(head -3 "$T/$n.err")"
@@ -68,6 +70,7 @@ printf '[plan]\ngoal = "balance"\n' >"$T/min.toml"
 "$FLEETPLAN" check-config "$T/min.toml" >"$T/min.out"
 grep -qx 'goal = "balance"' "$T/min.out" && grep -qx 'max_util = 0.90000000000000002' "$T/min.out" &&
     grep -q '^placement = { name = ' "$T/min.out" && grep -qx '\[sim\]' "$T/min.out" &&
+    grep -qx '\[cycle\]' "$T/min.out" && grep -qx 'max_moves = 20' "$T/min.out" &&
     ok "check-config prints the expanded config" || bad "check-config expansion: $(cat "$T/min.out")"
 
 # ---- check-config: bad configs, exit 2 with FILE:LINE:

@@ -177,6 +177,38 @@ TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
     EXPECT_EQ(rc.error().msg.rfind("c.toml:2:", 0), 0u) << rc.error().msg;
 }
 
+// [cycle] is part of the expanded config (defaults included), and the expansion loads back to
+// the same settings.
+TEST(LoadConfig, CycleTableIsExpandedAndReloads) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[cycle]\nhosts = \"h.csv\"\nmax_moves = 5\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_NE(rc->expanded_toml.find("\n[cycle]\n"), std::string::npos) << rc->expanded_toml;
+    EXPECT_NE(rc->expanded_toml.find("\nmax_moves = 5\n"), std::string::npos);
+    EXPECT_NE(rc->expanded_toml.find("\napproval = \"file\"\n"), std::string::npos);
+    auto again = load_config("x.toml", {}, registries(), rc->expanded_toml);
+    ASSERT_TRUE(again.has_value()) << again.error().msg;
+    EXPECT_EQ(again->expanded_toml, rc->expanded_toml);
+    EXPECT_EQ(again->cycle.hosts, "h.csv");
+    EXPECT_EQ(again->cycle.gate.max_moves, 5);
+    EXPECT_EQ(config_json(*again)["cycle"]["max_moves"], 5);
+}
+
+// waves.max_per_wave, the old name of waves.max_total, is still read (and expanded under that
+// name); giving both is an error.
+TEST(LoadConfig, OldWaveKeyIsReadButNotWithTheNewOne) {
+    auto rc = load_config("c.toml", {}, registries(), std::string("[waves]\nmax_per_wave = 3\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_EQ(rc->options.waves.max_total, 3);
+    EXPECT_NE(rc->expanded_toml.find("\nmax_per_wave = 3\n"), std::string::npos);
+    auto both = load_config("c.toml", {}, registries(),
+                            std::string("[waves]\nmax_per_wave = 3\nmax_total = 4\n"));
+    ASSERT_FALSE(both.has_value());
+    EXPECT_NE(both.error().msg.find("waves.max_per_wave: an old name of waves.max_total"),
+              std::string::npos)
+        << both.error().msg;
+}
+
 TEST(LoadConfig, EveryShippedConfigLoads) {
     int n = 0;
     for (const auto& e : std::filesystem::directory_iterator(FP_SOURCE_DIR "/configs")) {
