@@ -96,7 +96,7 @@ class BestChain final : public Chain {
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
                 ram_used_[h] += mem_[v];
-                if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_hot_[h] = 1;
+                if (core_relievable(view, v, ty)) core_hot_[h] = 1;
             }
             for (int32_t v : view.st.host_in[h]) {
                 load_[h] += fc_[v];
@@ -118,6 +118,9 @@ class BestChain final : public Chain {
         if (static_cast<int32_t>(last_moved_.size()) != sc.vms())
             last_moved_.assign(sc.vms(), kNever);
         if (static_cast<int32_t>(efficient_order_.size()) != sc.hosts()) {
+            max_pe_mips_ = 0;
+            for (int32_t h = 0; h < sc.hosts(); ++h)
+                max_pe_mips_ = std::max(max_pe_mips_, sc.type_of(h).pe_mips);
             efficient_order_.resize(sc.hosts());
             std::iota(efficient_order_.begin(), efficient_order_.end(), 0);
             std::stable_sort(efficient_order_.begin(), efficient_order_.end(),
@@ -125,6 +128,13 @@ class BestChain final : public Chain {
                                  return watts_per_mips(sc, a) < watts_per_mips(sc, b);
                              });
         }
+    }
+
+    // A VM asking more than a core of its host, where a host with faster cores exists: moving it
+    // there serves more of it. With no faster core anywhere (identical hosts, as on fleets built
+    // from one host type) a move serves nothing more, so such a VM is not a reason to move.
+    bool core_relievable(const SimView& view, int32_t v, const HostType& ty) const {
+        return view.vm_req_now[v] / view.sc.vm_pes[v] > ty.pe_mips && ty.pe_mips < max_pe_mips_;
     }
 
     static double watts_per_mips(const Scenario& sc, int32_t h) {
@@ -269,7 +279,7 @@ class BestChain final : public Chain {
                 const double need = std::max(load_[h] - p_.pack * cap, now_[h] - p_.pack * cap);
                 int32_t core_vm = -1;
                 for (int32_t v : vms_[h]) {
-                    if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_vm = v;
+                    if (core_relievable(view, v, ty)) core_vm = v;
                 }
                 // Memory first: over mem_hot, shed back under mem_pack.
                 const double mem_need =
@@ -371,6 +381,7 @@ class BestChain final : public Chain {
     static constexpr int32_t kNever = std::numeric_limits<int32_t>::min() / 2;
     std::vector<int32_t> last_moved_;  // tick of each VM's last move, kNever before its first
     std::vector<int32_t> efficient_order_;
+    double max_pe_mips_ = 0;                                // the fastest core of any host (MIPS)
     std::vector<double> fc_, mem_, load_, now_, ram_used_;  // mem_: memory forecast per VM
     std::vector<std::vector<int32_t>> vms_;
     std::vector<uint8_t> core_hot_, received_;

@@ -560,6 +560,26 @@ TEST(BestChain, ShedsMemoryBeforeTheHostRunsOut) {
     EXPECT_EQ(thr.mem_overcommit_host_intervals, 1);  // h0 in interval 3
 }
 
+TEST(BestChain, MovesACoreHogOnlyToFasterCores) {
+    // v0 asks 1.5 cores of a 1-core VM (1500 MIPS on 1000-MIPS cores: a hotspot that no host of
+    // the same type serves better). With identical hosts best leaves it where it is (it used to
+    // move it to the other host and back, every interval); when h1 has 2000-MIPS cores, best
+    // moves v0 there, where all of it is served.
+    Scenario sc = tiny(2, 4, 4);
+    add_vm(sc, 1000, 512, 0, {1.5, 1.5, 1.5, 1.5, 1.5});
+    add_vm(sc, 1000, 512, 0, {0.2, 0.2, 0.2, 0.2, 0.2});
+    const Metrics same = run(sc, make_best_chain(BestChainParams{}));
+    EXPECT_EQ(same.migrations, 0);
+    EXPECT_EQ(same.hotspot_host_intervals, 4);
+    sc.types.push_back(HostType{"fast", 4, 2000, 4096, 1000, PowerModel::linear(100, 200)});
+    sc.host_type[1] = 1;
+    SimState st;
+    const Metrics faster = run(sc, make_best_chain(BestChainParams{}), nullptr, &st);
+    EXPECT_GE(faster.migrations, 1);
+    EXPECT_EQ(st.vm_host[0], 1);
+    EXPECT_LT(faster.unserved_frac, same.unserved_frac);
+}
+
 TEST(BestChain, MovesLessAndServesAtLeastAsWellAsThrMmt) {
     // On a noisy 40-VM fleet over 4 hours.
     const Scenario sc = noisy_fleet();
