@@ -30,7 +30,7 @@ with D the summed CPU demand (MIPS), integrated trapezoidally over the run's int
 Printed: the bound at s = 1 and at s = 1 - (each given run's unserved_frac), next to that run's
 energy: a run below the bound at its own s cannot have had zero memory over-commit.
 
-Usage: bench/bitbrains_bound.py FLEET_DIR [RUN_DIR ...] [--intervals N]
+Usage: bench/bitbrains_bound.py FLEET_DIR [RUN_DIR ...] [--intervals N] [--json]
 """
 import argparse
 import csv
@@ -48,6 +48,7 @@ def main():
     ap.add_argument("runs", nargs="*")
     ap.add_argument("--intervals", type=int, default=None,
                     help="intervals simulated (default: the first run's, else the trace's)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     a = ap.parse_args()
     fleet = pathlib.Path(a.fleet)
     with open(fleet / "hosts.csv", encoding="utf-8", newline="") as f:
@@ -99,30 +100,37 @@ def main():
                 big[k].add(vm)
     host_s = 0.0
     demand_mips_s = 0.0
-    n_sum = 0
+    n = []
     for k in range(intervals):
         m_k = min(mem[k], mem[k + 1])
-        n_k = max(math.ceil(m_k / ram - 1e-9), len(big[k] & big[k + 1]))
-        n_sum += n_k
-        host_s += n_k * STEP
+        n.append(max(math.ceil(m_k / ram - 1e-9), len(big[k] & big[k + 1])))
+        host_s += n[-1] * STEP
         demand_mips_s += (cpu[k] + cpu[k + 1]) / 2 * STEP
     idle_kwh = idle * host_s / 3.6e6
-    dyn_kwh = (pmax - idle) / cap_mips * demand_mips_s / 3.6e6
-    print(f"{len(hosts)} hosts of {cores:g} cores / {ram / 1024:g} GiB ({idle:g}-{pmax:g} W), "
-          f"{len(series)} VMs, {intervals} intervals")
-    print(f"hosts that must hold memory: mean {n_sum / intervals:.2f}, "
-          f"max {max(max(math.ceil(min(mem[k], mem[k + 1]) / ram - 1e-9), 0) for k in range(intervals))}"
-          f"; CPU demand {demand_mips_s / 3.6e6:.1f} core-hours x1000 MIPS")
-    print(f"bound, every CPU demand served: {idle_kwh:.2f} kWh idle + {dyn_kwh:.2f} kWh load = "
-          f"{idle_kwh + dyn_kwh:.2f} kWh")
+    load_kwh = (pmax - idle) / cap_mips * demand_mips_s / 3.6e6
+    rows = []
     for d, m in zip(a.runs, runs):
         s = 1 - m["unserved_frac"]
-        b = idle_kwh + dyn_kwh * s
-        verdict = "below the bound" if m["energy_kwh"] < b else "not below"
-        print(f"{d}: {m['energy_kwh']:.2f} kWh, {m['mem_overcommit_host_intervals']} mem "
-              f"over-commit host-intervals; bound at its served share {s:.4f}: {b:.2f} kWh "
-              f"({verdict}, {m['energy_kwh'] / b:.3f} x)")
-
+        b = idle_kwh + load_kwh * s
+        rows.append({"run": d, "energy_kwh": m["energy_kwh"], "served_share": s, "bound_kwh": b,
+                     "below": m["energy_kwh"] < b,
+                     "mem_overcommit_host_intervals": m["mem_overcommit_host_intervals"]})
+    if a.json:
+        print(json.dumps({"intervals": intervals, "mean_hosts": sum(n) / intervals,
+                          "max_hosts": max(n), "idle_kwh": idle_kwh, "load_kwh": load_kwh,
+                          "bound_kwh": idle_kwh + load_kwh, "runs": rows}, indent=1))
+        return
+    print(f"{len(hosts)} hosts of {cores:g} cores / {ram / 1024:g} GiB ({idle:g}-{pmax:g} W), "
+          f"{len(series)} VMs, {intervals} intervals")
+    print(f"hosts that must hold memory: mean {sum(n) / intervals:.2f}, max {max(n)}; "
+          f"CPU demand {demand_mips_s / 3.6e6:.1f} core-hours x1000 MIPS")
+    print(f"bound, every CPU demand served: {idle_kwh:.2f} kWh idle + {load_kwh:.2f} kWh load = "
+          f"{idle_kwh + load_kwh:.2f} kWh")
+    for r in rows:
+        verdict = "below the bound" if r["below"] else "not below"
+        print(f"{r['run']}: {r['energy_kwh']:.2f} kWh, {r['mem_overcommit_host_intervals']} mem "
+              f"over-commit host-intervals; bound at its served share {r['served_share']:.4f}: "
+              f"{r['bound_kwh']:.2f} kWh ({verdict}, {r['energy_kwh'] / r['bound_kwh']:.3f} x)")
 
 if __name__ == "__main__":
     main()
