@@ -422,6 +422,16 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
         sim.planner_mem_window = static_cast<int32_t>(*v);
     if (auto v = sim_node.get_int("best_mem_window", 12, 1, 100000); collect(v))
         sim.best.mem_window = static_cast<int32_t>(*v);
+    if (auto v = sim_node.get_string("best_mem_rule", "peak"); collect(v)) {
+        if (auto r = sim::parse_best_mem_rule(*v)) {
+            sim.best.mem_rule = *r;
+        } else {
+            errors.push_back(file + ": sim.best_mem_rule: unknown value " + in_quotes(*v) +
+                             " (valid: " + sim::kBestMemRuleNames + ")");
+        }
+    }
+    if (auto v = sim_node.get_int("best_mem_jumps", 1, 1, 100000); collect(v))
+        sim.best.mem_jumps = static_cast<int32_t>(*v);
     if (sim.best.mem_hot < sim.best.mem_pack)
         errors.push_back(file + ": sim.best_mem_hot: must be at least sim.best_mem_pack");
     CycleConfig& cy = rc.cycle;

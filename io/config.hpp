@@ -40,7 +40,7 @@ struct SimConfig {
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
     int32_t planner_mem_window = 1;  // planner chain: memory demand = the peak of so many samples
     // The `best` chain's memory settings (best_mem_window, best_mem_pack, best_mem_hot,
-    // best_mem_cold; src/sim/best_chain.hpp).
+    // best_mem_cold, best_mem_rule, best_mem_jumps; src/sim/best_chain.hpp).
     sim::BestChainParams best;
 };
 

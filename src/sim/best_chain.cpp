@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -79,6 +80,10 @@ class BestChain final : public Chain {
         for (int32_t v = 0; v < nv; ++v) fc_[v] = forecast(view, v);
         mem_.assign(nv, 0);
         for (int32_t v = 0; v < nv; ++v) mem_[v] = mem_forecast(view, v);
+        jump_.assign(nv, 0);
+        if (host_jump(sc))
+            for (int32_t v = 0; v < nv; ++v) jump_[v] = mem_jump(view, v);
+        mem_vms_.assign(nh, {});
         load_.assign(nh, 0);
         now_.assign(nh, 0);
         ram_used_.assign(nh, 0);
@@ -90,18 +95,21 @@ class BestChain final : public Chain {
                 if (view.st.vm_moving[v] > 0) {
                     // Leaving: its load counts on the target, its memory on both until it is done.
                     ram_used_[h] += mem_[v];
+                    mem_vms_[h].push_back(v);
                     continue;
                 }
                 vms_[h].push_back(v);
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
                 ram_used_[h] += mem_[v];
+                mem_vms_[h].push_back(v);
                 if (core_relievable(view, v, ty)) core_hot_[h] = 1;
             }
             for (int32_t v : view.st.host_in[h]) {
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
                 ram_used_[h] += mem_[v];
+                mem_vms_[h].push_back(v);
             }
         }
         std::vector<Move> out;
@@ -164,15 +172,52 @@ class BestChain final : public Chain {
         return std::min(1.0, q) * view.sc.vm_mips[v];
     }
 
-    // The VM's memory to plan for (MiB): the largest demand at its last `window` samples, now
-    // included (0 under CloudSim's memory model, where running VMs reserve none).
+    // The VM's memory to plan for (MiB): under kPeak the largest demand at its last `window`
+    // samples, now included; under kHostJump its current demand (the host adds the headroom).
+    // 0 under CloudSim's memory model, where running VMs reserve none.
     double mem_forecast(const SimView& view, int32_t v) const {
         const Scenario& sc = view.sc;
         if (sc.memory != MemoryModel::kReserved) return 0;
+        if (p_.mem_rule == BestMemRule::kHostJump) return sc.mem_demand_mb(v, view.t);
         return sc.mem_peak_mb(v, view.t, p_.mem_window);
     }
 
+    // How far (MiB) the VM may rise soon, from its last `mem_window` samples (now included, as
+    // in mem_peak_mb): the larger of its largest rise from one sample to the next and how far
+    // it stands below its peak (a VM that fell may come back at once); 0 if flat.
+    double mem_jump(const SimView& view, int32_t v) const {
+        const Scenario& sc = view.sc;
+        const double step =
+            static_cast<double>(sc.trace_step_s > 0 ? sc.trace_step_s : sc.interval_s);
+        const double now = sc.mem_demand_mb(v, view.t);
+        double jump = 0, later = now;
+        for (int32_t i = 1; i < p_.mem_window && view.t - i * step >= 0; ++i) {
+            const double earlier = sc.mem_demand_mb(v, view.t - i * step);
+            jump = std::max({jump, later - earlier, earlier - now});
+            later = earlier;
+        }
+        return jump;
+    }
+
     bool memory_counts(const Scenario& sc) const { return sc.memory == MemoryModel::kReserved; }
+    bool host_jump(const Scenario& sc) const {
+        return memory_counts(sc) && p_.mem_rule == BestMemRule::kHostJump;
+    }
+
+    // kHostJump: the sum of the mem_jumps largest rises among the VMs whose memory counts on h,
+    // and `extra` (a VM that would arrive; -1: none). 0 under kPeak.
+    double headroom(const Scenario& sc, int32_t h, int32_t extra = -1) const {
+        if (!host_jump(sc)) return 0;
+        top_.clear();
+        for (int32_t v : mem_vms_[h]) top_.push_back(jump_[v]);
+        if (extra >= 0) top_.push_back(jump_[extra]);
+        const size_t k = std::min(top_.size(), static_cast<size_t>(p_.mem_jumps));
+        std::partial_sort(top_.begin(), top_.begin() + static_cast<std::ptrdiff_t>(k), top_.end(),
+                          std::greater<>());
+        double sum = 0;
+        for (size_t i = 0; i < k; ++i) sum += top_[i];
+        return sum;
+    }
 
     bool fits(const SimView& view, int32_t h, int32_t v, double line) const {
         const Scenario& sc = view.sc;
@@ -181,7 +226,9 @@ class BestChain final : public Chain {
         if (fc_[v] / sc.vm_pes[v] > ty.pe_mips) return false;
         if (load_[h] + fc_[v] > line * ty.mips()) return false;
         if (now_[h] + view.vm_req_now[v] > line * ty.mips()) return false;
-        if (memory_counts(sc) && ram_used_[h] + mem_[v] > p_.mem_pack * ty.ram_mb) return false;
+        if (memory_counts(sc) &&
+            ram_used_[h] + mem_[v] + headroom(sc, h, v) > p_.mem_pack * ty.ram_mb)
+            return false;
         return true;
     }
 
@@ -230,7 +277,7 @@ class BestChain final : public Chain {
     double mem_over(const Scenario& sc, int32_t h, double line) const {
         if (!memory_counts(sc)) return 0;
         const double ram = sc.type_of(h).ram_mb;
-        return ram > 0 ? (ram_used_[h] - line * ram) / ram : 0;
+        return ram > 0 ? (ram_used_[h] + headroom(sc, h) - line * ram) / ram : 0;
     }
 
     bool occupied(const SimView& view, int32_t h) const {
@@ -250,10 +297,13 @@ class BestChain final : public Chain {
         load_[from] -= fc_[v];
         now_[from] -= view.vm_req_now[v];
         ram_used_[from] -= mem_[v];
+        auto& m = mem_vms_[from];
+        m.erase(std::find(m.begin(), m.end(), v));
         vms_[to].push_back(v);
         load_[to] += fc_[v];
         now_[to] += view.vm_req_now[v];
         ram_used_[to] += mem_[v];
+        mem_vms_[to].push_back(v);
     }
 
     void relieve_hotspots(const SimView& view, std::vector<Move>& out) {
@@ -316,7 +366,7 @@ class BestChain final : public Chain {
         int32_t active = 0;
         for (int32_t h = 0; h < nh; ++h) {
             total += load_[h];
-            mem_total += ram_used_[h];
+            mem_total += ram_used_[h] + headroom(sc, h);
             active += (!vms_[h].empty() || !view.st.host_in[h].empty()) ? 1 : 0;
         }
         const HostType& best_type = sc.type_of(efficient_order_.front());
@@ -383,11 +433,20 @@ class BestChain final : public Chain {
     std::vector<int32_t> efficient_order_;
     double max_pe_mips_ = 0;                                // the fastest core of any host (MIPS)
     std::vector<double> fc_, mem_, load_, now_, ram_used_;  // mem_: memory forecast per VM
+    std::vector<double> jump_;  // kHostJump: each VM's largest recent rise (MiB)
     std::vector<std::vector<int32_t>> vms_;
+    std::vector<std::vector<int32_t>> mem_vms_;  // the VMs whose memory counts on each host
+    mutable std::vector<double> top_;            // headroom's scratch
     std::vector<uint8_t> core_hot_, received_;
 };
 
 }  // namespace
+
+std::optional<BestMemRule> parse_best_mem_rule(std::string_view name) {
+    if (name == "peak") return BestMemRule::kPeak;
+    if (name == "host-jump") return BestMemRule::kHostJump;
+    return std::nullopt;
+}
 
 std::unique_ptr<Chain> make_best_chain(const BestChainParams& p) {
     return std::make_unique<BestChain>(p);
