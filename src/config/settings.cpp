@@ -277,6 +277,15 @@ std::vector<SettingParam> make_params() {
         integer("sim", "best_mem_window", 12, 1, 100000,
                 "best chain: memory forecast window (samples)",
                 [](Settings& s, int64_t v) { s.sim.best.mem_window = static_cast<int32_t>(v); }),
+        choice("sim", "best_mem_rule", "peak", {"peak", "host-jump"},
+               "best chain: peak (each VM's memory at its window peak) or host-jump (current "
+               "memory plus a host's best_mem_jumps largest recent swings)",
+               "value",
+               [](Settings& s,
+                  const std::string& v) { s.sim.best.mem_rule = *sim::parse_best_mem_rule(v); }),
+        integer("sim", "best_mem_jumps", 1, 1, 100000,
+                "best chain, host-jump: the swings of so many VMs a host reserves memory for",
+                [](Settings& s, int64_t v) { s.sim.best.mem_jumps = static_cast<int32_t>(v); }),
         // ---- [cycle] ----
         text("cycle", "hosts", "",
              "the fleet's hosts.csv (collect, plan and dispatch --hosts; required by cycle)",

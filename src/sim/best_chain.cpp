@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <tuple>
@@ -84,6 +85,10 @@ class BestChain final : public Chain {
         for (int32_t v = 0; v < nv; ++v) fc_[v] = forecast(view, v);
         mem_.assign(nv, 0);
         for (int32_t v = 0; v < nv; ++v) mem_[v] = mem_forecast(view, v);
+        jump_.assign(nv, 0);
+        if (host_jump(sc))
+            for (int32_t v = 0; v < nv; ++v) jump_[v] = mem_jump(view, v);
+        mem_vms_.assign(nh, {});
         load_.assign(nh, 0);
         now_.assign(nh, 0);
         ram_used_.assign(nh, 0);
@@ -95,18 +100,21 @@ class BestChain final : public Chain {
                 if (view.st.vm_moving[v] > 0) {
                     // Leaving: its load counts on the target, its memory on both until it is done.
                     ram_used_[h] += mem_[v];
+                    mem_vms_[h].push_back(v);
                     continue;
                 }
                 vms_[h].push_back(v);
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
                 ram_used_[h] += mem_[v];
-                if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_hot_[h] = 1;
+                mem_vms_[h].push_back(v);
+                if (core_relievable(view, v, ty)) core_hot_[h] = 1;
             }
             for (int32_t v : view.st.host_in[h]) {
                 load_[h] += fc_[v];
                 now_[h] += view.vm_req_now[v];
                 ram_used_[h] += mem_[v];
+                mem_vms_[h].push_back(v);
             }
         }
         std::vector<Move> out;
@@ -123,6 +131,9 @@ class BestChain final : public Chain {
         if (static_cast<int32_t>(last_moved_.size()) != sc.vms())
             last_moved_.assign(sc.vms(), kNever);
         if (static_cast<int32_t>(efficient_order_.size()) != sc.hosts()) {
+            max_pe_mips_ = 0;
+            for (int32_t h = 0; h < sc.hosts(); ++h)
+                max_pe_mips_ = std::max(max_pe_mips_, sc.type_of(h).pe_mips);
             efficient_order_.resize(sc.hosts());
             std::iota(efficient_order_.begin(), efficient_order_.end(), 0);
             std::stable_sort(efficient_order_.begin(), efficient_order_.end(),
@@ -130,6 +141,13 @@ class BestChain final : public Chain {
                                  return watts_per_mips(sc, a) < watts_per_mips(sc, b);
                              });
         }
+    }
+
+    // A VM asking more than a core of its host, where a host with faster cores exists: moving it
+    // there serves more of it. With no faster core anywhere (identical hosts, as on fleets built
+    // from one host type) a move serves nothing more, so such a VM is not a reason to move.
+    bool core_relievable(const SimView& view, int32_t v, const HostType& ty) const {
+        return view.vm_req_now[v] / view.sc.vm_pes[v] > ty.pe_mips && ty.pe_mips < max_pe_mips_;
     }
 
     static double watts_per_mips(const Scenario& sc, int32_t h) {
@@ -159,15 +177,52 @@ class BestChain final : public Chain {
         return std::min(1.0, q) * view.sc.vm_mips[v];
     }
 
-    // The VM's memory to plan for (MiB): the largest demand at its last `window` samples, now
-    // included (0 under CloudSim's memory model, where running VMs reserve none).
+    // The VM's memory to plan for (MiB): under kPeak the largest demand at its last `window`
+    // samples, now included; under kHostJump its current demand (the host adds the headroom).
+    // 0 under CloudSim's memory model, where running VMs reserve none.
     double mem_forecast(const SimView& view, int32_t v) const {
         const Scenario& sc = view.sc;
         if (sc.memory != MemoryModel::kReserved) return 0;
+        if (p_.mem_rule == BestMemRule::kHostJump) return sc.mem_demand_mb(v, view.t);
         return sc.mem_peak_mb(v, view.t, p_.mem_window);
     }
 
+    // How far (MiB) the VM may rise soon, from its last `mem_window` samples (now included, as
+    // in mem_peak_mb): the larger of its largest rise from one sample to the next and how far
+    // it stands below its peak (a VM that fell may come back at once); 0 if flat.
+    double mem_jump(const SimView& view, int32_t v) const {
+        const Scenario& sc = view.sc;
+        const double step =
+            static_cast<double>(sc.trace_step_s > 0 ? sc.trace_step_s : sc.interval_s);
+        const double now = sc.mem_demand_mb(v, view.t);
+        double jump = 0, later = now;
+        for (int32_t i = 1; i < p_.mem_window && view.t - i * step >= 0; ++i) {
+            const double earlier = sc.mem_demand_mb(v, view.t - i * step);
+            jump = std::max({jump, later - earlier, earlier - now});
+            later = earlier;
+        }
+        return jump;
+    }
+
     bool memory_counts(const Scenario& sc) const { return sc.memory == MemoryModel::kReserved; }
+    bool host_jump(const Scenario& sc) const {
+        return memory_counts(sc) && p_.mem_rule == BestMemRule::kHostJump;
+    }
+
+    // kHostJump: the sum of the mem_jumps largest rises among the VMs whose memory counts on h,
+    // and `extra` (a VM that would arrive; -1: none). 0 under kPeak.
+    double headroom(const Scenario& sc, int32_t h, int32_t extra = -1) const {
+        if (!host_jump(sc)) return 0;
+        top_.clear();
+        for (int32_t v : mem_vms_[h]) top_.push_back(jump_[v]);
+        if (extra >= 0) top_.push_back(jump_[extra]);
+        const size_t k = std::min(top_.size(), static_cast<size_t>(p_.mem_jumps));
+        std::partial_sort(top_.begin(), top_.begin() + static_cast<std::ptrdiff_t>(k), top_.end(),
+                          std::greater<>());
+        double sum = 0;
+        for (size_t i = 0; i < k; ++i) sum += top_[i];
+        return sum;
+    }
 
     bool fits(const SimView& view, int32_t h, int32_t v, double line) const {
         const Scenario& sc = view.sc;
@@ -176,7 +231,9 @@ class BestChain final : public Chain {
         if (fc_[v] / sc.vm_pes[v] > ty.pe_mips) return false;
         if (load_[h] + fc_[v] > line * ty.mips()) return false;
         if (now_[h] + view.vm_req_now[v] > line * ty.mips()) return false;
-        if (memory_counts(sc) && ram_used_[h] + mem_[v] > p_.mem_pack * ty.ram_mb) return false;
+        if (memory_counts(sc) &&
+            ram_used_[h] + mem_[v] + headroom(sc, h, v) > p_.mem_pack * ty.ram_mb)
+            return false;
         return true;
     }
 
@@ -225,7 +282,7 @@ class BestChain final : public Chain {
     double mem_over(const Scenario& sc, int32_t h, double line) const {
         if (!memory_counts(sc)) return 0;
         const double ram = sc.type_of(h).ram_mb;
-        return ram > 0 ? (ram_used_[h] - line * ram) / ram : 0;
+        return ram > 0 ? (ram_used_[h] + headroom(sc, h) - line * ram) / ram : 0;
     }
 
     bool occupied(const SimView& view, int32_t h) const {
@@ -245,10 +302,13 @@ class BestChain final : public Chain {
         load_[from] -= fc_[v];
         now_[from] -= view.vm_req_now[v];
         ram_used_[from] -= mem_[v];
+        auto& m = mem_vms_[from];
+        m.erase(std::find(m.begin(), m.end(), v));
         vms_[to].push_back(v);
         load_[to] += fc_[v];
         now_[to] += view.vm_req_now[v];
         ram_used_[to] += mem_[v];
+        mem_vms_[to].push_back(v);
     }
 
     void relieve_hotspots(const SimView& view, std::vector<Move>& out) {
@@ -274,7 +334,7 @@ class BestChain final : public Chain {
                 const double need = std::max(load_[h] - p_.pack * cap, now_[h] - p_.pack * cap);
                 int32_t core_vm = -1;
                 for (int32_t v : vms_[h]) {
-                    if (view.vm_req_now[v] / sc.vm_pes[v] > ty.pe_mips) core_vm = v;
+                    if (core_relievable(view, v, ty)) core_vm = v;
                 }
                 // Memory first: over mem_hot, shed back under mem_pack.
                 const double mem_need =
@@ -311,7 +371,7 @@ class BestChain final : public Chain {
         int32_t active = 0;
         for (int32_t h = 0; h < nh; ++h) {
             total += load_[h];
-            mem_total += ram_used_[h];
+            mem_total += ram_used_[h] + headroom(sc, h);
             active += (!vms_[h].empty() || !view.st.host_in[h].empty()) ? 1 : 0;
         }
         const HostType& best_type = sc.type_of(efficient_order_.front());
@@ -411,12 +471,22 @@ class BestChain final : public Chain {
     static constexpr int32_t kNever = std::numeric_limits<int32_t>::min() / 2;
     std::vector<int32_t> last_moved_;  // tick of each VM's last move, kNever before its first
     std::vector<int32_t> efficient_order_;
+    double max_pe_mips_ = 0;                                // the fastest core of any host (MIPS)
     std::vector<double> fc_, mem_, load_, now_, ram_used_;  // mem_: memory forecast per VM
+    std::vector<double> jump_;  // kHostJump: each VM's largest recent rise (MiB)
     std::vector<std::vector<int32_t>> vms_;
+    std::vector<std::vector<int32_t>> mem_vms_;  // the VMs whose memory counts on each host
+    mutable std::vector<double> top_;            // headroom's scratch
     std::vector<uint8_t> core_hot_, received_;
 };
 
 }  // namespace
+
+std::optional<BestMemRule> parse_best_mem_rule(std::string_view name) {
+    if (name == "peak") return BestMemRule::kPeak;
+    if (name == "host-jump") return BestMemRule::kHostJump;
+    return std::nullopt;
+}
 
 std::unique_ptr<Chain> make_best_chain(const BestChainParams& p) {
     return std::make_unique<BestChain>(p);

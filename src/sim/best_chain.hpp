@@ -13,10 +13,16 @@
 //    mem_pack × its memory on that forecast, a host above mem_hot × its memory sheds VMs, and
 //    the hosts the fleet needs count memory too. A host is a drain candidate only if its memory
 //    forecast is also under mem_cold × its memory; the least loaded (CPU or memory) go first.
+//    mem_rule chooses what "memory forecast" means: kPeak sums each VM's peak of its last
+//    mem_window samples; kHostJump plans each host at its VMs' current demand plus a headroom
+//    of the mem_jumps largest one-sample rises any of its VMs showed in its last mem_window
+//    samples (peaks of different VMs rarely coincide, so summing them over-reserves).
 // Thread-safety: one chain per engine. Determinism: ties by host and VM index.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "src/sim/engine.hpp"
 
@@ -27,6 +33,11 @@ enum class BestStart {
     kMemoryDecreasing,  // first fit by decreasing memory; drains the least loaded hosts first
     kMostVms,  // first fit by increasing memory (most VMs per host); keeps the hosts with most VMs
 };
+
+// How `best` plans a host's memory (see above); [sim] best_mem_rule.
+enum class BestMemRule { kPeak, kHostJump };
+std::optional<BestMemRule> parse_best_mem_rule(std::string_view name);
+inline constexpr const char* kBestMemRuleNames = "peak, host-jump";
 
 struct BestChainParams {
     int32_t window = 12;               // forecast window (samples)
@@ -45,6 +56,8 @@ struct BestChainParams {
     double mem_hot = 0.95;        // memory forecast above this × memory: relieve
     double mem_cold = 0.7;        // memory forecast under this × memory: may be drained
     BestStart start = BestStart::kMemoryDecreasing;
+    BestMemRule mem_rule = BestMemRule::kPeak;
+    int32_t mem_jumps = 1;  // kHostJump: a host's headroom is the sum of its VMs' largest rises
 };
 
 std::unique_ptr<Chain> make_best_chain(const BestChainParams& p);

@@ -585,6 +585,68 @@ TEST(BestChain, MostVmsStartMovesFewerVmsAtTheFirstConsolidation) {
     for (int32_t v = 0; v < 8; ++v) EXPECT_EQ(st.vm_host[v], 0) << v;
 }
 
+TEST(BestChain, MovesACoreHogOnlyToFasterCores) {
+    // v0 asks 1.5 cores of a 1-core VM (1500 MIPS on 1000-MIPS cores: a hotspot that no host of
+    // the same type serves better). With identical hosts best leaves it where it is (it used to
+    // move it to the other host and back, every interval); when h1 has 2000-MIPS cores, best
+    // moves v0 there, where all of it is served.
+    Scenario sc = tiny(2, 4, 4);
+    add_vm(sc, 1000, 512, 0, {1.5, 1.5, 1.5, 1.5, 1.5});
+    add_vm(sc, 1000, 512, 0, {0.2, 0.2, 0.2, 0.2, 0.2});
+    const Metrics same = run(sc, make_best_chain(BestChainParams{}));
+    EXPECT_EQ(same.migrations, 0);
+    EXPECT_EQ(same.hotspot_host_intervals, 4);
+    sc.types.push_back(HostType{"fast", 4, 2000, 4096, 1000, PowerModel::linear(100, 200)});
+    sc.host_type[1] = 1;
+    SimState st;
+    const Metrics faster = run(sc, make_best_chain(BestChainParams{}), nullptr, &st);
+    EXPECT_GE(faster.migrations, 1);
+    EXPECT_EQ(st.vm_host[0], 1);
+    EXPECT_LT(faster.unserved_frac, same.unserved_frac);
+}
+
+TEST(BestChain, HostJumpReservesTheLargestSwingsNotEveryPeak) {
+    // 2 hosts of 4096 MiB (pack line 0.85 x 4096 = 3481.6, cold line 0.7 x 4096 = 2867.2); h0
+    // runs v0 and v1, h1 runs v2, all 2048 MiB provisioned and at 10% CPU. v0's memory is 0.9,
+    // then 0.4 (1843.2 -> 819.2 MiB); v1's 0.4, 0.9, then 0.4; v2 stays at 0.25 (512 MiB).
+    // At t = 600 both swing 1024 MiB (v0 stands that far below its peak, v1 rose and fell by it).
+    //  - peak (window 12): h0 plans 1843.2 + 1843.2 = 3686.4, above the cold line; v2 on h0
+    //    would need 4198.4 > 3481.6: no move, ever.
+    //  - host-jump, 1 jump: h0 plans 819.2 + 819.2 + 1024 = 2662.4; h1 (512) is drained first:
+    //    v2 -> h0 needs 2150.4 + 1024 = 3174.4 <= 3481.6: one move, at t = 600. (At t = 300 h0
+    //    plans 819.2 + 1843.2 + 1024 = 3686.4: above the cold line, and v2 would need 4198.4.)
+    //  - host-jump, 2 jumps: at t = 300 h0 plans 819.2 + 1843.2 + 2048 = 4710.4, above the hot
+    //    line 0.95 x 4096 = 3891.2: it sheds v1 (the least memory covering the 1228.8 above the
+    //    pack line) to h1: 512 + 1843.2 + 1024 = 3379.2 <= 3481.6. Then neither host empties
+    //    into the other (v0 on h1: 1331.2 + 819.2 + 2048 = 4198.4; v1 on h0: at least 1638.4 +
+    //    2048 = 3686.4; both above 3481.6): one move, at t = 300.
+    Scenario sc = tiny(2, 4, 4);
+    for (int32_t h : {0, 0, 1}) add_vm(sc, 1000, 2048, h, {0.1, 0.1, 0.1, 0.1, 0.1});
+    sc.mem_trace = {
+        {0.9, 0.4, 0.4, 0.4, 0.4}, {0.4, 0.9, 0.4, 0.4, 0.4}, {0.25, 0.25, 0.25, 0.25, 0.25}};
+    const Metrics peak = run(sc, make_best_chain(BestChainParams{}));
+    EXPECT_EQ(peak.migrations, 0);
+    BestChainParams p;
+    p.mem_rule = BestMemRule::kHostJump;
+    std::vector<IntervalRow> rows;
+    SimState st;
+    const Metrics one = run(sc, make_best_chain(p), &rows, &st);
+    EXPECT_EQ(one.migrations, 1);
+    for (const IntervalRow& r : rows) EXPECT_EQ(r.fig.migrations, r.t == 600 ? 1 : 0) << r.t;
+    EXPECT_EQ(st.vm_host[2], 0);
+    EXPECT_EQ(one.mem_overcommit_host_intervals, 0);
+    p.mem_jumps = 2;
+    rows.clear();
+    const Metrics two = run(sc, make_best_chain(p), &rows, &st);
+    EXPECT_EQ(two.migrations, 1);
+    for (const IntervalRow& r : rows) EXPECT_EQ(r.fig.migrations, r.t == 300 ? 1 : 0) << r.t;
+    EXPECT_EQ(st.vm_host[1], 1);
+    EXPECT_EQ(two.mem_overcommit_host_intervals, 0);
+    EXPECT_EQ(parse_best_mem_rule("host-jump"), BestMemRule::kHostJump);
+    EXPECT_EQ(parse_best_mem_rule("peak"), BestMemRule::kPeak);
+    EXPECT_FALSE(parse_best_mem_rule("jump").has_value());
+}
+
 TEST(BestChain, MovesLessAndServesAtLeastAsWellAsThrMmt) {
     // On a noisy 40-VM fleet over 4 hours.
     const Scenario sc = noisy_fleet();

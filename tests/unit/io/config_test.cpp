@@ -124,8 +124,11 @@ TEST(LoadConfig, SimMemorySettingsAreReadAndChecked) {
     auto rc = load_config("c.toml", {}, registries(),
                           std::string("[sim]\nplanner_mem_window = 3\nbest_mem_window = 6\n"
                                       "best_mem_pack = 0.8\nbest_mem_hot = 0.9\n"
-                                      "best_mem_cold = 0.6\n"));
+                                      "best_mem_cold = 0.6\nbest_mem_rule = \"host-jump\"\n"
+                                      "best_mem_jumps = 2\n"));
     ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_EQ(rc->sim.best.mem_rule, sim::BestMemRule::kHostJump);
+    EXPECT_EQ(rc->sim.best.mem_jumps, 2);
     EXPECT_EQ(rc->sim.planner_mem_window, 3);
     EXPECT_EQ(rc->sim.best.mem_window, 6);
     EXPECT_DOUBLE_EQ(rc->sim.best.mem_pack, 0.8);
@@ -134,8 +137,12 @@ TEST(LoadConfig, SimMemorySettingsAreReadAndChecked) {
     EXPECT_NE(rc->sim_toml.find("planner_mem_window = 3"), std::string::npos) << rc->sim_toml;
     auto bad = load_config("c.toml", {}, registries(),
                            std::string("[sim]\nbest_mem_pack = 0.9\nbest_mem_hot = 0.8\n"
-                                       "planner_mem_window = 0\n"));
+                                       "planner_mem_window = 0\nbest_mem_rule = \"jump\"\n"));
     ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(
+        bad.error().msg.find("sim.best_mem_rule: unknown value 'jump' (valid: peak, host-jump)"),
+        std::string::npos)
+        << bad.error().msg;
     EXPECT_NE(bad.error().msg.find("sim.best_mem_hot: must be at least sim.best_mem_pack"),
               std::string::npos)
         << bad.error().msg;
