@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
+#include <optional>
 
 #include "src/opt/repack.hpp"
 #include "src/util/assert.hpp"
@@ -76,6 +78,126 @@ int32_t pick_process(const RoadefState& st, CounterRng& rng, int targeted_percen
     return on[static_cast<size_t>(rng.below(on.size()))];
 }
 
+// An aimed step at the load cost: on the costliest of a few sampled machines, the resource with
+// the largest weighted excess over safety capacity, and the process among two sampled there that
+// needs more of it; then the best of `candidates` moves of it to random machines and
+// `candidates` swaps with random processes that need less of that resource (feasible ones only,
+// ties: the first drawn). Each evaluation counts 1 work, and the step stops at `budget` work;
+// `changes` receives the step.
+std::optional<int64_t> aimed_step(RoadefState& st, CounterRng& rng, int candidates,
+                                  std::vector<Reassign>& changes, int64_t& work, int64_t budget) {
+    const RoadefModel& md = st.model();
+    const auto M = static_cast<uint64_t>(md.machines);
+    const auto P = static_cast<uint64_t>(md.processes);
+    auto src = static_cast<int32_t>(rng.below(M));
+    for (int t = 0; t < 3; ++t) {
+        const auto m = static_cast<int32_t>(rng.below(M));
+        if (st.machine_cost(m) > st.machine_cost(src)) src = m;
+    }
+    ++work;
+    const auto& on = st.processes_on(MachineIndex{src});
+    if (on.empty()) return std::nullopt;
+    int32_t r = 0;
+    int64_t worst = INT64_MIN;
+    for (int32_t k = 0; k < md.resources; ++k) {
+        const int64_t excess = st.usage(src, k) - md.safety(src, k);
+        const int64_t w = excess > 0 ? md.weight_load[k] * excess : excess;
+        if (w > worst) {
+            worst = w;
+            r = k;
+        }
+    }
+    int32_t p = on[static_cast<size_t>(rng.below(on.size()))];
+    const int32_t other = on[static_cast<size_t>(rng.below(on.size()))];
+    if (md.req(other, r) > md.req(p, r)) p = other;
+    std::optional<int64_t> best;
+    Reassign step[2]{};
+    int n = 0;
+    for (int c = 0; c < candidates && work < budget; ++c) {
+        const auto m = static_cast<int32_t>(rng.below(M));
+        if (m == src) continue;
+        ++work;
+        const std::optional<int64_t> d = st.move_delta(ProcessIndex{p}, MachineIndex{m});
+        if (d && (!best || *d < *best)) {
+            best = d;
+            step[0] = {ProcessIndex{p}, MachineIndex{m}};
+            n = 1;
+        }
+    }
+    for (int c = 0; c < candidates && work < budget; ++c) {
+        const auto q = static_cast<int32_t>(rng.below(P));
+        const int32_t mq = st.assignment()[q];
+        if (mq == src || md.req(q, r) >= md.req(p, r)) continue;
+        ++work;
+        const std::optional<int64_t> d = st.swap_delta(ProcessIndex{p}, ProcessIndex{q});
+        if (d && (!best || *d < *best)) {
+            best = d;
+            step[0] = {ProcessIndex{p}, MachineIndex{mq}};
+            step[1] = {ProcessIndex{q}, MachineIndex{src}};
+            n = 2;
+        }
+    }
+    changes.assign(step, step + n);
+    return best;
+}
+
+// The other half of the aimed steps fills unused safety capacity (with every machine over safety
+// capacity on a resource, its load cost only falls where a machine below safety capacity takes
+// more): the machine with the most weighted room below safety capacity among four sampled, its
+// resource with the most room, and the best of `candidates` moves onto it of random processes
+// that need some of that resource and as many swaps of such a process with one of the machine's
+// processes that needs less of it. Work and `changes` as in aimed_step.
+std::optional<int64_t> fill_step(RoadefState& st, CounterRng& rng, int candidates,
+                                 std::vector<Reassign>& changes, int64_t& work, int64_t budget) {
+    const RoadefModel& md = st.model();
+    const auto M = static_cast<uint64_t>(md.machines);
+    const auto P = static_cast<uint64_t>(md.processes);
+    int32_t dst = -1, r = 0;
+    int64_t most = 0;
+    for (int t = 0; t < 4; ++t) {
+        const auto m = static_cast<int32_t>(rng.below(M));
+        for (int32_t k = 0; k < md.resources; ++k) {
+            const int64_t room = md.weight_load[k] * (md.safety(m, k) - st.usage(m, k));
+            if (room > most) {
+                most = room;
+                dst = m;
+                r = k;
+            }
+        }
+    }
+    ++work;
+    if (dst < 0) return std::nullopt;
+    const auto& on = st.processes_on(MachineIndex{dst});
+    std::optional<int64_t> best;
+    Reassign step[2]{};
+    int n = 0;
+    for (int c = 0; c < candidates && work < budget; ++c) {
+        const auto q = static_cast<int32_t>(rng.below(P));
+        const int32_t mq = st.assignment()[q];
+        if (mq == dst || md.req(q, r) == 0) continue;
+        ++work;
+        const std::optional<int64_t> d = st.move_delta(ProcessIndex{q}, MachineIndex{dst});
+        if (d && (!best || *d < *best)) {
+            best = d;
+            step[0] = {ProcessIndex{q}, MachineIndex{dst}};
+            n = 1;
+        }
+        if (on.empty() || work >= budget) continue;
+        const int32_t o = on[static_cast<size_t>(rng.below(on.size()))];
+        if (md.req(o, r) >= md.req(q, r)) continue;
+        ++work;
+        const std::optional<int64_t> e = st.swap_delta(ProcessIndex{q}, ProcessIndex{o});
+        if (e && (!best || *e < *best)) {
+            best = e;
+            step[0] = {ProcessIndex{q}, MachineIndex{dst}};
+            step[1] = {ProcessIndex{o}, MachineIndex{mq}};
+            n = 2;
+        }
+    }
+    changes.assign(step, step + n);
+    return best;
+}
+
 // One search's trajectory, kept across rounds: its state, its late-acceptance history and its
 // own best. A round continues it with the round's random stream CounterRng(seed, round, index).
 struct Searcher {
@@ -130,6 +252,10 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
             if (rp.changes.empty()) continue;
             delta = rp.delta;
             changes = std::move(rp.changes);
+        } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent)) {
+            delta = (kind - static_cast<uint64_t>(opt.repack_percent)) % 2 == 0
+                        ? aimed_step(st, rng, opt.aimed_candidates, changes, work, budget)
+                        : fill_step(st, rng, opt.aimed_candidates, changes, work, budget);
         } else if (kind < 55) {
             const int32_t p = pick_process(st, rng, opt.targeted_percent);
             const auto m = static_cast<int32_t>(rng.below(M));

@@ -1,6 +1,7 @@
-// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over three
+// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over four
 // neighbourhoods (move one process, swap two processes, re-pack a few machines exactly,
-// src/opt/repack.hpp), run as independent searches in rounds.
+// src/opt/repack.hpp, and an aimed step: the best of several moves and swaps of a process that
+// needs much of a resource over safety capacity), run as independent searches in rounds.
 //
 // Rounds: `searches` searches start from the initial assignment and keep their state and their
 // late-acceptance history from round to round; each round continues every search with its own
@@ -39,6 +40,12 @@ struct SearchOptions {
     int repack_percent = 1;       // share of steps that re-pack machines
     int64_t repack_nodes = 2000;  // node limit of one re-pack
     int targeted_percent = 70;    // share of moves and swaps that start on a costly machine
+    // Share of steps that are aimed at the load cost, half each way: from the costliest of four
+    // sampled machines (its resource furthest over safety capacity, a process that needs much of
+    // it) and onto the machine with the most room below safety capacity among four sampled; each
+    // takes the best of aimed_candidates moves and as many swaps.
+    int aimed_percent = 20;
+    int aimed_candidates = 8;
     // A search whose best has not improved for this many rounds, and is worse than the best of
     // all searches, restarts from that best; 0: never.
     int64_t restart_rounds = 2;

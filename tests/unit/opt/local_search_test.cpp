@@ -52,6 +52,28 @@ TEST(LocalSearch, ImprovesAndStaysFeasible) {
     }
 }
 
+// Only aimed steps (the best of several moves and swaps of a process on a costly machine): the
+// chosen step's delta is the objective's change (optimise asserts the final objective against a
+// from-scratch evaluation), the result is feasible and better, and the work limit is exact even
+// though one step evaluates several candidates.
+TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+        const RoadefModel md = testing::random_instance(seed, 10, 60);
+        SearchOptions opt;
+        opt.seed = seed;
+        opt.work = 30001;
+        opt.searches = 2;
+        opt.round_work = 5000;
+        opt.repack_percent = 0;
+        opt.aimed_percent = 100;
+        const SearchResult r = optimise(md, opt);
+        EXPECT_EQ(r.work, opt.work) << "seed " << seed;
+        EXPECT_FALSE(first_violation(md, r.assignment).has_value());
+        EXPECT_EQ(r.parts, evaluate_from_scratch(md, r.assignment));
+        EXPECT_LT(r.parts.total(), r.initial_parts.total()) << "seed " << seed;
+    }
+}
+
 TEST(LocalSearch, AnInstanceWithoutProcessesIsItsOwnSolution) {
     // Nothing to draw a process from: the search returns at once instead of dividing by zero.
     const RoadefModel md = testing::tiny(3, 10, false, {0, 1, 2}, {0, 0, 0});
