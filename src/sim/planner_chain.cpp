@@ -91,6 +91,30 @@ class PlannerChain final : public Chain {
         plan::PhaseTimes times;
         plan::Plan p = plan::decide_plan(fleet, o, pol_, times);
         plan::resolve_plan(fleet, p, o);
+        if (view.instantiation) {
+            // A VM whose size fits no host at max-util is placed by its current demand, where
+            // the others now stand (frozen there): a host may still hold what it uses now.
+            std::vector<uint8_t> placed(nv, 0);
+            for (const plan::Move& m : p.moves) placed[m.vm] = 1;
+            bool retry = false;
+            for (int32_t v = 0; v < nv; ++v) {
+                model::Vm& vm = fleet.vms[v];
+                if (!vm.is_new() || o.frozen[v]) continue;
+                if (placed[v]) {
+                    o.frozen[v] = 1;
+                } else {
+                    vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
+                    retry = true;
+                }
+            }
+            if (retry) {
+                for (const plan::Move& m : p.moves) fleet.vms[m.vm].host = m.target;
+                plan::Plan rest = plan::decide_plan(fleet, o, pol_, times);
+                plan::resolve_plan(fleet, rest, o);
+                for (const plan::Move& m : rest.moves)
+                    if (m.source == model::kNoHost) p.moves.push_back(m);
+            }
+        }
         std::vector<Move> out;
         for (const plan::Move& m : p.moves) {
             // Only the first wave starts now; the rest is re-planned at the next boundary. New
