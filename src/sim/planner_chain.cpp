@@ -57,7 +57,13 @@ class PlannerChain final : public Chain {
             model::Vm& vm = fleet.vms[v];
             const int32_t h = view.st.vm_host[v];
             vm.demand = base_demand_[v];
-            vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
+            // A VM being created asks for its size (every core it has), as CloudSim creates it:
+            // one sample of its demand says nothing of its peak, and VMs packed to max-util by
+            // their first sample overload their hosts as soon as they grow (issue 19's 100,000
+            // Bitbrains VMs: 382 hosts of 5,000, SLATAH 63%). The trigger's cold spots
+            // consolidate them once their history is known.
+            vm.demand[0] = static_cast<int64_t>(
+                std::llround(view.instantiation && h < 0 ? sc.vm_mips[v] : view.vm_req_now[v]));
             // A VM with a memory trace demands its current memory (KiB, rounded up).
             if (static_cast<size_t>(v) < sc.mem_trace.size() && !sc.mem_trace[v].empty())
                 vm.demand[1] = static_cast<int64_t>(
@@ -85,13 +91,39 @@ class PlannerChain final : public Chain {
         plan::PhaseTimes times;
         plan::Plan p = plan::decide_plan(fleet, o, pol_, times);
         plan::resolve_plan(fleet, p, o);
+        if (view.instantiation) {
+            // A VM whose size fits no host at max-util is placed by its current demand, where
+            // the others now stand (frozen there): a host may still hold what it uses now.
+            std::vector<uint8_t> placed(nv, 0);
+            for (const plan::Move& m : p.moves) placed[m.vm] = 1;
+            bool retry = false;
+            for (int32_t v = 0; v < nv; ++v) {
+                model::Vm& vm = fleet.vms[v];
+                if (!vm.is_new() || o.frozen[v]) continue;
+                if (placed[v]) {
+                    o.frozen[v] = 1;
+                } else {
+                    vm.demand[0] = static_cast<int64_t>(std::llround(view.vm_req_now[v]));
+                    retry = true;
+                }
+            }
+            if (retry) {
+                for (const plan::Move& m : p.moves) fleet.vms[m.vm].host = m.target;
+                plan::Plan rest = plan::decide_plan(fleet, o, pol_, times);
+                plan::resolve_plan(fleet, rest, o);
+                for (const plan::Move& m : rest.moves)
+                    if (m.source == model::kNoHost) p.moves.push_back(m);
+            }
+        }
         std::vector<Move> out;
         for (const plan::Move& m : p.moves) {
             // Only the first wave starts now; the rest is re-planned at the next boundary. New
             // VMs are placed at once.
             if (m.step != 1 && m.source != model::kNoHost) continue;
             out.push_back({m.vm, m.target});
-            last_moved_s_[m.vm] = view.t;
+            // A placement is no migration: the cooldown starts at a VM's first move, not at its
+            // creation (else every VM placed at time 0 stays put for cooldown_s, hot or not).
+            if (m.source != model::kNoHost) last_moved_s_[m.vm] = view.t;
         }
         return out;
     }

@@ -3,8 +3,10 @@
 // simulated one at that moment: each VM's CPU demand from its trace, memory and network as in
 // vms.csv, and the utilisation history the simulation has seen so far (for forecasting triggers).
 // VMs in flight count on their target and stay put; a VM moved less than the plan's cooldown_s
-// ago stays put. Of the resulting plan, the first wave starts now; the rest is planned again at
-// the next boundary on fresher demand. New VMs are placed the same way at time 0.
+// ago stays put (placing a new VM is no move). Of the resulting plan, the first wave starts now;
+// the rest is planned again at the next boundary on fresher demand. New VMs are placed the same
+// way at time 0, each asking for its size in CPU (all its cores), not its first sample; one
+// whose size fits no host at max-util asks for its current demand instead.
 // The planning horizon ([sim] planner_horizon) bounds how much of that plan is made: `whole`
 // plans every move; `first-wave` lets the planner decide at most waves.max_total² migrations
 // (256 at the default 16 per wave; lower if [plan] budget_migrations is lower), i.e. the planner's
