@@ -7,11 +7,17 @@ ORDER="$SRC/tests/data/planetlab/order-20110306-subset.txt"
 preset() { "$FLEETPLAN" simulate --preset cloudsim-planetlab --trace "$PL" --trace-order "$ORDER" "$@" >/dev/null; }
 
 preset --policy best --out "$T/plain"
-# The defaults written out: the same run.
-printf '[sim]\nbest_window = 12\nbest_quantile = 0.9\nbest_pack = 0.85\nbest_cooldown = 12\nbest_mem_pack = 0.85\n' >"$T/defaults.toml"
+# The preset's own settings of best written out (src/sim/preset.cpp): the same run; keys left
+# out keep the preset's values, not BestChainParams{}'s.
+printf '[sim]\nbest_window = 12\nbest_quantile = 0.75\nbest_pack = 0.95\nbest_cooldown = 24\nbest_hot_forecast = 1.2\nbest_mem_pack = 0.85\n' >"$T/defaults.toml"
 preset --policy best --config "$T/defaults.toml" --out "$T/defaults"
 [ "$(stable_sim "$T/plain")" = "$(stable_sim "$T/defaults")" ] &&
-    ok "a config with the default best_* values: the same run" || bad "default best_* values changed the run"
+    ok "a config with the preset's best_* values: the same run" || bad "the preset's best_* values changed the run"
+# The fleet defaults (BestChainParams{}) are not the preset's: a config giving them changes it.
+printf '[sim]\nbest_quantile = 0.9\nbest_pack = 0.85\nbest_cooldown = 12\n' >"$T/fleetdef.toml"
+preset --policy best --config "$T/fleetdef.toml" --out "$T/fleetdef"
+[ "$(stable_sim "$T/plain")" != "$(stable_sim "$T/fleetdef")" ] &&
+    ok "a config's best_* keys override the preset's settings" || bad "best_* keys from the config ignored under --preset"
 # Tighter CPU packing: the chain reads it (more hosts stay on, so more energy). (best_mem_* do
 # nothing here: the preset does not reserve memory.)
 printf '# packing to 50%%\n[sim]\nbest_pack = 0.5\nbest_drain_pack = 0.45\n' >"$T/tight.toml"
