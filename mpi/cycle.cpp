@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -88,6 +89,14 @@ std::string utc_text(int64_t t, const char* fmt) {
     char buf[64];
     std::strftime(buf, sizeof buf, fmt, &tm);
     return buf;
+}
+
+// A step's numeric argument exactly as the config gave it (the shortest text that reads back to
+// the same double; "%g" would round 1234.5678 to 1234.57).
+std::string exact(double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
 }
 
 std::string absolute(const std::string& p) {
@@ -242,9 +251,17 @@ void prune(const std::string& state, int64_t keep, const std::string& chained) {
     if (static_cast<int64_t>(done.size()) <= keep) return;
     done.resize(done.size() - static_cast<size_t>(keep));
     std::error_code ec;
+    // Compared as canonical paths: a chained path written by a run that spelled --state another
+    // way (a trailing slash, a symlink) still protects its cycle.
+    auto canonical = [](const std::string& p) {
+        std::error_code e;
+        const fs::path c = fs::weakly_canonical(p, e);
+        return e ? fs::path(p).lexically_normal().string() : c.string();
+    };
+    const std::string kept = chained.empty() ? "" : canonical(chained);
     for (const auto& name : done) {
         const std::string dir = state + "/" + name;
-        if (!chained.empty() && chained.rfind(dir + "/", 0) == 0) continue;
+        if (!kept.empty() && kept.rfind(canonical(dir) + "/", 0) == 0) continue;
         fs::remove_all(dir, ec);
         if (ec)
             std::cerr << "warning: cycle: cannot remove " << dir << ": " << ec.message() << "\n";
@@ -397,8 +414,15 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
         approvals = std::move(*got);
     }
     if (auto r = io::check_out_dir(*state_arg); !r) return r;
-    const std::string state = absolute(*state_arg);
+    std::string state = absolute(*state_arg);
     if (auto r = io::make_dir(state); !r) return r;
+    {
+        // One spelling of the state directory for every path a cycle records: resolved symlinks,
+        // no trailing separator (prune compares the chained checkpoint's path with its cycles).
+        std::error_code ec;
+        const fs::path c = fs::canonical(state, ec);
+        if (!ec) state = c.string();
+    }
 
     // One cycle at a time; the kernel drops the lock when this process dies, even by kill -9.
     // The steps inherit the descriptor (no O_CLOEXEC): a flock belongs to the open file, so a
@@ -504,9 +528,9 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
             "--history",
             history,
             "--sample-seconds",
-            io::format_double("%g", cy.sample_seconds),
+            exact(cy.sample_seconds),
             "--max-missing-frac",
-            io::format_double("%g", cy.max_missing_frac)};
+            exact(cy.max_missing_frac)};
         if (auto r = step("collect", collect_argv); !r) return r;
         // The history stays bounded: the samples of the newest history_keep cycles, none closer
         // than history_min_interval_s to a newer one (a cycle rerun by hand).
@@ -615,12 +639,11 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
             }
         if (cy.dispatch_timeout_s > 0) {
             dispatch_argv.push_back("--timeout");
-            dispatch_argv.push_back(io::format_double("%g", cy.dispatch_timeout_s));
+            dispatch_argv.push_back(exact(cy.dispatch_timeout_s));
         }
-        dispatch_argv.insert(
-            dispatch_argv.end(),
-            {"--retries", std::to_string(cy.dispatch_retries), "--backoff",
-             io::format_double("%g", cy.dispatch_backoff_s), "--mode", cy.dispatch_mode});
+        dispatch_argv.insert(dispatch_argv.end(),
+                             {"--retries", std::to_string(cy.dispatch_retries), "--backoff",
+                              exact(cy.dispatch_backoff_s), "--mode", cy.dispatch_mode});
         if (cy.dispatch_allow_skips) dispatch_argv.push_back("--allow-skips");
         if (cy.dispatch_dry_run) {
             dispatch_argv.push_back("--dry-run");

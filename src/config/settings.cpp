@@ -329,9 +329,17 @@ std::vector<SettingParam> make_params() {
         integer("cycle", "dispatch_max_total", 0, 0, 100000,
                 "dispatch's --max-total (0: the plan's)",
                 [](Settings& s, int64_t v) { s.cycle.dispatch_max_total = v; }),
-        real("cycle", "dispatch_timeout_s", 0.0, 0.0, 86400.0 * 7,
-             "dispatch's --timeout (0: the plan's)",
-             [](Settings& s, double v) { s.cycle.dispatch_timeout_s = v; }),
+        // dispatch's --timeout takes [0.001, 604800]; 0 here leaves it out.
+        {"cycle",
+         policy::real_param("dispatch_timeout_s", 0.0, 0.0, 86400.0 * 7,
+                            "dispatch's --timeout (0: the plan's; else at least 0.001)"),
+         [](Settings& s, const ConfigValue& v) -> std::optional<std::string> {
+             const double t = std::get<double>(v);
+             if (t > 0 && t < 0.001) return "must be 0 (the plan's) or at least 0.001";
+             s.cycle.dispatch_timeout_s = t;
+             return std::nullopt;
+         },
+         ""},
         integer("cycle", "dispatch_bandwidth_mibps", 0, 0, 10000000,
                 "dispatch's --bandwidth (0: no limit)",
                 [](Settings& s, int64_t v) { s.cycle.dispatch_bandwidth_mibps = v; }),

@@ -108,7 +108,13 @@ class PlannerChain final : public Chain {
                 }
             }
             if (retry) {
-                for (const plan::Move& m : p.moves) fleet.vms[m.vm].host = m.target;
+                // Only what starts now holds room: the placements and the first wave's
+                // migrations (later waves are re-planned at the next boundary). The retry only
+                // places VMs; every VM already on a host stays where it is.
+                for (const plan::Move& m : p.moves)
+                    if (m.source == model::kNoHost || m.step == 1) fleet.vms[m.vm].host = m.target;
+                for (int32_t v = 0; v < nv; ++v)
+                    if (!fleet.vms[v].is_new()) o.frozen[v] = 1;
                 plan::Plan rest = plan::decide_plan(fleet, o, pol_, times);
                 plan::resolve_plan(fleet, rest, o);
                 for (const plan::Move& m : rest.moves)

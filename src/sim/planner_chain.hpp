@@ -1,20 +1,20 @@
 // `planner`: the simulator runs fleetplan's own planner (plan/planner.hpp) with the configured
 // trigger, selection and placement policies at every boundary. The fleet it plans on is the
-// simulated one at that moment: each VM's CPU demand from its trace, memory and network as in
-// vms.csv, and the utilisation history the simulation has seen so far (for forecasting triggers).
-// VMs in flight count on their target and stay put; a VM moved less than the plan's cooldown_s
-// ago stays put (placing a new VM is no move). Of the resulting plan, the first wave starts now;
-// the rest is planned again at the next boundary on fresher demand. New VMs are placed the same
-// way at time 0, each asking for its size in CPU (all its cores), not its first sample; one
-// whose size fits no host at max-util asks for its current demand instead.
-// The planning horizon ([sim] planner_horizon) bounds how much of that plan is made: `whole`
-// plans every move; `first-wave` lets the planner decide at most waves.max_total² migrations
-// (256 at the default 16 per wave; lower if [plan] budget_migrations is lower), i.e. the planner's
-// migration budget, since the chain starts only the first wave. Not a truncation of the whole
-// plan: under the budget a drain that does not fit is skipped and a later, smaller one tried, so
-// the first wave may differ. With goal consolidate the budget also selects the cheapest-first
-// drain instead of the global repack.
-// Thread-safety: one chain per engine. Determinism: the planner's.
+// simulated one at that moment: each VM's CPU demand from its trace, its memory from the trace's
+// mem column when there is one (the largest of its last [sim] planner_mem_window samples; else
+// vms.csv's), network as in vms.csv, and the utilisation history the simulation has seen so far
+// (for forecasting triggers). VMs in flight count on their target and stay put; a VM moved less
+// than the plan's cooldown_s ago stays put (placing a new VM is no move). Of the resulting plan,
+// the first wave starts now; the rest is planned again at the next boundary on fresher demand. New
+// VMs are placed the same way at time 0, each asking for its size in CPU (all its cores), not its
+// first sample; one whose size fits no host at max-util asks for its current demand instead. The
+// planning horizon ([sim] planner_horizon) bounds how much of that plan is made: `whole` plans
+// every move; `first-wave` lets the planner decide at most waves.max_total² migrations (256 at the
+// default 16 per wave; lower if [plan] budget_migrations is lower), i.e. the planner's migration
+// budget, since the chain starts only the first wave. Not a truncation of the whole plan: under the
+// budget a drain that does not fit is skipped and a later, smaller one tried, so the first wave may
+// differ. With goal consolidate the budget also selects the cheapest-first drain instead of the
+// global repack. Thread-safety: one chain per engine. Determinism: the planner's.
 #pragma once
 
 #include <cstdint>

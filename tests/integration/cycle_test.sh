@@ -271,4 +271,29 @@ mkdir -p "$S/latest/x"
 run_cycle 2026-12-08T10:10:00Z
 [ $rc -eq 3 ] && [ "$(field 20261208T101000Z 'c["status"], "latest: cannot update" in c["reason"]')" = "failed True" ] &&
     ok "an error after the steps: exit 3, the cycle recorded as failed with the reason" || bad "late error: rc $rc: $(cat "$T/out" "$S/20261208T101000Z/cycle.json")"
+# 11. The state directory spelled two ways (a trailing slash, then a symlink to it): prune still
+#     keeps the cycle whose checkpoint the chain passes on (paths are compared canonical).
+S="$T/spelled"
+test_node "$T/h1.xml" web-1 web-2
+test_node "$T/h2.xml" db-1
+hosts active maintenance
+config 5
+printf 'keep = 1\n' >>"$T/cycle.toml"
+set +e
+"$FLEETPLAN" cycle --config "$T/cycle.toml" --state "$S/" --now 2026-12-09T10:00:00Z --auto-approve >"$T/out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 0 ] && [ "$(field 20261209T100000Z 'c["status"], c["next_previous"]')" = "dispatched $S/20261209T100000Z/plan/checkpoint.h5" ] &&
+    ok "--state DIR/: the recorded paths have one spelling" || bad "spelled: rc $rc: $(cat "$T/out" "$S/20261209T100000Z/cycle.json")"
+test_node "$T/h1.xml" web-1 web-2 db-1
+test_node "$T/h2.xml"
+hosts active active
+ln -s "$S" "$T/spelled-link"
+set +e
+"$FLEETPLAN" cycle --config "$T/cycle.toml" --state "$T/spelled-link" --now 2026-12-09T10:05:00Z --auto-approve >"$T/out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 0 ] && [ "$(field 20261209T100500Z 'c["status"], c["next_previous"]')" = "nothing to move $S/20261209T100000Z/plan/checkpoint.h5" ] &&
+    [ -f "$S/20261209T100000Z/plan/checkpoint.h5" ] &&
+    ok "keep = 1 through a symlinked --state: the chained cycle stays" || bad "spelled prune: rc $rc: $(ls "$S"; cat "$T/out")"
 finish

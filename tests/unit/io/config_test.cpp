@@ -178,6 +178,42 @@ TEST(LoadConfig, BestChainCpuSettingsAreReadAndChecked) {
         << bad.error().msg;
 }
 
+// A preset's settings of best (ConfigOverrides::best_base): the [sim] best_* keys a file gives
+// override them, the others keep the preset's values rather than BestChainParams{}'s.
+TEST(LoadConfig, BestBaseKeepsThePresetsSettingsForKeysLeftOut) {
+    ConfigOverrides ov;
+    sim::BestChainParams base;
+    base.pack = 0.95;
+    base.cooldown = 24;
+    base.quantile = 0.75;
+    ov.best_base = base;
+    auto rc = load_config("c.toml", ov, registries(), std::string("[sim]\nbest_pack = 0.6\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_DOUBLE_EQ(rc->sim.best.pack, 0.6);
+    EXPECT_EQ(rc->sim.best.cooldown, 24);
+    EXPECT_DOUBLE_EQ(rc->sim.best.quantile, 0.75);
+    auto plain = load_config("c.toml", {}, registries(), std::string("[sim]\nbest_pack = 0.6\n"));
+    ASSERT_TRUE(plain.has_value()) << plain.error().msg;
+    EXPECT_EQ(plain->sim.best.cooldown, sim::BestChainParams{}.cooldown);
+}
+
+// cycle's dispatch_timeout_s becomes dispatch's --timeout, which takes [0.001, 604800]: a value
+// dispatch would refuse is refused when the config loads, not at the dispatch step.
+TEST(LoadConfig, CycleDispatchTimeoutWithinDispatchsRange) {
+    for (const char* ok : {"0", "0.001", "604800"}) {
+        auto rc = load_config("c.toml", {}, registries(),
+                              std::string("[cycle]\ndispatch_timeout_s = ") + ok + "\n");
+        EXPECT_TRUE(rc.has_value()) << ok;
+    }
+    auto bad =
+        load_config("c.toml", {}, registries(),
+                    std::string("[cycle]\nhosts = \"h.csv\"\ndispatch_timeout_s = 0.0005\n"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().msg.find("c.toml:3:cycle.dispatch_timeout_s: must be 0"),
+              std::string::npos)
+        << bad.error().msg;
+}
+
 TEST(LoadConfig, SyntaxErrorNamesFileAndLine) {
     auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\ngoal = \n"));
     ASSERT_FALSE(rc.has_value());
