@@ -198,6 +198,75 @@ std::optional<int64_t> fill_step(RoadefState& st, CounterRng& rng, int candidate
     return best;
 }
 
+// A chain (ejection) step at the load cost: p1 as in aimed_step (on the costliest of four sampled
+// machines, of two of its processes the one needing more of its resource furthest over safety
+// capacity), then `candidates` random targets b. Each is tried as a plain move and as a chain
+// that makes room on b: a process p2 of b (of two sampled, one that is away from its initial
+// machine if there is one, as its leaving frees transient resources as well) moves on to c, its
+// initial machine half the time when it is away from it (which also frees the transient room
+// it holds there), else a random machine. On instances whose transient resources are nearly
+// full, most single moves overflow their target, and only such pairs get through. The best
+// feasible step wins (ties: the first drawn); work and `changes` as in aimed_step.
+std::optional<int64_t> chain_step(RoadefState& st, CounterRng& rng, int candidates,
+                                  std::vector<Reassign>& changes, int64_t& work, int64_t budget) {
+    const RoadefModel& md = st.model();
+    const auto M = static_cast<uint64_t>(md.machines);
+    auto src = static_cast<int32_t>(rng.below(M));
+    for (int t = 0; t < 3; ++t) {
+        const auto m = static_cast<int32_t>(rng.below(M));
+        if (st.machine_cost(m) > st.machine_cost(src)) src = m;
+    }
+    ++work;
+    const auto& on = st.processes_on(MachineIndex{src});
+    if (on.empty() || md.machines < 3) return std::nullopt;
+    int32_t r = 0;
+    int64_t worst = INT64_MIN;
+    for (int32_t k = 0; k < md.resources; ++k) {
+        const int64_t excess = st.usage(src, k) - md.safety(src, k);
+        const int64_t w = excess > 0 ? md.weight_load[k] * excess : excess;
+        if (w > worst) {
+            worst = w;
+            r = k;
+        }
+    }
+    int32_t p1 = on[static_cast<size_t>(rng.below(on.size()))];
+    const int32_t other = on[static_cast<size_t>(rng.below(on.size()))];
+    if (md.req(other, r) > md.req(p1, r)) p1 = other;
+    std::optional<int64_t> best;
+    Reassign step[2]{};
+    int n = 0;
+    for (int c = 0; c < candidates && work < budget; ++c) {
+        const auto b = static_cast<int32_t>(rng.below(M));
+        if (b == src) continue;
+        ++work;
+        const std::optional<int64_t> d = st.move_delta(ProcessIndex{p1}, MachineIndex{b});
+        if (d && (!best || *d < *best)) {
+            best = d;
+            step[0] = {ProcessIndex{p1}, MachineIndex{b}};
+            n = 1;
+        }
+        const auto& at_b = st.processes_on(MachineIndex{b});
+        if (at_b.empty() || work >= budget) continue;
+        int32_t p2 = at_b[static_cast<size_t>(rng.below(at_b.size()))];
+        const int32_t alt = at_b[static_cast<size_t>(rng.below(at_b.size()))];
+        if (md.initial[p2] == b && md.initial[alt] != b) p2 = alt;
+        int32_t dst = md.initial[p2];
+        if (dst == b || rng.below(2) == 0) dst = static_cast<int32_t>(rng.below(M));
+        if (dst == b) continue;
+        ++work;
+        const std::optional<int64_t> e =
+            st.chain_delta(ProcessIndex{p1}, MachineIndex{b}, ProcessIndex{p2}, MachineIndex{dst});
+        if (e && (!best || *e < *best)) {
+            best = e;
+            step[0] = {ProcessIndex{p1}, MachineIndex{b}};
+            step[1] = {ProcessIndex{p2}, MachineIndex{dst}};
+            n = 2;
+        }
+    }
+    changes.assign(step, step + n);
+    return best;
+}
+
 // One search's trajectory, kept across rounds: its state, its late-acceptance history and its
 // own best. A round continues it with the round's random stream CounterRng(seed, round, index).
 struct Searcher {
@@ -256,6 +325,9 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
             delta = (kind - static_cast<uint64_t>(opt.repack_percent)) % 2 == 0
                         ? aimed_step(st, rng, opt.aimed_candidates, changes, work, budget)
                         : fill_step(st, rng, opt.aimed_candidates, changes, work, budget);
+        } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent +
+                                                opt.chain_percent)) {
+            delta = chain_step(st, rng, opt.aimed_candidates, changes, work, budget);
         } else if (kind < 55) {
             const int32_t p = pick_process(st, rng, opt.targeted_percent);
             const auto m = static_cast<int32_t>(rng.below(M));
@@ -300,6 +372,16 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
 
 }  // namespace
 
+int64_t lahc_history_length(const SearchOptions& opt) {
+    if (opt.lahc_length > 0) return opt.lahc_length;
+    FP_ASSERT(opt.searches >= 1 && opt.lahc_work_per_entry >= 1 && opt.lahc_work_per_second >= 0);
+    const double total =
+        opt.work >= 0 ? static_cast<double>(opt.work)
+                      : opt.time_limit_seconds * static_cast<double>(opt.lahc_work_per_second);
+    const double entries = total / opt.searches / static_cast<double>(opt.lahc_work_per_entry);
+    return static_cast<int64_t>(std::clamp(entries, 100.0, 100000.0));
+}
+
 SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
@@ -320,7 +402,8 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
     const auto K = static_cast<size_t>(opt.searches);
     std::vector<Searcher> searchers;
     searchers.reserve(K);
-    for (size_t i = 0; i < K; ++i) searchers.emplace_back(md, md.initial, opt.lahc_length);
+    const int64_t history = lahc_history_length(opt);
+    for (size_t i = 0; i < K; ++i) searchers.emplace_back(md, md.initial, history);
     std::vector<int64_t> idle_rounds(K, 0);
     for (uint64_t round = 0;; ++round) {
         int64_t share = opt.round_work;

@@ -1,7 +1,8 @@
-// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over four
+// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over five
 // neighbourhoods (move one process, swap two processes, re-pack a few machines exactly,
-// src/opt/repack.hpp, and an aimed step: the best of several moves and swaps of a process that
-// needs much of a resource over safety capacity), run as independent searches in rounds.
+// src/opt/repack.hpp, an aimed step: the best of several moves and swaps of a process that
+// needs much of a resource over safety capacity, and a chain step: such a process moves to a
+// machine whose room a process of it makes by moving on), run as independent searches in rounds.
 //
 // Rounds: `searches` searches start from the initial assignment and keep their state and their
 // late-acceptance history from round to round; each round continues every search with its own
@@ -31,12 +32,20 @@ struct SearchOptions {
     double time_limit_seconds = 0;  // 0: none
     int searches = 4;               // per round; fixed, not the thread count
     int64_t round_work = 500000;    // per search and round
+    // LAHC history length; 0: scaled by the budget, one entry per lahc_work_per_entry work of
+    // each search (the work limit split over the searches; with only a time limit, the limit
+    // times lahc_work_per_second, a nominal rate, so the length never depends on the machine),
+    // at least 100 and at most 100,000. Measured on a2_2 and a2_5 (2026-12-07, seed 1, 300M
+    // work): a fixed 100 gave 1,011M and 424M, 2,000 gave 984M and 370M, 10,000 (with chain
+    // steps) 981M and 378M; at 20M work 100 had been the best. The work per entry (40,000) puts
+    // 300M work at about 1,900 entries; lahc_work_per_second is one core's rate on set A.
+    int64_t lahc_length = 0;
+    int64_t lahc_work_per_entry = 40000;
+    int64_t lahc_work_per_second = 10000000;
     // Chosen on runs of 20M work (seeds 1 and 2) of a1_4, a2_2, a2_3 and a2_5 on a machine
-    // loaded by others (2026-12-07): histories of 1,000 and 5,000 did worse than 100 at that
-    // budget (the search has not converged), re-packing 1% of the steps instead of 10% left more
+    // loaded by others (2026-12-07): re-packing 1% of the steps instead of 10% left more
     // work to moves and swaps and did better, and so did starting 70% of them on the costlier of
     // two random machines. Single runs, noisy: a weak basis, to revisit.
-    int64_t lahc_length = 100;    // LAHC history length
     int repack_percent = 1;       // share of steps that re-pack machines
     int64_t repack_nodes = 2000;  // node limit of one re-pack
     int targeted_percent = 70;    // share of moves and swaps that start on a costly machine
@@ -46,6 +55,14 @@ struct SearchOptions {
     // takes the best of aimed_candidates moves and as many swaps.
     int aimed_percent = 20;
     int aimed_candidates = 8;
+    // Share of steps that are chain (ejection) steps: a process of a costly machine moves to a
+    // random machine b, alone or with a process of b moving on (to its initial machine or a
+    // random one), the best of aimed_candidates targets; see chain_step in local_search.cpp.
+    // repack_percent + aimed_percent + chain_percent stays below 55 (the rest are moves and
+    // swaps). Off by default: at 300M work with a history of 2,000 (2026-12-07, seeds 1 and 2),
+    // 10% chain steps gave a2_2 994M and 1,031M against 984M and 993M without, a2_5 358M and
+    // 368M against 370M and 369M: no clear gain, and a chain costs about 3 moves' time.
+    int chain_percent = 0;
     // A search whose best has not improved for this many rounds, and is worse than the best of
     // all searches, restarts from that best; 0: never.
     int64_t restart_rounds = 2;
@@ -61,5 +78,8 @@ struct SearchResult {
 };
 
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
+// The late-acceptance history length a search uses: options.lahc_length, or with 0 the length
+// scaled by the budget (see SearchOptions::lahc_length).
+int64_t lahc_history_length(const SearchOptions& options);
 
 }  // namespace fp::opt

@@ -397,6 +397,33 @@ std::optional<int64_t> RoadefState::swap_delta(ProcessIndex pa, ProcessIndex pb)
     return delta;
 }
 
+std::optional<int64_t> RoadefState::chain_delta(ProcessIndex pi1, MachineIndex bi, ProcessIndex pi2,
+                                                MachineIndex ci) {
+    const RoadefModel& md = *model_;
+    const int32_t p1 = ix(pi1), b = ix(bi), p2 = ix(pi2), c = ix(ci);
+    const int32_t a = assign_[p1];
+    FP_DEBUG_ASSERT(p1 != p2 && assign_[p2] == b && c != b);
+    if (a != b && a != c) {
+        // b loses p2 (kept as transient where b is p2's initial machine) and gains p1 (no
+        // transient left behind where b is p1's initial machine); c only gains p2. With c == a
+        // the source frees room as well, which try_change accounts for.
+        const bool home1 = md.initial[p1] == b, stays2 = md.initial[p2] == b;
+        const bool home2 = md.initial[p2] == c;
+        for (int32_t r = 0; r < md.resources; ++r) {
+            const bool tr = md.transient[r] != 0;
+            const int64_t q1 = md.req(p1, r), q2 = md.req(p2, r);
+            const int64_t on_b = usage_[idx(b, r)] + transient_[idx(b, r)] +
+                                 ((tr && home1) ? 0 : q1) - ((tr && stays2) ? 0 : q2);
+            if (on_b > md.cap(b, r)) return std::nullopt;
+            const int64_t on_c =
+                usage_[idx(c, r)] + transient_[idx(c, r)] + ((tr && home2) ? 0 : q2);
+            if (on_c > md.cap(c, r)) return std::nullopt;
+        }
+    }
+    const Reassign ch[2] = {{pi1, bi}, {pi2, ci}};
+    return try_change(ch);
+}
+
 void RoadefState::apply(std::span<const Reassign> changes) {
     for (const Reassign& c : changes) relocate(ix(c.process), ix(c.machine));
 }

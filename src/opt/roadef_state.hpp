@@ -73,6 +73,12 @@ class RoadefState {
     // the search's hot path. A swap of two processes of one service goes through try_change.
     std::optional<int64_t> move_delta(ProcessIndex p, MachineIndex m);
     std::optional<int64_t> swap_delta(ProcessIndex a, ProcessIndex b);
+    // A chain (ejection) step: p1 moves to machine b and p2, a process on b, moves on to c
+    // (c != b; c may be p1's machine). The same verdict and delta as try_change on the two
+    // reassignments, with the capacity of b and c checked first from the counters, so that the
+    // many chains that overflow are refused without relocating anything.
+    std::optional<int64_t> chain_delta(ProcessIndex p1, MachineIndex b, ProcessIndex p2,
+                                       MachineIndex c);
     // Makes the reassignments (try_change must have accepted them).
     void apply(std::span<const Reassign> changes);
 

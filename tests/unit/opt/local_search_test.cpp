@@ -74,6 +74,50 @@ TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
     }
 }
 
+// Only chain steps (a process of a costly machine moves alone or with a process of its target
+// moving on): exact deltas (optimise asserts the final objective against a from-scratch
+// evaluation), feasible, better, and the work limit exact.
+TEST(LocalSearch, ChainStepsAloneImproveExactlyAndStayFeasible) {
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+        const RoadefModel md = testing::random_instance(seed, 10, 60);
+        SearchOptions opt;
+        opt.seed = seed;
+        opt.work = 30001;
+        opt.searches = 2;
+        opt.round_work = 5000;
+        opt.repack_percent = 0;
+        opt.aimed_percent = 0;
+        opt.chain_percent = 100;
+        const SearchResult r = optimise(md, opt);
+        EXPECT_EQ(r.work, opt.work) << "seed " << seed;
+        EXPECT_FALSE(first_violation(md, r.assignment).has_value());
+        EXPECT_EQ(r.parts, evaluate_from_scratch(md, r.assignment));
+        EXPECT_LT(r.parts.total(), r.initial_parts.total()) << "seed " << seed;
+    }
+}
+
+// The late-acceptance history: a given length is kept; 0 scales it by the work each search
+// gets (or by the time limit at the nominal rate, never by the clock), between 100 and 100,000.
+TEST(LocalSearch, HistoryLengthScalesWithTheBudget) {
+    SearchOptions opt;
+    opt.searches = 4;
+    opt.lahc_work_per_entry = 40000;
+    opt.lahc_work_per_second = 10000000;
+    opt.work = 300000000;
+    EXPECT_EQ(lahc_history_length(opt), 1875);  // 75M work per search
+    opt.work = 20000000;
+    EXPECT_EQ(lahc_history_length(opt), 125);
+    opt.work = 1000;
+    EXPECT_EQ(lahc_history_length(opt), 100);
+    opt.work = int64_t{1} << 50;
+    EXPECT_EQ(lahc_history_length(opt), 100000);
+    opt.work = -1;
+    opt.time_limit_seconds = 30;  // 300M nominal work
+    EXPECT_EQ(lahc_history_length(opt), 1875);
+    opt.lahc_length = 77;
+    EXPECT_EQ(lahc_history_length(opt), 77);
+}
+
 TEST(LocalSearch, AnInstanceWithoutProcessesIsItsOwnSolution) {
     // Nothing to draw a process from: the search returns at once instead of dividing by zero.
     const RoadefModel md = testing::tiny(3, 10, false, {0, 1, 2}, {0, 0, 0});
