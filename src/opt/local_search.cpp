@@ -373,13 +373,15 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
 }  // namespace
 
 int64_t lahc_history_length(const SearchOptions& opt) {
-    if (opt.lahc_length > 0) return opt.lahc_length;
-    FP_ASSERT(opt.searches >= 1 && opt.lahc_work_per_entry >= 1 && opt.lahc_work_per_second >= 0);
+    FP_ASSERT(opt.searches >= 1 && opt.lahc_length >= 1 && opt.lahc_work_per_entry >= 0 &&
+              opt.lahc_work_per_second >= 0);
+    if (opt.lahc_work_per_entry == 0) return opt.lahc_length;
     const double total =
         opt.work >= 0 ? static_cast<double>(opt.work)
                       : opt.time_limit_seconds * static_cast<double>(opt.lahc_work_per_second);
     const double entries = total / opt.searches / static_cast<double>(opt.lahc_work_per_entry);
-    return static_cast<int64_t>(std::clamp(entries, 100.0, 100000.0));
+    constexpr int64_t kLongest = 100000;
+    return std::max(opt.lahc_length, static_cast<int64_t>(std::min(entries, double{kLongest})));
 }
 
 SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {

@@ -32,14 +32,15 @@ struct SearchOptions {
     double time_limit_seconds = 0;  // 0: none
     int searches = 4;               // per round; fixed, not the thread count
     int64_t round_work = 500000;    // per search and round
-    // LAHC history length; 0: scaled by the budget, one entry per lahc_work_per_entry work of
-    // each search (the work limit split over the searches; with only a time limit, the limit
-    // times lahc_work_per_second, a nominal rate, so the length never depends on the machine),
-    // at least 100 and at most 100,000. Measured on a2_2 and a2_5 (2026-12-07, seed 1, 300M
-    // work): a fixed 100 gave 1,011M and 424M, 2,000 gave 984M and 370M, 10,000 (with chain
-    // steps) 981M and 378M; at 20M work 100 had been the best. The work per entry (40,000) puts
-    // 300M work at about 1,900 entries; lahc_work_per_second is one core's rate on set A.
-    int64_t lahc_length = 0;
+    // LAHC history length: at least lahc_length, and longer with the budget, one entry per
+    // lahc_work_per_entry work of each search (0: always lahc_length), at most 100,000. The
+    // budget is the work limit split over the searches, or with only a time limit the limit
+    // times lahc_work_per_second, a nominal rate, so the length never depends on the machine.
+    // Measured on a2_2 and a2_5 (2026-12-07, seed 1, 300M work): a fixed 100 gave 1,011M and
+    // 424M, 2,000 gave 984M and 370M, 10,000 (with chain steps) 981M and 378M; at 20M work 100
+    // had been the best. 40,000 work per entry puts 300M work at about 1,900 entries;
+    // lahc_work_per_second is about one core's rate on set A.
+    int64_t lahc_length = 100;
     int64_t lahc_work_per_entry = 40000;
     int64_t lahc_work_per_second = 10000000;
     // Chosen on runs of 20M work (seeds 1 and 2) of a1_4, a2_2, a2_3 and a2_5 on a machine
@@ -78,8 +79,8 @@ struct SearchResult {
 };
 
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
-// The late-acceptance history length a search uses: options.lahc_length, or with 0 the length
-// scaled by the budget (see SearchOptions::lahc_length).
+// The late-acceptance history length a search uses: options.lahc_length, longer with the
+// budget when options.lahc_work_per_entry > 0 (see SearchOptions::lahc_length).
 int64_t lahc_history_length(const SearchOptions& options);
 
 }  // namespace fp::opt

@@ -96,11 +96,13 @@ TEST(LocalSearch, ChainStepsAloneImproveExactlyAndStayFeasible) {
     }
 }
 
-// The late-acceptance history: a given length is kept; 0 scales it by the work each search
-// gets (or by the time limit at the nominal rate, never by the clock), between 100 and 100,000.
+// The late-acceptance history: at least lahc_length, longer with the work each search gets (or
+// the time limit at the nominal rate, never the clock), at most 100,000; fixed when
+// lahc_work_per_entry is 0.
 TEST(LocalSearch, HistoryLengthScalesWithTheBudget) {
     SearchOptions opt;
     opt.searches = 4;
+    opt.lahc_length = 100;
     opt.lahc_work_per_entry = 40000;
     opt.lahc_work_per_second = 10000000;
     opt.work = 300000000;
@@ -114,8 +116,11 @@ TEST(LocalSearch, HistoryLengthScalesWithTheBudget) {
     opt.work = -1;
     opt.time_limit_seconds = 30;  // 300M nominal work
     EXPECT_EQ(lahc_history_length(opt), 1875);
-    opt.lahc_length = 77;
-    EXPECT_EQ(lahc_history_length(opt), 77);
+    opt.lahc_work_per_entry = 0;
+    EXPECT_EQ(lahc_history_length(opt), 100);
+    opt.lahc_length = 5000;
+    opt.lahc_work_per_entry = 40000;
+    EXPECT_EQ(lahc_history_length(opt), 5000);
 }
 
 TEST(LocalSearch, AnInstanceWithoutProcessesIsItsOwnSolution) {
