@@ -376,15 +376,17 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
     }
     x += "\n[cycle]\n" + table_lines(nodes.at("cycle"));
     rc.sim_toml = "[sim]\n" + table_lines(nodes.at("sim"));
+    rc.roadef_toml = "[roadef]\n" + table_lines(nodes.at("roadef"));
     rc.keys_given = std::move(key_lines);
     return rc;
 }
 
 nlohmann::ordered_json config_json(const RunConfig& config) {
     // Both texts come from load_config and always parse.
-    const toml::table t = toml::parse(config.expanded_toml + "\n" + config.sim_toml);
+    const toml::table t =
+        toml::parse(config.expanded_toml + "\n" + config.sim_toml + "\n" + config.roadef_toml);
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    for (const char* table : {"plan", "policy", "waves", "migration", "cycle", "sim"})
+    for (const char* table : {"plan", "policy", "waves", "migration", "cycle", "sim", "roadef"})
         if (const toml::node* n = t.get(table)) j[table] = json_of(*n);
     return j;
 }

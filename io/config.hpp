@@ -36,7 +36,8 @@ struct RunConfig : config::Settings {
     // Every setting in force, defaults included: [plan], [policy], [waves], [migration] and
     // [cycle] (the plan checkpoint's /config/toml).
     std::string expanded_toml;
-    std::string sim_toml;  // the [sim] table in force (simulate only; not in expanded_toml)
+    std::string sim_toml;     // the [sim] table in force (simulate only; not in expanded_toml)
+    std::string roadef_toml;  // the [roadef] table in force (roadef only; not in expanded_toml)
     // Every key the file sets, by its path ("sim.best_mem_pack", "policy.trigger.name"), with its
     // line (what simulate --preset checks: a preset's config sets only [sim] best_*).
     std::map<std::string, int64_t> keys_given;
@@ -47,8 +48,9 @@ Result<RunConfig> load_config(const std::string& path, const ConfigOverrides& ov
                               const policy::Registries& registries,
                               const std::optional<std::string>& text = std::nullopt);
 
-// The fully expanded config (expanded_toml and sim_toml) as JSON: one object per table, in the
-// order plan, policy, waves, migration, cycle, sim; values keep their TOML types.
+// The fully expanded config (expanded_toml, sim_toml and roadef_toml) as JSON: one object per
+// table, in the order plan, policy, waves, migration, cycle, sim, roadef; values keep their TOML
+// types.
 nlohmann::ordered_json config_json(const RunConfig& config);
 
 }  // namespace fp::io

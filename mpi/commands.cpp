@@ -387,7 +387,7 @@ Result<void> cmd_check_config(const std::vector<std::string>& argv, const MpiEnv
     if (!rc && (env.rank != 0 || !args->has("json"))) return tl::unexpected(rc.error());
     if (env.rank != 0) return {};
     if (!args->has("json")) {
-        std::cout << rc->expanded_toml << "\n" << rc->sim_toml;
+        std::cout << rc->expanded_toml << "\n" << rc->sim_toml << "\n" << rc->roadef_toml;
         return {};
     }
     nlohmann::ordered_json j;

@@ -26,7 +26,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -89,14 +88,6 @@ std::string utc_text(int64_t t, const char* fmt) {
     char buf[64];
     std::strftime(buf, sizeof buf, fmt, &tm);
     return buf;
-}
-
-// A step's numeric argument exactly as the config gave it (the shortest text that reads back to
-// the same double; "%g" would round 1234.5678 to 1234.57).
-std::string exact(double v) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
 }
 
 std::string absolute(const std::string& p) {
@@ -528,9 +519,9 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
             "--history",
             history,
             "--sample-seconds",
-            exact(cy.sample_seconds),
+            shortest_text(cy.sample_seconds),
             "--max-missing-frac",
-            exact(cy.max_missing_frac)};
+            shortest_text(cy.max_missing_frac)};
         if (auto r = step("collect", collect_argv); !r) return r;
         // The history stays bounded: the samples of the newest history_keep cycles, none closer
         // than history_min_interval_s to a newer one (a cycle rerun by hand).
@@ -639,11 +630,11 @@ Result<void> run_cycle(const std::vector<std::string>& argv) {
             }
         if (cy.dispatch_timeout_s > 0) {
             dispatch_argv.push_back("--timeout");
-            dispatch_argv.push_back(exact(cy.dispatch_timeout_s));
+            dispatch_argv.push_back(shortest_text(cy.dispatch_timeout_s));
         }
         dispatch_argv.insert(dispatch_argv.end(),
                              {"--retries", std::to_string(cy.dispatch_retries), "--backoff",
-                              exact(cy.dispatch_backoff_s), "--mode", cy.dispatch_mode});
+                              shortest_text(cy.dispatch_backoff_s), "--mode", cy.dispatch_mode});
         if (cy.dispatch_allow_skips) dispatch_argv.push_back("--allow-skips");
         if (cy.dispatch_dry_run) {
             dispatch_argv.push_back("--dry-run");

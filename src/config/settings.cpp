@@ -75,6 +75,7 @@ constexpr int64_t kNoLimit = INT64_MAX / 4;  // sums of such values cannot overf
 
 std::vector<SettingParam> make_params() {
     const sim::BestChainParams kBest;  // the best chain's defaults
+    const opt::SearchOptions kSearch;  // the roadef search's defaults
     std::vector<SettingParam> p = {
         // ---- [plan] ----
         choice("plan", "goal", "auto", {"auto", "consolidate", "balance", "hotspot", "evacuate"},
@@ -355,6 +356,39 @@ std::vector<SettingParam> make_params() {
         flag("cycle", "dispatch_dry_run", false,
              "run dispatch --dry-run: the cycle plans and gates, moves nothing",
              [](Settings& s, bool v) { s.cycle.dispatch_dry_run = v; }),
+        // ---- [roadef] (defaults: SearchOptions, src/opt/local_search.hpp) ----
+        integer("roadef", "searches", kSearch.searches, 1, 1024,
+                "independent searches per round (fixed: not the thread count, so the result "
+                "does not depend on --threads)",
+                [](Settings& s, int64_t v) { s.roadef.searches = static_cast<int>(v); }),
+        integer("roadef", "round_work", kSearch.round_work, 1, kNoLimit,
+                "moves evaluated per search and round; then the best of all searches is kept",
+                [](Settings& s, int64_t v) { s.roadef.round_work = v; }),
+        integer("roadef", "lahc_length", kSearch.lahc_length, 1, 10000000,
+                "late acceptance history: a worse step is kept when no worse than the objective "
+                "so many steps ago",
+                [](Settings& s, int64_t v) { s.roadef.lahc_length = v; }),
+        integer("roadef", "repack_percent", kSearch.repack_percent, 0, 100,
+                "share of steps (percent) that re-pack 2-3 machines exactly (branch and bound)",
+                [](Settings& s, int64_t v) { s.roadef.repack_percent = static_cast<int>(v); }),
+        integer("roadef", "repack_nodes", kSearch.repack_nodes, 1, kNoLimit,
+                "search-node limit of one re-pack (each node counts as one move evaluated)",
+                [](Settings& s, int64_t v) { s.roadef.repack_nodes = v; }),
+        integer("roadef", "targeted_percent", kSearch.targeted_percent, 0, 100,
+                "share of moves and swaps (percent) that start on the costlier of two random "
+                "machines",
+                [](Settings& s, int64_t v) { s.roadef.targeted_percent = static_cast<int>(v); }),
+        integer("roadef", "aimed_percent", kSearch.aimed_percent, 0, 100,
+                "share of steps (percent) aimed at the load cost: off the costliest or onto the "
+                "roomiest of sampled machines (repack_percent + aimed_percent at most 100)",
+                [](Settings& s, int64_t v) { s.roadef.aimed_percent = static_cast<int>(v); }),
+        integer("roadef", "aimed_candidates", kSearch.aimed_candidates, 1, 100000,
+                "an aimed step takes the best of so many moves and as many swaps",
+                [](Settings& s, int64_t v) { s.roadef.aimed_candidates = static_cast<int>(v); }),
+        integer("roadef", "restart_rounds", kSearch.restart_rounds, 0, kNoLimit,
+                "a search not improving for so many rounds restarts from the best of all "
+                "(0: never)",
+                [](Settings& s, int64_t v) { s.roadef.restart_rounds = v; }),
     };
     for (SettingParam& s : p)
         if (s.table == "waves" && s.spec.key == "max_total") s.old_key = "max_per_wave";
@@ -364,7 +398,8 @@ std::vector<SettingParam> make_params() {
 }  // namespace
 
 const std::vector<std::string>& setting_tables() {
-    static const std::vector<std::string> tables = {"plan", "waves", "migration", "sim", "cycle"};
+    static const std::vector<std::string> tables = {"plan", "waves", "migration",
+                                                    "sim",  "cycle", "roadef"};
     return tables;
 }
 
@@ -379,6 +414,8 @@ std::vector<std::string> cross_check(const Settings& s) {
         out.push_back("sim.best_mem_hot: must be at least sim.best_mem_pack");
     if (s.sim.max_power_w < s.sim.idle_power_w)
         out.push_back("sim.max_power_w: must be at least sim.idle_power_w");
+    if (s.roadef.repack_percent + s.roadef.aimed_percent > 100)
+        out.push_back("roadef.aimed_percent: repack_percent + aimed_percent must be at most 100");
     return out;
 }
 

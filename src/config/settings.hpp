@@ -1,8 +1,8 @@
-// The settings of a run outside the policies: [plan], [waves], [migration], [sim] and [cycle],
-// each parameter declared once (table, key, type, default, range, doc, and how it is applied).
-// io/config reads TOML through these declarations, `fleetplan policies` documents them and the
-// expanded config lists them; nothing else spells out a key or a default.
-// Thread-safety: the declarations are immutable after first use.
+// The settings of a run outside the policies: [plan], [waves], [migration], [sim], [cycle] and
+// [roadef], each parameter declared once (table, key, type, default, range, doc, and how it is
+// applied). io/config reads TOML through these declarations, `fleetplan policies` documents them
+// and the expanded config lists them; nothing else spells out a key or a default. Thread-safety:
+// the declarations are immutable after first use.
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/dispatch/cycle_gate.hpp"
+#include "src/opt/local_search.hpp"
 #include "src/plan/planner.hpp"
 #include "src/policy/param.hpp"
 #include "src/sim/best_chain.hpp"
@@ -68,10 +69,13 @@ struct Settings {
     plan::PlanOptions options;  // evacuate list is filled by the caller
     SimConfig sim;
     CycleConfig cycle;
+    // [roadef]: the search of `fleetplan roadef` (src/opt/local_search.hpp). The config sets its
+    // knobs; seed, work and time_limit_seconds come from the command's flags only.
+    opt::SearchOptions roadef;
 };
 
 struct SettingParam {
-    std::string table;  // "plan", "waves", "migration", "sim" or "cycle"
+    std::string table;  // "plan", "waves", "migration", "sim", "cycle" or "roadef"
     policy::ParamSpec spec;
     // Stores a value read (type and range already checked); returns what is wrong with it
     // beyond that (e.g. an unknown simulator chain), or nullopt.

@@ -1,6 +1,5 @@
 #include "src/policy/param.hpp"
 
-#include <charconv>
 #include <cstdio>
 
 #include "src/model/fleet.hpp"
@@ -153,11 +152,7 @@ Result<ParamValues> read_params(const ConfigNode& node, std::span<const ParamSpe
 
 std::string default_text(const ParamSpec& spec) {
     if (!spec.default_text.empty()) return spec.default_text;
-    if (const double* d = std::get_if<double>(&spec.default_value)) {
-        char buf[64];  // the shortest text that reads back as the same double
-        const auto r = std::to_chars(buf, buf + sizeof buf, *d);
-        return std::string(buf, r.ptr);
-    }
+    if (const double* d = std::get_if<double>(&spec.default_value)) return shortest_text(*d);
     return to_string(spec.default_value);
 }
 

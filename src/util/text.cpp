@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 
@@ -146,6 +147,12 @@ std::string printable(std::string_view s, size_t max_bytes) {
 
 std::string in_quotes(std::string_view s, size_t max_bytes) {
     return "'" + printable(s, max_bytes) + "'";
+}
+
+std::string shortest_text(double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
 }
 
 }  // namespace fp

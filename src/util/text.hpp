@@ -38,4 +38,9 @@ std::string printable(std::string_view s, size_t max_bytes = kMaxEchoBytes);
 // printable(s) in single quotes, the form messages use to echo a value.
 std::string in_quotes(std::string_view s, size_t max_bytes = kMaxEchoBytes);
 
+// The shortest decimal text that reads back as the same double (std::to_chars): how a number is
+// written where a person or another program reads it back exactly ("%g" would round 1234.5678
+// to 1234.57).
+std::string shortest_text(double v);
+
 }  // namespace fp

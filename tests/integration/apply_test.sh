@@ -133,5 +133,5 @@ expect2 "apply on a truncated checkpoint: exit 2 naming it" "$T/trunc/checkpoint
 expect2 "apply on the checkpoint file itself: exit 2" "give the plan's directory" apply "$T/ref/checkpoint.h5" --out "$T/x"
 expect2 "apply without --out: exit 2" "--out DIR is required" apply "$T/ref"
 [ ! -e "$T/x" ] && ok "no output after an error" || bad "an error left $T/x"
-"$FLEETPLAN" apply --help | grep -q "usage: fleetplan apply PLAN_DIR --out DIR" && ok "apply --help" || bad "apply --help"
+"$FLEETPLAN" apply --help | grep "usage: fleetplan apply PLAN_DIR --out DIR" >/dev/null && ok "apply --help" || bad "apply --help"
 finish

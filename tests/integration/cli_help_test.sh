@@ -41,7 +41,7 @@ for c in $cmds; do
     # The other way: each flag of the help's option lines is accepted.
     unknown=""
     for f in $(grep -Eo '^  --[a-z0-9-]+' "$T/$c.help"); do
-        echo " $accepted " | grep -q -- " $f " || unknown="$unknown $f"
+        echo " $accepted " | grep -- " $f " >/dev/null || unknown="$unknown $f"
     done
     [ -z "$unknown" ] && ok "$c: every flag of its help is accepted" ||
         bad "$c: --help lists flags the parser refuses:$unknown"

@@ -95,7 +95,7 @@ grep -qF "expected duration: 13 min 51 s (830 s) for 3 migrations in 2 waves at 
     grep -qE "^  web-1  h1 -> h2 +700.5 s +350.2 ms +over-downtime;over-timeout$" "$T/flag.out" &&
     grep -qF "over the timeout: 1 migration estimated to take longer than 600 s" "$T/flag.out" &&
     grep -qF "cross-site moves: 3 of 3" "$T/flag.out" &&
-    tail -1 "$T/flag.out" | grep -q "^3 migrations in dry run (1 new-VM placements are not migrations); nothing done$" &&
+    tail -1 "$T/flag.out" | grep "^3 migrations in dry run (1 new-VM placements are not migrations); nothing done$" >/dev/null &&
     ok "dry run: duration at dispatch's limits, the flagged move, the cross-site count" || bad "flagged dry run: $(cat "$T/flag.out")"
 printf 'step,vm,source,target,est_seconds\n1,web-1,h1,h2,soon\n' >"$T/flag/plan.csv"
 expect2 "a bad est_seconds in plan.csv" "plan.csv:2:est_seconds: not a number: 'soon'" \

@@ -65,7 +65,7 @@ complete_words() {  # complete_words WORD... : what TAB offers for the last word
 [ "$(bash -c 'source "$1"; complete -p fleetplan' _ "$C")" = "complete -o default -F _fleetplan fleetplan" ] &&
     ok "complete -p fleetplan" || bad "completion not registered"
 for c in "${cmds[@]}"; do
-    complete_words "${c:0:2}" | grep -qx "$c" || bad "completion of '${c:0:2}' does not offer $c"
+    complete_words "${c:0:2}" | grep -x "$c" >/dev/null || bad "completion of '${c:0:2}' does not offer $c"
     # Every flag that begins an option line of the command's help.
     missing=$(comm -23 <(fleetplan "$c" --help | awk '/^ +--/ { print $1 }' | sort -u) \
         <(complete_words "$c" -- | sort -u) | tr '\n' ' ')

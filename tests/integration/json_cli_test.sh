@@ -59,7 +59,7 @@ for c in "$SRC"/configs/*.toml; do
         "$FLEETPLAN" check-config "$T/$n.expanded.toml" >"$T/$n.again.toml" &&
         cmp -s "$T/$n.expanded.toml" "$T/$n.again.toml" &&
         "$FLEETPLAN" check-config "$c" --json >"$T/$n.json" &&
-        "$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["valid"] and list(j["config"]) == ["plan","policy","waves","migration","cycle","sim"], j' "$T/$n.json"; then
+        "$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["valid"] and list(j["config"]) == ["plan","policy","waves","migration","cycle","sim","roadef"], j' "$T/$n.json"; then
         ok "check-config $n.toml: valid, its expansion checks to itself, --json"
     else
         bad "check-config $n.toml: $(head -3 "$T/$n.err")"
@@ -71,6 +71,7 @@ printf '[plan]\ngoal = "balance"\n' >"$T/min.toml"
 grep -qx 'goal = "balance"' "$T/min.out" && grep -qx 'max_util = 0.90000000000000002' "$T/min.out" &&
     grep -q '^placement = { name = ' "$T/min.out" && grep -qx '\[sim\]' "$T/min.out" &&
     grep -qx '\[cycle\]' "$T/min.out" && grep -qx 'max_moves = 20' "$T/min.out" &&
+    grep -qx '\[roadef\]' "$T/min.out" && grep -qx 'lahc_length = 100' "$T/min.out" &&
     ok "check-config prints the expanded config" || bad "check-config expansion: $(cat "$T/min.out")"
 
 # ---- check-config: bad configs, exit 2 with FILE:LINE:

@@ -43,7 +43,7 @@ with h5py.File(sys.argv[1], "a") as f:
         d.attrs.update(attrs)
     f.attrs["format_version"] = 1
 PY
-"$FLEETPLAN" inspect "$T/consolidate-f1/checkpoint.h5" | grep -q 'fleetplan checkpoint v1' &&
+"$FLEETPLAN" inspect "$T/consolidate-f1/checkpoint.h5" | grep 'fleetplan checkpoint v1' >/dev/null &&
     ok "format 1: fleetplan inspect reads the derived file" || bad "format 1: inspect refuses it"
 
 simulate() { # OUT_NAME CHAIN [extra flags...]

@@ -19,7 +19,7 @@ fi
 import json, sys
 j = json.load(open(sys.argv[1]))
 md = open(sys.argv[2]).read()
-tables = ["plan", "waves", "migration", "sim", "cycle"]
+tables = ["plan", "waves", "migration", "sim", "cycle", "roadef"]
 assert [s["table"] for s in j["settings"]] == sorted((s["table"] for s in j["settings"]), key=tables.index)
 for s in j["settings"]:
     assert s["type"] in ("number", "integer", "string", "boolean"), s

@@ -184,7 +184,7 @@ done
 expect2 "report without --out: exit 2" "--out" report "$T/consolidate"
 expect2 "report --out a directory: exit 2" "--out" report "$T/consolidate" --out "$T/empty"
 expect2 "report with wrong --labels: exit 2" "--labels" report "$T/consolidate" --labels a,b --out "$T/bad.html"
-"$FLEETPLAN" report --help | grep -q "self-contained HTML" && ok "report --help" || bad "report --help"
+"$FLEETPLAN" report --help | grep "self-contained HTML" >/dev/null && ok "report --help" || bad "report --help"
 
 # Where the package is found: $FLEETPLAN_PYTHONPATH (it must hold it: exit 3 naming it), else
 # ../lib/python3/dist-packages beside the program (an installed copy, here marked), else the

@@ -1,6 +1,7 @@
 # fleetplan roadef on a1_1 with a small work limit: solution.txt in the challenge's format,
 # score.json valid and no worse than the initial assignment, the README's initial cost, the same
-# solution for 1 and 2 threads, and exit 2 on malformed input.
+# solution for 1 and 2 threads, --config's [roadef] table (configs/roadef.toml gives the defaults'
+# solution, a changed knob another, a bad value exit 2), and exit 2 on malformed input.
 source "$(dirname "$0")/common.sh"
 DATA="${ROADEF_DATA:-$SRC/../shared/data/roadef2012}"
 if [ ! -f "$DATA/model_a1_1.txt" ]; then
@@ -35,6 +36,35 @@ assert s["work"] == 200000 and s["threads"] == 1 and s["seed"] == 1
 PY
 cmp -s "$T/t1/solution.txt" "$T/t2/solution.txt" && ok "same solution for 1 and 2 threads" ||
     bad "1 and 2 threads gave different solutions"
+# --config: configs/roadef.toml (the defaults written out) gives the very solution of no config,
+# score.json records the settings in force, and a changed knob changes the search.
+"$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/c1" --work 200000 --threads 1 \
+    --config "$SRC/configs/roadef.toml" >/dev/null
+cmp -s "$T/t1/solution.txt" "$T/c1/solution.txt" &&
+    ok "--config configs/roadef.toml: the same solution as no config" ||
+    bad "configs/roadef.toml changed the solution"
+printf '[roadef]\nlahc_length = 1\n' >"$T/lahc1.toml"
+"$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/c2" --work 200000 --threads 1 \
+    --config "$T/lahc1.toml" >/dev/null
+"$PYTHON" - "$T/t1" "$T/c1" "$T/c2" "$SRC/configs/roadef.toml" <<'PY' && ok "score.json's settings; lahc_length = 1 changes the solution" || bad "settings or lahc_length"
+import json, sys, tomllib
+t1, c1, c2 = (json.load(open(d + "/score.json")) for d in sys.argv[1:4])
+shipped = tomllib.load(open(sys.argv[4], "rb"))["roadef"]
+assert t1["settings"] == c1["settings"] == shipped, (t1["settings"], shipped)
+assert c2["settings"] == dict(shipped, lahc_length=1), c2["settings"]
+assert c2["valid"] and c2["work"] == 200000, c2
+assert open(sys.argv[1] + "/solution.txt").read() != open(sys.argv[3] + "/solution.txt").read()
+PY
+# A bad [roadef] value: exit 2 naming FILE:LINE:KEY, nothing written.
+printf '# a comment\n[roadef]\nsearches = 2\nlahc_length = 0\n' >"$T/bad_cfg.toml"
+set +e
+"$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/bad3" --work 10 \
+    --config "$T/bad_cfg.toml" 2>"$T/err3"
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -qF "bad_cfg.toml:4:roadef.lahc_length: " "$T/err3" &&
+    [ ! -e "$T/bad3/solution.txt" ] && ok "bad [roadef] value: exit 2, FILE:LINE:KEY" ||
+    bad "bad [roadef] value: exit $rc, $(cat "$T/err3")"
 # Malformed input: exit 2 with FILE:LINE:field, nothing written.
 sed '3s/.*/4 x/' "$M" >"$T/bad_model.txt"
 set +e

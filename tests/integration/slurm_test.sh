@@ -72,10 +72,10 @@ export SLURM_CONF="$S/slurm.conf"
 slurmctld -f "$SLURM_CONF" -i
 slurmd -f "$SLURM_CONF"
 for _ in $(seq 100); do
-    sinfo -h -o '%t' 2>/dev/null | grep -q idle && break
+    sinfo -h -o '%t' 2>/dev/null | grep idle >/dev/null && break
     sleep 0.2
 done
-sinfo -h -o '%t' | grep -q idle && ok "slurm node $HOST idle" || bad "node not idle: $(sinfo 2>&1)"
+sinfo -h -o '%t' | grep idle >/dev/null && ok "slurm node $HOST idle" || bad "node not idle: $(sinfo 2>&1)"
 
 # The job: the sharded determinism fixture, 2 tasks of 1 CPU.
 CFG="$SRC/tests/data/configs/sharded.toml"

@@ -102,6 +102,8 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     applied.options.seed = 99;  // overwritten by plan.seed's default
     applied.sim.boot_s = -1;
     applied.cycle.keep = 7;
+    applied.roadef.lahc_length = 1;
+    applied.roadef.searches = 9;
     for (const config::SettingParam& s : config::setting_params())
         ASSERT_FALSE(s.apply(applied, s.spec.default_value).has_value()) << s.spec.key;
     const config::Settings fresh;
@@ -118,6 +120,17 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     EXPECT_EQ(applied.sim.best.mem_cold, fresh.sim.best.mem_cold);
     EXPECT_EQ(applied.cycle.keep, fresh.cycle.keep);
     EXPECT_EQ(applied.cycle.gate.max_gib, fresh.cycle.gate.max_gib);
+    const opt::SearchOptions& a = applied.roadef;
+    const opt::SearchOptions& f = fresh.roadef;
+    EXPECT_EQ(a.searches, f.searches);
+    EXPECT_EQ(a.round_work, f.round_work);
+    EXPECT_EQ(a.lahc_length, f.lahc_length);
+    EXPECT_EQ(a.repack_percent, f.repack_percent);
+    EXPECT_EQ(a.repack_nodes, f.repack_nodes);
+    EXPECT_EQ(a.targeted_percent, f.targeted_percent);
+    EXPECT_EQ(a.aimed_percent, f.aimed_percent);
+    EXPECT_EQ(a.aimed_candidates, f.aimed_candidates);
+    EXPECT_EQ(a.restart_rounds, f.restart_rounds);
 }
 
 }  // namespace

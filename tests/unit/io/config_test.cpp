@@ -237,6 +237,70 @@ TEST(LoadConfig, CycleTableIsExpandedAndReloads) {
     EXPECT_EQ(config_json(*again)["cycle"]["max_moves"], 5);
 }
 
+// [roadef] sets every knob of the roadef search; left out, a knob keeps SearchOptions{}'s value.
+// The table is expanded apart from expanded_toml (a plan checkpoint does not carry it), loads
+// back to the same values, and check-config --json lists it.
+TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[roadef]\nsearches = 3\nround_work = 1000\n"
+                                      "lahc_length = 7\nrepack_percent = 5\nrepack_nodes = 99\n"
+                                      "targeted_percent = 40\naimed_percent = 30\n"
+                                      "aimed_candidates = 2\nrestart_rounds = 0\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    const opt::SearchOptions& o = rc->roadef;
+    EXPECT_EQ(o.searches, 3);
+    EXPECT_EQ(o.round_work, 1000);
+    EXPECT_EQ(o.lahc_length, 7);
+    EXPECT_EQ(o.repack_percent, 5);
+    EXPECT_EQ(o.repack_nodes, 99);
+    EXPECT_EQ(o.targeted_percent, 40);
+    EXPECT_EQ(o.aimed_percent, 30);
+    EXPECT_EQ(o.aimed_candidates, 2);
+    EXPECT_EQ(o.restart_rounds, 0);
+    EXPECT_EQ(rc->expanded_toml.find("[roadef]"), std::string::npos) << rc->expanded_toml;
+    EXPECT_NE(rc->roadef_toml.find("\nlahc_length = 7\n"), std::string::npos) << rc->roadef_toml;
+    EXPECT_EQ(config_json(*rc)["roadef"]["repack_nodes"], 99);
+    auto again = load_config("x.toml", {}, registries(), rc->roadef_toml);
+    ASSERT_TRUE(again.has_value()) << again.error().msg;
+    EXPECT_EQ(again->roadef_toml, rc->roadef_toml);
+    EXPECT_EQ(again->roadef.aimed_candidates, 2);
+
+    auto one = load_config("c.toml", {}, registries(), std::string("[roadef]\nlahc_length = 5\n"));
+    ASSERT_TRUE(one.has_value()) << one.error().msg;
+    const opt::SearchOptions fresh;
+    EXPECT_EQ(one->roadef.lahc_length, 5);
+    EXPECT_EQ(one->roadef.searches, fresh.searches);
+    EXPECT_EQ(one->roadef.round_work, fresh.round_work);
+    EXPECT_EQ(one->roadef.aimed_percent, fresh.aimed_percent);
+    auto none = load_config("", {}, registries());
+    ASSERT_TRUE(none.has_value());
+    EXPECT_EQ(none->roadef.lahc_length, fresh.lahc_length);
+    EXPECT_EQ(none->roadef.repack_nodes, fresh.repack_nodes);
+}
+
+// A [roadef] value out of range, of the wrong type, or an unknown key is refused as every
+// config error is (FILE:LINE:KEY: what, all at once); so is a step mix above 100%.
+TEST(LoadConfig, RoadefErrorsNameFileLineAndKey) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[plan]\ngoal = \"auto\"\n[roadef]\nsearches = 0\n"
+                                      "lahc_length = \"long\"\nrepack_percent = 101\n"
+                                      "lahc = 10\n"));
+    ASSERT_FALSE(rc.has_value());
+    EXPECT_EQ(rc.error().code, ErrorCode::kBadInput);
+    const std::string& m = rc.error().msg;
+    EXPECT_NE(m.find("c.toml:4:roadef.searches: "), std::string::npos) << m;
+    EXPECT_NE(m.find("c.toml:5:roadef.lahc_length: "), std::string::npos) << m;
+    EXPECT_NE(m.find("c.toml:6:roadef.repack_percent: "), std::string::npos) << m;
+    EXPECT_NE(m.find("c.toml:7:roadef.lahc: unknown key"), std::string::npos) << m;
+    auto mix = load_config("c.toml", {}, registries(),
+                           std::string("[roadef]\nrepack_percent = 50\naimed_percent = 60\n"));
+    ASSERT_FALSE(mix.has_value());
+    EXPECT_NE(mix.error().msg.find("c.toml:3:roadef.aimed_percent: repack_percent + aimed_percent "
+                                   "must be at most 100"),
+              std::string::npos)
+        << mix.error().msg;
+}
+
 // waves.max_per_wave, the old name of waves.max_total, is still read (and expanded under that
 // name); giving both is an error.
 TEST(LoadConfig, OldWaveKeyIsReadButNotWithTheNewOne) {
