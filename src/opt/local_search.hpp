@@ -62,7 +62,8 @@ struct SearchOptions {
     // repack_percent + aimed_percent + chain_percent stays below 55 (the rest are moves and
     // swaps). Off by default: at 300M work with a history of 2,000 (2026-12-07, seeds 1 and 2),
     // 10% chain steps gave a2_2 994M and 1,031M against 984M and 993M without, a2_5 358M and
-    // 368M against 370M and 369M: no clear gain, and a chain costs about 3 moves' time.
+    // 368M against 370M and 369M: no clear gain, and those runs took 20-30% longer (loaded
+    // machine).
     int chain_percent = 0;
     // A search whose best has not improved for this many rounds, and is worse than the best of
     // all searches, restarts from that best; 0: never.
