@@ -365,9 +365,17 @@ std::vector<SettingParam> make_params() {
                 "moves evaluated per search and round; then the best of all searches is kept",
                 [](Settings& s, int64_t v) { s.roadef.round_work = v; }),
         integer("roadef", "lahc_length", kSearch.lahc_length, 1, 10000000,
-                "late acceptance history: a worse step is kept when no worse than the objective "
-                "so many steps ago",
+                "late acceptance history, its shortest length: a worse step is kept when no worse "
+                "than the objective so many steps ago",
                 [](Settings& s, int64_t v) { s.roadef.lahc_length = v; }),
+        integer("roadef", "lahc_work_per_entry", kSearch.lahc_work_per_entry, 0, kNoLimit,
+                "the history grows by one entry per so much work of each search's budget (0: "
+                "always lahc_length; at most 100,000 entries)",
+                [](Settings& s, int64_t v) { s.roadef.lahc_work_per_entry = v; }),
+        integer("roadef", "lahc_work_per_second", kSearch.lahc_work_per_second, 1, kNoLimit,
+                "with only --time-limit, the budget that sizes the history is the limit times "
+                "this nominal rate (so the history never depends on the machine's speed)",
+                [](Settings& s, int64_t v) { s.roadef.lahc_work_per_second = v; }),
         integer("roadef", "repack_percent", kSearch.repack_percent, 0, 100,
                 "share of steps (percent) that re-pack 2-3 machines exactly (branch and bound)",
                 [](Settings& s, int64_t v) { s.roadef.repack_percent = static_cast<int>(v); }),
@@ -380,11 +388,15 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.targeted_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_percent", kSearch.aimed_percent, 0, 100,
                 "share of steps (percent) aimed at the load cost: off the costliest or onto the "
-                "roomiest of sampled machines (repack_percent + aimed_percent at most 100)",
+                "roomiest of sampled machines (with repack_percent and chain_percent at most 100)",
                 [](Settings& s, int64_t v) { s.roadef.aimed_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_candidates", kSearch.aimed_candidates, 1, 100000,
                 "an aimed step takes the best of so many moves and as many swaps",
                 [](Settings& s, int64_t v) { s.roadef.aimed_candidates = static_cast<int>(v); }),
+        integer("roadef", "chain_percent", kSearch.chain_percent, 0, 100,
+                "share of steps (percent) that are chain steps: a process of a costly machine "
+                "moves, alone or ejecting one of the target's processes further",
+                [](Settings& s, int64_t v) { s.roadef.chain_percent = static_cast<int>(v); }),
         integer("roadef", "restart_rounds", kSearch.restart_rounds, 0, kNoLimit,
                 "a search not improving for so many rounds restarts from the best of all "
                 "(0: never)",
@@ -414,8 +426,10 @@ std::vector<std::string> cross_check(const Settings& s) {
         out.push_back("sim.best_mem_hot: must be at least sim.best_mem_pack");
     if (s.sim.max_power_w < s.sim.idle_power_w)
         out.push_back("sim.max_power_w: must be at least sim.idle_power_w");
-    if (s.roadef.repack_percent + s.roadef.aimed_percent > 100)
-        out.push_back("roadef.aimed_percent: repack_percent + aimed_percent must be at most 100");
+    if (s.roadef.repack_percent + s.roadef.aimed_percent + s.roadef.chain_percent > 100)
+        out.push_back(
+            "roadef.aimed_percent: repack_percent + aimed_percent + chain_percent must be at most "
+            "100");
     return out;
 }
 

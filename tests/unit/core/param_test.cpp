@@ -131,6 +131,9 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     EXPECT_EQ(a.aimed_percent, f.aimed_percent);
     EXPECT_EQ(a.aimed_candidates, f.aimed_candidates);
     EXPECT_EQ(a.restart_rounds, f.restart_rounds);
+    EXPECT_EQ(a.lahc_work_per_entry, f.lahc_work_per_entry);
+    EXPECT_EQ(a.lahc_work_per_second, f.lahc_work_per_second);
+    EXPECT_EQ(a.chain_percent, f.chain_percent);
 }
 
 }  // namespace

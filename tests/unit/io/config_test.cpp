@@ -245,7 +245,9 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
                           std::string("[roadef]\nsearches = 3\nround_work = 1000\n"
                                       "lahc_length = 7\nrepack_percent = 5\nrepack_nodes = 99\n"
                                       "targeted_percent = 40\naimed_percent = 30\n"
-                                      "aimed_candidates = 2\nrestart_rounds = 0\n"));
+                                      "aimed_candidates = 2\nrestart_rounds = 0\n"
+                                      "lahc_work_per_entry = 0\nlahc_work_per_second = 5\n"
+                                      "chain_percent = 10\n"));
     ASSERT_TRUE(rc.has_value()) << rc.error().msg;
     const opt::SearchOptions& o = rc->roadef;
     EXPECT_EQ(o.searches, 3);
@@ -257,6 +259,9 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
     EXPECT_EQ(o.aimed_percent, 30);
     EXPECT_EQ(o.aimed_candidates, 2);
     EXPECT_EQ(o.restart_rounds, 0);
+    EXPECT_EQ(o.lahc_work_per_entry, 0);
+    EXPECT_EQ(o.lahc_work_per_second, 5);
+    EXPECT_EQ(o.chain_percent, 10);
     EXPECT_EQ(rc->expanded_toml.find("[roadef]"), std::string::npos) << rc->expanded_toml;
     EXPECT_NE(rc->roadef_toml.find("\nlahc_length = 7\n"), std::string::npos) << rc->roadef_toml;
     EXPECT_EQ(config_json(*rc)["roadef"]["repack_nodes"], 99);
@@ -296,9 +301,15 @@ TEST(LoadConfig, RoadefErrorsNameFileLineAndKey) {
                            std::string("[roadef]\nrepack_percent = 50\naimed_percent = 60\n"));
     ASSERT_FALSE(mix.has_value());
     EXPECT_NE(mix.error().msg.find("c.toml:3:roadef.aimed_percent: repack_percent + aimed_percent "
-                                   "must be at most 100"),
+                                   "+ chain_percent must be at most 100"),
               std::string::npos)
         << mix.error().msg;
+    auto chain = load_config(
+        "c.toml", {}, registries(),
+        std::string("[roadef]\nrepack_percent = 40\naimed_percent = 40\nchain_percent = 21\n"));
+    ASSERT_FALSE(chain.has_value());
+    EXPECT_NE(chain.error().msg.find("must be at most 100"), std::string::npos)
+        << chain.error().msg;
 }
 
 // waves.max_per_wave, the old name of waves.max_total, is still read (and expanded under that
