@@ -364,7 +364,7 @@ std::vector<SettingParam> make_params() {
         integer("roadef", "round_work", kSearch.round_work, 1, kNoLimit,
                 "moves evaluated per search and round; then the best of all searches is kept",
                 [](Settings& s, int64_t v) { s.roadef.round_work = v; }),
-        integer("roadef", "lahc_length", kSearch.lahc_length, 1, 10000000,
+        integer("roadef", "lahc_length", kSearch.lahc_length, 1, opt::kMaxLahcLength,
                 "late acceptance history, its shortest length: a worse step is kept when no worse "
                 "than the objective so many steps ago",
                 [](Settings& s, int64_t v) { s.roadef.lahc_length = v; }),
@@ -388,7 +388,8 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.targeted_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_percent", kSearch.aimed_percent, 0, 100,
                 "share of steps (percent) aimed at the load cost: off the costliest or onto the "
-                "roomiest of sampled machines (with repack_percent and chain_percent at most 100)",
+                "roomiest of sampled machines (with repack_percent and chain_percent at most 100; "
+                "these shares come out of the plain moves' 55% first, then the swaps' 45%)",
                 [](Settings& s, int64_t v) { s.roadef.aimed_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_candidates", kSearch.aimed_candidates, 1, 100000,
                 "an aimed step takes the best of so many moves and as many swaps",
@@ -426,10 +427,19 @@ std::vector<std::string> cross_check(const Settings& s) {
         out.push_back("sim.best_mem_hot: must be at least sim.best_mem_pack");
     if (s.sim.max_power_w < s.sim.idle_power_w)
         out.push_back("sim.max_power_w: must be at least sim.idle_power_w");
-    if (s.roadef.repack_percent + s.roadef.aimed_percent + s.roadef.chain_percent > 100)
-        out.push_back(
-            "roadef.aimed_percent: repack_percent + aimed_percent + chain_percent must be at most "
-            "100");
+    if (s.roadef.repack_percent + s.roadef.aimed_percent + s.roadef.chain_percent > 100) {
+        // Named after the largest share the config changed (the sum cannot exceed the limit
+        // at the defaults), so the message carries that key's line.
+        const opt::SearchOptions d;
+        std::pair<int, const char*> key{-1, "aimed_percent"};
+        for (const auto& [v, dv, name] :
+             {std::tuple{s.roadef.repack_percent, d.repack_percent, "repack_percent"},
+              std::tuple{s.roadef.aimed_percent, d.aimed_percent, "aimed_percent"},
+              std::tuple{s.roadef.chain_percent, d.chain_percent, "chain_percent"}})
+            if (v != dv && v > key.first) key = {v, name};
+        out.push_back("roadef." + std::string(key.second) +
+                      ": repack_percent + aimed_percent + chain_percent must be at most 100");
+    }
     return out;
 }
 

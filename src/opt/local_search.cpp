@@ -328,7 +328,7 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
         } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent +
                                                 opt.chain_percent)) {
             delta = chain_step(st, rng, opt.aimed_candidates, changes, work, budget);
-        } else if (kind < 55) {
+        } else if (kind < static_cast<uint64_t>(kMovesEndPercent)) {
             const int32_t p = pick_process(st, rng, opt.targeted_percent);
             const auto m = static_cast<int32_t>(rng.below(M));
             ++work;
@@ -380,8 +380,8 @@ int64_t lahc_history_length(const SearchOptions& opt) {
         opt.work >= 0 ? static_cast<double>(opt.work)
                       : opt.time_limit_seconds * static_cast<double>(opt.lahc_work_per_second);
     const double entries = total / opt.searches / static_cast<double>(opt.lahc_work_per_entry);
-    constexpr int64_t kLongest = 100000;
-    return std::max(opt.lahc_length, static_cast<int64_t>(std::min(entries, double{kLongest})));
+    return std::max(opt.lahc_length,
+                    static_cast<int64_t>(std::min(entries, double{kMaxLahcLength})));
 }
 
 SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
@@ -412,7 +412,9 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
         if (opt.work >= 0) {
             const int64_t left = opt.work - res.work;
             if (left <= 0) break;
-            share = std::min<int64_t>(share, (left + opt.searches - 1) / opt.searches);
+            // Rounded up without overflow (--work may be INT64_MAX).
+            share =
+                std::min<int64_t>(share, left / opt.searches + (left % opt.searches != 0 ? 1 : 0));
         }
         if (stop.check()) break;
         std::vector<int64_t> before(K), done(K, 0);

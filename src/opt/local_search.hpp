@@ -26,6 +26,13 @@
 
 namespace fp::opt {
 
+// The longest late-acceptance history (entries per search).
+constexpr int64_t kMaxLahcLength = 100000;
+// Steps are drawn in percent: re-packs, aimed steps and chain steps first (their shares summed
+// at most 100), then plain moves up to kMovesEndPercent, then swaps: the special steps take
+// their shares from the moves' 55% first, then from the swaps' 45%.
+constexpr int kMovesEndPercent = 55;
+
 struct SearchOptions {
     uint64_t seed = 1;
     int64_t work = -1;              // moves evaluated in total; < 0: no limit (set a time limit)
@@ -59,8 +66,8 @@ struct SearchOptions {
     // Share of steps that are chain (ejection) steps: a process of a costly machine moves to a
     // random machine b, alone or with a process of b moving on (to its initial machine or a
     // random one), the best of aimed_candidates targets; see chain_step in local_search.cpp.
-    // repack_percent + aimed_percent + chain_percent stays below 55 (the rest are moves and
-    // swaps). Off by default: at 300M work with a history of 2,000 (2026-12-07, seeds 1 and 2),
+    // repack_percent + aimed_percent + chain_percent is at most 100 (see kMovesEndPercent).
+    // Off by default: at 300M work with a history of 2,000 (2026-12-07, seeds 1 and 2),
     // 10% chain steps gave a2_2 994M and 1,031M against 984M and 993M without, a2_5 358M and
     // 368M against 370M and 369M: no clear gain, and those runs took 20-30% longer (loaded
     // machine).

@@ -308,8 +308,22 @@ TEST(LoadConfig, RoadefErrorsNameFileLineAndKey) {
         "c.toml", {}, registries(),
         std::string("[roadef]\nrepack_percent = 40\naimed_percent = 40\nchain_percent = 21\n"));
     ASSERT_FALSE(chain.has_value());
-    EXPECT_NE(chain.error().msg.find("must be at most 100"), std::string::npos)
+    // Named after the largest share the config changed (repack_percent, the first of two 40s).
+    EXPECT_NE(chain.error().msg.find("c.toml:2:roadef.repack_percent: repack_percent + "),
+              std::string::npos)
         << chain.error().msg;
+    // Only chain_percent given (1 + 20 + 80 > 100): the message names it, with its line.
+    auto only =
+        load_config("c.toml", {}, registries(), std::string("[roadef]\nchain_percent = 80\n"));
+    ASSERT_FALSE(only.has_value());
+    EXPECT_NE(only.error().msg.find("c.toml:2:roadef.chain_percent: "), std::string::npos)
+        << only.error().msg;
+    // The history is capped at kMaxLahcLength entries; a longer lahc_length is refused.
+    auto longest =
+        load_config("c.toml", {}, registries(), std::string("[roadef]\nlahc_length = 100001\n"));
+    ASSERT_FALSE(longest.has_value());
+    EXPECT_NE(longest.error().msg.find("c.toml:2:roadef.lahc_length: "), std::string::npos)
+        << longest.error().msg;
 }
 
 // waves.max_per_wave, the old name of waves.max_total, is still read (and expanded under that
