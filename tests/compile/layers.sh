@@ -14,7 +14,7 @@ declare -A allowed=(
     [opt]="util model opt"
     [sim]="util model policy plan sim"
     [dispatch]="util model plan dispatch"
-    [config]="util model policy plan sim dispatch config"
+    [config]="util model policy plan sim dispatch opt config"
 )
 bad=0
 for dir in src/*/; do
