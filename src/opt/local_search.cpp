@@ -78,17 +78,18 @@ int32_t pick_process(const RoadefState& st, CounterRng& rng, int targeted_percen
     return on[static_cast<size_t>(rng.below(on.size()))];
 }
 
-// An aimed step at the load cost: on the costliest of a few sampled machines, the resource with
-// the largest weighted excess over safety capacity, and the process among two sampled there that
-// needs more of it; then the best of `candidates` moves of it to random machines and
-// `candidates` swaps with random processes that need less of that resource (feasible ones only,
-// ties: the first drawn). Each evaluation counts 1 work, and the step stops at `budget` work;
-// `changes` receives the step.
-std::optional<int64_t> aimed_step(RoadefState& st, CounterRng& rng, int candidates,
-                                  std::vector<Reassign>& changes, int64_t& work, int64_t budget) {
+// Where an aimed or a chain step starts: the costliest of four sampled machines (counted as one
+// work), its resource with the largest weighted excess over safety capacity, and of two of its
+// processes sampled the one that needs more of that resource. nullopt when that machine runs no
+// process or the model has fewer than `min_machines` machines (checked after the sampling, so
+// the random stream is the same either way).
+struct Overloaded {
+    int32_t machine, resource, process;
+};
+std::optional<Overloaded> pick_overloaded(const RoadefState& st, CounterRng& rng, int64_t& work,
+                                          int32_t min_machines) {
     const RoadefModel& md = st.model();
     const auto M = static_cast<uint64_t>(md.machines);
-    const auto P = static_cast<uint64_t>(md.processes);
     auto src = static_cast<int32_t>(rng.below(M));
     for (int t = 0; t < 3; ++t) {
         const auto m = static_cast<int32_t>(rng.below(M));
@@ -96,7 +97,7 @@ std::optional<int64_t> aimed_step(RoadefState& st, CounterRng& rng, int candidat
     }
     ++work;
     const auto& on = st.processes_on(MachineIndex{src});
-    if (on.empty()) return std::nullopt;
+    if (on.empty() || md.machines < min_machines) return std::nullopt;
     int32_t r = 0;
     int64_t worst = INT64_MIN;
     for (int32_t k = 0; k < md.resources; ++k) {
@@ -110,6 +111,23 @@ std::optional<int64_t> aimed_step(RoadefState& st, CounterRng& rng, int candidat
     int32_t p = on[static_cast<size_t>(rng.below(on.size()))];
     const int32_t other = on[static_cast<size_t>(rng.below(on.size()))];
     if (md.req(other, r) > md.req(p, r)) p = other;
+    return Overloaded{src, r, p};
+}
+
+// An aimed step at the load cost: on the costliest of a few sampled machines, the resource with
+// the largest weighted excess over safety capacity, and the process among two sampled there that
+// needs more of it; then the best of `candidates` moves of it to random machines and
+// `candidates` swaps with random processes that need less of that resource (feasible ones only,
+// ties: the first drawn). Each evaluation counts 1 work, and the step stops at `budget` work;
+// `changes` receives the step.
+std::optional<int64_t> aimed_step(RoadefState& st, CounterRng& rng, int candidates,
+                                  std::vector<Reassign>& changes, int64_t& work, int64_t budget) {
+    const RoadefModel& md = st.model();
+    const auto M = static_cast<uint64_t>(md.machines);
+    const auto P = static_cast<uint64_t>(md.processes);
+    const std::optional<Overloaded> o = pick_overloaded(st, rng, work, 1);
+    if (!o) return std::nullopt;
+    const int32_t src = o->machine, r = o->resource, p = o->process;
     std::optional<int64_t> best;
     Reassign step[2]{};
     int n = 0;
@@ -211,27 +229,9 @@ std::optional<int64_t> chain_step(RoadefState& st, CounterRng& rng, int candidat
                                   std::vector<Reassign>& changes, int64_t& work, int64_t budget) {
     const RoadefModel& md = st.model();
     const auto M = static_cast<uint64_t>(md.machines);
-    auto src = static_cast<int32_t>(rng.below(M));
-    for (int t = 0; t < 3; ++t) {
-        const auto m = static_cast<int32_t>(rng.below(M));
-        if (st.machine_cost(m) > st.machine_cost(src)) src = m;
-    }
-    ++work;
-    const auto& on = st.processes_on(MachineIndex{src});
-    if (on.empty() || md.machines < 3) return std::nullopt;
-    int32_t r = 0;
-    int64_t worst = INT64_MIN;
-    for (int32_t k = 0; k < md.resources; ++k) {
-        const int64_t excess = st.usage(src, k) - md.safety(src, k);
-        const int64_t w = excess > 0 ? md.weight_load[k] * excess : excess;
-        if (w > worst) {
-            worst = w;
-            r = k;
-        }
-    }
-    int32_t p1 = on[static_cast<size_t>(rng.below(on.size()))];
-    const int32_t other = on[static_cast<size_t>(rng.below(on.size()))];
-    if (md.req(other, r) > md.req(p1, r)) p1 = other;
+    const std::optional<Overloaded> o = pick_overloaded(st, rng, work, 3);
+    if (!o) return std::nullopt;
+    const int32_t src = o->machine, p1 = o->process;
     std::optional<int64_t> best;
     Reassign step[2]{};
     int n = 0;

@@ -51,11 +51,12 @@ TEST(LocalSearch, ImprovesAndStaysFeasible) {
     }
 }
 
-// Only aimed steps (the best of several moves and swaps of a process on a costly machine): the
-// chosen step's delta is the objective's change (optimise asserts the final objective against a
-// from-scratch evaluation), the result is feasible and better, and the work limit is exact even
-// though one step evaluates several candidates.
-TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
+// Runs only one kind of special step (`aimed_percent` and `chain_percent` as given, no
+// re-packs) on five random instances: the chosen steps' deltas are the objective's change
+// (optimise asserts the final objective against a from-scratch evaluation), the result is
+// feasible and better, and the work limit is exact even though one step evaluates several
+// candidates.
+void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
         const RoadefModel md = testing::random_instance(seed, 10, 60);
         SearchOptions opt;
@@ -64,7 +65,8 @@ TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
         opt.searches = 2;
         opt.round_work = 5000;
         opt.repack_percent = 0;
-        opt.aimed_percent = 100;
+        opt.aimed_percent = aimed_percent;
+        opt.chain_percent = chain_percent;
         const SearchResult r = optimise(md, opt);
         EXPECT_EQ(r.work, opt.work) << "seed " << seed;
         EXPECT_FALSE(first_violation(md, r.assignment).has_value());
@@ -72,25 +74,15 @@ TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
     }
 }
 
+// Only aimed steps (the best of several moves and swaps of a process on a costly machine).
+TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
+    expect_steps_alone_improve_exactly(100, 0);
+}
+
 // Only chain steps (a process of a costly machine moves alone or with a process of its target
-// moving on): exact deltas (optimise asserts the final objective against a from-scratch
-// evaluation), feasible, better, and the work limit exact.
+// moving on).
 TEST(LocalSearch, ChainStepsAloneImproveExactlyAndStayFeasible) {
-    for (uint64_t seed = 1; seed <= 5; ++seed) {
-        const RoadefModel md = testing::random_instance(seed, 10, 60);
-        SearchOptions opt;
-        opt.seed = seed;
-        opt.work = 30001;
-        opt.searches = 2;
-        opt.round_work = 5000;
-        opt.repack_percent = 0;
-        opt.aimed_percent = 0;
-        opt.chain_percent = 100;
-        const SearchResult r = optimise(md, opt);
-        EXPECT_EQ(r.work, opt.work) << "seed " << seed;
-        EXPECT_FALSE(first_violation(md, r.assignment).has_value());
-        EXPECT_LT(r.parts.total(), r.initial_parts.total()) << "seed " << seed;
-    }
+    expect_steps_alone_improve_exactly(0, 100);
 }
 
 // The late-acceptance history: at least lahc_length, longer with the work each search gets (or
