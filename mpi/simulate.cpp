@@ -452,7 +452,8 @@ Result<void> cmd_simulate(const std::vector<std::string>& argv, const MpiEnv& en
             if (!fleet || !rc)
                 return bad_input("simulate: the 'planner' chain needs a fleet (--hosts, --vms)");
             return sim::make_planner_chain(*fleet, rc->options, rc->policies,
-                                           rc->sim.planner_horizon, rc->sim.planner_mem_window);
+                                           rc->sim.planner_horizon, rc->sim.planner_mem_window,
+                                           rc->sim.planner_waves);
         }
         // A preset run (no fleet) starts best from the preset's settings, which a config's
         // [sim] best_* keys override (load_cfg's base); a fleet run from BestChainParams{}.

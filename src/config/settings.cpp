@@ -228,6 +228,12 @@ std::vector<SettingParam> make_params() {
                [](Settings& s, const std::string& v) {
                    s.sim.planner_horizon = *sim::parse_planner_horizon(v);
                }),
+        choice("sim", "planner_waves", "chained", {"chained", "first"},
+               "planner chain: chained (each wave once the one before ended, until the next "
+               "boundary, as dispatch) or first (the first wave only)",
+               "value",
+               [](Settings& s,
+                  const std::string& v) { s.sim.planner_waves = *sim::parse_planner_waves(v); }),
         // The best chain's CPU settings (defaults: BestChainParams, src/sim/best_chain.hpp).
         integer("sim", "best_window", kBest.window, 1, 100000,
                 "best chain: CPU forecast window (samples)",

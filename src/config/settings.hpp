@@ -32,6 +32,7 @@ struct SimConfig {
     double max_power_w = 250;
     // How much of each plan the planner chain makes (src/sim/planner_chain.hpp).
     sim::PlannerHorizon planner_horizon = sim::PlannerHorizon::kWhole;
+    sim::PlannerWaves planner_waves = sim::PlannerWaves::kChained;
     int32_t planner_mem_window = 1;  // planner chain: memory demand = the peak of so many samples
     // The `best` chain's settings: [sim] best_ + a BestChainParams field (best_window,
     // best_pack, ..., best_mem_cold; src/sim/best_chain.hpp).

@@ -14,11 +14,24 @@ namespace fp::sim {
 namespace {
 
 constexpr size_t kHistoryLength = 30;  // samples a VM keeps (CloudSim's PowerVm)
-constexpr uint32_t kStateMagic =
-    0x46505332;  // "FPS2" (FPS1 had no energy floor, no memory figures)
+// "FPS3". FPS2 had no queued waves (read as none); FPS1 had no energy floor, no memory figures.
+constexpr uint32_t kStateMagic = 0x46505333;
+constexpr uint32_t kStateMagicV2 = 0x46505332;
 
 // a < b beyond rounding: sums of the same terms in another order must not count.
 bool less_beyond_rounding(double a, double b) { return a < b - 1e-9 * std::max(1.0, std::abs(b)); }
+
+// The order of SimState::inflight; seq is unique, so it is total.
+bool by_end(const Inflight& a, const Inflight& b) {
+    return a.end != b.end ? a.end < b.end : a.seq < b.seq;
+}
+
+// Sorts inflight[mid, end) and merges it into the sorted inflight[from, mid).
+void merge_started(std::vector<Inflight>& inflight, size_t from, size_t mid) {
+    const auto at = [&](size_t i) { return inflight.begin() + static_cast<std::ptrdiff_t>(i); };
+    std::sort(at(mid), inflight.end(), by_end);
+    std::inplace_merge(at(from), at(mid), inflight.end(), by_end);
+}
 
 }  // namespace
 
@@ -230,15 +243,15 @@ void Engine::frame(double t) {
     all_dirty_ = false;
 }
 
-void Engine::start_migration(int32_t vm, int32_t dst, double t) {
-    if (st_.vm_host[vm] == kFinished) return;
+bool Engine::start_migration(int32_t vm, int32_t dst, double t) {
+    if (st_.vm_host[vm] == kFinished) return false;
     if (st_.vm_host[vm] < 0) {
         // A VM that could not be placed before: it is created there, no migration.
         st_.vm_host[vm] = dst;
         st_.host_vms[dst].push_back(vm);
         --st_.unplaced_vms;
         mark_dirty(dst);
-        return;
+        return false;
     }
     if (sc_.power_state == PowerState::kHoldsVm && !holds_vm(dst)) {
         st_.host_ready_at[dst] = std::max(st_.host_ready_at[dst], t + sc_.boot_s);
@@ -257,6 +270,34 @@ void Engine::start_migration(int32_t vm, int32_t dst, double t) {
     mark_dirty(dst);
     ++st_.pending.migrations;
     st_.pending.mem_moved_mb += sc_.vm_ram_mb[vm];
+    chain_->started(vm, dst, t);
+    return true;
+}
+
+void Engine::start_queued(double now, double boundary, size_t from) {
+    auto& q = st_.queued;
+    while (st_.gates == 0 && !q.empty()) {
+        if (!(now < boundary)) {
+            q.clear();  // the chain decides again at the boundary
+            return;
+        }
+        const int32_t w = q.front().wave;
+        size_t n = 0;
+        while (n < q.size() && q[n].wave == w) ++n;
+        const size_t before = st_.inflight.size();
+        for (size_t i = 0; i < n; ++i) {
+            const Move m = q[i];
+            // As dispatch: a move whose VM left the fleet, is moving or is already there is
+            // skipped, never forced.
+            const int32_t h = st_.vm_host[m.vm];
+            if (h == kFinished || st_.vm_moving[m.vm] > 0 || h == m.host) continue;
+            start_migration(m.vm, m.host, now);
+        }
+        q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
+        for (size_t i = before; i < st_.inflight.size(); ++i) st_.inflight[i].gate = 1;
+        st_.gates = static_cast<int32_t>(st_.inflight.size() - before);
+        merge_started(st_.inflight, from, before);
+    }
 }
 
 void Engine::finish_migration(const Inflight& m) {
@@ -341,10 +382,13 @@ void Engine::tick(int32_t k, IntervalRow& row) {
     // Migrations that end within the interval, in (end, start order); removed together (one
     // at a time from the front cost O(n) each: 70,000 CloudSim moves at fleet size).
     size_t ended = 0;
+    // A migration that ends the wave the queued ones wait for starts the next (before t only:
+    // at t the chain decides again); its migrations join the ones still to process.
     while (ended < st_.inflight.size() && st_.inflight[ended].end <= t) {
         const Inflight m = st_.inflight[ended++];
         frame(m.end);
         finish_migration(m);
+        if (m.gate && --st_.gates == 0) start_queued(m.end, t, ended);
         frame(m.end);
     }
     st_.inflight.erase(st_.inflight.begin(),
@@ -379,19 +423,36 @@ void Engine::tick(int32_t k, IntervalRow& row) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<Move> moves = chain_->decide(view);
     const double ds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const auto started_before = static_cast<std::ptrdiff_t>(st_.inflight.size());
+    // The previous decision's waves not started by now are dropped: this decision replaces them.
+    st_.queued.clear();
+    if (st_.gates > 0) {
+        for (Inflight& m : st_.inflight) m.gate = 0;
+        st_.gates = 0;
+    }
+    const size_t started_before = st_.inflight.size();
+    const int64_t seq_before = st_.next_seq;
+    std::vector<Move> later;
     for (const Move& m : moves) {
+        if (m.wave >= 2) {
+            if (k < sc_.intervals) later.push_back(m);  // none after the last boundary
+            continue;
+        }
         if (m.host == st_.vm_host[m.vm] && st_.vm_moving[m.vm] == 0) continue;
         start_migration(m.vm, m.host, t);
     }
-    // The new migrations into (end, seq) order at once: seq is unique, so the order is the one
-    // inserting each where it belongs gave (an O(n) insert each).
-    const auto by_end = [](const Inflight& a, const Inflight& b) {
-        return a.end != b.end ? a.end < b.end : a.seq < b.seq;
-    };
-    std::sort(st_.inflight.begin() + started_before, st_.inflight.end(), by_end);
-    std::inplace_merge(st_.inflight.begin(), st_.inflight.begin() + started_before,
-                       st_.inflight.end(), by_end);
+    merge_started(st_.inflight, 0, started_before);
+    if (!later.empty()) {
+        std::stable_sort(later.begin(), later.end(),
+                         [](const Move& a, const Move& b) { return a.wave < b.wave; });
+        st_.queued = std::move(later);
+        // The next wave waits for this decision's migrations (those before it run on).
+        for (Inflight& m : st_.inflight) {
+            if (m.seq < seq_before) continue;
+            m.gate = 1;
+            ++st_.gates;
+        }
+        start_queued(t, sc_.tick_time(k + 1), 0);  // at once if the first wave started nothing
+    }
     frame(t);
     int32_t active = 0;
     for (int32_t h = 0; h < nh; ++h) {
@@ -492,8 +553,16 @@ std::string Engine::save_state() const {
         w.put(m.start);
         w.put(m.end);
         w.put(m.seq);
+        w.put(m.gate);
     }
     w.put<int64_t>(st_.next_seq);
+    w.put<uint64_t>(st_.queued.size());
+    for (const Move& m : st_.queued) {
+        w.put(m.vm);
+        w.put(m.host);
+        w.put(m.wave);
+    }
+    w.put(st_.gates);
     w.put_vecvec(st_.vm_hist);
     w.put_vec(st_.host_util_mips);
     w.put_vec(st_.host_req_mips);
@@ -533,7 +602,10 @@ Result<void> Engine::load_state(const std::string& blob) {
     const std::string body = blob.substr(0, blob.size() - sizeof sum);
     ByteReader r(body);
     SimState s;
-    if (r.get<uint32_t>() != kStateMagic) return bad_input("not a simulator state (bad magic)");
+    const uint32_t magic = r.get<uint32_t>();
+    if (magic != kStateMagic && magic != kStateMagicV2)
+        return bad_input("not a simulator state (bad magic)");
+    const bool queues = magic == kStateMagic;  // FPS2 had none
     const int32_t nh = r.get<int32_t>(), nv = r.get<int32_t>();
     if (nh != sc_.hosts() || nv != sc_.vms()) {
         return bad_input("the saved state has " + std::to_string(nh) + " hosts and " +
@@ -556,9 +628,22 @@ Result<void> Engine::load_state(const std::string& blob) {
         m.start = r.get<double>();
         m.end = r.get<double>();
         m.seq = r.get<int64_t>();
+        if (queues) m.gate = r.get<uint8_t>();
         s.inflight.push_back(m);
     }
     s.next_seq = r.get<int64_t>();
+    if (queues) {
+        const uint64_t nq = r.get<uint64_t>();
+        if (nq > body.size()) return bad_input("simulator state: truncated");
+        for (uint64_t i = 0; i < nq && !r.failed(); ++i) {
+            Move m;
+            m.vm = r.get<int32_t>();
+            m.host = r.get<int32_t>();
+            m.wave = r.get<int32_t>();
+            s.queued.push_back(m);
+        }
+        s.gates = r.get<int32_t>();
+    }
     s.vm_hist = r.get_vecvec<double>();
     s.host_util_mips = r.get_vec<double>();
     s.host_req_mips = r.get_vec<double>();
@@ -607,11 +692,21 @@ Result<void> Engine::load_state(const std::string& blob) {
             if (v < 0 || v >= nv) return bad_input("simulator state: an unknown VM on a host");
         }
     }
+    int64_t gates = 0;
     for (const Inflight& m : s.inflight) {
-        if (m.vm < 0 || m.vm >= nv || m.dst < 0 || m.dst >= nh || m.src < 0 || m.src >= nh) {
+        if (m.vm < 0 || m.vm >= nv || m.dst < 0 || m.dst >= nh || m.src < 0 || m.src >= nh ||
+            m.gate > 1) {
             return bad_input("simulator state: an unknown migration");
         }
+        gates += m.gate;
     }
+    for (size_t i = 0; i < s.queued.size(); ++i) {
+        const Move& m = s.queued[i];
+        if (m.vm < 0 || m.vm >= nv || m.host < 0 || m.host >= nh || m.wave < 2 ||
+            (i > 0 && s.queued[i - 1].wave > m.wave))
+            return bad_input("simulator state: an unknown queued migration");
+    }
+    if (gates != s.gates) return bad_input("simulator state: queued waves disagree with flights");
     // The parts must agree: every VM on exactly the host vm_host names, every arrival listed
     // once per migration in flight, migrations in (end, seq) order, time within the run.
     if (s.tick < 0 || s.tick > sc_.intervals || !std::isfinite(s.frame_t) || s.frame_t < 0)

@@ -2,7 +2,10 @@
 // it updates each VM's demand from its trace, lets the policy chain decide migrations, and runs
 // them with their modelled duration: during a move the VM runs on its source with its CPU
 // degraded (Scenario::degradation) and also loads the target (10% of its demand, as CloudSim).
-// Between boundaries the fleet changes only when a migration ends. Every change of allocation
+// Between boundaries the fleet changes only when a migration ends or a chain's later wave starts
+// (Move::wave: a plan's waves carried out in order, as `dispatch` does, each once every migration
+// of the wave before it has ended; waves not started by the next boundary are dropped, the chain
+// decides again there). Every change of allocation
 // is a "frame"; metrics integrate over frames (piecewise constant, energy trapezoidal), with the
 // definitions of Beloglazov & Buyya (2012) as CloudSim 3.0.3 computes them.
 //
@@ -32,6 +35,7 @@ struct Inflight {
     int32_t vm = 0, src = 0, dst = 0;
     double start = 0, end = 0;
     int64_t seq = 0;
+    uint8_t gate = 0;  // of the wave the next queued wave waits for (SimState::queued)
 };
 
 // Figures of one interval (t_{k-1}, t_k], or of the whole run (Totals).
@@ -72,6 +76,15 @@ struct IntervalRow {
     std::vector<float> host_util;  // CPU utilisation per host at t_k (before the decision)
 };
 
+struct Move {
+    int32_t vm = 0;
+    int32_t host = 0;
+    // 0 or 1: starts at the decision. w ≥ 2: starts once every migration of the previous wave
+    // (the largest wave below w that started anything) has ended, if that is before the next
+    // boundary; else it is dropped.
+    int32_t wave = 0;
+};
+
 struct SimState {
     int32_t tick = -1;  // last processed boundary (-1: nothing yet; 0: initial placement done)
     double frame_t = 0;
@@ -81,6 +94,10 @@ struct SimState {
     std::vector<int32_t> vm_moving;              // in-flight migrations of the VM
     std::vector<Inflight> inflight;              // sorted by (end, seq)
     int64_t next_seq = 0;
+    // The last decision's later waves, in wave order, waiting for the `gates` migrations in
+    // flight (Inflight::gate) to end; dropped at the next boundary.
+    std::vector<Move> queued;
+    int32_t gates = 0;
     std::vector<std::vector<double>> vm_hist;  // non-zero utilisation samples, newest first
     // The last frame's values.
     std::vector<double> host_util_mips;   // CPU in use (CloudSim's utilisation MIPS)
@@ -99,11 +116,6 @@ struct SimState {
     int32_t unplaced_vms = 0;
     int32_t finished_vms = 0;        // Scenario::finish_idle_vms
     std::vector<std::string> notes;  // what could not be done and why
-};
-
-struct Move {
-    int32_t vm = 0;
-    int32_t host = 0;
 };
 
 class Engine;
@@ -127,6 +139,8 @@ class Chain {
     // Hosts for the VMs without one at time 0 (the result's order is the creation order).
     virtual std::vector<Move> place_initial(const SimView& view) = 0;
     virtual std::vector<Move> decide(const SimView& view) = 0;
+    // A migration the chain asked for has started at t (a placement is no migration).
+    virtual void started(int32_t /*vm*/, int32_t /*host*/, double /*t*/) {}
     virtual void save(ByteWriter& w) const;
     virtual void load(ByteReader& r);
 };
@@ -148,7 +162,12 @@ class Engine {
     void allocate_host(int32_t h, double t);
     void tick(int32_t k, IntervalRow& row);
     void finish_migration(const Inflight& m);
-    void start_migration(int32_t vm, int32_t dst, double t);
+    // Returns whether a migration started (not for a finished VM, nor a placement).
+    bool start_migration(int32_t vm, int32_t dst, double t);
+    // Starts the next queued wave at `now` (and the ones after it while a wave starts nothing),
+    // or drops the queue when `now` is not before `boundary`. The new migrations are merged into
+    // inflight[from, end) in (end, seq) order.
+    void start_queued(double now, double boundary, size_t from);
     bool holds_vm(int32_t h) const;
     void mark_dirty(int32_t h);
     void finish_idle_vms(int32_t h);

@@ -12,11 +12,12 @@ namespace {
 class PlannerChain final : public Chain {
   public:
     PlannerChain(model::Fleet fleet, plan::PlanOptions options, policy::PolicySet policies,
-                 PlannerHorizon horizon, int32_t mem_window)
+                 PlannerHorizon horizon, int32_t mem_window, PlannerWaves waves)
         : fleet_(std::move(fleet)),
           opt_(std::move(options)),
           pol_(std::move(policies)),
-          mem_window_(mem_window) {
+          mem_window_(mem_window),
+          waves_(waves) {
         opt_.budget_migrations = horizon_budget(horizon, opt_);
         fleet_.index();
         base_demand_.reserve(fleet_.vms.size());
@@ -33,6 +34,11 @@ class PlannerChain final : public Chain {
 
     std::vector<Move> place_initial(const SimView& view) override { return plan_now(view); }
     std::vector<Move> decide(const SimView& view) override { return plan_now(view); }
+    // The cooldown starts when a migration starts, which for a later wave is after the decision
+    // (or never, when the next boundary comes first).
+    void started(int32_t vm, int32_t, double t) override {
+        if (static_cast<size_t>(vm) < last_moved_s_.size()) last_moved_s_[vm] = t;
+    }
 
   private:
     std::vector<Move> plan_now(const SimView& view) {
@@ -121,15 +127,16 @@ class PlannerChain final : public Chain {
                     if (m.source == model::kNoHost) p.moves.push_back(m);
             }
         }
+        // New VMs are placed at once. A placement is no migration: the cooldown starts at a VM's
+        // first move, not at its creation (else every VM placed at time 0 stays put for
+        // cooldown_s, hot or not); the engine reports the migrations that start (started()).
         std::vector<Move> out;
         for (const plan::Move& m : p.moves) {
-            // Only the first wave starts now; the rest is re-planned at the next boundary. New
-            // VMs are placed at once.
-            if (m.step != 1 && m.source != model::kNoHost) continue;
-            out.push_back({m.vm, m.target});
-            // A placement is no migration: the cooldown starts at a VM's first move, not at its
-            // creation (else every VM placed at time 0 stays put for cooldown_s, hot or not).
-            if (m.source != model::kNoHost) last_moved_s_[m.vm] = view.t;
+            if (m.source == model::kNoHost) {
+                out.push_back({m.vm, m.target, 0});
+            } else if (m.step == 1 || waves_ == PlannerWaves::kChained) {
+                out.push_back({m.vm, m.target, m.step});
+            }
         }
         return out;
     }
@@ -141,6 +148,7 @@ class PlannerChain final : public Chain {
     policy::PolicySet pol_;
     std::vector<double> last_moved_s_;
     int32_t mem_window_ = 1;
+    PlannerWaves waves_ = PlannerWaves::kChained;
 };
 
 }  // namespace
@@ -148,6 +156,12 @@ class PlannerChain final : public Chain {
 std::optional<PlannerHorizon> parse_planner_horizon(std::string_view name) {
     if (name == "whole") return PlannerHorizon::kWhole;
     if (name == "first-wave") return PlannerHorizon::kFirstWave;
+    return std::nullopt;
+}
+
+std::optional<PlannerWaves> parse_planner_waves(std::string_view name) {
+    if (name == "chained") return PlannerWaves::kChained;
+    if (name == "first") return PlannerWaves::kFirst;
     return std::nullopt;
 }
 
@@ -160,9 +174,9 @@ int64_t horizon_budget(PlannerHorizon horizon, const plan::PlanOptions& options)
 
 std::unique_ptr<Chain> make_planner_chain(model::Fleet fleet, plan::PlanOptions options,
                                           policy::PolicySet policies, PlannerHorizon horizon,
-                                          int32_t mem_window) {
+                                          int32_t mem_window, PlannerWaves waves) {
     return std::make_unique<PlannerChain>(std::move(fleet), std::move(options), std::move(policies),
-                                          horizon, mem_window);
+                                          horizon, mem_window, waves);
 }
 
 }  // namespace fp::sim

@@ -157,6 +157,25 @@ hz_run budget1 '' 'budget_migrations = 1\n' 'max_total = 2\n'
 [ "$(stable_sim "$T/hz-first")" = "$(stable_sim "$T/hz-first-stop")" ] &&
     ok "planner_horizon first-wave: resume = uninterrupted" || bad "first-wave resume differs"
 
+# 5c'. The planner chain's waves (issue 19): `chained` (default) starts each later wave of a plan
+# within the interval once the one before has ended, as dispatch would; `first` starts the first
+# wave only. With two moves in flight at most, plans have several waves, so the two differ, and
+# chained starts more moves; a run stopped and resumed (queued waves in the checkpoint) equals
+# the uninterrupted one.
+hz_run wfirst 'planner_waves = "first"\n' '' 'max_total = 2\n'
+hz_run wchained 'planner_waves = "chained"\n' '' 'max_total = 2\n'
+migrations_of() { "$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["migrations"])' "$1/metrics.json"; }
+[ "$(migrations_of "$T/hz-wchained")" -gt "$(migrations_of "$T/hz-wfirst")" ] &&
+    ok "planner_waves chained starts later waves within the interval ($(migrations_of "$T/hz-wchained") > $(migrations_of "$T/hz-wfirst") migrations)" ||
+    bad "planner_waves: chained $(migrations_of "$T/hz-wchained"), first $(migrations_of "$T/hz-wfirst")"
+for w in wfirst wchained; do
+    "$FLEETPLAN" simulate --hosts "$T/hz/hosts.csv" --vms "$T/hz/vms.csv" --trace "$T/hz/trace.csv" \
+        --config "$T/hz-$w.toml" --stop-after 5 --out "$T/hz-$w-stop" >/dev/null
+    "$FLEETPLAN" simulate --resume "$T/hz-$w-stop/checkpoint.h5" --out "$T/hz-$w-stop" >/dev/null
+    [ "$(stable_sim "$T/hz-$w")" = "$(stable_sim "$T/hz-$w-stop")" ] &&
+        ok "planner_waves $w: resume = uninterrupted" || bad "planner_waves $w: resume differs"
+done
+
 # 5d. Memory (issue 19): the trace's mem column drives each VM's memory demand (a fraction of its
 # mem_size, else of its mem). 2 hosts of 4096 MiB and 4 cores, 3 intervals of 300 s; every VM at
 # half a core. v0 (2048 MiB) and v1 (mem 1024, mem_size 4096) on h0, v2 (2048 MiB) on h1:
@@ -201,9 +220,13 @@ expect2 "bad [sim] config" "sim.boot_s" simulate --hosts "$SMALL/hosts.csv" --vm
     --trace "$T/trace.csv" --config "$T/badsim.toml" --out "$T/x"
 grep -q "sim.foo: unknown key" "$T/err.out" && ok "unknown [sim] key named" || bad "unknown [sim] key not reported"
 printf '[sim]\nplanner_horizon = "next-wave"\n' >"$T/badhz.toml"
+printf '[sim]\nchain = "planner"\n\nplanner_waves = "all"\n' >"$T/badwaves.toml"
 expect2 "unknown planner_horizon" "badhz.toml:2:sim.planner_horizon: unknown value 'next-wave' (valid: whole, first-wave)" \
     simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
     --config "$T/badhz.toml" --out "$T/x"
+expect2 "unknown planner_waves" "badwaves.toml:4:sim.planner_waves: unknown value 'all' (valid: chained, first)" \
+    simulate --hosts "$SMALL/hosts.csv" --vms "$SMALL/vms.csv" --trace "$T/trace.csv" \
+    --config "$T/badwaves.toml" --out "$T/x"
 printf 'time,vm,cpu\n0,nobody,0.5\n' >"$T/badtrace.csv"
 expect2 "trace naming an unknown VM" "$T/badtrace.csv:2" simulate --hosts "$SMALL/hosts.csv" \
     --vms "$SMALL/vms.csv" --trace "$T/badtrace.csv" --out "$T/x"

@@ -58,7 +58,8 @@ struct Crafted {
         sc.trace.push_back(std::move(cpu));
         sc.mem_trace.push_back(std::move(mem));
     }
-    std::unique_ptr<Chain> chain() const {
+    std::unique_ptr<Chain> chain(PlannerWaves waves = PlannerWaves::kChained,
+                                 int32_t max_per_host = 2) const {
         policy::Registries reg;
         policy::register_builtin_policies(reg);
         policy::PolicySet pol;
@@ -67,12 +68,13 @@ struct Crafted {
         pol.selection = std::move(*reg.selections.create("min-migration-time", s, reg));
         pol.placement = std::move(*reg.placements.create("pabfd", p, reg));
         plan::PlanOptions opt;  // goal auto, max-util 0.9, cooldown 3600 s
-        return make_planner_chain(fleet, opt, pol, PlannerHorizon::kFirstWave);
+        opt.waves.max_per_host = max_per_host;
+        return make_planner_chain(fleet, opt, pol, PlannerHorizon::kFirstWave, 1, waves);
     }
 };
 
-std::vector<IntervalRow> run(const Crafted& c) {
-    Engine e(c.sc, c.chain());
+std::vector<IntervalRow> run(const Crafted& c, std::unique_ptr<Chain> chain = nullptr) {
+    Engine e(c.sc, chain ? std::move(chain) : c.chain());
     std::vector<IntervalRow> rows;
     auto r = e.run(c.sc.intervals, [&](const IntervalRow& row) {
         rows.push_back(row);
@@ -120,6 +122,35 @@ TEST(PlannerChain, RelievesAHostAtTheFirstBoundaryAfterPlacingItsVms) {
     // A frame holds the memory of its start: 600 MiB over (0, 300]; 6000 MiB on the source
     // from t = 300 until the move ends (3000 MiB at half of 1 Gbit/s: 48 s), in interval 2.
     EXPECT_EQ(over, 1);
+}
+
+// Six VMs of one core and 256 MiB, created at 10% and asking for their size (1000 MIPS): three
+// per host at max-util 0.9, on two hosts. From t = 300 they use 10% (100 MIPS each): both hosts
+// are cold and the plan moves the three of one host to the other, one wave each (one migration
+// per host at a time). `chained` carries the waves out as dispatch would: the first at t = 300,
+// each next one when the one before ends (256 MiB at half of 1 Gbit/s: 4.096 s), so the two
+// later waves start in (300, 600] and one host is active at t = 600. `first` starts one wave
+// per boundary: the last move starts at t = 900, and its source is empty from 904 on.
+TEST(PlannerChain, ChainedWavesStartWhenTheWaveBeforeEnds) {
+    Crafted c(3, 4);
+    for (int i = 0; i < 6; ++i) c.add_vm(256, {0.1, 0.1, 0.1, 0.1, 0.1}, {1, 1, 1, 1, 1});
+    const auto migrations = [](const std::vector<IntervalRow>& rows) {
+        std::vector<int64_t> out;
+        for (const IntervalRow& row : rows) out.push_back(row.fig.migrations);
+        return out;
+    };
+    const auto active = [](const std::vector<IntervalRow>& rows) {
+        std::vector<int32_t> out;
+        for (const IntervalRow& row : rows) out.push_back(row.active_hosts);
+        return out;
+    };
+    const std::vector<IntervalRow> chained = run(c, c.chain(PlannerWaves::kChained, 1));
+    ASSERT_EQ(chained.size(), 4u);
+    EXPECT_EQ(migrations(chained), (std::vector<int64_t>{1, 2, 0, 0}));
+    EXPECT_EQ(active(chained), (std::vector<int32_t>{2, 1, 1, 1}));
+    const std::vector<IntervalRow> first = run(c, c.chain(PlannerWaves::kFirst, 1));
+    EXPECT_EQ(migrations(first), (std::vector<int64_t>{1, 1, 1, 0}));
+    EXPECT_EQ(active(first), (std::vector<int32_t>{2, 2, 2, 1}));
 }
 
 }  // namespace

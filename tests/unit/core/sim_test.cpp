@@ -17,10 +17,15 @@
 namespace fp::sim {
 namespace {
 
-// A chain that places nothing and moves nothing, or moves given VMs at given ticks.
+// A chain that places nothing and moves nothing, or moves given VMs at given ticks; it records
+// the migrations the engine reports started.
 class ScriptChain final : public Chain {
   public:
-    std::vector<std::pair<int32_t, Move>> script;  // (tick, move)
+    std::vector<std::pair<int32_t, Move>> script;            // (tick, move)
+    std::vector<std::pair<int32_t, double>>* log = nullptr;  // (vm, start time)
+    void started(int32_t vm, int32_t, double t) override {
+        if (log) log->push_back({vm, t});
+    }
     std::string name() const override { return "script"; }
     std::vector<Move> place_initial(const SimView&) override { return {}; }
     std::vector<Move> decide(const SimView& view) override {
@@ -437,6 +442,54 @@ TEST(Preset, MapsVmTypesHostsAndTheExtraSample) {
 }
 
 // A small PlanetLab-like fleet: 40 VMs with noisy traces, on the preset's hosts.
+// A decision's later waves (Move::wave ≥ 2) start as dispatch carries a plan out: each once
+// every migration of the wave before has ended, until the next boundary. Migration time =
+// RAM / 62.5 MB/s. At t = 300: wave 1 moves v0 (96 s) and v1 (48 s); wave 2 (v2, 9.6 s)
+// starts at 396; wave 3 (v5 to the host it is on) starts nothing, so wave 4 (v3, 200 s) starts
+// at 405.6 and ends at 605.6, after the boundary at 600: wave 5 (v4) is dropped there, the
+// chain having decided again.
+TEST(SimEngine, LaterWavesStartWhenTheWaveBeforeEndsUntilTheNextBoundary) {
+    Scenario sc = tiny(4, 4, 3);
+    for (double ram : {6000.0, 3000.0, 600.0, 12500.0, 600.0, 600.0})
+        add_vm(sc, 1000, ram, 0, {0.1, 0.1, 0.1, 0.1});
+    const std::vector<std::pair<int32_t, Move>> script = {
+        {1, {0, 1, 1}}, {1, {1, 2, 1}}, {1, {4, 2, 5}},
+        {1, {3, 1, 4}}, {1, {5, 0, 3}}, {1, {2, 3, 2}}};  // given out of wave order
+    std::vector<std::pair<int32_t, double>> log;
+    auto chain = std::make_unique<ScriptChain>();
+    chain->script = script;
+    chain->log = &log;
+    std::vector<IntervalRow> rows;
+    SimState st;
+    const Metrics m = run(sc, std::move(chain), &rows, &st);
+    const std::vector<std::pair<int32_t, double>> want = {{0, 300}, {1, 300}, {2, 396}, {3, 405.6}};
+    ASSERT_EQ(log.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(log[i].first, want[i].first) << i;
+        EXPECT_NEAR(log[i].second, want[i].second, 1e-9) << i;
+    }
+    EXPECT_EQ(m.migrations, 4);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].fig.migrations, 2);  // wave 1, at the decision
+    EXPECT_EQ(rows[1].fig.migrations, 2);  // waves 2 and 4, within (300, 600]
+    EXPECT_EQ(st.vm_host, (std::vector<int32_t>{1, 2, 3, 1, 0, 0}));
+    EXPECT_TRUE(st.queued.empty());
+    EXPECT_EQ(st.gates, 0);
+
+    // Stopped after the decision (waves 2 to 5 queued) and resumed: the same run.
+    Engine first(sc, scripted(script));
+    ASSERT_TRUE(first.run(1, nullptr).has_value());
+    EXPECT_EQ(first.state().queued.size(), 4u);
+    EXPECT_EQ(first.state().gates, 2);
+    Engine second(sc, scripted(script));
+    ASSERT_TRUE(second.load_state(first.save_state()).has_value());
+    ASSERT_TRUE(second.run(sc.intervals, nullptr).has_value());
+    EXPECT_EQ(second.state().vm_host, st.vm_host);
+    EXPECT_EQ(second.state().totals.energy_j, st.totals.energy_j);
+    EXPECT_EQ(second.state().totals.migrations, st.totals.migrations);
+    EXPECT_EQ(second.state().next_seq, st.next_seq);
+}
+
 Scenario noisy_fleet() {
     PlanetLabDay day;
     uint64_t x = 12345;
