@@ -706,7 +706,10 @@ Result<void> Engine::load_state(const std::string& blob) {
             (i > 0 && s.queued[i - 1].wave > m.wave))
             return bad_input("simulator state: an unknown queued migration");
     }
-    if (gates != s.gates) return bad_input("simulator state: queued waves disagree with flights");
+    // A queue waits for gates (else nothing would start it) and is never left after the last
+    // boundary.
+    if (gates != s.gates || (!s.queued.empty() && (gates == 0 || s.tick >= sc_.intervals)))
+        return bad_input("simulator state: queued waves disagree with flights");
     // The parts must agree: every VM on exactly the host vm_host names, every arrival listed
     // once per migration in flight, migrations in (end, seq) order, time within the run.
     if (s.tick < 0 || s.tick > sc_.intervals || !std::isfinite(s.frame_t) || s.frame_t < 0)

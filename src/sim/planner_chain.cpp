@@ -25,11 +25,21 @@ class PlannerChain final : public Chain {
     }
     std::string name() const override { return "planner"; }
 
-    void save(ByteWriter& w) const override { w.put_vec(last_moved_s_); }
+    // The waves rule travels with the state: a run resumes under the rule it began with. A
+    // state saved before the rule existed (no byte after the times) was made under `first`.
+    void save(ByteWriter& w) const override {
+        w.put_vec(last_moved_s_);
+        w.put<uint8_t>(waves_ == PlannerWaves::kChained ? 1 : 0);
+    }
     void load(ByteReader& r) override {
         last_moved_s_ = r.get_vec<double>();
         for (double t : last_moved_s_)  // a time, or -inf before the VM's first move
             if (std::isnan(t) || t == std::numeric_limits<double>::infinity()) r.fail();
+        waves_ = PlannerWaves::kFirst;
+        if (r.at_end()) return;
+        const auto rule = r.get<uint8_t>();
+        if (rule > 1) r.fail();
+        waves_ = rule == 1 ? PlannerWaves::kChained : PlannerWaves::kFirst;
     }
 
     std::vector<Move> place_initial(const SimView& view) override { return plan_now(view); }

@@ -11,6 +11,7 @@
 #include "src/model/fleet.hpp"
 #include "src/plan/planner.hpp"
 #include "src/policy/registry.hpp"
+#include "src/sim/byte_codec.hpp"
 #include "src/sim/engine.hpp"
 
 namespace fp::sim {
@@ -151,6 +152,20 @@ TEST(PlannerChain, ChainedWavesStartWhenTheWaveBeforeEnds) {
     const std::vector<IntervalRow> first = run(c, c.chain(PlannerWaves::kFirst, 1));
     EXPECT_EQ(migrations(first), (std::vector<int64_t>{1, 1, 1, 0}));
     EXPECT_EQ(active(first), (std::vector<int32_t>{2, 2, 2, 1}));
+    // A chain state saved before the rule existed (no rule byte) resumes under `first`, the rule
+    // it was made under, whatever the config now says; with the byte, under the saved rule.
+    for (const bool old : {true, false}) {
+        ByteWriter w;
+        c.chain(PlannerWaves::kChained, 1)->save(w);
+        std::string blob = w.bytes();
+        if (old) blob.pop_back();
+        std::unique_ptr<Chain> resumed = c.chain(PlannerWaves::kChained, 1);
+        ByteReader r(blob);
+        resumed->load(r);
+        ASSERT_TRUE(!r.failed() && r.at_end());
+        EXPECT_EQ(migrations(run(c, std::move(resumed))),
+                  old ? migrations(first) : migrations(chained));
+    }
 }
 
 }  // namespace

@@ -183,6 +183,15 @@ TEST(SimEngine, ArrivingVmsMemoryCountsOnItsTargetDuringTheMove) {
     EXPECT_NEAR(m.unserved_mem_frac, 1024.0 * 300 / demanded, 1e-12);
 }
 
+// A state blob with its body changed by `edit` and a fresh checksum, as a forger would make it.
+std::string reforged(std::string blob, const std::function<void(std::string&)>& edit) {
+    blob.resize(blob.size() - sizeof(uint64_t));
+    edit(blob);
+    const uint64_t sum = fnv1a64(blob);
+    blob.append(reinterpret_cast<const char*>(&sum), sizeof sum);
+    return blob;
+}
+
 TEST(SimEngine, MigrationAsCloudSimCountsIt) {
     // CloudSim's accounting: 2 hosts (1 × 1000 MIPS, 100-200 W), a 1000 MB VM at 50% moved at
     // t = 300; it takes 1000 MB / (1000 Mbit/s / 2 / 8) = 16 s.
@@ -441,7 +450,6 @@ TEST(Preset, MapsVmTypesHostsAndTheExtraSample) {
     EXPECT_DOUBLE_EQ(sc.tick_time(kPlanetLabSamples), 86400);
 }
 
-// A small PlanetLab-like fleet: 40 VMs with noisy traces, on the preset's hosts.
 // A decision's later waves (Move::wave ≥ 2) start as dispatch carries a plan out: each once
 // every migration of the wave before has ended, until the next boundary. Migration time =
 // RAM / 62.5 MB/s. At t = 300: wave 1 moves v0 (96 s) and v1 (48 s); wave 2 (v2, 9.6 s)
@@ -488,8 +496,38 @@ TEST(SimEngine, LaterWavesStartWhenTheWaveBeforeEndsUntilTheNextBoundary) {
     EXPECT_EQ(second.state().totals.energy_j, st.totals.energy_j);
     EXPECT_EQ(second.state().totals.migrations, st.totals.migrations);
     EXPECT_EQ(second.state().next_seq, st.next_seq);
+
+    // A forged queue is refused: its layout follows next_seq (the queue's count, then vm, host
+    // and wave of each, then the gate count); each in-flight record ends with its gate flag.
+    const std::string blob = first.save_state();
+    const SimState& fs = first.state();
+    size_t off = 24;
+    for (const auto* lists : {&fs.host_vms, &fs.host_in}) {
+        off += 8;
+        for (const auto& l : *lists) off += 8 + 4 * l.size();
+    }
+    off += 8 + 4 * fs.vm_host.size() + 8 + 4 * fs.vm_moving.size();
+    const size_t first_gate = off + 8 + 36;  // the first in-flight record's gate flag
+    off += 8 + 37 * fs.inflight.size() + 8;  // the queue's count
+    const size_t first_wave = off + 8 + 8, gates_at = off + 8 + 12 * fs.queued.size();
+    const auto put32 = [](size_t at, int32_t v) {
+        return [at, v](std::string& body) { std::memcpy(body.data() + at, &v, sizeof v); };
+    };
+    for (const auto& [what, edit] :
+         std::vector<std::pair<std::string, std::function<void(std::string&)>>>{
+             {"no gate", put32(gates_at, 0)},
+             {"a gate too many", put32(gates_at, 3)},
+             {"wave 1 queued", put32(first_wave, 1)},
+             {"gate flag 2", [&](std::string& body) { body[first_gate] = 2; }},
+             {"gate flag cleared", [&](std::string& body) { body[first_gate] = 0; }}}) {
+        Engine forged(sc, scripted(script));
+        EXPECT_FALSE(forged.load_state(reforged(blob, edit)).has_value()) << what;
+    }
+    Engine intact(sc, scripted(script));
+    EXPECT_TRUE(intact.load_state(reforged(blob, [](std::string&) {})).has_value());
 }
 
+// A small PlanetLab-like fleet: 40 VMs with noisy traces, on the preset's hosts.
 Scenario noisy_fleet() {
     PlanetLabDay day;
     uint64_t x = 12345;
@@ -546,54 +584,51 @@ TEST(SimEngine, ResumeContinuesExactly) {
     }
 }
 
-// A state blob with its body changed by `edit` and a fresh checksum, as a forger would make it.
-std::string reforged(std::string blob, const std::function<void(std::string&)>& edit) {
-    blob.resize(blob.size() - sizeof(uint64_t));
-    edit(blob);
-    const uint64_t sum = fnv1a64(blob);
-    blob.append(reinterpret_cast<const char*>(&sum), sizeof sum);
-    return blob;
-}
-
 // A state saved before queued waves existed (FPS2: no gate flags, no queue) is still read: the
 // same blob less those fields, resumed, runs as the FPS3 one does.
 TEST(SimEngine, StateWithoutQueuedWavesIsStillRead) {
-    Scenario sc = tiny(2, 2, 3);
-    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5, 0.5});
-    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5, 0.5});
-    const std::vector<std::pair<int32_t, Move>> script = {{2, {0, 1, 1}}, {2, {1, 1, 2}}};
+    // v0's move (50,000 MB: 800 s) runs from 300 to 1100 s; the state after t = 600 holds it
+    // in flight, v1's move is still to come.
+    Scenario sc = tiny(2, 2, 4);
+    add_vm(sc, 1000, 50000, 0, {0.5, 0.5, 0.5, 0.5, 0.5});
+    add_vm(sc, 1000, 1000, 0, {0.5, 0.5, 0.5, 0.5, 0.5});
+    const std::vector<std::pair<int32_t, Move>> script = {{1, {0, 1, 1}}, {3, {1, 1, 1}}};
     Engine first(sc, scripted(script));
-    ASSERT_TRUE(first.run(1, nullptr).has_value());  // nothing in flight, nothing queued
-    ASSERT_TRUE(first.state().inflight.empty());
-    std::string v3 = first.save_state();
-    // magic, hosts, VMs, tick (16), frame_t (8), the host lists, vm_host and vm_moving, the
-    // in-flight count (8, zero), next_seq (8); then the queue's count (8) and gates (4).
+    ASSERT_TRUE(first.run(2, nullptr).has_value());
     const SimState& st = first.state();
+    ASSERT_EQ(st.inflight.size(), 1u);
+    ASSERT_TRUE(st.queued.empty());
+    const std::string v3 = first.save_state();
+    // magic, hosts, VMs, tick (16), frame_t (8), the host lists, vm_host and vm_moving, the
+    // in-flight count (8) and records (vm, src, dst, start, end, seq: 36 bytes, then the gate
+    // flag), next_seq (8); then the queue's count (8) and the gate count (4).
     size_t off = 24;
     for (const auto* lists : {&st.host_vms, &st.host_in}) {
         off += 8;
         for (const auto& l : *lists) off += 8 + 4 * l.size();
     }
-    off += 8 + 4 * st.vm_host.size() + 8 + 4 * st.vm_moving.size() + 8 + 8;
-    const std::string v2 = reforged(v3, [&](std::string& body) {
-        const uint32_t magic = 0x46505332;
-        std::memcpy(body.data(), &magic, sizeof magic);
-        body.erase(off, 12);
-    });
+    off += 8 + 4 * st.vm_host.size() + 8 + 4 * st.vm_moving.size() + 8;
+    const size_t gate_at = off + 36, queue_at = off + 37 + 8;
+    const auto as_v2 = [&](bool strip) {
+        return reforged(v3, [&](std::string& body) {
+            const uint32_t magic = 0x46505332;
+            std::memcpy(body.data(), &magic, sizeof magic);
+            if (!strip) return;
+            body.erase(queue_at, 12);
+            body.erase(gate_at, 1);
+        });
+    };
     Engine whole(sc, scripted(script));
     ASSERT_TRUE(whole.run(sc.intervals, nullptr).has_value());
     Engine resumed(sc, scripted(script));
-    ASSERT_TRUE(resumed.load_state(v2).has_value());
+    ASSERT_TRUE(resumed.load_state(as_v2(true)).has_value());
+    EXPECT_EQ(resumed.state().inflight.size(), 1u);
     ASSERT_TRUE(resumed.run(sc.intervals, nullptr).has_value());
     EXPECT_EQ(resumed.state().vm_host, whole.state().vm_host);
     EXPECT_EQ(resumed.state().totals.energy_j, whole.state().totals.energy_j);
     EXPECT_EQ(resumed.state().totals.migrations, 2);
     // The FPS3 layout read as FPS2 (its extra fields left in) is refused, not misread.
-    const std::string wrong = reforged(v3, [](std::string& body) {
-        const uint32_t magic = 0x46505332;
-        std::memcpy(body.data(), &magic, sizeof magic);
-    });
-    EXPECT_FALSE(Engine(sc, scripted(script)).load_state(wrong).has_value());
+    EXPECT_FALSE(Engine(sc, scripted(script)).load_state(as_v2(false)).has_value());
 }
 
 TEST(SimEngine, CorruptOrInconsistentStateIsRefused) {
