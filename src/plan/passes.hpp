@@ -11,6 +11,24 @@
 
 namespace fp::plan::detail {
 
+// Counts work units (candidate moves evaluated) against the limit of an improvement phase.
+class WorkMeter {
+  public:
+    explicit WorkMeter(int64_t limit) : limit_(limit) {}
+    // Charges one unit; false (and nothing charged) once the limit is reached.
+    bool charge() {
+        if (used_ >= limit_) return false;
+        ++used_;
+        return true;
+    }
+    bool exhausted() const { return used_ >= limit_; }
+    int64_t used() const { return used_; }
+
+  private:
+    int64_t limit_;
+    int64_t used_ = 0;
+};
+
 // pass_evacuate.cpp: the mandatory moves. VMs leave the hosts being evacuated, largest first;
 // new VMs are placed, largest first. What cannot move is deferred (a shard) or unresolved.
 void evacuate(PlannerState& s, const std::vector<int32_t>& hosts);
