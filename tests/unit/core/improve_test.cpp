@@ -350,6 +350,20 @@ TEST(ImproveBalance, NeverMovesAFrozenVm) {
     EXPECT_GT(p.improve.work, 0);
 }
 
+TEST(ImproveBalance, NeverBreaksAntiAffinity) {
+    // a1 and c in one anti-affinity group: a1 may not join c on C. a2 (7.5 GiB, within 0.5 of
+    // the 16.3 GiB) lowers the objective as much and goes instead.
+    model::Fleet f = balance_fleet();
+    f.vms[0].anti_group = "g";
+    f.vms[3].anti_group = "g";
+    PlanOptions o = balance_options(1000);
+    o.balance_mem_frac = 0.5;
+    const Plan p = testing::plan_goal(f, Goal::kBalance, o);
+    EXPECT_EQ(host_of(f, p, "a1"), "(stays)");
+    EXPECT_EQ(host_of(f, p, "a2"), "C");
+    EXPECT_EQ(p.moves.size(), 1u);
+}
+
 TEST(ImproveBalance, LowersTheSpreadOfAGeneratedFleetForTheSameMemoryShare) {
     // Two sites in one shard: each site is balanced within itself.
     const model::Fleet f = bench_fleet();
