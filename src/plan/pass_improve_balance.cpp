@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cmath>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -35,7 +34,6 @@ class Balancer {
         per_site_ = s_.opt_.cross_site != CrossSite::kAllow && s_.sites_ > 1;
         const size_t groups = per_site_ ? static_cast<size_t>(s_.sites_) : 1;
         s1_.assign(groups, 0);
-        s2_.assign(groups, 0);
         n_.assign(groups, 0);
         order_.resize(groups);
         const size_t hosts = s_.allowed_.size();
@@ -48,7 +46,6 @@ class Balancer {
             u_[static_cast<size_t>(h)] = u;
             const size_t g = group(h);
             s1_[g] += u;
-            s2_[g] += u * u;
             ++n_[g];
             order_[g].insert(key(h));
         }
@@ -58,8 +55,8 @@ class Balancer {
     }
 
     void run() {
-        for (int sweep = 0; sweep < kSweeps && retarget_sweep(); ++sweep) {
-        }
+        for (int sweep = 0; sweep < kSweeps; ++sweep)
+            if (!retarget_sweep()) break;
         while (!meter_.exhausted()) {
             if (add_best_move()) continue;
             if (!exchange()) break;
@@ -105,7 +102,6 @@ class Balancer {
         const double old = u_[static_cast<size_t>(h)];
         const double u = s_.state_.max_util(h);
         s1_[g] += u - old;
-        s2_[g] += u * u - old * old;
         u_[static_cast<size_t>(h)] = u;
         order_[g].insert(key(h));
     }
@@ -338,8 +334,8 @@ class Balancer {
     PlannerState& s_;
     WorkMeter meter_;
     bool per_site_ = false;
-    std::vector<double> s1_, s2_;  // per group: sum of utilisations, of their squares
-    std::vector<int64_t> n_;       // per group: hosts
+    std::vector<double> s1_;  // per group: sum of utilisations
+    std::vector<int64_t> n_;  // per group: hosts
     std::vector<std::set<Key>> order_;
     std::vector<double> u_;    // per host: dominant share now
     std::vector<uint8_t> in_;  // per host: part of the objective and a possible target
