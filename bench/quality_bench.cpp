@@ -394,13 +394,14 @@ int main(int argc, char** argv) {
                     std::fprintf(
                         stderr,
                         "%s %s: improve used %lld work units, freed %lld hosts, added %lld "
-                        "migrations (%.2f TiB), took back %lld (%.2f TiB)\n",
+                        "migrations (%.2f TiB), took back %lld (%.2f TiB), sent %lld elsewhere\n",
                         label.c_str(), c.name.c_str(), static_cast<long long>(p.improve.work),
                         static_cast<long long>(p.improve.hosts_freed),
                         static_cast<long long>(p.improve.moves_added),
                         static_cast<double>(p.improve.mem_added_kib) / (1024.0 * 1024 * 1024),
                         static_cast<long long>(p.improve.moves_undone),
-                        static_cast<double>(p.improve.mem_saved_kib) / (1024.0 * 1024 * 1024));
+                        static_cast<double>(p.improve.mem_saved_kib) / (1024.0 * 1024 * 1024),
+                        static_cast<long long>(p.improve.moves_retargeted));
                 print(r);
                 rows[c.name].push_back(r);
             }

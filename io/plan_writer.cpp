@@ -91,7 +91,8 @@ nlohmann::ordered_json summary_json(const model::Fleet& fleet, const plan::Plan&
                         {"migrations_added", im.moves_added},
                         {"mem_mib_added", round3(static_cast<double>(im.mem_added_kib) / 1024.0)},
                         {"migrations_undone", im.moves_undone},
-                        {"mem_mib_saved", round3(static_cast<double>(im.mem_saved_kib) / 1024.0)}};
+                        {"mem_mib_saved", round3(static_cast<double>(im.mem_saved_kib) / 1024.0)},
+                        {"migrations_retargeted", im.moves_retargeted}};
     }
     j["spread_before"] = round3(s.spread_before);
     j["spread_after"] = round3(s.spread_after);

@@ -107,7 +107,7 @@ std::vector<SettingParam> make_params() {
              [](Settings& s, bool v) { s.options.consolidate_alternatives = v; }),
         integer("plan", "improve", plan::PlanOptions{}.improve, 0, kNoLimit,
                 "work units (candidate moves evaluated) of the improvement phase after a "
-                "consolidation, per shard and variant (0: off)",
+                "consolidation or a balance, per shard and variant (0: off)",
                 [](Settings& s, int64_t v) { s.options.improve = v; }),
         integer("plan", "shard_hosts", 1024, 0, 100000000,
                 "hosts per shard of the sharded planner (0: the whole fleet is one)",

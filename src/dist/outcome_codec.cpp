@@ -61,7 +61,7 @@ void encode_plan(const plan::Plan& p, std::string& out) {
     append(out, p.window_dropped_mem_kib);
     const plan::ImproveStats& st = p.improve;
     for (int64_t x : {st.work, st.hosts_freed, st.moves_added, st.mem_added_kib, st.moves_undone,
-                      st.mem_saved_kib})
+                      st.mem_saved_kib, st.moves_retargeted})
         append(out, x);
 }
 
@@ -109,7 +109,7 @@ plan::Plan decode_plan(flat::Reader& r) {
     p.window_dropped_mem_kib = r.get<int64_t>();
     plan::ImproveStats& st = p.improve;
     for (int64_t* x : {&st.work, &st.hosts_freed, &st.moves_added, &st.mem_added_kib,
-                       &st.moves_undone, &st.mem_saved_kib})
+                       &st.moves_undone, &st.mem_saved_kib, &st.moves_retargeted})
         *x = r.get<int64_t>();
     return p;
 }

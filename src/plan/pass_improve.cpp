@@ -12,24 +12,6 @@ using model::kNoHost;
 
 namespace {
 
-// Counts work units (candidate moves evaluated) against the limit.
-class WorkMeter {
-  public:
-    explicit WorkMeter(int64_t limit) : limit_(limit) {}
-    // Charges one unit; false (and nothing charged) once the limit is reached.
-    bool charge() {
-        if (used_ >= limit_) return false;
-        ++used_;
-        return true;
-    }
-    bool exhausted() const { return used_ >= limit_; }
-    int64_t used() const { return used_; }
-
-  private:
-    int64_t limit_;
-    int64_t used_ = 0;
-};
-
 // A tentative relocation: the VM went from `from` to `to` in the placement state only.
 struct Step {
     int32_t vm, from, to;
@@ -134,15 +116,6 @@ class Improver {
         return t;
     }
 
-    // May the VM go to host t as optional work (sites and migration limits)?
-    bool may_go(int32_t vm, int32_t t) {
-        const int32_t home = s_.home_site(vm);
-        if (home < 0 || s_.sites_ < 2) return true;
-        const int32_t site = s_.site_of_[static_cast<size_t>(t)];
-        if (site != home && s_.opt_.cross_site != CrossSite::kAllow) return false;
-        return s_.acceptable(vm, site);
-    }
-
     // Hosts worth trying, least loaded first (load summed over dimensions relative to the
     // largest host; ties: less memory to copy away, VMs already moved adding none, then id).
     // A host whose load exceeds the room left in its site (the other hosts that stay on) is
@@ -209,7 +182,8 @@ class Improver {
         const size_t last = any_site ? site_hosts_.size() : first + 1;
         for (size_t site = first; site < last; ++site) {
             for (int32_t t : site_hosts_[site]) {
-                if (!targets_[static_cast<size_t>(t)] || t == h || !may_go(vm, t) || blocked(vm, t))
+                if (!targets_[static_cast<size_t>(t)] || t == h || !s_.may_go(vm, t) ||
+                    blocked(vm, t))
                     continue;
                 const std::vector<int32_t> on_t = s_.state_.vms_on(t);
                 for (int32_t w : on_t) {
@@ -287,7 +261,7 @@ class Improver {
         std::vector<int32_t> items = s_.state_.vms_on(h);
         for (int32_t t : bins)
             for (int32_t vm : s_.state_.vms_on(t))
-                if (may_leave(vm) && may_go(vm, t)) items.push_back(vm);
+                if (may_leave(vm) && s_.may_go(vm, t)) items.push_back(vm);
         s_.sort_decreasing(items);
         std::vector<int32_t> from(items.size());
         for (size_t i = 0; i < items.size(); ++i) {
@@ -322,7 +296,7 @@ class Improver {
                 }
                 const int64_t c = t == from[i] ? cost : cost + (from[i] == h ? 0 : move_kib);
                 if (!s_.state_.fits(vm, t)) continue;
-                if (t != from[i] && !may_go(vm, t)) continue;
+                if (t != from[i] && !s_.may_go(vm, t)) continue;
                 if (!worth_moving(s_, h, base + c)) continue;
                 s_.state_.move(vm, t);
                 slot[i] = t;

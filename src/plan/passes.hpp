@@ -11,6 +11,24 @@
 
 namespace fp::plan::detail {
 
+// Counts work units (candidate moves evaluated) against the limit of an improvement phase.
+class WorkMeter {
+  public:
+    explicit WorkMeter(int64_t limit) : limit_(limit) {}
+    // Charges one unit; false (and nothing charged) once the limit is reached.
+    bool charge() {
+        if (used_ >= limit_) return false;
+        ++used_;
+        return true;
+    }
+    bool exhausted() const { return used_ >= limit_; }
+    int64_t used() const { return used_; }
+
+  private:
+    int64_t limit_;
+    int64_t used_ = 0;
+};
+
 // pass_evacuate.cpp: the mandatory moves. VMs leave the hosts being evacuated, largest first;
 // new VMs are placed, largest first. What cannot move is deferred (a shard) or unresolved.
 void evacuate(PlannerState& s, const std::vector<int32_t>& hosts);
@@ -51,6 +69,16 @@ void separate_anti_affinity(PlannerState& s);
 
 // pass_balance.cpp: moves single VMs from the most to the least utilised host.
 void balance(PlannerState& s);
+
+// pass_improve_balance.cpp: after a balance, the improvement phase ([plan] improve work units):
+// lowers the sum of squared deviations of the hosts' dominant share from their mean (per site
+// when sites bound the plan) by sending the greedy's balance moves to better targets or home,
+// adding moves off the hottest hosts onto the coldest with the memory left, and sending home
+// the balance move that lowers it least per GiB when its memory pays for a move that lowers it
+// more.
+// Keeps max-util, anti-affinity, sites, migration limits, budgets, balance_mem_frac and every
+// move feasible in sequence. Deterministic: hosts by utilisation then id, no randomness.
+void improve_balance(PlannerState& s, int64_t work_limit);
 
 // pass_grow.cpp: VMs allotted less than they ask for grow in place where the host has room.
 void grow_allocations(PlannerState& s);

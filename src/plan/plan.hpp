@@ -82,12 +82,13 @@ struct Resize {
 
 // What the improvement phase (`[plan] improve`, plan/passes.hpp) did, summed over shards.
 struct ImproveStats {
-    int64_t work = 0;           // work units used: candidate moves evaluated
-    int64_t hosts_freed = 0;    // hosts it emptied beyond the greedy plan
-    int64_t moves_added = 0;    // migrations it added (ejected VMs, VMs of the hosts it freed)
-    int64_t mem_added_kib = 0;  // their memory
-    int64_t moves_undone = 0;   // migrations it took back (the VM stays on a host that stays on)
-    int64_t mem_saved_kib = 0;  // their memory
+    int64_t work = 0;              // work units used: candidate moves evaluated
+    int64_t hosts_freed = 0;       // hosts it emptied beyond the greedy plan
+    int64_t moves_added = 0;       // migrations it added (ejected VMs, VMs of the hosts it freed)
+    int64_t mem_added_kib = 0;     // their memory
+    int64_t moves_undone = 0;      // migrations it took back (the VM stays on a host that stays on)
+    int64_t mem_saved_kib = 0;     // their memory
+    int64_t moves_retargeted = 0;  // balance: moves sent to another target (no memory added)
     ImproveStats& operator+=(const ImproveStats& o) {
         work += o.work;
         hosts_freed += o.hosts_freed;
@@ -95,6 +96,7 @@ struct ImproveStats {
         mem_added_kib += o.mem_added_kib;
         moves_undone += o.moves_undone;
         mem_saved_kib += o.mem_saved_kib;
+        moves_retargeted += o.moves_retargeted;
         return *this;
     }
 };

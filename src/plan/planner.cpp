@@ -20,7 +20,7 @@ using detail::Stopwatch;
 
 // One plan: which passes run, in which order, for the goal and phase of `opt`. keep_order
 // ranks the hosts goal consolidate keeps (see detail::consolidate_all); `improve` is the work
-// limit of the improvement phase after a consolidation (0: none).
+// limit of the improvement phase after a consolidation or a balance (0: none).
 Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::PolicySet& pol,
          PhaseTimes& times, int keep_order, int64_t improve) {
     PlannerState s(fleet, opt, pol);
@@ -81,6 +81,7 @@ Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::Policy
             times.place += sw.lap();
         } else if (opt.goal == Goal::kBalance) {
             balance(s);
+            improve_balance(s, improve);
             times.place += sw.lap();
         }
     }

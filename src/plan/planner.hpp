@@ -40,7 +40,7 @@ struct PlanOptions {
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     bool consolidate_alternatives = true;  // consolidate also tries dot-product placement
     // [plan] improve: work units (candidate moves evaluated) of the improvement phase after a
-    // consolidation, per shard and variant; 0: off.
+    // consolidation or a balance, per shard and variant; 0: off.
     int64_t improve = 0;
     CrossSite cross_site = CrossSite::kNever;
     model::AntiScope anti_scope = model::AntiScope::kHost;  // [plan] anti_group_scope

@@ -92,6 +92,15 @@ class PlannerState {
     // Optional work (consolidation, balance) moves a VM only if it may move at all, and within
     // the migration limits somewhere it may go.
     bool optional_ok(int32_t vm);
+    // May the VM go to host t as optional work: within its site unless cross_site = "allow",
+    // and within the migration limits there?
+    bool may_go(int32_t vm, int32_t t) {
+        const int32_t home = home_site(vm);
+        if (home < 0 || sites_ < 2) return true;
+        const int32_t site = site_of_[static_cast<size_t>(t)];
+        if (site != home && opt_.cross_site != CrossSite::kAllow) return false;
+        return acceptable(vm, site);
+    }
 
     // The placement policy's choice among `base`, restricted to where the VM may go: a running
     // VM stays in its site unless `cross`; optional work goes only where the move stays within

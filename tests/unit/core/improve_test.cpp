@@ -1,8 +1,10 @@
-// The improvement phase after a consolidation ([plan] improve, plan/pass_improve.cpp).
+// The improvement phases after a consolidation and a balance ([plan] improve,
+// plan/pass_improve.cpp and plan/pass_improve_balance.cpp).
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -251,6 +253,168 @@ TEST(ImproveConsolidation, GivesTheSamePlanOnOneAndTwoThreads) {
     EXPECT_GT(one.improve.work, 0);
     EXPECT_EQ(one.improve.work, two.improve.work);
     EXPECT_EQ(one.improve.hosts_freed, two.improve.hosts_freed);
+}
+
+// Balance. Hosts of 10 cores; A and C hold 64 GiB, B 8000 MiB, D (64 GiB, empty) is in
+// maintenance. A runs a1 (3.5 cores, 7 GiB) and a2 (3.5 cores, 7.5 GiB): 0.7 by CPU; B runs
+// b (1 core, 800 MiB): 0.1; C runs c (2 cores, 1 GiB): 0.2. The greedy pairs the hottest host
+// with the coldest, B, whose 6400 MiB left at max-util take neither a1 nor a2; C's c would
+// raise B to 0.3, above C's 0.2. So the greedy moves nothing (spread 0.6).
+// The phase's objective, the sum of squared deviations from the mean 1/3:
+//   (0.7, 0.1, 0.2): 0.3667² + 0.2333² + 0.1333² = 0.2067
+//   a1 to C, (0.35, 0.1, 0.55): 0.0167² + 0.2333² + 0.2167² = 0.1017 (drop 0.105; 7 GiB,
+//   the cheapest per GiB: a2 drops as much for 7.5 GiB)
+//   then c to B, (0.35, 0.3, 0.35): 0.0017, but 7 + 1 GiB exceeds balance_mem_frac 0.45 of
+//   the 16.3 GiB (7.335 GiB), and so would a2 alone. D, empty, is never a target.
+model::Fleet balance_fleet() {
+    return testing::FleetBuilder()
+        .host("A", 10, 65536, 1000)
+        .host("B", 10, 8000, 1000)
+        .host("C", 10, 65536, 1000)
+        .host("D", 10, 65536, 1000, model::HostState::kMaintenance)
+        .vm("a1", "A", 3.5, 7 * 1024, 1)
+        .vm("a2", "A", 3.5, 7.5 * 1024, 1)
+        .vm("b", "B", 1, 800, 1)
+        .vm("c", "C", 2, 1024, 1)
+        .build();
+}
+
+PlanOptions balance_options(int64_t improve) {
+    PlanOptions o;
+    o.goal = Goal::kBalance;
+    o.balance_mem_frac = 0.45;
+    o.improve = improve;
+    return o;
+}
+
+// Standard deviation of the usable hosts' dominant share after the plan (quality_bench's).
+double dominant_sd(const model::Fleet& f, const Plan& p) {
+    std::vector<model::Resources> load(f.hosts.size());
+    const std::vector<int32_t> at = hosts_after(f, p);
+    for (size_t v = 0; v < f.vms.size(); ++v)
+        if (at[v] >= 0) load[static_cast<size_t>(at[v])] += f.vms[v].demand;
+    std::vector<double> u;
+    for (size_t h = 0; h < f.hosts.size(); ++h) {
+        if (f.hosts[h].state != model::HostState::kActive) continue;
+        double m = 0;
+        for (int d = 0; d < model::kDims; ++d)
+            m = std::max(
+                m, static_cast<double>(load[h][d]) / static_cast<double>(f.hosts[h].capacity[d]));
+        u.push_back(m);
+    }
+    double mean = 0, var = 0;
+    for (double x : u) mean += x / static_cast<double>(u.size());
+    for (double x : u) var += (x - mean) * (x - mean) / static_cast<double>(u.size());
+    return std::sqrt(var);
+}
+
+int64_t total_mem_kib(const model::Fleet& f) {
+    int64_t kib = 0;
+    for (const auto& vm : f.vms) kib += vm.mem_size_kib;
+    return kib;
+}
+
+TEST(ImproveBalance, SendsAVmTheColdestHostCannotTakeToTheNextColdestWithinTheMemoryShare) {
+    const model::Fleet f = balance_fleet();
+    const Plan greedy = testing::plan_goal(f, Goal::kBalance, balance_options(0));
+    EXPECT_TRUE(greedy.moves.empty());
+    EXPECT_EQ(greedy.improve.work, 0);
+    const Plan p = testing::plan_goal(f, Goal::kBalance, balance_options(1000));
+    ASSERT_EQ(p.moves.size(), 1u);
+    EXPECT_EQ(host_of(f, p, "a1"), "C");
+    EXPECT_EQ(p.moves[0].reason, MoveReason::kBalance);
+    EXPECT_EQ(p.improve.moves_added, 1);
+    EXPECT_EQ(p.improve.mem_added_kib, 7 * 1024 * 1024);
+    EXPECT_LE(static_cast<double>(p.moved_mem_kib), 0.45 * static_cast<double>(total_mem_kib(f)));
+    const PlanSummary before = summarize(f, greedy, balance_options(0));
+    const PlanSummary after = summarize(f, p, balance_options(1000));
+    EXPECT_NEAR(before.spread_before, 0.6, 1e-9);
+    EXPECT_NEAR(after.spread_after, 0.45, 1e-9);  // 0.55 − 0.1
+    EXPECT_LT(dominant_sd(f, p), dominant_sd(f, greedy));
+    // With half the memory again (0.55 of 16.3 GiB covers a1 and c), c goes to B as well.
+    PlanOptions wider = balance_options(1000);
+    wider.balance_mem_frac = 0.55;
+    const Plan q = testing::plan_goal(f, Goal::kBalance, wider);
+    EXPECT_EQ(host_of(f, q, "a1"), "C");
+    EXPECT_EQ(host_of(f, q, "c"), "B");
+    EXPECT_EQ(q.moves.size(), 2u);
+}
+
+TEST(ImproveBalance, NeverMovesAFrozenVm) {
+    // a1 and a2 in cooldown: the only move left, c to B, raises the objective (0.2467 > 0.2067).
+    const model::Fleet f = balance_fleet();
+    PlanOptions o = balance_options(1000);
+    o.frozen = {1, 1, 0, 0};
+    const Plan p = testing::plan_goal(f, Goal::kBalance, o);
+    EXPECT_TRUE(p.moves.empty());
+    EXPECT_GT(p.improve.work, 0);
+}
+
+TEST(ImproveBalance, NeverBreaksAntiAffinity) {
+    // a1 and c in one anti-affinity group: a1 may not join c on C. a2 (7.5 GiB, within 0.5 of
+    // the 16.3 GiB) lowers the objective as much and goes instead.
+    model::Fleet f = balance_fleet();
+    f.vms[0].anti_group = "g";
+    f.vms[3].anti_group = "g";
+    PlanOptions o = balance_options(1000);
+    o.balance_mem_frac = 0.5;
+    const Plan p = testing::plan_goal(f, Goal::kBalance, o);
+    EXPECT_EQ(host_of(f, p, "a1"), "(stays)");
+    EXPECT_EQ(host_of(f, p, "a2"), "C");
+    EXPECT_EQ(p.moves.size(), 1u);
+}
+
+TEST(ImproveBalance, LowersTheSpreadOfAGeneratedFleetForTheSameMemoryShare) {
+    // Two sites in one shard: each site is balanced within itself.
+    const model::Fleet f = bench_fleet();
+    PlanOptions o;
+    o.goal = Goal::kBalance;
+    const Plan greedy = testing::plan_goal(f, Goal::kBalance, o);
+    o.improve = 250000;
+    const Plan p = testing::plan_goal(f, Goal::kBalance, o);
+    const double cap = 0.2 * static_cast<double>(total_mem_kib(f));
+    EXPECT_LE(static_cast<double>(greedy.moved_mem_kib), cap);
+    EXPECT_LE(static_cast<double>(p.moved_mem_kib), cap);
+    // The greedy stops at its memory share (within one VM of it).
+    EXPECT_GT(static_cast<double>(greedy.moved_mem_kib), 0.19 * cap / 0.2);
+    EXPECT_LT(dominant_sd(f, p), 0.95 * dominant_sd(f, greedy));
+    EXPECT_GT(p.improve.moves_retargeted, 0);
+    const PlanSummary after = summarize(f, p, o);
+    EXPECT_EQ(after.overloaded_after, 0);
+    EXPECT_TRUE(after.cross_site.empty());
+    EXPECT_TRUE(p.unresolved.empty());
+    std::vector<int> moved(f.vms.size(), 0);
+    for (const Move& m : p.moves) EXPECT_EQ(++moved[static_cast<size_t>(m.vm)], 1);
+    PhaseTimes t;
+    const Plan d = decide_plan(f, o, testing::policies(), t);
+    EXPECT_EQ(first_overload_in_sequence(f, d, o.max_util_ppm), "");
+}
+
+Plan balance_on_threads(int threads, const model::Fleet& f, const PlanOptions& o) {
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism,
+                           static_cast<size_t>(threads));
+    tbb::task_arena arena(threads);
+    return arena.execute([&] { return testing::plan_goal(f, Goal::kBalance, o); });
+}
+
+TEST(ImproveBalance, GivesTheSamePlanOnOneTwoAndFourThreads) {
+    const model::Fleet f = bench_fleet();
+    PlanOptions o;
+    o.shard_hosts = 250;  // four shards planned in parallel, each improved
+    o.improve = 100000;
+    const Plan one = balance_on_threads(1, f, o);
+    EXPECT_GT(one.improve.work, 0);
+    for (int threads : {2, 4}) {
+        const Plan other = balance_on_threads(threads, f, o);
+        ASSERT_EQ(one.moves.size(), other.moves.size());
+        for (size_t i = 0; i < one.moves.size(); ++i) {
+            EXPECT_EQ(one.moves[i].vm, other.moves[i].vm);
+            EXPECT_EQ(one.moves[i].target, other.moves[i].target);
+            EXPECT_EQ(one.moves[i].step, other.moves[i].step);
+        }
+        EXPECT_EQ(one.improve.work, other.improve.work);
+        EXPECT_EQ(one.improve.moves_retargeted, other.improve.moves_retargeted);
+    }
 }
 
 }  // namespace

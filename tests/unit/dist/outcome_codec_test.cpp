@@ -59,7 +59,7 @@ plan::ShardOutcome outcome(int32_t shard) {
     o.plan.moved_mem_kib = 2097152;
     o.plan.window_dropped = 4;
     o.plan.window_dropped_mem_kib = 55;
-    o.plan.improve = {61, 2, 5, 4096, 3, 2048};
+    o.plan.improve = {61, 2, 5, 4096, 3, 2048, 7};
     o.times = {0.5, 1.5, 2.5, 3.5, 4.5, 5.5};
     o.history_interval_s = 600;
     o.history_length = 288;
@@ -123,9 +123,9 @@ void expect_same(const plan::ShardOutcome& a, const plan::ShardOutcome& b) {
                        b.plan.window_dropped_mem_kib));
     const plan::ImproveStats &ia = a.plan.improve, &ib = b.plan.improve;
     EXPECT_EQ(std::tie(ia.work, ia.hosts_freed, ia.moves_added, ia.mem_added_kib, ia.moves_undone,
-                       ia.mem_saved_kib),
+                       ia.mem_saved_kib, ia.moves_retargeted),
               std::tie(ib.work, ib.hosts_freed, ib.moves_added, ib.mem_added_kib, ib.moves_undone,
-                       ib.mem_saved_kib));
+                       ib.mem_saved_kib, ib.moves_retargeted));
     EXPECT_EQ(std::tie(a.times.parse, a.times.detect, a.times.select, a.times.place,
                        a.times.resolve, a.times.write),
               std::tie(b.times.parse, b.times.detect, b.times.select, b.times.place,
