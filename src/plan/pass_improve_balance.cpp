@@ -51,13 +51,19 @@ class Balancer {
         }
         if (s_.opt_.balance_mem_frac >= 0)
             cap_kib_ = s_.opt_.balance_mem_frac * static_cast<double>(s_.total_mem_kib_);
-        min_gain_ = s_.opt_.balance_min_gain * s_.opt_.balance_min_gain;
+        // A step must gain something: with balance_min_gain = 0 a move of no gain would copy
+        // memory for nothing, and trades could swap back and forth until the work ran out.
+        min_gain_ = std::max(s_.opt_.balance_min_gain * s_.opt_.balance_min_gain, 1e-12);
     }
 
     void run() {
-        for (int sweep = 0; sweep < kSweeps; ++sweep)
-            if (!retarget_sweep()) break;
-        while (!meter_.exhausted()) {
+        // Balance's contract: a fleet within balance_tolerance (max − min of each group) is
+        // balanced; the phase neither starts on one nor goes on once it gets there.
+        if (!balanced()) {
+            for (int sweep = 0; sweep < kSweeps && !balanced(); ++sweep)
+                if (!retarget_sweep()) break;
+        }
+        while (!meter_.exhausted() && !balanced()) {
             if (add_best_move()) continue;
             if (!exchange()) break;
         }
@@ -66,6 +72,14 @@ class Balancer {
 
   private:
     using Key = std::tuple<double, int32_t, int32_t>;  // (utilisation, id rank, host)
+
+    bool balanced() const {
+        for (const auto& hosts : order_)
+            if (!hosts.empty() && std::get<0>(*hosts.rbegin()) - std::get<0>(*hosts.begin()) >
+                                      s_.opt_.balance_tolerance)
+                return false;
+        return true;
+    }
 
     size_t group(int32_t h) const {
         return per_site_ ? static_cast<size_t>(s_.site_of_[static_cast<size_t>(h)]) : 0;

@@ -79,6 +79,59 @@ Engine::Engine(const Scenario& sc, std::unique_ptr<Chain> chain)
     dirty_.assign(h, 0);
 }
 
+void Engine::seek(double t) {
+    // As series_at (scenario.cpp): x = t / step, i = ⌊x⌋, s[i] + (s[i+1] − s[i]) × (x − i),
+    // s[i] alone when x − i is 0 (here + 0 × step), clamped to the first and last samples.
+    const double step =
+        static_cast<double>(sc_.trace_step_s > 0 ? sc_.trace_step_s : sc_.interval_s);
+    const double x = t / step;
+    const auto i = static_cast<int64_t>(std::floor(x));
+    seg_t_ = t;
+    seg_frac_ = x - static_cast<double>(i);
+    if (i == seg_) return;
+    seg_ = i;
+    const size_t nv = static_cast<size_t>(sc_.vms());
+    const auto load = [i](const std::vector<double>& s, double& at, double& step_to_next) {
+        const auto n = static_cast<int64_t>(s.size());
+        step_to_next = 0;
+        if (n == 0) {
+            at = 0;
+        } else if (i >= n - 1) {
+            at = s[static_cast<size_t>(n - 1)];
+        } else if (i < 0) {
+            at = s[0];
+        } else {
+            at = s[static_cast<size_t>(i)];
+            step_to_next = s[static_cast<size_t>(i + 1)] - at;
+        }
+    };
+    cpu0_.resize(nv);
+    cpu_step_.resize(nv);
+    mem0_.resize(nv);
+    mem_step_.resize(nv);
+    mem_traced_.assign(nv, 0);
+    for (size_t v = 0; v < nv; ++v) {
+        load(sc_.trace[v], cpu0_[v], cpu_step_[v]);
+        if (v < sc_.mem_trace.size() && !sc_.mem_trace[v].empty()) {
+            mem_traced_[v] = 1;
+            load(sc_.mem_trace[v], mem0_[v], mem_step_[v]);
+        }
+    }
+}
+
+double Engine::util_at(int32_t v, double t) {
+    if (!(t == seg_t_)) seek(t);
+    const size_t i = static_cast<size_t>(v);
+    return seg_frac_ == 0 ? cpu0_[i] : cpu0_[i] + cpu_step_[i] * seg_frac_;
+}
+
+double Engine::mem_at(int32_t v, double t) {
+    if (!(t == seg_t_)) seek(t);
+    const size_t i = static_cast<size_t>(v);
+    if (!mem_traced_[i]) return sc_.vm_ram_mb[i];
+    return sc_.vm_ram_mb[i] * (seg_frac_ == 0 ? mem0_[i] : mem0_[i] + mem_step_[i] * seg_frac_);
+}
+
 bool Engine::holds_vm(int32_t h) const {
     return !st_.host_vms[h].empty() || !st_.host_in[h].empty();
 }
@@ -96,7 +149,7 @@ void Engine::allocate_host(int32_t h, double t) {
     capped.resize(req.size());
     for (size_t i = 0; i < req.size(); ++i) {
         const int32_t v = i < vms.size() ? vms[i] : in[i - vms.size()];
-        req[i] = sc_.vm_mips[v] * sc_.utilisation(v, t);
+        req[i] = sc_.vm_mips[v] * util_at(v, t);
         capped[i] = std::min(req[i] / sc_.vm_pes[v], ty.pe_mips) * sc_.vm_pes[v];
     }
     double total = 0;
@@ -133,8 +186,8 @@ void Engine::allocate_host(int32_t h, double t) {
     double mem = 0;
     if (sc_.memory == MemoryModel::kReserved) {
         // Resident memory: the VMs it runs (those leaving included) and those arriving.
-        for (int32_t v : vms) mem += sc_.mem_demand_mb(v, t);
-        for (int32_t v : in) mem += sc_.mem_demand_mb(v, t);
+        for (int32_t v : vms) mem += mem_at(v, t);
+        for (int32_t v : in) mem += mem_at(v, t);
     }
     st_.host_mem_mb[h] = mem;
     st_.host_on[h] = holds_vm(h) ? 1 : 0;
@@ -218,7 +271,7 @@ void Engine::frame(double t) {
         for (int32_t v = 0; v < nv; ++v) {
             const int32_t h = st_.vm_host[v];
             if (h == kFinished) continue;
-            demand_now += h < 0 ? sc_.vm_mips[v] * sc_.utilisation(v, t) : st_.vm_req_mips[v];
+            demand_now += h < 0 ? sc_.vm_mips[v] * util_at(v, t) : st_.vm_req_mips[v];
         }
         f.floor_energy_j += floor_w_per_mips_ * (demand_prev + demand_now) / 2 * dt;
     }
@@ -412,9 +465,9 @@ void Engine::tick(int32_t k, IntervalRow& row) {
         if (core || d > ty.mips()) ++st_.pending.hotspot_host_intervals;
     }
     for (int32_t v = 0; v < nv; ++v) {
-        const double u = sc_.utilisation(v, t);
+        const double u = util_at(v, t);
         req_now_[v] = st_.vm_host[v] == kFinished ? 0.0 : sc_.vm_mips[v] * u;
-        mem_now_[v] = st_.vm_host[v] == kFinished ? 0.0 : sc_.mem_demand_mb(v, t);
+        mem_now_[v] = st_.vm_host[v] == kFinished ? 0.0 : mem_at(v, t);
         auto& hist = st_.vm_hist[v];
         hist.insert(hist.begin(), u);
         if (hist.size() > kHistoryLength) hist.pop_back();

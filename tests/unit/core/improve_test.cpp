@@ -340,6 +340,20 @@ TEST(ImproveBalance, SendsAVmTheColdestHostCannotTakeToTheNextColdestWithinTheMe
     EXPECT_EQ(q.moves.size(), 2u);
 }
 
+// Balance's contract holds for the phase too: a fleet within balance_tolerance is balanced. The
+// crafted fleet's spread is 0.6: at a tolerance of 0.61 the phase adds nothing (work 0); just
+// below it, it moves a1 as above.
+TEST(ImproveBalance, LeavesAFleetWithinTheToleranceAlone) {
+    const model::Fleet f = balance_fleet();
+    PlanOptions o = balance_options(1000);
+    o.balance_tolerance = 0.61;
+    const Plan p = testing::plan_goal(f, Goal::kBalance, o);
+    EXPECT_TRUE(p.moves.empty());
+    EXPECT_EQ(p.improve.work, 0);
+    o.balance_tolerance = 0.59;
+    EXPECT_EQ(testing::plan_goal(f, Goal::kBalance, o).moves.size(), 1u);
+}
+
 TEST(ImproveBalance, NeverMovesAFrozenVm) {
     // a1 and a2 in cooldown: the only move left, c to B, raises the objective (0.2467 > 0.2067).
     const model::Fleet f = balance_fleet();
