@@ -192,8 +192,7 @@ class BestChain final : public Chain {
     // it stands below its peak (a VM that fell may come back at once); 0 if flat.
     double mem_jump(const SimView& view, int32_t v) const {
         const Scenario& sc = view.sc;
-        const double step =
-            static_cast<double>(sc.trace_step_s > 0 ? sc.trace_step_s : sc.interval_s);
+        const double step = sc.sample_step_s();
         const double now = sc.mem_demand_mb(v, view.t);
         double jump = 0, later = now;
         for (int32_t i = 1; i < p_.mem_window && view.t - i * step >= 0; ++i) {

@@ -80,56 +80,34 @@ Engine::Engine(const Scenario& sc, std::unique_ptr<Chain> chain)
 }
 
 void Engine::seek(double t) {
-    // As series_at (scenario.cpp): x = t / step, i = ⌊x⌋, s[i] + (s[i+1] − s[i]) × (x − i),
-    // s[i] alone when x − i is 0 (here + 0 × step), clamped to the first and last samples.
-    const double step =
-        static_cast<double>(sc_.trace_step_s > 0 ? sc_.trace_step_s : sc_.interval_s);
-    const double x = t / step;
-    const auto i = static_cast<int64_t>(std::floor(x));
+    const Scenario::TracePosition p = sc_.trace_position(t);
     seg_t_ = t;
-    seg_frac_ = x - static_cast<double>(i);
-    if (i == seg_) return;
-    seg_ = i;
+    seg_frac_ = p.frac;
+    if (p.i == seg_) return;
+    seg_ = p.i;
     const size_t nv = static_cast<size_t>(sc_.vms());
-    const auto load = [i](const std::vector<double>& s, double& at, double& step_to_next) {
-        const auto n = static_cast<int64_t>(s.size());
-        step_to_next = 0;
-        if (n == 0) {
-            at = 0;
-        } else if (i >= n - 1) {
-            at = s[static_cast<size_t>(n - 1)];
-        } else if (i < 0) {
-            at = s[0];
-        } else {
-            at = s[static_cast<size_t>(i)];
-            step_to_next = s[static_cast<size_t>(i + 1)] - at;
-        }
-    };
-    cpu0_.resize(nv);
-    cpu_step_.resize(nv);
-    mem0_.resize(nv);
-    mem_step_.resize(nv);
+    cpu_seg_.resize(nv);
+    mem_seg_.assign(nv, {});
     mem_traced_.assign(nv, 0);
     for (size_t v = 0; v < nv; ++v) {
-        load(sc_.trace[v], cpu0_[v], cpu_step_[v]);
+        cpu_seg_[v] = Scenario::segment(sc_.trace[v], p.i);
         if (v < sc_.mem_trace.size() && !sc_.mem_trace[v].empty()) {
             mem_traced_[v] = 1;
-            load(sc_.mem_trace[v], mem0_[v], mem_step_[v]);
+            mem_seg_[v] = Scenario::segment(sc_.mem_trace[v], p.i);
         }
     }
 }
 
 double Engine::util_at(int32_t v, double t) {
     if (!(t == seg_t_)) seek(t);
-    const size_t i = static_cast<size_t>(v);
-    return seg_frac_ == 0 ? cpu0_[i] : cpu0_[i] + cpu_step_[i] * seg_frac_;
+    return Scenario::segment_value(cpu_seg_[static_cast<size_t>(v)], seg_frac_);
 }
 
 double Engine::mem_at(int32_t v, double t) {
     if (!(t == seg_t_)) seek(t);
     const size_t i = static_cast<size_t>(v);
     if (!mem_traced_[i]) return sc_.vm_ram_mb[i];
-    return sc_.vm_ram_mb[i] * (seg_frac_ == 0 ? mem0_[i] : mem0_[i] + mem_step_[i] * seg_frac_);
+    return sc_.vm_ram_mb[i] * Scenario::segment_value(mem_seg_[i], seg_frac_);
 }
 
 bool Engine::holds_vm(int32_t h) const {

@@ -170,11 +170,10 @@ class Engine {
     // inflight[from, end) in (end, seq) order.
     void start_queued(double now, double boundary, size_t from);
     bool holds_vm(int32_t h) const;
-    // Scenario::utilisation(v, t) and mem_demand_mb(v, t), to the bit, from per-VM arrays of the
-    // trace segment t falls in (the sample at its start and the step to the next; 0 past the
-    // end), refilled when t enters another segment: a frame reads two contiguous arrays instead
-    // of every VM's own series (at 100,000 VMs, a frame per migration end spent half the run
-    // there).
+    // Scenario::utilisation(v, t) and mem_demand_mb(v, t), from the same Scenario::Segment
+    // kept per VM for the trace segment t falls in, refilled when t enters another: a frame
+    // reads two contiguous arrays instead of every VM's own series (at 100,000 VMs, a frame per
+    // migration end spent half the run there).
     double util_at(int32_t v, double t);
     double mem_at(int32_t v, double t);
     void seek(double t);
@@ -198,7 +197,7 @@ class Engine {
     std::vector<uint8_t> on_prev_;
     int64_t seg_ = std::numeric_limits<int64_t>::min();  // seek(): the segment loaded
     double seg_t_ = std::numeric_limits<double>::quiet_NaN(), seg_frac_ = 0;
-    std::vector<double> cpu0_, cpu_step_, mem0_, mem_step_;
+    std::vector<Scenario::Segment> cpu_seg_, mem_seg_;
     std::vector<uint8_t> mem_traced_;
 };
 

@@ -21,38 +21,29 @@ double PowerModel::at(double u) const {
     return watts[lo] + (watts[lo + 1] - watts[lo]) * frac;
 }
 
-namespace {
-
-// A series sampled every step_s from time 0 at time t: linear between samples, the last held.
-double series_at(const std::vector<double>& s, double step_s, double t) {
-    const double x = t / step_s;
+Scenario::Segment Scenario::segment(const std::vector<double>& s, int64_t i) {
     const auto n = static_cast<int64_t>(s.size());
-    const auto i = static_cast<int64_t>(std::floor(x));
-    if (i >= n - 1) return s[n - 1];
-    if (i < 0) return s[0];
-    const double frac = x - static_cast<double>(i);
-    if (frac == 0) return s[i];
-    return s[i] + (s[i + 1] - s[i]) * frac;
+    if (n == 0) return {};
+    if (i >= n - 1) return {s[static_cast<size_t>(n - 1)], 0};
+    if (i < 0) return {s[0], 0};
+    const double at = s[static_cast<size_t>(i)];
+    return {at, s[static_cast<size_t>(i + 1)] - at};
 }
 
-}  // namespace
-
 double Scenario::utilisation(int32_t v, double t) const {
-    const auto& s = trace[v];
-    if (s.empty()) return 0;
-    return series_at(s, static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s), t);
+    const TracePosition p = trace_position(t);
+    return segment_value(segment(trace[v], p.i), p.frac);
 }
 
 double Scenario::mem_demand_mb(int32_t v, double t) const {
     if (static_cast<size_t>(v) >= mem_trace.size() || mem_trace[v].empty()) return vm_ram_mb[v];
-    return vm_ram_mb[v] *
-           series_at(mem_trace[v],
-                     static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s), t);
+    const TracePosition p = trace_position(t);
+    return vm_ram_mb[v] * segment_value(segment(mem_trace[v], p.i), p.frac);
 }
 
 double Scenario::mem_peak_mb(int32_t v, double t, int32_t samples) const {
     double m = mem_demand_mb(v, t);
-    const double step = static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s);
+    const double step = sample_step_s();
     for (int32_t i = 1; i < samples && t - i * step >= 0; ++i)
         m = std::max(m, mem_demand_mb(v, t - i * step));
     return m;

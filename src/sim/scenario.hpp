@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -84,6 +85,30 @@ struct Scenario {
     int32_t vms() const { return static_cast<int32_t>(vm_ids.size()); }
     const HostType& type_of(int32_t h) const { return types[host_type[h]]; }
     bool accepts(int32_t h) const { return host_accepts.empty() || host_accepts[h] != 0; }
+    // Seconds between trace samples (trace_step_s, else interval_s).
+    double sample_step_s() const {
+        return static_cast<double>(trace_step_s > 0 ? trace_step_s : interval_s);
+    }
+    // Where time t falls in the traces: after sample i = ⌊t / step⌋, `frac` of the way to i + 1.
+    struct TracePosition {
+        int64_t i = 0;
+        double frac = 0;
+    };
+    TracePosition trace_position(double t) const {
+        const double x = t / sample_step_s();
+        const auto i = static_cast<int64_t>(std::floor(x));
+        return {i, x - static_cast<double>(i)};
+    }
+    // A series from its sample i towards the next: the value at i and the step to i + 1,
+    // clamped to the first and last samples (step 0 there; 0 and 0 for no samples). The value
+    // at `frac` of the way is segment_value: kept per VM, a segment serves every time in it.
+    struct Segment {
+        double at = 0, to_next = 0;
+    };
+    static Segment segment(const std::vector<double>& series, int64_t i);
+    static double segment_value(const Segment& s, double frac) {
+        return frac == 0 ? s.at : s.at + s.to_next * frac;
+    }
     // Utilisation of VM v at time t: linear between samples, the last sample held.
     double utilisation(int32_t v, double t) const;
     // Memory demand of VM v at time t (MiB): vm_ram_mb × its mem_trace fraction (linear between

@@ -231,11 +231,12 @@ TEST(ImproveConsolidation, FreesHostsOnAGeneratedFleetWithinMaxUtilAndSites) {
     EXPECT_EQ(first_overload_in_sequence(f, d, b.max_util_ppm), "");
 }
 
-Plan on_threads(int threads, const model::Fleet& f, const PlanOptions& o) {
+Plan on_threads(int threads, const model::Fleet& f, const PlanOptions& o,
+                Goal goal = Goal::kConsolidate) {
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism,
                            static_cast<size_t>(threads));
     tbb::task_arena arena(threads);
-    return arena.execute([&] { return testing::plan_goal(f, Goal::kConsolidate, o); });
+    return arena.execute([&] { return testing::plan_goal(f, goal, o); });
 }
 
 TEST(ImproveConsolidation, GivesTheSamePlanOnOneAndTwoThreads) {
@@ -404,22 +405,15 @@ TEST(ImproveBalance, LowersTheSpreadOfAGeneratedFleetForTheSameMemoryShare) {
     EXPECT_EQ(first_overload_in_sequence(f, d, o.max_util_ppm), "");
 }
 
-Plan balance_on_threads(int threads, const model::Fleet& f, const PlanOptions& o) {
-    tbb::global_control gc(tbb::global_control::max_allowed_parallelism,
-                           static_cast<size_t>(threads));
-    tbb::task_arena arena(threads);
-    return arena.execute([&] { return testing::plan_goal(f, Goal::kBalance, o); });
-}
-
 TEST(ImproveBalance, GivesTheSamePlanOnOneTwoAndFourThreads) {
     const model::Fleet f = bench_fleet();
     PlanOptions o;
     o.shard_hosts = 250;  // four shards planned in parallel, each improved
     o.improve = 100000;
-    const Plan one = balance_on_threads(1, f, o);
+    const Plan one = on_threads(1, f, o, Goal::kBalance);
     EXPECT_GT(one.improve.work, 0);
     for (int threads : {2, 4}) {
-        const Plan other = balance_on_threads(threads, f, o);
+        const Plan other = on_threads(threads, f, o, Goal::kBalance);
         ASSERT_EQ(one.moves.size(), other.moves.size());
         for (size_t i = 0; i < one.moves.size(); ++i) {
             EXPECT_EQ(one.moves[i].vm, other.moves[i].vm);
