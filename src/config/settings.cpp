@@ -105,6 +105,12 @@ std::vector<SettingParam> make_params() {
         flag("plan", "consolidate_alternatives", true,
              "consolidate also tries dot-product placement and keeps the better plan",
              [](Settings& s, bool v) { s.options.consolidate_alternatives = v; }),
+        choice(
+            "plan", "placement_guard", "none", {"none", "trigger"},
+            "trigger: no relief or consolidation target the trigger would call hot with the VM "
+            "added (lr, see its guard); none: max-util only",
+            "value",
+            [](Settings& s, const std::string& v) { s.options.placement_guard = v == "trigger"; }),
         integer("plan", "improve", plan::PlanOptions{}.improve, 0, kNoLimit,
                 "work units (candidate moves evaluated) of the improvement phase after a "
                 "consolidation or a balance, per shard and variant (0: off)",

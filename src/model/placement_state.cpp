@@ -110,6 +110,16 @@ double PlacementState::max_util(int32_t h) const {
     return m;
 }
 
+void PlacementState::set_guard(std::vector<int64_t> vm_load,
+                               const std::vector<int64_t>& host_line) {
+    FP_ASSERT(vm_load.size() == demand_.size() && host_line.size() == load_.size());
+    guard_load_ = std::move(vm_load);
+    guard_room_ = host_line;
+    for (size_t v = 0; v < host_of_.size(); ++v)
+        if (host_of_[v] != kNoHost) guard_room_[static_cast<size_t>(host_of_[v])] -= guard_load_[v];
+    guard_on_ = !guard_load_.empty();
+}
+
 void PlacementState::move(int32_t vm, int32_t to) {
     const size_t v = static_cast<size_t>(vm);
     const int32_t from = host_of_[v];
@@ -122,6 +132,7 @@ void PlacementState::move(int32_t vm, int32_t to) {
         list.erase(it);
         load_[static_cast<size_t>(from)] -= dem;
         headroom_[static_cast<size_t>(from)] += dem;
+        if (!guard_load_.empty()) guard_room_[static_cast<size_t>(from)] += guard_load_[v];
         add_anti(vm, from, -1);
     }
     if (to != kNoHost) {
@@ -129,6 +140,7 @@ void PlacementState::move(int32_t vm, int32_t to) {
         list.insert(std::lower_bound(list.begin(), list.end(), vm), vm);
         load_[static_cast<size_t>(to)] += dem;
         headroom_[static_cast<size_t>(to)] -= dem;
+        if (!guard_load_.empty()) guard_room_[static_cast<size_t>(to)] -= guard_load_[v];
         add_anti(vm, to, +1);
     }
     host_of_[v] = to;

@@ -50,10 +50,24 @@ class PlacementState {
     // The largest capacity of any host, per dimension: the yardstick for VM sizes.
     const Resources& reference_capacity() const { return reference_capacity_; }
 
-    // Would the host stay within its max-util limit with this VM added, without putting two
-    // members of one anti-affinity group on it?
+    // Would the host stay within its max-util limit (and its guard, below) with this VM added,
+    // without putting two members of one anti-affinity group on it?
     bool fits(int32_t vm, int32_t h) const {
-        return demand(vm).fits_within(headroom(h)) && !anti_conflict(vm, h);
+        return demand(vm).fits_within(headroom(h)) && guard_ok(vm, h) && !anti_conflict(vm, h);
+    }
+
+    // The guard: one more scalar per VM and a line per host, beside max-util, that a host's sum
+    // may not reach (the planner sets it from its trigger's forecast, "never a new hot spot":
+    // TriggerPolicy::forecast_guard). Integers, so sums kept over any order of moves are exact.
+    // Off until set; set_guard_active(false) suspends it (a VM that must go somewhere).
+    void set_guard(std::vector<int64_t> vm_load, const std::vector<int64_t>& host_line);
+    void set_guard_active(bool on) { guard_on_ = on && !guard_load_.empty(); }
+    bool guarded() const { return guard_on_; }
+    // The host's line minus its VMs' guard loads; a VM fits while its load is below it.
+    int64_t guard_room(int32_t h) const { return guard_room_[static_cast<size_t>(h)]; }
+    int64_t guard_load(int32_t vm) const { return guard_load_[static_cast<size_t>(vm)]; }
+    bool guard_ok(int32_t vm, int32_t h) const {
+        return !guard_on_ || guard_load(vm) < guard_room(h);
     }
     // Does the host (with AntiScope::kRack, its rack) hold another member of the VM's
     // anti_group?
@@ -97,6 +111,9 @@ class PlacementState {
     std::vector<int32_t> id_rank_;
     std::vector<int32_t> hosts_by_id_;
     Resources reference_capacity_;
+    std::vector<int64_t> guard_load_;  // per VM; empty: no guard
+    std::vector<int64_t> guard_room_;  // per host
+    bool guard_on_ = false;
     std::vector<int32_t> anti_id_;
     std::vector<int32_t> domain_of_;  // per host: its anti-affinity domain
     // Per domain: (anti-group id, members in it), only for groups present.

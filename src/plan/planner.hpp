@@ -39,6 +39,9 @@ struct PlanOptions {
     double balance_mem_frac = 0.2;    // balance moves at most this fraction of all VM memory
     int64_t cooldown_s = 3600;        // a VM moved by the previous plan stays this long
     bool consolidate_alternatives = true;  // consolidate also tries dot-product placement
+    // [plan] placement_guard = "trigger": no target whose trigger forecast would call it hot
+    // with the VM added (TriggerPolicy::forecast_guard); "none": max-util only.
+    bool placement_guard = false;
     // [plan] improve: work units (candidate moves evaluated) of the improvement phase after a
     // consolidation or a balance, per shard and variant; 0: off.
     int64_t improve = 0;

@@ -71,6 +71,11 @@ PlannerState::PlannerState(const model::Fleet& fleet, const PlanOptions& opt,
         state_.move(vm, h);
         frozen_[static_cast<size_t>(vm)] = 1;
     }
+    if (opt.placement_guard && pol.trigger != nullptr) {
+        std::vector<int64_t> vm_load, host_line;
+        if (pol.trigger->forecast_guard(state_, ctx_, vm_load, host_line))
+            state_.set_guard(std::move(vm_load), host_line);
+    }
     // Sites, numbered in order of their names.
     std::vector<std::string> names;
     for (const auto& h : fleet.hosts) names.push_back(h.site);
@@ -123,6 +128,16 @@ void PlannerState::record(int32_t vm, int32_t target, MoveReason reason) {
     state_.move(vm, target);
 }
 
+template <typename Pick>
+std::optional<int32_t> PlannerState::unguarded_if_none(Pick pick) {
+    auto h = pick();
+    if (h || !state_.guarded()) return h;
+    state_.set_guard_active(false);
+    h = pick();
+    state_.set_guard_active(true);
+    return h;
+}
+
 std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on) {
     if (!may_fit_somewhere(vm)) return std::nullopt;  // no scan of every host for nothing
     // A shard leaves switching hosts on to the global step, which sees every active host.
@@ -131,11 +146,18 @@ std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on) {
     // Its own site first (with every fallback there, an off host included); then, where
     // cross_site lets this VM leave its site, anywhere.
     const int32_t src = state_.host_of(vm);
-    if (src == kNoHost) return choose_among(vm, power_on, /*cross=*/false);
+    if (src == kNoHost)
+        return unguarded_if_none([&] { return choose_among(vm, power_on, /*cross=*/false); });
     const uint8_t saved = allowed_[static_cast<size_t>(src)];
     allowed_[static_cast<size_t>(src)] = 0;
-    auto h = choose_among(vm, power_on, false);
-    if (!h && may_cross(vm)) h = choose_among(vm, power_on, true);
+    auto pick = [&] {
+        auto h = choose_among(vm, power_on, false);
+        if (!h && may_cross(vm)) h = choose_among(vm, power_on, true);
+        return h;
+    };
+    // A VM leaving a host in maintenance or being evacuated must go, guard or not; a hot
+    // spot's VM goes only where it makes no new one (else it would circle between hot spots).
+    auto h = evac_[static_cast<size_t>(src)] ? unguarded_if_none(pick) : pick();
     allowed_[static_cast<size_t>(src)] = saved;
     return h;
 }

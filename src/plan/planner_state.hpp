@@ -67,6 +67,10 @@ class PlannerState {
     // on (largest first by the same policy) when `power_on` allows it.
     std::optional<int32_t> choose(int32_t vm, bool power_on);
     std::optional<int32_t> choose_among(int32_t vm, bool power_on, bool cross);
+    // pick(), and once more without the placement guard when it finds nothing (a VM that must
+    // go somewhere: a new one, or one leaving a host being evacuated).
+    template <typename Pick>
+    std::optional<int32_t> unguarded_if_none(Pick pick);
 
     // ---- sites and migration limits ----
     enum class Work { kMandatory, kOptional };

@@ -1,8 +1,8 @@
 // The deterministic host scan shared by the placement policies: the allowed host that fits the VM
-// (PlacementState::fits) with the least score, ties broken by host id rank.
-// Thread-safety: reads the state only; large fleets are scanned in parallel with TBB. Determinism:
-// the minimum over (score, id rank) is a total order, so the result does not depend on how TBB
-// splits the range or on the number of threads. Scores must not be NaN.
+// (PlacementState::fits: max-util, the guard, anti-affinity) with the least score, ties broken by
+// host id rank. Thread-safety: reads the state only; large fleets are scanned in parallel with TBB.
+// Determinism: the minimum over (score, id rank) is a total order, so the result does not depend on
+// how TBB splits the range or on the number of threads. Scores must not be NaN.
 #pragma once
 
 #include <tbb/blocked_range.h>
@@ -57,6 +57,7 @@ std::optional<int32_t> scan_best_pruned(const model::PlacementState& state, int3
     static_assert(model::kDims == 3);
     const model::Resources dem = state.demand(vm);
     const bool grouped = state.anti_id(vm) >= 0;
+    const bool guarded = state.guarded();
     const uint8_t* ok = allowed.data();
     const model::Resources* room = &state.headroom(0);
     auto body = [&](int32_t lo, int32_t hi, ScanBest<Score> b) {
@@ -64,6 +65,7 @@ std::optional<int32_t> scan_best_pruned(const model::PlacementState& state, int3
             if (!ok[h]) continue;
             const model::Resources& r = room[h];
             if (dem[0] > r[0] || dem[1] > r[1] || dem[2] > r[2]) continue;
+            if (guarded && !state.guard_ok(vm, h)) continue;
             if ((grouped && state.anti_conflict(vm, h)) || !accept(h)) continue;
             if (b.host != model::kNoHost && beaten(h, b.score)) continue;
             b.offer(score(h), state.id_rank(h), h);

@@ -51,6 +51,14 @@ class TriggerPolicy {
     // evaluates the whole fleet; triggers with a per-host rule override it.
     virtual bool is_hot(const model::PlacementState& state, int32_t host,
                         const PolicyContext& ctx) const;
+    // For placement ("never a new hot spot"): where this trigger's verdict on a host is a sum
+    // over its VMs compared with a line (hot once sum >= line), fills vm_load (per VM) and
+    // host_line (per host) in integer units of CPU demand and returns true; the planner then
+    // refuses a target whose sum would reach its line with the VM added
+    // (PlacementState::set_guard). false (the default): no such rule, no guard.
+    virtual bool forecast_guard(const model::PlacementState& state, const PolicyContext& ctx,
+                                std::vector<int64_t>& vm_load,
+                                std::vector<int64_t>& host_line) const;
 };
 
 // Which VMs leave a hot host: returns VMs (not in `exclude`) whose departure brings the host

@@ -10,6 +10,11 @@ bool TriggerPolicy::is_hot(const model::PlacementState& state, int32_t host,
     return std::find(r.hot.begin(), r.hot.end(), host) != r.hot.end();
 }
 
+bool TriggerPolicy::forecast_guard(const model::PlacementState&, const PolicyContext&,
+                                   std::vector<int64_t>&, std::vector<int64_t>&) const {
+    return false;
+}
+
 bool ThresholdTrigger::is_hot(const model::PlacementState& state, int32_t h,
                               const PolicyContext&) const {
     for (int d = 0; d < model::kDims; ++d) {

@@ -234,11 +234,12 @@ class RobustSpreadTrigger final : public HistoryTrigger {
 // utilisation one migration time ahead; hot when safety × forecast >= 1.
 class LocalRegressionTrigger final : public HistoryTrigger {
   public:
-    LocalRegressionTrigger(Dims low, double fallback, int64_t window, double safety,
+    LocalRegressionTrigger(Dims low, double fallback, int64_t window, double safety, double guard,
                            double horizon_s, stats::LoessWeights weights, int iterations)
         : HistoryTrigger(low, fallback),
           window_(window),
           safety_(safety),
+          guard_(guard),
           horizon_s_(horizon_s),
           weights_(weights),
           iterations_(iterations) {}
@@ -254,36 +255,94 @@ class LocalRegressionTrigger final : public HistoryTrigger {
         return {predicted >= 1.0 ? Verdict::kHot : Verdict::kCool, predicted - 1.0};
     }
 
+  public:
+    // The plain (not robust) local regression is a weighted least-squares line whose weights
+    // depend on positions only, so its forecast is linear in the series: the host's forecast is
+    // the sum of its VMs' forecasts, each of the series the VM adds to the host's (its samples,
+    // padded with its oldest as host_load_series pads, or its demand now when it has none).
+    // Exact where the host has `window` samples and its horizon is its VMs' own (a host's is
+    // that of its largest VM: at least each VM's). Only once some VM has `window` samples.
+    bool forecast_guard(const model::PlacementState& state, const PolicyContext& ctx,
+                        std::vector<int64_t>& vm_load,
+                        std::vector<int64_t>& host_line) const override {
+        const model::History* hist = ctx.history;
+        if (iterations_ > 0 || safety_ <= 0 || guard_ <= 0 || hist == nullptr || hist->empty() ||
+            hist->length < window_)
+            return false;
+        const size_t len = static_cast<size_t>(window_);
+        vm_load.assign(static_cast<size_t>(state.vm_count()), 0);
+        // The forecast is Σ c_i · y_i: the coefficients once per horizon (the fit of each unit
+        // series), then a dot product per VM instead of a fit with its allocations.
+        std::vector<std::pair<double, std::vector<double>>> coefficients;
+        auto coefficients_for = [&](double steps) -> const std::vector<double>& {
+            for (const auto& [s, c] : coefficients)
+                if (s == steps) return c;
+            std::vector<double> c(len), unit(len, 0.0);
+            for (size_t i = 0; i < len; ++i) {
+                unit[i] = 1.0;
+                c[i] = stats::loess_forecast(unit, steps, weights_, 0);
+                unit[i] = 0.0;
+            }
+            coefficients.emplace_back(steps, std::move(c));
+            return coefficients.back().second;
+        };
+        for (int32_t v = 0; v < state.vm_count(); ++v) {
+            const auto* s = vm_series(*hist, v, model::kCpu);
+            double f = static_cast<double>(state.demand(v)[model::kCpu]);
+            if (s != nullptr) {
+                const auto& vm = state.fleet().vms[static_cast<size_t>(v)];
+                const double size = static_cast<double>(model::history_size(vm)[model::kCpu]);
+                const auto& c = coefficients_for(steps_for(vm, ctx, hist->interval_s));
+                f = 0;
+                for (size_t i = 0; i < len; ++i) {
+                    const size_t back = len - 1 - i;  // samples before now
+                    f += c[i] * (back < s->size() ? (*s)[s->size() - 1 - back] : s->front());
+                }
+                f *= size;
+            }
+            vm_load[static_cast<size_t>(v)] = static_cast<int64_t>(std::ceil(f));
+        }
+        host_line.resize(static_cast<size_t>(state.host_count()));
+        for (int32_t h = 0; h < state.host_count(); ++h)
+            host_line[static_cast<size_t>(h)] = static_cast<int64_t>(
+                std::ceil(guard_ * static_cast<double>(state.capacity(h)[model::kCpu]) / safety_));
+        return true;
+    }
+
   private:
-    // Whole intervals until a migration off the host would finish (at least one).
-    double horizon_steps(const model::PlacementState& state, int32_t h, const PolicyContext& ctx,
-                         int64_t interval_s) const {
+    // Whole intervals until a migration of `vm` would finish (at least one).
+    double steps_for(const model::Vm& v, const PolicyContext& ctx, int64_t interval_s) const {
         double seconds = horizon_s_;
         if (seconds < 0) {
             seconds = 0;
-            if (ctx.cost != nullptr) {
-                int32_t largest = -1;  // by mem_size, ties by the lower VM index
-                for (int32_t vm : state.vms_on(h)) {
-                    if (largest < 0 ||
-                        state.fleet().vms[static_cast<size_t>(vm)].mem_size_kib >
-                            state.fleet().vms[static_cast<size_t>(largest)].mem_size_kib)
-                        largest = vm;
-                }
-                if (largest >= 0) {
-                    const auto& v = state.fleet().vms[static_cast<size_t>(largest)];
-                    seconds =
-                        model::estimate_migration(static_cast<double>(v.mem_size_kib) / 1024.0,
-                                                  v.dirty_rate_mibps, *ctx.cost)
-                            .seconds;
-                }
-            }
+            if (ctx.cost != nullptr)
+                seconds = model::estimate_migration(static_cast<double>(v.mem_size_kib) / 1024.0,
+                                                    v.dirty_rate_mibps, *ctx.cost)
+                              .seconds;
         }
         const double interval = static_cast<double>(std::max<int64_t>(interval_s, 1));
         return std::max(1.0, std::ceil(seconds / interval));
     }
 
+    // Whole intervals until a migration off the host would finish: that of its largest VM.
+    double horizon_steps(const model::PlacementState& state, int32_t h, const PolicyContext& ctx,
+                         int64_t interval_s) const {
+        int32_t largest = -1;  // by mem_size, ties by the lower VM index
+        for (int32_t vm : state.vms_on(h)) {
+            if (largest < 0 || state.fleet().vms[static_cast<size_t>(vm)].mem_size_kib >
+                                   state.fleet().vms[static_cast<size_t>(largest)].mem_size_kib)
+                largest = vm;
+        }
+        if (largest < 0) {
+            const double interval = static_cast<double>(std::max<int64_t>(interval_s, 1));
+            return std::max(1.0, std::ceil(std::max(horizon_s_, 0.0) / interval));
+        }
+        return steps_for(state.fleet().vms[static_cast<size_t>(largest)], ctx, interval_s);
+    }
+
     int64_t window_;
     double safety_;
+    double guard_;  // a target's forecast × safety stays below this (hysteresis under 1)
     double horizon_s_;
     stats::LoessWeights weights_;
     int iterations_;
@@ -493,9 +552,9 @@ Factory regression_factory(bool robust) {
                                           ? stats::LoessWeights::kTricube
                                           : stats::LoessWeights::kUniform;
         const int iterations = robust ? static_cast<int>(p.integer("iterations")) : 0;
-        return made(std::make_unique<LocalRegressionTrigger>(dims(p, "_low"), p.real("fallback"),
-                                                             p.integer("window"), p.real("safety"),
-                                                             horizon, w, iterations));
+        return made(std::make_unique<LocalRegressionTrigger>(
+            dims(p, "_low"), p.real("fallback"), p.integer("window"), p.real("safety"),
+            robust ? 1.0 : p.real("guard"), horizon, w, iterations));
     };
 }
 
@@ -569,11 +628,17 @@ void register_history_triggers(Registries& r) {
                    "tricube (Loess) or uniform (ordinary least squares, as CloudSim 3.0.3 "
                    "computes)",
                    "weights")};
-    r.triggers.add({"lr", "",
-                    "hot when local regression forecasts CPU utilisation * safety >= 1 one "
-                    "migration time ahead",
-                    concat(lr_params, common_params())},
-                   regression_factory(false));
+    r.triggers.add(
+        {"lr", "",
+         "hot when local regression forecasts CPU utilisation * safety >= 1 one "
+         "migration time ahead",
+         concat(concat(lr_params, {real_param("guard", 1.0, 0.0, 1.0,
+                                              "with [plan] placement_guard = \"trigger\": a "
+                                              "target's safety * forecast with the VM added "
+                                              "stays below this (under 1: a band between "
+                                              "filling and relieving)")}),
+                common_params())},
+        regression_factory(false));
     lr_params.push_back(
         int_param("iterations", 2, 1, 20, "bisquare robustness re-weighting iterations"));
     r.triggers.add(

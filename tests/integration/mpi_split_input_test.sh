@@ -147,6 +147,13 @@ same_plan keyed
     --out "$T/unkeyed" >/dev/null 2>&1
 cmp -s "$T/unkeyed/plan.csv" "$T/keyed.1/plan.csv" && bad "history and traffic change nothing here" ||
     ok "history and traffic change the plan (the case tests something)"
+# The placement guard (each VM's lr forecast, summed per host in integers) on ranks as on one.
+printf '[plan]\ngoal = "auto"\nplacement_guard = "trigger"\n[policy]\ntrigger = { name = "lr", safety = 1.2, window = 4, guard = 0.8 }\nselection = { name = "min-migration-time" }\nplacement = { name = "affinity" }\n' >"$T/guarded.toml"
+run_pair guarded "$T/f/vms.csv" --config "$T/guarded.toml" --history "$T/history.csv" \
+    --traffic "$T/traffic.csv"
+same_plan guarded
+cmp -s "$T/guarded.1/plan.csv" "$T/keyed.1/plan.csv" && bad "the guard changes nothing here" ||
+    ok "the placement guard changes the plan (the case tests something)"
 # No rank parses more than 30% of any file's rows; together they parse each row once.
 for key in vm history traffic; do
     read -r most total n <<<"$("$PYTHON" -c "

@@ -137,16 +137,8 @@ TEST(PlanCosts, GangMembersSendSharedPagesOnceAndWanMovesCostMore) {
     EXPECT_NEAR(moves[2].estimate.sent_mib, 3000.0, 1e-9);
 }
 
-TEST(ProactiveRelief, AHistoryTriggerRelievesAHostBelowMaxUtil) {
-    // Host a is at 80% CPU (under max-util 0.9) but its VMs have risen steadily for 10 samples:
-    // lr forecasts it over the top and the planner moves a VM off; threshold does not.
-    auto f = testing::FleetBuilder()
-                 .host("a", 10, 65536, 1000)
-                 .host("b", 10, 65536, 1000)
-                 .vm("v1", "a", 4.5, 1024, 1)
-                 .vm("v2", "a", 3.5, 1024, 1)
-                 .vm("w", "b", 1, 1024, 1)
-                 .build();
+// Ten samples: VMs 0 and 1 rose steadily from 0.2 to 1.0 of their size, VM 2 stayed at 1.0.
+model::History two_rising_one_flat() {
     model::History h;
     h.interval_s = 300;
     h.length = 10;
@@ -157,6 +149,20 @@ TEST(ProactiveRelief, AHistoryTriggerRelievesAHostBelowMaxUtil) {
         h.cpu[1].push_back(frac);
         h.cpu[2].push_back(1.0f);
     }
+    return h;
+}
+
+TEST(ProactiveRelief, AHistoryTriggerRelievesAHostBelowMaxUtil) {
+    // Host a is at 80% CPU (under max-util 0.9) but its VMs have risen steadily for 10 samples:
+    // lr forecasts it over the top and the planner moves a VM off; threshold does not.
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 65536, 1000)
+                 .host("b", 10, 65536, 1000)
+                 .vm("v1", "a", 4.5, 1024, 1)
+                 .vm("v2", "a", 3.5, 1024, 1)
+                 .vm("w", "b", 1, 1024, 1)
+                 .build();
+    model::History h = two_rising_one_flat();
     PlanOptions o;
     o.goal = Goal::kHotspot;
     o.history = &h;
@@ -167,6 +173,57 @@ TEST(ProactiveRelief, AHistoryTriggerRelievesAHostBelowMaxUtil) {
     ASSERT_EQ(pro.moves.size(), 1u);
     EXPECT_EQ(f.hosts[static_cast<size_t>(pro.moves[0].target)].id, "b");
     EXPECT_EQ(pro.moves[0].reason, MoveReason::kHotspot);
+}
+
+TEST(ProactiveRelief, TheGuardSendsNoVmWhereTheTriggerWouldFlagANewHotSpot) {
+    // Host a is hot by lr's forecast (its VMs rose 0.2 .. 1.0 of their size: 1.089 next); b
+    // holds a flat 4-core VM, c is empty. Best fit sends the 4.5-core v1 to b (8.5 of 10 cores
+    // now, within max-util 0.9), where lr would forecast 4 + 4.5 · 1.089 = 8.9 cores: 1.2 ×
+    // 0.89 >= 1, a new hot spot. With the placement guard it goes to c.
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 65536, 1000)
+                 .host("b", 10, 65536, 1000)
+                 .host("c", 10, 65536, 1000)
+                 .vm("v1", "a", 4.5, 1024, 1)
+                 .vm("v2", "a", 3.5, 1024, 1)
+                 .vm("w", "b", 4, 1024, 1)
+                 .build();
+    model::History h = two_rising_one_flat();
+    PlanOptions o;
+    o.goal = Goal::kHotspot;
+    o.history = &h;
+    PhaseTimes t;
+    auto target_of = [&](bool guard) {
+        o.placement_guard = guard;
+        const Plan p = make_plan(f, o, testing::policies("lr"), t);
+        EXPECT_EQ(p.moves.size(), 1u);
+        if (p.moves.size() != 1) return std::string();
+        EXPECT_EQ(f.vms[static_cast<size_t>(p.moves[0].vm)].id, "v1");
+        return f.hosts[static_cast<size_t>(p.moves[0].target)].id;
+    };
+    EXPECT_EQ(target_of(false), "b");
+    EXPECT_EQ(target_of(true), "c");
+    // With c as full as b, a new 4.5-core VM without history, which the guard keeps off b and c
+    // (4 + 4.5 cores >= 8.33) and max-util off a, is still placed (it must go somewhere), by
+    // max-util alone.
+    f.vms.push_back(f.vms[2]);
+    f.vms.back().id = "new";
+    f.vms.back().host = model::kNoHost;
+    f.vms.back().demand[model::kCpu] = 4500;
+    f.vms.push_back(f.vms[2]);
+    f.vms.back().id = "w2";
+    f.vms.back().host = 2;
+    f.index();
+    h.cpu.push_back({});
+    h.cpu.push_back(h.cpu[2]);
+    o.placement_guard = true;
+    o.goal = Goal::kAuto;
+    const Plan placed = make_plan(f, o, testing::policies("lr"), t);
+    std::string where = "(not placed)";
+    for (const Move& m : placed.moves)
+        if (f.vms[static_cast<size_t>(m.vm)].id == "new")
+            where = f.hosts[static_cast<size_t>(m.target)].id;
+    EXPECT_TRUE(where == "b" || where == "c") << where;
 }
 
 TEST(Stability, ReplanningThePlannedFleetMovesNothing) {

@@ -225,6 +225,65 @@ TEST(HistoryTrigger, LrWithUniformWeightsIsOrdinaryLeastSquares) {
     EXPECT_GT(tricube, ols);
 }
 
+TEST(HistoryTrigger, LrGuardIsTheSumOfTheVmsForecastsTheTriggerJudges) {
+    // Host a: VM r rose 0.2, 0.3, 0.4 of the 10 cores (ordinary least squares: 0.5 next, 5,000
+    // millicores), VM c stays at 0.3 (3,000). Host b: x at 0.045 (450), y at 0.02 (200). lr's
+    // line at safety 1.2 is 10,000 / 1.2 = 8,333.3 millicores of forecast: a holds 8,000, so y
+    // fits under it and x does not, and the trigger, asked with each moved there, agrees.
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 65536, 10000)
+                 .host("b", 10, 65536, 10000)
+                 .vm("r", "a", 4, 1024, 1)
+                 .vm("c", "a", 3, 1024, 1)
+                 .vm("x", "b", 0.45, 1024, 1)
+                 .vm("y", "b", 0.2, 1024, 1)
+                 .build();
+    for (auto& vm : f.vms) vm.cpu_alloc_millicores = 10000;
+    model::History hist;
+    hist.interval_s = 300;
+    hist.cpu = {
+        {0.2f, 0.3f, 0.4f}, {0.3f, 0.3f, 0.3f}, {0.045f, 0.045f, 0.045f}, {0.02f, 0.02f, 0.02f}};
+    hist.mem.resize(4);
+    hist.net.resize(4);
+    hist.length = 3;
+    const Params lr = {
+        {"window", int64_t{3}}, {"weights", std::string("uniform")}, {"horizon_s", 300.0}};
+    auto t = make("lr", lr);
+    const auto ctx = with_history(hist);
+    model::PlacementState s(f, 1000000);
+    std::vector<int64_t> load, line;
+    ASSERT_TRUE(t->forecast_guard(s, ctx, load, line));
+    ASSERT_EQ(load.size(), 4u);
+    EXPECT_NEAR(static_cast<double>(load[0]), 5000, 1);
+    EXPECT_NEAR(static_cast<double>(load[1]), 3000, 1);
+    EXPECT_NEAR(static_cast<double>(load[2]), 450, 1);
+    EXPECT_NEAR(static_cast<double>(load[3]), 200, 1);
+    EXPECT_EQ(line, (std::vector<int64_t>{8334, 8334}));
+    s.set_guard(load, line);
+    EXPECT_FALSE(t->is_hot(s, 0, ctx));
+    EXPECT_FALSE(s.fits(2, 0));
+    EXPECT_TRUE(s.fits(3, 0));
+    s.move(3, 0);
+    EXPECT_FALSE(t->is_hot(s, 0, ctx));  // 1.2 × 0.82 < 1
+    EXPECT_EQ(s.guard_room(0), line[0] - load[0] - load[1] - load[3]);
+    s.move(3, 1);
+    s.move(2, 0);
+    EXPECT_TRUE(t->is_hot(s, 0, ctx));  // 1.2 × 0.845 >= 1
+    EXPECT_EQ(s.guard_room(1), line[1] - load[3]);
+    // Suspended, max-util alone decides; a guard below 1 leaves a band under the hot line.
+    s.move(2, 1);
+    s.set_guard_active(false);
+    EXPECT_TRUE(s.fits(2, 0));
+    Params banded = lr;
+    banded.emplace_back("guard", 0.9);
+    ASSERT_TRUE(make("lr", banded)->forecast_guard(s, ctx, load, line));
+    EXPECT_EQ(line, (std::vector<int64_t>{7500, 7500}));
+    // No guard from lrr (its re-weighting is not linear in the series), nor without history.
+    EXPECT_FALSE(make("lrr")->forecast_guard(s, ctx, load, line));
+    EXPECT_FALSE(t->forecast_guard(s, PolicyContext{}, load, line));
+    EXPECT_FALSE(make("threshold")->forecast_guard(s, ctx, load, line));
+}
+
 TEST(HistoryTrigger, ForecastFlagsAHostWhoseVmsTrendUp) {
     // Two hosts at 0.85 now (below max-util 0.9): on "up" the VM rose 0.7, 0.75, 0.8, 0.85
     // (Holt: 0.90 next), on "flat" it stayed at 0.85.
