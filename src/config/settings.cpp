@@ -107,8 +107,8 @@ std::vector<SettingParam> make_params() {
              [](Settings& s, bool v) { s.options.consolidate_alternatives = v; }),
         choice(
             "plan", "placement_guard", "none", {"none", "trigger"},
-            "trigger: no relief or consolidation target the trigger would call hot with the VM "
-            "added (lr, see its guard); none: max-util only",
+            "trigger: no target the trigger would forecast hot with the VM added (lr, see its "
+            "guard), save for VMs that must move; none: max-util only",
             "value",
             [](Settings& s, const std::string& v) { s.options.placement_guard = v == "trigger"; }),
         integer("plan", "improve", plan::PlanOptions{}.improve, 0, kNoLimit,

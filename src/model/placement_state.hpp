@@ -52,8 +52,10 @@ class PlacementState {
 
     // Would the host stay within its max-util limit (and its guard, below) with this VM added,
     // without putting two members of one anti-affinity group on it?
-    bool fits(int32_t vm, int32_t h) const {
-        return demand(vm).fits_within(headroom(h)) && guard_ok(vm, h) && !anti_conflict(vm, h);
+    bool fits(int32_t vm, int32_t h) const { return fits_unguarded(vm, h) && guard_ok(vm, h); }
+    // fits() without the guard: max-util and anti-affinity only (a VM going back where it was).
+    bool fits_unguarded(int32_t vm, int32_t h) const {
+        return demand(vm).fits_within(headroom(h)) && !anti_conflict(vm, h);
     }
 
     // The guard: one more scalar per VM and a line per host, beside max-util, that a host's sum
@@ -69,6 +71,20 @@ class PlacementState {
     bool guard_ok(int32_t vm, int32_t h) const {
         return !guard_on_ || guard_load(vm) < guard_room(h);
     }
+    // Suspends the guard for its lifetime and restores it as it was.
+    class GuardOff {
+      public:
+        explicit GuardOff(PlacementState& s) : s_(s), was_(s.guarded()) {
+            s.set_guard_active(false);
+        }
+        ~GuardOff() { s_.set_guard_active(was_); }
+        GuardOff(const GuardOff&) = delete;
+        GuardOff& operator=(const GuardOff&) = delete;
+
+      private:
+        PlacementState& s_;
+        bool was_;
+    };
     // Does the host (with AntiScope::kRack, its rack) hold another member of the VM's
     // anti_group?
     bool anti_conflict(int32_t vm, int32_t h) const {

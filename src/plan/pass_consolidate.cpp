@@ -110,7 +110,9 @@ void undo_partial_drains(PlannerState& s) {
     for (auto it = wasted.rbegin(); it != wasted.rend(); ++it) {
         const int32_t vm = *it;
         const Move& m = s.plan_.moves[static_cast<size_t>(s.move_index_[static_cast<size_t>(vm)])];
-        if (s.can_retarget(vm) && s.state_.fits(vm, m.source)) s.retarget(vm, m.source, m.reason);
+        // Back where it was: the placement guard does not apply (it held the VM before).
+        if (s.can_retarget(vm) && s.state_.fits_unguarded(vm, m.source))
+            s.retarget(vm, m.source, m.reason);
     }
 }
 
@@ -323,23 +325,33 @@ void consolidate_all(PlannerState& s, int keep_order, const std::vector<int32_t>
         const bool may_fit = s.may_fit_somewhere(vm);
         const PlannerState::Work work =
             forced ? PlannerState::Work::kMandatory : PlannerState::Work::kOptional;
-        auto t = may_fit ? s.place(vm, targets, work, false) : std::nullopt;
-        while (may_fit && !t) {
-            const int32_t h = open_next(s.home_site(vm));
-            if (h == kNoHost) break;
-            targets[static_cast<size_t>(h)] = 1;
-            if (!forced && h == src) break;  // its own host is kept now
-            t = s.place(vm, targets, work, false);
-        }
-        // An evacuated VM whose site is full may leave it where cross_site allows.
-        if (may_fit && !t && forced && s.may_cross(vm)) {
-            t = s.place(vm, targets, work, true);
-            while (!t) {
-                const int32_t h = open_next(-1);
+        auto attempt = [&]() -> std::optional<int32_t> {
+            auto t = may_fit ? s.place(vm, targets, work, false) : std::nullopt;
+            while (may_fit && !t) {
+                const int32_t h = open_next(s.home_site(vm));
                 if (h == kNoHost) break;
                 targets[static_cast<size_t>(h)] = 1;
-                t = s.place(vm, targets, work, true);
+                if (!forced && h == src) break;  // its own host is kept now
+                t = s.place(vm, targets, work, false);
             }
+            // An evacuated VM whose site is full may leave it where cross_site allows.
+            if (may_fit && !t && forced && s.may_cross(vm)) {
+                t = s.place(vm, targets, work, true);
+                while (!t) {
+                    const int32_t h = open_next(-1);
+                    if (h == kNoHost) break;
+                    targets[static_cast<size_t>(h)] = 1;
+                    t = s.place(vm, targets, work, true);
+                }
+            }
+            return t;
+        };
+        auto t = attempt();
+        // A VM that must go (new, evacuated) goes by max-util alone when the placement guard
+        // leaves it no host, as PlannerState::choose does.
+        if (!t && forced && may_fit && s.state_.guarded()) {
+            model::PlacementState::GuardOff off(s.state_);
+            t = attempt();
         }
         if (t) {
             s.record(vm, *t,

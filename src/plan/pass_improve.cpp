@@ -295,7 +295,9 @@ class Improver {
                     if (t == from[i]) continue;
                 }
                 const int64_t c = t == from[i] ? cost : cost + (from[i] == h ? 0 : move_kib);
-                if (!s_.state_.fits(vm, t)) continue;
+                // Its own host again needs no guard (it held the VM before).
+                if (!(t == from[i] ? s_.state_.fits_unguarded(vm, t) : s_.state_.fits(vm, t)))
+                    continue;
                 if (t != from[i] && !s_.may_go(vm, t)) continue;
                 if (!worth_moving(s_, h, base + c)) continue;
                 s_.state_.move(vm, t);

@@ -42,7 +42,7 @@ void separate_anti_affinity(PlannerState& s) {
                 s.plan_.unresolved.push_back({h, vm, shares + " and may not move now"});
                 continue;
             }
-            auto t = s.choose(vm, true);
+            auto t = s.choose(vm, true, /*must=*/true);
             if (!t) {
                 s.plan_.unresolved.push_back({h, vm, shares + ": " + s.why_unplaceable(vm)});
                 continue;

@@ -132,13 +132,11 @@ template <typename Pick>
 std::optional<int32_t> PlannerState::unguarded_if_none(Pick pick) {
     auto h = pick();
     if (h || !state_.guarded()) return h;
-    state_.set_guard_active(false);
-    h = pick();
-    state_.set_guard_active(true);
-    return h;
+    model::PlacementState::GuardOff off(state_);
+    return pick();
 }
 
-std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on) {
+std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on, bool must) {
     if (!may_fit_somewhere(vm)) return std::nullopt;  // no scan of every host for nothing
     // A shard leaves switching hosts on to the global step, which sees every active host.
     if (opt_.phase == Phase::kLocal) power_on = false;
@@ -155,9 +153,12 @@ std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on) {
         if (!h && may_cross(vm)) h = choose_among(vm, power_on, true);
         return h;
     };
-    // A VM leaving a host in maintenance or being evacuated must go, guard or not; a hot
-    // spot's VM goes only where it makes no new one (else it would circle between hot spots).
-    auto h = evac_[static_cast<size_t>(src)] ? unguarded_if_none(pick) : pick();
+    // A VM leaving a host in maintenance or being evacuated, or one above max-util, or one the
+    // caller says must go (anti-affinity), goes guard or not; a VM of a host that is hot only by
+    // the trigger's forecast goes only where it makes no new hot spot (else it would circle
+    // between hot spots).
+    const bool forced = must || evac_[static_cast<size_t>(src)] || state_.overloaded(src);
+    auto h = forced ? unguarded_if_none(pick) : pick();
     allowed_[static_cast<size_t>(src)] = saved;
     return h;
 }
@@ -234,7 +235,9 @@ std::string PlannerState::why_unplaceable(int32_t vm) const {
         return "VM " + fleet_.vms[static_cast<size_t>(vm)].id + " (" + describe_demand(dem) +
                ") is larger than any usable host at max-util";
     return "no usable host has room for VM " + fleet_.vms[static_cast<size_t>(vm)].id + " (" +
-           describe_demand(dem) + ")";
+           describe_demand(dem) + ")" +
+           (state_.guarded() ? " that the trigger would not forecast hot with it (placement guard)"
+                             : "");
 }
 
 void PlannerState::sort_decreasing(std::vector<int32_t>& vms) const {

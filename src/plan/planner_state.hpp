@@ -65,7 +65,8 @@ class PlannerState {
 
     // The placement policy's choice among allowed hosts; failing that, an off host is switched
     // on (largest first by the same policy) when `power_on` allows it.
-    std::optional<int32_t> choose(int32_t vm, bool power_on);
+    // `must`: the VM has to leave (anti-affinity): without the placement guard if need be.
+    std::optional<int32_t> choose(int32_t vm, bool power_on, bool must = false);
     std::optional<int32_t> choose_among(int32_t vm, bool power_on, bool cross);
     // pick(), and once more without the placement guard when it finds nothing (a VM that must
     // go somewhere: a new one, or one leaving a host being evacuated).

@@ -257,25 +257,29 @@ class LocalRegressionTrigger final : public HistoryTrigger {
 
   public:
     // The plain (not robust) local regression is a weighted least-squares line whose weights
-    // depend on positions only, so its forecast is linear in the series: the host's forecast is
-    // the sum of its VMs' forecasts, each of the series the VM adds to the host's (its samples,
-    // padded with its oldest as host_load_series pads, or its demand now when it has none).
-    // Exact where the host has `window` samples and its horizon is its VMs' own (a host's is
-    // that of its largest VM: at least each VM's). Only once some VM has `window` samples.
+    // depend on positions only, so its forecast is linear in the series: a host's forecast is
+    // the sum of what each of its VMs adds to the host's series (the VM's samples, padded with
+    // its oldest as host_load_series pads, or its demand now when it has none), each forecast
+    // at the VM's own horizon. lr forecasts a host at its largest VM's horizon: the sum equals
+    // lr's forecast where that is every VM's (one interval unless a migration takes longer),
+    // and may fall short of it on a host with a VM whose migration takes longer while another
+    // rises. (Counting every VM at the fleet's longest horizon too was tried and extrapolated
+    // noise: Bitbrains fleet 546 migrations against 378.) Where a host has fewer than `window`
+    // samples lr judges it by its fallback (current load). No guard while no VM has `window`
+    // samples.
     bool forecast_guard(const model::PlacementState& state, const PolicyContext& ctx,
                         std::vector<int64_t>& vm_load,
                         std::vector<int64_t>& host_line) const override {
         const model::History* hist = ctx.history;
-        if (iterations_ > 0 || safety_ <= 0 || guard_ <= 0 || hist == nullptr || hist->empty() ||
+        if (iterations_ > 0 || safety_ <= 0 || hist == nullptr || hist->empty() ||
             hist->length < window_)
             return false;
         const size_t len = static_cast<size_t>(window_);
-        vm_load.assign(static_cast<size_t>(state.vm_count()), 0);
-        // The forecast is Σ c_i · y_i: the coefficients once per horizon (the fit of each unit
-        // series), then a dot product per VM instead of a fit with its allocations.
-        std::vector<std::pair<double, std::vector<double>>> coefficients;
-        auto coefficients_for = [&](double steps) -> const std::vector<double>& {
-            for (const auto& [s, c] : coefficients)
+        // The forecast is Σ c_i · y_i: the coefficients of each horizon once (the fits of the
+        // unit series), then a dot product per VM instead of a fit with its allocations.
+        std::vector<std::pair<double, std::vector<double>>> known;
+        auto coefficients = [&](double steps) -> const std::vector<double>& {
+            for (const auto& [s, c] : known)
                 if (s == steps) return c;
             std::vector<double> c(len), unit(len, 0.0);
             for (size_t i = 0; i < len; ++i) {
@@ -283,16 +287,17 @@ class LocalRegressionTrigger final : public HistoryTrigger {
                 c[i] = stats::loess_forecast(unit, steps, weights_, 0);
                 unit[i] = 0.0;
             }
-            coefficients.emplace_back(steps, std::move(c));
-            return coefficients.back().second;
+            known.emplace_back(steps, std::move(c));
+            return known.back().second;
         };
+        vm_load.assign(static_cast<size_t>(state.vm_count()), 0);
         for (int32_t v = 0; v < state.vm_count(); ++v) {
             const auto* s = vm_series(*hist, v, model::kCpu);
             double f = static_cast<double>(state.demand(v)[model::kCpu]);
             if (s != nullptr) {
                 const auto& vm = state.fleet().vms[static_cast<size_t>(v)];
                 const double size = static_cast<double>(model::history_size(vm)[model::kCpu]);
-                const auto& c = coefficients_for(steps_for(vm, ctx, hist->interval_s));
+                const auto& c = coefficients(steps_for(vm, ctx, hist->interval_s));
                 f = 0;
                 for (size_t i = 0; i < len; ++i) {
                     const size_t back = len - 1 - i;  // samples before now
@@ -632,7 +637,7 @@ void register_history_triggers(Registries& r) {
         {"lr", "",
          "hot when local regression forecasts CPU utilisation * safety >= 1 one "
          "migration time ahead",
-         concat(concat(lr_params, {real_param("guard", 1.0, 0.0, 1.0,
+         concat(concat(lr_params, {real_param("guard", 1.0, 0.01, 1.0,
                                               "with [plan] placement_guard = \"trigger\": a "
                                               "target's safety * forecast with the VM added "
                                               "stays below this (under 1: a band between "

@@ -226,6 +226,57 @@ TEST(ProactiveRelief, TheGuardSendsNoVmWhereTheTriggerWouldFlagANewHotSpot) {
     EXPECT_TRUE(where == "b" || where == "c") << where;
 }
 
+TEST(ProactiveRelief, TheGuardYieldsToVmsThatMustMove) {
+    // b and c each hold a flat 4.5-core VM, so a VM of 4 cores or more on either reaches lr's
+    // line (8.33 cores at safety 1.2): the guard refuses both. A new 4.5-core VM must still be
+    // placed under every goal (consolidate places it in its own pass), and a host above max-util
+    // (a: 5
+    // + 4.5 cores > 9, flat) must still be relieved; only a host hot by forecast alone keeps
+    // its VMs rather than make a new hot spot.
+    auto f = testing::FleetBuilder()
+                 .host("a", 10, 65536, 1000)
+                 .host("b", 10, 65536, 1000)
+                 .host("c", 10, 65536, 1000)
+                 .vm("v1", "a", 5, 1024, 1)
+                 .vm("v2", "a", 4.5, 1024, 1)
+                 .vm("w", "b", 4.5, 1024, 1)
+                 .vm("w2", "c", 4.5, 1024, 1)
+                 .build();
+    model::History h;
+    h.interval_s = 300;
+    h.length = 10;
+    h.cpu.assign(4, std::vector<float>(10, 1.0f));
+    PlanOptions o;
+    o.history = &h;
+    o.placement_guard = true;
+    PhaseTimes t;
+    o.goal = Goal::kHotspot;
+    const Plan over = make_plan(f, o, testing::policies("lr"), t);
+    ASSERT_EQ(over.moves.size(), 1u);
+    EXPECT_EQ(over.moves[0].reason, MoveReason::kHotspot);
+    EXPECT_TRUE(over.unresolved.empty());
+    // a at 8.5 cores (within max-util) but hot by forecast (v2 rose 0.2 .. 1.0: 4.9 cores
+    // next): no move with the guard, one without.
+    f.vms[0].demand[model::kCpu] = 4000;
+    h.cpu[1] = two_rising_one_flat().cpu[0];
+    const Plan proactive = make_plan(f, o, testing::policies("lr"), t);
+    EXPECT_TRUE(proactive.moves.empty());
+    o.placement_guard = false;
+    EXPECT_EQ(make_plan(f, o, testing::policies("lr"), t).moves.size(), 1u);
+    o.placement_guard = true;
+    f.vms.push_back(f.vms[1]);
+    f.vms.back().id = "new";
+    f.vms.back().host = model::kNoHost;
+    f.index();
+    h.cpu.push_back({});
+    for (Goal g : {Goal::kAuto, Goal::kConsolidate, Goal::kHotspot}) {
+        o.goal = g;
+        const Plan p = make_plan(f, o, testing::policies("lr"), t);
+        const Move* m = move_of(f, p, "new");
+        EXPECT_NE(m, nullptr) << to_string(g);
+    }
+}
+
 TEST(Stability, ReplanningThePlannedFleetMovesNothing) {
     for (Goal goal : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance, Goal::kHotspot}) {
         auto f = testing::FleetBuilder()
