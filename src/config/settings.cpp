@@ -394,8 +394,9 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.targeted_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_percent", kSearch.aimed_percent, 0, 100,
                 "share of steps (percent) aimed at the load cost: off the costliest or onto the "
-                "roomiest of sampled machines (with repack_percent and chain_percent at most 100; "
-                "these shares come out of the plain moves' 55% first, then the swaps' 45%)",
+                "roomiest of sampled machines (with repack_percent, chain_percent and "
+                "home_percent at most 100; these shares come out of the plain moves' 55% first, "
+                "then the swaps' 45%)",
                 [](Settings& s, int64_t v) { s.roadef.aimed_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_candidates", kSearch.aimed_candidates, 1, 100000,
                 "an aimed step takes the best of so many moves and as many swaps",

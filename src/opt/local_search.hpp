@@ -77,7 +77,10 @@ struct SearchOptions {
     // of h moving on to a random machine; the best of aimed_candidates of each. Going home gives
     // back the transient room the process holds on h and the room it takes where it is, which no
     // other step aims at. repack + aimed + chain + home percent is at most 100.
-    int home_percent = 0;
+    // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Home steps and a transient
+    // price"): 10% took a2_2 from 1,066M to 966M (mean), a2_3 1,440M to 1,375M, a1_4 273M to
+    // 261M, a2_5 unchanged; 20% and 30% were no better and cost a2_5.
+    int home_percent = 10;
     // Price of transient room, for the acceptance test only: a process away from its initial
     // machine adds transient_price x sum over transient resources r of weight_load[r] x its
     // requirement of r to the objective the late acceptance compares, so that the first steps do
@@ -85,7 +88,10 @@ struct SearchOptions {
     // gains. The price falls linearly to 0 at transient_price_fade percent of the budget (work
     // limit, or the time limit at lahc_work_per_second), after which the search is the plain one;
     // the best solution is always kept by the true objective. 0: off.
-    double transient_price = 0;
+    // Measured with home steps at 10% (same runs): 0.5 fading at 50% gave a2_2 949M, a2_3 1,339M
+    // against 966M and 1,375M without a price; 1.0, or fading at 100% or 25%, no better. Alone
+    // (no home steps) 0.3 and 1.0 did not help a2_2.
+    double transient_price = 0.5;
     int transient_price_fade = 50;
     // A search whose best has not improved for this many rounds, and is worse than the best of
     // all searches, restarts from that best; 0: never.
