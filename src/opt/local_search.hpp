@@ -73,8 +73,9 @@ struct SearchOptions {
     // machine).
     int chain_percent = 0;
     // Share of steps that are home steps: a process away from its initial machine h (the first
-    // of up to eight drawn) goes back to h, alone, swapped with a process of h, or with a process
-    // of h moving on to a random machine; the best of aimed_candidates of each. Going home gives
+    // of up to eight drawn) goes back to h, alone, swapped with a process of h, with a process
+    // of h moving on to a random machine, or with a process of a costly machine taking its place;
+    // the best of aimed_candidates of each. Going home gives
     // back the transient room the process holds on h and the room it takes where it is, which no
     // other step aims at. repack + aimed + chain + home percent is at most 100.
     // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Home steps and a transient

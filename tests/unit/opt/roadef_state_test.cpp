@@ -153,12 +153,14 @@ TEST(RoadefState, ChainDeltaEqualsTryChange) {
     EXPECT_GT(to_source, 2000);
 }
 
-// The home step's three shapes (local_search.cpp, home_step) against try_change: a process x
-// away from its initial machine h goes back alone, swapped with a process y of h, or with y moving
+// The home step's four shapes (local_search.cpp, home_step) against try_change: a process x
+// away from its initial machine h goes back alone, swapped with a process y of h, with y moving
 // on to a random machine (chain_delta with x's target being x's initial machine, whose transient
-// room x already holds). Random moves applied in between keep many processes away from home.
+// room x already holds), or with a random process z taking x's place (chain_delta with x the
+// process that moves on, to its initial machine). Random moves applied in between keep many
+// processes away from home.
 TEST(RoadefState, HomeStepDeltasEqualTryChange) {
-    int64_t feasible = 0, infeasible = 0, home_moves = 0;
+    int64_t feasible = 0, infeasible = 0, home_moves = 0, replaced = 0;
     for (uint64_t seed = 1; seed <= 8; ++seed) {
         const RoadefModel md = testing::random_instance(seed);
         RoadefState st(md);
@@ -176,9 +178,15 @@ TEST(RoadefState, HomeStepDeltasEqualTryChange) {
             const std::vector<int32_t> before = st.assignment();
             std::vector<Reassign> ch = {{P(p), Mi(h)}};
             std::optional<int64_t> fast;
-            const uint64_t how = rng.below(3);
+            const uint64_t how = rng.below(4);
             const auto& at_h = st.processes_on(Mi(h));
-            if (how == 0 || at_h.empty()) {
+            if (how == 3) {
+                const auto z = static_cast<int32_t>(rng.below(P_));
+                if (z == p || st.assignment()[z] == b) continue;
+                fast = st.chain_delta(P(z), Mi(b), P(p), Mi(h));
+                ch = {{P(z), Mi(b)}, {P(p), Mi(h)}};
+                ++replaced;
+            } else if (how == 0 || at_h.empty()) {
                 fast = st.move_delta(P(p), Mi(h));
                 ++home_moves;
             } else {
@@ -209,6 +217,7 @@ TEST(RoadefState, HomeStepDeltasEqualTryChange) {
     EXPECT_GT(feasible, 1000) << infeasible << " infeasible";
     EXPECT_GT(infeasible, 1000);
     EXPECT_GT(home_moves, 1000);
+    EXPECT_GT(replaced, 1000);
 }
 
 TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
