@@ -397,9 +397,13 @@ struct Searcher {
 };
 
 // Continues searcher `s` for `budget` work; returns the work done. Afterwards s.best.assignment
-// holds its best assignment (copied out of the state if the state is the best).
+// holds its best assignment (copied out of the state if the state is the best). `work_before` is
+// the work of all searches before this round: the transient price fades within the round too,
+// every kPriceWork work, as if every search had done this one's work so far (so a short run of
+// one round is not priced to its end, and the price depends on this search's work alone).
+constexpr int64_t kPriceWork = 4096;
 int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64_t index,
-                   int64_t budget, Stop& stop) {
+                   int64_t budget, int64_t work_before, Stop& stop) {
     RoadefState& st = s.st;
     const RoadefModel& md = st.model();
     CounterRng rng(opt.seed, round, index);
@@ -409,7 +413,12 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
     std::vector<Reassign> changes;
     // The clock is read every 256 iterations (not accepted steps, which may stall).
     uint64_t iteration = 0;
+    int64_t price_at = kPriceWork;
     while (work < budget) {
+        if (s.price != 0 && work >= price_at) {
+            s.set_price(transient_price_at(opt, work_before + opt.searches * work));
+            price_at = work + kPriceWork;
+        }
         if ((iteration++ & 255) == 0 && stop.check()) break;
         const uint64_t kind = rng.below(100);
         std::optional<int64_t> delta;
@@ -554,7 +563,8 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
         }
         if (stop.check()) break;
         std::vector<int64_t> before(K), done(K, 0);
-        const double price = transient_price_at(opt, res.work);
+        const int64_t work_before = res.work;
+        const double price = transient_price_at(opt, work_before);
         for (size_t i = 0; i < K; ++i) {
             before[i] = searchers[i].best.objective;
             searchers[i].set_price(price);
@@ -564,7 +574,8 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
             if (opt.work >= 0)  // the last searches of the last round take what is left
                 budget = std::clamp<int64_t>(opt.work - res.work - static_cast<int64_t>(i) * share,
                                              0, share);
-            if (budget > 0) done[i] = run_search(searchers[i], opt, round, i, budget, stop);
+            if (budget > 0)
+                done[i] = run_search(searchers[i], opt, round, i, budget, work_before, stop);
         });
         size_t pick = K;
         for (size_t i = 0; i < K; ++i) {

@@ -1,8 +1,11 @@
-// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over five
+// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over six
 // neighbourhoods (move one process, swap two processes, re-pack a few machines exactly,
 // src/opt/repack.hpp, an aimed step: the best of several moves and swaps of a process that
-// needs much of a resource over safety capacity, and a chain step: such a process moves to a
-// machine whose room a process of it makes by moving on), run as independent searches in rounds.
+// needs much of a resource over safety capacity, a chain step: such a process moves to a
+// machine whose room a process of it makes by moving on, and a home step: a process away from
+// its initial machine goes back, giving back the transient room it holds), run as independent
+// searches in rounds. Early on, the acceptance test prices the transient room that processes
+// away from home hold (SearchOptions::transient_price).
 //
 // Rounds: `searches` searches start from the initial assignment and keep their state and their
 // late-acceptance history from round to round; each round continues every search with its own
