@@ -82,8 +82,9 @@ struct SearchOptions {
     // back the transient room the process holds on h and the room it takes where it is, which no
     // other step aims at. repack + aimed + chain + home percent is at most 100.
     // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Home steps and a transient
-    // price"): 10% took a2_2 from 1,066M to 966M (mean), a2_3 1,440M to 1,375M, a1_4 273M to
-    // 261M, a2_5 unchanged; 20% and 30% were no better and cost a2_5.
+    // price"; the price then updated once per round): 10% took a2_2 from 1,066M to 966M (mean),
+    // a2_3 1,440M to 1,375M, a1_4 273M to 261M, a2_5 unchanged; 20% and 30% were no better and cost
+    // a2_5.
     int home_percent = 10;
     // Price of transient room, for the acceptance test only: a process away from its initial
     // machine adds transient_price x sum over transient resources r of weight_load[r] x its
