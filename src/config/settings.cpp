@@ -400,8 +400,9 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.targeted_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_percent", kSearch.aimed_percent, 0, 100,
                 "share of steps (percent) aimed at the load cost: off the costliest or onto the "
-                "roomiest of sampled machines (with repack_percent and chain_percent at most 100; "
-                "these shares come out of the plain moves' 55% first, then the swaps' 45%)",
+                "roomiest of sampled machines (with repack_percent, chain_percent and "
+                "home_percent at most 100; these shares come out of the plain moves' 55% first, "
+                "then the swaps' 45%)",
                 [](Settings& s, int64_t v) { s.roadef.aimed_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_candidates", kSearch.aimed_candidates, 1, 100000,
                 "an aimed step takes the best of so many moves and as many swaps",
@@ -410,6 +411,18 @@ std::vector<SettingParam> make_params() {
                 "share of steps (percent) that are chain steps: a process of a costly machine "
                 "moves, alone or ejecting one of the target's processes further",
                 [](Settings& s, int64_t v) { s.roadef.chain_percent = static_cast<int>(v); }),
+        integer("roadef", "home_percent", kSearch.home_percent, 0, 100,
+                "share of steps (percent) that are home steps: a process away from its initial "
+                "machine goes back, alone, swapped with or ejecting a process there",
+                [](Settings& s, int64_t v) { s.roadef.home_percent = static_cast<int>(v); }),
+        real("roadef", "transient_price", kSearch.transient_price, 0.0, 1000.0,
+             "price of transient room in the acceptance test: a process away from its initial "
+             "machine adds this times its load-weighted transient requirement (0: off)",
+             [](Settings& s, double v) { s.roadef.transient_price = v; }),
+        integer(
+            "roadef", "transient_price_fade", kSearch.transient_price_fade, 0, 100,
+            "the transient price falls linearly to 0 at this percent of the budget",
+            [](Settings& s, int64_t v) { s.roadef.transient_price_fade = static_cast<int>(v); }),
         integer("roadef", "restart_rounds", kSearch.restart_rounds, 0, kNoLimit,
                 "a search not improving for so many rounds restarts from the best of all "
                 "(0: never)",
@@ -439,7 +452,9 @@ std::vector<std::string> cross_check(const Settings& s) {
         out.push_back("sim.best_mem_hot: must be at least sim.best_mem_pack");
     if (s.sim.max_power_w < s.sim.idle_power_w)
         out.push_back("sim.max_power_w: must be at least sim.idle_power_w");
-    if (s.roadef.repack_percent + s.roadef.aimed_percent + s.roadef.chain_percent > 100) {
+    if (s.roadef.repack_percent + s.roadef.aimed_percent + s.roadef.chain_percent +
+            s.roadef.home_percent >
+        100) {
         // Named after the largest share the config changed (the sum cannot exceed the limit
         // at the defaults), so the message carries that key's line.
         const opt::SearchOptions d;
@@ -447,10 +462,12 @@ std::vector<std::string> cross_check(const Settings& s) {
         for (const auto& [v, dv, name] :
              {std::tuple{s.roadef.repack_percent, d.repack_percent, "repack_percent"},
               std::tuple{s.roadef.aimed_percent, d.aimed_percent, "aimed_percent"},
-              std::tuple{s.roadef.chain_percent, d.chain_percent, "chain_percent"}})
+              std::tuple{s.roadef.chain_percent, d.chain_percent, "chain_percent"},
+              std::tuple{s.roadef.home_percent, d.home_percent, "home_percent"}})
             if (v != dv && v > key.first) key = {v, name};
         out.push_back("roadef." + std::string(key.second) +
-                      ": repack_percent + aimed_percent + chain_percent must be at most 100");
+                      ": repack_percent + aimed_percent + chain_percent + home_percent must be "
+                      "at most 100");
     }
     return out;
 }

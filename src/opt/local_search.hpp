@@ -1,8 +1,11 @@
-// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over five
+// The improvement search over a RoadefState: late acceptance hill climbing (LAHC) over six
 // neighbourhoods (move one process, swap two processes, re-pack a few machines exactly,
 // src/opt/repack.hpp, an aimed step: the best of several moves and swaps of a process that
-// needs much of a resource over safety capacity, and a chain step: such a process moves to a
-// machine whose room a process of it makes by moving on), run as independent searches in rounds.
+// needs much of a resource over safety capacity, a chain step: such a process moves to a
+// machine whose room a process of it makes by moving on, and a home step: a process away from
+// its initial machine goes back, giving back the transient room it holds), run as independent
+// searches in rounds. Early on, the acceptance test prices the transient room that processes
+// away from home hold (SearchOptions::transient_price).
 //
 // Rounds: `searches` searches start from the initial assignment and keep their state and their
 // late-acceptance history from round to round; each round continues every search with its own
@@ -28,9 +31,9 @@ namespace fp::opt {
 
 // The longest late-acceptance history (entries per search).
 constexpr int64_t kMaxLahcLength = 100000;
-// Steps are drawn in percent: re-packs, aimed steps and chain steps first (their shares summed
-// at most 100), then plain moves up to kMovesEndPercent, then swaps: the special steps take
-// their shares from the moves' 55% first, then from the swaps' 45%.
+// Steps are drawn in percent: re-packs, aimed steps, chain steps and home steps first (their
+// shares summed at most 100), then plain moves up to kMovesEndPercent, then swaps: the special
+// steps take their shares from the moves' 55% first, then from the swaps' 45%.
 constexpr int kMovesEndPercent = 55;
 
 struct SearchOptions {
@@ -72,6 +75,29 @@ struct SearchOptions {
     // 368M against 370M and 369M: no clear gain, and those runs took 20-30% longer (loaded
     // machine).
     int chain_percent = 0;
+    // Share of steps that are home steps: a process away from its initial machine h (the first
+    // of up to eight drawn) goes back to h, alone, swapped with a process of h, with a process
+    // of h moving on to a random machine, or with a process of a costly machine taking its place;
+    // the best of aimed_candidates of each. Going home gives
+    // back the transient room the process holds on h and the room it takes where it is, which no
+    // other step aims at. repack + aimed + chain + home percent is at most 100.
+    // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Home steps and a transient
+    // price"; the price then updated once per round): 10% took a2_2 from 1,066M to 966M (mean),
+    // a2_3 1,440M to 1,375M, a1_4 273M to 261M, a2_5 unchanged; 20% and 30% were no better and cost
+    // a2_5.
+    int home_percent = 10;
+    // Price of transient room, for the acceptance test only: a process away from its initial
+    // machine adds transient_price x sum over transient resources r of weight_load[r] x its
+    // requirement of r to the objective the late acceptance compares, so that the first steps do
+    // not spend the transient room (which only a process returning home gives back) on small
+    // gains. The price falls linearly to 0 at transient_price_fade percent of the budget (work
+    // limit, or the time limit at lahc_work_per_second), after which the search is the plain one;
+    // the best solution is always kept by the true objective. 0: off.
+    // Measured with home steps at 10% (same runs): 0.5 fading at 50% gave a2_2 949M, a2_3 1,339M
+    // against 966M and 1,375M without a price; 1.0, or fading at 100% or 25%, no better. Alone
+    // (no home steps) 0.3 and 1.0 did not help a2_2.
+    double transient_price = 0.5;
+    int transient_price_fade = 50;
     // A search whose best has not improved for this many rounds, and is worse than the best of
     // all searches, restarts from that best; 0: never.
     int64_t restart_rounds = 2;
@@ -87,6 +113,14 @@ struct SearchResult {
 };
 
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
+// The budget in work that sizes the history and fades the transient price: the work limit, or
+// the time limit at the nominal lahc_work_per_second.
+double nominal_budget(const SearchOptions& options);
+// The transient price in force after `work_done` of the nominal budget (see transient_price).
+double transient_price_at(const SearchOptions& options, int64_t work_done);
+// What a process away from its initial machine costs per unit of transient price: the sum over
+// transient resources of weight_load x requirement (0 for a model without transient resources).
+std::vector<int64_t> transient_weights(const RoadefModel& model);
 // The late-acceptance history length a search uses: options.lahc_length, longer with the
 // budget when options.lahc_work_per_entry > 0 (see SearchOptions::lahc_length).
 int64_t lahc_history_length(const SearchOptions& options);

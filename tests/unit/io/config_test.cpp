@@ -247,7 +247,8 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
                                       "targeted_percent = 40\naimed_percent = 30\n"
                                       "aimed_candidates = 2\nrestart_rounds = 0\n"
                                       "lahc_work_per_entry = 0\nlahc_work_per_second = 5\n"
-                                      "chain_percent = 10\n"));
+                                      "chain_percent = 10\nhome_percent = 7\n"
+                                      "transient_price = 0.25\ntransient_price_fade = 30\n"));
     ASSERT_TRUE(rc.has_value()) << rc.error().msg;
     const opt::SearchOptions& o = rc->roadef;
     EXPECT_EQ(o.searches, 3);
@@ -262,6 +263,9 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
     EXPECT_EQ(o.lahc_work_per_entry, 0);
     EXPECT_EQ(o.lahc_work_per_second, 5);
     EXPECT_EQ(o.chain_percent, 10);
+    EXPECT_EQ(o.home_percent, 7);
+    EXPECT_DOUBLE_EQ(o.transient_price, 0.25);
+    EXPECT_EQ(o.transient_price_fade, 30);
     EXPECT_EQ(rc->expanded_toml.find("[roadef]"), std::string::npos) << rc->expanded_toml;
     EXPECT_NE(rc->roadef_toml.find("\nlahc_length = 7\n"), std::string::npos) << rc->roadef_toml;
     EXPECT_EQ(config_json(*rc)["roadef"]["repack_nodes"], 99);
@@ -301,7 +305,7 @@ TEST(LoadConfig, RoadefErrorsNameFileLineAndKey) {
                            std::string("[roadef]\nrepack_percent = 50\naimed_percent = 60\n"));
     ASSERT_FALSE(mix.has_value());
     EXPECT_NE(mix.error().msg.find("c.toml:3:roadef.aimed_percent: repack_percent + aimed_percent "
-                                   "+ chain_percent must be at most 100"),
+                                   "+ chain_percent + home_percent must be at most 100"),
               std::string::npos)
         << mix.error().msg;
     auto chain = load_config(

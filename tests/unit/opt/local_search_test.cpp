@@ -56,7 +56,8 @@ TEST(LocalSearch, ImprovesAndStaysFeasible) {
 // (optimise asserts the final objective against a from-scratch evaluation), the result is
 // feasible and better, and the work limit is exact even though one step evaluates several
 // candidates.
-void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent) {
+void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent, int home_percent = 0,
+                                        double transient_price = 0) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
         const RoadefModel md = testing::random_instance(seed, 10, 60);
         SearchOptions opt;
@@ -67,6 +68,8 @@ void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent) {
         opt.repack_percent = 0;
         opt.aimed_percent = aimed_percent;
         opt.chain_percent = chain_percent;
+        opt.home_percent = home_percent;
+        opt.transient_price = transient_price;
         const SearchResult r = optimise(md, opt);
         EXPECT_EQ(r.work, opt.work) << "seed " << seed;
         EXPECT_FALSE(first_violation(md, r.assignment).has_value());
@@ -83,6 +86,70 @@ TEST(LocalSearch, AimedStepsAloneImproveExactlyAndStayFeasible) {
 // moving on).
 TEST(LocalSearch, ChainStepsAloneImproveExactlyAndStayFeasible) {
     expect_steps_alone_improve_exactly(0, 100);
+}
+
+// Home steps (a process away from its initial machine goes back, alone, swapped or ejecting a
+// process there) take 30% of the steps, aimed steps 20%; the other half are plain moves and
+// swaps, which with the aimed steps take processes away from home for the home steps to bring
+// back.
+TEST(LocalSearch, HomeStepsImproveExactlyAndStayFeasible) {
+    expect_steps_alone_improve_exactly(20, 0, 30);
+}
+
+// With a transient price (the acceptance test's objective plus the price of the transient room
+// held), the search still reports the true objective exactly (optimise asserts it against a
+// from-scratch evaluation), improves and stays feasible.
+TEST(LocalSearch, PricedSearchImprovesExactlyAndStaysFeasible) {
+    expect_steps_alone_improve_exactly(20, 0, 10, 2.0);
+}
+
+// The transient price fades linearly from transient_price to 0 at transient_price_fade percent
+// of the budget (the work limit, or the time limit at the nominal rate); 0 when off. A process's
+// transient weight sums weight_load x requirement over the transient resources only.
+TEST(LocalSearch, TransientPriceFadesWithTheBudget) {
+    SearchOptions opt;
+    opt.work = 1000;
+    opt.transient_price = 0.5;
+    opt.transient_price_fade = 50;
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 0), 0.5);
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 250), 0.25);
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 500), 0.0);
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 900), 0.0);
+    opt.work = -1;
+    opt.time_limit_seconds = 2;
+    opt.lahc_work_per_second = 1000;  // nominal budget 2,000: the price is gone at 1,000
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 500), 0.25);
+    opt.transient_price_fade = 0;
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 0), 0.0);
+    opt.transient_price_fade = 100;
+    opt.transient_price = 0;
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 0), 0.0);
+
+    const RoadefModel md = testing::random_instance(3, 4, 6);  // resource 0 transient, weight 10
+    const std::vector<int64_t> w = transient_weights(md);
+    ASSERT_EQ(w.size(), 6u);
+    for (int32_t p = 0; p < md.processes; ++p)
+        EXPECT_EQ(w[static_cast<size_t>(p)], 10 * md.req(p, 0)) << p;
+}
+
+// The price and home steps keep the result independent of the thread count, and the price
+// changes the search (it is used).
+TEST(LocalSearch, PricedHomeStepsGiveTheSameResultForAnyThreadCount) {
+    const RoadefModel md = testing::random_instance(11, 12, 80);
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.work = 800000;
+    opt.round_work = 40000;
+    opt.home_percent = 10;
+    opt.transient_price = 1.0;
+    const SearchResult one = run_with_threads(md, opt, 1);
+    for (size_t t : {2, 4}) {
+        const SearchResult r = run_with_threads(md, opt, t);
+        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
+        EXPECT_EQ(r.parts, one.parts);
+    }
+    opt.transient_price = 0;
+    EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
 }
 
 // The late-acceptance history: at least lahc_length, longer with the work each search gets (or

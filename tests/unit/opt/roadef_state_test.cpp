@@ -153,6 +153,73 @@ TEST(RoadefState, ChainDeltaEqualsTryChange) {
     EXPECT_GT(to_source, 2000);
 }
 
+// The home step's four shapes (local_search.cpp, home_step) against try_change: a process x
+// away from its initial machine h goes back alone, swapped with a process y of h, with y moving
+// on to a random machine (chain_delta with x's target being x's initial machine, whose transient
+// room x already holds), or with a random process z taking x's place (chain_delta with x the
+// process that moves on, to its initial machine). Random moves applied in between keep many
+// processes away from home.
+TEST(RoadefState, HomeStepDeltasEqualTryChange) {
+    int64_t feasible = 0, infeasible = 0, home_moves = 0, replaced = 0;
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+        const RoadefModel md = testing::random_instance(seed);
+        RoadefState st(md);
+        CounterRng rng(seed, 4, 0);
+        const auto P_ = static_cast<uint64_t>(md.processes);
+        const auto M_ = static_cast<uint64_t>(md.machines);
+        for (int step = 0; step < 8000; ++step) {
+            const auto p = static_cast<int32_t>(rng.below(P_));
+            const int32_t h = md.initial[p], b = st.assignment()[p];
+            if (b == h) {  // not away: a random move, applied when feasible, to leave home
+                const auto m = static_cast<int32_t>(rng.below(M_));
+                if (st.try_move(P(p), Mi(m))) st.apply(std::vector<Reassign>{{P(p), Mi(m)}});
+                continue;
+            }
+            const std::vector<int32_t> before = st.assignment();
+            std::vector<Reassign> ch = {{P(p), Mi(h)}};
+            std::optional<int64_t> fast;
+            const uint64_t how = rng.below(4);
+            const auto& at_h = st.processes_on(Mi(h));
+            if (how == 3) {
+                const auto z = static_cast<int32_t>(rng.below(P_));
+                if (z == p || st.assignment()[z] == b) continue;
+                fast = st.chain_delta(P(z), Mi(b), P(p), Mi(h));
+                ch = {{P(z), Mi(b)}, {P(p), Mi(h)}};
+                ++replaced;
+            } else if (how == 0 || at_h.empty()) {
+                fast = st.move_delta(P(p), Mi(h));
+                ++home_moves;
+            } else {
+                const int32_t y = at_h[static_cast<size_t>(rng.below(at_h.size()))];
+                if (how == 1) {
+                    fast = st.swap_delta(P(p), P(y));
+                    ch.push_back({P(y), Mi(b)});
+                } else {
+                    const auto c = static_cast<int32_t>(rng.below(M_));
+                    if (c == h) continue;
+                    fast = st.chain_delta(P(p), Mi(h), P(y), Mi(c));
+                    ch.push_back({P(y), Mi(c)});
+                }
+            }
+            ASSERT_EQ(st.assignment(), before) << "a delta altered the state";
+            const auto slow = st.try_change(ch);
+            ASSERT_EQ(fast, slow) << "seed " << seed << " step " << step << " shape " << how;
+            if (!slow) {
+                ++infeasible;
+                continue;
+            }
+            ++feasible;
+            if (rng.below(2) == 0) st.apply(ch);
+        }
+        ASSERT_EQ(st.parts(), evaluate_from_scratch(md, st.assignment()));
+        ASSERT_FALSE(first_violation(md, st.assignment()).has_value());
+    }
+    EXPECT_GT(feasible, 1000) << infeasible << " infeasible";
+    EXPECT_GT(infeasible, 1000);
+    EXPECT_GT(home_moves, 1000);
+    EXPECT_GT(replaced, 1000);
+}
+
 TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
     int64_t found = 0;
     for (uint64_t seed = 1; seed <= 20; ++seed) {
