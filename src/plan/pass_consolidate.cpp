@@ -346,13 +346,9 @@ void consolidate_all(PlannerState& s, int keep_order, const std::vector<int32_t>
             }
             return t;
         };
-        auto t = attempt();
         // A VM that must go (new, evacuated) goes by max-util alone when the placement guard
         // leaves it no host, as PlannerState::choose does.
-        if (!t && forced && may_fit && s.state_.guarded()) {
-            model::PlacementState::GuardOff off(s.state_);
-            t = attempt();
-        }
+        auto t = forced ? s.unguarded_if_none(attempt) : attempt();
         if (t) {
             s.record(vm, *t,
                      src == kNoHost ? MoveReason::kNewVm

@@ -128,14 +128,6 @@ void PlannerState::record(int32_t vm, int32_t target, MoveReason reason) {
     state_.move(vm, target);
 }
 
-template <typename Pick>
-std::optional<int32_t> PlannerState::unguarded_if_none(Pick pick) {
-    auto h = pick();
-    if (h || !state_.guarded()) return h;
-    model::PlacementState::GuardOff off(state_);
-    return pick();
-}
-
 std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on, bool must) {
     if (!may_fit_somewhere(vm)) return std::nullopt;  // no scan of every host for nothing
     // A shard leaves switching hosts on to the global step, which sees every active host.

@@ -71,7 +71,12 @@ class PlannerState {
     // pick(), and once more without the placement guard when it finds nothing (a VM that must
     // go somewhere: a new one, or one leaving a host being evacuated).
     template <typename Pick>
-    std::optional<int32_t> unguarded_if_none(Pick pick);
+    std::optional<int32_t> unguarded_if_none(Pick pick) {
+        auto h = pick();
+        if (h || !state_.guarded()) return h;
+        model::PlacementState::GuardOff off(state_);
+        return pick();
+    }
 
     // ---- sites and migration limits ----
     enum class Work { kMandatory, kOptional };

@@ -23,6 +23,11 @@ const std::vector<float>* vm_series(const model::History& history, int32_t vm, i
     return &all[i];
 }
 
+// The sample `back` steps before a series' newest; its oldest stands in for those before it.
+double sample_back(const std::vector<float>& s, size_t back) {
+    return back < s.size() ? s[s.size() - 1 - back] : s.front();
+}
+
 }  // namespace
 
 namespace detail {
@@ -49,8 +54,7 @@ std::vector<double> host_load_series(const model::PlacementState& state,
             static_cast<double>(model::history_size(state.fleet().vms[static_cast<size_t>(vm)])[d]);
         for (size_t i = 0; i < len; ++i) {
             const size_t back = len - 1 - i;  // samples before now
-            const double frac = back < s->size() ? (*s)[s->size() - 1 - back] : s->front();
-            out[i] += frac * size;
+            out[i] += sample_back(*s, back) * size;
         }
     }
     return out;
@@ -301,7 +305,7 @@ class LocalRegressionTrigger final : public HistoryTrigger {
                 f = 0;
                 for (size_t i = 0; i < len; ++i) {
                     const size_t back = len - 1 - i;  // samples before now
-                    f += c[i] * (back < s->size() ? (*s)[s->size() - 1 - back] : s->front());
+                    f += c[i] * sample_back(*s, back);
                 }
                 f *= size;
             }
