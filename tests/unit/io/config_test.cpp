@@ -118,6 +118,24 @@ TEST(LoadConfig, ImproveIsAWorkLimitThatMayNotBeNegative) {
         << bad.error().msg;
 }
 
+TEST(LoadConfig, PlacementGuardIsReadAndChecked) {
+    auto rc = load_config("c.toml", {}, registries(),
+                          std::string("[plan]\nplacement_guard = \"trigger\"\n[policy]\n"
+                                      "trigger = { name = \"lr\", guard = 0.8 }\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_TRUE(rc->options.placement_guard);
+    auto bad = load_config("c.toml", {}, registries(),
+                           std::string("[plan]\nplacement_guard = \"maybe\"\n[policy]\n"
+                                       "trigger = { name = \"lr\", guard = 0 }\n"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(bad.error().msg.find("c.toml:2:plan.placement_guard"), std::string::npos)
+        << bad.error().msg;
+    EXPECT_NE(bad.error().msg.find("c.toml:4:policy.trigger.guard: 0 is out of range [0.01, 1]"),
+              std::string::npos)
+        << bad.error().msg;
+}
+
 // The simulator's memory settings (issue 19): read into the chains' parameters, in the [sim]
 // table in force, and checked (best_mem_hot below best_mem_pack is an error naming both).
 TEST(LoadConfig, SimMemorySettingsAreReadAndChecked) {
