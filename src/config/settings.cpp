@@ -111,6 +111,11 @@ std::vector<SettingParam> make_params() {
             "guard), save for VMs that must move; none: max-util only",
             "value",
             [](Settings& s, const std::string& v) { s.options.placement_guard = v == "trigger"; }),
+        integer("plan", "max_arrivals", 0, 0, 100000000,
+                "most migrations into one host per plan for work that can wait (consolidation, "
+                "balance, relief of a host hot by forecast only); VMs that must move may exceed "
+                "it (0: no limit)",
+                [](Settings& s, int64_t v) { s.options.max_arrivals = static_cast<int32_t>(v); }),
         integer("plan", "improve", plan::PlanOptions{}.improve, 0, kNoLimit,
                 "work units (candidate moves evaluated) of the improvement phase after a "
                 "consolidation or a balance, per shard and variant (0: off)",

@@ -117,7 +117,20 @@ void PlacementState::set_guard(std::vector<int64_t> vm_load,
     guard_room_ = host_line;
     for (size_t v = 0; v < host_of_.size(); ++v)
         if (host_of_[v] != kNoHost) guard_room_[static_cast<size_t>(host_of_[v])] -= guard_load_[v];
-    guard_on_ = !guard_load_.empty();
+    set_guard_active(guard_active_);
+}
+
+void PlacementState::set_arrival_cap(int32_t cap) {
+    FP_ASSERT(cap >= 0);
+    arrival_cap_ = cap;
+    if (cap > 0) {
+        origin_ = host_of_;
+        arrived_.assign(load_.size(), 0);
+    } else {
+        origin_.clear();
+        arrived_.clear();
+    }
+    set_guard_active(guard_active_);
 }
 
 void PlacementState::move(int32_t vm, int32_t to) {
@@ -133,6 +146,8 @@ void PlacementState::move(int32_t vm, int32_t to) {
         load_[static_cast<size_t>(from)] -= dem;
         headroom_[static_cast<size_t>(from)] += dem;
         if (!guard_load_.empty()) guard_room_[static_cast<size_t>(from)] += guard_load_[v];
+        if (arrival_cap_ > 0 && origin_[v] != kNoHost && origin_[v] != from)
+            --arrived_[static_cast<size_t>(from)];
         add_anti(vm, from, -1);
     }
     if (to != kNoHost) {
@@ -141,6 +156,8 @@ void PlacementState::move(int32_t vm, int32_t to) {
         load_[static_cast<size_t>(to)] += dem;
         headroom_[static_cast<size_t>(to)] -= dem;
         if (!guard_load_.empty()) guard_room_[static_cast<size_t>(to)] -= guard_load_[v];
+        if (arrival_cap_ > 0 && origin_[v] != kNoHost && origin_[v] != to)
+            ++arrived_[static_cast<size_t>(to)];
         add_anti(vm, to, +1);
     }
     host_of_[v] = to;

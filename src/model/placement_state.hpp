@@ -50,7 +50,7 @@ class PlacementState {
     // The largest capacity of any host, per dimension: the yardstick for VM sizes.
     const Resources& reference_capacity() const { return reference_capacity_; }
 
-    // Would the host stay within its max-util limit (and its guard, below) with this VM added,
+    // Would the host stay within its max-util limit (and the guard, below) with this VM added,
     // without putting two members of one anti-affinity group on it?
     bool fits(int32_t vm, int32_t h) const { return fits_unguarded(vm, h) && guard_ok(vm, h); }
     // fits() without the guard: max-util and anti-affinity only (a VM going back where it was).
@@ -58,18 +58,42 @@ class PlacementState {
         return demand(vm).fits_within(headroom(h)) && !anti_conflict(vm, h);
     }
 
-    // The guard: one more scalar per VM and a line per host, beside max-util, that a host's sum
-    // may not reach (the planner sets it from its trigger's forecast, "never a new hot spot":
-    // TriggerPolicy::forecast_guard). Integers, so sums kept over any order of moves are exact.
-    // Off until set; set_guard_active(false) suspends it (a VM that must go somewhere).
+    // The guard: what work that can wait must keep beside max-util. Two parts, each off until
+    // set; set_guard_active(false) suspends both (a VM that must go somewhere).
+    // - A line: one more scalar per VM and a line per host that a host's sum may not reach (the
+    //   planner sets it from its trigger's forecast, "never a new hot spot":
+    //   TriggerPolicy::forecast_guard). Integers, so sums kept over any order of moves are exact.
+    // - An arrival cap: at most `cap` VMs on a host that were on another host when the cap was
+    //   set (the plan's migrations into it; new VMs are no migration and a VM going back where
+    //   it was is none either). Counted in move(), so any order of tentative moves and undos
+    //   gives the same count.
     void set_guard(std::vector<int64_t> vm_load, const std::vector<int64_t>& host_line);
-    void set_guard_active(bool on) { guard_on_ = on && !guard_load_.empty(); }
+    void set_arrival_cap(int32_t cap);
+    void set_guard_active(bool on) {
+        guard_active_ = on;
+        guard_on_ = on && (!guard_load_.empty() || (arrival_cap_ > 0 && cap_active_));
+    }
+    // Suspends the arrival cap alone (arrivals are still counted).
+    void set_arrival_cap_active(bool on) {
+        cap_active_ = on;
+        set_guard_active(guard_active_);
+    }
     bool guarded() const { return guard_on_; }
+    bool guard_line() const { return !guard_load_.empty(); }
+    int32_t arrival_cap() const { return arrival_cap_; }
     // The host's line minus its VMs' guard loads; a VM fits while its load is below it.
     int64_t guard_room(int32_t h) const { return guard_room_[static_cast<size_t>(h)]; }
     int64_t guard_load(int32_t vm) const { return guard_load_[static_cast<size_t>(vm)]; }
+    // VMs on h that came from another host since the cap was set.
+    int32_t arrivals(int32_t h) const {
+        return arrival_cap_ > 0 ? arrived_[static_cast<size_t>(h)] : 0;
+    }
     bool guard_ok(int32_t vm, int32_t h) const {
-        return !guard_on_ || guard_load(vm) < guard_room(h);
+        if (!guard_on_) return true;
+        if (!guard_load_.empty() && guard_load(vm) >= guard_room(h)) return false;
+        if (arrival_cap_ == 0 || !cap_active_) return true;
+        const int32_t from = origin_[static_cast<size_t>(vm)];
+        return from == kNoHost || from == h || arrived_[static_cast<size_t>(h)] < arrival_cap_;
     }
     // Suspends the guard for its lifetime and restores it as it was.
     class GuardOff {
@@ -80,6 +104,20 @@ class PlacementState {
         ~GuardOff() { s_.set_guard_active(was_); }
         GuardOff(const GuardOff&) = delete;
         GuardOff& operator=(const GuardOff&) = delete;
+
+      private:
+        PlacementState& s_;
+        bool was_;
+    };
+    // Suspends the arrival cap for its lifetime and restores it.
+    class ArrivalCapOff {
+      public:
+        explicit ArrivalCapOff(PlacementState& s) : s_(s), was_(s.cap_active_) {
+            s.set_arrival_cap_active(false);
+        }
+        ~ArrivalCapOff() { s_.set_arrival_cap_active(was_); }
+        ArrivalCapOff(const ArrivalCapOff&) = delete;
+        ArrivalCapOff& operator=(const ArrivalCapOff&) = delete;
 
       private:
         PlacementState& s_;
@@ -129,6 +167,11 @@ class PlacementState {
     Resources reference_capacity_;
     std::vector<int64_t> guard_load_;  // per VM; empty: no guard
     std::vector<int64_t> guard_room_;  // per host
+    int32_t arrival_cap_ = 0;          // 0: no cap
+    std::vector<int32_t> origin_;      // per VM, with a cap: its host when the cap was set
+    std::vector<int32_t> arrived_;     // per host, with a cap: its VMs from another origin
+    bool guard_active_ = true;
+    bool cap_active_ = true;
     bool guard_on_ = false;
     std::vector<int32_t> anti_id_;
     std::vector<int32_t> domain_of_;  // per host: its anti-affinity domain

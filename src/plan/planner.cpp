@@ -47,7 +47,12 @@ Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::Policy
     } else if (opt.goal == Goal::kConsolidate && !budgeted) {
         // One global repack does evacuation, new VMs, hot hosts that are not kept, and
         // consolidation at once; then the kept hosts' hot spots; then a last drain pass.
-        consolidate_all(s, keep_order, evac_hosts, new_vms);
+        // The repack chooses the hosts that stay by capacity alone: [plan] max_arrivals binds
+        // only the passes after it (a budget or --window bounds the repack).
+        {
+            model::PlacementState::ArrivalCapOff uncapped(s.state_);
+            consolidate_all(s, keep_order, evac_hosts, new_vms);
+        }
         separate_anti_affinity(s);
         times.place += sw.lap();
         const policy::TriggerResult trig = pol.trigger->evaluate(s.state_, s.ctx_);

@@ -42,6 +42,10 @@ struct PlanOptions {
     // [plan] placement_guard = "trigger": no target whose trigger forecast would call it hot
     // with the VM added (TriggerPolicy::forecast_guard); "none": max-util only.
     bool placement_guard = false;
+    // [plan] max_arrivals: at most this many migrations into one host per plan for work that can
+    // wait (consolidation, balance, relief of a host hot only by forecast), so the plan's moves
+    // spread over targets and run in parallel waves; VMs that must move may exceed it. 0: none.
+    int32_t max_arrivals = 0;
     // [plan] improve: work units (candidate moves evaluated) of the improvement phase after a
     // consolidation or a balance, per shard and variant; 0: off.
     int64_t improve = 0;

@@ -71,6 +71,7 @@ PlannerState::PlannerState(const model::Fleet& fleet, const PlanOptions& opt,
         state_.move(vm, h);
         frozen_[static_cast<size_t>(vm)] = 1;
     }
+    if (opt.max_arrivals > 0) state_.set_arrival_cap(opt.max_arrivals);
     if (opt.placement_guard && pol.trigger != nullptr) {
         std::vector<int64_t> vm_load, host_line;
         if (pol.trigger->forecast_guard(state_, ctx_, vm_load, host_line))
@@ -228,8 +229,13 @@ std::string PlannerState::why_unplaceable(int32_t vm) const {
                ") is larger than any usable host at max-util";
     return "no usable host has room for VM " + fleet_.vms[static_cast<size_t>(vm)].id + " (" +
            describe_demand(dem) + ")" +
-           (state_.guarded() ? " that the trigger would not forecast hot with it (placement guard)"
-                             : "");
+           (state_.guarded() && state_.guard_line()
+                ? " that the trigger would not forecast hot with it (placement guard)"
+                : "") +
+           (state_.guarded() && state_.arrival_cap() > 0
+                ? " among hosts with fewer than " + std::to_string(state_.arrival_cap()) +
+                      " arrivals ([plan] max_arrivals)"
+                : "");
 }
 
 void PlannerState::sort_decreasing(std::vector<int32_t>& vms) const {

@@ -1,6 +1,9 @@
 // Anti-affinity, cooldowns, local-first resizes and wave-aware migration costs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "src/plan/plan_costs.hpp"
@@ -275,6 +278,141 @@ TEST(ProactiveRelief, TheGuardYieldsToVmsThatMustMove) {
         const Move* m = move_of(f, p, "new");
         EXPECT_NE(m, nullptr) << to_string(g);
     }
+}
+
+// How many of the plan's migrations end on each host, by host id.
+std::map<std::string, int> arrivals_by_host(const model::Fleet& f, const Plan& p) {
+    std::map<std::string, int> in;
+    for (const Move& m : p.moves)
+        if (m.source != model::kNoHost) ++in[f.hosts[static_cast<size_t>(m.target)].id];
+    return in;
+}
+
+int waves_of(const Plan& p) {
+    int waves = 0;
+    for (const Move& m : p.moves) waves = std::max(waves, static_cast<int>(m.step));
+    return waves;
+}
+
+int most_arrivals(const model::Fleet& f, const Plan& p) {
+    int most = 0;
+    for (const auto& [h, n] : arrivals_by_host(f, p)) most = std::max(most, n);
+    return most;
+}
+
+TEST(ArrivalCap, ConsolidationSpreadsItsMovesOverTargets) {
+    // Two cold hosts of three small VMs each; best fit packs all six onto one target (six
+    // migrations in flight two at a time: three waves at least), while others have room for
+    // them too. With max_arrivals = 2 no host receives more than two, the same hosts are freed
+    // and the plan takes fewer waves.
+    auto f = testing::FleetBuilder()
+                 .host("big", 64, 65536, 10000)
+                 .host("m1", 16, 16384, 10000)
+                 .host("m2", 16, 16384, 10000)
+                 .host("c1", 16, 16384, 10000)
+                 .host("c2", 16, 16384, 10000)
+                 .vm("b", "big", 40, 8192, 1)
+                 .vm("w1", "m1", 8, 4096, 1)
+                 .vm("w2", "m2", 8, 4096, 1)
+                 .vm("x1", "c1", 1, 1024, 1)
+                 .vm("x2", "c1", 1, 1024, 1)
+                 .vm("x3", "c1", 1, 1024, 1)
+                 .vm("y1", "c2", 1, 1024, 1)
+                 .vm("y2", "c2", 1, 1024, 1)
+                 .vm("y3", "c2", 1, 1024, 1)
+                 .build();
+    auto freed = [&](const Plan& p) {
+        std::map<std::string, int> left;
+        for (const auto& vm : f.vms) ++left[f.hosts[static_cast<size_t>(vm.host)].id];
+        for (const Move& m : p.moves) {
+            --left[f.hosts[static_cast<size_t>(m.source)].id];
+            ++left[f.hosts[static_cast<size_t>(m.target)].id];
+        }
+        std::string out;
+        for (const auto& [h, n] : left)
+            if (n == 0) out += h + " ";
+        return out;
+    };
+    // goal auto drains the cold spots.
+    const Plan free = run(f, Goal::kAuto);
+    EXPECT_GT(most_arrivals(f, free), 2);
+    PlanOptions capped_options;
+    capped_options.max_arrivals = 2;
+    const Plan capped = run(f, Goal::kAuto, capped_options);
+    EXPECT_EQ(capped.moves.size(), 6u);
+    EXPECT_LE(most_arrivals(f, capped), 2);
+    EXPECT_EQ(freed(capped), "c1 c2 ");
+    EXPECT_LT(waves_of(capped), waves_of(free));
+    // goal consolidate without a budget repacks by capacity alone, uncapped.
+    PlanOptions o;
+    o.max_arrivals = 2;
+    auto targets = [&](const Plan& p) {
+        std::vector<std::pair<int32_t, int32_t>> out;
+        for (const Move& m : p.moves) out.emplace_back(m.vm, m.target);
+        return out;
+    };
+    EXPECT_EQ(targets(run(f, Goal::kConsolidate, o)), targets(run(f, Goal::kConsolidate)));
+}
+
+TEST(ArrivalCap, VmsThatMustMoveExceedIt) {
+    // Host a is evacuated and only b has room: all three of its VMs go to b, cap or not; a new
+    // VM is no migration and does not count.
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 10000)
+                 .host("b", 16, 16384, 10000)
+                 .host("c", 4, 4096, 10000)
+                 .vm("v1", "a", 2, 1024, 1)
+                 .vm("v2", "a", 2, 1024, 1)
+                 .vm("v3", "a", 2, 1024, 1)
+                 .vm("w", "c", 3.5, 3500, 1)
+                 .vm("n", "", 1, 1024, 1)
+                 .build();
+    PlanOptions o;
+    o.max_arrivals = 1;
+    o.evacuate = {0};
+    const Plan p = run(f, Goal::kEvacuate, o);
+    EXPECT_TRUE(p.unresolved.empty());
+    EXPECT_EQ(arrivals_by_host(f, p)["b"], 3);
+    const Move* n = move_of(f, p, "n");
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ(f.hosts[static_cast<size_t>(n->target)].id, "b");
+}
+
+TEST(ArrivalCap, CountsWhatEndsOnAHostWhateverTheOrderOfMoves) {
+    auto f = testing::FleetBuilder()
+                 .host("a", 16, 16384, 10000)
+                 .host("b", 16, 16384, 10000)
+                 .vm("v1", "a", 1, 1024, 1)
+                 .vm("v2", "a", 1, 1024, 1)
+                 .vm("w", "b", 1, 1024, 1)
+                 .vm("n", "", 1, 1024, 1)
+                 .build();
+    model::PlacementState s(f, 900000);
+    s.set_arrival_cap(1);
+    EXPECT_TRUE(s.guarded());
+    EXPECT_TRUE(s.guard_ok(0, 1));
+    s.move(0, 1);  // v1 arrives on b
+    EXPECT_EQ(s.arrivals(1), 1);
+    EXPECT_FALSE(s.guard_ok(1, 1));  // b is full of arrivals for v2
+    EXPECT_TRUE(s.guard_ok(2, 1));   // w is at home on b
+    EXPECT_TRUE(s.guard_ok(3, 1));   // a new VM is no migration
+    EXPECT_TRUE(s.fits_unguarded(1, 1));
+    s.move(2, 0);  // w leaves for a: one arrival there, b's count unchanged
+    EXPECT_EQ(s.arrivals(0), 1);
+    EXPECT_EQ(s.arrivals(1), 1);
+    s.move(0, 0);  // v1 back home: no longer an arrival anywhere
+    EXPECT_EQ(s.arrivals(1), 0);
+    EXPECT_EQ(s.arrivals(0), 1);
+    s.move(3, 1);  // n placed on b: no arrival
+    EXPECT_EQ(s.arrivals(1), 0);
+    {
+        model::PlacementState::GuardOff off(s);
+        EXPECT_FALSE(s.guarded());
+    }
+    EXPECT_TRUE(s.guarded());
+    EXPECT_TRUE(s.guard_ok(1, 0));  // v2 is at home on a
+    s.move(2, 1);                   // w home
+    EXPECT_EQ(s.arrivals(0), 0);
 }
 
 TEST(Stability, ReplanningThePlannedFleetMovesNothing) {

@@ -136,6 +136,19 @@ TEST(LoadConfig, PlacementGuardIsReadAndChecked) {
         << bad.error().msg;
 }
 
+TEST(LoadConfig, MaxArrivalsIsReadAndChecked) {
+    auto rc = load_config("c.toml", {}, registries(), std::string("[plan]\nmax_arrivals = 32\n"));
+    ASSERT_TRUE(rc.has_value()) << rc.error().msg;
+    EXPECT_EQ(rc->options.max_arrivals, 32);
+    auto bad =
+        load_config("c.toml", {}, registries(), std::string("\n[plan]\nmax_arrivals = -2\n"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(bad.error().msg.find("c.toml:3:plan.max_arrivals: -2 is out of range"),
+              std::string::npos)
+        << bad.error().msg;
+}
+
 // The simulator's memory settings (issue 19): read into the chains' parameters, in the [sim]
 // table in force, and checked (best_mem_hot below best_mem_pack is an error naming both).
 TEST(LoadConfig, SimMemorySettingsAreReadAndChecked) {
