@@ -316,27 +316,36 @@ TEST(Planner, IsByteIdenticalOnOneTwoAndFourThreadsAndOrdersRowsByStepThenVmId) 
     PlanOptions o;
     o.shard_hosts = 100;
     ASSERT_EQ(make_shards(f.hosts, o.shard_hosts).shards, 8);
-    for (Goal goal : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance}) {
-        SCOPED_TRACE(to_string(goal));
-        PlanOptions opt = o;
-        if (goal == Goal::kAuto) opt.evacuate = {5, 621};
-        const Plan one = run_on_threads(1, f, goal, opt);
-        ASSERT_GT(one.moves.size(), 100u);
-        const std::string want = serialise(f, one);
-        for (int threads : {2, 4}) {
-            const std::string got = serialise(f, run_on_threads(threads, f, goal, opt));
-            EXPECT_TRUE(got == want)
-                << threads
-                << " threads: the plan differs from one thread's: " << first_difference(got, want);
+    // Also with the arrival cap, which the shards count in their own placement states.
+    for (int32_t cap : {0, 4})
+        for (Goal goal : {Goal::kAuto, Goal::kConsolidate, Goal::kBalance}) {
+            SCOPED_TRACE(to_string(goal) + " max_arrivals " + std::to_string(cap));
+            PlanOptions opt = o;
+            opt.max_arrivals = cap;
+            if (goal == Goal::kAuto) opt.evacuate = {5, 621};
+            const Plan one = run_on_threads(1, f, goal, opt);
+            ASSERT_GT(one.moves.size(), 100u);
+            const std::string want = serialise(f, one);
+            if (cap > 0 && goal != Goal::kConsolidate) {  // (consolidate's repack is uncapped)
+                PlanOptions uncapped = opt;
+                uncapped.max_arrivals = 0;
+                EXPECT_NE(serialise(f, run_on_threads(1, f, goal, uncapped)), want)
+                    << "the cap changes nothing here";
+            }
+            for (int threads : {2, 4}) {
+                const std::string got = serialise(f, run_on_threads(threads, f, goal, opt));
+                EXPECT_TRUE(got == want)
+                    << threads << " threads: the plan differs from one thread's: "
+                    << first_difference(got, want);
+            }
+            for (size_t i = 1; i < one.moves.size(); ++i) {
+                const auto& p = one.moves[i - 1];
+                const auto& q = one.moves[i];
+                EXPECT_TRUE(p.step < q.step ||
+                            (p.step == q.step && f.vms[static_cast<size_t>(p.vm)].id <
+                                                     f.vms[static_cast<size_t>(q.vm)].id));
+            }
         }
-        for (size_t i = 1; i < one.moves.size(); ++i) {
-            const auto& p = one.moves[i - 1];
-            const auto& q = one.moves[i];
-            EXPECT_TRUE(p.step < q.step ||
-                        (p.step == q.step && f.vms[static_cast<size_t>(p.vm)].id <
-                                                 f.vms[static_cast<size_t>(q.vm)].id));
-        }
-    }
 }
 
 TEST(Planner, ConsolidateOnAGeneratedFleetIsWithinTenPercentOfTheLowerBound) {
