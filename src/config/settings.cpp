@@ -413,7 +413,8 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.chain_percent = static_cast<int>(v); }),
         integer("roadef", "home_percent", kSearch.home_percent, 0, 100,
                 "share of steps (percent) that are home steps: a process away from its initial "
-                "machine goes back, alone, swapped with or ejecting a process there",
+                "machine goes back, alone, swapped with or ejecting a process there (off by "
+                "itself, with the transient price, when no process needs a transient resource)",
                 [](Settings& s, int64_t v) { s.roadef.home_percent = static_cast<int>(v); }),
         real("roadef", "transient_price", kSearch.transient_price, 0.0, 1000.0,
              "price of transient room in the acceptance test: a process away from its initial "

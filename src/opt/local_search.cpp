@@ -528,7 +528,20 @@ int64_t lahc_history_length(const SearchOptions& opt) {
                     static_cast<int64_t>(std::min(entries, double{kMaxLahcLength})));
 }
 
-SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
+bool holds_transient_room(const RoadefModel& md) {
+    for (int32_t r = 0; r < md.resources; ++r)
+        if (md.transient[r])
+            for (int32_t p = 0; p < md.processes; ++p)
+                if (md.req(p, r) > 0) return true;
+    return false;
+}
+
+SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
+    SearchOptions opt = options;
+    if (!holds_transient_room(md)) {  // nothing to give back or to price: moves take the share
+        opt.home_percent = 0;
+        opt.transient_price = 0;
+    }
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
     Stop stop;

@@ -84,7 +84,9 @@ struct SearchOptions {
     // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Home steps and a transient
     // price"; the price then updated once per round): 10% took a2_2 from 1,066M to 966M (mean),
     // a2_3 1,440M to 1,375M, a1_4 273M to 261M, a2_5 unchanged; 20% and 30% were no better and cost
-    // a2_5.
+    // a2_5. Off by itself on a model where no process needs a transient resource
+    // (holds_transient_room), where going home gives nothing back: a2_5 at 300M work, seeds 1-3
+    // (2026-12-07), 377.1M / 368.6M / 364.8M with home steps, 353.9M / 370.6M / 358.4M without.
     int home_percent = 10;
     // Price of transient room, for the acceptance test only: a process away from its initial
     // machine adds transient_price x sum over transient resources r of weight_load[r] x its
@@ -112,7 +114,13 @@ struct SearchResult {
     bool stopped_by_time = false;
 };
 
+// Home steps and the transient price act only on a model where a process away from its initial
+// machine holds transient room there; without one (holds_transient_room false) optimise() runs
+// with home_percent and transient_price 0, and the plain moves take the home steps' share.
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
+// Whether some process needs some of a transient resource (and so holds room on its initial
+// machine while away from it).
+bool holds_transient_room(const RoadefModel& model);
 // The budget in work that sizes the history and fades the transient price: the work limit, or
 // the time limit at the nominal lahc_work_per_second.
 double nominal_budget(const SearchOptions& options);

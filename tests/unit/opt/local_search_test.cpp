@@ -103,6 +103,29 @@ TEST(LocalSearch, PricedSearchImprovesExactlyAndStaysFeasible) {
     expect_steps_alone_improve_exactly(20, 0, 10, 2.0);
 }
 
+// Without a transient resource no process holds room away from home: home steps and the price
+// switch themselves off, so the search equals the one run with both set to 0 (the moves take
+// the home steps' share); with one, home steps change the search.
+TEST(LocalSearch, HomeStepsAndPriceSwitchOffWithoutTransientRoom) {
+    RoadefModel md = testing::random_instance(4, 10, 60);
+    EXPECT_TRUE(holds_transient_room(md));
+    SearchOptions on;
+    on.seed = 3;
+    on.work = 200000;
+    on.home_percent = 10;
+    on.transient_price = 0.5;
+    SearchOptions off = on;
+    off.home_percent = 0;
+    off.transient_price = 0;
+    EXPECT_NE(optimise(md, on).assignment, optimise(md, off).assignment);
+    md.transient = {0, 0, 0};
+    EXPECT_FALSE(holds_transient_room(md));
+    const SearchResult a = optimise(md, on), b = optimise(md, off);
+    EXPECT_EQ(a.assignment, b.assignment);
+    EXPECT_EQ(a.parts, b.parts);
+    EXPECT_EQ(a.work, b.work);
+}
+
 // The transient price fades linearly from transient_price to 0 at transient_price_fade percent
 // of the budget (the work limit, or the time limit at the nominal rate); 0 when off. A process's
 // transient weight sums weight_load x requirement over the transient resources only.
