@@ -51,13 +51,13 @@ TEST(LocalSearch, ImprovesAndStaysFeasible) {
     }
 }
 
-// Runs only one kind of special step (`aimed_percent` and `chain_percent` as given, no
+// Runs only one kind of special step (`aimed_percent` and `chain_percent` as given, no plain
 // re-packs) on five random instances: the chosen steps' deltas are the objective's change
 // (optimise asserts the final objective against a from-scratch evaluation), the result is
 // feasible and better, and the work limit is exact even though one step evaluates several
 // candidates.
 void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent, int home_percent = 0,
-                                        double transient_price = 0) {
+                                        double transient_price = 0, int room_repack_percent = 0) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
         const RoadefModel md = testing::random_instance(seed, 10, 60);
         SearchOptions opt;
@@ -70,6 +70,8 @@ void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent, in
         opt.chain_percent = chain_percent;
         opt.home_percent = home_percent;
         opt.transient_price = transient_price;
+        opt.room_repack_percent = room_repack_percent;
+        opt.repack_nodes = 200;  // a few re-packs do not take the whole budget
         const SearchResult r = optimise(md, opt);
         EXPECT_EQ(r.work, opt.work) << "seed " << seed;
         EXPECT_FALSE(first_violation(md, r.assignment).has_value());
@@ -103,9 +105,34 @@ TEST(LocalSearch, PricedSearchImprovesExactlyAndStaysFeasible) {
     expect_steps_alone_improve_exactly(20, 0, 10, 2.0);
 }
 
-// Without a transient resource no process holds room away from home: home steps and the price
-// switch themselves off, so the search equals the one run with both set to 0 (the moves take
-// the home steps' share); with one, home steps change the search.
+// Room re-packs (a costly machine re-packed exactly with machines that have the most transient
+// room left) take 10% of the steps, next to home steps and moves and swaps that spend the room.
+TEST(LocalSearch, RoomRepacksImproveExactlyAndStayFeasible) {
+    expect_steps_alone_improve_exactly(0, 0, 10, 0, 10);
+}
+
+// With room re-packs on, the result stays independent of the thread count, and they change the
+// search (they are used).
+TEST(LocalSearch, RoomRepacksGiveTheSameResultForAnyThreadCount) {
+    const RoadefModel md = testing::random_instance(11, 12, 80);
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.work = 800000;
+    opt.round_work = 40000;
+    opt.room_repack_percent = 5;
+    const SearchResult one = run_with_threads(md, opt, 1);
+    for (size_t t : {2, 4}) {
+        const SearchResult r = run_with_threads(md, opt, t);
+        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
+        EXPECT_EQ(r.parts, one.parts);
+    }
+    opt.room_repack_percent = 0;
+    EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
+}
+
+// Without a transient resource no process holds room away from home: home steps, room re-packs
+// and the price switch themselves off, so the search equals the one run with all three set to 0
+// (the moves take their share); with one, they change the search.
 TEST(LocalSearch, HomeStepsAndPriceSwitchOffWithoutTransientRoom) {
     RoadefModel md = testing::random_instance(4, 10, 60);
     EXPECT_TRUE(holds_transient_room(md));
@@ -114,9 +141,12 @@ TEST(LocalSearch, HomeStepsAndPriceSwitchOffWithoutTransientRoom) {
     on.work = 200000;
     on.home_percent = 10;
     on.transient_price = 0.5;
+    on.room_repack_percent = 5;
+    on.repack_nodes = 200;
     SearchOptions off = on;
     off.home_percent = 0;
     off.transient_price = 0;
+    off.room_repack_percent = 0;
     EXPECT_NE(optimise(md, on).assignment, optimise(md, off).assignment);
     md.transient = {0, 0, 0};
     EXPECT_FALSE(holds_transient_room(md));
