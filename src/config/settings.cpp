@@ -413,9 +413,12 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.chain_percent = static_cast<int>(v); }),
         integer("roadef", "home_percent", kSearch.home_percent, 0, 100,
                 "share of steps (percent) that are home steps: a process away from its initial "
-                "machine goes back, alone, swapped with or ejecting a process there (off by "
-                "itself, with the transient price, when no process needs a transient resource)",
+                "machine goes back, alone, swapped with or ejecting a process there",
                 [](Settings& s, int64_t v) { s.roadef.home_percent = static_cast<int>(v); }),
+        integer("roadef", "home_move_share", kSearch.home_move_share, 0, 100,
+                "when no process needs a transient resource, home steps run only while move "
+                "costs make at least this percent of the objective (else they are moves)",
+                [](Settings& s, int64_t v) { s.roadef.home_move_share = static_cast<int>(v); }),
         integer("roadef", "room_repack_percent", kSearch.room_repack_percent, 0, 100,
                 "share of steps (percent) that re-pack a costly machine exactly with one or two "
                 "of the machines with the most room left on every transient resource (off by "

@@ -428,6 +428,15 @@ struct Searcher {
     double price = 0;
 };
 
+// On a model without transient room a home step gives back only move costs: it is worth its
+// share once they make at least `share` percent of the objective (on a2_1 at the end, never on
+// a2_5). Otherwise the step is a plain move or swap, as with home_percent 0.
+bool home_pays(const CostParts& parts, int share) {
+    const int64_t moves = parts.process_move + parts.service_move + parts.machine_move;
+    return 100 * static_cast<double>(moves) >=
+           static_cast<double>(share) * static_cast<double>(parts.total());
+}
+
 // Continues searcher `s` for `budget` work; returns the work done. Afterwards s.best.assignment
 // holds its best assignment (copied out of the state if the state is the best). `work_before` is
 // the work of all searches before this round: the transient price fades within the round too,
@@ -435,7 +444,7 @@ struct Searcher {
 // one round is not priced to its end, and the price depends on this search's work alone).
 constexpr int64_t kPriceWork = 4096;
 int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64_t index,
-                   int64_t budget, int64_t work_before, Stop& stop) {
+                   int64_t budget, int64_t work_before, Stop& stop, bool holds_room) {
     RoadefState& st = s.st;
     const RoadefModel& md = st.model();
     CounterRng rng(opt.seed, round, index);
@@ -483,7 +492,8 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
                                                 opt.chain_percent)) {
             delta = chain_step(st, rng, opt.aimed_candidates, changes, work, budget);
         } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent +
-                                                opt.chain_percent + opt.home_percent)) {
+                                                opt.chain_percent + opt.home_percent) &&
+                   (holds_room || home_pays(st.parts(), opt.home_move_share))) {
             delta = home_step(st, rng, opt.aimed_candidates, changes, work, budget);
         } else if (kind < static_cast<uint64_t>(kMovesEndPercent)) {
             const int32_t p = pick_process(st, rng, opt.targeted_percent);
@@ -579,8 +589,8 @@ bool holds_transient_room(const RoadefModel& md) {
 
 SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
     SearchOptions opt = options;
-    if (!holds_transient_room(md)) {  // nothing to give back, price or aim at: moves take the share
-        opt.home_percent = 0;
+    const bool holds_room = holds_transient_room(md);
+    if (!holds_room) {  // no room to give back, price or aim at: moves take the share
         opt.transient_price = 0;
         opt.room_repack_percent = 0;
     }
@@ -630,7 +640,8 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
                 budget = std::clamp<int64_t>(opt.work - res.work - static_cast<int64_t>(i) * share,
                                              0, share);
             if (budget > 0)
-                done[i] = run_search(searchers[i], opt, round, i, budget, work_before, stop);
+                done[i] =
+                    run_search(searchers[i], opt, round, i, budget, work_before, stop, holds_room);
         });
         size_t pick = K;
         for (size_t i = 0; i < K; ++i) {

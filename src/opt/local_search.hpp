@@ -84,10 +84,16 @@ struct SearchOptions {
     // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Home steps and a transient
     // price"; the price then updated once per round): 10% took a2_2 from 1,066M to 966M (mean),
     // a2_3 1,440M to 1,375M, a1_4 273M to 261M, a2_5 unchanged; 20% and 30% were no better and cost
-    // a2_5. Off by itself on a model where no process needs a transient resource
-    // (holds_transient_room), where going home gives nothing back: a2_5 at 300M work, seeds 1-3
-    // (2026-12-07), 377.1M / 368.6M / 364.8M with home steps, 353.9M / 370.6M / 358.4M without.
+    // a2_5.
     int home_percent = 10;
+    // On a model where no process needs a transient resource (holds_transient_room false) going
+    // home gives back only move costs: there a home step runs only while the move costs
+    // (process, service and machine) make at least home_move_share percent of the search's
+    // objective, else it is a plain move or swap. At 300M work, seed 1 (2026-12-07): home steps
+    // always on gave a2_5 377.1M (seeds 2, 3: 368.6M, 364.8M) and a2_1 208, off 353.9M (370.6M,
+    // 358.4M) and 696, at 2% 352.3M (371.0M, 361.5M) and 524; a2_5's move costs stay below 0.1%
+    // of its objective, a2_1's end as all of it.
+    int home_move_share = 50;
     // Share of steps that are room re-packs: the costliest of four sampled machines re-packed
     // exactly (src/opt/repack.hpp, repack_nodes) with one or two machines drawn among the
     // room_candidates with the most room left on every transient resource at once (or on every
@@ -128,10 +134,10 @@ struct SearchResult {
     bool stopped_by_time = false;
 };
 
-// Home steps, room re-packs and the transient price act only on a model where a process away from
-// its initial machine holds transient room there; without one (holds_transient_room false)
-// optimise() runs with home_percent, room_repack_percent and transient_price 0, and the plain
-// moves take their share.
+// Room re-packs and the transient price act only on a model where a process away from its
+// initial machine holds transient room there; without one (holds_transient_room false)
+// optimise() runs with room_repack_percent and transient_price 0, and home steps only while move
+// costs make home_move_share of the objective; the plain moves take their share.
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
 // Whether some process needs some of a transient resource (and so holds room on its initial
 // machine while away from it).

@@ -43,8 +43,9 @@ cmp -s "$T/t1/solution.txt" "$T/t2/solution.txt" && ok "same solution for 1 and 
 cmp -s "$T/t1/solution.txt" "$T/c1/solution.txt" &&
     ok "--config configs/roadef.toml: the same solution as no config" ||
     bad "configs/roadef.toml changed the solution"
-# (a1_1 has no transient resource, so home steps and room re-packs are off by themselves there
-# and home_percent would change nothing; without aimed steps the search ends elsewhere.)
+# (a1_1 has no transient resource: room re-packs are off there, and home steps run only while
+# move costs make half the objective, which its load cost never lets happen, so home_percent
+# would change nothing; without aimed steps the search ends elsewhere.)
 printf '[roadef]\naimed_percent = 0\n' >"$T/aimed0.toml"
 "$FLEETPLAN" roadef --model "$M" --assignment "$A" --out "$T/c2" --work 200000 --threads 1 \
     --config "$T/aimed0.toml" >/dev/null

@@ -267,7 +267,8 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
                                       "lahc_work_per_entry = 0\nlahc_work_per_second = 5\n"
                                       "chain_percent = 10\nhome_percent = 7\n"
                                       "transient_price = 0.25\ntransient_price_fade = 30\n"
-                                      "room_repack_percent = 4\nroom_candidates = 9\n"));
+                                      "room_repack_percent = 4\nroom_candidates = 9\n"
+                                      "home_move_share = 30\n"));
     ASSERT_TRUE(rc.has_value()) << rc.error().msg;
     const opt::SearchOptions& o = rc->roadef;
     EXPECT_EQ(o.searches, 3);
@@ -287,6 +288,7 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
     EXPECT_EQ(o.transient_price_fade, 30);
     EXPECT_EQ(o.room_repack_percent, 4);
     EXPECT_EQ(o.room_candidates, 9);
+    EXPECT_EQ(o.home_move_share, 30);
     EXPECT_EQ(rc->expanded_toml.find("[roadef]"), std::string::npos) << rc->expanded_toml;
     EXPECT_NE(rc->roadef_toml.find("\nlahc_length = 7\n"), std::string::npos) << rc->roadef_toml;
     EXPECT_EQ(config_json(*rc)["roadef"]["repack_nodes"], 99);

@@ -130,16 +130,21 @@ TEST(LocalSearch, RoomRepacksGiveTheSameResultForAnyThreadCount) {
     EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
 }
 
-// Without a transient resource no process holds room away from home: home steps, room re-packs
-// and the price switch themselves off, so the search equals the one run with all three set to 0
-// (the moves take their share); with one, they change the search.
-TEST(LocalSearch, HomeStepsAndPriceSwitchOffWithoutTransientRoom) {
+// Without a transient resource no process holds room away from home: room re-packs and the
+// price switch themselves off, and a home step runs only while move costs make home_move_share
+// percent of the objective. With every safety capacity 0 the load cost never falls to 0, so at
+// 100% the home steps never run and the search equals the one with all three set to 0 (the
+// moves take their share); at 0% they always run and change it, and with a transient resource
+// the three change it.
+TEST(LocalSearch, HomeStepsRoomRepacksAndPriceSwitchOffWithoutTransientRoom) {
     RoadefModel md = testing::random_instance(4, 10, 60);
+    std::fill(md.safety_capacity.begin(), md.safety_capacity.end(), 0);
     EXPECT_TRUE(holds_transient_room(md));
     SearchOptions on;
     on.seed = 3;
     on.work = 200000;
     on.home_percent = 10;
+    on.home_move_share = 100;
     on.transient_price = 0.5;
     on.room_repack_percent = 5;
     on.repack_nodes = 200;
@@ -151,9 +156,12 @@ TEST(LocalSearch, HomeStepsAndPriceSwitchOffWithoutTransientRoom) {
     md.transient = {0, 0, 0};
     EXPECT_FALSE(holds_transient_room(md));
     const SearchResult a = optimise(md, on), b = optimise(md, off);
+    EXPECT_GT(a.parts.load, 0);
     EXPECT_EQ(a.assignment, b.assignment);
     EXPECT_EQ(a.parts, b.parts);
     EXPECT_EQ(a.work, b.work);
+    on.home_move_share = 0;
+    EXPECT_NE(optimise(md, on).assignment, b.assignment);
 }
 
 // The transient price fades linearly from transient_price to 0 at transient_price_fade percent
