@@ -101,11 +101,11 @@ struct SearchOptions {
     // repack + aimed + chain + home + room_repack percent is at most 100. Off by itself without
     // transient room (holds_transient_room). A re-pack node costs more time than a move (each
     // counts one work): at 100M work room re-packs at 5% took 1.4-1.6 times the CPU time.
-    // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Room re-packs"): a2_2
-    // 946M / 915M without, 897M / 914M at 1%, 904M / 926M at 2%, 868M / 872M at 5%, 896M / 862M
-    // at 10%; a2_3 1,354M / 1,331M without, 1,324M / 1,340M at 5%; a1_4 259.7M / 255.9M
-    // without, 260.7M / 256.2M at 5%; with 5%, 3 candidates gave a2_2 893M / 874M, 12 gave
-    // 889M / 918M.
+    // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Room re-packs; home steps
+    // only where they pay"): a2_2 946M / 915M without, 897M / 914M at 1%, 904M / 926M at 2%, 868M /
+    // 872M at 5%, 896M / 862M at 10%; a2_3 1,354M / 1,331M without, 1,324M / 1,340M at 5%; a1_4
+    // 259.7M / 255.9M without, 260.7M / 256.2M at 5%; with 5%, 3 candidates gave a2_2 893M / 874M,
+    // 12 gave 889M / 918M.
     int room_repack_percent = 5;
     int room_candidates = 6;
     // Price of transient room, for the acceptance test only: a process away from its initial
