@@ -405,9 +405,9 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.targeted_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_percent", kSearch.aimed_percent, 0, 100,
                 "share of steps (percent) aimed at the load cost: off the costliest or onto the "
-                "roomiest of sampled machines (with repack_percent, chain_percent and "
-                "home_percent at most 100; these shares come out of the plain moves' 55% first, "
-                "then the swaps' 45%)",
+                "roomiest of sampled machines (with repack_percent, chain_percent, "
+                "home_percent and room_repack_percent at most 100; these shares come out of the "
+                "plain moves' 55% first, then the swaps' 45%)",
                 [](Settings& s, int64_t v) { s.roadef.aimed_percent = static_cast<int>(v); }),
         integer("roadef", "aimed_candidates", kSearch.aimed_candidates, 1, 100000,
                 "an aimed step takes the best of so many moves and as many swaps",
@@ -420,6 +420,18 @@ std::vector<SettingParam> make_params() {
                 "share of steps (percent) that are home steps: a process away from its initial "
                 "machine goes back, alone, swapped with or ejecting a process there",
                 [](Settings& s, int64_t v) { s.roadef.home_percent = static_cast<int>(v); }),
+        integer("roadef", "home_move_share", kSearch.home_move_share, 0, 100,
+                "when no process needs a transient resource, home steps run only while move "
+                "costs make at least this percent of the objective (else they are moves)",
+                [](Settings& s, int64_t v) { s.roadef.home_move_share = static_cast<int>(v); }),
+        integer("roadef", "room_repack_percent", kSearch.room_repack_percent, 0, 100,
+                "share of steps (percent) that re-pack a costly machine exactly with one or two "
+                "of the machines with the most room left on every transient resource (off by "
+                "itself when no process needs a transient resource)",
+                [](Settings& s, int64_t v) { s.roadef.room_repack_percent = static_cast<int>(v); }),
+        integer("roadef", "room_candidates", kSearch.room_candidates, 1, 100000,
+                "a room re-pack draws its partners among so many machines with the most room",
+                [](Settings& s, int64_t v) { s.roadef.room_candidates = static_cast<int>(v); }),
         real("roadef", "transient_price", kSearch.transient_price, 0.0, 1000.0,
              "price of transient room in the acceptance test: a process away from its initial "
              "machine adds this times its load-weighted transient requirement (0: off)",
@@ -458,7 +470,7 @@ std::vector<std::string> cross_check(const Settings& s) {
     if (s.sim.max_power_w < s.sim.idle_power_w)
         out.push_back("sim.max_power_w: must be at least sim.idle_power_w");
     if (s.roadef.repack_percent + s.roadef.aimed_percent + s.roadef.chain_percent +
-            s.roadef.home_percent >
+            s.roadef.home_percent + s.roadef.room_repack_percent >
         100) {
         // Named after the largest share the config changed (the sum cannot exceed the limit
         // at the defaults), so the message carries that key's line.
@@ -468,11 +480,13 @@ std::vector<std::string> cross_check(const Settings& s) {
              {std::tuple{s.roadef.repack_percent, d.repack_percent, "repack_percent"},
               std::tuple{s.roadef.aimed_percent, d.aimed_percent, "aimed_percent"},
               std::tuple{s.roadef.chain_percent, d.chain_percent, "chain_percent"},
-              std::tuple{s.roadef.home_percent, d.home_percent, "home_percent"}})
+              std::tuple{s.roadef.home_percent, d.home_percent, "home_percent"},
+              std::tuple{s.roadef.room_repack_percent, d.room_repack_percent,
+                         "room_repack_percent"}})
             if (v != dv && v > key.first) key = {v, name};
         out.push_back("roadef." + std::string(key.second) +
-                      ": repack_percent + aimed_percent + chain_percent + home_percent must be "
-                      "at most 100");
+                      ": repack_percent + aimed_percent + chain_percent + home_percent + "
+                      "room_repack_percent must be at most 100");
     }
     return out;
 }

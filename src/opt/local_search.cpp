@@ -62,6 +62,38 @@ std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
     return ms;
 }
 
+// Machines for a room re-pack: the costliest of four sampled machines (its load and balance cost
+// is what a re-pack can lower), then one or two partners drawn at random among the `candidates`
+// machines with the most room left on every transient resource at once (roomiest_machines), the
+// only ones where a big process of a costly machine can arrive when the receiving room is mostly
+// spent; partners are skipped while the processes to re-pack would pass 24, as in pick_machines.
+std::vector<int32_t> pick_room_machines(const RoadefState& st, CounterRng& rng, int candidates) {
+    const RoadefModel& md = st.model();
+    std::vector<int32_t> ms;
+    if (md.machines < 2) return ms;
+    const auto M = static_cast<uint64_t>(md.machines);
+    auto first = static_cast<int32_t>(rng.below(M));
+    for (int t = 0; t < 3; ++t) {
+        const auto m = static_cast<int32_t>(rng.below(M));
+        if (st.machine_cost(m) > st.machine_cost(first)) first = m;
+    }
+    ms.push_back(first);
+    const std::vector<int32_t> room =
+        roomiest_machines(st, first, static_cast<size_t>(std::max(1, candidates)));
+    size_t procs = st.processes_on(MachineIndex{first}).size();
+    const int want = 2 + static_cast<int>(rng.below(2));
+    for (int t = 0; t < 4 && static_cast<int>(ms.size()) < want; ++t) {
+        const int32_t m = room[static_cast<size_t>(rng.below(room.size()))];
+        if (std::find(ms.begin(), ms.end(), m) != ms.end()) continue;
+        const size_t n = st.processes_on(MachineIndex{m}).size();
+        if (procs + n > 24) continue;
+        ms.push_back(m);
+        procs += n;
+    }
+    if (ms.size() < 2) ms.clear();
+    return ms;
+}
+
 // A process to move: uniformly at random, or (targeted_percent of the time) a random process of
 // the costlier of two random machines, so that moves start where load and balance cost are.
 int32_t pick_process(const RoadefState& st, CounterRng& rng, int targeted_percent) {
@@ -396,6 +428,15 @@ struct Searcher {
     double price = 0;
 };
 
+// On a model without transient room a home step gives back only move costs: it is worth its
+// share once they make at least `share` percent of the objective (on a2_1 at the end, never on
+// a2_5). Otherwise the step is a plain move or swap, as with home_percent 0.
+bool home_pays(const CostParts& parts, int share) {
+    const int64_t moves = parts.process_move + parts.service_move + parts.machine_move;
+    return 100 * static_cast<double>(moves) >=
+           static_cast<double>(share) * static_cast<double>(parts.total());
+}
+
 // Continues searcher `s` for `budget` work; returns the work done. Afterwards s.best.assignment
 // holds its best assignment (copied out of the state if the state is the best). `work_before` is
 // the work of all searches before this round: the transient price fades within the round too,
@@ -403,7 +444,7 @@ struct Searcher {
 // one round is not priced to its end, and the price depends on this search's work alone).
 constexpr int64_t kPriceWork = 4096;
 int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64_t index,
-                   int64_t budget, int64_t work_before, Stop& stop) {
+                   int64_t budget, int64_t work_before, Stop& stop, bool holds_room) {
     RoadefState& st = s.st;
     const RoadefModel& md = st.model();
     CounterRng rng(opt.seed, round, index);
@@ -423,17 +464,26 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
         const uint64_t kind = rng.below(100);
         std::optional<int64_t> delta;
         changes.clear();
-        if (kind < static_cast<uint64_t>(opt.repack_percent)) {
-            const std::vector<int32_t> ms = pick_machines(st, rng);
+        // Re-packs the machines `ms` exactly; false when there is no improving packing.
+        const auto repack_step = [&](const std::vector<int32_t>& ms) {
             if (ms.empty()) {
                 ++work;
-                continue;
+                return false;
             }
             RepackResult rp = repack(st, ms, std::min(opt.repack_nodes, budget - work));
             work += std::max<int64_t>(1, rp.nodes);
-            if (rp.changes.empty()) continue;
+            if (rp.changes.empty()) return false;
             delta = rp.delta;
             changes = std::move(rp.changes);
+            return true;
+        };
+        const int room_start =
+            opt.repack_percent + opt.aimed_percent + opt.chain_percent + opt.home_percent;
+        if (kind < static_cast<uint64_t>(opt.repack_percent)) {
+            if (!repack_step(pick_machines(st, rng))) continue;
+        } else if (kind >= static_cast<uint64_t>(room_start) &&
+                   kind < static_cast<uint64_t>(room_start + opt.room_repack_percent)) {
+            if (!repack_step(pick_room_machines(st, rng, opt.room_candidates))) continue;
         } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent)) {
             delta = (kind - static_cast<uint64_t>(opt.repack_percent)) % 2 == 0
                         ? aimed_step(st, rng, opt.aimed_candidates, changes, work, budget)
@@ -442,7 +492,8 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
                                                 opt.chain_percent)) {
             delta = chain_step(st, rng, opt.aimed_candidates, changes, work, budget);
         } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent +
-                                                opt.chain_percent + opt.home_percent)) {
+                                                opt.chain_percent + opt.home_percent) &&
+                   (holds_room || home_pays(st.parts(), opt.home_move_share))) {
             delta = home_step(st, rng, opt.aimed_candidates, changes, work, budget);
         } else if (kind < static_cast<uint64_t>(kMovesEndPercent)) {
             const int32_t p = pick_process(st, rng, opt.targeted_percent);
@@ -528,7 +579,21 @@ int64_t lahc_history_length(const SearchOptions& opt) {
                     static_cast<int64_t>(std::min(entries, double{kMaxLahcLength})));
 }
 
-SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
+bool holds_transient_room(const RoadefModel& md) {
+    for (int32_t r = 0; r < md.resources; ++r)
+        if (md.transient[r])
+            for (int32_t p = 0; p < md.processes; ++p)
+                if (md.req(p, r) > 0) return true;
+    return false;
+}
+
+SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
+    SearchOptions opt = options;
+    const bool holds_room = holds_transient_room(md);
+    if (!holds_room) {  // no room to give back, price or aim at: moves take the share
+        opt.transient_price = 0;
+        opt.room_repack_percent = 0;
+    }
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
     Stop stop;
@@ -575,7 +640,8 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& opt) {
                 budget = std::clamp<int64_t>(opt.work - res.work - static_cast<int64_t>(i) * share,
                                              0, share);
             if (budget > 0)
-                done[i] = run_search(searchers[i], opt, round, i, budget, work_before, stop);
+                done[i] =
+                    run_search(searchers[i], opt, round, i, budget, work_before, stop, holds_room);
         });
         size_t pick = K;
         for (size_t i = 0; i < K; ++i) {

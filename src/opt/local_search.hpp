@@ -31,7 +31,7 @@ namespace fp::opt {
 
 // The longest late-acceptance history (entries per search).
 constexpr int64_t kMaxLahcLength = 100000;
-// Steps are drawn in percent: re-packs, aimed steps, chain steps and home steps first (their
+// Steps are drawn in percent: re-packs, aimed, chain, home steps and room re-packs first (their
 // shares summed at most 100), then plain moves up to kMovesEndPercent, then swaps: the special
 // steps take their shares from the moves' 55% first, then from the swaps' 45%.
 constexpr int kMovesEndPercent = 55;
@@ -86,6 +86,28 @@ struct SearchOptions {
     // a2_3 1,440M to 1,375M, a1_4 273M to 261M, a2_5 unchanged; 20% and 30% were no better and cost
     // a2_5.
     int home_percent = 10;
+    // On a model where no process needs a transient resource (holds_transient_room false) going
+    // home gives back only move costs: there a home step runs only while the move costs
+    // (process, service and machine) make at least home_move_share percent of the search's
+    // objective, else it is a plain move or swap. At 300M work, seed 1 (2026-12-07): home steps
+    // always on gave a2_5 377.1M (seeds 2, 3: 368.6M, 364.8M) and a2_1 208, off 353.9M (370.6M,
+    // 358.4M) and 696, at 2% 352.3M (371.0M, 361.5M) and 524; a2_5's move costs stay below 0.1%
+    // of its objective, a2_1's end as all of it.
+    int home_move_share = 50;
+    // Share of steps that are room re-packs: the costliest of four sampled machines re-packed
+    // exactly (src/opt/repack.hpp, repack_nodes) with one or two machines drawn among the
+    // room_candidates with the most room left on every transient resource at once (or on every
+    // resource in a model without a transient one); see pick_room_machines in local_search.cpp.
+    // repack + aimed + chain + home + room_repack percent is at most 100. Off by itself without
+    // transient room (holds_transient_room). A re-pack node costs more time than a move (each
+    // counts one work): at 100M work room re-packs at 5% took 1.4-1.6 times the CPU time.
+    // Measured at 100M work, seeds 1 and 2 (2026-12-07, bench/README "Room re-packs; home steps
+    // only where they pay"): a2_2 946M / 915M without, 897M / 914M at 1%, 904M / 926M at 2%, 868M /
+    // 872M at 5%, 896M / 862M at 10%; a2_3 1,354M / 1,331M without, 1,324M / 1,340M at 5%; a1_4
+    // 259.7M / 255.9M without, 260.7M / 256.2M at 5%; with 5%, 3 candidates gave a2_2 893M / 874M,
+    // 12 gave 889M / 918M.
+    int room_repack_percent = 5;
+    int room_candidates = 6;
     // Price of transient room, for the acceptance test only: a process away from its initial
     // machine adds transient_price x sum over transient resources r of weight_load[r] x its
     // requirement of r to the objective the late acceptance compares, so that the first steps do
@@ -112,7 +134,14 @@ struct SearchResult {
     bool stopped_by_time = false;
 };
 
+// Room re-packs and the transient price act only on a model where a process away from its
+// initial machine holds transient room there; without one (holds_transient_room false)
+// optimise() runs with room_repack_percent and transient_price 0, and home steps only while move
+// costs make home_move_share of the objective; the plain moves take their share.
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
+// Whether some process needs some of a transient resource (and so holds room on its initial
+// machine while away from it).
+bool holds_transient_room(const RoadefModel& model);
 // The budget in work that sizes the history and fades the transient price: the work limit, or
 // the time limit at the nominal lahc_work_per_second.
 double nominal_budget(const SearchOptions& options);

@@ -33,6 +33,13 @@ class Packer {
                 u_[j * R + r] = st.usage(ms_[j], static_cast<int32_t>(r));
                 t_[j * R + r] = st.transient_usage(ms_[j], static_cast<int32_t>(r));
             }
+        // For each process, the earlier ones (in that order) of its service: the only ones it
+        // can clash with on a machine while the packing is built.
+        same_before_.assign(procs_.size(), {});
+        for (size_t i = 0; i < procs_.size(); ++i)
+            for (size_t i2 = 0; i2 < i; ++i2)
+                if (md_.service[procs_[i2]] == md_.service[procs_[i]])
+                    same_before_[i].push_back(static_cast<int32_t>(i2));
         home_.assign(procs_.size(), -1);
         forbidden_.assign(procs_.size(), 0);
         for (size_t i = 0; i < procs_.size(); ++i) {
@@ -138,9 +145,8 @@ class Packer {
             const size_t j = (jc + step) % k;  // the current machine first
             if (forbidden_[i] & (1u << j)) continue;
             bool clash = false;
-            for (size_t i2 = 0; i2 < i && !clash; ++i2)
-                clash = slot_[i2] == static_cast<int32_t>(j) &&
-                        md_.service[procs_[i2]] == md_.service[p];
+            for (const int32_t i2 : same_before_[i])
+                clash = clash || slot_[static_cast<size_t>(i2)] == static_cast<int32_t>(j);
             if (clash) continue;
             put(i, j, +1);
             const bool ok = fits(j) && (home_[i] < 0 || fits(static_cast<size_t>(home_[i])));
@@ -160,6 +166,7 @@ class Packer {
     int64_t limit_;
     std::vector<int32_t> procs_;
     std::vector<int64_t> u_, t_;
+    std::vector<std::vector<int32_t>> same_before_;  // earlier processes of the same service
     std::vector<int32_t> home_;        // local index of the process's initial machine, or -1
     std::vector<uint32_t> forbidden_;  // local machines holding a kept process of its service
     std::vector<int32_t> slot_;
@@ -175,6 +182,31 @@ class Packer {
 
 RepackResult repack(RoadefState& state, std::span<const int32_t> machines, int64_t node_limit) {
     return Packer(state, machines, node_limit).run();
+}
+
+std::vector<int32_t> roomiest_machines(const RoadefState& st, int32_t except, size_t count) {
+    const RoadefModel& md = st.model();
+    bool any_transient = false;
+    for (int32_t r = 0; r < md.resources; ++r) any_transient = any_transient || md.transient[r];
+    std::vector<std::pair<double, int32_t>> room;  // (-smallest free share, machine)
+    room.reserve(static_cast<size_t>(md.machines));
+    for (int32_t m = 0; m < md.machines; ++m) {
+        if (m == except) continue;
+        double least = 1;
+        for (int32_t r = 0; r < md.resources; ++r) {
+            if (any_transient && !md.transient[r]) continue;
+            const int64_t cap = md.cap(m, r);
+            const int64_t free = cap - st.usage(m, r) - st.transient_usage(m, r);
+            least = std::min(least,
+                             cap > 0 ? static_cast<double>(free) / static_cast<double>(cap) : 0.0);
+        }
+        room.emplace_back(-least, m);
+    }
+    const size_t n = std::min(count, room.size());
+    std::partial_sort(room.begin(), room.begin() + static_cast<std::ptrdiff_t>(n), room.end());
+    std::vector<int32_t> out(n);
+    for (size_t i = 0; i < n; ++i) out[i] = room[i].second;
+    return out;
 }
 
 }  // namespace fp::opt

@@ -25,4 +25,10 @@ struct RepackResult {
 // node_limit nodes. The state is left unchanged.
 RepackResult repack(RoadefState& state, std::span<const int32_t> machines, int64_t node_limit);
 
+// The `count` machines other than `except` with the most room left to receive on every transient
+// resource at once, most room first: ranked by the smallest share of capacity still free
+// (capacity - usage - transient usage) over the transient resources, or over all resources in a
+// model without one; ties by the lower index. Fewer when the model has fewer machines.
+std::vector<int32_t> roomiest_machines(const RoadefState& state, int32_t except, size_t count);
+
 }  // namespace fp::opt

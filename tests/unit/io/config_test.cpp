@@ -279,7 +279,9 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
                                       "aimed_candidates = 2\nrestart_rounds = 0\n"
                                       "lahc_work_per_entry = 0\nlahc_work_per_second = 5\n"
                                       "chain_percent = 10\nhome_percent = 7\n"
-                                      "transient_price = 0.25\ntransient_price_fade = 30\n"));
+                                      "transient_price = 0.25\ntransient_price_fade = 30\n"
+                                      "room_repack_percent = 4\nroom_candidates = 9\n"
+                                      "home_move_share = 30\n"));
     ASSERT_TRUE(rc.has_value()) << rc.error().msg;
     const opt::SearchOptions& o = rc->roadef;
     EXPECT_EQ(o.searches, 3);
@@ -297,6 +299,9 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
     EXPECT_EQ(o.home_percent, 7);
     EXPECT_DOUBLE_EQ(o.transient_price, 0.25);
     EXPECT_EQ(o.transient_price_fade, 30);
+    EXPECT_EQ(o.room_repack_percent, 4);
+    EXPECT_EQ(o.room_candidates, 9);
+    EXPECT_EQ(o.home_move_share, 30);
     EXPECT_EQ(rc->expanded_toml.find("[roadef]"), std::string::npos) << rc->expanded_toml;
     EXPECT_NE(rc->roadef_toml.find("\nlahc_length = 7\n"), std::string::npos) << rc->roadef_toml;
     EXPECT_EQ(config_json(*rc)["roadef"]["repack_nodes"], 99);
@@ -336,7 +341,8 @@ TEST(LoadConfig, RoadefErrorsNameFileLineAndKey) {
                            std::string("[roadef]\nrepack_percent = 50\naimed_percent = 60\n"));
     ASSERT_FALSE(mix.has_value());
     EXPECT_NE(mix.error().msg.find("c.toml:3:roadef.aimed_percent: repack_percent + aimed_percent "
-                                   "+ chain_percent + home_percent must be at most 100"),
+                                   "+ chain_percent + home_percent + room_repack_percent must be "
+                                   "at most 100"),
               std::string::npos)
         << mix.error().msg;
     auto chain = load_config(

@@ -51,13 +51,13 @@ TEST(LocalSearch, ImprovesAndStaysFeasible) {
     }
 }
 
-// Runs only one kind of special step (`aimed_percent` and `chain_percent` as given, no
+// Runs only one kind of special step (`aimed_percent` and `chain_percent` as given, no plain
 // re-packs) on five random instances: the chosen steps' deltas are the objective's change
 // (optimise asserts the final objective against a from-scratch evaluation), the result is
 // feasible and better, and the work limit is exact even though one step evaluates several
 // candidates.
 void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent, int home_percent = 0,
-                                        double transient_price = 0) {
+                                        double transient_price = 0, int room_repack_percent = 0) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
         const RoadefModel md = testing::random_instance(seed, 10, 60);
         SearchOptions opt;
@@ -70,6 +70,8 @@ void expect_steps_alone_improve_exactly(int aimed_percent, int chain_percent, in
         opt.chain_percent = chain_percent;
         opt.home_percent = home_percent;
         opt.transient_price = transient_price;
+        opt.room_repack_percent = room_repack_percent;
+        opt.repack_nodes = 200;  // a few re-packs do not take the whole budget
         const SearchResult r = optimise(md, opt);
         EXPECT_EQ(r.work, opt.work) << "seed " << seed;
         EXPECT_FALSE(first_violation(md, r.assignment).has_value());
@@ -101,6 +103,65 @@ TEST(LocalSearch, HomeStepsImproveExactlyAndStayFeasible) {
 // from-scratch evaluation), improves and stays feasible.
 TEST(LocalSearch, PricedSearchImprovesExactlyAndStaysFeasible) {
     expect_steps_alone_improve_exactly(20, 0, 10, 2.0);
+}
+
+// Room re-packs (a costly machine re-packed exactly with machines that have the most transient
+// room left) take 10% of the steps, next to home steps and moves and swaps that spend the room.
+TEST(LocalSearch, RoomRepacksImproveExactlyAndStayFeasible) {
+    expect_steps_alone_improve_exactly(0, 0, 10, 0, 10);
+}
+
+// With room re-packs on, the result stays independent of the thread count, and they change the
+// search (they are used).
+TEST(LocalSearch, RoomRepacksGiveTheSameResultForAnyThreadCount) {
+    const RoadefModel md = testing::random_instance(11, 12, 80);
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.work = 800000;
+    opt.round_work = 40000;
+    opt.room_repack_percent = 5;
+    const SearchResult one = run_with_threads(md, opt, 1);
+    for (size_t t : {2, 4}) {
+        const SearchResult r = run_with_threads(md, opt, t);
+        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
+        EXPECT_EQ(r.parts, one.parts);
+    }
+    opt.room_repack_percent = 0;
+    EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
+}
+
+// Without a transient resource no process holds room away from home: room re-packs and the
+// price switch themselves off, and a home step runs only while move costs make home_move_share
+// percent of the objective. With every safety capacity 0 the load cost never falls to 0, so at
+// 100% the home steps never run and the search equals the one with all three set to 0 (the
+// moves take their share); at 0% they always run and change it, and with a transient resource
+// the three change it.
+TEST(LocalSearch, HomeStepsRoomRepacksAndPriceSwitchOffWithoutTransientRoom) {
+    RoadefModel md = testing::random_instance(4, 10, 60);
+    std::fill(md.safety_capacity.begin(), md.safety_capacity.end(), 0);
+    EXPECT_TRUE(holds_transient_room(md));
+    SearchOptions on;
+    on.seed = 3;
+    on.work = 200000;
+    on.home_percent = 10;
+    on.home_move_share = 100;
+    on.transient_price = 0.5;
+    on.room_repack_percent = 5;
+    on.repack_nodes = 200;
+    SearchOptions off = on;
+    off.home_percent = 0;
+    off.transient_price = 0;
+    off.room_repack_percent = 0;
+    EXPECT_NE(optimise(md, on).assignment, optimise(md, off).assignment);
+    md.transient = {0, 0, 0};
+    EXPECT_FALSE(holds_transient_room(md));
+    const SearchResult a = optimise(md, on), b = optimise(md, off);
+    EXPECT_GT(a.parts.load, 0);
+    EXPECT_EQ(a.assignment, b.assignment);
+    EXPECT_EQ(a.parts, b.parts);
+    EXPECT_EQ(a.work, b.work);
+    on.home_move_share = 0;
+    EXPECT_NE(optimise(md, on).assignment, b.assignment);
 }
 
 // The transient price fades linearly from transient_price to 0 at transient_price_fade percent

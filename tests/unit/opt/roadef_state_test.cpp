@@ -241,6 +241,70 @@ TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
     EXPECT_GT(found, 0);
 }
 
+// The smallest share of capacity machine m has left to receive on the transient resources (all
+// resources when none is transient), computed apart from roomiest_machines.
+double least_free_share(const RoadefState& st, int32_t m) {
+    const RoadefModel& md = st.model();
+    bool any = false;
+    for (int32_t r = 0; r < md.resources; ++r) any = any || md.transient[r];
+    double least = 1;
+    for (int32_t r = 0; r < md.resources; ++r)
+        if (!any || md.transient[r])
+            least = std::min(least, static_cast<double>(md.cap(m, r) - st.usage(m, r) -
+                                                        st.transient_usage(m, r)) /
+                                        static_cast<double>(md.cap(m, r)));
+    return least;
+}
+
+// Room re-packs: random moves first take processes away from home (spending transient room),
+// then each machine in turn is re-packed with the two machines roomiest_machines ranks first.
+// Those two have at least as much room as every other machine, the first at least as much as
+// the second; every packing found keeps every hard constraint and its delta equals try_change's
+// and a from-scratch evaluation's. Applying them keeps the state exact.
+TEST(Repack, RoomRepackPicksTheRoomiestAndKeepsDeltasExact) {
+    int64_t found = 0;
+    for (uint64_t seed = 1; seed <= 10; ++seed) {
+        const RoadefModel md = testing::random_instance(seed, 8, 40);
+        RoadefState st(md);
+        CounterRng rng(seed, 7, 0);
+        for (int step = 0; step < 400; ++step) {
+            const auto p = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+            const auto m = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
+            if (st.try_move(P(p), Mi(m))) st.apply(std::vector<Reassign>{{P(p), Mi(m)}});
+        }
+        for (int32_t first = 0; first < md.machines; ++first) {
+            const std::vector<int32_t> room = roomiest_machines(st, first, 2);
+            ASSERT_EQ(room.size(), 2u);
+            ASSERT_NE(room[0], first);
+            ASSERT_NE(room[1], first);
+            ASSERT_NE(room[0], room[1]);
+            EXPECT_GE(least_free_share(st, room[0]), least_free_share(st, room[1]));
+            for (int32_t m = 0; m < md.machines; ++m) {
+                if (m == first || m == room[0] || m == room[1]) continue;
+                EXPECT_GE(least_free_share(st, room[1]), least_free_share(st, m))
+                    << "seed " << seed << " machine " << m;
+            }
+            const int32_t ms[3] = {first, room[0], room[1]};
+            const RepackResult r = repack(st, ms, 20000);
+            if (r.changes.empty()) continue;
+            std::vector<int32_t> after = st.assignment();
+            for (const Reassign& c : r.changes) after[ix(c.process)] = ix(c.machine);
+            ASSERT_FALSE(first_violation(md, after).has_value());
+            ASSERT_LT(r.delta, 0);
+            ASSERT_EQ(st.try_change(r.changes), r.delta);
+            ASSERT_EQ(r.delta, evaluate_from_scratch(md, after).total() - st.objective());
+            st.apply(r.changes);
+            ASSERT_EQ(st.parts(), evaluate_from_scratch(md, st.assignment()));
+            ++found;
+        }
+    }
+    EXPECT_GT(found, 10);
+    // Fewer machines than asked for: all the others.
+    const RoadefModel md = testing::random_instance(3, 4, 12);
+    const RoadefState st(md);
+    EXPECT_EQ(roomiest_machines(st, 1, 9).size(), 3u);
+}
+
 // Two machines of capacity 10, each with one process (its own service) of the given sizes.
 RoadefModel two_on_two(bool transient, int64_t size0, int64_t size1) {
     RoadefModel md = tiny(2, 10, transient, {0, 1}, {0, 0});
