@@ -98,7 +98,7 @@ class PlacementState {
     // Suspends the guard for its lifetime and restores it as it was.
     class GuardOff {
       public:
-        explicit GuardOff(PlacementState& s) : s_(s), was_(s.guarded()) {
+        explicit GuardOff(PlacementState& s) : s_(s), was_(s.guard_active_) {
             s.set_guard_active(false);
         }
         ~GuardOff() { s_.set_guard_active(was_); }

@@ -53,6 +53,9 @@ Plan run(const model::Fleet& fleet, const PlanOptions& opt, const policy::Policy
             model::PlacementState::ArrivalCapOff uncapped(s.state_);
             consolidate_all(s, keep_order, evac_hosts, new_vms);
         }
+        // The passes after it count arrivals from the repacked placement: the repack's own do
+        // not close the kept hosts to them (else they would fill the hosts it freed).
+        if (opt.max_arrivals > 0) s.state_.set_arrival_cap(opt.max_arrivals);
         separate_anti_affinity(s);
         times.place += sw.lap();
         const policy::TriggerResult trig = pol.trigger->evaluate(s.state_, s.ctx_);

@@ -151,7 +151,21 @@ std::optional<int32_t> PlannerState::choose(int32_t vm, bool power_on, bool must
     // the trigger's forecast goes only where it makes no new hot spot (else it would circle
     // between hot spots).
     const bool forced = must || evac_[static_cast<size_t>(src)] || state_.overloaded(src);
-    auto h = forced ? unguarded_if_none(pick) : pick();
+    std::optional<int32_t> h;
+    bool wait = false;
+    if (state_.guarded() && state_.arrival_cap() > 0) {
+        // The arrival cap never switches a host on nor sends a VM out of its site: hosts already
+        // on in its site come first, under the cap, then beyond it for a VM that must move; a VM
+        // that may wait stays when only the cap keeps it from one of them.
+        h = choose_among(vm, false, false);
+        if (!h) {
+            model::PlacementState::ArrivalCapOff uncapped(state_);
+            auto beyond = choose_among(vm, false, false);
+            if (forced) h = beyond;
+            wait = beyond.has_value() && !forced;
+        }
+    }
+    if (!h && !wait) h = forced ? unguarded_if_none(pick) : pick();
     allowed_[static_cast<size_t>(src)] = saved;
     return h;
 }
@@ -231,10 +245,6 @@ std::string PlannerState::why_unplaceable(int32_t vm) const {
            describe_demand(dem) + ")" +
            (state_.guarded() && state_.guard_line()
                 ? " that the trigger would not forecast hot with it (placement guard)"
-                : "") +
-           (state_.guarded() && state_.arrival_cap() > 0
-                ? " among hosts with fewer than " + std::to_string(state_.arrival_cap()) +
-                      " arrivals ([plan] max_arrivals)"
                 : "");
 }
 

@@ -373,9 +373,45 @@ TEST(ArrivalCap, VmsThatMustMoveExceedIt) {
     const Plan p = run(f, Goal::kEvacuate, o);
     EXPECT_TRUE(p.unresolved.empty());
     EXPECT_EQ(arrivals_by_host(f, p)["b"], 3);
+    // An off host is not switched on to keep the cap: the VMs still go to b.
+    auto g = f;
+    g.hosts.push_back(g.hosts[1]);
+    g.hosts.back().id = "z";
+    g.hosts.back().state = model::HostState::kOff;
+    g.index();
+    const Plan q = run(g, Goal::kEvacuate, o);
+    EXPECT_TRUE(q.powered_on.empty());
+    EXPECT_EQ(arrivals_by_host(g, q)["b"], 3);
     const Move* n = move_of(f, p, "n");
     ASSERT_NE(n, nullptr);
     EXPECT_EQ(f.hosts[static_cast<size_t>(n->target)].id, "b");
+}
+
+TEST(ArrivalCap, TheRepacksArrivalsDoNotSendLaterMovesToTheHostsItFreed) {
+    // goal consolidate keeps K and K2 and repacks uncapped (s1, s2 into K: K2 has 1.8 cores
+    // left); the anti-affinity
+    // pass after it must still find K for a2 rather than refill a freed host because K is
+    // "full" of the repack's arrivals.
+    auto f = testing::FleetBuilder()
+                 .host("K", 32, 32768, 10000)
+                 .host("K2", 32, 32768, 10000)
+                 .host("s1", 8, 8192, 10000)
+                 .host("s2", 8, 8192, 10000)
+                 .vm("k", "K", 20, 4096, 1)
+                 .vm("b", "K2", 23, 1024, 1)
+                 .vm("a1", "K2", 2, 1024, 1)
+                 .vm("a2", "K2", 2, 1024, 1)
+                 .vm("x", "s1", 2, 1024, 1)
+                 .vm("y", "s2", 2, 1024, 1)
+                 .build();
+    f.vms[2].anti_group = f.vms[3].anti_group = "g";
+    const Plan free = run(f, Goal::kConsolidate);
+    PlanOptions o;
+    o.max_arrivals = 1;
+    const Plan capped = run(f, Goal::kConsolidate, o);
+    const PlanSummary a = summarize(f, free, PlanOptions{});
+    const PlanSummary b = summarize(f, capped, o);
+    EXPECT_EQ(b.active_hosts_after, a.active_hosts_after);
 }
 
 TEST(ArrivalCap, CountsWhatEndsOnAHostWhateverTheOrderOfMoves) {
@@ -410,6 +446,17 @@ TEST(ArrivalCap, CountsWhatEndsOnAHostWhateverTheOrderOfMoves) {
         EXPECT_FALSE(s.guarded());
     }
     EXPECT_TRUE(s.guarded());
+    {  // nested either way, each restores what it found
+        model::PlacementState::ArrivalCapOff uncapped(s);
+        EXPECT_FALSE(s.guarded());
+        {
+            model::PlacementState::GuardOff off(s);
+            EXPECT_FALSE(s.guarded());
+        }
+        EXPECT_FALSE(s.guarded());
+    }
+    EXPECT_TRUE(s.guarded());
+    EXPECT_FALSE(s.guard_ok(0, 1) && s.arrivals(1) >= 1);
     EXPECT_TRUE(s.guard_ok(1, 0));  // v2 is at home on a
     s.move(2, 1);                   // w home
     EXPECT_EQ(s.arrivals(0), 0);
