@@ -14,8 +14,14 @@ check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$T/evacuate-file" --evacuate-file 
 for cfg in "$SRC"/configs/*.toml; do
     name=$(basename "$cfg" .toml)
     "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --config "$cfg" --out "$T/cfg-$name" >/dev/null
-    mu=$("$PYTHON" -c "import tomllib,sys; print(tomllib.load(open(sys.argv[1],'rb')).get('plan',{}).get('max_util',0.9))" "$cfg")
-    check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$T/cfg-$name" --max-util "$mu"
+    # The config's own limits: max-util and the wave limits it plans under.
+    read -r mu per_host total <<<"$("$PYTHON" -c "
+import tomllib, sys
+c = tomllib.load(open(sys.argv[1], 'rb'))
+w = c.get('waves', {})
+print(c.get('plan', {}).get('max_util', 0.9), w.get('max_per_host', 2), w.get('max_total', 16))" "$cfg")"
+    check_plan "$DEMO/hosts.csv" "$DEMO/vms.csv" "$T/cfg-$name" --max-util "$mu" \
+        --max-per-host "$per_host" --max-total "$total"
 done
 # --max-util and budgets are honoured.
 "$FLEETPLAN" plan --hosts "$DEMO/hosts.csv" --vms "$DEMO/vms.csv" --goal consolidate --max-util 0.7 --out "$T/mu" >/dev/null
