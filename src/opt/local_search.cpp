@@ -36,22 +36,28 @@ struct SearchOutcome {
     int64_t objective = 0;
 };
 
-// Picks 2 or 3 distinct machines: the costliest of a few sampled, then random partners while
-// the processes to re-pack stay few.
-std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
-    const RoadefModel& md = st.model();
-    std::vector<int32_t> ms;
-    if (md.machines < 2) return ms;
-    int32_t first = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
+// The costliest (by machine_cost) of four machines drawn at random.
+int32_t costliest_of_four(const RoadefState& st, CounterRng& rng) {
+    const auto M = static_cast<uint64_t>(st.model().machines);
+    auto first = static_cast<int32_t>(rng.below(M));
     for (int t = 0; t < 3; ++t) {
-        const auto m = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
+        const auto m = static_cast<int32_t>(rng.below(M));
         if (st.machine_cost(m) > st.machine_cost(first)) first = m;
     }
-    ms.push_back(first);
+    return first;
+}
+
+// `first` and one or two partners (how many drawn first), each from draw(), in at most `tries`
+// draws: a machine already chosen, or one that would take the processes to re-pack past 24, is
+// skipped. Empty when no partner is found.
+template <typename Draw>
+std::vector<int32_t> with_partners(const RoadefState& st, CounterRng& rng, int32_t first, int tries,
+                                   Draw draw) {
+    std::vector<int32_t> ms{first};
     size_t procs = st.processes_on(MachineIndex{first}).size();
     const int want = 2 + static_cast<int>(rng.below(2));
-    for (int t = 0; t < 8 && static_cast<int>(ms.size()) < want; ++t) {
-        const auto m = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
+    for (int t = 0; t < tries && static_cast<int>(ms.size()) < want; ++t) {
+        const int32_t m = draw();
         if (std::find(ms.begin(), ms.end(), m) != ms.end()) continue;
         const size_t n = st.processes_on(MachineIndex{m}).size();
         if (procs + n > 24) continue;
@@ -62,36 +68,28 @@ std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
     return ms;
 }
 
+// Picks 2 or 3 distinct machines: the costliest of a few sampled, then random partners while
+// the processes to re-pack stay few.
+std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
+    const RoadefModel& md = st.model();
+    if (md.machines < 2) return {};
+    const auto M = static_cast<uint64_t>(md.machines);
+    return with_partners(st, rng, costliest_of_four(st, rng), 8,
+                         [&] { return static_cast<int32_t>(rng.below(M)); });
+}
+
 // Machines for a room re-pack: the costliest of four sampled machines (its load and balance cost
 // is what a re-pack can lower), then one or two partners drawn at random among the `candidates`
 // machines with the most room left on every transient resource at once (roomiest_machines), the
 // only ones where a big process of a costly machine can arrive when the receiving room is mostly
 // spent; partners are skipped while the processes to re-pack would pass 24, as in pick_machines.
 std::vector<int32_t> pick_room_machines(const RoadefState& st, CounterRng& rng, int candidates) {
-    const RoadefModel& md = st.model();
-    std::vector<int32_t> ms;
-    if (md.machines < 2) return ms;
-    const auto M = static_cast<uint64_t>(md.machines);
-    auto first = static_cast<int32_t>(rng.below(M));
-    for (int t = 0; t < 3; ++t) {
-        const auto m = static_cast<int32_t>(rng.below(M));
-        if (st.machine_cost(m) > st.machine_cost(first)) first = m;
-    }
-    ms.push_back(first);
+    if (st.model().machines < 2) return {};
+    const int32_t first = costliest_of_four(st, rng);
     const std::vector<int32_t> room =
         roomiest_machines(st, first, static_cast<size_t>(std::max(1, candidates)));
-    size_t procs = st.processes_on(MachineIndex{first}).size();
-    const int want = 2 + static_cast<int>(rng.below(2));
-    for (int t = 0; t < 4 && static_cast<int>(ms.size()) < want; ++t) {
-        const int32_t m = room[static_cast<size_t>(rng.below(room.size()))];
-        if (std::find(ms.begin(), ms.end(), m) != ms.end()) continue;
-        const size_t n = st.processes_on(MachineIndex{m}).size();
-        if (procs + n > 24) continue;
-        ms.push_back(m);
-        procs += n;
-    }
-    if (ms.size() < 2) ms.clear();
-    return ms;
+    return with_partners(st, rng, first, 4,
+                         [&] { return room[static_cast<size_t>(rng.below(room.size()))]; });
 }
 
 // A process to move: uniformly at random, or (targeted_percent of the time) a random process of

@@ -389,9 +389,8 @@ TEST(ArrivalCap, VmsThatMustMoveExceedIt) {
 
 TEST(ArrivalCap, TheRepacksArrivalsDoNotSendLaterMovesToTheHostsItFreed) {
     // goal consolidate keeps K and K2 and repacks uncapped (s1, s2 into K: K2 has 1.8 cores
-    // left); the anti-affinity
-    // pass after it must still find K for a2 rather than refill a freed host because K is
-    // "full" of the repack's arrivals.
+    // left); the anti-affinity pass after it must still find K for a2 rather than refill a
+    // freed host because K is "full" of the repack's arrivals.
     auto f = testing::FleetBuilder()
                  .host("K", 32, 32768, 10000)
                  .host("K2", 32, 32768, 10000)
