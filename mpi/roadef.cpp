@@ -55,8 +55,10 @@ FlagSpec roadef_flags() {
 
 const char* kRoadefNotes =
     "Writes DIR/solution.txt (the machine of each process, one line) and DIR/score.json\n"
-    "(valid, objective and its parts, moves, seconds, work, seed, threads, initial_objective,\n"
-    "stopped_by, and settings: the [roadef] values in force) as one commit.\n"
+    "(valid, objective and its parts, moves, seconds, work, best_work: the work done by the\n"
+    "end of the round that found the solution, rounds, restarts, reheats, seed, threads,\n"
+    "initial_objective, stopped_by, and settings: the [roadef] values in force) as one\n"
+    "commit.\n"
     "Exit codes: 0 done, 2 bad input, 3 environment failure, 1 internal error.\n";
 
 }  // namespace
@@ -111,6 +113,10 @@ Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env)
     j["moves"] = moves;
     j["seconds"] = seconds;
     j["work"] = res.work;
+    j["best_work"] = res.best_work;
+    j["rounds"] = res.rounds;
+    j["restarts"] = res.restarts;
+    j["reheats"] = res.reheats;
     j["seed"] = opt.seed;
     j["threads"] = nthreads;
     j["initial_objective"] = res.initial_parts.total();

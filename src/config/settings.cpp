@@ -387,8 +387,11 @@ std::vector<SettingParam> make_params() {
                 [](Settings& s, int64_t v) { s.roadef.lahc_length = v; }),
         integer("roadef", "lahc_work_per_entry", kSearch.lahc_work_per_entry, 0, kNoLimit,
                 "the history grows by one entry per so much work of each search's budget (0: "
-                "always lahc_length; at most 100,000 entries)",
+                "always lahc_length; at most lahc_max_length entries)",
                 [](Settings& s, int64_t v) { s.roadef.lahc_work_per_entry = v; }),
+        integer("roadef", "lahc_max_length", kSearch.lahc_max_length, 1, opt::kMaxLahcLength,
+                "the history's longest length (lahc_length wins when larger)",
+                [](Settings& s, int64_t v) { s.roadef.lahc_max_length = v; }),
         integer("roadef", "lahc_work_per_second", kSearch.lahc_work_per_second, 1, kNoLimit,
                 "with only --time-limit, the budget that sizes the history is the limit times "
                 "this nominal rate (so the history never depends on the machine's speed)",
@@ -440,6 +443,21 @@ std::vector<SettingParam> make_params() {
             "roadef", "transient_price_fade", kSearch.transient_price_fade, 0, 100,
             "the transient price falls linearly to 0 at this percent of the budget",
             [](Settings& s, int64_t v) { s.roadef.transient_price_fade = static_cast<int>(v); }),
+        integer("roadef", "transient_price_fade_work", kSearch.transient_price_fade_work, 0,
+                kNoLimit, "the transient price reaches 0 at most this much work in (0: no cap)",
+                [](Settings& s, int64_t v) { s.roadef.transient_price_fade_work = v; }),
+        integer("roadef", "transient_lahc_max_length", kSearch.transient_lahc_max_length, 0,
+                opt::kMaxLahcLength,
+                "when some process needs a transient resource, the late acceptance history is at "
+                "most this long (0: no cap)",
+                [](Settings& s, int64_t v) { s.roadef.transient_lahc_max_length = v; }),
+        integer("roadef", "reheat_rounds", kSearch.reheat_rounds, 0, kNoLimit,
+                "a search holding the best of all, frozen (accepting no worse step) and not "
+                "improving for so many rounds refills its history above its best (0: never)",
+                [](Settings& s, int64_t v) { s.roadef.reheat_rounds = v; }),
+        integer("roadef", "reheat_permille", kSearch.reheat_permille, 0, 1000,
+                "how far above its best a reheated search's history starts (per mille)",
+                [](Settings& s, int64_t v) { s.roadef.reheat_permille = static_cast<int>(v); }),
         integer("roadef", "restart_rounds", kSearch.restart_rounds, 0, kNoLimit,
                 "a search not improving for so many rounds restarts from the best of all "
                 "(0: never)",

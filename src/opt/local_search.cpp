@@ -404,6 +404,18 @@ struct Searcher {
         held = held_transient(st.model(), start, *weight);
         std::fill(history.begin(), history.end(), priced(cur, held));
     }
+    // Refills the history at `permille` per mille above the search's best (priced at the
+    // current state's held room).
+    void reheat(int permille) {
+        const int64_t level =
+            priced(best.objective, held) +
+            static_cast<int64_t>(static_cast<double>(best.objective) * permille / 1000.0);
+        std::fill(history.begin(), history.end(), level);
+    }
+    // Whether no history entry lets a worse step in any more.
+    bool frozen() const {
+        return *std::max_element(history.begin(), history.end()) <= priced(cur, held);
+    }
     int64_t priced(int64_t objective, int64_t held_weight) const {
         return objective + std::llround(price * static_cast<double>(held_weight));
     }
@@ -554,7 +566,9 @@ double nominal_budget(const SearchOptions& opt) {
 
 double transient_price_at(const SearchOptions& opt, int64_t work_done) {
     if (opt.transient_price <= 0 || opt.transient_price_fade <= 0) return 0;
-    const double end = nominal_budget(opt) * opt.transient_price_fade / 100.0;
+    double end = nominal_budget(opt) * opt.transient_price_fade / 100.0;
+    if (opt.transient_price_fade_work > 0)
+        end = std::min(end, static_cast<double>(opt.transient_price_fade_work));
     if (end <= 0) return 0;
     return opt.transient_price * std::max(0.0, 1.0 - static_cast<double>(work_done) / end);
 }
@@ -573,8 +587,11 @@ int64_t lahc_history_length(const SearchOptions& opt) {
     if (opt.lahc_work_per_entry == 0) return opt.lahc_length;
     const double total = nominal_budget(opt);
     const double entries = total / opt.searches / static_cast<double>(opt.lahc_work_per_entry);
+    int64_t longest = std::min(kMaxLahcLength, opt.lahc_max_length);
+    if (opt.transient_lahc_max_length > 0)
+        longest = std::min(longest, opt.transient_lahc_max_length);
     return std::max(opt.lahc_length,
-                    static_cast<int64_t>(std::min(entries, double{kMaxLahcLength})));
+                    static_cast<int64_t>(std::min(entries, static_cast<double>(longest))));
 }
 
 bool holds_transient_room(const RoadefModel& md) {
@@ -591,6 +608,7 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
     if (!holds_room) {  // no room to give back, price or aim at: moves take the share
         opt.transient_price = 0;
         opt.room_repack_percent = 0;
+        opt.transient_lahc_max_length = 0;
     }
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
@@ -649,7 +667,10 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
                 pick = i;
             }
         }
-        if (pick < K) res.assignment = searchers[pick].best.assignment;
+        if (pick < K) {
+            res.assignment = searchers[pick].best.assignment;
+            res.best_work = res.work;
+        }
         ++res.rounds;
         // A search whose own best has not improved for restart_rounds rounds and is above the
         // best of all starts again from that best (decided in index order, after the round).
@@ -659,6 +680,12 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
                 searchers[i].best.objective > best) {
                 searchers[i].restart(res.assignment, best);
                 idle_rounds[i] = 0;
+                ++res.restarts;
+            } else if (opt.reheat_rounds > 0 && idle_rounds[i] >= opt.reheat_rounds &&
+                       searchers[i].best.objective == best && searchers[i].frozen()) {
+                searchers[i].reheat(opt.reheat_permille);
+                idle_rounds[i] = 0;
+                ++res.reheats;
             }
         }
     }

@@ -43,9 +43,10 @@ struct SearchOptions {
     int searches = 4;               // per round; fixed, not the thread count
     int64_t round_work = 500000;    // per search and round
     // LAHC history length: at least lahc_length, and longer with the budget, one entry per
-    // lahc_work_per_entry work of each search (0: always lahc_length), at most 100,000. The
-    // budget is the work limit split over the searches, or with only a time limit the limit
-    // times lahc_work_per_second, a nominal rate, so the length never depends on the machine.
+    // lahc_work_per_entry work of each search (0: always lahc_length), at most lahc_max_length
+    // (and transient_lahc_max_length, below). The budget is the work limit split over the
+    // searches, or with only a time limit the limit times lahc_work_per_second, a nominal rate,
+    // so the length never depends on the machine.
     // Measured on a2_2 and a2_5 (2026-12-07, seed 1, 300M work): a fixed 100 gave 1,011M and
     // 424M, 2,000 gave 984M and 370M, 10,000 (with chain steps) 981M and 378M; at 20M work 100
     // had been the best. 40,000 work per entry puts 300M work at about 1,900 entries;
@@ -120,6 +121,31 @@ struct SearchOptions {
     // (no home steps) 0.3 and 1.0 did not help a2_2.
     double transient_price = 0.5;
     int transient_price_fade = 50;
+    // The fade ends at most transient_price_fade_work work in (0: no cap), so a long budget
+    // (300 s at the nominal rate is 3G) is not spent mostly under the price. a2_2 at 1.5G work,
+    // seed 1 (2026-12-07): the fade at 50% (750M) gave 903.2M, at 150M 861.4M.
+    int64_t transient_price_fade_work = 150000000;
+    // On a model where processes hold transient room, the history is at most this long (0: no
+    // cap; optimise() ignores it on a model without transient room). At 1.5G work, seed 1, with
+    // the fade at 150M: a2_2 838.9M at 1,875 entries against 861.4M at 9,375, while a2_5 (no
+    // transient resource) gets 335.9M at 9,375 against 349.3M at 1,875. On a2_2 every search had
+    // converged by 500M work whatever the length (restarts pull them to the best of all).
+    int64_t transient_lahc_max_length = 2000;
+    // The longest history on any model (at most kMaxLahcLength). At 300 s (3G nominal, 18,750
+    // entries uncapped) a2_5 did 4.9G work and was still improving at 4.3G (341.5M), while at
+    // 1.5G work 9,375 entries had converged by 1G (335.2M).
+    int64_t lahc_max_length = 10000;
+    // Reheats: a search that holds the best of all, whose own best has not improved for
+    // reheat_rounds rounds and that is frozen at the end of the last of them (no history entry
+    // above its priced objective: it accepts no worse step any more) has its whole history set
+    // to its best, priced at its current held room, plus reheat_permille per mille of its best.
+    // The best is kept by the true objective, so a reheat never loses it. 0: never. At 1.5G work,
+    // seed 1, short history: a2_2 838.9M without, 831.5M at 5 per mille, 830.8M at 20; a2_3
+    // 1,244.8M (5) and 1,243.3M (20); a2_5 (long history) 335.9M without, 335.2M at 20. Reheating
+    // every reheat_rounds without waiting for the search to freeze kept it wandering at the
+    // reheated level (a2_2 838.9M, no gain).
+    int64_t reheat_rounds = 4;
+    int reheat_permille = 20;
     // A search whose best has not improved for this many rounds, and is worse than the best of
     // all searches, restarts from that best; 0: never.
     int64_t restart_rounds = 2;
@@ -131,6 +157,9 @@ struct SearchResult {
     CostParts initial_parts;
     int64_t work = 0;  // moves evaluated
     int64_t rounds = 0;
+    int64_t restarts = 0;   // searches restarted from the best of all
+    int64_t reheats = 0;    // histories refilled (reheat_rounds)
+    int64_t best_work = 0;  // work done by the end of the round that found the assignment
     bool stopped_by_time = false;
 };
 

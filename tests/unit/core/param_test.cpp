@@ -104,6 +104,11 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     applied.cycle.keep = 7;
     applied.roadef.lahc_length = 1;
     applied.roadef.searches = 9;
+    applied.roadef.transient_price_fade_work = 3;
+    applied.roadef.transient_lahc_max_length = 3;
+    applied.roadef.lahc_max_length = 3;
+    applied.roadef.reheat_rounds = 0;
+    applied.roadef.reheat_permille = 3;
     for (const config::SettingParam& s : config::setting_params())
         ASSERT_FALSE(s.apply(applied, s.spec.default_value).has_value()) << s.spec.key;
     const config::Settings fresh;
@@ -134,6 +139,17 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     EXPECT_EQ(a.lahc_work_per_entry, f.lahc_work_per_entry);
     EXPECT_EQ(a.lahc_work_per_second, f.lahc_work_per_second);
     EXPECT_EQ(a.chain_percent, f.chain_percent);
+    EXPECT_EQ(a.home_percent, f.home_percent);
+    EXPECT_EQ(a.home_move_share, f.home_move_share);
+    EXPECT_EQ(a.room_repack_percent, f.room_repack_percent);
+    EXPECT_EQ(a.room_candidates, f.room_candidates);
+    EXPECT_EQ(a.transient_price, f.transient_price);
+    EXPECT_EQ(a.transient_price_fade, f.transient_price_fade);
+    EXPECT_EQ(a.transient_price_fade_work, f.transient_price_fade_work);
+    EXPECT_EQ(a.transient_lahc_max_length, f.transient_lahc_max_length);
+    EXPECT_EQ(a.lahc_max_length, f.lahc_max_length);
+    EXPECT_EQ(a.reheat_rounds, f.reheat_rounds);
+    EXPECT_EQ(a.reheat_permille, f.reheat_permille);
 }
 
 }  // namespace

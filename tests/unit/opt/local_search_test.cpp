@@ -15,6 +15,22 @@ SearchResult run_with_threads(const RoadefModel& md, const SearchOptions& opt, s
     return optimise(md, opt);
 }
 
+// Runs the search on 1 thread, expects the same result on 2 and 4 (assignment, cost, work and
+// what the rounds did), and returns the one-thread result.
+SearchResult same_on_2_and_4_threads(const RoadefModel& md, const SearchOptions& opt) {
+    const SearchResult one = run_with_threads(md, opt, 1);
+    for (size_t t : {2, 4}) {
+        const SearchResult r = run_with_threads(md, opt, t);
+        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
+        EXPECT_EQ(r.parts, one.parts) << t << " threads";
+        EXPECT_EQ(r.work, one.work) << t << " threads";
+        EXPECT_EQ(r.best_work, one.best_work) << t << " threads";
+        EXPECT_EQ(r.restarts, one.restarts) << t << " threads";
+        EXPECT_EQ(r.reheats, one.reheats) << t << " threads";
+    }
+    return one;
+}
+
 TEST(LocalSearch, SameResultForAnyThreadCountUnderAWorkLimit) {
     const RoadefModel md = testing::random_instance(11, 12, 80);
     SearchOptions opt;
@@ -120,12 +136,7 @@ TEST(LocalSearch, RoomRepacksGiveTheSameResultForAnyThreadCount) {
     opt.work = 800000;
     opt.round_work = 40000;
     opt.room_repack_percent = 5;
-    const SearchResult one = run_with_threads(md, opt, 1);
-    for (size_t t : {2, 4}) {
-        const SearchResult r = run_with_threads(md, opt, t);
-        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
-        EXPECT_EQ(r.parts, one.parts);
-    }
+    const SearchResult one = same_on_2_and_4_threads(md, opt);
     opt.room_repack_percent = 0;
     EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
 }
@@ -203,18 +214,13 @@ TEST(LocalSearch, PricedHomeStepsGiveTheSameResultForAnyThreadCount) {
     opt.round_work = 40000;
     opt.home_percent = 10;
     opt.transient_price = 1.0;
-    const SearchResult one = run_with_threads(md, opt, 1);
-    for (size_t t : {2, 4}) {
-        const SearchResult r = run_with_threads(md, opt, t);
-        EXPECT_EQ(r.assignment, one.assignment) << t << " threads";
-        EXPECT_EQ(r.parts, one.parts);
-    }
+    const SearchResult one = same_on_2_and_4_threads(md, opt);
     opt.transient_price = 0;
     EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
 }
 
 // The late-acceptance history: at least lahc_length, longer with the work each search gets (or
-// the time limit at the nominal rate, never the clock), at most 100,000; fixed when
+// the time limit at the nominal rate, never the clock), at most lahc_max_length; fixed when
 // lahc_work_per_entry is 0.
 TEST(LocalSearch, HistoryLengthScalesWithTheBudget) {
     SearchOptions opt;
@@ -222,6 +228,8 @@ TEST(LocalSearch, HistoryLengthScalesWithTheBudget) {
     opt.lahc_length = 100;
     opt.lahc_work_per_entry = 40000;
     opt.lahc_work_per_second = 10000000;
+    opt.transient_lahc_max_length = 0;
+    opt.lahc_max_length = kMaxLahcLength;
     opt.work = 300000000;
     EXPECT_EQ(lahc_history_length(opt), 1875);  // 75M work per search
     opt.work = 20000000;
@@ -238,6 +246,72 @@ TEST(LocalSearch, HistoryLengthScalesWithTheBudget) {
     opt.lahc_length = 5000;
     opt.lahc_work_per_entry = 40000;
     EXPECT_EQ(lahc_history_length(opt), 5000);
+}
+
+// Reheats: a search that holds the best of all, has not improved for reheat_rounds rounds and
+// has stopped moving (no history entry above its objective) has its history set above its best.
+// On a small instance the searches freeze early, so a long run reheats and ends elsewhere than
+// the same run without reheats; the result stays independent of the thread count and feasible,
+// and the counters say what happened (no reheat when off). best_work is the work by the end of
+// the round that found the result: a run stopped there ends on the same assignment.
+TEST(LocalSearch, ReheatsAFrozenSearchAndStaysDeterministic) {
+    const RoadefModel md = testing::random_instance(11, 12, 80);
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.work = 4000000;
+    opt.round_work = 40000;
+    opt.transient_price = 0;      // so that a shorter budget does not change the price's fade
+    opt.lahc_work_per_entry = 0;  // nor the history's length
+    opt.reheat_rounds = 0;
+    const SearchResult plain = run_with_threads(md, opt, 2);
+    EXPECT_EQ(plain.reheats, 0);
+    EXPECT_GT(plain.restarts, 0);
+    EXPECT_GT(plain.best_work, 0);
+    EXPECT_LT(plain.best_work, plain.work);
+    SearchOptions upto = opt;
+    upto.work = plain.best_work;
+    EXPECT_EQ(run_with_threads(md, upto, 2).assignment, plain.assignment);
+    opt.reheat_rounds = 2;
+    opt.reheat_permille = 20;
+    const SearchResult one = same_on_2_and_4_threads(md, opt);
+    EXPECT_GT(one.reheats, 0);
+    EXPECT_NE(one.assignment, plain.assignment);
+    EXPECT_FALSE(first_violation(md, one.assignment).has_value());
+    EXPECT_EQ(one.parts, evaluate_from_scratch(md, one.assignment));
+}
+
+// The price's fade ends at transient_price_fade percent of the budget, and at most
+// transient_price_fade_work work in; the history is at most transient_lahc_max_length long.
+TEST(LocalSearch, PriceFadeAndHistoryAreCappedInAbsoluteWork) {
+    SearchOptions opt;
+    opt.work = 3000;
+    opt.transient_price = 0.5;
+    opt.transient_price_fade = 50;  // 1,500 of the budget
+    opt.transient_price_fade_work = 1000;
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 500), 0.25);
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 1000), 0.0);
+    opt.transient_price_fade_work = 0;  // no cap
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 750), 0.25);
+    opt.transient_price_fade_work = 5000;  // above the percent's end: the percent holds
+    EXPECT_DOUBLE_EQ(transient_price_at(opt, 750), 0.25);
+
+    opt.searches = 4;
+    opt.lahc_length = 100;
+    opt.lahc_work_per_entry = 40000;
+    opt.transient_lahc_max_length = 2000;
+    opt.work = 300000000;
+    EXPECT_EQ(lahc_history_length(opt), 1875);
+    opt.work = 3000000000;
+    EXPECT_EQ(lahc_history_length(opt), 2000);
+    opt.work = -1;
+    opt.time_limit_seconds = 300;  // 3G nominal work
+    EXPECT_EQ(lahc_history_length(opt), 2000);
+    opt.transient_lahc_max_length = 50;  // below lahc_length: lahc_length holds
+    EXPECT_EQ(lahc_history_length(opt), 100);
+    opt.transient_lahc_max_length = 0;  // no cap but the general one
+    EXPECT_EQ(lahc_history_length(opt), 10000);
+    opt.lahc_max_length = kMaxLahcLength;
+    EXPECT_EQ(lahc_history_length(opt), 18750);
 }
 
 TEST(LocalSearch, AnInstanceWithoutProcessesIsItsOwnSolution) {
