@@ -452,16 +452,24 @@ std::vector<SettingParam> make_params() {
                 "most this long (0: no cap)",
                 [](Settings& s, int64_t v) { s.roadef.transient_lahc_max_length = v; }),
         integer("roadef", "reheat_rounds", kSearch.reheat_rounds, 0, kNoLimit,
-                "a search holding the best of all, frozen (accepting no worse step) and not "
+                "a search holding the best of its epoch, frozen (accepting no worse step) and not "
                 "improving for so many rounds refills its history above its best (0: never)",
                 [](Settings& s, int64_t v) { s.roadef.reheat_rounds = v; }),
         integer("roadef", "reheat_permille", kSearch.reheat_permille, 0, 1000,
                 "how far above its best a reheated search's history starts (per mille)",
                 [](Settings& s, int64_t v) { s.roadef.reheat_permille = static_cast<int>(v); }),
         integer("roadef", "restart_rounds", kSearch.restart_rounds, 0, kNoLimit,
-                "a search not improving for so many rounds restarts from the best of all "
+                "a search not improving for so many rounds restarts from the best of its epoch "
                 "(0: never)",
                 [](Settings& s, int64_t v) { s.roadef.restart_rounds = v; }),
+        integer("roadef", "epoch_rounds", kSearch.epoch_rounds, 0, kNoLimit,
+                "where processes hold transient room: when the best of an epoch gains less "
+                "than epoch_gain_permille over so many rounds, every search starts again from "
+                "the initial assignment (0: never)",
+                [](Settings& s, int64_t v) { s.roadef.epoch_rounds = v; }),
+        integer("roadef", "epoch_gain_permille", kSearch.epoch_gain_permille, 0, 1000,
+                "the gain (per mille of the epoch's best) below which an epoch ends",
+                [](Settings& s, int64_t v) { s.roadef.epoch_gain_permille = static_cast<int>(v); }),
     };
     for (SettingParam& s : p)
         if (s.table == "waves" && s.spec.key == "max_total") s.old_key = "max_per_wave";

@@ -394,7 +394,8 @@ struct Searcher {
           history(static_cast<size_t>(std::max<int64_t>(1, lahc_length)), cur),
           weight(&weight),
           held(held_transient(md, start, weight)) {}
-    // Starts again from `start` (the best of all searches), with a fresh history.
+    // Starts again from `start` (the best of the epoch, or the initial assignment for a new
+    // epoch), with a fresh history.
     void restart(std::span<const int32_t> start, int64_t objective) {
         st = RoadefState(st.model(), start);
         cur = objective;
@@ -609,6 +610,7 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
         opt.transient_price = 0;
         opt.room_repack_percent = 0;
         opt.transient_lahc_max_length = 0;
+        opt.epoch_rounds = 0;
     }
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
@@ -633,6 +635,13 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
     const std::vector<int64_t> weight = transient_weights(md);
     for (size_t i = 0; i < K; ++i) searchers.emplace_back(md, md.initial, history, weight);
     std::vector<int64_t> idle_rounds(K, 0);
+    // The current epoch: its best (restarts and reheats aim at it), the work before it began
+    // (the transient price fades anew in each) and its best after each of its rounds.
+    int64_t epoch_best = best;
+    std::vector<int32_t> epoch_assignment = md.initial;
+    int64_t epoch_start = 0;
+    std::vector<int64_t> epoch_trail;
+    res.epochs = 1;
     for (uint64_t round = 0;; ++round) {
         int64_t share = opt.round_work;
         if (opt.work >= 0) {
@@ -644,7 +653,7 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
         }
         if (stop.check()) break;
         std::vector<int64_t> before(K), done(K, 0);
-        const int64_t work_before = res.work;
+        const int64_t work_before = res.work - epoch_start;
         const double price = transient_price_at(opt, work_before);
         for (size_t i = 0; i < K; ++i) {
             before[i] = searchers[i].best.objective;
@@ -662,30 +671,56 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
         size_t pick = K;
         for (size_t i = 0; i < K; ++i) {
             res.work += done[i];
-            if (searchers[i].best.objective < best) {
-                best = searchers[i].best.objective;
+            if (searchers[i].best.objective < epoch_best) {
+                epoch_best = searchers[i].best.objective;
                 pick = i;
             }
         }
         if (pick < K) {
-            res.assignment = searchers[pick].best.assignment;
-            res.best_work = res.work;
+            epoch_assignment = searchers[pick].best.assignment;
+            if (epoch_best < best) {
+                best = epoch_best;
+                res.assignment = epoch_assignment;
+                res.best_work = res.work;
+            }
         }
         ++res.rounds;
         // A search whose own best has not improved for restart_rounds rounds and is above the
-        // best of all starts again from that best (decided in index order, after the round).
+        // best of the epoch starts again from that best (decided in index order, after the round).
         for (size_t i = 0; i < K; ++i) {
             idle_rounds[i] = searchers[i].best.objective < before[i] ? 0 : idle_rounds[i] + 1;
             if (opt.restart_rounds > 0 && idle_rounds[i] >= opt.restart_rounds &&
-                searchers[i].best.objective > best) {
-                searchers[i].restart(res.assignment, best);
+                searchers[i].best.objective > epoch_best) {
+                searchers[i].restart(epoch_assignment, epoch_best);
                 idle_rounds[i] = 0;
                 ++res.restarts;
             } else if (opt.reheat_rounds > 0 && idle_rounds[i] >= opt.reheat_rounds &&
-                       searchers[i].best.objective == best && searchers[i].frozen()) {
+                       searchers[i].best.objective == epoch_best && searchers[i].frozen()) {
                 searchers[i].reheat(opt.reheat_permille);
                 idle_rounds[i] = 0;
                 ++res.reheats;
+            }
+        }
+        // A new epoch when this one's best gained less than epoch_gain_permille over its last
+        // epoch_rounds rounds.
+        // (None starts when no work is left: it would only be counted.)
+        if (opt.epoch_rounds > 0) epoch_trail.push_back(epoch_best);
+        const bool work_left = !stop.hit.load() && (opt.work < 0 || res.work < opt.work);
+        if (opt.epoch_rounds > 0 && work_left && std::ssize(epoch_trail) > opt.epoch_rounds) {
+            const int64_t then =
+                epoch_trail[epoch_trail.size() - 1 - static_cast<size_t>(opt.epoch_rounds)];
+            if (static_cast<double>(then - epoch_best) * 1000.0 <
+                static_cast<double>(opt.epoch_gain_permille) * static_cast<double>(then)) {
+                const int64_t initial = res.initial_parts.total();
+                for (size_t i = 0; i < K; ++i) {
+                    searchers[i].restart(md.initial, initial);
+                    idle_rounds[i] = 0;
+                }
+                epoch_best = initial;
+                epoch_assignment = md.initial;
+                epoch_start = res.work;
+                epoch_trail.clear();
+                ++res.epochs;
             }
         }
     }

@@ -11,7 +11,8 @@
 // late-acceptance history from round to round; each round continues every search with its own
 // random stream CounterRng(seed, round, search) and an equal share of the round's work. After a
 // round the best objective of all searches is kept (ties: the lower search index), and a search
-// that stalled for `restart_rounds` rounds restarts from that best. The searches of
+// that stalled for `restart_rounds` rounds restarts from the best of the epoch (a run is one
+// epoch unless `epoch_rounds` starts new ones from the initial assignment). The searches of
 // a round run in parallel on oneTBB (one task each, results in a pre-sized vector), so the
 // result depends only on the model, the seed, the work and the other options, never on the
 // thread count.
@@ -135,8 +136,8 @@ struct SearchOptions {
     // entries uncapped) a2_5 did 4.9G work and was still improving at 4.3G (341.5M), while at
     // 1.5G work 9,375 entries had converged by 1G (335.2M).
     int64_t lahc_max_length = 10000;
-    // Reheats: a search that holds the best of all, whose own best has not improved for
-    // reheat_rounds rounds and that is frozen at the end of the last of them (no history entry
+    // Reheats: a search that holds the best of its epoch (below), whose own best has not improved
+    // for reheat_rounds rounds and that is frozen at the end of the last of them (no history entry
     // above its priced objective: it accepts no worse step any more) has its whole history set
     // to its best, priced at its current held room, plus reheat_permille per mille of its best.
     // The best is kept by the true objective, so a reheat never loses it. 0: never. At 1.5G work,
@@ -147,8 +148,25 @@ struct SearchOptions {
     int64_t reheat_rounds = 4;
     int reheat_permille = 20;
     // A search whose best has not improved for this many rounds, and is worse than the best of
-    // all searches, restarts from that best; 0: never.
+    // the epoch (below), restarts from that best; 0: never.
     int64_t restart_rounds = 2;
+    // Epochs: when the best of the current epoch has improved by less than epoch_gain_permille
+    // per mille over its last epoch_rounds rounds, a new epoch starts: every search starts again
+    // from the initial assignment with a fresh history and the transient price fading anew,
+    // restarts and reheats then refer to the new epoch's best, and the best of all is kept. An
+    // epoch lasts at least epoch_rounds + 1 rounds, and none starts when no work is left (a
+    // work limit reached, or the time limit). Every epoch prices transient room anew, so with
+    // transient_price_fade_work 0 (the fade then spans half the budget) an epoch may end, and
+    // the next begin, still priced; the best is judged by the true objective either way.
+    // 0: one epoch; optimise() ignores it on a model without transient room. Where processes
+    // hold transient room the level a search ends at is set early, by which processes first
+    // spend it: at 2.4G work (about 300 s) a2_2 was within 0.33% of its end after 600M, and two
+    // seeds ended 1.2% (a2_2) and 7.9% (a2_3) apart. With epochs of 100 rounds and 1 per mille,
+    // a2_2 at 2.4G work, seeds 1-3: 833.8M, 806.4M, 807.8M against 837.0M, 826.8M, 837.2M in
+    // one epoch. a2_5 (no transient room) still descends slowly late in a long run: at 300 s an
+    // epoch ended at 336.6M, where one epoch had reached 334.2M.
+    int64_t epoch_rounds = 100;
+    int epoch_gain_permille = 1;
 };
 
 struct SearchResult {
@@ -157,16 +175,17 @@ struct SearchResult {
     CostParts initial_parts;
     int64_t work = 0;  // moves evaluated
     int64_t rounds = 0;
-    int64_t restarts = 0;   // searches restarted from the best of all
+    int64_t restarts = 0;   // searches restarted from the best of their epoch
     int64_t reheats = 0;    // histories refilled (reheat_rounds)
+    int64_t epochs = 0;     // epochs run (1 + new starts from the initial assignment)
     int64_t best_work = 0;  // work done by the end of the round that found the assignment
     bool stopped_by_time = false;
 };
 
-// Room re-packs and the transient price act only on a model where a process away from its
-// initial machine holds transient room there; without one (holds_transient_room false)
-// optimise() runs with room_repack_percent and transient_price 0, and home steps only while move
-// costs make home_move_share of the objective; the plain moves take their share.
+// Room re-packs, the transient price and epochs act only on a model where a process away from
+// its initial machine holds transient room there; without one (holds_transient_room false)
+// optimise() runs with room_repack_percent, transient_price and epoch_rounds 0, and home steps
+// only while move costs make home_move_share of the objective; the plain moves take their share.
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
 // Whether some process needs some of a transient resource (and so holds room on its initial
 // machine while away from it).

@@ -24,9 +24,12 @@ assert all(0 <= m < 4 for m in sol)
 s = json.load(open(d + "/score.json"))
 for k in ("valid", "objective", "load_cost", "balance_cost", "process_move_cost",
           "service_move_cost", "machine_move_cost", "moves", "seconds", "work", "seed",
-          "threads", "initial_objective"):
+          "threads", "initial_objective", "best_work", "rounds", "restarts", "reheats",
+          "epochs"):
     assert k in s, k
 assert s["valid"] is True
+# a1_1 needs no transient resource: one epoch
+assert s["epochs"] == 1 and 0 < s["best_work"] <= s["work"], s
 assert s["initial_objective"] == 49528750, s["initial_objective"]
 assert s["objective"] < s["initial_objective"], s
 assert s["objective"] == sum(s[k] for k in ("load_cost", "balance_cost", "process_move_cost",

@@ -109,6 +109,8 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     applied.roadef.lahc_max_length = 3;
     applied.roadef.reheat_rounds = 0;
     applied.roadef.reheat_permille = 3;
+    applied.roadef.epoch_rounds = 7;
+    applied.roadef.epoch_gain_permille = 7;
     for (const config::SettingParam& s : config::setting_params())
         ASSERT_FALSE(s.apply(applied, s.spec.default_value).has_value()) << s.spec.key;
     const config::Settings fresh;
@@ -150,6 +152,8 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     EXPECT_EQ(a.lahc_max_length, f.lahc_max_length);
     EXPECT_EQ(a.reheat_rounds, f.reheat_rounds);
     EXPECT_EQ(a.reheat_permille, f.reheat_permille);
+    EXPECT_EQ(a.epoch_rounds, f.epoch_rounds);
+    EXPECT_EQ(a.epoch_gain_permille, f.epoch_gain_permille);
 }
 
 }  // namespace

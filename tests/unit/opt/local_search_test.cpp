@@ -30,6 +30,7 @@ SearchResult same_on_any_thread_count(const RoadefModel& md, const SearchOptions
         EXPECT_EQ(r.best_work, one.best_work) << t << " threads";
         EXPECT_EQ(r.restarts, one.restarts) << t << " threads";
         EXPECT_EQ(r.reheats, one.reheats) << t << " threads";
+        EXPECT_EQ(r.epochs, one.epochs) << t << " threads";
     }
     return one;
 }
@@ -275,6 +276,54 @@ TEST(LocalSearch, ReheatsAFrozenSearchAndStaysDeterministic) {
     EXPECT_NE(one.assignment, plain.assignment);
     EXPECT_FALSE(first_violation(md, one.assignment).has_value());
     EXPECT_EQ(one.parts, evaluate_from_scratch(md, one.assignment));
+}
+
+// Epochs: when the best of an epoch gains less than epoch_gain_permille over epoch_rounds
+// rounds, every search starts again from the initial assignment. With a gain of 1,000 per mille
+// (the whole best) every epoch ends after epoch_rounds + 1 rounds, unless no work is left.
+// The first epoch of a long run
+// is the whole of a short one, so the long run's result is at least as good: the best of all is
+// kept across epochs. The result stays independent of the thread count and feasible. A model
+// without transient room keeps one epoch.
+TEST(LocalSearch, EpochsStartAgainFromTheInitialAssignmentAndKeepTheBest) {
+    const RoadefModel md = testing::random_instance(11, 12, 80);
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.round_work = 40000;
+    opt.transient_price = 0;      // so that a shorter budget does not change the price's fade
+    opt.lahc_work_per_entry = 0;  // nor the history's length
+    opt.epoch_rounds = 3;
+    opt.epoch_gain_permille = 1000;
+    opt.work = 4 * opt.searches * opt.round_work;  // one epoch of 4 rounds
+    const SearchResult first = run_with_threads(md, opt, 2);
+    EXPECT_EQ(first.rounds, 4);
+    EXPECT_EQ(first.epochs, 1);  // due after the last round, but no work is left for it
+    opt.work = 22 * opt.searches * opt.round_work;
+    const SearchResult many = same_on_any_thread_count(md, opt);
+    EXPECT_EQ(many.rounds, 22);
+    EXPECT_EQ(many.epochs, 6);  // after rounds 4, 8, 12, 16 and 20
+    EXPECT_LE(many.parts.total(), first.parts.total());
+    EXPECT_FALSE(first_violation(md, many.assignment).has_value());
+    EXPECT_EQ(many.parts, evaluate_from_scratch(md, many.assignment));
+    // The same run in one epoch.
+    opt.epoch_rounds = 0;
+    const SearchResult one_epoch = run_with_threads(md, opt, 2);
+    EXPECT_EQ(one_epoch.epochs, 1);
+    // A gain of 0 per mille never ends an epoch (no best improves by less than nothing).
+    opt.epoch_rounds = 3;
+    opt.epoch_gain_permille = 0;
+    const SearchResult never = run_with_threads(md, opt, 2);
+    EXPECT_EQ(never.epochs, 1);
+    EXPECT_EQ(never.assignment, one_epoch.assignment);
+    // Without transient room a run keeps one epoch: the same as epoch_rounds 0.
+    RoadefModel plain = md;
+    plain.transient = {0, 0, 0};
+    ASSERT_FALSE(holds_transient_room(plain));
+    opt.epoch_gain_permille = 1000;
+    const SearchResult no_room = run_with_threads(plain, opt, 2);
+    EXPECT_EQ(no_room.epochs, 1);
+    opt.epoch_rounds = 0;
+    EXPECT_EQ(run_with_threads(plain, opt, 2).assignment, no_room.assignment);
 }
 
 // The price's fade ends at transient_price_fade percent of the budget, and at most
