@@ -702,8 +702,7 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
             }
         }
         // A new epoch when this one's best gained less than epoch_gain_permille over its last
-        // epoch_rounds rounds.
-        // (None starts when no work is left: it would only be counted.)
+        // epoch_rounds rounds and work is left (one begun with none would only be counted).
         if (opt.epoch_rounds > 0) epoch_trail.push_back(epoch_best);
         const bool work_left = !stop.hit.load() && (opt.work < 0 || res.work < opt.work);
         if (opt.epoch_rounds > 0 && work_left && std::ssize(epoch_trail) > opt.epoch_rounds) {

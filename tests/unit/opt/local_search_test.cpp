@@ -280,11 +280,10 @@ TEST(LocalSearch, ReheatsAFrozenSearchAndStaysDeterministic) {
 
 // Epochs: when the best of an epoch gains less than epoch_gain_permille over epoch_rounds
 // rounds, every search starts again from the initial assignment. With a gain of 1,000 per mille
-// (the whole best) every epoch ends after epoch_rounds + 1 rounds, unless no work is left.
-// The first epoch of a long run
-// is the whole of a short one, so the long run's result is at least as good: the best of all is
-// kept across epochs. The result stays independent of the thread count and feasible. A model
-// without transient room keeps one epoch.
+// (the whole best) every epoch ends after epoch_rounds + 1 rounds, unless no work is left. The
+// first epoch of a long run is the whole of a short one, so the long run's result is at least as
+// good: the best of all is kept across epochs. The result stays independent of the thread count
+// and feasible. A model without transient room keeps one epoch.
 TEST(LocalSearch, EpochsStartAgainFromTheInitialAssignmentAndKeepTheBest) {
     const RoadefModel md = testing::random_instance(11, 12, 80);
     SearchOptions opt;
