@@ -10,8 +10,13 @@ namespace {
 
 class Packer {
   public:
-    Packer(RoadefState& st, std::span<const int32_t> machines, int64_t node_limit)
-        : st_(st), md_(st.model()), ms_(machines.begin(), machines.end()), limit_(node_limit) {
+    Packer(RoadefState& st, std::span<const int32_t> machines, int64_t node_limit,
+           RepackBound bound)
+        : st_(st),
+          md_(st.model()),
+          ms_(machines.begin(), machines.end()),
+          limit_(node_limit),
+          bound_(bound) {
         const size_t k = ms_.size(), R = static_cast<size_t>(md_.resources);
         for (int32_t m : ms_)
             for (int32_t p : st.processes_on(MachineIndex{m})) procs_.push_back(p);
@@ -64,6 +69,12 @@ class Packer {
             current_local_ += detail::machine_load_cost(md_, ms_[j], row) +
                               detail::machine_balance_cost(md_, ms_[j], row);
         }
+        // rest_[i * R + r]: what processes i.. (in that order) need of resource r.
+        rest_.assign((procs_.size() + 1) * R, 0);
+        for (size_t i = procs_.size(); i-- > 0;)
+            for (size_t r = 0; r < R; ++r)
+                rest_[i * R + r] =
+                    rest_[(i + 1) * R + r] + md_.req(procs_[i], static_cast<int32_t>(r));
         slot_.assign(procs_.size(), -1);
         load_.assign(k, 0);
         for (size_t j = 0; j < k; ++j)
@@ -106,6 +117,32 @@ class Packer {
         load_[j] = detail::machine_load_cost(md_, ms_[j], &u_[j * R]);
     }
 
+    // A lower bound on the load cost of every packing that completes this one from process i
+    // (RepackBound). kRoom: per resource, the excess over safety capacity already there, plus
+    // what the processes still to place need beyond the room left below safety capacity on all
+    // the machines together (load cost only grows with usage, and a unit placed anywhere
+    // either fills such room or adds to the excess).
+    int64_t load_bound(size_t i) const {
+        int64_t bound = 0;
+        if (bound_ == RepackBound::kPartialLoad) {
+            for (int64_t l : load_) bound += l;
+            return bound;
+        }
+        const size_t R = static_cast<size_t>(md_.resources), k = ms_.size();
+        for (size_t r = 0; r < R; ++r) {
+            int64_t excess = 0, room = 0;
+            for (size_t j = 0; j < k; ++j) {
+                const int64_t over = u_[j * R + r] - md_.safety(ms_[j], static_cast<int32_t>(r));
+                if (over > 0)
+                    excess += over;
+                else
+                    room -= over;
+            }
+            bound += md_.weight_load[r] * (excess + std::max<int64_t>(0, rest_[i * R + r] - room));
+        }
+        return bound;
+    }
+
     void leaf(int64_t move_cost) {
         const size_t R = static_cast<size_t>(md_.resources);
         int64_t local_cost = move_cost;
@@ -135,9 +172,7 @@ class Packer {
             leaf(move_cost);
             return;
         }
-        int64_t bound = move_cost;
-        for (int64_t l : load_) bound += l;
-        if (bound >= best_local_) return;
+        if (move_cost + load_bound(i) >= best_local_) return;
         const int32_t p = procs_[i];
         const size_t k = ms_.size();
         const size_t jc = local(st_.assignment()[p]);
@@ -164,8 +199,11 @@ class Packer {
     const RoadefModel& md_;
     std::vector<int32_t> ms_;
     int64_t limit_;
+    RepackBound bound_;
     std::vector<int32_t> procs_;
     std::vector<int64_t> u_, t_;
+    // (processes + 1) x resources: what the processes still to place need
+    std::vector<int64_t> rest_;
     std::vector<std::vector<int32_t>> same_before_;  // earlier processes of the same service
     std::vector<int32_t> home_;        // local index of the process's initial machine, or -1
     std::vector<uint32_t> forbidden_;  // local machines holding a kept process of its service
@@ -180,8 +218,9 @@ class Packer {
 
 }  // namespace
 
-RepackResult repack(RoadefState& state, std::span<const int32_t> machines, int64_t node_limit) {
-    return Packer(state, machines, node_limit).run();
+RepackResult repack(RoadefState& state, std::span<const int32_t> machines, int64_t node_limit,
+                    RepackBound bound) {
+    return Packer(state, machines, node_limit, bound).run();
 }
 
 std::vector<int32_t> roomiest_machines(const RoadefState& st, int32_t except, size_t count) {

@@ -1,8 +1,9 @@
 // Large-neighbourhood step: free every process of a few machines and re-pack them onto those
 // machines with an exact depth-first branch and bound (bounded by a node limit). The bound is
-// the move costs of the processes placed so far plus the load cost of the partial machines
-// (load cost only grows as processes are added); each complete packing is scored exactly by
-// RoadefState::try_change, which also checks spread and dependency.
+// the move costs of the processes placed so far plus a lower bound on the load cost (RepackBound);
+// each complete packing is scored exactly by RoadefState::try_change, which also checks spread
+// and dependency. Without a node limit the result is the best packing with either bound (test
+// Repack.WithoutANodeLimitFindsTheBestPacking).
 // Thread-safety: works on the caller's state only. Determinism: no randomness; the machines and
 // the node limit decide the result.
 #pragma once
@@ -21,9 +22,23 @@ struct RepackResult {
     int64_t nodes = 0;              // search nodes visited (the work done)
 };
 
+// The load-cost bound of the branch and bound.
+enum class RepackBound {
+    // The load cost of the partial machines (it only grows as processes are added).
+    kPartialLoad,
+    // Per resource, the weighted excess over safety capacity the partial machines already have
+    // plus what the processes still to place need beyond the room left below safety capacity on
+    // all of them together: never below kPartialLoad, so it cuts more and a node limit reaches
+    // further. Measured (2026-12-08) on the plain and room re-packs it made a2_3 and a1_4 worse
+    // (1,300.1M and 1,307.7M against 1,232.4M and 1,296.6M; 254.7M and 255.9M against 253.4M
+    // and 251.2M, seeds 1 and 2 at 1.5G work), so only pair re-packs use it.
+    kRoom,
+};
+
 // The best improving re-packing of the processes on `machines` (distinct) found within
 // node_limit nodes. The state is left unchanged.
-RepackResult repack(RoadefState& state, std::span<const int32_t> machines, int64_t node_limit);
+RepackResult repack(RoadefState& state, std::span<const int32_t> machines, int64_t node_limit,
+                    RepackBound bound = RepackBound::kPartialLoad);
 
 // The `count` machines other than `except` with the most room left to receive on every transient
 // resource at once, most room first: ranked by the smallest share of capacity still free

@@ -241,6 +241,63 @@ TEST(Repack, FindsOnlyFeasibleImprovementsWithExactDelta) {
     EXPECT_GT(found, 0);
 }
 
+// Makes `steps` random moves (each applied when feasible): processes leave home and spend
+// transient room.
+void random_moves(RoadefState& st, CounterRng rng, int steps) {
+    const RoadefModel& md = st.model();
+    for (int step = 0; step < steps; ++step) {
+        const auto p = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
+        const auto m = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
+        if (st.try_move(P(p), Mi(m))) st.apply(std::vector<Reassign>{{P(p), Mi(m)}});
+    }
+}
+
+// Without a node limit the re-pack is exact with either bound: on small instances (service-move
+// weight 0, so the objective changes only on the re-packed machines and by the freed processes'
+// move costs) its result equals the best of every assignment of the freed processes to the
+// machines, enumerated apart. A bound that cut off a better packing fails here. Random moves first
+// take processes away from home, so transient room is held too.
+TEST(Repack, WithoutANodeLimitFindsTheBestPacking) {
+    int64_t improved = 0, checked = 0;
+    for (uint64_t seed = 1; seed <= 30; ++seed) {
+        RoadefModel md = testing::random_instance(seed, 4, 13);
+        md.weight_service_move = 0;
+        RoadefState st(md);
+        random_moves(st, CounterRng(seed, 11, 0), 60);
+        const std::vector<std::vector<int32_t>> groups = {{0, 1}, {2, 3}, {0, 2, 3}, {1, 2, 3}};
+        for (const std::vector<int32_t>& ms : groups) {
+            std::vector<int32_t> freed;
+            for (int32_t p = 0; p < md.processes; ++p)
+                if (std::find(ms.begin(), ms.end(), st.assignment()[p]) != ms.end())
+                    freed.push_back(p);
+            // Every assignment of the freed processes to the machines, as a number in base k.
+            const auto k = static_cast<int64_t>(ms.size());
+            int64_t combos = 1;
+            for (size_t i = 0; i < freed.size(); ++i) combos *= k;
+            int64_t best = st.objective();
+            std::vector<int32_t> a = st.assignment();
+            for (int64_t c = 0; c < combos; ++c) {
+                int64_t code = c;
+                for (int32_t p : freed) {
+                    a[static_cast<size_t>(p)] = ms[static_cast<size_t>(code % k)];
+                    code /= k;
+                }
+                if (!first_violation(md, a))
+                    best = std::min(best, evaluate_from_scratch(md, a).total());
+            }
+            for (const RepackBound bound : {RepackBound::kPartialLoad, RepackBound::kRoom}) {
+                const RepackResult r = repack(st, ms, INT64_MAX, bound);
+                ASSERT_EQ(st.objective() + r.delta, best) << "seed " << seed << " group " << ms[0];
+                ASSERT_EQ(r.changes.empty(), best == st.objective());
+                ++checked;
+                if (!r.changes.empty()) ++improved;
+            }
+        }
+    }
+    EXPECT_EQ(checked, 240);
+    EXPECT_GE(improved, 10);
+}
+
 // The smallest share of capacity machine m has left to receive on the transient resources (all
 // resources when none is transient), computed apart from roomiest_machines.
 double least_free_share(const RoadefState& st, int32_t m) {
@@ -266,12 +323,7 @@ TEST(Repack, RoomRepackPicksTheRoomiestAndKeepsDeltasExact) {
     for (uint64_t seed = 1; seed <= 10; ++seed) {
         const RoadefModel md = testing::random_instance(seed, 8, 40);
         RoadefState st(md);
-        CounterRng rng(seed, 7, 0);
-        for (int step = 0; step < 400; ++step) {
-            const auto p = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.processes)));
-            const auto m = static_cast<int32_t>(rng.below(static_cast<uint64_t>(md.machines)));
-            if (st.try_move(P(p), Mi(m))) st.apply(std::vector<Reassign>{{P(p), Mi(m)}});
-        }
+        random_moves(st, CounterRng(seed, 7, 0), 400);
         for (int32_t first = 0; first < md.machines; ++first) {
             const std::vector<int32_t> room = roomiest_machines(st, first, 2);
             ASSERT_EQ(room.size(), 2u);
