@@ -56,7 +56,8 @@ FlagSpec roadef_flags() {
 const char* kRoadefNotes =
     "Writes DIR/solution.txt (the machine of each process, one line) and DIR/score.json\n"
     "(valid, objective and its parts, moves, seconds, work, best_work: the work done by the\n"
-    "end of the round that found the solution, rounds, restarts, reheats, epochs, seed,\n"
+    "end of the round that found the solution, rounds, restarts, reheats, epochs,\n"
+    "pair_work: the work spent on pair re-packs, seed,\n"
     "threads, initial_objective, stopped_by, and settings: the [roadef] values in force)\n"
     "as one commit.\n"
     "Exit codes: 0 done, 2 bad input, 3 environment failure, 1 internal error.\n";
@@ -118,6 +119,7 @@ Result<void> cmd_roadef(const std::vector<std::string>& argv, const MpiEnv& env)
     j["restarts"] = res.restarts;
     j["reheats"] = res.reheats;
     j["epochs"] = res.epochs;
+    j["pair_work"] = res.pair_work;
     j["seed"] = opt.seed;
     j["threads"] = nthreads;
     j["initial_objective"] = res.initial_parts.total();

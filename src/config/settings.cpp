@@ -435,6 +435,18 @@ std::vector<SettingParam> make_params() {
         integer("roadef", "room_candidates", kSearch.room_candidates, 1, 100000,
                 "a room re-pack draws its partners among so many machines with the most room",
                 [](Settings& s, int64_t v) { s.roadef.room_candidates = static_cast<int>(v); }),
+        integer(
+            "roadef", "pair_repack_permille", kSearch.pair_repack_permille, 0, 1000,
+            "share of each search's work (per mille) spent re-packing a costly machine "
+            "exactly with the machine whose room best matches its excess (0: off; off by itself "
+            "where processes hold transient room)",
+            [](Settings& s, int64_t v) { s.roadef.pair_repack_permille = static_cast<int>(v); }),
+        integer("roadef", "pair_repack_nodes", kSearch.pair_repack_nodes, 1, kNoLimit,
+                "node limit of one pair re-pack",
+                [](Settings& s, int64_t v) { s.roadef.pair_repack_nodes = v; }),
+        integer("roadef", "pair_candidates", kSearch.pair_candidates, 1, 100000,
+                "a pair re-pack draws so many machines and keeps the best match as the partner",
+                [](Settings& s, int64_t v) { s.roadef.pair_candidates = static_cast<int>(v); }),
         real("roadef", "transient_price", kSearch.transient_price, 0.0, 1000.0,
              "price of transient room in the acceptance test: a process away from its initial "
              "machine adds this times its load-weighted transient requirement (0: off)",

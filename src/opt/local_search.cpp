@@ -78,6 +78,35 @@ std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
                          [&] { return static_cast<int32_t>(rng.below(M)); });
 }
 
+// Machines for a pair re-pack: the costliest of four sampled machines, and of `candidates` other
+// machines drawn at random the one whose room below safety capacity best matches its excess
+// over it: the largest sum over resources of weight_load x min(excess there, room here) (ties:
+// the first drawn). Empty when the model has fewer than two machines.
+std::vector<int32_t> pick_pair(const RoadefState& st, CounterRng& rng, int candidates) {
+    const RoadefModel& md = st.model();
+    if (md.machines < 2) return {};
+    const auto M = static_cast<uint64_t>(md.machines);
+    const int32_t first = costliest_of_four(st, rng);
+    int32_t partner = -1;
+    int64_t most = -1;
+    for (int c = 0; c < candidates; ++c) {
+        const auto m = static_cast<int32_t>(rng.below(M));
+        if (m == first) continue;
+        int64_t fit = 0;
+        for (int32_t r = 0; r < md.resources; ++r) {
+            const int64_t excess = st.usage(first, r) - md.safety(first, r);
+            const int64_t room = md.safety(m, r) - st.usage(m, r);
+            if (excess > 0 && room > 0) fit += md.weight_load[r] * std::min(excess, room);
+        }
+        if (fit > most) {
+            most = fit;
+            partner = m;
+        }
+    }
+    if (partner < 0) return {};
+    return {first, partner};
+}
+
 // Machines for a room re-pack: the costliest of four sampled machines (its load and balance cost
 // is what a re-pack can lower), then one or two partners drawn at random among the `candidates`
 // machines with the most room left on every transient resource at once (roomiest_machines), the
@@ -437,6 +466,7 @@ struct Searcher {
     const std::vector<int64_t>* weight;
     int64_t held;
     double price = 0;
+    int64_t pair_work = 0;  // work spent on pair re-packs, over all rounds
 };
 
 // On a model without transient room a home step gives back only move costs: it is worth its
@@ -446,6 +476,11 @@ bool home_pays(const CostParts& parts, int share) {
     const int64_t moves = parts.process_move + parts.service_move + parts.machine_move;
     return 100 * static_cast<double>(moves) >=
            static_cast<double>(share) * static_cast<double>(parts.total());
+}
+
+// permille per mille of x, rounded down, without overflow for any x >= 0.
+int64_t permille_of(int64_t x, int permille) {
+    return x / 1000 * permille + x % 1000 * permille / 1000;
 }
 
 // Continues searcher `s` for `budget` work; returns the work done. Afterwards s.best.assignment
@@ -466,22 +501,23 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
     // The clock is read every 256 iterations (not accepted steps, which may stall).
     uint64_t iteration = 0;
     int64_t price_at = kPriceWork;
+    int64_t pair_work = 0;  // work of this round's pair re-packs
     while (work < budget) {
         if (s.price != 0 && work >= price_at) {
             s.set_price(transient_price_at(opt, work_before + opt.searches * work));
             price_at = work + kPriceWork;
         }
         if ((iteration++ & 255) == 0 && stop.check()) break;
-        const uint64_t kind = rng.below(100);
         std::optional<int64_t> delta;
         changes.clear();
         // Re-packs the machines `ms` exactly; false when there is no improving packing.
-        const auto repack_step = [&](const std::vector<int32_t>& ms) {
+        const auto repack_step = [&](const std::vector<int32_t>& ms, int64_t nodes,
+                                     RepackBound bound = RepackBound::kPartialLoad) {
             if (ms.empty()) {
                 ++work;
                 return false;
             }
-            RepackResult rp = repack(st, ms, std::min(opt.repack_nodes, budget - work));
+            RepackResult rp = repack(st, ms, std::min(nodes, budget - work), bound);
             work += std::max<int64_t>(1, rp.nodes);
             if (rp.changes.empty()) return false;
             delta = rp.delta;
@@ -490,11 +526,25 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
         };
         const int room_start =
             opt.repack_percent + opt.aimed_percent + opt.chain_percent + opt.home_percent;
-        if (kind < static_cast<uint64_t>(opt.repack_percent)) {
-            if (!repack_step(pick_machines(st, rng))) continue;
+        // A pair re-pack whenever they have had less than their share of the round's work so
+        // far, within what is left of their share of its budget (so a short budget is not spent
+        // on one re-pack).
+        const int64_t pair_room = std::min(
+            opt.pair_repack_nodes, permille_of(budget, opt.pair_repack_permille) - pair_work);
+        if (pair_room > 0 && pair_work < permille_of(work, opt.pair_repack_permille)) {
+            const int64_t was = work;
+            const bool found =
+                repack_step(pick_pair(st, rng, opt.pair_candidates), pair_room, RepackBound::kRoom);
+            pair_work += work - was;
+            s.pair_work += work - was;
+            if (!found) continue;
+        } else if (const uint64_t kind = rng.below(100);
+                   kind < static_cast<uint64_t>(opt.repack_percent)) {
+            if (!repack_step(pick_machines(st, rng), opt.repack_nodes)) continue;
         } else if (kind >= static_cast<uint64_t>(room_start) &&
                    kind < static_cast<uint64_t>(room_start + opt.room_repack_percent)) {
-            if (!repack_step(pick_room_machines(st, rng, opt.room_candidates))) continue;
+            if (!repack_step(pick_room_machines(st, rng, opt.room_candidates), opt.repack_nodes))
+                continue;
         } else if (kind < static_cast<uint64_t>(opt.repack_percent + opt.aimed_percent)) {
             delta = (kind - static_cast<uint64_t>(opt.repack_percent)) % 2 == 0
                         ? aimed_step(st, rng, opt.aimed_candidates, changes, work, budget)
@@ -611,6 +661,8 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
         opt.room_repack_percent = 0;
         opt.transient_lahc_max_length = 0;
         opt.epoch_rounds = 0;
+    } else {  // room re-packs serve there, and pair re-packs measured no gain
+        opt.pair_repack_permille = 0;
     }
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
@@ -724,6 +776,7 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
         }
     }
     res.stopped_by_time = stop.hit.load();
+    for (const Searcher& s : searchers) res.pair_work += s.pair_work;
     res.parts = evaluate_from_scratch(md, res.assignment);
     FP_ASSERT(res.parts.total() == best);
     return res;

@@ -110,6 +110,24 @@ struct SearchOptions {
     // 12 gave 889M / 918M.
     int room_repack_percent = 5;
     int room_candidates = 6;
+    // Pair re-packs: whenever they have had less than pair_repack_permille of a search's work in
+    // a round, the next step re-packs exactly, within pair_repack_nodes nodes and what is left of
+    // their share of the round's budget, the costliest of four sampled machines with the one of
+    // pair_candidates random machines whose room below safety capacity best matches its excess
+    // (see pick_pair in local_search.cpp), with RepackBound::kRoom. Unlike the other re-packs it
+    // takes two machines whatever their process count. 0: off; off by itself where processes
+    // hold transient room (holds_transient_room), where room re-packs serve.
+    // Measured (2026-12-08, bench/README "Pair re-packs"), seed 1 unless said. At 300 s: a2_5
+    // 316.6M at 300 and 316.7M at 600 (334.2M without), a2_4 1,680.81M at both (1,680.82M
+    // without). At 1.5G work, with a first version (the kRoom bound in every re-pack, and no
+    // cap by the share): a2_5 330.4M and 333.3M without (seeds 1, 2), 320.3M at 100, 317.8M
+    // at 300, 312.2M and 314.0M at 600, 316.7M at 900 (600 with 20,000 nodes 312.4M, with
+    // 500,000 319.8M); a2_4 1,685.2M without, 1,698.8M at 600 (converged at 1.08G), and with
+    // the share cap 1,681.8M at 300; a2_2 820.3M and 820.7M at 300 against 809.3M and 836.6M
+    // without (seeds 1, 2), for 20-30% more time per work: no gain, hence the gate.
+    int pair_repack_permille = 300;
+    int64_t pair_repack_nodes = 100000;
+    int pair_candidates = 8;
     // Price of transient room, for the acceptance test only: a process away from its initial
     // machine adds transient_price x sum over transient resources r of weight_load[r] x its
     // requirement of r to the objective the late acceptance compares, so that the first steps do
@@ -179,6 +197,7 @@ struct SearchResult {
     int64_t reheats = 0;    // histories refilled (reheat_rounds)
     int64_t epochs = 0;     // epochs run (1 + new starts from the initial assignment)
     int64_t best_work = 0;  // work done by the end of the round that found the assignment
+    int64_t pair_work = 0;  // work spent on pair re-packs (SearchOptions::pair_repack_permille)
     bool stopped_by_time = false;
 };
 
@@ -186,6 +205,7 @@ struct SearchResult {
 // its initial machine holds transient room there; without one (holds_transient_room false)
 // optimise() runs with room_repack_percent, transient_price and epoch_rounds 0, and home steps
 // only while move costs make home_move_share of the objective; the plain moves take their share.
+// Pair re-packs act only on a model without transient room (pair_repack_permille 0 otherwise).
 SearchResult optimise(const RoadefModel& model, const SearchOptions& options);
 // Whether some process needs some of a transient resource (and so holds room on its initial
 // machine while away from it).

@@ -25,11 +25,14 @@ s = json.load(open(d + "/score.json"))
 for k in ("valid", "objective", "load_cost", "balance_cost", "process_move_cost",
           "service_move_cost", "machine_move_cost", "moves", "seconds", "work", "seed",
           "threads", "initial_objective", "best_work", "rounds", "restarts", "reheats",
-          "epochs"):
+          "epochs", "pair_work"):
     assert k in s, k
 assert s["valid"] is True
-# a1_1 needs no transient resource: one epoch
+# a1_1 needs no transient resource: one epoch, and pair re-packs take their 300 per mille of
+# the work (each search stops them at its share of the round's budget, and the last step before
+# a search's budget ends may be one)
 assert s["epochs"] == 1 and 0 < s["best_work"] <= s["work"], s
+assert 0.25 * s["work"] <= s["pair_work"] <= 0.3 * s["work"], s
 assert s["initial_objective"] == 49528750, s["initial_objective"]
 assert s["objective"] < s["initial_objective"], s
 assert s["objective"] == sum(s[k] for k in ("load_cost", "balance_cost", "process_move_cost",

@@ -145,6 +145,9 @@ TEST(Declarations, DefaultsMatchTheStructsDefaults) {
     EXPECT_EQ(a.home_move_share, f.home_move_share);
     EXPECT_EQ(a.room_repack_percent, f.room_repack_percent);
     EXPECT_EQ(a.room_candidates, f.room_candidates);
+    EXPECT_EQ(a.pair_repack_permille, f.pair_repack_permille);
+    EXPECT_EQ(a.pair_repack_nodes, f.pair_repack_nodes);
+    EXPECT_EQ(a.pair_candidates, f.pair_candidates);
     EXPECT_EQ(a.transient_price, f.transient_price);
     EXPECT_EQ(a.transient_price_fade, f.transient_price_fade);
     EXPECT_EQ(a.transient_price_fade_work, f.transient_price_fade_work);

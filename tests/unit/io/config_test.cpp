@@ -281,7 +281,8 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
                                       "chain_percent = 10\nhome_percent = 7\n"
                                       "transient_price = 0.25\ntransient_price_fade = 30\n"
                                       "room_repack_percent = 4\nroom_candidates = 9\n"
-                                      "home_move_share = 30\n"));
+                                      "home_move_share = 30\npair_repack_permille = 250\n"
+                                      "pair_repack_nodes = 777\npair_candidates = 5\n"));
     ASSERT_TRUE(rc.has_value()) << rc.error().msg;
     const opt::SearchOptions& o = rc->roadef;
     EXPECT_EQ(o.searches, 3);
@@ -302,6 +303,9 @@ TEST(LoadConfig, RoadefTableSetsTheSearchOptions) {
     EXPECT_EQ(o.room_repack_percent, 4);
     EXPECT_EQ(o.room_candidates, 9);
     EXPECT_EQ(o.home_move_share, 30);
+    EXPECT_EQ(o.pair_repack_permille, 250);
+    EXPECT_EQ(o.pair_repack_nodes, 777);
+    EXPECT_EQ(o.pair_candidates, 5);
     EXPECT_EQ(rc->expanded_toml.find("[roadef]"), std::string::npos) << rc->expanded_toml;
     EXPECT_NE(rc->roadef_toml.find("\nlahc_length = 7\n"), std::string::npos) << rc->roadef_toml;
     EXPECT_EQ(config_json(*rc)["roadef"]["repack_nodes"], 99);

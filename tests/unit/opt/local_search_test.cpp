@@ -35,6 +35,16 @@ SearchResult same_on_any_thread_count(const RoadefModel& md, const SearchOptions
     return one;
 }
 
+// Seed 5 and 800,000 work in rounds of 40,000: several rounds, so the merge between rounds is
+// exercised, each long enough for oneTBB's workers to take searches.
+SearchOptions multi_round_options() {
+    SearchOptions opt;
+    opt.seed = 5;
+    opt.work = 800000;
+    opt.round_work = 40000;
+    return opt;
+}
+
 TEST(LocalSearch, SameResultForAnyThreadCountUnderAWorkLimit) {
     const RoadefModel md = testing::random_instance(11, 12, 80);
     SearchOptions opt;
@@ -129,14 +139,40 @@ TEST(LocalSearch, RoomRepacksImproveExactlyAndStayFeasible) {
 // search (they are used).
 TEST(LocalSearch, RoomRepacksGiveTheSameResultForAnyThreadCount) {
     const RoadefModel md = testing::random_instance(11, 12, 80);
-    SearchOptions opt;
-    opt.seed = 5;
-    opt.work = 800000;
-    opt.round_work = 40000;
+    SearchOptions opt = multi_round_options();
     opt.room_repack_percent = 5;
     const SearchResult one = same_on_any_thread_count(md, opt);
     opt.room_repack_percent = 0;
     EXPECT_NE(run_with_threads(md, opt, 2).assignment, one.assignment);
+}
+
+// Pair re-packs (a costly machine re-packed exactly with the machine whose room below safety
+// capacity best matches its excess), on a model without transient room, take their share of
+// the work: within one re-pack's node limit per search and round of pair_repack_permille of it.
+// The result improves, stays feasible and independent of the thread count, and differs from the
+// search without them; without them, or with transient room, no work goes to them.
+TEST(LocalSearch, PairRepacksTakeTheirShareAndStayDeterministic) {
+    RoadefModel md = testing::random_instance(11, 12, 80);
+    md.transient = {0, 0, 0};
+    SearchOptions opt = multi_round_options();
+    opt.pair_repack_permille = 300;
+    opt.pair_repack_nodes = 3000;
+    const SearchResult one = same_on_any_thread_count(md, opt);
+    EXPECT_EQ(one.pair_work, run_with_threads(md, opt, 3).pair_work);
+    EXPECT_FALSE(first_violation(md, one.assignment).has_value());
+    EXPECT_LT(one.parts.total(), one.initial_parts.total());
+    const int64_t share = opt.work * opt.pair_repack_permille / 1000;
+    const int64_t slack = one.rounds * opt.searches * opt.pair_repack_nodes;
+    EXPECT_GE(one.pair_work, share - slack);
+    EXPECT_LE(one.pair_work, share + slack);
+    EXPECT_GT(one.pair_work, share / 2);
+    md.transient = {1, 0, 0};
+    EXPECT_EQ(run_with_threads(md, opt, 2).pair_work, 0);
+    md.transient = {0, 0, 0};
+    opt.pair_repack_permille = 0;
+    const SearchResult off = run_with_threads(md, opt, 2);
+    EXPECT_EQ(off.pair_work, 0);
+    EXPECT_NE(off.assignment, one.assignment);
 }
 
 // Without a transient resource no process holds room away from home: room re-packs and the
@@ -206,10 +242,7 @@ TEST(LocalSearch, TransientPriceFadesWithTheBudget) {
 // changes the search (it is used).
 TEST(LocalSearch, PricedHomeStepsGiveTheSameResultForAnyThreadCount) {
     const RoadefModel md = testing::random_instance(11, 12, 80);
-    SearchOptions opt;
-    opt.seed = 5;
-    opt.work = 800000;
-    opt.round_work = 40000;
+    SearchOptions opt = multi_round_options();
     opt.home_percent = 10;
     opt.transient_price = 1.0;
     const SearchResult one = same_on_any_thread_count(md, opt);
