@@ -81,7 +81,8 @@ std::vector<int32_t> pick_machines(const RoadefState& st, CounterRng& rng) {
 // Machines for a pair re-pack: the costliest of four sampled machines, and of `candidates` other
 // machines drawn at random the one whose room below safety capacity best matches its excess
 // over it: the largest sum over resources of weight_load x min(excess there, room here) (ties:
-// the first drawn). Empty when the model has fewer than two machines.
+// the first drawn; a draw of the first machine itself is skipped, not drawn again). Empty when
+// the model has fewer than two machines or every draw was the first machine.
 std::vector<int32_t> pick_pair(const RoadefState& st, CounterRng& rng, int candidates) {
     const RoadefModel& md = st.model();
     if (md.machines < 2) return {};
@@ -665,6 +666,7 @@ SearchResult optimise(const RoadefModel& md, const SearchOptions& options) {
         opt.pair_repack_permille = 0;
     }
     FP_ASSERT(opt.searches >= 1 && opt.round_work >= 1);
+    FP_ASSERT(opt.pair_repack_permille >= 0 && opt.pair_repack_permille <= 1000);
     FP_ASSERT(opt.work >= 0 || opt.time_limit_seconds > 0);
     Stop stop;
     if (opt.time_limit_seconds > 0) {

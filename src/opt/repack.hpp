@@ -2,10 +2,12 @@
 // machines with an exact depth-first branch and bound (bounded by a node limit). The bound is
 // the move costs of the processes placed so far plus a lower bound on the load cost (RepackBound);
 // each complete packing is scored exactly by RoadefState::try_change, which also checks spread
-// and dependency. Without a node limit the result is the best packing with either bound (test
-// Repack.WithoutANodeLimitFindsTheBestPacking).
-// Thread-safety: works on the caller's state only. Determinism: no randomness; the machines and
-// the node limit decide the result.
+// and dependency. Packings are ranked by their local cost (move costs, and load and balance cost
+// of the machines re-packed), which leaves out the service-move term: without a node limit the
+// result is the packing of least local cost with either bound, the best by the objective when
+// weight_service_move is 0 (test Repack.WithoutANodeLimitFindsTheBestPacking).
+// Thread-safety: works on the caller's state only. Determinism: no randomness; the machines, the
+// node limit and the bound decide the result.
 #pragma once
 
 #include <cstdint>

@@ -255,10 +255,11 @@ void random_moves(RoadefState& st, CounterRng rng, int steps) {
 // Without a node limit the re-pack is exact with either bound: on small instances (service-move
 // weight 0, so the objective changes only on the re-packed machines and by the freed processes'
 // move costs) its result equals the best of every assignment of the freed processes to the
-// machines, enumerated apart. A bound that cut off a better packing fails here. Random moves first
-// take processes away from home, so transient room is held too.
+// machines, enumerated apart. A bound that cut off a better packing fails here. The room bound
+// visits no node the partial-load bound does not, and fewer somewhere (so it is the one used).
+// Random moves first take processes away from home, so transient room is held too.
 TEST(Repack, WithoutANodeLimitFindsTheBestPacking) {
-    int64_t improved = 0, checked = 0;
+    int64_t improved = 0, checked = 0, fewer = 0;
     for (uint64_t seed = 1; seed <= 30; ++seed) {
         RoadefModel md = testing::random_instance(seed, 4, 13);
         md.weight_service_move = 0;
@@ -285,17 +286,24 @@ TEST(Repack, WithoutANodeLimitFindsTheBestPacking) {
                 if (!first_violation(md, a))
                     best = std::min(best, evaluate_from_scratch(md, a).total());
             }
+            int64_t nodes[2] = {0, 0};
             for (const RepackBound bound : {RepackBound::kPartialLoad, RepackBound::kRoom}) {
                 const RepackResult r = repack(st, ms, INT64_MAX, bound);
                 ASSERT_EQ(st.objective() + r.delta, best) << "seed " << seed << " group " << ms[0];
                 ASSERT_EQ(r.changes.empty(), best == st.objective());
+                nodes[bound == RepackBound::kRoom] = r.nodes;
                 ++checked;
                 if (!r.changes.empty()) ++improved;
             }
+            // The same depth-first order with a bound never below the other's: a subset of
+            // its nodes.
+            EXPECT_LE(nodes[1], nodes[0]) << "seed " << seed << " group " << ms[0];
+            if (nodes[1] < nodes[0]) ++fewer;
         }
     }
     EXPECT_EQ(checked, 240);
     EXPECT_GE(improved, 10);
+    EXPECT_GT(fewer, 0);  // the room bound cuts somewhere
 }
 
 // The smallest share of capacity machine m has left to receive on the transient resources (all
