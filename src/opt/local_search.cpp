@@ -502,7 +502,7 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
     // The clock is read every 256 iterations (not accepted steps, which may stall).
     uint64_t iteration = 0;
     int64_t price_at = kPriceWork;
-    int64_t pair_work = 0;  // work of this round's pair re-packs
+    const int64_t pair_before = s.pair_work;  // the round's pair re-packs: s.pair_work - this
     while (work < budget) {
         if (s.price != 0 && work >= price_at) {
             s.set_price(transient_price_at(opt, work_before + opt.searches * work));
@@ -530,13 +530,13 @@ int64_t run_search(Searcher& s, const SearchOptions& opt, uint64_t round, uint64
         // A pair re-pack whenever they have had less than their share of the round's work so
         // far, within what is left of their share of its budget (so a short budget is not spent
         // on one re-pack).
+        const int64_t pair_work = s.pair_work - pair_before;
         const int64_t pair_room = std::min(
             opt.pair_repack_nodes, permille_of(budget, opt.pair_repack_permille) - pair_work);
         if (pair_room > 0 && pair_work < permille_of(work, opt.pair_repack_permille)) {
             const int64_t was = work;
             const bool found =
                 repack_step(pick_pair(st, rng, opt.pair_candidates), pair_room, RepackBound::kRoom);
-            pair_work += work - was;
             s.pair_work += work - was;
             if (!found) continue;
         } else if (const uint64_t kind = rng.below(100);
